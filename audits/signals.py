@@ -1,0 +1,127 @@
+"""Record every create, update and delete of a domain model, and every sign-in event.
+
+Receivers are connected for all senders and filter by app, so historical models in
+migrations and fixture loads are recorded too. Bulk operations (bulk_create, queryset
+update) send no signals: code that uses them writes its own entries with
+AuditEntry.objects.record_many.
+"""
+
+import json
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+
+from audits.choices import AuditAction
+
+AUDITED_APPS = {"skilleval", "institutions", "certificates", "competitions", "audits", "authtoken"}
+NOT_AUDITED = {"audits.auditentry", "audits.auditchainhead"}
+# Never copied into the log: secrets, and fields that change on every sign-in.
+HIDDEN_FIELDS = {"password", "last_login", "key"}
+
+
+def _is_audited(sender) -> bool:
+    meta = sender._meta
+    return meta.app_label in AUDITED_APPS and meta.label_lower not in NOT_AUDITED
+
+
+def snapshot(instance) -> dict:
+    values = {
+        field.attname: getattr(instance, field.attname)
+        for field in instance._meta.concrete_fields
+        if field.attname not in HIDDEN_FIELDS and not getattr(field, "generated", False)
+    }
+    # Round-trip through JSON so what is hashed is exactly what is stored.
+    return json.loads(json.dumps(values, cls=DjangoJSONEncoder))
+
+
+def _record(action, instance, before, after):
+    from audits.models import AuditEntry
+
+    AuditEntry.objects.record(
+        action,
+        object_type=instance._meta.label_lower,
+        object_id=instance.pk,
+        object_repr=str(instance),
+        before=before,
+        after=after,
+    )
+
+
+def _remember_state_before_save(sender, instance, raw=False, **kwargs):
+    if not _is_audited(sender) or instance._state.adding or instance.pk is None:
+        return
+    previous = sender._base_manager.filter(pk=instance.pk).first()
+    instance._audit_before = snapshot(previous) if previous is not None else None
+
+
+def _record_save(sender, instance, created, raw=False, **kwargs):
+    if not _is_audited(sender):
+        return
+    before = None if created else getattr(instance, "_audit_before", None)
+    after = snapshot(instance)
+    if before == after:
+        return  # nothing that the log keeps has changed
+    _record(AuditAction.CREATE if created else AuditAction.UPDATE, instance, before, after)
+    instance._audit_before = after
+
+
+def _remember_state_before_delete(sender, instance, **kwargs):
+    if _is_audited(sender):
+        instance._audit_before = snapshot(instance)
+
+
+def _record_delete(sender, instance, **kwargs):
+    if _is_audited(sender):
+        _record(AuditAction.DELETE, instance, getattr(instance, "_audit_before", None), None)
+
+
+def _record_login(sender, request, user, **kwargs):
+    _record(AuditAction.LOGIN, user, None, None)
+
+
+def _record_logout(sender, request, user, **kwargs):
+    if user is not None:
+        _record(AuditAction.LOGOUT, user, None, None)
+
+
+def _record_login_failure(sender, credentials, request=None, **kwargs):
+    from audits.models import AuditEntry
+
+    username = str(credentials.get("username", ""))[:150]
+    AuditEntry.objects.record(
+        AuditAction.LOGIN_FAILED,
+        object_type="skilleval.user",
+        object_repr=username,
+        after={"ip": _client_ip(request)},
+    )
+
+
+def _record_lockout(sender, request, username, ip_address, **kwargs):
+    from audits.models import AuditEntry
+
+    AuditEntry.objects.record(
+        AuditAction.LOCKED_OUT,
+        object_type="skilleval.user",
+        object_repr=str(username or "")[:150],
+        after={"ip": ip_address},
+    )
+
+
+def _client_ip(request) -> str:
+    # axes has already resolved the real client address (behind the proxy) on the request.
+    return getattr(request, "axes_ip_address", None) or (
+        request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    )
+
+
+def connect():
+    pre_save.connect(_remember_state_before_save, dispatch_uid="audit-pre-save")
+    post_save.connect(_record_save, dispatch_uid="audit-post-save")
+    pre_delete.connect(_remember_state_before_delete, dispatch_uid="audit-pre-delete")
+    post_delete.connect(_record_delete, dispatch_uid="audit-post-delete")
+    user_logged_in.connect(_record_login, dispatch_uid="audit-login")
+    user_logged_out.connect(_record_logout, dispatch_uid="audit-logout")
+    user_login_failed.connect(_record_login_failure, dispatch_uid="audit-login-failed")
+    user_locked_out.connect(_record_lockout, dispatch_uid="audit-locked-out")

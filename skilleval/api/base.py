@@ -1,0 +1,37 @@
+"""What every API viewset of a scoped model stands on."""
+
+from django.db import transaction
+from rest_framework import permissions
+from rest_framework.exceptions import PermissionDenied
+
+
+class ScopedViewSetMixin:
+    """Applies the model's `visible_to(user)` scoping to every list, detail and action, and
+    after a create or update re-checks, inside the transaction, that the object is still in
+    the user's scope (so nobody can write a row they could not read)."""
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.request.user)
+
+    def _save_in_scope(self, serializer):
+        with transaction.atomic():
+            instance = serializer.save()
+            if not self.get_queryset().filter(pk=instance.pk).exists():
+                raise PermissionDenied("超出您的管辖范围 / Outside your scope")
+
+    def perform_create(self, serializer):
+        self._save_in_scope(serializer)
+
+    def perform_update(self, serializer):
+        self._save_in_scope(serializer)
+
+
+class RoleWritePermission(permissions.BasePermission):
+    """Reading follows scoping; writing needs one of the viewset's `write_roles`."""
+
+    def has_permission(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return request.user.has_role(*getattr(view, "write_roles", ()))

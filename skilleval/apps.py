@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class SkillevalConfig(AppConfig):
+    """Users and roles, reference data (regions, levels, occupations), the rule engine, jobs."""
+
+    name = "skilleval"
+    verbose_name = "技能人才评价"
+
+    def ready(self):
+        # Rules register themselves on import.
+        from skilleval import rules  # noqa: F401

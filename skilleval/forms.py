@@ -1,0 +1,53 @@
+import json
+
+from django import forms
+from django.core.validators import FileExtensionValidator
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+class JSONObjectField(forms.CharField):
+    widget = forms.Textarea(attrs={"rows": 6, "class": "mono"})
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        try:
+            data = json.loads(value or "{}")
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(f"JSON 格式错误 / Invalid JSON: {exc.msg}") from None
+        if not isinstance(data, dict):
+            raise forms.ValidationError("应为 JSON 对象 / Expected a JSON object")
+        return data
+
+
+class RuleSelfCheckForm(forms.Form):
+    as_of = forms.DateField(
+        label="评价日期 / As of", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    facts = JSONObjectField(label="事实 / Facts (JSON)")
+
+
+class ParameterVersionForm(forms.Form):
+    effective_from = forms.DateField(
+        label="生效日期 / Effective from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    parameters = JSONObjectField(label="参数 / Parameters (JSON)")
+    note = forms.CharField(label="说明 / Note", max_length=300, required=False)
+
+
+class OccupationImportForm(forms.Form):
+    file = forms.FileField(
+        label="职业目录文件（.xlsx 或 .csv）/ Occupation list (.xlsx or .csv)",
+        validators=[FileExtensionValidator(["xlsx", "csv"])],
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError("文件不得超过 20 MB / The file may not exceed 20 MB")
+        head = upload.read(4)
+        upload.seek(0)
+        # An .xlsx is a ZIP archive; refuse a renamed file of another type.
+        if upload.name.lower().endswith(".xlsx") and head != b"PK\x03\x04":
+            raise forms.ValidationError("不是有效的 .xlsx 文件 / Not a valid .xlsx file")
+        return upload

@@ -1,0 +1,7 @@
+from skilleval.models.jobs import Job
+from skilleval.models.occupations import Occupation, OccupationLevel
+from skilleval.models.regions import Region
+from skilleval.models.rules import RuleParameterVersion
+from skilleval.models.users import User
+
+__all__ = ["Job", "Occupation", "OccupationLevel", "Region", "RuleParameterVersion", "User"]

@@ -1,0 +1,73 @@
+from django.db import models
+from django.db.models.functions import Cast, Left
+
+from skilleval.choices import Level
+
+EVALUABLE_MAJOR_GROUPS = (3, 4, 5, 6)  # 54号 三; enforced by the rule occupation.evaluable
+
+
+class Occupation(models.Model):
+    """An occupation (职业) or work type (工种) of the 国家职业分类大典 (2022 edition).
+
+    The code reads 大类-中类-小类-细类, e.g. 6-18-01-01 车工; a 工种 below a 细类 adds a fifth part.
+    """
+
+    code = models.CharField("职业编码", max_length=20, unique=True)
+    name = models.CharField("职业名称", max_length=100)
+    major_group = models.GeneratedField(
+        verbose_name="大类",
+        expression=Cast(Left("code", 1), models.PositiveSmallIntegerField()),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
+    work_type = models.CharField(
+        "工种/职业方向", max_length=100, blank=True, help_text="无则留空，证书上显示“--”"
+    )
+    is_active = models.BooleanField("在用", default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "职业（工种）"
+        verbose_name_plural = "职业（工种）"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(code__regex=r"^[1-8]-[0-9]{2}-[0-9]{2}-[0-9]{2}(-[0-9]{2})?$"),
+                name="occupation_code_format",
+                violation_error_message="职业编码格式应为 大类-中类-小类-细类，如 6-18-01-01 / "
+                "Occupation code must look like 6-18-01-01",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def level_numbers(self) -> list[int]:
+        return sorted(ol.level for ol in self.levels.all())
+
+
+class OccupationLevel(models.Model):
+    """A level that the occupation's standard defines; no other level may be evaluated (54号 三)."""
+
+    occupation = models.ForeignKey(Occupation, on_delete=models.CASCADE, related_name="levels")
+    level = models.PositiveSmallIntegerField("等级", choices=Level.choices)
+
+    class Meta:
+        ordering = ["occupation__code", "-level"]
+        verbose_name = "职业等级"
+        verbose_name_plural = "职业等级"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["occupation", "level"],
+                name="occupation_level_unique",
+                violation_error_message="该职业已有此等级 / This level is already defined",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(level__gte=1, level__lte=5),
+                name="occupation_level_1_to_5",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.occupation} {self.get_level_display()}"

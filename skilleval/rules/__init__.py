@@ -1,0 +1,25 @@
+"""The notices' rules. Importing this package registers every rule.
+
+Use `evaluate("exit.application_deadline", {...}, as_of=...)`; see engine.py for the shape.
+"""
+
+from skilleval.rules import exit_deadlines, occupations  # noqa: F401  (registers the rules)
+from skilleval.rules.engine import (
+    RULES,
+    Decision,
+    InvalidFacts,
+    InvalidParameters,
+    UnknownRule,
+    evaluate,
+    get_rule,
+)
+
+__all__ = [
+    "RULES",
+    "Decision",
+    "InvalidFacts",
+    "InvalidParameters",
+    "UnknownRule",
+    "evaluate",
+    "get_rule",
+]

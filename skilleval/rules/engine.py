@@ -1,0 +1,151 @@
+"""The rule engine core.
+
+A rule is a class with an id, the clause of the notice it enforces, the period it is in force
+(Asia/Shanghai dates), a DRF serializer describing its facts, a serializer describing its
+parameters (with defaults), and a `decide` method. Parameters are data: province admins add
+RuleParameterVersion rows with an effective date, and every evaluation is *as of* a date, so a
+2021 batch is judged by the parameters of 2021.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils import timezone
+from rest_framework import serializers
+
+RULES: dict[str, "Rule"] = {}
+
+
+class UnknownRule(LookupError):
+    pass
+
+
+class InvalidFacts(ValueError):
+    """Facts that are missing or malformed; `errors` maps each fact to its messages."""
+
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
+class InvalidParameters(ValueError):
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def local_today() -> date:
+    return timezone.localdate()  # TIME_ZONE is Asia/Shanghai
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a rule's `decide` returns: the result and its explanation in both languages."""
+
+    result: dict
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    rule: "Rule"
+    as_of: date
+    result: dict
+    zh: str
+    en: str
+    in_effect: bool
+
+    def to_dict(self) -> dict:
+        return {
+            "rule": self.rule.id,
+            "as_of": self.as_of.isoformat(),
+            "clause": self.rule.clause,
+            "in_effect": self.in_effect,
+            "result": {
+                k: v.isoformat() if isinstance(v, date) else v for k, v in self.result.items()
+            },
+            "explanation": {"zh": self.zh, "en": self.en},
+        }
+
+
+class NoParameters(serializers.Serializer):
+    pass
+
+
+class Rule:
+    id: str
+    clause: str
+    title_zh: str
+    title_en: str
+    valid_from: date
+    valid_to: date | None = None
+    Facts: type[serializers.Serializer]
+    Parameters: type[serializers.Serializer] = NoParameters
+
+    def decide(self, facts: dict, params: dict) -> Outcome:
+        raise NotImplementedError
+
+    def in_effect_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    def parameter_version_as_of(self, day: date):
+        from skilleval.models import RuleParameterVersion
+
+        return (
+            RuleParameterVersion.objects.filter(rule_id=self.id, effective_from__lte=day)
+            .order_by("-effective_from")
+            .first()
+        )
+
+    def parameters_as_of(self, day: date) -> dict:
+        version = self.parameter_version_as_of(day)
+        return self.validate_parameters(version.parameters if version else {})
+
+    def validate_parameters(self, data: dict) -> dict:
+        serializer = self.Parameters(data=data)
+        if not serializer.is_valid():
+            raise InvalidParameters(serializer.errors)
+        return dict(serializer.validated_data)
+
+    def parameters_as_json(self, params: dict) -> dict:
+        return dict(self.Parameters(instance=params).data)
+
+    def fact_names(self) -> list[str]:
+        return list(self.Facts().fields)
+
+    def evaluate(self, facts: dict, as_of: date | None = None) -> Decision:
+        as_of = as_of or local_today()
+        serializer = self.Facts(data=facts)
+        if not serializer.is_valid():
+            raise InvalidFacts(serializer.errors)
+        outcome = self.decide(dict(serializer.validated_data), self.parameters_as_of(as_of))
+        zh, en = outcome.zh, outcome.en
+        in_effect = self.in_effect_on(as_of)
+        if not in_effect:
+            zh = f"注意：本规则施行期为{self._period_zh()}，所询日期 {as_of} 不在其内。{zh}"
+            en = f"Note: this rule is in force {self._period_en()}; {as_of} falls outside. {en}"
+        return Decision(self, as_of, outcome.result, zh, en, in_effect)
+
+    def _period_zh(self) -> str:
+        return f"{self.valid_from}起" + (f"至{self.valid_to}" if self.valid_to else "")
+
+    def _period_en(self) -> str:
+        return f"from {self.valid_from}" + (f" to {self.valid_to}" if self.valid_to else "")
+
+
+def register(rule_class: type[Rule]) -> type[Rule]:
+    RULES[rule_class.id] = rule_class()
+    return rule_class
+
+
+def get_rule(rule_id: str) -> Rule:
+    try:
+        return RULES[rule_id]
+    except KeyError:
+        raise UnknownRule(rule_id) from None
+
+
+def evaluate(rule_id: str, facts: dict, as_of: date | None = None) -> Decision:
+    """Evaluate a registered rule against facts as of a date (default: today in Jiangsu)."""
+    return get_rule(rule_id).evaluate(facts, as_of)

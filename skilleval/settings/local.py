@@ -1,0 +1,42 @@
+"""The embedded default: SQLite file, jobs run in-process, files under var/. No server needed."""
+
+from cryptography.fernet import Fernet
+
+from skilleval.settings.base import *  # noqa: F403
+
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env.str("SECRET_KEY", default="local-only-not-a-secret-9c1f0e7b2d4a6e8f0a1b3c5d7e9f")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+
+VAR_DIR.mkdir(exist_ok=True)
+DATABASES = (
+    {"default": env.db("DATABASE_URL", default="")}
+    if env.str("DATABASE_URL", default="")
+    else {"default": sqlite_database(VAR_DIR / "db.sqlite3")}
+)
+MEDIA_ROOT = VAR_DIR / "media"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# No broker: Celery runs each task in-process, at the moment it is dispatched.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+else:
+    CELERY_TASK_ALWAYS_EAGER = True
+    CELERY_TASK_EAGER_PROPAGATES = False
+
+
+def _local_personal_data_key() -> str:
+    """A key file generated once for this checkout; production takes the key from the environment."""
+    key_file = VAR_DIR / "personal_data.key"
+    if not key_file.exists():
+        key_file.write_bytes(Fernet.generate_key())
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+PERSONAL_DATA_KEY = env.str("PERSONAL_DATA_KEY", default="") or _local_personal_data_key()
+
+# Static files come straight from static/ and the installed apps; no collectstatic needed.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

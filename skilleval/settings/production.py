@@ -1,0 +1,77 @@
+"""Production: configured only by the environment. A missing or bad value stops the start,
+naming the variable."""
+
+from urllib.parse import urlparse
+
+from cryptography.fernet import Fernet
+
+from skilleval.settings.base import *  # noqa: F403
+
+DEBUG = False
+
+
+def _is_postgres_url(value: str) -> bool:
+    return urlparse(value).scheme in {"postgres", "postgresql", "pgsql"} and bool(
+        urlparse(value).path.strip("/")
+    )
+
+
+def _is_redis_url(value: str) -> bool:
+    return urlparse(value).scheme in {"redis", "rediss"}
+
+
+def _is_fernet_key(value: str) -> bool:
+    try:
+        Fernet(value.encode())
+    except ValueError:
+        return False
+    return True
+
+
+SECRET_KEY = require("SECRET_KEY", lambda v: len(v) >= 50, "Use at least 50 random characters.")
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in require(
+        "ALLOWED_HOSTS", hint="Comma-separated host names, e.g. pj.jshrss.gov.cn"
+    ).split(",")
+    if h.strip()
+]
+DATABASES = {
+    "default": env.db_url_config(
+        require("DATABASE_URL", _is_postgres_url, "Expected postgres://user:pass@host:5432/name.")
+    )
+}
+DATABASES["default"]["CONN_MAX_AGE"] = 60
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+REDIS_URL = require("REDIS_URL", _is_redis_url, "Expected redis://host:6379/0.")
+PERSONAL_DATA_KEY = require(
+    "PERSONAL_DATA_KEY",
+    _is_fernet_key,
+    "Expected a Fernet key: python -c 'from cryptography.fernet import Fernet; "
+    "print(Fernet.generate_key().decode())'",
+)
+
+CELERY_BROKER_URL = REDIS_URL
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+}
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# HTTPS behind a reverse proxy that sets X-Forwarded-Proto and X-Forwarded-For.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Lockout keys on the real client address: the number of trusted proxies in front.
+AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]

@@ -1,0 +1,39 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from institutions.api.views import routes as institution_routes
+from skilleval import views
+from skilleval.api.views import routes as reference_routes
+
+# The Django admin is for superusers only; everybody else works in the portal's pages.
+admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
+admin.site.site_header = "江苏省技能人才评价管理平台"
+
+api = DefaultRouter()
+for prefix, viewset, basename in [*reference_routes, *institution_routes]:
+    api.register(prefix, viewset, basename=basename)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("accounts/login/", views.SignInView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("rules/", views.rule_list, name="rule-list"),
+    path("rules/<str:rule_id>/", views.rule_detail, name="rule-detail"),
+    path("jobs/<int:pk>/", views.JobDetailView.as_view(), name="job-detail"),
+    path("occupations/", views.OccupationListView.as_view(), name="occupation-list"),
+    path("occupations/import/", views.occupation_import, name="occupation-import"),
+    path("institutions/", include("institutions.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api.urls)),
+    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Uploaded and generated files are never served as plain media: always through a scoped view.
+    path("jobs/<int:pk>/result/", views.job_result, name="job-result"),
+]

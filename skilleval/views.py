@@ -1,0 +1,173 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.generic import DetailView, ListView
+
+from institutions.models import Institution
+from skilleval import rules
+from skilleval.choices import JobKind
+from skilleval.filtersets import OccupationFilterSet
+from skilleval.forms import OccupationImportForm, ParameterVersionForm, RuleSelfCheckForm
+from skilleval.models import Job, Occupation, RuleParameterVersion
+from skilleval.rules.engine import local_today
+from skilleval.rules.listing import describe
+
+
+class ScopedListView(LoginRequiredMixin, ListView):
+    """A staff list page: rows limited by the model's visible_to(user), optional filterset."""
+
+    filterset_class = None
+    paginate_by = 50
+
+    def get_queryset(self):
+        queryset = self.model.objects.visible_to(self.request.user)
+        if self.filterset_class is not None:
+            self.filterset = self.filterset_class(self.request.GET, queryset=queryset)
+            queryset = self.filterset.qs
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = getattr(self, "filterset", None)
+        return context
+
+
+class ScopedDetailView(LoginRequiredMixin, DetailView):
+    """A staff detail page; an object outside the user's scope is a 404, never a 403 (no probing)."""
+
+    def get_queryset(self):
+        return self.model.objects.visible_to(self.request.user)
+
+
+class SignInView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+
+def home(request):
+    return render(request, "home.html", {"rules": rules.RULES.values()})
+
+
+@login_required
+def dashboard(request):
+    user = request.user
+    context = {
+        "institutions": Institution.objects.visible_to(user).count(),
+        "jobs": Job.objects.visible_to(user)[:5],
+        "occupations": Occupation.objects.filter(is_active=True).count(),
+        "rule_count": len(rules.RULES),
+    }
+    if user.sees_everything:
+        from audits.models import AuditEntry
+
+        context["recent_changes"] = AuditEntry.objects.all()[:8]
+    return render(request, "dashboard.html", context)
+
+
+def rule_list(request):
+    return render(
+        request, "rules/list.html", {"rules": [describe(r) for r in rules.RULES.values()]}
+    )
+
+
+def rule_detail(request, rule_id):
+    try:
+        rule = rules.get_rule(rule_id)
+    except rules.UnknownRule:
+        raise Http404 from None
+    decision, check_form, version_form = None, RuleSelfCheckForm(), None
+    may_edit = request.user.is_authenticated and request.user.is_province_admin
+    if may_edit:
+        version_form = ParameterVersionForm()
+    if request.method == "POST" and "check" in request.POST:
+        check_form = RuleSelfCheckForm(request.POST)
+        if check_form.is_valid():
+            try:
+                decision = rule.evaluate(
+                    check_form.cleaned_data["facts"], check_form.cleaned_data["as_of"]
+                )
+            except rules.InvalidFacts as exc:
+                for fact, errors in exc.errors.items():
+                    check_form.add_error("facts", f"{fact}: {' '.join(map(str, errors))}")
+    elif request.method == "POST" and may_edit:
+        version_form = ParameterVersionForm(request.POST)
+        if version_form.is_valid():
+            try:
+                RuleParameterVersion.objects.add_version(
+                    rule,
+                    version_form.cleaned_data["effective_from"],
+                    version_form.cleaned_data["parameters"],
+                    note=version_form.cleaned_data["note"],
+                    user=request.user,
+                )
+            except rules.InvalidParameters as exc:
+                for field, errors in exc.errors.items():
+                    version_form.add_error(None, f"{field}: {' '.join(map(str, errors))}")
+            except IntegrityError:
+                version_form.add_error(
+                    "effective_from", "该日期已有参数版本 / A version from that date exists"
+                )
+            else:
+                messages.success(request, "参数版本已保存 / Parameter version saved")
+                return redirect("rule-detail", rule_id=rule.id)
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(
+        request,
+        "rules/detail.html",
+        {
+            "rule": describe(rule),
+            "versions": RuleParameterVersion.objects.filter(rule_id=rule.id),
+            "decision": decision,
+            "check_form": check_form,
+            "version_form": version_form,
+            "today": local_today(),
+        },
+    )
+
+
+class JobDetailView(ScopedDetailView):
+    model = Job
+    template_name = "jobs/detail.html"
+
+
+@login_required
+def job_result(request, pk):
+    job = get_object_or_404(Job.objects.visible_to(request.user), pk=pk)
+    if not job.result_file:
+        raise Http404
+    return FileResponse(job.result_file.open("rb"), as_attachment=True)
+
+
+class OccupationListView(ListView):
+    """The public list of occupations the portal knows, with their levels."""
+
+    template_name = "occupations/list.html"
+    paginate_by = 100
+
+    def get_queryset(self):
+        self.filterset = OccupationFilterSet(
+            self.request.GET, queryset=Occupation.objects.prefetch_related("levels")
+        )
+        return self.filterset.qs.distinct()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(filter=self.filterset, **kwargs)
+
+
+@login_required
+def occupation_import(request):
+    """Province admins refresh the occupation list from a spreadsheet; it runs as a job."""
+    if not request.user.is_province_admin:
+        raise PermissionDenied
+    form = OccupationImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job = Job.objects.start(
+            JobKind.OCCUPATION_IMPORT, user=request.user, input_file=form.cleaned_data["file"]
+        )
+        return redirect("job-detail", pk=job.pk)
+    return render(request, "occupations/import.html", {"form": form})

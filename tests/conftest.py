@@ -1,0 +1,185 @@
+"""Users of every role, and a real Celery worker for the tests that need one.
+
+Scoped endpoints are tested with an owner, a colleague and an outsider:
+alice and bob work at the same institution in Nanjing (江宁区), charlie at one in Suzhou.
+"""
+
+import importlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from rest_framework.test import APIClient
+
+from skilleval.choices import Role
+from tests.factories import InstitutionFactory, UserFactory, region
+
+REPO = Path(__file__).resolve().parent.parent
+# CI sets this so that a missing PostgreSQL or Redis fails the run instead of skipping tests.
+REQUIRE_SERVICES = os.environ.get("SKILLEVAL_REQUIRE_SERVICES") == "1"
+
+
+def needs(condition: bool, reason: str):
+    if not condition:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"required service missing: {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def on_postgres(settings):
+    needs(
+        settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+        "needs PostgreSQL (DATABASE_URL)",
+    )
+
+
+@pytest.fixture
+def live_db(transactional_db):
+    """A database whose writes are really committed (other processes see them). After each such
+    test Django empties every table, so the reference data of the migrations is put back first."""
+    from django.apps import apps
+
+    from skilleval.models import Region
+
+    if not Region.objects.exists():
+        importlib.import_module("skilleval.migrations.0002_jiangsu_regions").load_regions(
+            apps, None
+        )
+
+
+@pytest.fixture
+def nanjing_institution(db):
+    return InstitutionFactory(name="南京测试机电有限公司", county=region("320115"))
+
+
+@pytest.fixture
+def suzhou_institution(db):
+    return InstitutionFactory(name="苏州测试评价中心", county=region("320508"))
+
+
+@pytest.fixture
+def alice(nanjing_institution):
+    return UserFactory(
+        username="alice", role=Role.INSTITUTION_STAFF, institution=nanjing_institution
+    )
+
+
+@pytest.fixture
+def bob(nanjing_institution):
+    return UserFactory(username="bob", role=Role.INSTITUTION_STAFF, institution=nanjing_institution)
+
+
+@pytest.fixture
+def charlie(suzhou_institution):
+    return UserFactory(
+        username="charlie", role=Role.INSTITUTION_STAFF, institution=suzhou_institution
+    )
+
+
+@pytest.fixture
+def province_admin(db):
+    return UserFactory(username="padmin", role=Role.PROVINCE_ADMIN)
+
+
+@pytest.fixture
+def province_auditor(db):
+    return UserFactory(username="pauditor", role=Role.PROVINCE_AUDITOR)
+
+
+@pytest.fixture
+def nanjing_staff(db):
+    return UserFactory(username="nanjing", role=Role.CITY_STAFF, city=region("320100"))
+
+
+@pytest.fixture
+def suzhou_staff(db):
+    return UserFactory(username="suzhou", role=Role.CITY_STAFF, city=region("320500"))
+
+
+@pytest.fixture
+def jiangning_staff(db):
+    return UserFactory(username="jiangning", role=Role.COUNTY_STAFF, county=region("320115"))
+
+
+@pytest.fixture
+def organiser(db):
+    return UserFactory(
+        username="organiser", role=Role.COMPETITION_ORGANISER, organisation="某市总工会"
+    )
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", role="", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def api_as():
+    def login(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def celery_worker_process(settings):
+    """A real `celery worker` process on Redis, sharing the test database (PostgreSQL)."""
+    needs(bool(settings.REDIS_URL), "needs Redis (REDIS_URL)")
+    needs(settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), "needs PostgreSQL")
+    from skilleval.celery import app
+
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "skilleval.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    app.control.purge()
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "skilleval",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=1):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            worker.kill()
+            pytest.fail(f"celery worker did not start:\n{worker.stdout.read()}")
+    app.conf.task_always_eager = False
+    try:
+        yield worker
+    finally:
+        app.conf.task_always_eager = True
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()

@@ -1,0 +1,183 @@
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, transaction
+
+from audits import context
+from audits.choices import AuditAction
+from audits.models import AppendOnlyError, AuditEntry, verify_chain
+from institutions.models import Institution
+from tests.conftest import REPO
+from tests.factories import InstitutionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def entries_for(obj):
+    return AuditEntry.objects.filter(
+        object_type=obj._meta.label_lower, object_id=str(obj.pk)
+    ).order_by("seq")
+
+
+def test_a_change_outside_any_request_is_recorded_with_a_named_system_actor():
+    institution = InstitutionFactory(name="旧名称")
+    institution.name = "新名称"
+    institution.save()
+    created, updated = entries_for(institution)
+    assert created.action == AuditAction.CREATE and created.before is None
+    assert updated.action == AuditAction.UPDATE
+    assert updated.before["name"] == "旧名称" and updated.after["name"] == "新名称"
+    assert updated.actor_id is None
+    assert updated.actor_name.startswith("system:")
+
+
+def test_the_shell_is_named_as_the_actor(monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["manage.py", "shell"])
+    assert context.current().name == "system:manage.py shell"
+
+
+def test_a_celery_task_is_named_as_the_actor():
+    context.set_system_actor("system:celery:skilleval.tasks.run_job")
+    try:
+        institution = InstitutionFactory()
+    finally:
+        context.clear()
+    assert entries_for(institution).get().actor_name == "system:celery:skilleval.tasks.run_job"
+
+
+def test_a_change_through_the_api_is_recorded_with_the_user_and_request_id(api_as, province_admin):
+    response = api_as(province_admin).post(
+        "/api/v1/rules/occupation.evaluable/parameters/",
+        {"effective_from": "2099-01-01", "parameters": {"evaluable_major_groups": [3, 4, 5, 6]}},
+        format="json",
+        HTTP_X_REQUEST_ID="req-42",
+    )
+    assert response.status_code == 201
+    entry = AuditEntry.objects.filter(object_type="skilleval.ruleparameterversion").get()
+    assert entry.actor_id == province_admin.pk
+    assert entry.actor_name == "padmin"
+    assert entry.request_id == "req-42"
+    assert response["X-Request-ID"] == "req-42"
+
+
+def test_a_delete_keeps_the_state_before_it():
+    institution = InstitutionFactory(name="将被删除的机构")
+    pk = institution.pk
+    institution.delete()
+    entry = AuditEntry.objects.get(
+        object_type="institutions.institution", object_id=str(pk), action="delete"
+    )
+    assert entry.before["name"] == "将被删除的机构"
+    assert entry.after is None
+
+
+def test_passwords_never_enter_the_log(alice):
+    alice.set_password("Another-secret-77")
+    alice.first_name = "爱丽丝"
+    alice.save()
+    for entry in entries_for(alice):
+        assert "password" not in (entry.before or {}) and "password" not in (entry.after or {})
+
+
+def test_sign_ins_and_failures_are_logged(client, alice):
+    client.post("/accounts/login/", {"username": "alice", "password": "wrong-password"})
+    client.post("/accounts/login/", {"username": "alice", "password": "Correct-horse-9"})
+    actions = list(AuditEntry.objects.order_by("seq").values_list("action", flat=True))
+    assert AuditAction.LOGIN_FAILED in actions
+    assert AuditAction.LOGIN in actions
+
+
+def test_the_app_refuses_to_change_or_delete_entries():
+    InstitutionFactory()
+    entry = AuditEntry.objects.order_by("-seq").first()
+    entry.actor_name = "someone else"
+    with pytest.raises(AppendOnlyError):
+        entry.save()
+    with pytest.raises(AppendOnlyError):
+        entry.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.filter(pk=entry.pk).update(actor_name="x")
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.all().delete()
+
+
+def test_the_chain_verifies_after_many_changes():
+    for n in range(5):
+        InstitutionFactory(name=f"机构{n}")
+    checked, problem = verify_chain()
+    assert problem is None
+    assert checked == AuditEntry.objects.count()
+    call_command("verify_audit_log")
+
+
+def _tamper(sql, params):
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Only a database owner bypassing the trigger can do this: the test plays that role.
+            cursor.execute(
+                "ALTER TABLE audits_auditentry DISABLE TRIGGER audits_auditentry_append_only"
+            )
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "ALTER TABLE audits_auditentry ENABLE TRIGGER audits_auditentry_append_only"
+            )
+
+
+def test_tampering_with_one_row_breaks_the_chain_at_that_row():
+    for n in range(3):
+        InstitutionFactory(name=f"机构{n}")
+    victim = AuditEntry.objects.filter(object_type="institutions.institution").order_by("seq")[1]
+    _tamper("UPDATE audits_auditentry SET actor_name = %s WHERE id = %s", ["mallory", victim.pk])
+    checked, problem = verify_chain()
+    assert problem == f"entry #{victim.seq}: content does not match its hash"
+    assert checked == victim.seq - 1
+    with pytest.raises(CommandError, match=f"#{victim.seq}"):
+        call_command("verify_audit_log")
+
+
+def test_deleting_a_row_breaks_the_chain():
+    for n in range(3):
+        InstitutionFactory(name=f"机构{n}")
+    victim = AuditEntry.objects.filter(object_type="institutions.institution").order_by("seq")[1]
+    _tamper("DELETE FROM audits_auditentry WHERE id = %s", [victim.pk])
+    _, problem = verify_chain()
+    assert problem == f"entry #{victim.seq} is missing (next is #{victim.seq + 1})"
+
+
+def test_postgresql_itself_refuses_updates_and_deletes(on_postgres):
+    InstitutionFactory()
+    entry = AuditEntry.objects.order_by("-seq").first()
+    for sql in (
+        "UPDATE audits_auditentry SET actor_name = 'x' WHERE id = %s",
+        "DELETE FROM audits_auditentry WHERE id = %s",
+    ):
+        with (
+            pytest.raises(Exception, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as c,
+        ):
+            c.execute(sql, [entry.pk])
+
+
+def test_an_edit_in_manage_py_shell_is_logged_with_a_system_actor(live_db, on_postgres, settings):
+    institution = InstitutionFactory(name="壳层修改前")
+    db = settings.DATABASES["default"]
+    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    code = (
+        "from institutions.models import Institution; "
+        f"i = Institution.objects.get(pk={institution.pk}); i.name = '壳层修改后'; i.save()"
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=REPO,
+        env={"DJANGO_SETTINGS_MODULE": "skilleval.settings.test", "DATABASE_URL": url, "PATH": ""},
+        check=True,
+    )
+    entry = entries_for(Institution.objects.get(pk=institution.pk)).last()
+    assert entry.after["name"] == "壳层修改后"
+    assert entry.actor_name == "system:manage.py shell"
+    assert verify_chain()[1] is None

@@ -11,6 +11,7 @@ import json
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from audits.choices import AuditAction
@@ -26,9 +27,13 @@ def _is_audited(sender) -> bool:
     return meta.app_label in AUDITED_APPS and meta.label_lower not in NOT_AUDITED
 
 
+def _plain(value):
+    return (value.name or "") if isinstance(value, FieldFile) else value
+
+
 def snapshot(instance) -> dict:
     values = {
-        field.attname: getattr(instance, field.attname)
+        field.attname: _plain(getattr(instance, field.attname))
         for field in instance._meta.concrete_fields
         if field.attname not in HIDDEN_FIELDS and not getattr(field, "generated", False)
     }

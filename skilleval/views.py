@@ -134,6 +134,9 @@ class JobDetailView(ScopedDetailView):
     model = Job
     template_name = "jobs/detail.html"
 
+    def get_object(self, queryset=None):
+        return super().get_object(queryset).with_live_progress()
+
 
 @login_required
 def job_result(request, pk):

@@ -49,6 +49,9 @@ class JobViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = JobSerializer
     filterset_fields = ["kind", "status"]
 
+    def get_object(self):
+        return super().get_object().with_live_progress()
+
 
 class RuleSelfCheckThrottle(SimpleRateThrottle):
     """The public self-check is rate limited per client address, signed in or not."""

@@ -1,6 +1,7 @@
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -100,16 +101,37 @@ class Job(models.Model):
     def is_finished(self) -> bool:
         return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
 
+    @property
+    def _progress_key(self) -> str:
+        return f"job-progress:{self.pk}"
+
     def report_progress(self, done: int, total: int | None = None, message: str | None = None):
-        """Write progress straight to the row so a browser polling the job sees it at once."""
+        """Record progress where a browser polling the job sees it at once.
+
+        A handler that works inside one transaction (all-or-nothing imports) would hide a row
+        update until it commits, so progress also goes to the cache, which is outside it.
+        """
         changes = {"done": done}
         if total is not None:
             changes["total"] = total
         if message is not None:
             changes["message"] = message[:300]
-        Job.objects.filter(pk=self.pk).update(**changes)
         for field, value in changes.items():
             setattr(self, field, value)
+        cache.set(
+            self._progress_key,
+            {"done": self.done, "total": self.total, "message": self.message},
+            timeout=24 * 60 * 60,
+        )
+        Job.objects.filter(pk=self.pk).update(**changes)
+
+    def with_live_progress(self) -> "Job":
+        """The job with the freshest progress of a running handler (see report_progress)."""
+        if self.status == JobStatus.RUNNING:
+            live = cache.get(self._progress_key)
+            if live:
+                self.done, self.total, self.message = live["done"], live["total"], live["message"]
+        return self
 
     def run(self) -> None:
         """Run the job's handler. Safe to call twice: a finished job is left alone, and a job

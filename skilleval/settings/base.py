@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audits.middleware.AuditContextMiddleware",
+    "skilleval.middleware.NoStoreForStaffMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

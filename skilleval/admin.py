@@ -1,0 +1,59 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from skilleval.models import Job, Occupation, OccupationLevel, Region, RuleParameterVersion, User
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    list_display = ["username", "first_name", "role", "city", "county", "institution", "is_active"]
+    list_filter = ["role", "is_active", "is_superuser"]
+    fieldsets = [
+        *UserAdmin.fieldsets,
+        (
+            "角色与管辖范围 / Role and scope",
+            {"fields": ["role", "city", "county", "institution", "organisation"]},
+        ),
+    ]
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "parent", "directly_managed", "complaint_hotline"]
+    list_filter = ["kind", "directly_managed"]
+    search_fields = ["code", "name"]
+
+
+class OccupationLevelInline(admin.TabularInline):
+    model = OccupationLevel
+    extra = 0
+
+
+@admin.register(Occupation)
+class OccupationAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "work_type", "major_group", "is_active"]
+    list_filter = ["major_group", "is_active"]
+    search_fields = ["code", "name"]
+    inlines = [OccupationLevelInline]
+
+
+@admin.register(RuleParameterVersion)
+class RuleParameterVersionAdmin(admin.ModelAdmin):
+    list_display = ["rule_id", "effective_from", "parameters", "created_by", "created_at"]
+    list_filter = ["rule_id"]
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "kind",
+        "status",
+        "done",
+        "total",
+        "started_by",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["kind", "status"]
+    readonly_fields = ["done", "total", "result", "error", "started_at", "finished_at"]

@@ -15,8 +15,7 @@ SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-no
 
 demo: setup
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	@echo "门户 / Portal: http://$(HOST)/   (Ctrl-C 停止 / to stop)"
+	SITE_URL=http://$(HOST) $(PY) manage.py seed_demo
 	$(PY) manage.py runserver $(HOST)
 
 test: setup

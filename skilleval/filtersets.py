@@ -21,7 +21,7 @@ class OccupationFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Occupation
-        fields = ["is_active"]
+        fields = []
 
     def search(self, queryset, name, value):
         return queryset.filter(code__startswith=value) | queryset.filter(name__contains=value)

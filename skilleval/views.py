@@ -154,7 +154,8 @@ class OccupationListView(ListView):
 
     def get_queryset(self):
         self.filterset = OccupationFilterSet(
-            self.request.GET, queryset=Occupation.objects.prefetch_related("levels")
+            self.request.GET,
+            queryset=Occupation.objects.filter(is_active=True).prefetch_related("levels"),
         )
         return self.filterset.qs.distinct()
 

@@ -121,8 +121,9 @@ class Command(BaseCommand):
             user=province_admin,
             input_file=ContentFile(STARTER_CSV.read_bytes(), name=STARTER_CSV.name),
         )
-        job.run()  # in case no worker is listening; a finished job is not run twice
         job.refresh_from_db()
+        if not job.is_finished:  # no worker listening: run it here (the handler is idempotent)
+            job.run()
         self.stdout.write(
             f"职业目录 / occupations: {job.get_status_display()} {job.result or job.error}"
         )

@@ -47,3 +47,34 @@ class OccupationFactory(factory.django.DjangoModelFactory):
     def levels(self, create, extracted, **kwargs):
         for level in extracted if extracted is not None else (1, 2, 3, 4, 5):
             OccupationLevel.objects.get_or_create(occupation=self, level=level)
+
+
+def occupation_with_resources(code="6-18-01-01", name="车工", levels=(1, 2, 3, 4, 5), **resources):
+    """An occupation whose levels carry technical resources (default: national standard + bank)."""
+    occupation = OccupationFactory(code=code, name=name, levels=levels)
+    flags = {"has_national_standard": True, "has_question_bank": True, **resources}
+    OccupationLevel.objects.filter(occupation=occupation).update(**flags)
+    return occupation
+
+
+def approved_filing(institution, items, *, regions=("320000",), valid_from=None, valid_until=None, authority=None):
+    """An approved filing written straight to the database, for tests that need an existing scope.
+    `items` is a list of (occupation, level)."""
+    from datetime import date
+
+    from institutions.choices import FilingStatus
+    from institutions.models import Filing, FilingItem
+
+    user = UserFactory(username=f"filer-{institution.pk}", role=Role.INSTITUTION_STAFF, institution=institution)
+    filing = Filing.objects.create(
+        institution=institution,
+        authority=authority or institution.city,
+        status=FilingStatus.APPROVED,
+        valid_from=valid_from or date(2024, 1, 1),
+        valid_until=valid_until or date(2099, 12, 31),
+        created_by=user,
+    )
+    filing.region_scope.set(Region.objects.filter(code__in=regions))
+    for occupation, level in items:
+        FilingItem.objects.create(filing=filing, occupation=occupation, level=level)
+    return filing

@@ -52,6 +52,14 @@ class OccupationLevel(models.Model):
 
     occupation = models.ForeignKey(Occupation, on_delete=models.CASCADE, related_name="levels")
     level = models.PositiveSmallIntegerField("等级", choices=Level.choices)
+    # The technical-resource catalog (54号 三), kept by province admins.
+    has_national_standard = models.BooleanField("有国家职业技能标准", default=False)
+    has_question_bank = models.BooleanField("有评价题库", default=False)
+    has_provincial_spec = models.BooleanField(
+        "有省级评价规范（已纳入技术资源发布目录）", default=False
+    )
+    provincial_spec_name = models.CharField("省级评价规范名称", max_length=200, blank=True)
+    resources_updated_at = models.DateTimeField("技术资源更新时间", null=True, blank=True)
 
     class Meta:
         ordering = ["occupation__code", "-level"]
@@ -71,3 +79,12 @@ class OccupationLevel(models.Model):
 
     def __str__(self):
         return f"{self.occupation} {self.get_level_display()}"
+
+    @property
+    def resource_facts(self) -> dict:
+        """The facts the rule institution.scope_allows needs about technical resources."""
+        return {
+            "has_national_standard": self.has_national_standard,
+            "has_question_bank": self.has_question_bank,
+            "has_provincial_spec": self.has_provincial_spec,
+        }

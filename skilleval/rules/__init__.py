@@ -3,15 +3,17 @@
 Use `evaluate("exit.application_deadline", {...}, as_of=...)`; see engine.py for the shape.
 """
 
-from skilleval.rules import exit_deadlines, occupations  # noqa: F401  (registers the rules)
+from skilleval.rules import exit_deadlines, institutions, occupations  # noqa: F401  (registers)
 from skilleval.rules.engine import (
     RULES,
     Decision,
     InvalidFacts,
     InvalidParameters,
+    RuleRefusal,
     UnknownRule,
     evaluate,
     get_rule,
+    require,
 )
 
 __all__ = [
@@ -19,7 +21,9 @@ __all__ = [
     "Decision",
     "InvalidFacts",
     "InvalidParameters",
+    "RuleRefusal",
     "UnknownRule",
     "evaluate",
     "get_rule",
+    "require",
 ]

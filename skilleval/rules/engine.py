@@ -10,6 +10,7 @@ RuleParameterVersion rows with an effective date, and every evaluation is *as of
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -149,3 +150,20 @@ def get_rule(rule_id: str) -> Rule:
 def evaluate(rule_id: str, facts: dict, as_of: date | None = None) -> Decision:
     """Evaluate a registered rule against facts as of a date (default: today in Jiangsu)."""
     return get_rule(rule_id).evaluate(facts, as_of)
+
+
+class RuleRefusal(ValidationError):
+    """A rule said no. Carries the decision; its message is the bilingual explanation."""
+
+    def __init__(self, decision: Decision):
+        self.decision = decision
+        super().__init__(f"{decision.zh} / {decision.en}", code=decision.rule.id)
+
+
+def require(rule_id: str, facts: dict, as_of: date | None = None, key: str = "allowed") -> Decision:
+    """Evaluate a rule and raise RuleRefusal when it refuses. A rule not in force on the day
+    does not apply, so it refuses nothing (a 2021 filing is not judged by a 2022 notice)."""
+    decision = evaluate(rule_id, facts, as_of)
+    if decision.in_effect and not decision.result[key]:
+        raise RuleRefusal(decision)
+    return decision

@@ -1,0 +1,442 @@
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from institutions.choices import FilingStatus, InstitutionKind, ItemSource, MaterialKind
+from skilleval import rules
+from skilleval.choices import INSTITUTION_ROLES, Level, Role
+from skilleval.models import OccupationLevel, Region
+from skilleval.querysets import ScopedQuerySet
+from skilleval.uploads import validate_document
+
+PROVINCE_CODE = "320000"
+
+
+class FilingQuerySet(ScopedQuerySet):
+    def scope_for(self, user):
+        if user.role == Role.CITY_STAFF:
+            return Q(authority_id=user.city_id) | Q(institution__city_id=user.city_id)
+        if user.role == Role.COUNTY_STAFF:
+            return Q(institution__county_id=user.county_id)
+        if user.role in INSTITUTION_ROLES:
+            return Q(institution_id=user.institution_id) | Q(
+                institution__parent_id=user.institution_id
+            )
+        return None
+
+
+class FilingManager(models.Manager.from_queryset(FilingQuerySet)):
+    def open_draft(self, institution, *, user, province_level: bool = False) -> "Filing":
+        """Start a filing with the HR department where the institution is located (属地备案,
+        41号 三(四)); province-level institutions file with the province."""
+        if not user.has_role(*INSTITUTION_ROLES) or user.institution_id not in (
+            institution.pk,
+            institution.parent_id,
+        ):
+            raise PermissionDenied(
+                "只能为本机构或其分支机构备案 / Only for your own institution or its branches"
+            )
+        if province_level and institution.is_branch:
+            raise ValidationError(
+                "分支机构在所在地备案 / A branch files where it is located (41号 三(四))"
+            )
+        authority = Region.objects.get(code=PROVINCE_CODE) if province_level else institution.city
+        return self.create(institution=institution, authority=authority, created_by=user)
+
+
+class Filing(models.Model):
+    """A filing (备案) of an institution with the HR department where it is located: the
+    occupations × levels it asks to evaluate, the regions, the materials of 41号 附件. Approval
+    gives it a validity period; the approved filing is the institution's scope (54号 五)."""
+
+    institution = models.ForeignKey(
+        "institutions.Institution", on_delete=models.PROTECT, related_name="filings"
+    )
+    authority = models.ForeignKey(
+        "skilleval.Region", verbose_name="备案机关", on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        "状态", max_length=12, choices=FilingStatus.choices, default=FilingStatus.DRAFT
+    )
+    region_scope = models.ManyToManyField(
+        "skilleval.Region",
+        verbose_name="地域范围",
+        related_name="+",
+        blank=True,
+        help_text="选择江苏省即全省 / choosing 江苏省 means the whole province",
+    )
+    valid_from = models.DateField("有效期自", null=True, blank=True)
+    valid_until = models.DateField("有效期至", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField("审核意见", max_length=500, blank=True)
+
+    objects = FilingManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "备案"
+        verbose_name_plural = "备案"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=FilingStatus.APPROVED)
+                | Q(
+                    valid_from__isnull=False,
+                    valid_until__isnull=False,
+                    valid_until__gte=F("valid_from"),
+                ),
+                name="filing_approved_has_validity",
+                violation_error_message="批准的备案须有有效期限 / An approved filing needs a validity period",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=FilingStatus.REJECTED) | ~Q(decision_reason=""),
+                name="filing_rejection_has_reason",
+                violation_error_message="不予备案须说明理由 / A rejection needs a reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.institution} 备案 #{self.pk}"
+
+    @property
+    def is_province_level(self) -> bool:
+        return self.authority_id == PROVINCE_CODE
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.status == FilingStatus.APPROVED and self.valid_from <= day <= self.valid_until
+
+    def covers_region(self, region) -> bool:
+        codes = set(self.region_scope.values_list("code", flat=True))
+        return bool(codes & {PROVINCE_CODE, region.code, region.parent_id or ""})
+
+    # --- materials (41号 附件) ---------------------------------------------------------------
+
+    def required_materials(self) -> list[str]:
+        """Everything on the checklist; branch criteria and list only for an organisation that
+        has branches to select (a social training evaluation organisation, not a branch)."""
+        needs_branch_list = (
+            self.institution.kind == InstitutionKind.SOCIAL_ORG and not self.institution.is_branch
+        )
+        return [
+            k for k in MaterialKind.values if k != MaterialKind.BRANCH_CRITERIA or needs_branch_list
+        ]
+
+    def missing_materials(self) -> list[str]:
+        attached = set(self.materials.values_list("kind", flat=True))
+        return [k for k in self.required_materials() if k not in attached]
+
+    def attach_material(self, kind: str, upload, *, user) -> "FilingMaterial":
+        self._require_draft()
+        validate_document(upload)
+        material, _ = FilingMaterial.objects.update_or_create(
+            filing=self,
+            kind=kind,
+            defaults={"file": upload, "original_name": upload.name[:200], "uploaded_by": user},
+        )
+        return material
+
+    # --- occupations × levels ---------------------------------------------------------------
+
+    def check_item(self, occupation, level: int, on: date | None = None) -> OccupationLevel:
+        """Refuse an occupation-level this institution may not ask for, citing the clause."""
+        rules.require("occupation.evaluable", {"occupation_code": occupation.code}, on)
+        occupation_level = OccupationLevel.objects.filter(
+            occupation=occupation, level=level
+        ).first()
+        if occupation_level is None:
+            raise ValidationError(
+                f"{occupation} 的国家职业技能标准未设置{Level(level).label}，不得擅加职业技能等级"
+                f"（苏人社办函〔2022〕54号 三）/ The standard of {occupation.code} defines no level {level}; "
+                "levels may not be added (54号 三)",
+                code="level_not_defined",
+            )
+        rules.require(
+            "institution.scope_allows",
+            {
+                "institution_kind": self.institution.kind,
+                "occupation_code": occupation.code,
+                "level": level,
+                **occupation_level.resource_facts,
+            },
+            on,
+        )
+        return occupation_level
+
+    def add_item(self, occupation, level: int) -> "FilingItem":
+        self._require_draft()
+        self.check_item(occupation, level)
+        item, _ = FilingItem.objects.get_or_create(filing=self, occupation=occupation, level=level)
+        return item
+
+    # --- workflow -------------------------------------------------------------------------
+
+    def _require_draft(self):
+        if self.status != FilingStatus.DRAFT:
+            raise ValidationError("只有草稿状态的备案可以修改 / Only a draft filing can be changed")
+
+    def may_be_decided_by(self, user) -> bool:
+        """The HR department it was filed with decides; province admins may decide any."""
+        return user.is_province_admin or (
+            user.role == Role.CITY_STAFF and user.city_id == self.authority_id
+        )
+
+    def problems_before_decision(self) -> list[str]:
+        problems = []
+        if not self.items.exists():
+            problems.append("未申报任何职业（工种）和等级 / No occupation-level requested")
+        if not self.region_scope.exists():
+            problems.append("未填写地域范围 / No region scope")
+        missing = self.missing_materials()
+        if missing:
+            names = "、".join(str(MaterialKind(k).label).split(" / ")[0] for k in missing)
+            problems.append(
+                f"材料不全（中就培函〔2020〕41号 附件），缺：{names} / Missing materials: {', '.join(missing)}"
+            )
+        if self.institution.kind == InstitutionKind.SOCIAL_ORG:
+            try:
+                rules.require(
+                    "institution.eligible_as_social_org", self.institution.eligibility_facts
+                )
+            except rules.RuleRefusal as refusal:
+                problems.append(refusal.message)
+        return problems
+
+    def submit(self, *, user) -> None:
+        if user.institution_id not in (self.institution_id, self.institution.parent_id):
+            raise PermissionDenied("只能提交本机构的备案 / Only your own institution's filing")
+        problems = self.problems_before_decision()
+        if problems:
+            raise ValidationError(problems)
+        self._move(
+            FilingStatus.DRAFT,
+            FilingStatus.SUBMITTED,
+            submitted_by=user,
+            submitted_at=timezone.now(),
+        )
+
+    def approve(self, *, user, valid_from: date, valid_until: date, note: str = "") -> None:
+        if not self.may_be_decided_by(user):
+            raise PermissionDenied("该备案不由您审核 / This filing is not yours to decide")
+        if valid_until < valid_from:
+            raise ValidationError(
+                "有效期至不得早于有效期自 / The validity must end after it starts"
+            )
+        problems = self.problems_before_decision()
+        if problems:
+            raise ValidationError(problems)
+        with transaction.atomic():
+            self._move(
+                FilingStatus.SUBMITTED,
+                FilingStatus.APPROVED,
+                decided_by=user,
+                decided_at=timezone.now(),
+                valid_from=valid_from,
+                valid_until=valid_until,
+                decision_reason=note,
+            )
+            # 41号 三(五): a branch's online announcement starts once its local filing is approved.
+            type(self.institution).objects.filter(
+                pk=self.institution_id, parent__isnull=False, announced_on__isnull=True
+            ).update(announced_on=timezone.localdate())
+
+    def reject(self, *, user, reason: str) -> None:
+        if not self.may_be_decided_by(user):
+            raise PermissionDenied("该备案不由您审核 / This filing is not yours to decide")
+        if not reason.strip():
+            raise ValidationError("请填写不予备案的理由 / Give the reason for the rejection")
+        self._move(
+            FilingStatus.SUBMITTED,
+            FilingStatus.REJECTED,
+            decided_by=user,
+            decided_at=timezone.now(),
+            decision_reason=reason.strip(),
+        )
+
+    def _move(self, from_status: str, to_status: str, **fields) -> None:
+        """A conditional update: of two people pressing the same button, one wins, one is told."""
+        moved = Filing.objects.filter(pk=self.pk, status=from_status).update(
+            status=to_status, **fields
+        )
+        if not moved:
+            self.refresh_from_db(fields=["status"])
+            raise ValidationError(
+                f"备案当前状态为“{self.get_status_display()}”，操作未执行 / The filing is now "
+                f"{self.status}; nothing was done"
+            )
+        self.refresh_from_db()
+
+    def add_occupation_after_check(
+        self,
+        *,
+        user,
+        occupation,
+        level: int,
+        standard_ok: bool,
+        question_bank_ok: bool,
+        venue_ok: bool,
+        examiners_ok: bool,
+        note: str = "",
+    ) -> "FilingItem":
+        """239号 三: while the filing is valid, an occupation is added after city staff check its
+        standard, question bank, venue and examiners — no new filing."""
+        if not self.may_be_decided_by(user):
+            raise PermissionDenied("该备案不由您审核 / This filing is not yours to decide")
+        if not self.is_valid_on(timezone.localdate()):
+            raise ValidationError(
+                "备案不在有效期内，须重新备案（苏人社函〔2020〕239号 三）/ The filing is not valid today; "
+                "file again (239号 三)"
+            )
+        unchecked = [
+            name
+            for name, ok in [
+                ("评价标准 standard", standard_ok),
+                ("评价试题 question bank", question_bank_ok),
+                ("场地设施 venue", venue_ok),
+                ("考评人员 examiners", examiners_ok),
+            ]
+            if not ok
+        ]
+        if unchecked:
+            raise ValidationError(
+                f"须核实{'、'.join(unchecked)}后方可添加（苏人社函〔2020〕239号 三）/ Check all four before adding"
+            )
+        self.check_item(occupation, level)
+        with transaction.atomic():
+            check = OccupationAdditionCheck.objects.create(
+                filing=self,
+                occupation=occupation,
+                level=level,
+                note=note,
+                checked_by=user,
+                standard_ok=True,
+                question_bank_ok=True,
+                venue_ok=True,
+                examiners_ok=True,
+            )
+            item, created = FilingItem.objects.get_or_create(
+                filing=self,
+                occupation=occupation,
+                level=level,
+                defaults={"source": ItemSource.ADDED_AFTER_CHECK, "addition_check": check},
+            )
+            if not created:
+                raise ValidationError("该职业等级已在备案范围内 / Already in the filed scope")
+        return item
+
+
+class FilingItem(models.Model):
+    """One occupation × level in a filing's scope."""
+
+    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="items")
+    occupation = models.ForeignKey(
+        "skilleval.Occupation", on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.PositiveSmallIntegerField("等级", choices=Level.choices)
+    source = models.CharField(
+        "来源", max_length=20, choices=ItemSource.choices, default=ItemSource.REQUESTED
+    )
+    addition_check = models.OneToOneField(
+        "institutions.OccupationAdditionCheck",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="item",
+    )
+
+    class Meta:
+        ordering = ["occupation__code", "-level"]
+        verbose_name = "备案职业等级"
+        verbose_name_plural = "备案职业等级"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["filing", "occupation", "level"],
+                name="filing_item_unique",
+                violation_error_message="该职业等级已在备案中 / Already in the filing",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source=ItemSource.ADDED_AFTER_CHECK) | Q(addition_check__isnull=False),
+                name="filing_item_added_after_check_has_check",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.occupation} {self.get_level_display()}"
+
+
+def material_path(material, filename):
+    return f"filings/{material.filing_id}/{material.kind}/{filename}"
+
+
+class FilingMaterial(models.Model):
+    """One document of the 41号 附件 checklist attached to a filing."""
+
+    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="materials")
+    kind = models.CharField("材料", max_length=30, choices=MaterialKind.choices)
+    file = models.FileField("文件", upload_to=material_path)
+    original_name = models.CharField("原文件名", max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = "备案材料"
+        verbose_name_plural = "备案材料"
+        constraints = [
+            models.UniqueConstraint(fields=["filing", "kind"], name="filing_material_one_per_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.original_name}"
+
+
+class OccupationAdditionCheck(models.Model):
+    """239号 三: city staff verified standard, question bank, venue and examiners before adding
+    an occupation-level to a still-valid filing."""
+
+    filing = models.ForeignKey(Filing, on_delete=models.PROTECT, related_name="addition_checks")
+    occupation = models.ForeignKey(
+        "skilleval.Occupation", on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.PositiveSmallIntegerField("等级", choices=Level.choices)
+    standard_ok = models.BooleanField("评价标准已核实")
+    question_bank_ok = models.BooleanField("评价试题已核实")
+    venue_ok = models.BooleanField("场地设施已核实")
+    examiners_ok = models.BooleanField("考评人员已核实")
+    note = models.CharField("核实情况", max_length=500, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    checked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-checked_at"]
+        verbose_name = "职业添加核实"
+        verbose_name_plural = "职业添加核实"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    standard_ok=True, question_bank_ok=True, venue_ok=True, examiners_ok=True
+                ),
+                name="addition_check_all_four_verified",
+                violation_error_message="四项须全部核实 / All four must be verified (239号 三)",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.filing} + {self.occupation} {self.level}"

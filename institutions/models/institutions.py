@@ -1,0 +1,262 @@
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from stdnum.cn import uscc
+
+from institutions.choices import CatalogAction, CatalogStatus, FilingStatus, InstitutionKind
+from skilleval import rules
+from skilleval.choices import INSTITUTION_ROLES, RegionKind, Role
+from skilleval.querysets import ScopedQuerySet
+
+
+def validate_uscc(value: str) -> None:
+    # GB 32100-2015: 18 characters, the last a check character.
+    if not uscc.is_valid(value):
+        raise ValidationError(
+            "统一社会信用代码无效（GB 32100 校验位不符）/ Invalid unified social credit code "
+            "(GB 32100 check character)",
+            code="invalid_uscc",
+        )
+
+
+class InstitutionQuerySet(ScopedQuerySet):
+    def scope_for(self, user):
+        if user.role == Role.CITY_STAFF:
+            return Q(city_id=user.city_id)
+        if user.role == Role.COUNTY_STAFF:
+            return Q(county_id=user.county_id)
+        if user.role in INSTITUTION_ROLES:
+            # An organisation sees its own branches too.
+            return Q(pk=user.institution_id) | Q(parent_id=user.institution_id)
+        return None
+
+    def in_catalog(self, on: date | None = None):
+        """The public catalog (54号 五, 附件2): in the catalog, with a filing approved and valid on
+        the day. Branches still in their announcement period are listed separately."""
+        on = on or timezone.localdate()
+        return self.filter(
+            catalog_status=CatalogStatus.ACTIVE,
+            filings__status=FilingStatus.APPROVED,
+            filings__valid_from__lte=on,
+            filings__valid_until__gte=on,
+        ).distinct()
+
+
+@dataclass
+class ScopeCheck:
+    """Whether an institution may evaluate an occupation-level in a region on a day, and why not."""
+
+    allowed: bool
+    problems: list[str] = field(default_factory=list)
+    filing: "object | None" = None
+
+
+class Institution(models.Model):
+    """An evaluation institution (评价机构): an employer, a social training evaluation organisation,
+    a technical school or an appraisal centre, located in one city (属地, 41号 三(四)). A branch
+    (分支机构) of a social training evaluation organisation is an institution with a parent."""
+
+    name = models.CharField("机构名称", max_length=200)
+    kind = models.CharField("机构类型", max_length=20, choices=InstitutionKind.choices)
+    uscc = models.CharField(
+        "统一社会信用代码", max_length=18, unique=True, validators=[validate_uscc]
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="所属社会培训评价组织（分支机构填写）",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="branches",
+    )
+    city = models.ForeignKey(
+        "skilleval.Region",
+        verbose_name="所在设区市",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": RegionKind.CITY},
+    )
+    county = models.ForeignKey(
+        "skilleval.Region",
+        verbose_name="所在区（县）",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": RegionKind.COUNTY},
+    )
+    responsible_person = models.CharField("负责人", max_length=50)
+    contact_person = models.CharField("联系人", max_length=50, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=40)
+    address = models.CharField("地址", max_length=200, blank=True)
+    # 41号 二(一): who may not be a social training evaluation organisation.
+    is_government_department = models.BooleanField("是否政府部门", default=False)
+    owned_by_government = models.BooleanField("是否政府部门所属单位", default=False)
+    association_decoupled = models.BooleanField(
+        "协会是否已与主管部门脱钩",
+        null=True,
+        blank=True,
+        help_text="非协会留空 / leave empty if not an association",
+    )
+    catalog_status = models.CharField(
+        "目录状态", max_length=12, choices=CatalogStatus.choices, default=CatalogStatus.ACTIVE
+    )
+    catalog_reason = models.CharField("目录状态原因", max_length=300, blank=True)
+    # A branch's online announcement (网上公示, 41号 三(五)) starts when its filing is approved.
+    announced_on = models.DateField("公示开始日期", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InstitutionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["city_id", "name"]
+        verbose_name = "评价机构"
+        verbose_name_plural = "评价机构"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")),
+                name="institution_not_its_own_branch",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_branch(self) -> bool:
+        return self.parent_id is not None
+
+    @property
+    def is_third_party(self) -> bool:
+        return self.kind != InstitutionKind.EMPLOYER
+
+    def clean(self):
+        if self.county_id and self.city_id and self.county.parent_id != self.city_id:
+            raise ValidationError(
+                {"county": "区（县）不属于所选设区市 / The county is not in the chosen city"}
+            )
+        if self.parent_id and (
+            self.kind != InstitutionKind.SOCIAL_ORG
+            or self.parent.kind != InstitutionKind.SOCIAL_ORG
+        ):
+            raise ValidationError(
+                "分支机构仅限社会培训评价组织设立 / Only social training evaluation organisations have branches "
+                "(中就培函〔2020〕41号 三(二))"
+            )
+        if self.kind == InstitutionKind.SOCIAL_ORG:
+            rules.require("institution.eligible_as_social_org", self.eligibility_facts)
+
+    @property
+    def eligibility_facts(self) -> dict:
+        return {
+            "is_government_department": self.is_government_department,
+            "owned_by_government": self.owned_by_government,
+            "association_decoupled": self.association_decoupled,
+        }
+
+    # --- scope ----------------------------------------------------------------------------
+
+    def filing_valid_on(self, day: date):
+        return (
+            self.filings.filter(
+                status=FilingStatus.APPROVED, valid_from__lte=day, valid_until__gte=day
+            )
+            .order_by("-valid_until")
+            .first()
+        )
+
+    def branch_announcement(self, day: date):
+        return rules.evaluate(
+            "institution.branch_announced", {"announced_on": self.announced_on, "on": day}, day
+        )
+
+    def check_scope(
+        self, occupation, level: int, region=None, on: date | None = None
+    ) -> ScopeCheck:
+        """May this institution run an evaluation of this occupation-level, in this region, on
+        this day? Every reason it may not is listed, each with its clause."""
+        on = on or timezone.localdate()
+        problems = []
+        if self.catalog_status != CatalogStatus.ACTIVE:
+            problems.append(
+                f"机构目录状态为“{self.get_catalog_status_display()}”，不得开展评价（苏人社办函〔2022〕54号 五）"
+            )
+        filing = self.filing_valid_on(on)
+        if filing is None:
+            problems.append(
+                f"{on} 无有效备案（备案未批准或已过有效期限）（苏人社办函〔2022〕54号 五）/ No filing valid on {on}"
+            )
+        else:
+            if not filing.items.filter(occupation=occupation, level=level).exists():
+                problems.append(
+                    f"备案范围不含 {occupation} {level}级 / {occupation.code} level {level} is outside the filed scope"
+                    "（苏人社办函〔2022〕54号 五）"
+                )
+            if region is not None and not filing.covers_region(region):
+                problems.append(
+                    f"{region} 不在备案地域范围内 / {region.code} is outside the filed region scope（54号 五）"
+                )
+        if self.is_branch:
+            announcement = self.branch_announcement(on)
+            if not announcement.result["may_run"]:
+                problems.append(announcement.zh)
+        return ScopeCheck(allowed=not problems, problems=problems, filing=filing)
+
+    # --- the catalog (能进能出) --------------------------------------------------------------
+
+    CATALOG_MOVES = {
+        CatalogAction.SUSPEND: ([CatalogStatus.ACTIVE], CatalogStatus.SUSPENDED),
+        CatalogAction.RESTORE: ([CatalogStatus.SUSPENDED], CatalogStatus.ACTIVE),
+        CatalogAction.REMOVE: (
+            [CatalogStatus.ACTIVE, CatalogStatus.SUSPENDED],
+            CatalogStatus.REMOVED,
+        ),
+    }
+
+    def change_catalog_status(self, action: str, *, actor, reason: str) -> "CatalogEvent":
+        """Province admins suspend, restore or remove an institution, with a reason (实施意见 二十三)."""
+        if not actor.is_province_admin:
+            raise PermissionDenied(
+                "仅省级管理员可调整目录 / Only province admins change the catalog"
+            )
+        if not reason.strip():
+            raise ValidationError({"reason": "请填写原因 / A reason is required"})
+        allowed_from, to = self.CATALOG_MOVES[action]
+        with transaction.atomic():
+            moved = Institution.objects.filter(pk=self.pk, catalog_status__in=allowed_from).update(
+                catalog_status=to, catalog_reason=reason.strip()
+            )
+            if not moved:
+                raise ValidationError(
+                    f"当前状态“{self.get_catalog_status_display()}”不能{CatalogAction(action).label} / "
+                    "not possible from the current status"
+                )
+            self.refresh_from_db(fields=["catalog_status", "catalog_reason"])
+            return CatalogEvent.objects.create(
+                institution=self, action=action, reason=reason.strip(), actor=actor
+            )
+
+
+class CatalogEvent(models.Model):
+    """One suspension, restoration or removal of an institution from the catalog, with its reason."""
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="catalog_events"
+    )
+    action = models.CharField("操作", max_length=10, choices=CatalogAction.choices)
+    reason = models.CharField("原因", max_length=300)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "目录调整记录"
+        verbose_name_plural = "目录调整记录"
+
+    def __str__(self):
+        return f"{self.institution} {self.get_action_display()}"

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from institutions import catalog
 from institutions.api.views import routes as institution_routes
 from skilleval import views
 from skilleval.api.views import routes as reference_routes
@@ -29,6 +30,8 @@ urlpatterns = [
     path("occupations/", views.OccupationListView.as_view(), name="occupation-list"),
     path("occupations/import/", views.occupation_import, name="occupation-import"),
     path("institutions/", include("institutions.urls")),
+    path("catalog/", catalog.catalog_page, name="catalog"),
+    path("catalog/export.xlsx", catalog.catalog_export, name="catalog-export"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api.urls)),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),

@@ -39,6 +39,7 @@ class OccupationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Occupation
         django_get_or_create = ["code"]
+        skip_postgeneration_save = True
 
     code = "6-18-01-01"
     name = "车工"

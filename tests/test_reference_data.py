@@ -56,3 +56,21 @@ def test_the_demo_loads_twice_without_duplicates_and_prints_one_account_per_role
     assert "http://" in out
     cities = set(User.objects.filter(role=Role.CITY_STAFF).values_list("city__name", flat=True))
     assert len(cities) >= 2
+
+
+def test_the_demo_has_every_kind_of_institution_and_every_catalog_situation():
+    from datetime import date
+
+    from institutions.choices import CatalogStatus, FilingStatus, InstitutionKind
+    from institutions.models import Filing, Institution
+
+    call_command("seed_demo")
+    today = date.today()
+    assert set(Institution.objects.values_list("kind", flat=True)) == set(InstitutionKind.values)
+    assert Institution.objects.filter(catalog_status=CatalogStatus.SUSPENDED).exists()
+    assert Filing.objects.filter(status=FilingStatus.APPROVED, valid_until__lt=today).exists()
+    branch = Institution.objects.get(parent__isnull=False)
+    assert not branch.branch_announcement(today).result["may_run"]
+    assert {s for s in Filing.objects.values_list("status", flat=True)} == set(FilingStatus.values)
+    cities = set(Institution.objects.in_catalog().values_list("city__name", flat=True))
+    assert len(cities) >= 4

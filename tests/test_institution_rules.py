@@ -6,7 +6,9 @@ pytestmark = pytest.mark.django_db
 
 
 def decide(api, rule_id, facts, as_of="2024-06-01"):
-    response = api.post(f"/api/v1/rules/{rule_id}/evaluate/", {"as_of": as_of, "facts": facts}, format="json")
+    response = api.post(
+        f"/api/v1/rules/{rule_id}/evaluate/", {"as_of": as_of, "facts": facts}, format="json"
+    )
     assert response.status_code == 200, response.json()
     return response.json()
 
@@ -35,16 +37,25 @@ class TestScopeAllows:
             (True, True, True, True),
         ],
     )
-    def test_a_third_party_needs_standard_and_bank_or_a_provincial_spec(self, api, kind, national, bank, spec, allowed):
-        body = decide(api, "institution.scope_allows", scope(kind, national=national, bank=bank, spec=spec))
+    def test_a_third_party_needs_standard_and_bank_or_a_provincial_spec(
+        self, api, kind, national, bank, spec, allowed
+    ):
+        body = decide(
+            api, "institution.scope_allows", scope(kind, national=national, bank=bank, spec=spec)
+        )
         assert body["result"] == {"allowed": allowed}
         assert body["clause"] == "苏人社办函〔2022〕54号 三"
 
     def test_an_employer_may_use_an_enterprise_specification(self, api):
-        assert decide(api, "institution.scope_allows", scope("employer"))["result"] == {"allowed": True}
+        assert decide(api, "institution.scope_allows", scope("employer"))["result"] == {
+            "allowed": True
+        }
 
     @pytest.mark.parametrize("kind", ["employer", "social_org"])
-    @pytest.mark.parametrize(("code", "allowed"), [("2-02-07-04", False), ("3-01-02-02", True), ("6-31-01-03", True), ("7-01-00-00", False)])
+    @pytest.mark.parametrize(
+        ("code", "allowed"),
+        [("2-02-07-04", False), ("3-01-02-02", True), ("6-31-01-03", True), ("7-01-00-00", False)],
+    )
     def test_only_major_groups_3_to_6_whoever_asks(self, api, kind, code, allowed):
         facts = scope(kind, code=code, national=True, bank=True)
         assert decide(api, "institution.scope_allows", facts)["result"] == {"allowed": allowed}
@@ -60,7 +71,9 @@ class TestScopeAllows:
 
     def test_an_unknown_kind_is_a_bad_fact(self, api):
         response = api.post(
-            "/api/v1/rules/institution.scope_allows/evaluate/", {"facts": scope("ministry")}, format="json"
+            "/api/v1/rules/institution.scope_allows/evaluate/",
+            {"facts": scope("ministry")},
+            format="json",
         )
         assert response.status_code == 400 and "institution_kind" in response.json()["facts"]
 
@@ -81,7 +94,11 @@ class TestEligibleAsSocialOrg:
         body = decide(
             api,
             "institution.eligible_as_social_org",
-            {"is_government_department": department, "owned_by_government": owned, "association_decoupled": decoupled},
+            {
+                "is_government_department": department,
+                "owned_by_government": owned,
+                "association_decoupled": decoupled,
+            },
         )
         assert body["result"] == {"allowed": allowed}
         assert body["clause"] == "中就培函〔2020〕41号 二(一)"
@@ -92,7 +109,9 @@ class TestEligibleAsSocialOrg:
             {"facts": {"is_government_department": False, "owned_by_government": False}},
             format="json",
         )
-        assert response.status_code == 400 and list(response.json()["facts"]) == ["association_decoupled"]
+        assert response.status_code == 400 and list(response.json()["facts"]) == [
+            "association_decoupled"
+        ]
 
 
 class TestBranchAnnounced:
@@ -105,5 +124,7 @@ class TestBranchAnnounced:
         assert body["result"] == {"may_run": may_run, "announcement_ends": "2024-03-05"}
 
     def test_a_branch_never_announced_may_not_run(self, api):
-        body = decide(api, "institution.branch_announced", {"announced_on": None, "on": "2024-03-06"})
+        body = decide(
+            api, "institution.branch_announced", {"announced_on": None, "on": "2024-03-06"}
+        )
         assert body["result"]["may_run"] is False

@@ -169,3 +169,30 @@ def verify_chain(batch_size: int = 5000) -> tuple[int, str | None]:
     if head is not None and (head.seq, head.hash) != (last_seq, expected_prev):
         return checked, f"the chain head says #{head.seq} but the log ends at #{last_seq}"
     return checked, None
+
+
+class AuditSignal(models.Model):
+    """Something the rules noticed for the auditors: rush evaluation before a deadline, a batch far
+    above the institution's usual size (239号 四: 严禁突击鉴定、突击发证)."""
+
+    kind = models.CharField("类型（规则）", max_length=80)
+    institution = models.ForeignKey(
+        "institutions.Institution", on_delete=models.PROTECT, related_name="signals"
+    )
+    batch = models.ForeignKey(
+        "institutions.Batch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="signals",
+    )
+    detail = models.CharField("说明", max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "督查提示"
+        verbose_name_plural = "督查提示"
+
+    def __str__(self):
+        return f"{self.kind}: {self.detail}"

@@ -29,6 +29,14 @@ def needs(condition: bool, reason: str):
         pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate limits and job progress live in the cache: every test starts without them."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def on_postgres(settings):
     needs(

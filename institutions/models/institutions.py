@@ -109,6 +109,11 @@ class Institution(models.Model):
     catalog_reason = models.CharField("目录状态原因", max_length=300, blank=True)
     # A branch's online announcement (网上公示, 41号 三(五)) starts when its filing is approved.
     announced_on = models.DateField("公示开始日期", null=True, blank=True)
+    # 54号 一: an employer's exceptional promotion (破格) needs a written policy published to all staff.
+    promotion_policy = models.FileField(
+        "破格晋升制度", upload_to="institutions/policies/", blank=True
+    )
+    promotion_policy_published_on = models.DateField("破格晋升制度公布日期", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = InstitutionQuerySet.as_manager()

@@ -1,7 +1,15 @@
 from skilleval.models.jobs import Job
-from skilleval.models.occupations import Occupation, OccupationLevel
+from skilleval.models.occupations import ApplicationCondition, Occupation, OccupationLevel
 from skilleval.models.regions import Region
 from skilleval.models.rules import RuleParameterVersion
 from skilleval.models.users import User
 
-__all__ = ["Job", "Occupation", "OccupationLevel", "Region", "RuleParameterVersion", "User"]
+__all__ = [
+    "ApplicationCondition",
+    "Job",
+    "Occupation",
+    "OccupationLevel",
+    "Region",
+    "RuleParameterVersion",
+    "User",
+]

@@ -24,6 +24,11 @@ class Occupation(models.Model):
         "工种/职业方向", max_length=100, blank=True, help_text="无则留空，证书上显示“--”"
     )
     is_active = models.BooleanField("在用", default=True)
+    # 239号: the batch (1 or 2) in which this occupation's level-evaluation vocational
+    # qualification left the national catalog; empty when it never was one.
+    vq_exit_batch = models.PositiveSmallIntegerField(
+        "水平评价类职业资格退出批次", null=True, blank=True, choices=[(1, "第一批"), (2, "第二批")]
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -88,3 +93,51 @@ class OccupationLevel(models.Model):
             "has_question_bank": self.has_question_bank,
             "has_provincial_spec": self.has_provincial_spec,
         }
+
+
+class ApplicationCondition(models.Model):
+    """One way to qualify for an occupation-level (申报条件, from the national standard): a candidate
+    qualifies when any one of the level's conditions is met. Kept by province admins."""
+
+    occupation_level = models.ForeignKey(
+        OccupationLevel, on_delete=models.CASCADE, related_name="conditions"
+    )
+    label = models.CharField("条件说明", max_length=200)
+    min_work_years = models.DecimalField(
+        "累计从事本职业年限（年）", max_digits=4, decimal_places=1, default=0
+    )
+    required_prior_level = models.PositiveSmallIntegerField(
+        "须已取得的等级", choices=Level.choices, null=True, blank=True, help_text="空：不要求"
+    )
+    min_years_since_prior = models.DecimalField(
+        "取得该等级后年限（年）", max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    min_education = models.PositiveSmallIntegerField("最低学历", null=True, blank=True)
+
+    class Meta:
+        ordering = ["occupation_level", "id"]
+        verbose_name = "申报条件"
+        verbose_name_plural = "申报条件"
+
+    def __str__(self):
+        return f"{self.occupation_level}: {self.label}"
+
+    def unmet(self, *, work_years, current_level, years_since_current, education) -> list[str]:
+        """What a candidate lacks for this condition (empty when met). A level number is higher for
+        a lower level: level 4 (中级工) is above level 5 (初级工)."""
+        missing = []
+        if work_years is None or work_years < self.min_work_years:
+            missing.append(f"从业年限不足 {self.min_work_years} 年")
+        if self.required_prior_level is not None:
+            if current_level is None or current_level > self.required_prior_level:
+                missing.append(f"未取得{Level(self.required_prior_level).label}")
+            elif (
+                self.min_years_since_prior
+                and (years_since_current or 0) < self.min_years_since_prior
+            ):
+                missing.append(
+                    f"取得{Level(self.required_prior_level).label}后不满 {self.min_years_since_prior} 年"
+                )
+        if self.min_education is not None and (education is None or education < self.min_education):
+            missing.append("学历不符")
+        return missing

@@ -3,7 +3,7 @@
 Use `evaluate("exit.application_deadline", {...}, as_of=...)`; see engine.py for the shape.
 """
 
-from skilleval.rules import exit_deadlines, institutions, occupations  # noqa: F401  (registers)
+from skilleval.rules import batches, exit_deadlines, institutions, occupations  # noqa: F401  (registers)
 from skilleval.rules.engine import (
     RULES,
     Decision,

@@ -84,7 +84,7 @@ class Rule:
     Facts: type[serializers.Serializer]
     Parameters: type[serializers.Serializer] = NoParameters
 
-    def decide(self, facts: dict, params: dict) -> Outcome:
+    def decide(self, facts: dict, params: dict, as_of: date) -> Outcome:
         raise NotImplementedError
 
     def in_effect_on(self, day: date) -> bool:
@@ -120,7 +120,7 @@ class Rule:
         serializer = self.Facts(data=facts)
         if not serializer.is_valid():
             raise InvalidFacts(serializer.errors)
-        outcome = self.decide(dict(serializer.validated_data), self.parameters_as_of(as_of))
+        outcome = self.decide(dict(serializer.validated_data), self.parameters_as_of(as_of), as_of)
         zh, en = outcome.zh, outcome.en
         in_effect = self.in_effect_on(as_of)
         if not in_effect:

@@ -30,7 +30,7 @@ class ExitApplicationDeadline(Rule):
         batch_1_cutoff = serializers.DateField(default=date(2020, 9, 30))
         batch_2_cutoff = serializers.DateField(default=date(2020, 12, 31))
 
-    def decide(self, facts, params):
+    def decide(self, facts, params, as_of):
         batch, received = facts["exit_batch"], facts["received_on"]
         deadline = params[f"batch_{batch}_cutoff"]
         if received <= deadline:  # the cut-off day itself is still inside
@@ -66,7 +66,7 @@ class ExitCertificateIssueDeadline(Rule):
     class Parameters(serializers.Serializer):
         last_day = serializers.DateField(default=date(2021, 1, 31))
 
-    def decide(self, facts, params):
+    def decide(self, facts, params, as_of):
         issued, last_day = facts["issue_date"], params["last_day"]
         if issued <= last_day:
             return Outcome(

@@ -45,7 +45,7 @@ class InstitutionScopeAllows(Rule):
             child=serializers.IntegerField(min_value=1, max_value=8), default=[3, 4, 5, 6]
         )
 
-    def decide(self, facts, params):
+    def decide(self, facts, params, as_of):
         kind, code, level = facts["institution_kind"], facts["occupation_code"], facts["level"]
         major = int(code.split("-", 1)[0])
         if major not in params["evaluable_major_groups"]:
@@ -104,7 +104,7 @@ class EligibleAsSocialOrg(Rule):
             allow_null=True, help_text="null when the applicant is not an association"
         )
 
-    def decide(self, facts, params):
+    def decide(self, facts, params, as_of):
         if facts["is_government_department"]:
             reason_zh, reason_en = "政府部门", "a government department"
         elif facts["owned_by_government"]:
@@ -147,7 +147,7 @@ class BranchAnnounced(Rule):
     class Parameters(serializers.Serializer):
         announcement_days = serializers.IntegerField(min_value=1, max_value=60, default=5)
 
-    def decide(self, facts, params):
+    def decide(self, facts, params, as_of):
         started, day = facts["announced_on"], facts["on"]
         if started is None:
             return Outcome(

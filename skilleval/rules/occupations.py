@@ -31,7 +31,7 @@ class OccupationEvaluable(Rule):
             child=serializers.IntegerField(min_value=1, max_value=8), default=[3, 4, 5, 6]
         )
 
-    def decide(self, facts, params):
+    def decide(self, facts, params, as_of):
         code = facts["occupation_code"]
         major = int(code.split("-", 1)[0])
         groups = params["evaluable_major_groups"]

@@ -1,0 +1,689 @@
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from audits import context as audit_context
+from institutions.choices import (
+    BATCH_FLOW,
+    CLOSED_BATCH_STATUSES,
+    BatchStatus,
+    EligibilityBasis,
+    EligibilityStatus,
+    EvaluationType,
+    Gender,
+    IdType,
+    InstitutionKind,
+    QuestionSource,
+)
+from skilleval import rules
+from skilleval.choices import INSTITUTION_ROLES, Level, Role
+from skilleval.querysets import ScopedQuerySet
+
+PASS_MARK = Decimal(60)
+
+
+class BatchQuerySet(ScopedQuerySet):
+    def scope_for(self, user):
+        if user.role == Role.CITY_STAFF:
+            return Q(institution__city_id=user.city_id)
+        if user.role == Role.COUNTY_STAFF:
+            return Q(institution__county_id=user.county_id)
+        if user.role in INSTITUTION_ROLES:
+            return Q(institution_id=user.institution_id) | Q(
+                institution__parent_id=user.institution_id
+            )
+        return None
+
+    def open(self):
+        return self.exclude(status__in=CLOSED_BATCH_STATUSES)
+
+
+class BatchManager(models.Manager.from_queryset(BatchQuerySet)):
+    def plan(
+        self,
+        *,
+        institution,
+        user,
+        occupation,
+        level,
+        evaluation_type,
+        region,
+        exam_starts_on,
+        exam_ends_on,
+        venue,
+        examiners,
+        question_source,
+        note="",
+    ) -> "Batch":
+        """Institution staff plan a batch inside their filed scope; every refusal cites its clause."""
+        if not user.has_role(*INSTITUTION_ROLES) or user.institution_id not in (
+            institution.pk,
+            institution.parent_id,
+        ):
+            raise PermissionDenied("只能为本机构创建评价批次 / Only for your own institution")
+        today = timezone.localdate()
+        rules.require("batch.question_source", {"question_source": question_source}, today)
+        problems = institution.check_scope(occupation, level, region, on=today).problems
+        exit_batch = (
+            occupation.vq_exit_batch
+            if evaluation_type == EvaluationType.VOCATIONAL_QUALIFICATION
+            else None
+        )
+        if exit_batch:
+            try:
+                rules.require(
+                    "exit.application_deadline",
+                    {"exit_batch": exit_batch, "received_on": today},
+                    today,
+                )
+            except rules.RuleRefusal as refusal:
+                problems.append(refusal.message)
+        if exam_ends_on < exam_starts_on:
+            problems.append("考试结束日期不得早于开始日期 / The exam cannot end before it starts")
+        if problems:
+            raise ValidationError(problems)
+        with transaction.atomic():
+            batch = self.create(
+                institution=institution,
+                occupation=occupation,
+                level=level,
+                evaluation_type=evaluation_type,
+                region=region,
+                exam_starts_on=exam_starts_on,
+                exam_ends_on=exam_ends_on,
+                venue=venue,
+                examiners=examiners,
+                question_source=question_source,
+                exit_batch=exit_batch,
+                note=note,
+                created_by=user,
+            )
+            BatchTransition.objects.create(
+                batch=batch, action="plan", to_status=BatchStatus.DRAFT, actor=user
+            )
+            if exit_batch:
+                batch.flag_if(
+                    "exit.rush_before_cutoff", {"exit_batch": exit_batch, "created_on": today}
+                )
+        return batch
+
+
+class Batch(models.Model):
+    """An evaluation batch (评价批次): one institution, occupation, level and evaluation type, taken
+    through the steps of 239号 二(二) from plan to certificates."""
+
+    institution = models.ForeignKey(
+        "institutions.Institution", on_delete=models.PROTECT, related_name="batches"
+    )
+    occupation = models.ForeignKey(
+        "skilleval.Occupation", on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.PositiveSmallIntegerField("等级", choices=Level.choices)
+    evaluation_type = models.CharField("评价类型", max_length=30, choices=EvaluationType.choices)
+    region = models.ForeignKey(
+        "skilleval.Region", verbose_name="考试地区", on_delete=models.PROTECT, related_name="+"
+    )
+    venue = models.CharField("考试地点", max_length=200)
+    examiners = models.TextField("考评人员", help_text="每行一人 / one per line")
+    question_source = models.CharField("试题来源", max_length=20, choices=QuestionSource.choices)
+    exam_starts_on = models.DateField("考试开始日期")
+    exam_ends_on = models.DateField("考试结束日期")
+    exit_batch = models.PositiveSmallIntegerField("退出目录批次", null=True, blank=True)
+    note = models.CharField("备注", max_length=500, blank=True)
+    status = models.CharField(
+        "状态", max_length=24, choices=BatchStatus.choices, default=BatchStatus.DRAFT
+    )
+    tickets_generated_on = models.DateField("准考证号生成日期", null=True, blank=True)
+    publicised_on = models.DateField("公示开始日期", null=True, blank=True)
+    status_reason = models.CharField("最近退回/取消/无效原因", max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = BatchManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "评价批次"
+        verbose_name_plural = "评价批次"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(question_source=QuestionSource.SELF_MADE),
+                name="batch_no_self_made_papers",
+                violation_error_message="严禁私自命制试题（239号 四）/ Self-made papers are refused (239号 四)",
+            ),
+            models.CheckConstraint(
+                condition=Q(exam_ends_on__gte=F("exam_starts_on")), name="batch_exam_dates_in_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(level__gte=1, level__lte=5), name="batch_level_1_to_5"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.institution} {self.occupation.name} {self.get_level_display()} #{self.pk}"
+
+    @property
+    def step(self) -> int:
+        """Position in the workflow (0 = draft); closed states have none."""
+        return BATCH_FLOW.index(self.status) if self.status in BATCH_FLOW else -1
+
+    # --- who may press which button ------------------------------------------------------
+
+    def is_run_by(self, user) -> bool:
+        return user.has_role(*INSTITUTION_ROLES) and user.institution_id in (
+            self.institution_id,
+            self.institution.parent_id,
+        )
+
+    def may_be_approved_by(self, user) -> bool:
+        return user.is_province_admin or (
+            user.role == Role.CITY_STAFF and user.city_id == self.institution.city_id
+        )
+
+    # --- the 239号 cut-off ----------------------------------------------------------------
+
+    def enforce_exit_cutoff(self, on: date | None = None) -> bool:
+        """239号 二(二): after its cut-off, a batch that had not generated admission tickets becomes
+        invalid. Called by the daily job and before every action. True when it became invalid."""
+        if not self.exit_batch or self.status in CLOSED_BATCH_STATUSES:
+            return False
+        on = on or timezone.localdate()
+        decision = rules.evaluate(
+            "exit.batch_valid_at_cutoff",
+            {
+                "exit_batch": self.exit_batch,
+                "reached_admission_tickets_on": self.tickets_generated_on,
+            },
+            on,
+        )
+        if decision.result["valid"]:
+            return False
+        return self._move(
+            "invalidate",
+            self.status,
+            BatchStatus.INVALID,
+            None,
+            note=decision.zh,
+            status_reason=decision.zh,
+        )
+
+    # --- the workflow ---------------------------------------------------------------------
+
+    def _move(self, action, from_status, to_status, actor, note="", **fields) -> bool:
+        """Move by a conditional update and record the step; of two clicks, one wins, one is told."""
+        with transaction.atomic():
+            moved = Batch.objects.filter(pk=self.pk, status=from_status).update(
+                status=to_status, **fields
+            )
+            if not moved:
+                self.refresh_from_db()
+                raise ValidationError(
+                    f"批次当前状态为“{self.get_status_display()}”，操作未执行 / The batch is now {self.status}; nothing was done"
+                )
+            BatchTransition.objects.create(
+                batch=self,
+                action=action,
+                from_status=from_status,
+                to_status=to_status,
+                actor=actor,
+                actor_name=actor.get_username() if actor else audit_context.current().name,
+                note=note,
+            )
+        self.refresh_from_db()
+        return True
+
+    def _step(self, action, user, from_status, to_status, *, approver=False, **fields):
+        if not (self.may_be_approved_by(user) if approver else self.is_run_by(user)):
+            raise PermissionDenied("您无权执行此操作 / You may not do this")
+        if self.enforce_exit_cutoff():
+            raise ValidationError(self.status_reason)
+        if self.status != from_status:
+            raise ValidationError(
+                f"批次当前状态为“{self.get_status_display()}”，不能执行此操作 / Not possible in state {self.status}"
+            )
+        self._move(action, from_status, to_status, user, **fields)
+
+    def publish_plan(self, user):
+        self._step("publish_plan", user, BatchStatus.DRAFT, BatchStatus.PLAN_PUBLISHED)
+
+    def close_roster(self, user):
+        if not self.candidates.exists():
+            raise ValidationError("尚未录入考生 / No candidates yet")
+        self._step("close_roster", user, BatchStatus.PLAN_PUBLISHED, BatchStatus.ROSTER_ENTERED)
+        self.flag_volume_surge()
+
+    def complete_eligibility_review(self, user):
+        pending = self.candidates.filter(eligibility=EligibilityStatus.PENDING).count()
+        if pending:
+            raise ValidationError(
+                f"还有 {pending} 名考生未审核 / {pending} candidates not yet reviewed"
+            )
+        if not self.candidates.filter(eligibility=EligibilityStatus.PASSED).exists():
+            raise ValidationError("没有审核通过的考生 / No candidate passed the review")
+        self._step(
+            "complete_eligibility_review",
+            user,
+            BatchStatus.ROSTER_ENTERED,
+            BatchStatus.ELIGIBILITY_REVIEWED,
+        )
+
+    def arrange_rooms(self, user):
+        """Seat every admitted candidate, room by room, in roster order."""
+        candidates = list(
+            self.candidates.filter(eligibility=EligibilityStatus.PASSED).order_by("pk")
+        )
+        rooms = list(self.rooms.order_by("name", "pk"))
+        if sum(r.capacity for r in rooms) < len(candidates):
+            raise ValidationError(
+                f"考场座位不足：{len(candidates)} 名考生，{sum(r.capacity for r in rooms)} 个座位 / Not enough seats"
+            )
+        with transaction.atomic():
+            self._step(
+                "arrange_rooms", user, BatchStatus.ELIGIBILITY_REVIEWED, BatchStatus.ROOMS_ARRANGED
+            )
+            seats = ((room, n) for room in rooms for n in range(1, room.capacity + 1))
+            for candidate, (room, seat) in zip(candidates, seats, strict=False):
+                candidate.room, candidate.seat = room, seat
+            Candidate.objects.bulk_update(candidates, ["room", "seat"], batch_size=2000)
+
+    def generate_tickets(self, user):
+        """Admission ticket numbers, unique in the province: year (2) + city (2) + batch (7) +
+        candidate sequence (4), e.g. 26 01 0000042 0007 → 260100000420007."""
+        today = timezone.localdate()
+        candidates = list(
+            self.candidates.filter(eligibility=EligibilityStatus.PASSED).order_by(
+                "room__name", "seat"
+            )
+        )
+        prefix = f"{today:%y}{self.institution.city_id[2:4]}{self.pk:07d}"
+        with transaction.atomic():
+            self._step(
+                "generate_tickets",
+                user,
+                BatchStatus.ROOMS_ARRANGED,
+                BatchStatus.TICKETS_GENERATED,
+                tickets_generated_on=today,
+            )
+            for n, candidate in enumerate(candidates, start=1):
+                candidate.ticket_number = f"{prefix}{n:04d}"
+            Candidate.objects.bulk_update(candidates, ["ticket_number"], batch_size=2000)
+
+    def record_examined(self, user):
+        admitted = self.candidates.filter(eligibility=EligibilityStatus.PASSED)
+        missing = admitted.filter(absent=False, passed__isnull=True).count()
+        if missing:
+            raise ValidationError(
+                f"还有 {missing} 名考生没有成绩 / {missing} candidates have no scores"
+            )
+        self._step("record_examined", user, BatchStatus.TICKETS_GENERATED, BatchStatus.EXAMINED)
+
+    def publicise_results(self, user):
+        self._step(
+            "publicise_results",
+            user,
+            BatchStatus.EXAMINED,
+            BatchStatus.RESULTS_PUBLICISED,
+            publicised_on=timezone.localdate(),
+        )
+
+    def publicity(self, on: date | None = None):
+        on = on or timezone.localdate()
+        return rules.evaluate(
+            "batch.results_publicity", {"publicised_on": self.publicised_on, "on": on}, on
+        )
+
+    def approve_results(self, user):
+        if (
+            self.status == BatchStatus.RESULTS_PUBLICISED
+            and not self.publicity().result["may_approve"]
+        ):
+            raise ValidationError(self.publicity().zh)
+        self._step(
+            "approve_results",
+            user,
+            BatchStatus.RESULTS_PUBLICISED,
+            BatchStatus.RESULTS_APPROVED,
+            approver=True,
+        )
+
+    def return_results(self, user, reason: str):
+        if not reason.strip():
+            raise ValidationError("请填写退回原因 / Give the reason")
+        self._step(
+            "return_results",
+            user,
+            BatchStatus.RESULTS_PUBLICISED,
+            BatchStatus.EXAMINED,
+            approver=True,
+            note=reason.strip(),
+            status_reason=reason.strip(),
+            publicised_on=None,
+        )
+
+    def cancel(self, user, reason: str):
+        if not self.is_run_by(user):
+            raise PermissionDenied("您无权执行此操作 / You may not do this")
+        if not reason.strip():
+            raise ValidationError("请填写取消原因 / Give the reason")
+        if self.status in CLOSED_BATCH_STATUSES or self.step >= BATCH_FLOW.index(
+            BatchStatus.RESULTS_APPROVED
+        ):
+            raise ValidationError("该批次已不能取消 / This batch can no longer be cancelled")
+        self._move(
+            "cancel",
+            self.status,
+            BatchStatus.CANCELLED,
+            user,
+            note=reason.strip(),
+            status_reason=reason.strip(),
+        )
+
+    # --- eligibility (54号 一) -------------------------------------------------------------
+
+    def review_eligibility_automatically(self, user) -> dict:
+        """Check every pending candidate against the occupation-level's application conditions;
+        those who meet one pass, the others wait for a reviewer (never failed automatically)."""
+        if not self.is_run_by(user):
+            raise PermissionDenied("您无权执行此操作 / You may not do this")
+        conditions = list(rules_conditions(self.occupation_id, self.level))
+        passed = 0
+        for candidate in self.candidates.filter(eligibility=EligibilityStatus.PENDING):
+            met = next((c for c in conditions if not candidate.unmet(c)), None)
+            if met is not None:
+                candidate.set_eligibility(
+                    user,
+                    EligibilityStatus.PASSED,
+                    EligibilityBasis.STANDARD,
+                    f"符合申报条件：{met.label}",
+                )
+                passed += 1
+        return {"passed": passed, "conditions": len(conditions)}
+
+    def decide_eligibility(self, user, candidates, *, passed: bool, basis: str, reason: str) -> int:
+        """A reviewer's pass or fail for several candidates, with the basis and reason."""
+        if not self.is_run_by(user):
+            raise PermissionDenied("您无权执行此操作 / You may not do this")
+        if self.status not in (BatchStatus.PLAN_PUBLISHED, BatchStatus.ROSTER_ENTERED):
+            raise ValidationError("资格审核已结束 / The eligibility review is closed")
+        if not reason.strip():
+            raise ValidationError("请填写审核理由 / Give the reason")
+        if passed and basis == EligibilityBasis.EXCEPTIONAL_PROMOTION:
+            institution = self.institution
+            if institution.kind != InstitutionKind.EMPLOYER or not (
+                institution.promotion_policy and institution.promotion_policy_published_on
+            ):
+                raise ValidationError(
+                    "破格晋升须由用人单位制定规章制度并以书面形式向全体职工公布（苏人社办函〔2022〕54号 一）/ "
+                    "Exceptional promotion needs the employer's published written policy (54号 一)"
+                )
+        status = EligibilityStatus.PASSED if passed else EligibilityStatus.FAILED
+        count = 0
+        for candidate in candidates:
+            candidate.set_eligibility(user, status, basis, reason.strip(), override=True)
+            count += 1
+        return count
+
+    # --- signals for the auditors (239号 四) -----------------------------------------------
+
+    def flag_if(self, rule_id: str, facts: dict):
+        decision = rules.evaluate(rule_id, facts)
+        if decision.result["flag"]:
+            from audits.models import AuditSignal
+
+            AuditSignal.objects.create(
+                kind=rule_id,
+                institution_id=self.institution_id,
+                batch=self,
+                detail=decision.zh,
+            )
+
+    def flag_volume_surge(self):
+        year_ago = timezone.now() - timezone.timedelta(days=365)
+        previous = (
+            Batch.objects.filter(institution_id=self.institution_id, created_at__gte=year_ago)
+            .exclude(pk=self.pk)
+            .exclude(status__in=[BatchStatus.DRAFT, BatchStatus.CANCELLED])
+            .annotate(n=models.Count("candidates"))
+            .aggregate(avg=models.Avg("n"))["avg"]
+        )
+        if previous:
+            self.flag_if(
+                "batch.volume_surge",
+                {"candidates": self.candidates.count(), "usual_candidates": previous},
+            )
+
+
+def rules_conditions(occupation_id, level):
+    from skilleval.models import ApplicationCondition
+
+    return ApplicationCondition.objects.filter(
+        occupation_level__occupation_id=occupation_id, occupation_level__level=level
+    )
+
+
+class BatchTransition(models.Model):
+    """One step of a batch, append-only: who did what, when (239号 二(二))."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="transitions")
+    action = models.CharField("操作", max_length=40)
+    from_status = models.CharField(max_length=24, choices=BatchStatus.choices, blank=True)
+    to_status = models.CharField(max_length=24, choices=BatchStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = "批次流程记录"
+        verbose_name_plural = "批次流程记录"
+
+    def __str__(self):
+        return f"{self.batch_id} {self.action} → {self.to_status}"
+
+
+class ExamRoom(models.Model):
+    """A room of a batch with its number of seats."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="rooms")
+    name = models.CharField("考场", max_length=50)
+    capacity = models.PositiveIntegerField("座位数")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "name"], name="exam_room_name_unique_in_batch"
+            ),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="exam_room_has_seats"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+def candidate_photo_path(candidate, filename):
+    return f"batches/{candidate.batch_id}/photos/{candidate.pk or 'new'}-{filename}"
+
+
+class CandidateQuerySet(ScopedQuerySet):
+    def scope_for(self, user):
+        condition = Batch.objects.all().scope_for(user)
+        if condition is None:
+            return None
+        # The batch's scope, seen from the candidate.
+        return Q(batch__in=Batch.objects.filter(condition))
+
+
+class Candidate(models.Model):
+    """A person in a batch's roster. The ID number is kept encrypted, found by a keyed hash and
+    shown masked (SPEC "Public lookup and privacy")."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="candidates")
+    name = models.CharField("姓名", max_length=50)
+    id_type = models.CharField(
+        "证件类型", max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
+    )
+    id_number_encrypted = models.TextField("证件号码（加密）")
+    id_number_hash = models.CharField(max_length=64, db_index=True)
+    id_number_masked = models.CharField("证件号码", max_length=40)
+    birth_date = models.DateField("出生日期", null=True, blank=True)
+    gender = models.CharField("性别", max_length=6, choices=Gender.choices)
+    education = models.PositiveSmallIntegerField("学历")
+    work_years = models.DecimalField("从业年限", max_digits=4, decimal_places=1)
+    current_level = models.PositiveSmallIntegerField(
+        "现有等级", choices=Level.choices, null=True, blank=True
+    )
+    current_certificate_number = models.CharField("现有证书编号", max_length=40, blank=True)
+    current_level_obtained_on = models.DateField("现有等级取得日期", null=True, blank=True)
+    insured_region = models.CharField("参保地", max_length=50, blank=True)
+    hukou_region = models.CharField("户籍地", max_length=50, blank=True)
+    phone = models.CharField("联系电话", max_length=30, blank=True)
+    is_own_staff = models.BooleanField("本单位职工（含劳务派遣）", null=True, blank=True)
+    photo = models.ImageField("照片", upload_to=candidate_photo_path, blank=True)
+    eligibility = models.CharField(
+        "资格审核",
+        max_length=10,
+        choices=EligibilityStatus.choices,
+        default=EligibilityStatus.PENDING,
+    )
+    eligibility_basis = models.CharField(
+        "申报依据", max_length=30, choices=EligibilityBasis.choices, blank=True
+    )
+    eligibility_reason = models.CharField("审核意见", max_length=300, blank=True)
+    eligibility_override = models.BooleanField("人工认定", default=False)
+    eligibility_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    eligibility_reviewed_at = models.DateTimeField(null=True, blank=True)
+    room = models.ForeignKey(
+        ExamRoom, on_delete=models.PROTECT, null=True, blank=True, related_name="candidates"
+    )
+    seat = models.PositiveIntegerField("座位号", null=True, blank=True)
+    ticket_number = models.CharField("准考证号", max_length=20, null=True, blank=True, unique=True)
+    theory_score = models.DecimalField(
+        "理论知识", max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    practical_score = models.DecimalField(
+        "操作技能", max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    comprehensive_score = models.DecimalField(
+        "综合评审（论文答辩/业绩评审）", max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    absent = models.BooleanField("缺考", default=False)
+    passed = models.BooleanField("合格", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CandidateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["batch", "pk"]
+        verbose_name = "考生"
+        verbose_name_plural = "考生"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "id_number_hash"],
+                name="candidate_once_per_batch",
+                violation_error_message="该考生已在本批次中 / Already in this batch",
+            ),
+            models.UniqueConstraint(fields=["room", "seat"], name="candidate_one_per_seat"),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{score}__isnull": True})
+                    | Q(**{f"{score}__gte": 0, f"{score}__lte": 100}),
+                    name=f"candidate_{score}_0_to_100",
+                )
+                for score in ("theory_score", "practical_score", "comprehensive_score")
+            ],
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.id_number_masked}"
+
+    @property
+    def id_number(self) -> str:
+        from skilleval.personal_data import decrypt
+
+        return decrypt(self.id_number_encrypted)
+
+    def unmet(self, condition) -> list[str]:
+        today = timezone.localdate()
+        years_since = None
+        if self.current_level_obtained_on:
+            years_since = Decimal((today - self.current_level_obtained_on).days) / Decimal("365.25")
+        return condition.unmet(
+            work_years=self.work_years,
+            current_level=self.current_level,
+            years_since_current=years_since,
+            education=self.education,
+        )
+
+    def set_eligibility(self, user, status, basis, reason, override=False):
+        self.eligibility, self.eligibility_basis, self.eligibility_reason = (
+            status,
+            basis,
+            reason[:300],
+        )
+        self.eligibility_override = override
+        self.eligibility_reviewed_by, self.eligibility_reviewed_at = user, timezone.now()
+        self.save(
+            update_fields=[
+                "eligibility",
+                "eligibility_basis",
+                "eligibility_reason",
+                "eligibility_override",
+                "eligibility_reviewed_by",
+                "eligibility_reviewed_at",
+            ]
+        )
+
+    def record_scores(self, *, theory=None, practical=None, comprehensive=None, absent=False):
+        """Scores out of 100; pass marks per evaluation type and level (see passes())."""
+        batch = self.batch
+        if batch.status != BatchStatus.TICKETS_GENERATED:
+            raise ValidationError(
+                "只有生成准考证号后、公示前可以录入成绩 / Scores are entered after tickets, before publicity"
+            )
+        if self.eligibility != EligibilityStatus.PASSED:
+            raise ValidationError("该考生未通过资格审核 / This candidate was not admitted")
+        self.absent = absent
+        self.theory_score, self.practical_score, self.comprehensive_score = (
+            theory,
+            practical,
+            comprehensive,
+        )
+        self.passed = False if absent else self.passes()
+        self.full_clean(exclude=["photo", "batch", "room", "eligibility_reviewed_by"])
+        self.save(
+            update_fields=[
+                "absent",
+                "theory_score",
+                "practical_score",
+                "comprehensive_score",
+                "passed",
+            ]
+        )
+
+    def passes(self) -> bool | None:
+        """Skill-level and vocational qualification: theory and practical at least 60; levels 1
+        and 2 (技师, 高级技师) also the comprehensive review. Special ability: the practical test.
+        None while a needed score is missing."""
+        batch = self.batch
+        needed = ["practical_score"]
+        if batch.evaluation_type != EvaluationType.SPECIAL_ABILITY:
+            needed.append("theory_score")
+            if batch.level <= 2:
+                needed.append("comprehensive_score")
+        scores = [getattr(self, name) for name in needed]
+        if any(score is None for score in scores):
+            return None
+        return all(score >= PASS_MARK for score in scores)

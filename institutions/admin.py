@@ -5,7 +5,16 @@ from institutions.models import CatalogEvent, Filing, FilingItem, FilingMaterial
 
 @admin.register(Institution)
 class InstitutionAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "uscc", "city", "county", "parent", "catalog_status", "contact_phone"]
+    list_display = [
+        "name",
+        "kind",
+        "uscc",
+        "city",
+        "county",
+        "parent",
+        "catalog_status",
+        "contact_phone",
+    ]
     list_filter = ["kind", "catalog_status", "city"]
     search_fields = ["name", "uscc"]
 
@@ -23,7 +32,15 @@ class FilingMaterialInline(admin.TabularInline):
 
 @admin.register(Filing)
 class FilingAdmin(admin.ModelAdmin):
-    list_display = ["id", "institution", "authority", "status", "valid_from", "valid_until", "submitted_at"]
+    list_display = [
+        "id",
+        "institution",
+        "authority",
+        "status",
+        "valid_from",
+        "valid_until",
+        "submitted_at",
+    ]
     list_filter = ["status", "authority"]
     search_fields = ["institution__name"]
     inlines = [FilingItemInline, FilingMaterialInline]

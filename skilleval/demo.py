@@ -8,3 +8,12 @@ def make_uscc(region_code: str, serial: int) -> str:
     1 (company), the 6-digit region code, a 9-digit body and the check character."""
     body = f"91{region_code}{serial:09d}"
     return body + uscc.calc_check_digit(body)
+
+
+def make_resident_id(region_code: str, birth: str, sequence: int) -> str:
+    """A well-formed 居民身份证号 (GB 11643): region, birth date YYYYMMDD, 3-digit sequence and the
+    check character. For demo and test data only."""
+    from stdnum.cn import ric
+
+    body = f"{region_code}{birth}{sequence % 1000:03d}"
+    return body + ric.calc_check_digit(body)

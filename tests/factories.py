@@ -58,7 +58,9 @@ def occupation_with_resources(code="6-18-01-01", name="车工", levels=(1, 2, 3,
     return occupation
 
 
-def approved_filing(institution, items, *, regions=("320000",), valid_from=None, valid_until=None, authority=None):
+def approved_filing(
+    institution, items, *, regions=("320000",), valid_from=None, valid_until=None, authority=None
+):
     """An approved filing written straight to the database, for tests that need an existing scope.
     `items` is a list of (occupation, level)."""
     from datetime import date
@@ -66,7 +68,9 @@ def approved_filing(institution, items, *, regions=("320000",), valid_from=None,
     from institutions.choices import FilingStatus
     from institutions.models import Filing, FilingItem
 
-    user = UserFactory(username=f"filer-{institution.pk}", role=Role.INSTITUTION_STAFF, institution=institution)
+    user = UserFactory(
+        username=f"filer-{institution.pk}", role=Role.INSTITUTION_STAFF, institution=institution
+    )
     filing = Filing.objects.create(
         institution=institution,
         authority=authority or institution.city,
@@ -79,3 +83,25 @@ def approved_filing(institution, items, *, regions=("320000",), valid_from=None,
     for occupation, level in items:
         FilingItem.objects.create(filing=filing, occupation=occupation, level=level)
     return filing
+
+
+def make_candidate(batch, n: int, **fields):
+    """A roster row written straight to the database (the roster upload has its own tests)."""
+    from decimal import Decimal
+
+    from institutions.models import Candidate
+    from skilleval import personal_data
+    from skilleval.demo import make_resident_id
+
+    id_number = make_resident_id("320102", f"19{80 + n % 20:02d}0101", n)
+    values = {
+        "name": f"考生{n}",
+        "gender": "male",
+        "education": 3,
+        "work_years": Decimal(8),
+        "id_number_encrypted": personal_data.encrypt(id_number),
+        "id_number_hash": personal_data.keyed_hash(id_number),
+        "id_number_masked": personal_data.mask_id_number(id_number),
+        **fields,
+    }
+    return Candidate.objects.create(batch=batch, **values)

@@ -7,6 +7,7 @@ database, cache, broker and secrets. Nothing here changes URLs or behaviour.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -176,7 +177,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "verify-audit-log-nightly": {
         "task": "audits.tasks.verify_audit_log",
-        "schedule": 24 * 60 * 60,
+        "schedule": crontab(hour=2, minute=0),
+    },
+    # Just after midnight, so a batch is invalid from the first minute after its cut-off day.
+    "invalidate-batches-past-exit-cutoff": {
+        "task": "institutions.tasks.invalidate_batches_past_exit_cutoff",
+        "schedule": crontab(hour=0, minute=5),
     },
 }
 

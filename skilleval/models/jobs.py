@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 # What runs each kind of job: a function taking the Job, dotted so apps need not import each other.
 JOB_HANDLERS = {
     JobKind.OCCUPATION_IMPORT: "skilleval.occupation_import.run_import_job",
+    JobKind.ROSTER_IMPORT: "institutions.roster.run_roster_import_job",
 }
 
 

@@ -74,3 +74,14 @@ def test_the_demo_has_every_kind_of_institution_and_every_catalog_situation():
     assert {s for s in Filing.objects.values_list("status", flat=True)} == set(FilingStatus.values)
     cities = set(Institution.objects.in_catalog().values_list("city__name", flat=True))
     assert len(cities) >= 4
+
+
+def test_the_demo_has_a_batch_in_every_state_before_issuance():
+    from institutions.choices import BatchStatus
+    from institutions.models import Batch
+
+    call_command("seed_demo")
+    states = set(Batch.objects.values_list("status", flat=True))
+    assert states == set(BatchStatus.values) - {BatchStatus.CERTIFICATES_ISSUED}
+    invalid = Batch.objects.get(status=BatchStatus.INVALID)
+    assert "239号 二(二)" in invalid.status_reason

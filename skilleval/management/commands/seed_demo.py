@@ -11,15 +11,28 @@ from django.db import transaction
 from django.utils import timezone
 
 from institutions.choices import (
+    BatchStatus,
     CatalogAction,
     CatalogStatus,
+    EligibilityBasis,
+    EvaluationType,
     FilingStatus,
     InstitutionKind,
     MaterialKind,
+    QuestionSource,
 )
-from institutions.models import Filing, FilingItem, FilingMaterial, Institution
+from institutions.models import (
+    Batch,
+    Candidate,
+    ExamRoom,
+    Filing,
+    FilingItem,
+    FilingMaterial,
+    Institution,
+)
+from skilleval import personal_data
 from skilleval.choices import JobKind, Role
-from skilleval.demo import make_uscc
+from skilleval.demo import make_resident_id, make_uscc
 from skilleval.models import Job, Occupation, OccupationLevel, Region, User
 from skilleval.occupation_import import STARTER_CSV
 
@@ -207,6 +220,34 @@ ACCOUNTS = [
 ]
 
 
+DEMO_NAMES = [
+    "王伟",
+    "李娜",
+    "张敏",
+    "刘洋",
+    "陈静",
+    "杨帆",
+    "赵磊",
+    "黄丽",
+    "周杰",
+    "吴婷",
+    "徐强",
+    "孙悦",
+    "马超",
+    "朱琳",
+    "胡斌",
+    "郭佳",
+    "何勇",
+    "林芳",
+    "高翔",
+    "罗敏",
+    "郑浩",
+    "梁雪",
+    "谢东",
+    "宋佳",
+]
+
+
 def demo_material_pdf() -> bytes:
     """One small real PDF reused for every demo filing material."""
     from weasyprint import HTML
@@ -228,6 +269,8 @@ class Command(BaseCommand):
             self._technical_resources()
             self._filings(institutions, users)
             self._catalog(institutions, users["prov_admin"])
+        with transaction.atomic():
+            self._batches(institutions, users)
         self._print_accounts()
 
     def _institutions(self) -> dict[str, Institution]:
@@ -369,6 +412,147 @@ class Command(BaseCommand):
                 actor=province_admin,
                 reason="双随机抽查发现考务记录不全，暂停整改（演示）",
             )
+
+    def _batches(self, institutions, users):
+        """One batch in every state, walked through the real workflow by the demo accounts."""
+        if Batch.objects.exists():
+            return
+        staff, city = users["inst_staff"], users["nanjing_city"]
+        jinling = institutions["jinling"]
+        lathe, electrician = (
+            Occupation.objects.get(code="6-18-01-01"),
+            Occupation.objects.get(code="6-31-01-03"),
+        )
+        jiangning = Region.objects.get(code="320115")
+        steps = [
+            (BatchStatus.DRAFT, None),
+            (BatchStatus.PLAN_PUBLISHED, lambda b: b.publish_plan(staff)),
+            (BatchStatus.ROSTER_ENTERED, lambda b: b.close_roster(staff)),
+            (BatchStatus.ELIGIBILITY_REVIEWED, self._review),
+            (BatchStatus.ROOMS_ARRANGED, self._rooms),
+            (BatchStatus.TICKETS_GENERATED, lambda b: b.generate_tickets(staff)),
+            (BatchStatus.EXAMINED, self._scores),
+            (BatchStatus.RESULTS_PUBLICISED, lambda b: b.publicise_results(staff)),
+            (BatchStatus.RESULTS_APPROVED, lambda b: self._approve(b, city)),
+        ]
+        self._staff = staff
+        for n, (target, _) in enumerate(steps):
+            occupation, level = (lathe, 4) if n % 2 == 0 else (electrician, 3)
+            batch = Batch.objects.plan(
+                institution=jinling,
+                user=staff,
+                occupation=occupation,
+                level=level,
+                evaluation_type=EvaluationType.SKILL_LEVEL,
+                region=jiangning,
+                exam_starts_on=TODAY + timedelta(days=20 + n),
+                exam_ends_on=TODAY + timedelta(days=21 + n),
+                venue="南京市江宁区金陵机电实训中心",
+                examiners="陈考评\n刘考评\n黄考评",
+                question_source=QuestionSource.NATIONAL_BANK,
+            )
+            for status, action in steps[1 : n + 1]:
+                if status == BatchStatus.ROSTER_ENTERED:
+                    self._roster(batch, 12 + n)
+                action(batch)
+            assert batch.status == target
+        cancelled = Batch.objects.plan(
+            institution=jinling,
+            user=staff,
+            occupation=lathe,
+            level=5,
+            evaluation_type=EvaluationType.SKILL_LEVEL,
+            region=jiangning,
+            exam_starts_on=TODAY + timedelta(days=40),
+            exam_ends_on=TODAY + timedelta(days=40),
+            venue="南京市江宁区金陵机电实训中心",
+            examiners="陈考评",
+            question_source=QuestionSource.NATIONAL_BANK,
+        )
+        cancelled.cancel(staff, "实训场地改造，延期举办")
+        self._invalid_2020_batch(institutions["nj_centre"], users)
+
+    def _roster(self, batch, count):
+        rows = []
+        for i in range(count):
+            id_number = make_resident_id(
+                "320115", f"19{85 + i % 15}0{1 + i % 9}1{i % 9}", batch.pk * 37 + i
+            )
+            rows.append(
+                Candidate(
+                    batch=batch,
+                    name=DEMO_NAMES[(batch.pk + i) % len(DEMO_NAMES)],
+                    gender="male" if i % 3 else "female",
+                    education=3,
+                    work_years=6 + i % 5,
+                    current_level=5 if i % 2 else None,
+                    is_own_staff=True,
+                    id_number_encrypted=personal_data.encrypt(id_number),
+                    id_number_hash=personal_data.keyed_hash(id_number),
+                    id_number_masked=personal_data.mask_id_number(id_number),
+                    birth_date=None,
+                    phone=f"1390000{i:04d}",
+                    insured_region="南京市",
+                    hukou_region="南京市",
+                )
+            )
+        Candidate.objects.bulk_create(rows)
+
+    def _review(self, batch):
+        candidates = list(batch.candidates.order_by("pk"))
+        batch.decide_eligibility(
+            self._staff,
+            candidates[1:],
+            passed=True,
+            basis=EligibilityBasis.STANDARD,
+            reason="符合国家职业技能标准申报条件",
+        )
+        batch.decide_eligibility(
+            self._staff,
+            candidates[:1],
+            passed=False,
+            basis=EligibilityBasis.STANDARD,
+            reason="从业年限不足",
+        )
+        batch.complete_eligibility_review(self._staff)
+
+    def _rooms(self, batch):
+        ExamRoom.objects.create(batch=batch, name="第01考场", capacity=10)
+        ExamRoom.objects.create(batch=batch, name="第02考场", capacity=10)
+        batch.arrange_rooms(self._staff)
+
+    def _scores(self, batch):
+        for i, candidate in enumerate(batch.candidates.filter(eligibility="passed").order_by("pk")):
+            if i == 2:
+                candidate.record_scores(absent=True)
+            else:
+                candidate.record_scores(theory=55 + (i * 7) % 45, practical=58 + (i * 11) % 42)
+        batch.record_examined(self._staff)
+
+    def _approve(self, batch, city):
+        Batch.objects.filter(pk=batch.pk).update(publicised_on=TODAY - timedelta(days=14))
+        batch.refresh_from_db()
+        batch.approve_results(city)
+
+    def _invalid_2020_batch(self, centre, users):
+        """A level-evaluation vocational qualification batch of 2020 that missed its cut-off."""
+        cook = Occupation.objects.get(code="4-03-02-01")
+        batch = Batch.objects.create(
+            institution=centre,
+            occupation=cook,
+            level=4,
+            evaluation_type=EvaluationType.VOCATIONAL_QUALIFICATION,
+            region=centre.county,
+            venue="南京市职业技能鉴定指导中心考点",
+            examiners="王考评",
+            question_source=QuestionSource.PROVINCIAL_BANK,
+            exam_starts_on=date(2020, 10, 15),
+            exam_ends_on=date(2020, 10, 15),
+            exit_batch=1,
+            status=BatchStatus.PLAN_PUBLISHED,
+            created_by=users["prov_admin"],
+        )
+        batch.enforce_exit_cutoff()
 
     def _print_accounts(self):
         self.stdout.write(

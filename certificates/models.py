@@ -1,1 +1,307 @@
-"""Models arrive with the certificates issue."""
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from certificates.choices import CertificateKind, CertificateStatus, PrintKind, ProofReason
+from institutions.choices import IdType
+from skilleval.choices import INSTITUTION_ROLES, Level, Role
+from skilleval.querysets import ScopedQuerySet
+
+
+class NumberExhausted(ValidationError):
+    """A number series has no sequence left, or an institution lacks the codes a number needs."""
+
+
+def new_verification_token() -> str:
+    # 32 random bytes: the QR target cannot be guessed or enumerated.
+    return secrets.token_urlsafe(32)
+
+
+class NumberSeries(models.Model):
+    """The last sequence handed out for one certificate-number prefix (see certificates/numbering.py)."""
+
+    prefix = models.CharField(max_length=20, unique=True)
+    width = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "证书编号段"
+        verbose_name_plural = "证书编号段"
+        constraints = [
+            models.CheckConstraint(condition=Q(last__gte=0), name="number_series_last_not_negative")
+        ]
+
+    def __str__(self):
+        return f"{self.prefix} … {self.last}"
+
+
+class CertificateQuerySet(ScopedQuerySet):
+    def scope_for(self, user):
+        if user.role == Role.CITY_STAFF:
+            return Q(institution__city_id=user.city_id)
+        if user.role == Role.COUNTY_STAFF:
+            return Q(institution__county_id=user.county_id)
+        if user.role in INSTITUTION_ROLES:
+            return Q(institution_id=user.institution_id) | Q(
+                institution__parent_id=user.institution_id
+            )
+        return None
+
+    def of_person(self, id_number: str):
+        from skilleval.personal_data import keyed_hash
+
+        return self.filter(id_number_hash=keyed_hash(id_number))
+
+
+class Certificate(models.Model):
+    """A certificate recorded in the provincial system — the only valid ones (54号 四). Issued by the
+    evaluating institution and signed by its responsible person (谁评价、谁发证、谁负责)."""
+
+    kind = models.CharField("证书类型", max_length=30, choices=CertificateKind.choices)
+    number = models.CharField("证书编号", max_length=30, unique=True)
+    status = models.CharField(
+        "状态", max_length=10, choices=CertificateStatus.choices, default=CertificateStatus.VALID
+    )
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        verbose_name="发证机构",
+        on_delete=models.PROTECT,
+        related_name="certificates",
+    )
+    batch = models.ForeignKey(
+        "institutions.Batch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certificates",
+    )
+    candidate = models.OneToOneField(
+        "institutions.Candidate",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certificate",
+    )
+    holder_name = models.CharField("姓名", max_length=50)
+    id_type = models.CharField(
+        "证件类型", max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
+    )
+    id_number_encrypted = models.TextField()
+    id_number_hash = models.CharField(max_length=64, db_index=True)
+    id_number_masked = models.CharField("证件号码", max_length=40)
+    occupation = models.ForeignKey(
+        "skilleval.Occupation", on_delete=models.PROTECT, related_name="+"
+    )
+    work_type = models.CharField("工种/职业方向", max_length=100, blank=True)
+    level = models.PositiveSmallIntegerField("等级", choices=Level.choices, null=True, blank=True)
+    issued_on = models.DateField("发证日期")
+    signatory = models.CharField("签发人", max_length=50)
+    photo = models.ImageField("照片", upload_to="certificates/photos/%Y/", blank=True)
+    pdf = models.FileField("证书文件", upload_to="certificates/pdf/%Y/%m/", blank=True)
+    verification_token = models.CharField(
+        max_length=64, unique=True, default=new_verification_token
+    )
+    revoked_at = models.DateTimeField("注销时间", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revocation_reason = models.CharField("注销原因", max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CertificateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_on", "number"]
+        verbose_name = "证书"
+        verbose_name_plural = "证书"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=CertificateStatus.VALID, revoked_at__isnull=True)
+                | (
+                    Q(status=CertificateStatus.REVOKED, revoked_at__isnull=False)
+                    & ~Q(revocation_reason="")
+                ),
+                name="certificate_revocation_has_date_and_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(level__isnull=True) | Q(level__gte=1, level__lte=5),
+                name="certificate_level_1_to_5",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.holder_name}"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.status == CertificateStatus.REVOKED
+
+    @property
+    def work_type_display(self) -> str:
+        # 人社鉴发〔2021〕1号: the 工种/职业方向 line shows "--" when there is none, never blank.
+        return self.work_type or "--"
+
+    @property
+    def level_display(self) -> str:
+        return Level(self.level).label if self.level else "--"
+
+    @property
+    def id_number(self) -> str:
+        from skilleval.personal_data import decrypt
+
+        return decrypt(self.id_number_encrypted)
+
+    def verification_path(self) -> str:
+        return f"/v/{self.verification_token}/"
+
+    # --- revocation (注销, 54号 五) ------------------------------------------------------------
+
+    @staticmethod
+    def may_revoke(user, certificate=None) -> bool:
+        """Province auditors and admins anywhere; city staff for institutions in their city."""
+        if user.is_province_admin or user.role == Role.PROVINCE_AUDITOR:
+            return True
+        return user.role == Role.CITY_STAFF and (
+            certificate is None or certificate.institution.city_id == user.city_id
+        )
+
+    @classmethod
+    def revoke_many(cls, certificates, *, user, reason: str) -> int:
+        """Revoke certificates (one, a person's, or a batch's) with a reason. Nothing is deleted;
+        the lookup and verification pages show them as revoked at once."""
+        if not reason.strip():
+            raise ValidationError("请填写注销原因 / Give the reason for the revocation")
+        certificates = list(certificates)
+        if not all(cls.may_revoke(user, c) for c in certificates):
+            raise PermissionDenied("无权注销这些证书 / You may not revoke these certificates")
+        count = 0
+        with transaction.atomic():
+            for certificate in certificates:
+                moved = cls.objects.filter(
+                    pk=certificate.pk, status=CertificateStatus.VALID
+                ).update(
+                    status=CertificateStatus.REVOKED,
+                    revoked_at=timezone.now(),
+                    revoked_by=user,
+                    revocation_reason=reason.strip(),
+                )
+                if moved:
+                    RevocationRecord.objects.create(
+                        certificate=certificate, reason=reason.strip(), actor=user
+                    )
+                    count += 1
+        return count
+
+    # --- corrections and prints ----------------------------------------------------------
+
+    CORRECTABLE = ("holder_name", "work_type")
+
+    def correct(self, *, user, reason: str, **changes) -> "CertificateRevision":
+        """Correct a misspelt name or work type: the old values stay in the revision history and
+        the certificate is printed again."""
+        if (
+            not (user.has_role(*INSTITUTION_ROLES) and user.institution_id == self.institution_id)
+            and not user.is_province_admin
+        ):
+            raise PermissionDenied(
+                "只有发证机构可以更正证书 / Only the issuing institution corrects a certificate"
+            )
+        if self.is_revoked:
+            raise ValidationError(
+                "已注销的证书不能更正 / A revoked certificate cannot be corrected"
+            )
+        unknown = set(changes) - set(self.CORRECTABLE)
+        if unknown or not changes:
+            raise ValidationError(
+                f"只能更正 {', '.join(self.CORRECTABLE)} / Only these fields can be corrected"
+            )
+        if not reason.strip():
+            raise ValidationError("请填写更正原因 / Give the reason")
+        before = {field: getattr(self, field) for field in changes}
+        with transaction.atomic():
+            for field, value in changes.items():
+                setattr(self, field, value)
+            self.save(update_fields=list(changes))
+            return CertificateRevision.objects.create(
+                certificate=self, before=before, after=changes, reason=reason.strip(), actor=user
+            )
+
+
+class RevocationRecord(models.Model):
+    """Who revoked a certificate, when and why."""
+
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.PROTECT, related_name="revocations"
+    )
+    reason = models.CharField(max_length=500)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.certificate.number} 注销"
+
+
+class CertificateRevision(models.Model):
+    """A correction of a certificate, keeping the values it replaced."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="revisions")
+    before = models.JSONField()
+    after = models.JSONField()
+    reason = models.CharField(max_length=300)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.certificate.number} 更正"
+
+
+class CertificatePrint(models.Model):
+    """Every print of a certificate: at issuance, a staff reprint, or the holder printing their own."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="prints")
+    kind = models.CharField(max_length=10, choices=PrintKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.certificate.number} {self.kind}"
+
+
+class Proof(models.Model):
+    """239号 二(三): for an exited level-evaluation vocational qualification, a lost or wrong
+    certificate gets a proof (证明) from the original issuer — never a new certificate."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="proofs")
+    reason = models.CharField("原因", max_length=10, choices=ProofReason.choices)
+    detail = models.CharField("说明", max_length=300, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_on = models.DateField("出具日期")
+    pdf = models.FileField(upload_to="certificates/proofs/%Y/", blank=True)
+    verification_token = models.CharField(
+        max_length=64, unique=True, default=new_verification_token
+    )
+
+    class Meta:
+        ordering = ["-issued_on"]
+        verbose_name = "职业资格证书证明"
+        verbose_name_plural = "职业资格证书证明"
+
+    def __str__(self):
+        return f"证明 {self.certificate.number}"

@@ -109,6 +109,20 @@ class Institution(models.Model):
     catalog_reason = models.CharField("目录状态原因", max_length=300, blank=True)
     # A branch's online announcement (网上公示, 41号 三(五)) starts when its filing is approved.
     announced_on = models.DateField("公示开始日期", null=True, blank=True)
+    # Codes inside certificate numbers (人社鉴发〔2019〕2号): the ministry's 4-digit code ("0000" when
+    # filed with the province) and the 6-digit serial the province assigns; for vocational
+    # qualification stations, the station type (0–4) and 3-digit serial.
+    ministry_code = models.CharField("人社部机构代码", max_length=4, default="0000")
+    province_serial = models.CharField(
+        "省级机构序号", max_length=6, null=True, blank=True, unique=True
+    )
+    vq_station_type = models.PositiveSmallIntegerField(
+        "鉴定站类型",
+        null=True,
+        blank=True,
+        choices=[(0, "指导中心"), (1, "国家站"), (2, "地方站"), (3, "行业站"), (4, "企业站")],
+    )
+    vq_station_serial = models.CharField("鉴定站序号", max_length=3, blank=True)
     # 54号 一: an employer's exceptional promotion (破格) needs a written policy published to all staff.
     promotion_policy = models.FileField(
         "破格晋升制度", upload_to="institutions/policies/", blank=True
@@ -126,6 +140,14 @@ class Institution(models.Model):
             models.CheckConstraint(
                 condition=~Q(parent=models.F("pk")),
                 name="institution_not_its_own_branch",
+            ),
+            models.CheckConstraint(
+                condition=Q(ministry_code__regex=r"^[0-9]{4}$"),
+                name="institution_ministry_code_4_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(province_serial__isnull=True) | Q(province_serial__regex=r"^[0-9]{6}$"),
+                name="institution_province_serial_6_digits",
             ),
         ]
 

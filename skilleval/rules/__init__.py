@@ -3,7 +3,13 @@
 Use `evaluate("exit.application_deadline", {...}, as_of=...)`; see engine.py for the shape.
 """
 
-from skilleval.rules import batches, exit_deadlines, institutions, occupations  # noqa: F401  (registers)
+from skilleval.rules import (  # noqa: F401  (importing registers the rules)
+    batches,
+    certificates,
+    exit_deadlines,
+    institutions,
+    occupations,
+)
 from skilleval.rules.engine import (
     RULES,
     Decision,

@@ -50,3 +50,4 @@ class JobStatus(models.TextChoices):
 class JobKind(models.TextChoices):
     OCCUPATION_IMPORT = "occupation_import", "职业目录导入 / Occupation import"
     ROSTER_IMPORT = "roster_import", "考生名单导入 / Roster import"
+    CERTIFICATE_ISSUANCE = "certificate_issuance", "证书批量核发 / Certificate issuance"

@@ -367,6 +367,43 @@ class Batch(models.Model):
             publicised_on=None,
         )
 
+    def sign_off(self, user):
+        """谁评价、谁发证、谁负责 (54号 四): the institution's responsible person signs off approved
+        results; certificates are then issued by a background job."""
+        from skilleval.choices import JobKind
+        from skilleval.models import Job
+
+        if not (
+            user.role == Role.INSTITUTION_SIGNATORY and user.institution_id == self.institution_id
+        ):
+            raise PermissionDenied(
+                "须由本机构负责人签发 / Only the institution's signatory signs off (54号 四)"
+            )
+        if self.status != BatchStatus.RESULTS_APPROVED:
+            raise ValidationError("成绩审核通过后方可签发证书 / Results must be approved first")
+        running = Job.objects.filter(
+            kind=JobKind.CERTIFICATE_ISSUANCE,
+            params__batch_id=self.pk,
+            status__in=["queued", "running"],
+        ).first()
+        if running:
+            return running  # pressing the button twice starts one job
+        return Job.objects.start(
+            JobKind.CERTIFICATE_ISSUANCE,
+            user=user,
+            institution=self.institution,
+            params={"batch_id": self.pk},
+        )
+
+    def mark_certificates_issued(self, user):
+        """Called by the issuance job once every passing candidate holds a certificate."""
+        self._move(
+            "issue_certificates",
+            BatchStatus.RESULTS_APPROVED,
+            BatchStatus.CERTIFICATES_ISSUED,
+            user,
+        )
+
     def cancel(self, user, reason: str):
         if not self.is_run_by(user):
             raise PermissionDenied("您无权执行此操作 / You may not do this")

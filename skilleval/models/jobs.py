@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 JOB_HANDLERS = {
     JobKind.OCCUPATION_IMPORT: "skilleval.occupation_import.run_import_job",
     JobKind.ROSTER_IMPORT: "institutions.roster.run_roster_import_job",
+    JobKind.CERTIFICATE_ISSUANCE: "certificates.issuance.run_issuance_job",
 }
 
 

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from certificates.api import views as certificate_api
 from institutions import catalog
 from institutions.api.views import routes as institution_routes
 from skilleval import views
@@ -15,7 +16,7 @@ admin.site.has_permission = lambda request: request.user.is_active and request.u
 admin.site.site_header = "江苏省技能人才评价管理平台"
 
 api = DefaultRouter()
-for prefix, viewset, basename in [*reference_routes, *institution_routes]:
+for prefix, viewset, basename in [*reference_routes, *institution_routes, *certificate_api.routes]:
     api.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
@@ -32,7 +33,9 @@ urlpatterns = [
     path("institutions/", include("institutions.urls")),
     path("catalog/", catalog.catalog_page, name="catalog"),
     path("catalog/export.xlsx", catalog.catalog_export, name="catalog-export"),
+    path("", include("certificates.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include(certificate_api.urlpatterns)),
     path("api/v1/", include(api.urls)),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -6,6 +6,7 @@ Use `evaluate("exit.application_deadline", {...}, as_of=...)`; see engine.py for
 from skilleval.rules import (  # noqa: F401  (importing registers the rules)
     batches,
     certificates,
+    competitions,
     exit_deadlines,
     institutions,
     occupations,

@@ -1,0 +1,197 @@
+"""The competition rules at every boundary, through the public self-check API."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def result(api, rule_id, facts, as_of="2024-06-01"):
+    response = api.post(
+        f"/api/v1/rules/{rule_id}/evaluate/", {"as_of": as_of, "facts": facts}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    return response.json()["result"]
+
+
+@pytest.mark.parametrize(
+    ("total", "out", "required", "ratio"),
+    [
+        (1, 0, "none", 0.0),
+        (1, 1, "province", 1.0),  # one contestant, from elsewhere
+        (10, 1, "none", 0.1),  # exactly 10%
+        (100, 11, "city", 0.11),
+        (2, 1, "city", 0.5),  # exactly 50%
+        (100, 50, "city", 0.5),
+        (100, 51, "province", 0.51),
+        (3, 1, "city", 0.3333),
+        (0, 0, "none", 0.0),
+    ],
+)
+def test_out_of_area_filing(api, total, out, required, ratio):
+    body = result(
+        api,
+        "competition.out_of_area_filing",
+        {"contestants_total": total, "contestants_out_of_area": out},
+    )
+    assert body == {"ratio": ratio, "required_filing": required}
+
+
+def test_more_out_of_area_than_contestants_is_a_bad_fact(api):
+    response = api.post(
+        "/api/v1/rules/competition.out_of_area_filing/evaluate/",
+        {"facts": {"contestants_total": 3, "contestants_out_of_area": 4}},
+        format="json",
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("span", "required"),
+    [
+        ("within_county", "none"),
+        ("across_counties", "city"),
+        ("across_cities", "province"),
+        ("across_provinces", "co_signed"),
+    ],
+)
+def test_cross_region_filing(api, span, required):
+    assert result(api, "competition.cross_region_filing", {"span": span}) == {
+        "required_filing": required
+    }
+
+
+@pytest.mark.parametrize(
+    ("facts", "eligible", "basis"),
+    [
+        (
+            {"group": "worker", "pension_years_in_province": 1, "hukou_in_province": False},
+            True,
+            "pension",
+        ),
+        (
+            {"group": "worker", "pension_years_in_province": 0.9, "hukou_in_province": False},
+            False,
+            None,
+        ),
+        (
+            {"group": "worker", "pension_years_in_province": 0, "hukou_in_province": True},
+            True,
+            "hukou",
+        ),
+        (
+            {
+                "group": "worker",
+                "pension_years_in_province": 0,
+                "hukou_in_province": False,
+                "enrolled_in_province_school": True,
+            },
+            False,
+            None,
+        ),
+        (
+            {
+                "group": "student",
+                "pension_years_in_province": 0,
+                "hukou_in_province": False,
+                "enrolled_in_province_school": True,
+            },
+            True,
+            "school",
+        ),
+        (
+            {
+                "group": "student",
+                "pension_years_in_province": 0,
+                "hukou_in_province": False,
+                "enrolled_in_province_school": False,
+            },
+            False,
+            None,
+        ),
+    ],
+)
+def test_contestant_eligibility(api, facts, eligible, basis):
+    assert result(api, "competition.contestant_eligible", facts) == {
+        "eligible": eligible,
+        "basis": basis,
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "klass", "rank", "level", "decided_by"),
+    [
+        ("worldskills", None, 1, 1, "province"),
+        ("worldskills", None, 3, 1, "province"),
+        ("worldskills", None, 4, None, "city_or_county"),
+        ("national", 1, 3, 1, "province"),
+        ("national", 1, 4, 2, "province"),
+        ("national", 1, 6, 2, "province"),
+        ("national", 1, 7, None, "city_or_county"),
+        ("national", 2, 1, None, "city_or_county"),
+        ("provincial", 1, 1, 1, "province"),
+        ("provincial", 1, 2, 2, "province"),
+        ("provincial", 1, 3, 2, "province"),
+        ("provincial", 1, 4, None, "city_or_county"),
+        ("provincial", 2, 1, None, "city_or_county"),
+        ("city", 1, 1, None, "city_or_county"),
+        ("county", None, 1, None, "city_or_county"),
+    ],
+)
+def test_direct_recognition(api, kind, klass, rank, level, decided_by):
+    body = result(
+        api,
+        "competition.direct_recognition",
+        {"competition_kind": kind, "competition_class": klass, "rank": rank},
+    )
+    assert body == {"level": level, "decided_by": decided_by}
+
+
+@pytest.mark.parametrize(
+    ("level", "klass", "delegated", "authority", "issuer"),
+    [
+        ("city", 1, True, True, "city_appraisal_centre"),  # class 1 always the centre
+        ("city", 2, True, True, "organiser"),
+        ("city", 2, True, False, "city_appraisal_centre"),
+        ("city", 2, False, True, "city_appraisal_centre"),
+        ("county", 2, True, True, "city_appraisal_centre"),
+        ("county", None, False, False, "city_appraisal_centre"),
+    ],
+)
+def test_certificate_issuer(api, level, klass, delegated, authority, issuer):
+    facts = {
+        "competition_level": level,
+        "competition_class": klass,
+        "delegated_to_organiser": delegated,
+        "organiser_has_authority": authority,
+    }
+    assert result(api, "competition.certificate_issuer", facts) == {"issuer": issuer}
+
+
+@pytest.mark.parametrize(
+    ("fees", "allowed"),
+    [
+        ((0, 0, 0), True),
+        (("0.00", 0, 0), True),
+        ((0.01, 0, 0), False),
+        ((0, 50, 0), False),
+        ((0, 0, 10), False),
+    ],
+)
+def test_fees_must_all_be_zero(api, fees, allowed):
+    facts = dict(
+        zip(["registration_fee", "participation_fee", "certificate_fee"], fees, strict=True)
+    )
+    assert result(api, "competition.fees_allowed", facts) == {"allowed": allowed}
+
+
+@pytest.mark.parametrize(
+    ("honour", "level"),
+    [
+        ("china_skills_award", 1),
+        ("national_technical_expert", 1),
+        ("jiangsu_skills_award", 1),
+        ("other", None),
+    ],
+)
+def test_honours(api, honour, level):
+    assert result(api, "honour.direct_recognition", {"honour": honour})["level"] == level

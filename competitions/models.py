@@ -1,1 +1,527 @@
-"""Models arrive with the competitions issue."""
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from competitions.choices import (
+    CompetitionFilingStatus,
+    CompetitionKind,
+    ContestantGroup,
+    FilingLevel,
+    FilingReason,
+    RecognitionStatus,
+    Span,
+)
+from institutions.choices import IdType
+from skilleval import rules
+from skilleval.choices import Level, Role
+from skilleval.querysets import ScopedQuerySet
+
+PROVINCE_CODE = "320000"
+
+
+def region_within(region, host) -> bool:
+    """Is `region` (a Jiangsu region, or None for outside Jiangsu) inside the host region?"""
+    if region is None:
+        return False
+    if host.code == PROVINCE_CODE:
+        return True
+    return region.code == host.code or region.parent_id == host.code
+
+
+class CompetitionQuerySet(ScopedQuerySet):
+    def scope_for(self, user):
+        if user.role == Role.COMPETITION_ORGANISER:
+            return Q(created_by=user)
+        if user.role == Role.CITY_STAFF:
+            return (
+                Q(host_region_id=user.city_id)
+                | Q(host_region__parent_id=user.city_id)
+                | Q(regions_involved=user.city_id)
+            )
+        if user.role == Role.COUNTY_STAFF:
+            return Q(host_region_id=user.county_id) | Q(regions_involved=user.county_id)
+        return None
+
+    def visible_to(self, user):
+        return super().visible_to(user).distinct()
+
+
+class Competition(models.Model):
+    """A vocational skill competition (职业技能竞赛): its organiser, level and class, host region,
+    the regions involved, its events, and no fees (54号 二)."""
+
+    name = models.CharField("竞赛名称", max_length=200)
+    organiser_name = models.CharField("主办单位", max_length=200)
+    kind = models.CharField("竞赛级别", max_length=12, choices=CompetitionKind.choices)
+    competition_class = models.PositiveSmallIntegerField(
+        "类别", null=True, blank=True, choices=[(1, "一类赛"), (2, "二类赛")]
+    )
+    host_region = models.ForeignKey(
+        "skilleval.Region", verbose_name="举办地", on_delete=models.PROTECT, related_name="+"
+    )
+    regions_involved = models.ManyToManyField(
+        "skilleval.Region", verbose_name="涉及参赛地区", related_name="+", blank=True
+    )
+    other_provinces = models.CharField(
+        "涉及的其他省份", max_length=200, blank=True, help_text="逗号分隔；无则留空"
+    )
+    starts_on = models.DateField("开始日期")
+    ends_on = models.DateField("结束日期")
+    conditions = models.TextField("参赛条件", blank=True)
+    contact_phone = models.CharField("报名电话", max_length=40)
+    registration_fee = models.DecimalField(
+        "报名费", max_digits=10, decimal_places=2, default=Decimal(0)
+    )
+    participation_fee = models.DecimalField(
+        "参赛费", max_digits=10, decimal_places=2, default=Decimal(0)
+    )
+    certificate_fee = models.DecimalField(
+        "证书费", max_digits=10, decimal_places=2, default=Decimal(0)
+    )
+    delegated_to_organiser = models.BooleanField("证书核发委托主办方", default=False)
+    organiser_institution = models.ForeignKey(
+        "institutions.Institution",
+        verbose_name="主办方（具有认定权限的评价机构）",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CompetitionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on"]
+        verbose_name = "职业技能竞赛"
+        verbose_name_plural = "职业技能竞赛"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(registration_fee=0, participation_fee=0, certificate_fee=0),
+                name="competition_charges_no_fees",
+                violation_error_message="不得收取报名费、参赛费及证书费（54号 二）/ No fees (54号 二)",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="competition_dates_in_order"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        rules.require(
+            "competition.fees_allowed",
+            {
+                "registration_fee": self.registration_fee,
+                "participation_fee": self.participation_fee,
+                "certificate_fee": self.certificate_fee,
+            },
+        )
+
+    # --- filings (54号 二) -------------------------------------------------------------------
+
+    @property
+    def span(self) -> str:
+        """How far beyond its host region the competition reaches (54号 二). Regions inside the host
+        region do not count: a city's competition for its own districts is not cross-region, and
+        maps to the rule's "within_county" (no filing)."""
+        if self.other_provinces.strip():
+            return Span.ACROSS_PROVINCES
+        host = self.host_region
+        outside = [r for r in self.regions_involved.all() if not region_within(r, host)]
+        if not outside:
+            return Span.WITHIN_COUNTY
+        if host.kind == "county" and all(
+            (r.parent_id if r.kind == "county" else r.code) == host.parent_id for r in outside
+        ):
+            return Span.ACROSS_COUNTIES
+        return Span.ACROSS_CITIES
+
+    def out_of_area_decision(self):
+        contestants = self.contestants.filter(eligible=True)
+        return rules.evaluate(
+            "competition.out_of_area_filing",
+            {
+                "contestants_total": contestants.count(),
+                "contestants_out_of_area": contestants.filter(out_of_area=True).count(),
+            },
+        )
+
+    def cross_region_decision(self):
+        return rules.evaluate("competition.cross_region_filing", {"span": self.span})
+
+    def required_filings(self) -> list[tuple[str, str]]:
+        """(reason, level) of every filing this competition needs now."""
+        needed = []
+        cross = self.cross_region_decision().result["required_filing"]
+        if cross != "none":
+            needed.append((FilingReason.CROSS_REGION, cross))
+        out = self.out_of_area_decision().result["required_filing"]
+        if out != "none":
+            needed.append((FilingReason.OUT_OF_AREA, out))
+        return needed
+
+    def missing_filings(self) -> list[tuple[str, str]]:
+        approved = set(
+            self.filings.filter(status=CompetitionFilingStatus.APPROVED).values_list(
+                "reason", "level"
+            )
+        )
+        return [need for need in self.required_filings() if not self._covered(need, approved)]
+
+    @staticmethod
+    def _covered(need, approved) -> bool:
+        # A filing approved at a higher level covers a lower one (the province covers the city).
+        order = {"city": 1, "province": 2, "co_signed": 3}
+        reason, level = need
+        return any(r == reason and order[lv] >= order[level] for r, lv in approved)
+
+    @property
+    def incentives_eligible(self) -> bool:
+        """54号 二: a competition that needed a filing and has none gets no support or incentive
+        policy, so its results earn no direct recognition."""
+        return not self.missing_filings()
+
+    def file(self, reason: str, *, user) -> "CompetitionFiling":
+        """Submit the filing a rule requires. Cross-region filings are made in advance (提前报备)."""
+        if user.role != Role.COMPETITION_ORGANISER or self.created_by_id != user.pk:
+            raise PermissionDenied("只有主办单位可以报备 / Only the organiser files")
+        level = dict(self.required_filings()).get(reason)
+        if level is None:
+            raise ValidationError("该竞赛目前无需此项备案 / This filing is not required")
+        if reason == FilingReason.CROSS_REGION and timezone.localdate() >= self.starts_on:
+            raise ValidationError(
+                "跨区域办赛应在比赛开始前报备，已开赛不予受理（苏人社办函〔2022〕54号 二）/ "
+                "A cross-region competition is filed before it starts (54号 二)"
+            )
+        if self.filings.filter(reason=reason, status=CompetitionFilingStatus.SUBMITTED).exists():
+            raise ValidationError("已有待审核的备案 / A filing is already waiting for review")
+        authority = (
+            self.host_region.city if level == FilingLevel.CITY and self.host_region.city else None
+        )
+        from skilleval.models import Region
+
+        return CompetitionFiling.objects.create(
+            competition=self,
+            reason=reason,
+            level=level,
+            authority=authority or Region.objects.get(code=PROVINCE_CODE),
+            submitted_by=user,
+        )
+
+    # --- certificates (54号 四) --------------------------------------------------------------
+
+    def certificate_issuer_decision(self):
+        if self.kind not in (CompetitionKind.CITY, CompetitionKind.COUNTY):
+            return None
+        return rules.evaluate(
+            "competition.certificate_issuer",
+            {
+                "competition_level": self.kind,
+                "competition_class": self.competition_class,
+                "delegated_to_organiser": self.delegated_to_organiser,
+                "organiser_has_authority": self.organiser_institution_id is not None,
+            },
+        )
+
+    def certificate_issuer(self):
+        """The institution that issues this competition's certificates: the city appraisal centre
+        (on behalf, 代章) unless a city class-2 competition delegated it to an organiser with
+        certification authority."""
+        from institutions.choices import InstitutionKind
+        from institutions.models import Institution
+
+        decision = self.certificate_issuer_decision()
+        if decision is None:
+            return None
+        if decision.result["issuer"] == "organiser":
+            return self.organiser_institution
+        return Institution.objects.filter(
+            kind=InstitutionKind.APPRAISAL_CENTRE, city_id=self.host_region.city.code
+        ).first()
+
+
+class Event(models.Model):
+    """A 赛项: exactly one occupation (工种) of the 大典, never part of one (54号 三、四)."""
+
+    competition = models.ForeignKey(Competition, on_delete=models.CASCADE, related_name="events")
+    occupation = models.ForeignKey(
+        "skilleval.Occupation", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["occupation__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["competition", "occupation"],
+                name="event_one_per_occupation",
+                violation_error_message="每个赛项对应一个职业（工种）/ One event per occupation",
+            )
+        ]
+
+    def __str__(self):
+        return self.occupation.name
+
+    def clean(self):
+        rules.require("occupation.evaluable", {"occupation_code": self.occupation.code})
+
+
+class ContestantQuerySet(ScopedQuerySet):
+    def scope_for(self, user):
+        condition = Competition.objects.all().scope_for(user)
+        return (
+            None if condition is None else Q(competition__in=Competition.objects.filter(condition))
+        )
+
+
+class Contestant(models.Model):
+    """A contestant with the basis of their eligibility (54号 一) and whether they count as
+    out-of-area (their basis region is outside the host region)."""
+
+    competition = models.ForeignKey(
+        Competition, on_delete=models.CASCADE, related_name="contestants"
+    )
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="contestants")
+    name = models.CharField("姓名", max_length=50)
+    id_type = models.CharField(
+        "证件类型", max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
+    )
+    id_number_encrypted = models.TextField()
+    id_number_hash = models.CharField(max_length=64, db_index=True)
+    id_number_masked = models.CharField("证件号码", max_length=40)
+    group = models.CharField("组别", max_length=10, choices=ContestantGroup.choices)
+    pension_region = models.ForeignKey(
+        "skilleval.Region",
+        verbose_name="养老保险参保地（省内）",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    pension_years = models.DecimalField(
+        "省内参保年限", max_digits=4, decimal_places=1, default=Decimal(0)
+    )
+    hukou_region = models.ForeignKey(
+        "skilleval.Region",
+        verbose_name="户籍地（省内）",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    school_name = models.CharField("就读院校", max_length=100, blank=True)
+    school_region = models.ForeignKey(
+        "skilleval.Region",
+        verbose_name="院校所在地（省内）",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    current_level = models.PositiveSmallIntegerField(
+        "现有等级", choices=Level.choices, null=True, blank=True
+    )
+    work_years = models.DecimalField("从业年限", max_digits=4, decimal_places=1, default=Decimal(0))
+    eligible = models.BooleanField("符合参赛资格", default=False)
+    basis = models.CharField("资格依据", max_length=10, blank=True)
+    basis_region = models.ForeignKey(
+        "skilleval.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    out_of_area = models.BooleanField("异地选手", default=False)
+    rank = models.PositiveIntegerField("名次", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ContestantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["competition", "event", "rank", "pk"]
+        verbose_name = "参赛选手"
+        verbose_name_plural = "参赛选手"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "id_number_hash"], name="contestant_once_per_event"
+            ),
+            models.UniqueConstraint(
+                fields=["event", "rank"],
+                name="contestant_rank_unique_in_event",
+                condition=Q(rank__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.id_number_masked}"
+
+    def save(self, *args, **kwargs):
+        self.assess()
+        super().save(*args, **kwargs)
+
+    def assess(self):
+        """Decide eligibility (54号 一) and out-of-area status from the contestant's facts."""
+        decision = rules.evaluate(
+            "competition.contestant_eligible",
+            {
+                "group": self.group,
+                "pension_years_in_province": self.pension_years if self.pension_region_id else 0,
+                "hukou_in_province": self.hukou_region_id is not None,
+                "enrolled_in_province_school": self.school_region_id is not None,
+            },
+        )
+        self.eligible = decision.result["eligible"]
+        self.basis = decision.result["basis"] or ""
+        self.basis_region = {
+            "pension": self.pension_region,
+            "hukou": self.hukou_region,
+            "school": self.school_region,
+        }.get(self.basis)
+        self.out_of_area = self.eligible and not region_within(
+            self.basis_region, self.competition.host_region
+        )
+        return decision
+
+
+class CompetitionFiling(models.Model):
+    """A filing with the HR department one level up (54号 二, 附件1), with the opinions recorded."""
+
+    competition = models.ForeignKey(Competition, on_delete=models.CASCADE, related_name="filings")
+    reason = models.CharField("备案事由", max_length=20, choices=FilingReason.choices)
+    level = models.CharField("备案层级", max_length=10, choices=FilingLevel.choices)
+    authority = models.ForeignKey(
+        "skilleval.Region", verbose_name="备案机关", on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        "状态",
+        max_length=10,
+        choices=CompetitionFilingStatus.choices,
+        default=CompetitionFilingStatus.SUBMITTED,
+    )
+    county_opinion = models.CharField("区（县）人社局意见", max_length=500, blank=True)
+    city_opinion = models.CharField("设区市人社局意见", max_length=500, blank=True)
+    province_opinion = models.CharField("省人社厅意见", max_length=500, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = "竞赛备案"
+        verbose_name_plural = "竞赛备案"
+
+    def __str__(self):
+        return f"{self.competition} {self.get_reason_display()}"
+
+    def may_be_decided_by(self, user) -> bool:
+        if self.level == FilingLevel.CITY:
+            return user.is_province_admin or (
+                user.role == Role.CITY_STAFF and user.city_id == self.authority_id
+            )
+        return user.is_province_admin
+
+    def record_opinion(self, *, user, opinion: str) -> None:
+        """County, city and province each write their opinion on the 附件1 form."""
+        field = {Role.COUNTY_STAFF: "county_opinion", Role.CITY_STAFF: "city_opinion"}.get(
+            user.role
+        )
+        if user.is_province_admin:
+            field = "province_opinion"
+        if field is None:
+            raise PermissionDenied("无权填写意见 / You may not give an opinion")
+        setattr(self, field, opinion.strip()[:500])
+        self.save(update_fields=[field])
+
+    def decide(self, *, user, approve: bool, opinion: str = "") -> None:
+        if not self.may_be_decided_by(user):
+            raise PermissionDenied("该备案不由您审核 / This filing is not yours to decide")
+        with transaction.atomic():
+            if opinion:
+                self.record_opinion(user=user, opinion=opinion)
+            moved = CompetitionFiling.objects.filter(
+                pk=self.pk, status=CompetitionFilingStatus.SUBMITTED
+            ).update(
+                status=CompetitionFilingStatus.APPROVED
+                if approve
+                else CompetitionFilingStatus.REJECTED,
+                decided_by=user,
+                decided_at=timezone.now(),
+            )
+            if not moved:
+                raise ValidationError("该备案已审核 / Already decided")
+        self.refresh_from_db()
+
+
+class Recognition(models.Model):
+    """A level recognised directly from a competition result (实施意见 十五)."""
+
+    contestant = models.OneToOneField(
+        Contestant, on_delete=models.CASCADE, related_name="recognition"
+    )
+    level = models.PositiveSmallIntegerField(
+        "认定等级", choices=Level.choices, null=True, blank=True
+    )
+    decided_by = models.CharField("认定部门", max_length=20)
+    status = models.CharField(
+        "状态", max_length=10, choices=RecognitionStatus.choices, default=RecognitionStatus.PROPOSED
+    )
+    reason = models.CharField("说明", max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "竞赛直接认定"
+        verbose_name_plural = "竞赛直接认定"
+
+    def __str__(self):
+        return f"{self.contestant} → {self.level}"
+
+    @classmethod
+    def propose_for(
+        cls, competition: Competition, *, on: date | None = None
+    ) -> list["Recognition"]:
+        """Propose a recognition for every ranked, eligible contestant. A competition that lacks a
+        required filing earns none (54号 二); a recognised level must be a promotion over the
+        contestant's current level (54号 一)."""
+        if not competition.incentives_eligible:
+            raise ValidationError(
+                "该竞赛应当备案而未备案，不得享受竞赛支持激励政策，获奖选手不予直接认定（苏人社办函〔2022〕54号 二）/ "
+                "A required filing is missing: no direct recognition (54号 二)"
+            )
+        proposals = []
+        for contestant in competition.contestants.filter(eligible=True, rank__isnull=False):
+            decision = rules.evaluate(
+                "competition.direct_recognition",
+                {
+                    "competition_kind": competition.kind,
+                    "competition_class": competition.competition_class,
+                    "rank": contestant.rank,
+                },
+                on,
+            )
+            level, reason = decision.result["level"], decision.zh
+            if level and contestant.current_level and contestant.current_level <= level:
+                level, reason = (
+                    None,
+                    f"现有等级已不低于{Level(decision.result['level']).label}，不构成晋升（54号 一）",
+                )
+            recognition, _ = cls.objects.update_or_create(
+                contestant=contestant,
+                defaults={
+                    "level": level,
+                    "decided_by": decision.result["decided_by"],
+                    "reason": reason[:500],
+                },
+            )
+            proposals.append(recognition)
+        return proposals

@@ -1,14 +1,19 @@
 import hashlib
 import json
+import secrets
 from datetime import UTC
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from audits import context
-from audits.choices import AuditAction
+from audits.choices import AuditAction, ComplaintStatus, ComplaintTarget, FindingOutcome, Population
+from skilleval.choices import INSTITUTION_ROLES, Role
+from skilleval.querysets import ScopedQuerySet
 
 GENESIS_HASH = "0" * 64
 
@@ -196,3 +201,324 @@ class AuditSignal(models.Model):
 
     def __str__(self):
         return f"{self.kind}: {self.detail}"
+
+
+# --- 双随机、一公开 -----------------------------------------------------------------------------
+
+
+class InspectorQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class Inspector(models.Model):
+    """A member of the inspector pool for random spot checks."""
+
+    name = models.CharField("姓名", max_length=50)
+    city = models.ForeignKey(
+        "skilleval.Region", verbose_name="所在设区市", on_delete=models.PROTECT, related_name="+"
+    )
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        verbose_name="所在单位",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    field = models.CharField("专业领域", max_length=100, blank=True)
+    active = models.BooleanField("在库", default=True)
+
+    objects = InspectorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["city_id", "name"]
+        verbose_name = "检查人员"
+        verbose_name_plural = "检查人员"
+
+    def __str__(self):
+        return f"{self.name}（{self.city}）"
+
+
+class SpotCheckQuerySet(ScopedQuerySet):
+    def scope_for(self, user):
+        if user.role == Role.CITY_STAFF:
+            return Q(entities__institution__city_id=user.city_id)
+        if user.role == Role.COUNTY_STAFF:
+            return Q(entities__institution__county_id=user.county_id)
+        if user.role in INSTITUTION_ROLES:
+            return Q(entities__institution_id=user.institution_id)
+        return None
+
+    def visible_to(self, user):
+        return super().visible_to(user).distinct()
+
+
+class SpotCheck(models.Model):
+    """One random draw (双随机): its population, ratio and seed are recorded so anyone can repeat it.
+    A redraw is a new draw that names the one it replaces; nothing is redrawn silently."""
+
+    population = models.CharField("抽查对象", max_length=20, choices=Population.choices)
+    filters = models.JSONField("范围条件", default=dict, blank=True)
+    # Everything the draw used: population with weights, inspector pool. With the seed, it
+    # reproduces the draw exactly (audits/draws.py).
+    inputs = models.JSONField("抽取输入", default=dict)
+    ratio = models.DecimalField("抽查比例", max_digits=5, decimal_places=4)
+    seed = models.CharField("随机种子", max_length=64)
+    population_size = models.PositiveIntegerField("总体数量")
+    sample_size = models.PositiveIntegerField("抽取数量")
+    inspectors_per_entity = models.PositiveSmallIntegerField("每对象检查人员数", default=2)
+    replaces = models.OneToOneField(
+        "self",
+        verbose_name="替代的抽查",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+    )
+    redraw_reason = models.CharField("重新抽取原因", max_length=300, blank=True)
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    drawn_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField("公开时间", null=True, blank=True)
+
+    objects = SpotCheckQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-drawn_at"]
+        verbose_name = "双随机抽查"
+        verbose_name_plural = "双随机抽查"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ratio__gt=0, ratio__lte=1), name="spot_check_ratio_0_to_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(replaces__isnull=True) | ~Q(redraw_reason=""),
+                name="spot_check_redraw_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"抽查 #{self.pk} {self.get_population_display()} {self.drawn_at:%Y-%m-%d}"
+
+
+class SpotCheckEntity(models.Model):
+    """An institution or batch drawn for inspection, with its draw weight and position."""
+
+    spot_check = models.ForeignKey(SpotCheck, on_delete=models.PROTECT, related_name="entities")
+    position = models.PositiveIntegerField()
+    institution = models.ForeignKey(
+        "institutions.Institution", on_delete=models.PROTECT, related_name="+"
+    )
+    batch = models.ForeignKey(
+        "institutions.Batch", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    weight = models.DecimalField(max_digits=8, decimal_places=3)
+    inspectors = models.ManyToManyField(Inspector, related_name="assignments")
+
+    class Meta:
+        ordering = ["spot_check", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["spot_check", "position"], name="spot_check_entity_position"
+            )
+        ]
+
+    def __str__(self):
+        return str(self.batch or self.institution)
+
+
+class Finding(models.Model):
+    """What the inspectors found at one drawn entity, and the action taken (published: 一公开)."""
+
+    entity = models.OneToOneField(SpotCheckEntity, on_delete=models.PROTECT, related_name="finding")
+    outcome = models.CharField("检查结果", max_length=20, choices=FindingOutcome.choices)
+    detail = models.TextField("情况说明")
+    action_taken = models.CharField("处理措施", max_length=300, blank=True)
+    institution_response = models.TextField("机构回应", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        verbose_name = "检查结果"
+        verbose_name_plural = "检查结果"
+
+    def __str__(self):
+        return f"{self.entity} {self.get_outcome_display()}"
+
+
+# --- sanctions and notices (54号 五) -------------------------------------------------------------
+
+
+class CreditFlag(models.Model):
+    """A credit-check flag on an institution (启动信用核查联动机制, 54号 五)."""
+
+    institution = models.ForeignKey(
+        "institutions.Institution", on_delete=models.PROTECT, related_name="credit_flags"
+    )
+    reason = models.CharField("原因", max_length=500)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField(auto_now_add=True)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        verbose_name = "信用核查标记"
+        verbose_name_plural = "信用核查标记"
+
+    def __str__(self):
+        return f"{self.institution}: {self.reason}"
+
+
+class Notice(models.Model):
+    """A province-wide notice (全省通报) shown on the public pages."""
+
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("正文")
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notices",
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField("发布时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-published_at"]
+        verbose_name = "通报"
+        verbose_name_plural = "通报"
+
+    def __str__(self):
+        return self.title
+
+
+# --- complaints (举报) ----------------------------------------------------------------------------
+
+
+def new_complaint_reference() -> str:
+    # Unguessable: the reference alone lets the public follow the complaint's status.
+    return "JB" + timezone.localdate().strftime("%Y%m%d") + secrets.token_hex(4).upper()
+
+
+class ComplaintQuerySet(ScopedQuerySet):
+    def scope_for(self, user):
+        if user.role == Role.CITY_STAFF:
+            return Q(city_id=user.city_id)
+        if user.role == Role.COUNTY_STAFF:
+            return Q(institution__county_id=user.county_id)
+        if user.role in INSTITUTION_ROLES:
+            return Q(institution_id=user.institution_id)
+        return None
+
+
+class Complaint(models.Model):
+    """A complaint (举报) from the public against an institution, batch, competition or certificate,
+    handled through assigned → investigating → concluded."""
+
+    reference = models.CharField(
+        "受理编号", max_length=24, unique=True, default=new_complaint_reference
+    )
+    target_type = models.CharField("举报对象类型", max_length=20, choices=ComplaintTarget.choices)
+    target_description = models.CharField("举报对象", max_length=200)
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+    )
+    batch = models.ForeignKey(
+        "institutions.Batch", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    competition = models.ForeignKey(
+        "competitions.Competition",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    certificate = models.ForeignKey(
+        "certificates.Certificate",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    city = models.ForeignKey(
+        "skilleval.Region",
+        verbose_name="所属设区市",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    content = models.TextField("举报内容")
+    contact = models.CharField("联系方式（选填）", max_length=100, blank=True)
+    attachment = models.FileField("附件", upload_to="complaints/%Y/%m/", blank=True)
+    status = models.CharField(
+        "状态", max_length=15, choices=ComplaintStatus.choices, default=ComplaintStatus.RECEIVED
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome = models.TextField("办理结果", blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    concluded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ComplaintQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = "举报"
+        verbose_name_plural = "举报"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=ComplaintStatus.CONCLUDED)
+                | (~Q(outcome="") & Q(concluded_at__isnull=False)),
+                name="complaint_conclusion_has_outcome",
+            )
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    FLOW = {
+        ComplaintStatus.RECEIVED: ComplaintStatus.ASSIGNED,
+        ComplaintStatus.ASSIGNED: ComplaintStatus.INVESTIGATING,
+        ComplaintStatus.INVESTIGATING: ComplaintStatus.CONCLUDED,
+    }
+
+    def advance(self, *, user, assignee=None, outcome: str = "") -> None:
+        """Move to the next step; assigning names a handler, concluding records the outcome."""
+        if not (
+            user.sees_everything or (user.role == Role.CITY_STAFF and user.city_id == self.city_id)
+        ):
+            raise PermissionDenied("无权办理该举报 / You may not handle this complaint")
+        target = self.FLOW.get(self.status)
+        if target is None:
+            raise ValidationError("举报已办结 / Already concluded")
+        fields = {"status": target}
+        if target == ComplaintStatus.ASSIGNED:
+            if assignee is None:
+                raise ValidationError("请指定承办人 / Choose who handles it")
+            fields["assigned_to"] = assignee
+        if target == ComplaintStatus.CONCLUDED:
+            if not outcome.strip():
+                raise ValidationError("请填写办理结果 / Record the outcome")
+            fields.update(outcome=outcome.strip(), concluded_at=timezone.now())
+        moved = Complaint.objects.filter(pk=self.pk, status=self.status).update(**fields)
+        if not moved:
+            raise ValidationError(
+                "举报状态已变化，请刷新 / The complaint changed meanwhile; reload"
+            )
+        self.refresh_from_db()

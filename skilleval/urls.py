@@ -36,7 +36,7 @@ urlpatterns = [
     path("", include("certificates.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(certificate_api.urlpatterns)),
-    path("api/v1/", include(api.urls)),
+    path("api/v1/", include((api.urls, "api"))),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -170,3 +170,9 @@ def test_a_token_signs_in_to_the_api(api, alice):
     ).json()["token"]
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api.get("/api/v1/institutions/").status_code == 200
+
+
+def test_the_openapi_schema_validates_without_warnings():
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")

@@ -123,6 +123,11 @@ class Filing(models.Model):
         codes = set(self.region_scope.values_list("code", flat=True))
         return bool(codes & {PROVINCE_CODE, region.code, region.parent_id or ""})
 
+    def set_region_scope(self, regions) -> None:
+        """The regions (地域范围) where the institution asks to evaluate; 江苏省 means all."""
+        self._require_draft()
+        self.region_scope.set(regions)
+
     # --- materials (41号 附件) ---------------------------------------------------------------
 
     def required_materials(self) -> list[str]:

@@ -1,8 +1,10 @@
 """What every API viewset of a scoped model stands on."""
 
+from django.core import exceptions as django_exceptions
 from django.db import transaction
-from rest_framework import permissions
+from rest_framework import exceptions, permissions
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.views import exception_handler as drf_exception_handler
 
 
 class ScopedViewSetMixin:
@@ -35,3 +37,12 @@ class RoleWritePermission(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         return request.user.has_role(*getattr(view, "write_roles", ()))
+
+
+def exception_handler(exc, context):
+    """The models refuse with Django's ValidationError, whose messages are bilingual and cite the
+    clause: every API answers it with 400 `{"detail": [messages]}`, messages unchanged. (DRF already
+    turns Django's PermissionDenied into 403 and Http404 into 404.)"""
+    if isinstance(exc, django_exceptions.ValidationError):
+        exc = exceptions.ValidationError({"detail": exc.messages})
+    return drf_exception_handler(exc, context)

@@ -4,6 +4,7 @@ Use `evaluate("exit.application_deadline", {...}, as_of=...)`; see engine.py for
 """
 
 from skilleval.rules import (  # noqa: F401  (importing registers the rules)
+    audits,
     batches,
     certificates,
     competitions,

@@ -150,6 +150,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"rule-self-check": "60/minute"},
+    "EXCEPTION_HANDLER": "skilleval.api.base.exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -161,6 +162,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "kind" or "status": name each enum after its choices.
+    "ENUM_NAME_OVERRIDES": {
+        "JobKindEnum": "skilleval.choices.JobKind",
+        "JobStatusEnum": "skilleval.choices.JobStatus",
+        "RegionKindEnum": "skilleval.choices.RegionKind",
+        "InstitutionKindEnum": "institutions.choices.InstitutionKind",
+        "CatalogStatusEnum": "institutions.choices.CatalogStatus",
+        "FilingStatusEnum": "institutions.choices.FilingStatus",
+        "MaterialKindEnum": "institutions.choices.MaterialKind",
+        "BatchStatusEnum": "institutions.choices.BatchStatus",
+        "CertificateKindEnum": "certificates.choices.CertificateKind",
+        "CertificateStatusEnum": "certificates.choices.CertificateStatus",
+    },
 }
 
 # Celery reads every CELERY_* setting (see skilleval/celery.py).

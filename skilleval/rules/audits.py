@@ -1,0 +1,91 @@
+"""双随机、一公开 (实施意见 二十五, 54号 五): random spot checks of institutions and batches with
+random inspectors, who may not inspect their own city or institution (回避)."""
+
+import math
+from datetime import date
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from skilleval.rules.engine import Outcome, Rule, register
+
+
+@register
+class SampleSize(Rule):
+    """The number of entities a draw inspects: the ratio of the population, rounded up, at least one."""
+
+    id = "audit.sample_size"
+    clause = "江苏省改革完善技能人才评价制度的实施意见 二十五"
+    title_zh = "“双随机”抽查数量：按比例向上取整，至少一个"
+    title_en = "Spot-check sample: the ratio of the population, rounded up, at least one"
+    valid_from = date(2020, 1, 1)
+
+    class Facts(serializers.Serializer):
+        population = serializers.IntegerField(min_value=0)
+        ratio = serializers.DecimalField(
+            max_digits=5, decimal_places=4, min_value=Decimal(0), max_value=Decimal(1)
+        )
+
+    def decide(self, facts, params, as_of):
+        population, ratio = facts["population"], facts["ratio"]
+        size = 0 if population == 0 else max(1, math.ceil(Decimal(population) * ratio))
+        return Outcome(
+            {"sample_size": size},
+            f"总体 {population}，比例 {ratio}，抽取 {size} 个（{self.clause}）。",
+            f"Population {population}, ratio {ratio}: draw {size} ({self.clause}).",
+        )
+
+
+@register
+class InspectorMayInspect(Rule):
+    """回避: an inspector does not inspect an entity in their own city or of their own institution."""
+
+    id = "audit.inspector_may_inspect"
+    clause = "江苏省改革完善技能人才评价制度的实施意见 二十五"
+    title_zh = "检查人员回避：不得检查本市或本单位的评价机构、批次"
+    title_en = "Inspectors do not inspect their own city or institution"
+    valid_from = date(2020, 1, 1)
+
+    class Facts(serializers.Serializer):
+        inspector_city = serializers.CharField()
+        inspector_institution = serializers.CharField(
+            allow_null=True, allow_blank=True, required=False, default=None
+        )
+        entity_city = serializers.CharField()
+        entity_institution = serializers.CharField(
+            allow_null=True, allow_blank=True, required=False, default=None
+        )
+
+    @staticmethod
+    def conflict(
+        inspector_city, inspector_institution, entity_city, entity_institution
+    ) -> str | None:
+        """The reason an inspector must stand aside, or None. The draw uses this directly."""
+        if inspector_city == entity_city:
+            return "city"
+        if inspector_institution and inspector_institution == entity_institution:
+            return "institution"
+        return None
+
+    def decide(self, facts, params, as_of):
+        conflict = self.conflict(
+            facts["inspector_city"],
+            facts["inspector_institution"],
+            facts["entity_city"],
+            facts["entity_institution"],
+        )
+        if conflict == "city":
+            return Outcome(
+                {"allowed": False},
+                f"检查人员与被检查对象同属一个设区市，应当回避（{self.clause}）。",
+                f"The inspector is from the entity's city and must stand aside ({self.clause}).",
+            )
+        if conflict == "institution":
+            return Outcome(
+                {"allowed": False},
+                f"检查人员所在单位即被检查机构，应当回避（{self.clause}）。",
+                f"The inspector belongs to the inspected institution and must stand aside ({self.clause}).",
+            )
+        return Outcome(
+            {"allowed": True}, f"无需回避（{self.clause}）。", f"No conflict ({self.clause})."
+        )

@@ -1,0 +1,166 @@
+"""双随机: reproducible draws that never send an inspector to their own city or institution."""
+
+import random
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from audits.choices import Population
+from audits.draws import draw, draw_from, reproduce
+from audits.models import Complaint, Inspector
+from skilleval.models import Region
+from tests.factories import InstitutionFactory, approved_filing, occupation_with_resources, region
+
+pytestmark = pytest.mark.django_db
+CITIES = [f"32{n:02d}00" for n in range(1, 14)]
+
+
+@pytest.fixture
+def catalog(db):
+    lathe = occupation_with_resources()
+    institutions = []
+    for n, county in enumerate(
+        ["320115", "320106", "320508", "320583", "320213", "320311", "320411", "321002"]
+    ):
+        institution = InstitutionFactory(name=f"机构{n}", county=region(county))
+        approved_filing(institution, [(lathe, 4)])
+        institutions.append(institution)
+    return institutions
+
+
+@pytest.fixture
+def pool(catalog):
+    inspectors = [
+        Inspector.objects.create(name=f"检查员{c}", city=Region.objects.get(code=c)) for c in CITIES
+    ]
+    # One inspector works at a Nanjing institution: never sent there.
+    Inspector.objects.create(name="机构内检查员", city=region("320500"), institution=catalog[0])
+    return inspectors
+
+
+def test_the_draw_is_reproduced_from_its_seed_and_inputs(pool, catalog, province_auditor):
+    spot_check = draw(
+        user=province_auditor, population=Population.INSTITUTIONS, ratio=Decimal("0.3")
+    )
+    stored = [
+        {
+            "institution": e.institution_id,
+            "batch": None,
+            "weight": float(e.weight),
+            "inspectors": sorted(e.inspectors.values_list("pk", flat=True)),
+        }
+        for e in spot_check.entities.all()
+    ]
+    assert reproduce(spot_check) == stored
+    assert spot_check.sample_size == 3  # 8 × 0.3 = 2.4, rounded up
+
+
+def test_the_same_seed_gives_the_same_draw_and_another_seed_may_not(
+    pool, catalog, province_auditor
+):
+    first = draw(
+        user=province_auditor, population=Population.INSTITUTIONS, ratio=Decimal("0.5"), seed="abc"
+    )
+    again = draw(
+        user=province_auditor, population=Population.INSTITUTIONS, ratio=Decimal("0.5"), seed="abc"
+    )
+    ids = lambda sc: [e.institution_id for e in sc.entities.all()]  # noqa: E731
+    assert ids(first) == ids(again)
+
+
+def test_at_least_one_entity_is_drawn(pool, catalog, province_auditor):
+    assert (
+        draw(
+            user=province_auditor, population=Population.INSTITUTIONS, ratio=Decimal("0.01")
+        ).sample_size
+        == 1
+    )
+
+
+def test_too_few_inspectors_is_a_clear_error(catalog, province_auditor):
+    Inspector.objects.create(name="南京检查员", city=region("320100"))
+    Inspector.objects.create(name="苏州检查员", city=region("320500"))
+    with pytest.raises(ValidationError, match="检查人员库不足"):
+        draw(user=province_auditor, population=Population.INSTITUTIONS, ratio=Decimal(1))
+
+
+def test_only_province_auditors_draw(pool, nanjing_staff):
+    with pytest.raises(PermissionDenied):
+        draw(user=nanjing_staff, population=Population.INSTITUTIONS, ratio=Decimal("0.5"))
+
+
+def test_a_redraw_is_a_new_draw_with_a_reason(pool, catalog, province_auditor):
+    first = draw(user=province_auditor, population=Population.INSTITUTIONS, ratio=Decimal("0.5"))
+    with pytest.raises(ValidationError):
+        draw(
+            user=province_auditor,
+            population=Population.INSTITUTIONS,
+            ratio=Decimal("0.5"),
+            replaces=first,
+        )
+    second = draw(
+        user=province_auditor,
+        population=Population.INSTITUTIONS,
+        ratio=Decimal("0.5"),
+        replaces=first,
+        redraw_reason="检查人员回避变更",
+    )
+    assert second.pk != first.pk and first.replaced_by == second
+
+
+def test_complaints_weigh_an_institution_up(pool, catalog, province_auditor):
+    for _ in range(5):
+        Complaint.objects.create(
+            target_type="institution",
+            target_description="x",
+            institution=catalog[3],
+            content="违规",
+        )
+    spot_check = draw(
+        user=province_auditor, population=Population.INSTITUTIONS, ratio=Decimal("0.2")
+    )
+    weights = dict(
+        zip(
+            (row[0] for row in spot_check.inputs["population"]),
+            spot_check.inputs["weights"],
+            strict=True,
+        )
+    )
+    assert weights[catalog[3].pk] == 6.0 and weights[catalog[0].pk] == 1.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    seed=st.text(min_size=1, max_size=8),
+    entities=st.lists(st.integers(1, 30), min_size=1, max_size=40),
+    inspectors=st.lists(
+        st.tuples(st.sampled_from(CITIES), st.one_of(st.none(), st.integers(1, 30))),
+        min_size=2,
+        max_size=40,
+    ),
+    size=st.integers(1, 10),
+)
+def test_no_inspector_is_ever_sent_to_their_own_city_or_institution(
+    seed, entities, inspectors, size
+):
+    inputs = {
+        # An institution is in one city: derive the city from its id.
+        "population": [[inst, None, CITIES[inst % 13]] for inst in entities],
+        "weights": [1.0 + random.Random(i).random() for i in range(len(entities))],
+        "inspectors": [[n, city, inst] for n, (city, inst) in enumerate(inspectors)],
+    }
+    by_id = {row[0]: row for row in inputs["inspectors"]}
+    try:
+        picks = draw_from(inputs, seed, min(size, len(entities)), 2)
+    except ValidationError:
+        return  # the pool could not staff an entity: refused, never a conflict
+    for pick in picks:
+        city = CITIES[pick["institution"] % 13]
+        assert len(pick["inspectors"]) == 2
+        for inspector in pick["inspectors"]:
+            assert by_id[inspector][1] != city
+            assert by_id[inspector][2] != pick["institution"]
+    assert draw_from(inputs, seed, min(size, len(entities)), 2) == picks  # reproducible

@@ -5,7 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from audits.api.views import routes as audit_routes
 from certificates.api import views as certificate_api
+from competitions.api.views import routes as competition_routes
 from institutions import catalog
 from institutions.api.views import routes as institution_routes
 from skilleval import views
@@ -16,7 +18,13 @@ admin.site.has_permission = lambda request: request.user.is_active and request.u
 admin.site.site_header = "江苏省技能人才评价管理平台"
 
 api = DefaultRouter()
-for prefix, viewset, basename in [*reference_routes, *institution_routes, *certificate_api.routes]:
+for prefix, viewset, basename in [
+    *reference_routes,
+    *institution_routes,
+    *certificate_api.routes,
+    *competition_routes,
+    *audit_routes,
+]:
     api.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
@@ -34,6 +42,8 @@ urlpatterns = [
     path("catalog/", catalog.catalog_page, name="catalog"),
     path("catalog/export.xlsx", catalog.catalog_export, name="catalog-export"),
     path("", include("certificates.urls")),
+    path("competitions/", include("competitions.urls")),
+    path("audits/", include("audits.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(certificate_api.urlpatterns)),
     path("api/v1/", include((api.urls, "api"))),

@@ -1,0 +1,3 @@
+"""API: being written."""
+
+routes = []  # (prefix, viewset, basename) registered on /api/v1/

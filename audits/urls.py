@@ -1,0 +1,3 @@
+"""Pages: being written."""
+
+urlpatterns = []

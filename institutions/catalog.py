@@ -1,11 +1,339 @@
-"""The public catalog of evaluation institutions (54号 五, 附件2). Being written."""
+"""The public catalog of evaluation institutions (苏人社办函〔2022〕54号 五, 附件2).
 
-from django.http import HttpResponse
+Who may evaluate what, where, until when, and how to reach them — published so that workers can
+apply and the public can watch (能进能出, 实施意见 二十三). No login. Only institutions in the catalog
+with an approved filing valid today appear; a branch still in its online announcement (中就培函
+〔2020〕41号 三(五)) is listed apart, with the day its announcement ends.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import django_filters
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from institutions.choices import BatchStatus, FilingStatus, InstitutionKind
+from institutions.models import Batch, Filing, FilingItem, Institution
+from skilleval import rules
+from skilleval.choices import Level
+from skilleval.models import Region
+from skilleval.spreadsheets import xlsx_response
+
+PAGE_SIZE = 50
+PROVINCE_CODE = "320000"  # a region scope of 江苏省 means the whole province
+
+# Batches the public may still sign up for or sit: the plan is published, the exam not yet held.
+UPCOMING_BATCH_STATUSES = (
+    BatchStatus.PLAN_PUBLISHED,
+    BatchStatus.ROSTER_ENTERED,
+    BatchStatus.ELIGIBILITY_REVIEWED,
+    BatchStatus.ROOMS_ARRANGED,
+    BatchStatus.TICKETS_GENERATED,
+)
 
 
+def valid_filings(on: date) -> QuerySet[Filing]:
+    """Approved filings valid on the day, the one an institution works under first — the same
+    order as Institution.filing_valid_on."""
+    return Filing.objects.filter(
+        status=FilingStatus.APPROVED, valid_from__lte=on, valid_until__gte=on
+    ).order_by("-valid_until", "-created_at")
+
+
+def catalog_queryset(on: date) -> QuerySet[Institution]:
+    """Institutions in the catalog on the day, each annotated with the filing it works under."""
+    current = valid_filings(on).filter(institution=OuterRef("pk")).values("pk")[:1]
+    return (
+        Institution.objects.in_catalog(on)
+        .annotate(current_filing_id=Subquery(current))
+        .select_related("city", "county", "parent")
+    )
+
+
+def _keep(queryset, name, value):
+    return queryset  # occupation and level are applied together in filter_queryset
+
+
+class CatalogFilterSet(django_filters.FilterSet):
+    """The public filters of 54号 附件2: city, occupation, level, kind, and the name."""
+
+    q = django_filters.CharFilter(
+        field_name="name", lookup_expr="contains", label=_("机构名称包含")
+    )
+    city = django_filters.ModelChoiceFilter(
+        queryset=Region.objects.cities(), label=_("设区市"), empty_label=_("全部设区市")
+    )
+    occupation = django_filters.CharFilter(method=_keep, label=_("职业（工种）编码或名称"))
+    level = django_filters.ChoiceFilter(
+        choices=Level.choices, method=_keep, label=_("等级"), empty_label=_("全部等级")
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=InstitutionKind.choices, label=_("机构类型"), empty_label=_("全部类型")
+    )
+
+    class Meta:
+        model = Institution
+        fields = ["q", "city", "occupation", "level", "kind"]
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        occupation = self.form.cleaned_data.get("occupation")
+        level = self.form.cleaned_data.get("level")
+        if occupation or level:
+            # Both on the same item of the filing the institution works under: 车工 at level 4 is
+            # not matched by 车工 at level 5 plus some other occupation at level 4.
+            items = FilingItem.objects.filter(filing_id=OuterRef("current_filing_id"))
+            if occupation:
+                items = items.filter(
+                    Q(occupation__code__startswith=occupation)
+                    | Q(occupation__name__contains=occupation)
+                )
+            if level:
+                items = items.filter(level=level)
+            queryset = queryset.filter(Exists(items))
+        return queryset
+
+
+def _bilingual(label) -> tuple[str, str]:
+    """A choice label such as "用人单位 / Employer" as its Chinese and English parts."""
+    zh, _sep, en = str(label).partition("/")
+    if not en or not en.strip()[:1].isascii():
+        return str(label), ""  # not bilingual, e.g. 四级/中级工
+    return zh.strip(), en.strip()
+
+
+def _in_language(label) -> str:
+    """The part of a bilingual choice label for the reader's language."""
+    zh, en = _bilingual(label)
+    return en if en and (get_language() or "").startswith("en") else zh
+
+
+@dataclass
+class CatalogRow:
+    """One line of the 54号 附件2 list. Values are plain text in Chinese, ready for the page and
+    for the spreadsheet."""
+
+    institution: Institution
+    name: str
+    parent_name: str
+    kind: str
+    city: str
+    county: str
+    occupations: list[str]
+    regions: list[str]
+    valid_from: date | None
+    valid_until: date | None
+    contact_person: str
+    contact_phone: str
+    upcoming_batches: list[str] = field(default_factory=list)
+    announcement_ends: date | None = None
+
+    @property
+    def kind_label(self) -> str:
+        return _in_language(self.institution.get_kind_display())
+
+
+def catalog_rows(
+    institutions: list[Institution], on: date, announcement_ends: dict | None = None
+) -> list[CatalogRow]:
+    """The catalog lines of these institutions (annotated by catalog_queryset), in their order.
+    A fixed number of queries, however many institutions."""
+    announcement_ends = announcement_ends or {}
+    filing_ids = [i.current_filing_id for i in institutions if i.current_filing_id]
+    filings = {
+        filing.pk: filing
+        for filing in Filing.objects.filter(pk__in=filing_ids).prefetch_related(
+            Prefetch(
+                "items",
+                queryset=FilingItem.objects.select_related("occupation").order_by(
+                    "occupation__code", "-level"
+                ),
+            ),
+            Prefetch("region_scope", queryset=Region.objects.order_by("code")),
+        )
+    }
+    batches = defaultdict(list)
+    for batch in (
+        Batch.objects.filter(
+            institution__in=[i.pk for i in institutions],
+            status__in=UPCOMING_BATCH_STATUSES,
+            exam_ends_on__gte=on,
+        )
+        .select_related("occupation", "region")
+        .order_by("exam_starts_on", "pk")
+    ):
+        batches[batch.institution_id].append(
+            f"{batch.exam_starts_on:%Y-%m-%d} {batch.occupation.name} "
+            f"{batch.get_level_display()}（{batch.region.name}）"
+        )
+
+    rows = []
+    for institution in institutions:
+        filing = filings.get(institution.current_filing_id)
+        rows.append(
+            CatalogRow(
+                institution=institution,
+                name=institution.name,
+                parent_name=institution.parent.name if institution.parent_id else "",
+                kind=_bilingual(institution.get_kind_display())[0],
+                city=institution.city.name,
+                county=institution.county.name if institution.county_id else "",
+                occupations=_occupation_lines(filing),
+                regions=_region_names(filing),
+                valid_from=filing.valid_from if filing else None,
+                valid_until=filing.valid_until if filing else None,
+                contact_person=institution.contact_person,
+                contact_phone=institution.contact_phone,
+                upcoming_batches=batches[institution.pk],
+                announcement_ends=announcement_ends.get(institution.pk),
+            )
+        )
+    return rows
+
+
+def _occupation_lines(filing) -> list[str]:
+    """`6-18-01-01 车工：五级/初级工、四级/中级工` — one line per occupation, levels low to high."""
+    if filing is None:
+        return []
+    levels = defaultdict(list)
+    for item in filing.items.all():
+        levels[item.occupation].append(item.get_level_display())
+    return [
+        f"{occupation.code} {occupation.name}：{'、'.join(names)}"
+        for occupation, names in levels.items()
+    ]
+
+
+def _region_names(filing) -> list[str]:
+    if filing is None:
+        return []
+    regions = list(filing.region_scope.all())
+    if any(region.code == PROVINCE_CODE for region in regions):
+        return ["江苏省（全省）"]
+    return [region.name for region in regions]
+
+
+def announcing_branches(queryset: QuerySet[Institution], on: date) -> dict[int, date | None]:
+    """Branches that may not run batches yet (41号 三(五)), with the day their announcement ends.
+
+    The rule institution.branch_announced decides, exactly as Institution.branch_announcement
+    does; its parameters are read once for the day, not once per branch."""
+    branches = list(queryset.filter(parent__isnull=False).values_list("pk", "announced_on"))
+    if not branches:
+        return {}
+    rule = rules.get_rule("institution.branch_announced")
+    params = rule.parameters_as_of(on)
+    ends = {}
+    for pk, announced_on in branches:
+        outcome = rule.decide({"announced_on": announced_on, "on": on}, params, on)
+        if not outcome.result["may_run"]:
+            ends[pk] = outcome.result["announcement_ends"]
+    return ends
+
+
+@dataclass
+class Catalog:
+    """The filtered catalog on a day: the main list, and the branches still being announced."""
+
+    filterset: CatalogFilterSet
+    listed: QuerySet[Institution]
+    announcing: QuerySet[Institution]
+    announcement_ends: dict[int, date | None]
+
+
+def filtered_catalog(params, on: date) -> Catalog:
+    filterset = CatalogFilterSet(params, queryset=catalog_queryset(on))
+    queryset = filterset.qs
+    ends = announcing_branches(queryset, on)
+    return Catalog(
+        filterset=filterset,
+        listed=queryset.exclude(pk__in=ends),
+        announcing=queryset.filter(pk__in=ends),
+        announcement_ends=ends,
+    )
+
+
+@require_safe
 def catalog_page(request):
-    return HttpResponse(status=503)
+    """The public catalog page: filters, the list (50 a page), the branches under announcement."""
+    on = timezone.localdate()
+    catalog = filtered_catalog(request.GET, on)
+    page = Paginator(catalog.listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    listed = list(page.object_list)
+    announcing = (
+        sorted(catalog.announcing, key=lambda i: (catalog.announcement_ends[i.pk] or on, i.name))
+        if catalog.announcement_ends
+        else []
+    )
+    # One round of prefetching for both lists.
+    rows = catalog_rows(listed + announcing, on, catalog.announcement_ends)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "institutions/catalog.html",
+        {
+            "filter": catalog.filterset,
+            "page_obj": page,
+            "rows": rows[: len(listed)],
+            "announcing_rows": rows[len(listed) :],
+            "export_query": query.urlencode(),
+            "today": on,
+        },
+    )
 
 
+EXPORT_HEADERS = [
+    ("序号", 6),
+    ("机构名称", 32),
+    ("所属社会培训评价组织", 24),
+    ("机构类型", 16),
+    ("所在设区市", 10),
+    ("所在区（县）", 12),
+    ("评价职业（工种）及等级", 48),
+    ("评价地域范围", 20),
+    ("有效期自", 12),
+    ("有效期至", 12),
+    ("联系人", 10),
+    ("联系电话", 16),
+    ("近期评价批次", 40),
+]
+
+
+@require_safe
 def catalog_export(request):
-    return HttpResponse(status=503)
+    """The same filtered main list as the page, all of it, as .xlsx with Chinese headers."""
+    on = timezone.localdate()
+    catalog = filtered_catalog(request.GET, on)
+    rows = catalog_rows(list(catalog.listed), on)
+    return xlsx_response(
+        f"评价机构目录-{on:%Y%m%d}.xlsx",
+        [header for header, _width in EXPORT_HEADERS],
+        (
+            [
+                number,
+                row.name,
+                row.parent_name,
+                row.kind,
+                row.city,
+                row.county,
+                "\n".join(row.occupations),
+                "、".join(row.regions),
+                row.valid_from,
+                row.valid_until,
+                row.contact_person,
+                row.contact_phone,
+                "\n".join(row.upcoming_batches),
+            ]
+            for number, row in enumerate(rows, start=1)
+        ),
+        [width for _header, width in EXPORT_HEADERS],
+        sheet_title="评价机构目录",
+    )

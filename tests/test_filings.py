@@ -323,3 +323,24 @@ class TestCatalog:
             nanjing_institution.change_catalog_status(
                 CatalogAction.RESTORE, actor=province_admin, reason="误操作"
             )
+
+
+def test_a_branch_leaves_the_catalog_with_its_suspended_organisation(
+    suzhou_institution, province_admin, lathe
+):
+    from institutions.models import Institution
+
+    branch = InstitutionFactory(
+        name="分部",
+        parent=suzhou_institution,
+        county=region("320583"),
+        announced_on=date(2020, 1, 1),
+    )
+    approved_filing(suzhou_institution, [(lathe, 4)])
+    approved_filing(branch, [(lathe, 4)])
+    assert branch in Institution.objects.in_catalog()
+    suzhou_institution.change_catalog_status(
+        CatalogAction.SUSPEND, actor=province_admin, reason="整改"
+    )
+    assert branch not in Institution.objects.in_catalog()
+    assert not branch.check_scope(lathe, 4, region("320583")).allowed

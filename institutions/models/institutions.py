@@ -39,12 +39,17 @@ class InstitutionQuerySet(ScopedQuerySet):
         """The public catalog (54号 五, 附件2): in the catalog, with a filing approved and valid on
         the day. Branches still in their announcement period are listed separately."""
         on = on or timezone.localdate()
-        return self.filter(
-            catalog_status=CatalogStatus.ACTIVE,
-            filings__status=FilingStatus.APPROVED,
-            filings__valid_from__lte=on,
-            filings__valid_until__gte=on,
-        ).distinct()
+        return (
+            self.filter(
+                catalog_status=CatalogStatus.ACTIVE,
+                filings__status=FilingStatus.APPROVED,
+                filings__valid_from__lte=on,
+                filings__valid_until__gte=on,
+            )
+            # A branch leaves the catalog with its organisation.
+            .exclude(parent__catalog_status__in=[CatalogStatus.SUSPENDED, CatalogStatus.REMOVED])
+            .distinct()
+        )
 
 
 @dataclass
@@ -212,6 +217,10 @@ class Institution(models.Model):
         if self.catalog_status != CatalogStatus.ACTIVE:
             problems.append(
                 f"机构目录状态为“{self.get_catalog_status_display()}”，不得开展评价（苏人社办函〔2022〕54号 五）"
+            )
+        if self.parent_id and self.parent.catalog_status != CatalogStatus.ACTIVE:
+            problems.append(
+                f"所属社会培训评价组织目录状态为“{self.parent.get_catalog_status_display()}”，分支机构不得开展评价（54号 五）"
             )
         filing = self.filing_valid_on(on)
         if filing is None:

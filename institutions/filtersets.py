@@ -1,6 +1,7 @@
 import django_filters
 
-from institutions.models import Filing, Institution
+from institutions.choices import BatchStatus, EligibilityStatus
+from institutions.models import Batch, Candidate, Filing, Institution
 from skilleval.models import OccupationLevel
 
 
@@ -42,3 +43,42 @@ class TechnicalResourceFilterSet(django_filters.FilterSet):
             "has_question_bank",
             "has_provincial_spec",
         ]
+
+
+class BatchFilterSet(django_filters.FilterSet):
+    """City staff filter their city's batches by state, institution, occupation and exam date."""
+
+    status = django_filters.ChoiceFilter(choices=BatchStatus.choices, label="状态 / status")
+    # Plain values, not choices among all rows: an unknown one and one outside the user's scope
+    # look the same (an empty list).
+    institution = django_filters.NumberFilter(
+        field_name="institution_id", label="机构 / institution"
+    )
+    occupation = django_filters.CharFilter(
+        field_name="occupation__code", label="职业编码 / occupation code"
+    )
+    city = django_filters.CharFilter(
+        field_name="institution__city_id", label="机构所在设区市代码 / the institution's city code"
+    )
+    # A batch whose exam days overlap [exam_from, exam_to].
+    exam_from = django_filters.DateFilter(
+        field_name="exam_ends_on", lookup_expr="gte", label="考试日期不早于 / exam on or after"
+    )
+    exam_to = django_filters.DateFilter(
+        field_name="exam_starts_on", lookup_expr="lte", label="考试日期不晚于 / exam on or before"
+    )
+
+    class Meta:
+        model = Batch
+        fields = ["status", "institution", "occupation", "level", "city", "exam_from", "exam_to"]
+
+
+class CandidateFilterSet(django_filters.FilterSet):
+    batch = django_filters.NumberFilter(field_name="batch_id", label="批次 / batch")
+    eligibility = django_filters.ChoiceFilter(
+        choices=EligibilityStatus.choices, label="资格审核 / eligibility"
+    )
+
+    class Meta:
+        model = Candidate
+        fields = ["batch", "eligibility", "passed"]

@@ -42,7 +42,7 @@ def lathe():
 def draft(nanjing_institution, alice, lathe):
     filing = Filing.objects.open_draft(nanjing_institution, user=alice)
     filing.region_scope.set([region("320100")])
-    filing.add_item(lathe, 4)
+    filing.add_item(lathe, 4, user=alice)
     return filing
 
 
@@ -67,26 +67,26 @@ class TestDrafting:
         with pytest.raises(PermissionDenied):
             Filing.objects.open_draft(nanjing_institution, user=charlie)
 
-    def test_an_occupation_outside_major_groups_3_to_6_is_refused(self, draft):
+    def test_an_occupation_outside_major_groups_3_to_6_is_refused(self, draft, alice):
         psychologist = occupation_with_resources(
             code="2-07-11-03", name="心理咨询师", levels=(3, 2, 1)
         )
         with pytest.raises(ValidationError, match="54号 三"):
-            draft.add_item(psychologist, 3)
+            draft.add_item(psychologist, 3, user=alice)
 
-    def test_a_level_the_standard_does_not_define_is_refused(self, draft):
+    def test_a_level_the_standard_does_not_define_is_refused(self, draft, alice):
         typist = occupation_with_resources(code="3-01-02-06", name="速录师", levels=(4, 3, 2))
         with pytest.raises(ValidationError, match="不得擅加职业技能等级"):
-            draft.add_item(typist, 5)
+            draft.add_item(typist, 5, user=alice)
 
-    def test_a_third_party_needs_technical_resources(self, draft):
+    def test_a_third_party_needs_technical_resources(self, draft, alice):
         bare = occupation_with_resources(
             code="6-18-01-02", name="铣工", has_national_standard=False
         )
         with pytest.raises(ValidationError, match="江苏省技术资源发布目录"):
-            draft.add_item(bare, 4)
+            draft.add_item(bare, 4, user=alice)
         OccupationLevel.objects.filter(occupation=bare, level=4).update(has_provincial_spec=True)
-        assert draft.add_item(bare, 4).level == 4
+        assert draft.add_item(bare, 4, user=alice).level == 4
 
     def test_an_employer_may_file_without_technical_resources(self, alice):
         employer = InstitutionFactory(kind=InstitutionKind.EMPLOYER)
@@ -95,7 +95,7 @@ class TestDrafting:
             code="6-18-01-02", name="铣工", has_national_standard=False
         )
         filing = Filing.objects.open_draft(employer, user=staff)
-        assert filing.add_item(bare, 4).level == 4
+        assert filing.add_item(bare, 4, user=staff).level == 4
 
     def test_a_renamed_file_is_refused(self, draft, alice):
         with pytest.raises(ValidationError, match="不符"):
@@ -134,7 +134,7 @@ class TestChecklist:
         draft.submit(user=alice)
         assert draft.status == FilingStatus.SUBMITTED and draft.submitted_by == alice
         with pytest.raises(ValidationError, match="草稿"):
-            draft.add_item(draft.items.first().occupation, 3)
+            draft.add_item(draft.items.first().occupation, 3, user=alice)
 
 
 class TestDecision:
@@ -256,7 +256,7 @@ class TestBranches:
         filing = Filing.objects.open_draft(branch, user=charlie)
         assert filing.authority.code == "320500"  # filed where the branch is (昆山 is in 苏州)
         filing.region_scope.set([region("320583")])
-        filing.add_item(lathe, 4)
+        filing.add_item(lathe, 4, user=charlie)
         complete(filing, charlie)
         filing.submit(user=charlie)
         filing.approve(
@@ -344,3 +344,24 @@ def test_a_branch_leaves_the_catalog_with_its_suspended_organisation(
     )
     assert branch not in Institution.objects.in_catalog()
     assert not branch.check_scope(lathe, 4, region("320583")).allowed
+
+
+def test_nobody_outside_the_institution_can_change_or_submit_its_filing(
+    draft, alice, nanjing_staff, province_admin, lathe
+):
+    complete(draft, alice)
+    for outsider in (nanjing_staff, province_admin):
+        with pytest.raises(PermissionDenied):
+            draft.submit(user=outsider)
+        with pytest.raises(PermissionDenied):
+            draft.add_item(lathe, 3, user=outsider)
+        with pytest.raises(PermissionDenied):
+            draft.set_region_scope([region("320000")], user=outsider)
+    assert Filing.objects.get(pk=draft.pk).status == FilingStatus.DRAFT
+
+
+def test_a_branch_cannot_have_branches(suzhou_institution):
+    branch = InstitutionFactory(name="分部", parent=suzhou_institution, county=region("320583"))
+    twig = InstitutionFactory.build(parent=branch, county=region("320583"), city=region("320500"))
+    with pytest.raises(ValidationError, match="分支机构不能再设"):
+        twig.full_clean()

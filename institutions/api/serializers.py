@@ -2,8 +2,23 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from institutions.choices import CatalogAction
-from institutions.models import Filing, FilingItem, FilingMaterial, Institution
+from institutions.choices import (
+    BatchStatus,
+    CatalogAction,
+    EligibilityBasis,
+    EvaluationType,
+    QuestionSource,
+)
+from institutions.models import (
+    Batch,
+    BatchTransition,
+    Candidate,
+    ExamRoom,
+    Filing,
+    FilingItem,
+    FilingMaterial,
+    Institution,
+)
 from skilleval.choices import Level
 from skilleval.models import Occupation, OccupationLevel, Region
 
@@ -130,7 +145,9 @@ class FilingCreateSerializer(ShowsWholeFilingMixin, serializers.Serializer):
             user=self.context["request"].user,
             province_level=validated_data["province_level"],
         )
-        filing.region_scope.set(validated_data.get("region_scope", []))
+        filing.set_region_scope(
+            validated_data.get("region_scope", []), user=self.context["request"].user
+        )
         return filing
 
 
@@ -143,7 +160,9 @@ class FilingRegionScopeSerializer(ShowsWholeFilingMixin, serializers.ModelSerial
 
     def update(self, instance, validated_data):
         if "region_scope" in validated_data:
-            instance.set_region_scope(validated_data["region_scope"])
+            instance.set_region_scope(
+                validated_data["region_scope"], user=self.context["request"].user
+            )
         return instance
 
 
@@ -198,3 +217,311 @@ class TechnicalResourceSerializer(serializers.ModelSerializer):
             "resources_updated_at",
         ]
         read_only_fields = ["level", "resources_updated_at"]
+
+
+# --- evaluation batches ------------------------------------------------------------------
+
+
+class BatchTransitionSerializer(serializers.ModelSerializer):
+    """One recorded step of a batch: who did what, when (239号 二(二))."""
+
+    to = serializers.ChoiceField(source="to_status", choices=BatchStatus.choices, read_only=True)
+    actor_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BatchTransition
+        fields = ["action", "to", "actor_name", "at", "note"]
+
+    def get_fields(self):
+        # "from" is a Python keyword, so it cannot be declared in the class body.
+        fields = super().get_fields()
+        source = serializers.ChoiceField(
+            source="from_status", choices=BatchStatus.choices, allow_blank=True, read_only=True
+        )
+        return {"action": fields.pop("action"), "from": source, **fields}
+
+    def get_actor_name(self, transition) -> str:
+        # The first step (planning) is recorded with the actor only; system steps with a name only.
+        if transition.actor_name:
+            return transition.actor_name
+        return transition.actor.get_username() if transition.actor else ""
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    """A batch with its counts and its history. The counts are annotations of the viewset's
+    queryset (see BatchViewSet), so every answer re-reads the batch from it."""
+
+    institution_name = serializers.CharField(source="institution.name", read_only=True)
+    occupation_code = serializers.CharField(source="occupation.code", read_only=True)
+    occupation_name = serializers.CharField(source="occupation.name", read_only=True)
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    publicity_ends = serializers.SerializerMethodField()
+    candidate_count = serializers.IntegerField(read_only=True)
+    eligible_count = serializers.IntegerField(
+        read_only=True, help_text="资格审核通过 / passed the eligibility review"
+    )
+    scored_count = serializers.IntegerField(
+        read_only=True, help_text="已有成绩（含缺考）/ with a result (absent included)"
+    )
+    passed_count = serializers.IntegerField(read_only=True, help_text="合格 / passed the exam")
+    transitions = BatchTransitionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Batch
+        fields = [
+            "id",
+            "institution",
+            "institution_name",
+            "occupation_code",
+            "occupation_name",
+            "level",
+            "evaluation_type",
+            "region",
+            "region_name",
+            "venue",
+            "examiners",
+            "question_source",
+            "exam_starts_on",
+            "exam_ends_on",
+            "exit_batch",
+            "note",
+            "status",
+            "status_reason",
+            "tickets_generated_on",
+            "publicised_on",
+            "publicity_ends",
+            "candidate_count",
+            "eligible_count",
+            "scored_count",
+            "passed_count",
+            "transitions",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_publicity_ends(self, batch):
+        """The last day of the results publicity (54号 五), once the results are publicised."""
+        if batch.publicised_on is None:
+            return None
+        return batch.publicity().result["publicity_ends"]
+
+
+class UserInstitutionDefault:
+    """The institution of the signed-in user (institution staff plan for their own)."""
+
+    requires_context = True
+
+    def __call__(self, serializer_field):
+        return serializer_field.context["request"].user.institution
+
+
+class BatchCreateSerializer(serializers.Serializer):
+    """A new batch, planned inside the institution's filed scope (Batch.objects.plan checks the
+    filing, the catalog and the 239号 rules, and cites the clause when it refuses)."""
+
+    institution = VisibleInstitutionField(
+        queryset=Institution.objects.all(),
+        default=UserInstitutionDefault(),
+        help_text="默认为本机构；上级机构可为其分支机构创建 / defaults to your own institution",
+    )
+    occupation = serializers.SlugRelatedField(
+        slug_field="code", queryset=Occupation.objects.all(), help_text="职业编码 / code"
+    )
+    level = serializers.ChoiceField(choices=Level.choices)
+    evaluation_type = serializers.ChoiceField(choices=EvaluationType.choices)
+    region = serializers.PrimaryKeyRelatedField(
+        queryset=Region.objects.all(), help_text="考试地区 GB/T 2260 code"
+    )
+    exam_starts_on = serializers.DateField()
+    exam_ends_on = serializers.DateField()
+    venue = serializers.CharField(max_length=200)
+    examiners = serializers.CharField(help_text="每行一人 / one per line")
+    # Self-made papers are let through so that the model refuses them citing 239号 四.
+    question_source = serializers.ChoiceField(choices=QuestionSource.choices)
+    note = serializers.CharField(max_length=500, allow_blank=True, default="")
+
+    def validate_institution(self, institution):
+        if institution is None:
+            raise serializers.ValidationError(
+                "请指定评价机构 / Name the institution", code="required"
+            )
+        return institution
+
+    def create(self, validated_data):
+        return Batch.objects.plan(user=self.context["request"].user, **validated_data)
+
+
+class ExamRoomSerializer(serializers.ModelSerializer):
+    """A room of a batch and its number of seats."""
+
+    capacity = serializers.IntegerField(min_value=1, max_value=10_000)
+
+    class Meta:
+        model = ExamRoom
+        fields = ["id", "name", "capacity"]
+
+
+class EligibilityDecisionSerializer(serializers.Serializer):
+    """A reviewer's pass or fail for several candidates of the batch, with basis and reason."""
+
+    candidates = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=10_000
+    )
+    passed = serializers.BooleanField()
+    basis = serializers.ChoiceField(
+        choices=EligibilityBasis.choices, default=EligibilityBasis.STANDARD
+    )
+    # Blank is let through so that the model refuses it with its own message.
+    reason = serializers.CharField(max_length=300, allow_blank=True)
+
+
+class ReasonSerializer(serializers.Serializer):
+    # Blank is let through so that the model refuses it with its own message.
+    reason = serializers.CharField(max_length=500, allow_blank=True)
+
+
+class JobStartedSerializer(serializers.Serializer):
+    """A background job was started; follow its progress at `url`."""
+
+    job = serializers.IntegerField()
+    url = serializers.CharField()
+
+
+class RosterUploadSerializer(serializers.Serializer):
+    """The filled roster template (.xlsx or .csv, at most 50 MB); it is checked and imported,
+    all or nothing, by a background job."""
+
+    MAX_BYTES = 50 * 1024 * 1024
+    SIGNATURES = {".xlsx": (b"PK\x03\x04",), ".csv": ()}
+
+    file = UploadField()
+
+    def validate_file(self, upload):
+        name = upload.name.lower()
+        suffix = name[name.rfind(".") :] if "." in name else ""
+        if suffix not in self.SIGNATURES:
+            raise serializers.ValidationError(
+                "只接受 .xlsx 或 .csv 文件 / Only .xlsx or .csv files are accepted"
+            )
+        if upload.size > self.MAX_BYTES:
+            raise serializers.ValidationError("文件不得超过 50 MB / The file may not exceed 50 MB")
+        head = upload.read(4)
+        upload.seek(0)
+        signatures = self.SIGNATURES[suffix]
+        if signatures and not head.startswith(signatures):
+            raise serializers.ValidationError(
+                "文件内容不是 .xlsx 表格 / The file's content is not an .xlsx workbook"
+            )
+        return upload
+
+
+class PhotoUploadSerializer(serializers.Serializer):
+    """A ZIP of 一寸 white-background photos named by ID number (checked by institutions.photos)."""
+
+    MAX_BYTES = 300 * 1024 * 1024
+
+    file = UploadField()
+
+    def validate_file(self, upload):
+        if upload.size > self.MAX_BYTES:
+            raise serializers.ValidationError(
+                "文件不得超过 300 MB / The file may not exceed 300 MB"
+            )
+        return upload
+
+
+class PhotoImportSerializer(serializers.Serializer):
+    saved = serializers.IntegerField()
+    missing = serializers.ListField(
+        child=serializers.CharField(), help_text="仍无照片的考生姓名 / still without a photo"
+    )
+
+
+class PhotoErrorSerializer(serializers.Serializer):
+    file = serializers.CharField()
+    zh = serializers.CharField()
+    en = serializers.CharField()
+
+
+class PhotoErrorsSerializer(serializers.Serializer):
+    """The ZIP was refused and no photo was saved: every bad file with its problem."""
+
+    detail = serializers.ListField(child=serializers.CharField())
+    errors = PhotoErrorSerializer(many=True)
+
+
+class CandidateSerializer(serializers.ModelSerializer):
+    """A roster row as staff see it. The ID number is only ever shown masked (PIPL; SPEC "Public
+    lookup and privacy"): neither the encrypted nor the plain number is a field here."""
+
+    room = serializers.CharField(source="room.name", read_only=True, default=None)
+    has_photo = serializers.SerializerMethodField()
+    # Plain values rather than enums: the same choices are already named elsewhere in the schema
+    # ("basis" of a decision, "level" of a batch), and one choice set may have only one name.
+    eligibility_basis = serializers.CharField(
+        read_only=True, help_text="申报依据 / basis: " + ", ".join(EligibilityBasis.values)
+    )
+    current_level = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="现有等级 / current level (1–5)"
+    )
+
+    class Meta:
+        model = Candidate
+        fields = [
+            "id",
+            "batch",
+            "name",
+            "id_type",
+            "id_number_masked",
+            "gender",
+            "education",
+            "work_years",
+            "current_level",
+            "eligibility",
+            "eligibility_basis",
+            "eligibility_reason",
+            "eligibility_override",
+            "room",
+            "seat",
+            "ticket_number",
+            "theory_score",
+            "practical_score",
+            "comprehensive_score",
+            "absent",
+            "passed",
+            "has_photo",
+        ]
+        read_only_fields = fields
+
+    def get_has_photo(self, candidate) -> bool:
+        return bool(candidate.photo)
+
+
+class MissingPhotoSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Candidate
+        fields = ["id", "name", "id_number_masked", "ticket_number"]
+        read_only_fields = fields
+
+
+class ScoresSerializer(serializers.Serializer):
+    """Scores out of 100, one decimal; the pass rule per evaluation type and level is the
+    model's (Candidate.passes)."""
+
+    theory = serializers.DecimalField(
+        max_digits=4, decimal_places=1, min_value=0, max_value=100, allow_null=True, default=None
+    )
+    practical = serializers.DecimalField(
+        max_digits=4, decimal_places=1, min_value=0, max_value=100, allow_null=True, default=None
+    )
+    comprehensive = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        min_value=0,
+        max_value=100,
+        allow_null=True,
+        default=None,
+        help_text="综合评审（论文答辩/业绩评审），一、二级 / comprehensive review, levels 1–2",
+    )
+    absent = serializers.BooleanField(default=False)

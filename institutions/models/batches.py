@@ -177,10 +177,7 @@ class Batch(models.Model):
     # --- who may press which button ------------------------------------------------------
 
     def is_run_by(self, user) -> bool:
-        return user.has_role(*INSTITUTION_ROLES) and user.institution_id in (
-            self.institution_id,
-            self.institution.parent_id,
-        )
+        return self.institution.may_be_managed_by(user)
 
     def may_be_approved_by(self, user) -> bool:
         return user.is_province_admin or (

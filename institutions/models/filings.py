@@ -123,10 +123,10 @@ class Filing(models.Model):
         codes = set(self.region_scope.values_list("code", flat=True))
         return bool(codes & {PROVINCE_CODE, region.code, region.parent_id or ""})
 
-    def set_region_scope(self, regions) -> None:
+    def set_region_scope(self, regions, *, user) -> None:
         """The regions (地域范围) where the institution asks to evaluate; 江苏省 means all."""
-        self._require_draft()
-        self.region_scope.set(regions)
+        with transaction.atomic():
+            self._locked_draft(user).region_scope.set(regions)
 
     # --- materials (41号 附件) ---------------------------------------------------------------
 
@@ -145,6 +145,7 @@ class Filing(models.Model):
         return [k for k in self.required_materials() if k not in attached]
 
     def attach_material(self, kind: str, upload, *, user) -> "FilingMaterial":
+        self._require_manager(user)
         self._require_draft()
         validate_document(upload)
         material, _ = FilingMaterial.objects.update_or_create(
@@ -181,17 +182,37 @@ class Filing(models.Model):
         )
         return occupation_level
 
-    def add_item(self, occupation, level: int) -> "FilingItem":
-        self._require_draft()
+    def add_item(self, occupation, level: int, *, user) -> "FilingItem":
         self.check_item(occupation, level)
-        item, _ = FilingItem.objects.get_or_create(filing=self, occupation=occupation, level=level)
+        with transaction.atomic():
+            self._locked_draft(user)
+            item, _ = FilingItem.objects.get_or_create(
+                filing=self, occupation=occupation, level=level
+            )
         return item
+
+    def remove_item(self, item: "FilingItem", *, user) -> None:
+        with transaction.atomic():
+            self._locked_draft(user)
+            self.items.filter(pk=item.pk).delete()
 
     # --- workflow -------------------------------------------------------------------------
 
     def _require_draft(self):
         if self.status != FilingStatus.DRAFT:
             raise ValidationError("只有草稿状态的备案可以修改 / Only a draft filing can be changed")
+
+    def _require_manager(self, user):
+        if not self.institution.may_be_managed_by(user):
+            raise PermissionDenied("只能修改本机构的备案 / Only your own institution's filing")
+
+    def _locked_draft(self, user) -> "Filing":
+        """The filing row locked for this transaction, refused unless it is still a draft: a
+        change cannot slip in while the filing is being submitted."""
+        self._require_manager(user)
+        locked = Filing.objects.select_for_update().get(pk=self.pk)
+        locked._require_draft()
+        return locked
 
     def may_be_decided_by(self, user) -> bool:
         """The HR department it was filed with decides; province admins may decide any."""
@@ -221,8 +242,7 @@ class Filing(models.Model):
         return problems
 
     def submit(self, *, user) -> None:
-        if user.institution_id not in (self.institution_id, self.institution.parent_id):
-            raise PermissionDenied("只能提交本机构的备案 / Only your own institution's filing")
+        self._require_manager(user)
         problems = self.problems_before_decision()
         if problems:
             raise ValidationError(problems)

@@ -163,6 +163,14 @@ class Institution(models.Model):
     def is_branch(self) -> bool:
         return self.parent_id is not None
 
+    def may_be_managed_by(self, user) -> bool:
+        """Staff of the institution, or of the organisation it is a branch of, act for it."""
+        return (
+            user.has_role(*INSTITUTION_ROLES)
+            and user.institution_id is not None
+            and user.institution_id in (self.pk, self.parent_id)
+        )
+
     @property
     def is_third_party(self) -> bool:
         return self.kind != InstitutionKind.EMPLOYER
@@ -172,6 +180,8 @@ class Institution(models.Model):
             raise ValidationError(
                 {"county": "区（县）不属于所选设区市 / The county is not in the chosen city"}
             )
+        if self.parent_id and self.parent.parent_id:
+            raise ValidationError("分支机构不能再设分支机构 / A branch has no branches of its own (41号 三(二))")
         if self.parent_id and (
             self.kind != InstitutionKind.SOCIAL_ORG
             or self.parent.kind != InstitutionKind.SOCIAL_ORG

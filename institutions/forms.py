@@ -1,0 +1,391 @@
+"""Forms of the institution pages. They collect input; the models decide (clean(), the filing
+workflow, the catalog), and their refusals are shown next to the form that caused them."""
+
+from datetime import date, timedelta
+
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+
+from institutions.choices import CatalogAction, FilingStatus, InstitutionKind
+from institutions.models import Institution
+from skilleval.choices import Level, RegionKind
+from skilleval.models import Occupation, OccupationLevel, Region, User
+from skilleval.models.occupations import EVALUABLE_MAJOR_GROUPS
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+ASSOCIATION_CHOICES = [
+    ("", "不是协会 / Not an association"),
+    ("true", "是协会，已与主管部门脱钩 / An association, decoupled from its department"),
+    ("false", "是协会，未与主管部门脱钩 / An association, not decoupled"),
+]
+
+
+def add_refusal(form: forms.Form, refusal: ValidationError) -> None:
+    """Put a model's refusal on the form, every message in full (bilingual, with its clause)."""
+    for message in refusal.messages:
+        form.add_error(None, message)
+
+
+def counties_by_city() -> list:
+    """County choices grouped by city (<optgroup>), so the list reads by city even without script."""
+    groups: dict[str, list] = {}
+    for county in Region.objects.counties().select_related("parent").order_by("code"):
+        groups.setdefault(county.parent.name, []).append((county.pk, county.name))
+    return [("", "---------"), *groups.items()]
+
+
+class InstitutionFieldsMixin:
+    """City and county selects that filter each other (static/js/institution-form.js), and the
+    41号 二(一) questions asked the same way on every form."""
+
+    def setup_fields(self):
+        self.fields["city"].queryset = Region.objects.cities()
+        self.fields["city"].widget.attrs["data-role"] = "city"
+        self.fields["county"].queryset = Region.objects.counties()
+        self.fields["county"].widget.choices = counties_by_city()
+        self.fields["county"].widget.attrs["data-role"] = "county"
+        self.fields["county"].required = True
+        self.fields["association_decoupled"] = forms.NullBooleanField(
+            label="是否为协会 / Is it an association?",
+            required=False,
+            widget=forms.Select(choices=ASSOCIATION_CHOICES),
+        )
+
+
+class InstitutionRegistrationForm(InstitutionFieldsMixin, forms.ModelForm):
+    """An institution registering itself; model validation (USCC check character, county in
+    city, 41号 二(一)) runs in full_clean through the ModelForm."""
+
+    class Meta:
+        model = Institution
+        fields = [
+            "name",
+            "kind",
+            "uscc",
+            "city",
+            "county",
+            "responsible_person",
+            "contact_person",
+            "contact_phone",
+            "address",
+            "is_government_department",
+            "owned_by_government",
+            "association_decoupled",
+        ]
+        labels = {
+            "name": "机构名称 / Name",
+            "kind": "机构类型 / Kind",
+            "uscc": "统一社会信用代码 / USCC",
+            "city": "所在设区市 / City",
+            "county": "所在区（县）/ District or county",
+            "responsible_person": "负责人 / Responsible person",
+            "contact_person": "联系人 / Contact person",
+            "contact_phone": "联系电话 / Contact phone",
+            "address": "地址 / Address",
+            "is_government_department": "本单位是政府部门 / A government department",
+            "owned_by_government": "本单位是政府部门所属单位 / A unit owned by a government department",
+        }
+        widgets = {"uscc": forms.TextInput(attrs={"autocapitalize": "characters"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_fields()
+
+    def clean_uscc(self):
+        return self.cleaned_data["uscc"].strip().upper()
+
+
+class BranchForm(InstitutionRegistrationForm):
+    """A branch (分支机构) of a social training evaluation organisation, registered where it is
+    located (41号 三(四)); the kind is fixed and the parent is the organisation."""
+
+    class Meta(InstitutionRegistrationForm.Meta):
+        fields = [f for f in InstitutionRegistrationForm.Meta.fields if f != "kind"]
+        labels = {**InstitutionRegistrationForm.Meta.labels, "name": "分支机构名称 / Branch name"}
+
+    def __init__(self, *args, parent: Institution, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.parent = parent
+        self.instance.kind = InstitutionKind.SOCIAL_ORG
+
+
+class StaffAccountForm(UserCreationForm):
+    """The institution's first staff account; Django's password validators apply."""
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        labels = {"username": "用户名 / Username"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.pop("autofocus", None)
+
+
+class ContactsForm(forms.ModelForm):
+    class Meta:
+        model = Institution
+        fields = ["contact_person", "contact_phone", "address"]
+        labels = InstitutionRegistrationForm.Meta.labels
+
+
+class NewFilingForm(forms.Form):
+    province_level = forms.BooleanField(
+        label="向省人社厅备案（省级备案）/ File with the province", required=False
+    )
+
+
+class CatalogStatusForm(forms.Form):
+    action = forms.ChoiceField(choices=CatalogAction.choices, widget=forms.HiddenInput)
+    # Left to the model to refuse an empty reason, so its own message is shown.
+    reason = forms.CharField(
+        label="原因 / Reason",
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "required": True}),
+    )
+
+
+# --- filings -------------------------------------------------------------------------------
+
+
+class FilingStatusFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label="状态 / Status",
+        choices=[("", "全部 / All"), *FilingStatus.choices],
+        required=False,
+    )
+
+
+class RegionChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, region):
+        if region.kind == RegionKind.PROVINCE:
+            return f"{region.name}（全省）"
+        return region.name
+
+
+class RegionScopeForm(forms.Form):
+    """地域范围 (54号 五): the whole province, cities, or counties of the institution's own city."""
+
+    cities = RegionChoiceField(
+        label="全省或设区市 / The province or cities",
+        queryset=Region.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    counties = RegionChoiceField(
+        label="本市区（县）/ Counties of the institution's city",
+        queryset=Region.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args, institution: Institution, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cities"].queryset = Region.objects.filter(
+            Q(kind=RegionKind.PROVINCE) | Q(kind=RegionKind.CITY)
+        ).order_by("code")
+        self.fields["counties"].queryset = Region.objects.filter(
+            parent_id=institution.city_id
+        ).order_by("code")
+        self.fields[
+            "counties"
+        ].label = f"{institution.city}所辖区（县）/ Counties of {institution.city}"
+
+    @classmethod
+    def for_filing(cls, filing, *args, **kwargs):
+        current = list(filing.region_scope.values_list("code", flat=True))
+        return cls(
+            *args,
+            institution=filing.institution,
+            initial={"cities": current, "counties": current},
+            **kwargs,
+        )
+
+    def clean(self):
+        data = super().clean()
+        regions = [*data.get("cities", []), *data.get("counties", [])]
+        if not regions and not self.errors:
+            raise ValidationError("请至少选择一个地区 / Choose at least one region")
+        data["regions"] = regions
+        return data
+
+
+class OccupationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, occupation):
+        return f"{occupation.code} {occupation.name}"
+
+
+def evaluable_occupations():
+    """Active occupations of 大类 3–6 (54号 三); the rule itself still refuses the rest."""
+    return Occupation.objects.filter(is_active=True, major_group__in=EVALUABLE_MAJOR_GROUPS)
+
+
+class FilingItemForm(forms.Form):
+    occupation = OccupationChoiceField(
+        label="职业（工种）/ Occupation", queryset=Occupation.objects.none()
+    )
+    # Every level is offered; the model refuses one the standard does not define (54号 三).
+    level = forms.TypedChoiceField(
+        label="等级 / Level", choices=[("", "---------"), *Level.choices], coerce=int
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["occupation"].queryset = evaluable_occupations()
+
+
+class MaterialsForm(forms.Form):
+    """One optional file input per checklist item (41号 附件); the model checks each file."""
+
+    def __init__(self, *args, kinds: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind in kinds:
+            self.fields[self.field_name(kind)] = forms.FileField(
+                required=False,
+                widget=forms.ClearableFileInput(
+                    attrs={"accept": ".pdf,.doc,.docx,.xls,.xlsx,.ofd"}
+                ),
+            )
+
+    @staticmethod
+    def field_name(kind: str) -> str:
+        return f"file_{kind}"
+
+    def uploads(self) -> dict:
+        return {
+            name.removeprefix("file_"): upload
+            for name, upload in self.cleaned_data.items()
+            if upload
+        }
+
+
+def three_years_from(day: date) -> date:
+    """The last day of a three-year validity starting on `day` (valid_until is inclusive)."""
+    try:
+        end = day.replace(year=day.year + 3)
+    except ValueError:  # from 29 February
+        end = day.replace(year=day.year + 3, month=3, day=1)
+    return end - timedelta(days=1)
+
+
+class ApproveForm(forms.Form):
+    valid_from = forms.DateField(label="有效期自 / Valid from", widget=DATE_INPUT)
+    valid_until = forms.DateField(label="有效期至 / Valid until", widget=DATE_INPUT)
+    note = forms.CharField(label="审核意见 / Note", max_length=500, required=False)
+
+    def __init__(self, *args, **kwargs):
+        today = timezone.localdate()
+        kwargs.setdefault("initial", {"valid_from": today, "valid_until": three_years_from(today)})
+        super().__init__(*args, **kwargs)
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label="不予备案理由 / Reason for rejection",
+        max_length=500,
+        required=False,  # the model refuses an empty reason with its own message
+        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
+    )
+
+
+class AdditionForm(FilingItemForm):
+    """239号 三: city staff add an occupation to a still-valid filing after checking four things."""
+
+    # Not required here: the model refuses an unchecked box and says which (239号 三).
+    standard_ok = forms.BooleanField(label="评价标准已核实 / Standard checked", required=False)
+    question_bank_ok = forms.BooleanField(
+        label="评价试题已核实 / Question bank checked", required=False
+    )
+    venue_ok = forms.BooleanField(label="场地设施已核实 / Venue checked", required=False)
+    examiners_ok = forms.BooleanField(label="考评人员已核实 / Examiners checked", required=False)
+    note = forms.CharField(label="核实情况 / Note", max_length=500, required=False)
+
+
+# --- technical resources (54号 三) ----------------------------------------------------------
+
+RESOURCE_CHOICES = [
+    ("", "全部 / All"),
+    ("national", "有国家标准和题库 / National standard and bank"),
+    ("provincial", "有省级评价规范 / Provincial specification"),
+    ("none", "均无 / Neither"),
+]
+
+
+class TechnicalResourceFilterForm(forms.Form):
+    q = forms.CharField(label="编码或名称 / Code or name", required=False)
+    major_group = forms.TypedChoiceField(
+        label="大类 / Major group",
+        choices=[("", "全部 / All"), *[(n, f"第{n}大类") for n in range(1, 9)]],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    level = forms.TypedChoiceField(
+        label="等级 / Level",
+        choices=[("", "全部 / All"), *Level.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    resources = forms.ChoiceField(
+        label="技术资源 / Resources", choices=RESOURCE_CHOICES, required=False
+    )
+
+    def filter(self, queryset):
+        if not self.is_valid():
+            return queryset
+        data = self.cleaned_data
+        if data["q"]:
+            q = data["q"].strip()
+            queryset = queryset.filter(
+                Q(occupation__code__startswith=q) | Q(occupation__name__contains=q)
+            )
+        if data["major_group"]:
+            queryset = queryset.filter(occupation__major_group=data["major_group"])
+        if data["level"]:
+            queryset = queryset.filter(level=data["level"])
+        if data["resources"] == "national":
+            queryset = queryset.filter(has_national_standard=True, has_question_bank=True)
+        elif data["resources"] == "provincial":
+            queryset = queryset.filter(has_provincial_spec=True)
+        elif data["resources"] == "none":
+            queryset = queryset.exclude(has_national_standard=True, has_question_bank=True).exclude(
+                has_provincial_spec=True
+            )
+        return queryset
+
+
+class TechnicalResourceForm(forms.ModelForm):
+    """Province admins keep the technical-resource catalog per occupation-level (54号 三)."""
+
+    class Meta:
+        model = OccupationLevel
+        fields = [
+            "has_national_standard",
+            "has_question_bank",
+            "has_provincial_spec",
+            "provincial_spec_name",
+        ]
+        labels = {
+            "has_national_standard": "有国家职业技能标准 / National standard",
+            "has_question_bank": "有评价题库 / Question bank",
+            "has_provincial_spec": "有省级评价规范（已纳入《江苏省技术资源发布目录》）/ "
+            "Approved provincial specification",
+            "provincial_spec_name": "省级评价规范名称 / Name of the provincial specification",
+        }
+
+    def clean(self):
+        data = super().clean()
+        if data.get("has_provincial_spec") and not data.get("provincial_spec_name", "").strip():
+            self.add_error(
+                "provincial_spec_name",
+                "请填写省级评价规范名称 / Name the provincial specification",
+            )
+        return data
+
+    def save(self, commit=True):
+        self.instance.resources_updated_at = timezone.now()
+        return super().save(commit)

@@ -1,4 +1,214 @@
-"""Certificate API: being written."""
+"""Certificate API: the staff resource `certificates` (scoped, read-only, with revocation
+actions) and the public lookup, captcha and verification endpoints."""
 
-routes = []  # (prefix, viewset, basename) registered on /api/v1/
-urlpatterns = []  # explicit paths under /api/v1/ (the public lookup and verification)
+from django.core import exceptions as django_exceptions
+from django.http import Http404
+from django.urls import path
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, permissions, viewsets
+from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from certificates import lookup as public_lookup
+from certificates.api.serializers import (
+    CaptchaRequiredSerializer,
+    CaptchaSerializer,
+    CertificateSerializer,
+    LookupRequestSerializer,
+    LookupResponseSerializer,
+    RevokeBatchSerializer,
+    RevokedCountSerializer,
+    RevokePersonSerializer,
+    RevokeSerializer,
+    VerificationSerializer,
+)
+from certificates.choices import CertificateStatus
+from certificates.filtersets import CertificateFilterSet
+from certificates.models import Certificate
+from skilleval.api.base import ScopedViewSetMixin
+
+NOT_IN_SCOPE = "您的管辖范围内没有这些证书 / No such certificates in your scope"
+
+
+class CertificateViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Certificates in the user's scope. Province auditors and admins revoke anywhere, city staff
+    in their city (54号 五); nothing is deleted."""
+
+    queryset = Certificate.objects.select_related("institution", "occupation")
+    serializer_class = CertificateSerializer
+    filterset_class = CertificateFilterSet
+
+    def handle_exception(self, exc):
+        # The model refuses with Django's exceptions and bilingual messages; pass them on as-is.
+        if isinstance(exc, django_exceptions.ValidationError):
+            exc = exceptions.ValidationError({"detail": exc.messages})
+        elif isinstance(exc, django_exceptions.PermissionDenied):
+            exc = exceptions.PermissionDenied(str(exc) or None)
+        return super().handle_exception(exc)
+
+    def _require_revoker(self):
+        if not Certificate.may_revoke(self.request.user):
+            raise exceptions.PermissionDenied(
+                "只有省级督查员、管理员和设区市人社局可以注销证书 / "
+                "Only province auditors, admins and city staff revoke certificates"
+            )
+
+    def _body(self, serializer_class):
+        body = serializer_class(data=self.request.data)
+        body.is_valid(raise_exception=True)
+        return body.validated_data
+
+    def _revoke(self, certificates, reason):
+        certificates = list(certificates.select_related("institution"))
+        if not certificates:
+            raise exceptions.NotFound(NOT_IN_SCOPE)
+        valid = [c for c in certificates if c.status == CertificateStatus.VALID]
+        count = Certificate.revoke_many(valid, user=self.request.user, reason=reason)
+        return Response({"revoked": count})
+
+    @extend_schema(request=RevokeSerializer, responses=CertificateSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        """Revoke one certificate, with a reason."""
+        self._require_revoker()
+        certificate = self.get_object()
+        data = self._body(RevokeSerializer)
+        Certificate.revoke_many([certificate], user=request.user, reason=data["reason"])
+        certificate.refresh_from_db()
+        return Response(self.get_serializer(certificate).data)
+
+    @extend_schema(request=RevokeBatchSerializer, responses=RevokedCountSerializer)
+    @action(detail=False, methods=["post"], url_path="revoke-batch")
+    def revoke_batch(self, request):
+        """Revoke every valid certificate of a batch in the user's scope."""
+        self._require_revoker()
+        data = self._body(RevokeBatchSerializer)
+        return self._revoke(self.get_queryset().filter(batch_id=data["batch"]), data["reason"])
+
+    @extend_schema(request=RevokePersonSerializer, responses=RevokedCountSerializer)
+    @action(detail=False, methods=["post"], url_path="revoke-person")
+    def revoke_person(self, request):
+        """Revoke every valid certificate of one person (by ID number) in the user's scope."""
+        self._require_revoker()
+        data = self._body(RevokePersonSerializer)
+        return self._revoke(self.get_queryset().of_person(data["id_number"]), data["reason"])
+
+
+# --- public -------------------------------------------------------------------------------------
+
+
+class PublicView(APIView):
+    """No sign-in, JSON only, and nothing kept by browsers or proxies."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    renderer_classes = [JSONRenderer]
+
+    def throttled(self, request, wait):
+        raise exceptions.Throttled(
+            wait,
+            detail="查询过于频繁，请稍后再试 / Too many lookups; please try again later",
+        )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class PublicLookupView(PublicView):
+    throttle_classes = [public_lookup.ClientThrottle, public_lookup.IdentityThrottle]
+
+    @extend_schema(
+        operation_id="public_lookup",
+        request=LookupRequestSerializer,
+        responses={
+            200: LookupResponseSerializer,
+            400: OpenApiResponse(
+                CaptchaRequiredSerializer,
+                description="缺少字段，或需要验证码 / a field is missing, or a captcha is needed",
+            ),
+            429: OpenApiResponse(description="查询过于频繁 / rate limited"),
+        },
+        auth=[],
+    )
+    def post(self, request):
+        """Look certificates up by name + ID number, or name + certificate number. A miss is
+        `{"results": []}` whichever field was wrong. After repeated misses from one client a
+        captcha (GET public/captcha/) must come with the request."""
+        body = LookupRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        client = public_lookup.client_address(request)
+        if public_lookup.captcha_required(client) and not public_lookup.check_captcha(
+            data.get("captcha_token"), data.get("captcha_answer")
+        ):
+            challenge = public_lookup.new_challenge()
+            detail = (
+                "验证码错误或已失效，请输入新的验证码 / Wrong or expired captcha; answer the new one"
+                if data.get("captcha_token")
+                else "请先完成验证码 / Answer the captcha first"
+            )
+            return Response(
+                {
+                    "detail": detail,
+                    "captcha_required": True,
+                    "captcha": {"token": challenge.token, "svg": challenge.svg},
+                },
+                status=400,
+            )
+        certificates = public_lookup.lookup(
+            data["name"],
+            id_number=data["id_number"] or None,
+            certificate_number=data["certificate_number"] or None,
+        )
+        if not certificates:
+            public_lookup.record_miss(client)
+        return Response(LookupResponseSerializer({"results": certificates}).data)
+
+
+class PublicCaptchaView(PublicView):
+    throttle_classes = [public_lookup.CaptchaThrottle]
+
+    @extend_schema(operation_id="public_captcha", responses=CaptchaSerializer, auth=[])
+    def get(self, request):
+        """A new captcha challenge: draw `svg`, send `token` and the answer with the lookup."""
+        challenge = public_lookup.new_challenge()
+        return Response({"token": challenge.token, "svg": challenge.svg})
+
+
+class PublicVerifyView(PublicView):
+    @extend_schema(
+        operation_id="public_verify",
+        responses={
+            200: VerificationSerializer,
+            404: OpenApiResponse(description="未找到 / unknown"),
+        },
+        auth=[],
+    )
+    def get(self, request, token):
+        """The QR target: the record behind a certificate's (or a proof's) verification token
+        and its current status; never the full ID number."""
+        found = public_lookup.find_by_token(token)
+        if found is None:
+            raise Http404
+        certificate, proof = found
+        return Response(
+            VerificationSerializer(
+                {
+                    "record": "proof" if proof else "certificate",
+                    "certificate": certificate,
+                    "proof": proof,
+                }
+            ).data
+        )
+
+
+routes = [("certificates", CertificateViewSet, "api-certificate")]
+urlpatterns = [
+    path("public/lookup/", PublicLookupView.as_view(), name="api-public-lookup"),
+    path("public/captcha/", PublicCaptchaView.as_view(), name="api-public-captcha"),
+    path("public/verify/<str:token>/", PublicVerifyView.as_view(), name="api-public-verify"),
+]

@@ -174,6 +174,12 @@ SPECTACULAR_SETTINGS = {
         "BatchStatusEnum": "institutions.choices.BatchStatus",
         "CertificateKindEnum": "certificates.choices.CertificateKind",
         "CertificateStatusEnum": "certificates.choices.CertificateStatus",
+        "SkillLevelEnum": "skilleval.choices.Level",
+        "EligibilityStatusEnum": "institutions.choices.EligibilityStatus",
+        "CompetitionFilingLevelEnum": "competitions.choices.FilingLevel",
+        "CompetitionFilingStatusEnum": "competitions.choices.CompetitionFilingStatus",
+        "RecognitionStatusEnum": "competitions.choices.RecognitionStatus",
+        "ComplaintStatusEnum": "audits.choices.ComplaintStatus",
     },
 }
 
@@ -199,6 +205,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=5),
     },
 }
+
+# Public certificate lookup (SPEC "Public lookup and privacy"): limits per client address and per
+# identity (the keyed hash of the ID or certificate number); a captcha after repeated misses.
+# Only a benchmark may switch the limits off, explicitly.
+LOOKUP_RATE_LIMIT_ENABLED = env.bool("LOOKUP_RATE_LIMIT_ENABLED", default=True)
+LOOKUP_RATE_PER_CLIENT = "30/minute"
+LOOKUP_RATE_PER_IDENTITY = "10/minute"
+LOOKUP_CAPTCHA_AFTER_MISSES = 3
+LOOKUP_MISS_WINDOW = 15 * 60  # seconds
+LOOKUP_CAPTCHA_MAX_AGE = 5 * 60
+LOOKUP_DOWNLOAD_MAX_AGE = 10 * 60
 
 # Public addresses printed on certificates and pages (SPEC "Certificates").
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

@@ -72,6 +72,8 @@ CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-# Lockout keys on the real client address: the number of trusted proxies in front.
-AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+# Lockout and rate limits key on the real client address. Behind one reverse proxy that appends
+# the client to X-Forwarded-For, the right-most entry is the client: 0 further proxies (a forged
+# left part is ignored). Set the number of further proxies in the chain if there are more.
+AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]

@@ -1,0 +1,207 @@
+from datetime import date
+
+from rest_framework import serializers
+
+from certificates.choices import CertificateKind, CertificateStatus, ProofReason
+from certificates.lookup import download_path, normalise_code, normalise_name, public_url
+from certificates.lookup import revoked_on as revoked_on_date
+from certificates.models import Certificate, Proof
+from institutions.choices import IdType
+
+# --- staff ---------------------------------------------------------------------------------------
+
+
+class CertificateSerializer(serializers.ModelSerializer):
+    """A certificate for staff in whose scope it is. The ID number is masked here too."""
+
+    occupation_code = serializers.CharField(source="occupation.code", read_only=True)
+    occupation_name = serializers.CharField(source="occupation.name", read_only=True)
+    work_type = serializers.CharField(source="work_type_display", read_only=True)
+    level_display = serializers.CharField(read_only=True)
+    institution_name = serializers.CharField(source="institution.name", read_only=True)
+    verification_url = serializers.SerializerMethodField()
+    has_pdf = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Certificate
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "status",
+            "holder_name",
+            "id_type",
+            "id_number_masked",
+            "occupation_code",
+            "occupation_name",
+            "work_type",
+            "level",
+            "level_display",
+            "institution",
+            "institution_name",
+            "batch",
+            "issued_on",
+            "signatory",
+            "revoked_at",
+            "revocation_reason",
+            "verification_url",
+            "has_pdf",
+        ]
+        read_only_fields = fields
+
+    def get_verification_url(self, certificate) -> str:
+        return public_url(certificate.verification_path())
+
+    def get_has_pdf(self, certificate) -> bool:
+        return bool(certificate.pdf)
+
+
+class RevokeSerializer(serializers.Serializer):
+    # Blank is let through so that the model refuses it with its own message.
+    reason = serializers.CharField(max_length=500, allow_blank=True)
+
+
+class RevokeBatchSerializer(RevokeSerializer):
+    batch = serializers.IntegerField()
+
+
+class RevokePersonSerializer(RevokeSerializer):
+    id_number = serializers.CharField(max_length=64)
+
+    def validate_id_number(self, value):
+        return normalise_code(value)
+
+
+class RevokedCountSerializer(serializers.Serializer):
+    revoked = serializers.IntegerField(help_text="本次注销的证书数 / certificates revoked now")
+
+
+# --- public --------------------------------------------------------------------------------------
+
+FIELD_MISSING = "请填写{label} / {english} is required"
+
+
+class LookupRequestSerializer(serializers.Serializer):
+    """`name` with `id_number`, or `name` with `certificate_number`; never one field alone."""
+
+    name = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="持证人姓名 / holder's name",
+    )
+    id_number = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, help_text="证件号码 / ID number"
+    )
+    certificate_number = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="证书编号 / certificate number",
+    )
+    captcha_token = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text="连续查无结果后需要 / needed after repeated misses (GET public/captcha/)",
+    )
+    captcha_answer = serializers.CharField(max_length=10, required=False, allow_blank=True)
+
+    def validate(self, data):
+        name = normalise_name(data.get("name"))
+        id_number = normalise_code(data.get("id_number"))
+        number = normalise_code(data.get("certificate_number"))
+        if not name:
+            raise serializers.ValidationError(
+                {"name": "缺少姓名 name / The holder's name (name) is required"}
+            )
+        if not id_number and not number:
+            raise serializers.ValidationError(
+                {
+                    "id_number": "缺少证件号码 id_number 或证书编号 certificate_number / "
+                    "Give id_number or certificate_number with the name"
+                }
+            )
+        if id_number and number:
+            raise serializers.ValidationError(
+                {
+                    "certificate_number": "证件号码与证书编号只填其一 / "
+                    "Give either id_number or certificate_number, not both"
+                }
+            )
+        return {**data, "name": name, "id_number": id_number, "certificate_number": number}
+
+
+class PublicCertificateSerializer(serializers.Serializer):
+    """What anybody holding the name and number (or the QR code) may see: never the full ID."""
+
+    number = serializers.CharField()
+    kind = serializers.ChoiceField(choices=CertificateKind.choices)
+    kind_display = serializers.CharField(source="get_kind_display")
+    holder_name = serializers.CharField()
+    id_type = serializers.ChoiceField(choices=IdType.choices)
+    id_type_display = serializers.CharField(source="get_id_type_display")
+    id_number_masked = serializers.CharField()
+    occupation = serializers.CharField(source="occupation.name")
+    occupation_code = serializers.CharField(source="occupation.code")
+    work_type = serializers.CharField(source="work_type_display")
+    level = serializers.IntegerField(allow_null=True)
+    level_display = serializers.CharField()
+    institution = serializers.CharField(source="institution.name")
+    issued_on = serializers.DateField()
+    status = serializers.ChoiceField(choices=CertificateStatus.choices)
+    revoked_on = serializers.SerializerMethodField()
+    verification_url = serializers.SerializerMethodField()
+
+    def get_revoked_on(self, certificate) -> date | None:
+        return revoked_on_date(certificate)
+
+    def get_verification_url(self, certificate) -> str:
+        return public_url(certificate.verification_path())
+
+
+class LookupResultSerializer(PublicCertificateSerializer):
+    download_url = serializers.SerializerMethodField(
+        help_text="10 分钟内有效的本人证书下载链接 / the holder's PDF, valid 10 minutes"
+    )
+
+    def get_download_url(self, certificate) -> str | None:
+        path = download_path(certificate)
+        return public_url(path) if path else None
+
+
+class LookupResponseSerializer(serializers.Serializer):
+    results = LookupResultSerializer(many=True)
+
+
+class CaptchaSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="与答案一同提交 / send back with the answer")
+    svg = serializers.CharField(help_text="内联 SVG 图片 / inline SVG image")
+
+
+class CaptchaRequiredSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    captcha_required = serializers.BooleanField()
+    captcha = CaptchaSerializer()
+
+
+class VerifiedCertificateSerializer(PublicCertificateSerializer):
+    revocation_reason = serializers.CharField()
+
+
+class PublicProofSerializer(serializers.ModelSerializer):
+    reason = serializers.CharField(help_text=f"{' | '.join(ProofReason.values)}")
+    reason_display = serializers.CharField(source="get_reason_display")
+    issuer = serializers.CharField(source="certificate.institution.name")
+
+    class Meta:
+        model = Proof
+        fields = ["reason", "reason_display", "detail", "issued_on", "issuer"]
+
+
+class VerificationSerializer(serializers.Serializer):
+    """The QR target: a certificate, or a proof (证明) and the certificate it speaks for."""
+
+    record = serializers.ChoiceField(choices=["certificate", "proof"])
+    certificate = VerifiedCertificateSerializer()
+    proof = PublicProofSerializer(allow_null=True)

@@ -16,4 +16,5 @@ def make_resident_id(region_code: str, birth: str, sequence: int) -> str:
     from stdnum.cn import ric
 
     body = f"{region_code}{birth}{sequence % 1000:03d}"
-    return body + ric.calc_check_digit(body)
+    # calc_check_digit takes the whole 18-character number and ignores its last character.
+    return body + ric.calc_check_digit(body + "0")

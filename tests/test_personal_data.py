@@ -24,3 +24,11 @@ def test_the_keyed_hash_depends_on_the_key(settings):
 
 def test_an_id_number_is_masked_like_on_the_lookup_page():
     assert personal_data.mask_id_number("32010219900307123X") == "3201**********123X"
+
+
+def test_demo_resident_id_numbers_are_valid():
+    from stdnum.cn import ric
+
+    from skilleval.demo import make_resident_id
+
+    assert all(ric.is_valid(make_resident_id("320102", "19900307", n)) for n in range(50))

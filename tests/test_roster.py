@@ -1,0 +1,563 @@
+"""The roster upload of a batch: template, checks row by row, all-or-nothing import, the job."""
+
+import csv
+import io
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from openpyxl import Workbook, load_workbook
+from stdnum.cn import ric
+
+from audits.models import AuditEntry
+from institutions.choices import BatchStatus, EvaluationType, InstitutionKind, QuestionSource
+from institutions.models import Batch, Candidate, Institution
+from institutions.roster import (
+    COLUMNS,
+    RosterErrors,
+    import_roster,
+    read_roster,
+    roster_template,
+    validate_roster,
+)
+from skilleval import personal_data
+from skilleval.choices import JobKind, JobStatus
+from skilleval.models import Job
+from tests.factories import approved_filing, make_candidate, occupation_with_resources, region
+
+pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+HEADERS = [column.header for column in COLUMNS]
+
+
+def on(day: date):
+    return time_machine.travel(
+        datetime(day.year, day.month, day.day, 12, tzinfo=SHANGHAI), tick=False
+    )
+
+
+def valid_id(region_code: str, birth: str, sequence: int) -> str:
+    """A GB 11643 number with a correct check character. (skilleval.demo.make_resident_id passes
+    the 17-digit body to ric.calc_check_digit, which expects the full 18 characters, so its check
+    character is computed over 16 digits and is mostly wrong.)"""
+    body = f"{region_code}{birth}{sequence % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def resident_id(n: int) -> str:
+    """Person n: born 1980–1999, 17th digit n's last digit (odd = man)."""
+    return valid_id("320102", f"19{80 + n % 20:02d}0101", n)
+
+
+def enrol(batch, n: int) -> Candidate:
+    """Person n, written straight into a batch's roster."""
+    number = resident_id(n)
+    return make_candidate(
+        batch,
+        n,
+        id_number_encrypted=personal_data.encrypt(number),
+        id_number_hash=personal_data.keyed_hash(number),
+        id_number_masked=personal_data.mask_id_number(number),
+    )
+
+
+def person(n: int, **overrides) -> dict:
+    """One valid roster row, by Chinese header; gender left blank (taken from the ID)."""
+    values = {
+        "姓名": f"考生{n}",
+        "证件类型": "居民身份证",
+        "证件号码": resident_id(n),
+        "性别": "",
+        "学历": "高中",
+        "从业年限": "6",
+        "现有等级": "五级/初级工",
+        "现有证书编号": f"S000032000123235{n:06d}",
+        "现有等级取得日期": "2019-06-30",
+        "参保地": "南京市",
+        "户籍地": "南京市",
+        "联系电话": f"139{n:08d}",
+        "本单位职工（含劳务派遣）": "是",
+    }
+    values.update(overrides)
+    return values
+
+
+def as_xlsx(people: list[dict], header=HEADERS) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    for values in people:
+        sheet.append([values.get(h, "") for h in header])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def as_csv(people: list[dict], encoding="utf-8-sig") -> bytes:
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(HEADERS)
+    for values in people:
+        writer.writerow([values.get(h, "") for h in HEADERS])
+    return text.getvalue().encode(encoding)
+
+
+def refusal(batch, user, content: bytes, filename="roster.xlsx") -> RosterErrors:
+    with pytest.raises(RosterErrors) as caught:
+        import_roster(batch, io.BytesIO(content), filename, user=user)
+    return caught.value
+
+
+def cells_of(err: RosterErrors) -> list[tuple[int, str]]:
+    return [(e["row"], e["column"]) for e in err.errors]
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def lathe():
+    return occupation_with_resources()
+
+
+@pytest.fixture
+def scope(nanjing_institution, lathe):
+    return approved_filing(nanjing_institution, [(lathe, 4), (lathe, 3)], regions=["320100"])
+
+
+def planned(institution, user, occupation, level=4, **overrides) -> Batch:
+    values = {
+        "institution": institution,
+        "user": user,
+        "occupation": occupation,
+        "level": level,
+        "evaluation_type": EvaluationType.SKILL_LEVEL,
+        "region": region("320115"),
+        "exam_starts_on": date(2026, 12, 1),
+        "exam_ends_on": date(2026, 12, 2),
+        "venue": "江宁区某实训基地",
+        "examiners": "张考评",
+        "question_source": QuestionSource.NATIONAL_BANK,
+        **overrides,
+    }
+    return Batch.objects.plan(**values)
+
+
+@pytest.fixture
+def batch(scope, alice, lathe):
+    batch = planned(scope.institution, alice, lathe)
+    batch.publish_plan(alice)
+    return batch
+
+
+class TestTemplate:
+    def test_the_template_has_chinese_headers_text_columns_and_drop_down_lists(self):
+        workbook = load_workbook(io.BytesIO(roster_template()))
+        sheet = workbook.worksheets[0]
+        assert [c.value for c in sheet[1]] == HEADERS
+        assert all(c.font.bold for c in sheet[1])
+        assert sheet.freeze_panes == "A2"
+        assert sheet.column_dimensions["C"].number_format == "@"  # 证件号码
+        assert sheet.column_dimensions["L"].number_format == "@"  # 联系电话
+        lists = {
+            str(dv.sqref).split(":")[0]: dv.formula1 for dv in sheet.data_validations.dataValidation
+        }
+        assert set(lists) == {"B2", "D2", "E2", "G2", "M2"}
+        assert "港澳台居民居住证" in lists["B2"] and "高中、中专、技工学校" in lists["E2"]
+        assert "Instructions" in workbook.sheetnames[1]
+
+    def test_a_filled_in_template_imports(self, batch, alice):
+        workbook = load_workbook(io.BytesIO(roster_template()))
+        sheet = workbook.worksheets[0]
+        for row, values in enumerate([person(1), person(2, 学历="大专、高级技工学校")], start=2):
+            for column, header in enumerate(HEADERS, start=1):
+                sheet.cell(row=row, column=column, value=values[header])
+        sheet["I3"] = date(2020, 5, 1)  # an Excel date cell is read as a date
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+
+        assert import_roster(batch, buffer, "名单.xlsx", user=alice) == {"imported": 2}
+        second = batch.candidates.get(name="考生2")
+        assert second.education == 4 and second.current_level_obtained_on == date(2020, 5, 1)
+
+
+class TestChecks:
+    def test_a_1000_row_roster_with_three_bad_rows_imports_nothing_and_names_exactly_those(
+        self, batch, alice
+    ):
+        people = [person(n) for n in range(1000)]
+        bad_check = resident_id(100)[:-1] + ("0" if resident_id(100)[-1] != "0" else "1")
+        people[100]["证件号码"] = bad_check  # row 102
+        people[500]["证件号码"] = int(resident_id(500)[:17] + "1")  # row 502, a number cell
+        people[900]["证件号码"] = resident_id(7)  # row 902 repeats row 9
+
+        err = refusal(batch, alice, as_xlsx(people))
+
+        assert cells_of(err) == [(102, "证件号码"), (502, "证件号码"), (902, "证件号码")]
+        assert "校验位" in err.errors[0]["zh"]
+        assert "文本格式" in err.errors[1]["zh"] and "15" in err.errors[1]["en"]
+        assert "第 9 行" in err.errors[2]["zh"]
+        assert not batch.candidates.exists()
+
+    @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gb18030"])
+    def test_csv_imports_in_utf8_with_or_without_bom_and_in_gb18030(self, batch, alice, encoding):
+        content = as_csv([person(1), person(2)], encoding)
+        assert import_roster(batch, io.BytesIO(content), "名单.csv", user=alice) == {"imported": 2}
+        assert batch.candidates.get(name="考生1").hukou_region == "南京市"
+
+    def test_english_headers_are_accepted(self, batch, alice):
+        header = [
+            "Name",
+            "ID type",
+            "ID number",
+            "Gender",
+            "Education",
+            "Work years",
+            "Current level",
+            "Certificate number",
+            "Level obtained on",
+            "Insured region",
+            "Hukou region",
+            "Phone",
+            "Own staff",
+        ]
+        values = person(3)
+        row = {english: values[chinese] for english, chinese in zip(header, HEADERS, strict=True)}
+        assert import_roster(batch, io.BytesIO(as_xlsx([row], header)), "r.xlsx", user=alice) == {
+            "imported": 1
+        }
+
+    def test_a_missing_required_column_is_reported_on_the_header_row(self, batch, alice):
+        err = refusal(batch, alice, as_xlsx([person(1)], [h for h in HEADERS if h != "学历"]))
+        assert cells_of(err) == [(1, "学历")]
+
+    @pytest.mark.parametrize(
+        ("overrides", "column", "words"),
+        [
+            ({"证件号码": "32010219800101001"}, "证件号码", "18 位"),
+            ({"证件号码": "320102800101001"}, "证件号码", "15 位"),
+            ({"证件号码": valid_id("320102", "19800230", 1)}, "证件号码", "出生日期"),
+            ({"证件号码": valid_id("320102", "20990101", 1)}, "证件号码", "出生日期"),
+            ({"性别": "女"}, "性别", "不符"),  # person(1): 17th digit 1, a man
+            ({"性别": "未知"}, "性别", "男 或 女"),
+            ({"证件类型": "军官证"}, "证件类型", "无法识别"),
+            ({"证件类型": "港澳台居民居住证"}, "证件号码", "810000"),
+            ({"证件类型": "护照", "证件号码": "E12", "性别": "男"}, "证件号码", "5–20"),
+            ({"证件类型": "护照", "证件号码": "E12345678"}, "性别", "护照"),
+            ({"学历": "幼儿园"}, "学历", "无法识别"),
+            ({"学历": ""}, "学历", "为空"),
+            ({"从业年限": "-1"}, "从业年限", "0–70"),
+            ({"从业年限": "很多"}, "从业年限", "0–70"),
+            ({"现有等级": "六级"}, "现有等级", "无法识别"),
+            ({"现有等级": ""}, "现有等级", "未填写现有等级"),
+            ({"现有等级取得日期": "2019-13-01"}, "现有等级取得日期", "YYYY-MM-DD"),
+            ({"现有等级取得日期": "2099-01-01"}, "现有等级取得日期", "晚于今天"),
+            ({"联系电话": "12345"}, "联系电话", "格式"),
+            ({"联系电话": ""}, "联系电话", "为空"),
+            ({"姓名": ""}, "姓名", "为空"),
+            ({"本单位职工（含劳务派遣）": "也许"}, "本单位职工（含劳务派遣）", "是 或 否"),
+        ],
+    )
+    def test_a_bad_value_is_reported_with_its_row_and_column(
+        self, batch, alice, overrides, column, words
+    ):
+        err = refusal(batch, alice, as_xlsx([person(0), person(1, **overrides)]))
+        assert cells_of(err) == [(3, column)]
+        assert words in err.errors[0]["zh"]
+        assert err.errors[0]["en"]
+
+    @pytest.mark.parametrize(
+        ("overrides", "expected"),
+        [
+            ({"证件类型": "", "性别": "男"}, {"id_type": "resident_id", "gender": "male"}),
+            (
+                {"证件类型": "港澳台居民居住证", "证件号码": valid_id("810000", "19900101", 2)},
+                {"id_type": "hmt_permit", "gender": "female", "birth_date": date(1990, 1, 1)},
+            ),
+            (
+                {"证件类型": "护照", "证件号码": "e 1234 5678", "性别": "女"},
+                {"id_type": "passport", "gender": "female", "birth_date": None},
+            ),
+            ({"学历": "本科"}, {"education": 5}),
+            ({"学历": "研究生"}, {"education": 6}),
+            ({"从业年限": "3.55"}, {"work_years": 3.6}),
+            ({"现有等级": "4", "现有等级取得日期": "2018/7/1"}, {"current_level": 4}),
+            (
+                {"现有等级": "", "现有证书编号": "", "现有等级取得日期": ""},
+                {"current_level": None},
+            ),
+            ({"本单位职工（含劳务派遣）": "否"}, {"is_own_staff": False}),
+            ({"联系电话": "025-8320 1683"}, {"phone": "025-8320 1683"}),
+        ],
+    )
+    def test_accepted_forms_are_stored_in_their_plain_value(
+        self, batch, alice, overrides, expected
+    ):
+        import_roster(batch, io.BytesIO(as_xlsx([person(1, **overrides)])), "r.xlsx", user=alice)
+        stored = batch.candidates.values(*expected).get()
+        assert {k: float(v) if k == "work_years" else v for k, v in stored.items()} == expected
+
+    def test_copy_and_bulk_create_store_the_same_row(self, batch, alice, monkeypatch):
+        from institutions import roster
+
+        import_roster(batch, io.BytesIO(as_xlsx([person(1)])), "r.xlsx", user=alice)
+        monkeypatch.setattr(roster, "USE_POSTGRES_COPY", False)
+        import_roster(batch, io.BytesIO(as_xlsx([person(2)])), "r.xlsx", user=alice)
+        volatile = {"id", "name", "id_number_encrypted", "id_number_hash", "id_number_masked"}
+        volatile |= {"birth_date", "gender", "phone", "current_certificate_number", "created_at"}
+        first, second = (
+            {k: v for k, v in row.items() if k not in volatile}
+            for row in batch.candidates.order_by("name").values()
+        )
+        assert first == second
+        assert first["eligibility"] == "pending" and first["absent"] is False
+        assert first["photo"] == "" and first["ticket_number"] is None
+        assert all(c.created_at for c in batch.candidates.all())
+
+    def test_the_id_number_is_stored_encrypted_and_shown_masked(self, batch, alice):
+        number = resident_id(5)[:-1]
+        number += "X" if resident_id(5).endswith("X") else resident_id(5)[-1]
+        import_roster(batch, io.BytesIO(as_xlsx([person(5)])), "r.xlsx", user=alice)
+        candidate = batch.candidates.get()
+        assert candidate.id_number == number
+        assert candidate.id_number_masked == f"{number[:4]}{'*' * 10}{number[-4:]}"
+        assert candidate.birth_date == date(1985, 1, 1) and candidate.gender == "male"
+        row = Candidate.objects.filter(pk=candidate.pk).values().get()
+        assert not any(number in str(value) for value in row.values())
+        assert candidate.id_number_hash == personal_data.keyed_hash(number)
+
+    def test_a_masked_id_looks_like_the_spec_example(self):
+        assert personal_data.mask_id_number("32010219800101123X") == "3201**********123X"
+
+
+class TestDuplicates:
+    def test_someone_already_in_this_batch_is_refused(self, batch, alice):
+        enrol(batch, 4)
+        err = refusal(batch, alice, as_xlsx([person(3), person(4)]))
+        assert cells_of(err) == [(3, "证件号码")] and "本批次" in err.errors[0]["zh"]
+        assert batch.candidates.count() == 1
+
+    def test_someone_in_another_open_batch_for_the_same_occupation_and_level_is_refused(
+        self, batch, alice, scope, lathe
+    ):
+        other = planned(scope.institution, alice, lathe)
+        enrol(other, 4)
+        err = refusal(batch, alice, as_xlsx([person(3), person(4)]))
+        assert cells_of(err) == [(3, "证件号码")]
+        assert f"#{other.pk}" in err.errors[0]["zh"] and "另一个未结束" in err.errors[0]["zh"]
+
+    def test_the_check_also_works_when_the_other_batches_are_larger_than_the_upload(
+        self, batch, alice, scope, lathe
+    ):
+        other = planned(scope.institution, alice, lathe)
+        for n in (4, 5, 6, 7):
+            enrol(other, n)
+        err = refusal(batch, alice, as_xlsx([person(6)]))  # 1 row looked up among 4 people
+        assert cells_of(err) == [(2, "证件号码")] and f"#{other.pk}" in err.errors[0]["zh"]
+
+    def test_someone_in_a_cancelled_batch_or_at_another_level_may_apply(
+        self, batch, alice, scope, lathe
+    ):
+        cancelled = planned(scope.institution, alice, lathe)
+        enrol(cancelled, 4)
+        cancelled.cancel(alice, "场地改造")
+        other_level = planned(scope.institution, alice, lathe, level=3)
+        enrol(other_level, 5)
+        content = as_xlsx([person(4), person(5)])
+        assert import_roster(batch, io.BytesIO(content), "r.xlsx", user=alice) == {"imported": 2}
+
+    def test_another_institutions_batch_is_not_named(self, batch, alice, charlie, lathe):
+        approved_filing(charlie.institution, [(lathe, 4)], regions=["320500"])
+        theirs = planned(charlie.institution, charlie, lathe, region=region("320508"))
+        enrol(theirs, 4)
+        err = refusal(batch, alice, as_xlsx([person(4)]))
+        assert cells_of(err) == [(2, "证件号码")] and "#" not in err.errors[0]["zh"]
+
+
+class TestBatchRules:
+    def test_an_employer_batch_takes_only_its_own_staff_citing_the_clause(self, batch, alice):
+        Institution.objects.filter(pk=batch.institution_id).update(kind=InstitutionKind.EMPLOYER)
+        batch.refresh_from_db()
+        people = [
+            person(1),
+            person(2, **{"本单位职工（含劳务派遣）": "否"}),
+            person(3, **{"本单位职工（含劳务派遣）": ""}),
+        ]
+        err = refusal(batch, alice, as_xlsx(people))
+        assert cells_of(err) == [(3, "本单位职工（含劳务派遣）"), (4, "本单位职工（含劳务派遣）")]
+        assert all("实施意见 二十" in e["zh"] and "实施意见 二十" in e["en"] for e in err.errors)
+        assert import_roster(batch, io.BytesIO(as_xlsx([person(1)])), "r.xlsx", user=alice)
+
+    def test_an_employer_roster_needs_the_own_staff_column(self, batch, alice):
+        Institution.objects.filter(pk=batch.institution_id).update(kind=InstitutionKind.EMPLOYER)
+        batch.refresh_from_db()
+        header = [h for h in HEADERS if h != "本单位职工（含劳务派遣）"]
+        err = refusal(batch, alice, as_xlsx([person(1)], header))
+        assert cells_of(err) == [(1, "本单位职工（含劳务派遣）")]
+
+    def test_a_third_party_batch_may_take_outsiders(self, batch, alice):
+        content = as_xlsx([person(1, **{"本单位职工（含劳务派遣）": "否"})])
+        assert import_roster(batch, io.BytesIO(content), "r.xlsx", user=alice) == {"imported": 1}
+
+    def test_after_the_exit_cut_off_the_upload_is_refused(self, nanjing_institution, alice):
+        electrician = occupation_with_resources(code="6-31-01-03", name="电工")
+        electrician.vq_exit_batch = 1
+        electrician.save()
+        approved_filing(nanjing_institution, [(electrician, 4)], valid_from=date(2019, 1, 1))
+        with on(date(2020, 9, 20)):
+            batch = planned(
+                nanjing_institution,
+                alice,
+                electrician,
+                evaluation_type=EvaluationType.VOCATIONAL_QUALIFICATION,
+                exam_starts_on=date(2020, 10, 20),
+                exam_ends_on=date(2020, 10, 21),
+            )
+            batch.publish_plan(alice)
+        content = as_xlsx([person(1)])
+        with on(date(2020, 9, 30)):  # the cut-off day itself is still inside
+            clean, errors = validate_roster(batch, read_roster(content, "r.xlsx"))
+            assert len(clean) == 1 and not errors
+        with on(date(2020, 10, 1)):
+            err = refusal(batch, alice, content)
+        assert cells_of(err) == [(1, "")]
+        assert "239号 二(一)" in err.errors[0]["zh"] and "239号 二(一)" in err.errors[0]["en"]
+        assert not batch.candidates.exists()
+
+    def test_a_batch_past_the_plan_step_takes_no_roster(self, batch, alice):
+        Batch.objects.filter(pk=batch.pk).update(status=BatchStatus.ROSTER_ENTERED)
+        batch.refresh_from_db()
+        with pytest.raises(ValidationError, match="计划已发布"):
+            import_roster(batch, io.BytesIO(as_xlsx([person(1)])), "r.xlsx", user=alice)
+
+    def test_a_draft_batch_takes_no_roster(self, scope, alice, lathe):
+        draft = planned(scope.institution, alice, lathe)
+        with pytest.raises(ValidationError):
+            import_roster(draft, io.BytesIO(as_xlsx([person(1)])), "r.xlsx", user=alice)
+
+    def test_a_colleague_may_import_but_another_institution_may_not(self, batch, bob, charlie):
+        content = as_xlsx([person(1)])
+        with pytest.raises(PermissionDenied):
+            import_roster(batch, io.BytesIO(content), "r.xlsx", user=charlie)
+        assert import_roster(batch, io.BytesIO(content), "r.xlsx", user=bob) == {"imported": 1}
+
+    def test_one_audit_summary_entry_is_written(self, batch, alice):
+        before = AuditEntry.objects.filter(object_type="institutions.candidate").count()
+        import_roster(batch, io.BytesIO(as_xlsx([person(1), person(2)])), "r.xlsx", user=alice)
+        entries = AuditEntry.objects.filter(object_type="institutions.candidate")
+        assert entries.count() == before + 1
+        entry = entries.get(object_id=f"batch:{batch.pk}")
+        assert entry.action == "create"
+        assert entry.after["batch"] == batch.pk and entry.after["count"] == 2
+        assert len(entry.after["rows_sha256"]) == 64
+        assert resident_id(1) not in str(entry.after)
+
+    def test_an_xlsx_that_unpacks_to_too_much_is_refused_before_it_is_read(
+        self, batch, alice, monkeypatch
+    ):
+        from institutions import roster
+
+        monkeypatch.setattr(roster, "MAX_XLSX_UNPACKED", 1000)
+        err = refusal(batch, alice, as_xlsx([person(1)]))
+        assert cells_of(err) == [(1, "")] and "MB" in err.errors[0]["zh"]
+
+    def test_a_file_that_is_not_a_spreadsheet_is_refused_readably(self, batch, alice):
+        err = refusal(batch, alice, b"not a zip", "r.xlsx")
+        assert cells_of(err) == [(1, "")] and "无法读取" in err.errors[0]["zh"]
+        err = refusal(batch, alice, b"x", "r.pdf")
+        assert ".xlsx" in err.errors[0]["zh"]
+
+
+class TestFormulas:
+    FORMULA = '=HYPERLINK("http://evil.example/","点我")'
+
+    def test_a_formula_looking_name_is_stored_as_text(self, batch, alice):
+        content = as_csv([person(1, 姓名=self.FORMULA)])
+        import_roster(batch, io.BytesIO(content), "r.csv", user=alice)
+        assert batch.candidates.get().name == self.FORMULA
+
+    def test_the_annotated_error_file_holds_no_formula_and_marks_the_bad_cells(self, batch, alice):
+        people = [person(1, 姓名=self.FORMULA), person(2, 证件号码="123"), person(3, 参保地="+1+1")]
+        err = refusal(batch, alice, as_csv(people), "r.csv")
+        assert cells_of(err) == [(3, "证件号码")]
+
+        sheet = load_workbook(io.BytesIO(err.annotated)).worksheets[0]
+        assert [c.value for c in sheet[1]] == [*HEADERS, "错误 / Errors"]
+        assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+        assert sheet["A2"].value == "'" + self.FORMULA
+        assert sheet["J4"].value == "'+1+1"
+        assert sheet["N2"].value in (None, "")
+        assert "证件号码" in sheet["N3"].value and "18" in sheet["N3"].value
+        assert sheet["C3"].fill.fgColor.rgb.endswith("FFC7CE")
+        assert sheet["A3"].fill.fgColor.rgb in (None, "00000000")
+
+    def test_the_annotated_file_can_be_corrected_and_uploaded_again(self, batch, alice):
+        people = [person(1, 姓名=self.FORMULA), person(2, 证件号码="123")]
+        err = refusal(batch, alice, as_csv(people), "r.csv")
+        workbook = load_workbook(io.BytesIO(err.annotated))
+        workbook.worksheets[0]["C3"] = resident_id(2)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        assert import_roster(batch, buffer, "fixed.xlsx", user=alice) == {"imported": 2}
+        assert batch.candidates.get(
+            id_number_hash=personal_data.keyed_hash(resident_id(1))
+        ).name == (self.FORMULA)
+
+
+class TestJob:
+    def start(self, batch, user, content: bytes, name="roster.csv"):
+        return Job.objects.start(
+            JobKind.ROSTER_IMPORT,
+            user=user,
+            institution=batch.institution,
+            params={"batch_id": batch.pk},
+            input_file=ContentFile(content, name=name),
+        )
+
+    def test_a_good_file_ends_succeeded(self, batch, alice, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            job = self.start(batch, alice, as_csv([person(n) for n in range(12)]))
+        job.refresh_from_db()
+        assert job.status == JobStatus.SUCCEEDED, job.error
+        assert job.result == {"imported": 12}
+        assert (job.done, job.total) == (24, 24)
+        assert batch.candidates.count() == 12
+
+    def test_a_bad_file_ends_failed_with_the_annotated_file_and_the_errors(
+        self, batch, alice, django_capture_on_commit_callbacks
+    ):
+        people = [person(1), person(2, 学历="幼儿园"), person(3, 联系电话="")]
+        with django_capture_on_commit_callbacks(execute=True):
+            job = self.start(batch, alice, as_xlsx(people), name="roster.xlsx")
+        job.refresh_from_db()
+        assert job.status == JobStatus.FAILED
+        assert job.error.startswith(
+            "考生名单有 2 处错误，未导入任何考生 / 2 errors; nothing was imported"
+        )
+        assert "第3行 学历：无法识别的学历" in job.error
+        assert job.result["error_count"] == 2
+        assert [(e["row"], e["column"]) for e in job.result["errors"]] == [
+            (3, "学历"),
+            (4, "联系电话"),
+        ]
+        assert job.result_file.name.endswith(".xlsx") and f"roster-errors-{batch.pk}" in (
+            job.result_file.name
+        )
+        with job.result_file.open("rb") as handle:
+            sheet = load_workbook(handle).worksheets[0]
+        assert "学历" in sheet["N3"].value
+        assert not batch.candidates.exists()
+
+    def test_another_institutions_user_cannot_import_through_a_job(
+        self, batch, charlie, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            job = self.start(batch, charlie, as_csv([person(1)]))
+        job.refresh_from_db()
+        assert job.status == JobStatus.FAILED and "无权" in job.error
+        assert not batch.candidates.exists()

@@ -457,13 +457,10 @@ class CandidateSerializer(serializers.ModelSerializer):
 
     room = serializers.CharField(source="room.name", read_only=True, default=None)
     has_photo = serializers.SerializerMethodField()
-    # Plain values rather than enums: the same choices are already named elsewhere in the schema
-    # ("basis" of a decision, "level" of a batch), and one choice set may have only one name.
+    # A plain value rather than an enum: the same choices are already named "basis" (of a
+    # decision) in the schema, and one choice set may have only one name there.
     eligibility_basis = serializers.CharField(
         read_only=True, help_text="申报依据 / basis: " + ", ".join(EligibilityBasis.values)
-    )
-    current_level = serializers.IntegerField(
-        read_only=True, allow_null=True, help_text="现有等级 / current level (1–5)"
     )
 
     class Meta:

@@ -271,6 +271,20 @@ class Batch(models.Model):
             BatchStatus.ELIGIBILITY_REVIEWED,
         )
 
+    def add_room(self, user, name: str, capacity: int) -> "ExamRoom":
+        """A room with its seats, until the rooms are arranged (考场编排)."""
+        if not self.is_run_by(user):
+            raise PermissionDenied("您无权执行此操作 / You may not do this")
+        if not 0 <= self.step < BATCH_FLOW.index(BatchStatus.ROOMS_ARRANGED):
+            raise ValidationError(
+                f"批次当前状态为“{self.get_status_display()}”，不能再增加考场 / Rooms can no longer be added"
+            )
+        if self.rooms.filter(name=name.strip()).exists():
+            raise ValidationError(
+                f"本批次已有考场“{name}” / The batch already has a room of that name"
+            )
+        return ExamRoom.objects.create(batch=self, name=name.strip(), capacity=capacity)
+
     def arrange_rooms(self, user):
         """Seat every admitted candidate, room by room, in roster order."""
         candidates = list(
@@ -426,6 +440,8 @@ class Batch(models.Model):
         those who meet one pass, the others wait for a reviewer (never failed automatically)."""
         if not self.is_run_by(user):
             raise PermissionDenied("您无权执行此操作 / You may not do this")
+        if self.status not in (BatchStatus.PLAN_PUBLISHED, BatchStatus.ROSTER_ENTERED):
+            raise ValidationError("资格审核已结束 / The eligibility review is closed")
         conditions = list(rules_conditions(self.occupation_id, self.level))
         passed = 0
         for candidate in self.candidates.filter(eligibility=EligibilityStatus.PENDING):

@@ -176,6 +176,7 @@ SPECTACULAR_SETTINGS = {
         "CertificateStatusEnum": "certificates.choices.CertificateStatus",
         "SkillLevelEnum": "skilleval.choices.Level",
         "EligibilityStatusEnum": "institutions.choices.EligibilityStatus",
+        "EligibilityBasisEnum": "institutions.choices.EligibilityBasis",
         "CompetitionFilingLevelEnum": "competitions.choices.FilingLevel",
         "CompetitionFilingStatusEnum": "competitions.choices.CompetitionFilingStatus",
         "RecognitionStatusEnum": "competitions.choices.RecognitionStatus",

@@ -389,3 +389,192 @@ class TechnicalResourceForm(forms.ModelForm):
     def save(self, commit=True):
         self.instance.resources_updated_at = timezone.now()
         return super().save(commit)
+
+
+# --- evaluation batches (239号 二(二)) -----------------------------------------------------
+
+
+class BatchListFilterForm(forms.Form):
+    """The batch list's filters; the institution select offers only the institutions the user
+    sees (BatchFilterSet applies the values, within the user's scope)."""
+
+    institution = forms.ModelChoiceField(
+        label="评价机构 / Institution", queryset=Institution.objects.none(), required=False
+    )
+    occupation = forms.CharField(label="职业编码 / Occupation code", required=False)
+    exam_from = forms.DateField(label="考试日期自 / Exam from", required=False, widget=DATE_INPUT)
+    exam_to = forms.DateField(label="考试日期至 / Exam to", required=False, widget=DATE_INPUT)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = Institution.objects.visible_to(user).order_by("name")
+
+
+def filed_regions(filing) -> list:
+    """The regions a batch may be held in: the filing's region scope, expanded (the province →
+    every city and county; a city → it and its counties)."""
+    from skilleval.choices import RegionKind
+
+    scope = list(filing.region_scope.all()) if filing else []
+    codes = {r.code for r in scope}
+    if any(r.kind == RegionKind.PROVINCE for r in scope):
+        regions = Region.objects.exclude(kind=RegionKind.PROVINCE)
+    else:
+        regions = Region.objects.filter(Q(code__in=codes) | Q(parent_id__in=codes))
+    return list(regions.order_by("code"))
+
+
+class BatchPlanForm(forms.Form):
+    """Institution staff plan a batch. The choices come from the valid filing (occupation-level,
+    region); the model still checks everything (54号 五, 239号 四) and its refusals are shown."""
+
+    # Only asked when the user acts for several (an organisation and its branches).
+    institution = forms.ModelChoiceField(
+        label="评价机构 / Institution", queryset=Institution.objects.none(), required=False
+    )
+    occupation_level = forms.ChoiceField(label="职业（工种）和等级 / Occupation and level")
+    region = forms.ModelChoiceField(label="考试地区 / Region", queryset=Region.objects.none())
+    evaluation_type = forms.ChoiceField(label="评价类型 / Evaluation type", choices=())
+    exam_starts_on = forms.DateField(label="考试开始日期 / Exam starts", widget=DATE_INPUT)
+    exam_ends_on = forms.DateField(label="考试结束日期 / Exam ends", widget=DATE_INPUT)
+    venue = forms.CharField(label="考试地点 / Venue", max_length=200)
+    examiners = forms.CharField(
+        label="考评人员（每行一人）/ Examiners, one per line",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    # Self-made papers are offered so that the model's 239号 四 refusal is what the user reads.
+    question_source = forms.ChoiceField(label="试题来源 / Question source", choices=())
+    note = forms.CharField(label="备注 / Note", max_length=500, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        from institutions.choices import EvaluationType, QuestionSource
+
+        super().__init__(*args, **kwargs)
+        self.fields["evaluation_type"].choices = EvaluationType.choices
+        self.fields["question_source"].choices = QuestionSource.choices
+        institutions = Institution.objects.filter(
+            Q(pk=user.institution_id) | Q(parent_id=user.institution_id)
+        ).order_by("parent_id", "name")
+        self.fields["institution"].queryset = institutions
+        self.own = institutions[0] if len(institutions) == 1 else None
+        if self.own:
+            self.fields["institution"].initial = self.own.pk
+            self.fields["institution"].widget = forms.HiddenInput()
+        institution = self._institution(institutions)
+        today = timezone.localdate()
+        filing = institution.filing_valid_on(today) if institution else None
+        items = (
+            filing.items.select_related("occupation").order_by("occupation__code", "-level")
+            if filing
+            else []
+        )
+        self.fields["occupation_level"].choices = [
+            ("", "---------"),
+            *[
+                (
+                    f"{item.occupation_id}:{item.level}",
+                    f"{item.occupation.code} {item.occupation.name} · {item.get_level_display()}",
+                )
+                for item in items
+            ],
+        ]
+        regions = filed_regions(filing)
+        self.fields["region"].queryset = Region.objects.filter(code__in=[r.code for r in regions])
+        self.fields["region"].label_from_instance = lambda r: f"{r.code} {r.name}"
+        self.filing = filing
+
+    def _institution(self, institutions):
+        chosen = self.data.get("institution") or self.fields["institution"].initial
+        return next((i for i in institutions if str(i.pk) == str(chosen)), None)
+
+    def clean_institution(self):
+        institution = self.cleaned_data["institution"] or self.own
+        if institution is None:
+            raise ValidationError("请选择评价机构 / Choose the institution")
+        return institution
+
+    def clean_occupation_level(self):
+        occupation_id, _, level = self.cleaned_data["occupation_level"].partition(":")
+        occupation = Occupation.objects.filter(pk=occupation_id).first()
+        if occupation is None or not level.isdigit():
+            raise ValidationError("请选择职业和等级 / Choose an occupation and level")
+        return occupation, int(level)
+
+
+class EligibilityDecisionForm(forms.Form):
+    """A reviewer's pass or fail for the selected candidates, with basis and reason (54号 一)."""
+
+    candidates = forms.ModelMultipleChoiceField(
+        label="考生 / Candidates", queryset=None, required=False
+    )
+    all_pending = forms.BooleanField(
+        label="所有待审核考生（不必逐个勾选）/ Every candidate still pending", required=False
+    )
+    passed = forms.TypedChoiceField(
+        label="审核结论 / Decision",
+        choices=[("1", "通过 / Pass"), ("0", "不通过 / Fail")],
+        coerce=lambda v: v == "1",
+    )
+    basis = forms.ChoiceField(label="申报依据 / Basis", choices=())
+    # The model refuses an empty reason with its own message.
+    reason = forms.CharField(label="审核意见 / Reason", max_length=300, required=False)
+
+    def __init__(self, *args, batch, **kwargs):
+        from institutions.choices import EligibilityBasis
+
+        super().__init__(*args, **kwargs)
+        self.fields["candidates"].queryset = batch.candidates.all()
+        self.fields["basis"].choices = EligibilityBasis.choices
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("candidates") and not data.get("all_pending"):
+            raise ValidationError("请勾选考生 / Select candidates")
+        return data
+
+
+class ExamRoomForm(forms.Form):
+    name = forms.CharField(label="考场名称 / Room", max_length=50)
+    capacity = forms.IntegerField(label="座位数 / Seats", min_value=1, max_value=500)
+
+
+class BatchReasonForm(forms.Form):
+    # Required by the model, which says so in its own words.
+    reason = forms.CharField(
+        label="原因 / Reason",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "required": True}),
+    )
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label="考生名单（.xlsx 或 .csv）/ Roster",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".xlsx", ".csv")):
+            raise ValidationError("只接受 .xlsx 或 .csv 文件 / Only .xlsx or .csv files")
+        return upload
+
+
+class PhotoUploadForm(forms.Form):
+    file = forms.FileField(
+        label="照片 ZIP（文件名为证件号码）/ Photos ZIP, named by ID number",
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip"}),
+    )
+
+
+SCORE = {"max_digits": 4, "decimal_places": 1, "min_value": 0, "max_value": 100, "required": False}
+
+
+class ScoreRowForm(forms.Form):
+    """One admitted candidate's scores; the candidate's record_scores() decides pass or fail."""
+
+    theory = forms.DecimalField(label="理论知识 / Theory", **SCORE)
+    practical = forms.DecimalField(label="操作技能 / Practical", **SCORE)
+    comprehensive = forms.DecimalField(label="综合评审 / Comprehensive", **SCORE)
+    absent = forms.BooleanField(label="缺考 / Absent", required=False)

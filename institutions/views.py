@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.http import FileResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,34 +19,47 @@ from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
 from institutions.choices import (
+    BATCH_FLOW,
+    CLOSED_BATCH_STATUSES,
+    BatchStatus,
     CatalogAction,
+    EligibilityStatus,
     FilingStatus,
     InstitutionKind,
     ItemSource,
     MaterialKind,
 )
-from institutions.filtersets import InstitutionFilterSet
+from institutions.filtersets import BatchFilterSet, InstitutionFilterSet
 from institutions.forms import (
     AdditionForm,
     ApproveForm,
+    BatchListFilterForm,
+    BatchPlanForm,
+    BatchReasonForm,
     BranchForm,
     CatalogStatusForm,
     ContactsForm,
+    EligibilityDecisionForm,
+    ExamRoomForm,
     FilingItemForm,
     FilingStatusFilterForm,
     InstitutionRegistrationForm,
     MaterialsForm,
     NewFilingForm,
+    PhotoUploadForm,
     RegionScopeForm,
     RejectForm,
+    RosterUploadForm,
+    ScoreRowForm,
     StaffAccountForm,
     TechnicalResourceFilterForm,
     TechnicalResourceForm,
     add_refusal,
 )
-from institutions.models import Filing, FilingItem, Institution
-from skilleval.choices import Role
-from skilleval.models import OccupationLevel
+from institutions.models import Batch, ExamRoom, Filing, FilingItem, Institution
+from institutions.photos import PhotoErrors, candidates_without_photo, import_photos
+from skilleval.choices import INSTITUTION_ROLES, JobKind, Role
+from skilleval.models import Job, OccupationLevel
 from skilleval.views import ScopedDetailView, ScopedListView
 
 DRAFT_ONLY = "只有草稿状态的备案可以修改 / Only a draft filing can be changed"
@@ -576,3 +589,560 @@ def technical_resource_edit(request, pk):
         messages.success(request, f"技术资源已更新：{row} / Technical resources updated")
         return redirect(reverse("technical-resource-list") + f"?q={row.occupation.code}")
     return render(request, "institutions/technical_resource_edit.html", {"form": form, "row": row})
+
+
+# --- evaluation batches (239号 二(二)) -----------------------------------------------------
+# Every step is one model method that checks who may press it and from which state; the page
+# offers only the buttons of the current state for the current user, and shows the model's
+# refusals (bilingual, with their clause) when one is pressed anyway.
+
+CANDIDATES_SHOWN = 100  # rows of the candidates table before "show all"
+
+
+class BatchListView(ScopedListView):
+    """Batches in the user's scope (city staff: every batch of their city), filtered by state,
+    institution, occupation and exam dates."""
+
+    model = Batch
+    filterset_class = BatchFilterSet
+    template_name = "institutions/batch_list.html"
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("institution", "occupation")
+            .annotate(candidate_count=Count("candidates"))
+            .order_by("-created_at")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        current = params.pop("status", [""])[-1]
+        rest = params.urlencode()
+        context["current_status"] = current
+        context["status_tabs"] = [
+            (
+                value,
+                label.split("/")[0].strip(),
+                f"?{rest}&status={value}" if rest else f"?status={value}",
+            )
+            for value, label in [("", "全部 / All"), *BatchStatus.choices]
+        ]
+        context["filter_form"] = BatchListFilterForm(self.request.GET, user=self.request.user)
+        context["may_plan"] = self.request.user.has_role(*INSTITUTION_ROLES)
+        return context
+
+
+@login_required
+def batch_create(request):
+    """Institution staff plan a batch inside their filed scope (54号 五; 239号 四)."""
+    if not request.user.has_role(*INSTITUTION_ROLES) or not request.user.institution_id:
+        raise PermissionDenied
+    form = BatchPlanForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        occupation, level = data.pop("occupation_level")
+        try:
+            batch = Batch.objects.plan(
+                user=request.user, occupation=occupation, level=level, **data
+            )
+        except ValidationError as refusal:
+            add_refusal(form, refusal)
+        else:
+            messages.success(
+                request, f"评价批次 #{batch.pk} 已创建（草稿）/ Batch planned as a draft"
+            )
+            return to_page("batch-detail", batch.pk)
+    return render(request, "institutions/batch_create.html", {"form": form})
+
+
+def flow_steps(batch) -> list[dict]:
+    """The step indicator: every step of BATCH_FLOW, done, current or to come."""
+    return [
+        {
+            "label": BatchStatus(status).label.split("/")[0].strip(),
+            "state": "done" if n < batch.step else "current" if n == batch.step else "todo",
+        }
+        for n, status in enumerate(BATCH_FLOW)
+    ]
+
+
+def batch_context(request, batch, **forms) -> dict:
+    """Everything the batch page shows, and only the actions of the current state that this user
+    may take; `forms` are bound forms that failed, shown again with their errors."""
+    user = request.user
+    status = batch.status
+    runs = batch.is_run_by(user)
+    is_open = status not in CLOSED_BATCH_STATUSES
+    candidates = batch.candidates.select_related("room").order_by("pk")
+    total = candidates.count()
+    show_all = request.GET.get("all") == "1"
+    counts = dict(batch.candidates.values_list("eligibility").annotate(n=Count("pk")).order_by())
+    shown = list(candidates if show_all else candidates[:CANDIDATES_SHOWN])
+    for c in shown:  # the Chinese half of the bilingual labels, to keep the table narrow
+        c.eligibility_zh = c.get_eligibility_display().split(" / ")[0]
+        c.basis_zh = c.get_eligibility_basis_display().split(" / ")[0]
+    context = {
+        "object": batch,
+        "batch": batch,
+        "steps": flow_steps(batch),
+        "closed": not is_open,
+        "transitions": batch.transitions.select_related("actor"),
+        "candidates": shown,
+        "candidate_total": total,
+        "candidates_cut": not show_all and total > CANDIDATES_SHOWN,
+        "eligibility_counts": {
+            label.split(" / ")[0]: counts.get(value, 0)
+            for value, label in EligibilityStatus.choices
+        },
+        "rooms": batch.rooms.annotate(seated=Count("candidates")),
+        "show_comprehensive": batch.level <= 2 and batch.evaluation_type != "special_ability",
+        "show_theory": batch.evaluation_type != "special_ability",
+        "has_tickets": bool(batch.tickets_generated_on)
+        and status not in (BatchStatus.INVALID, BatchStatus.CANCELLED),
+        "runs": runs,
+        "open_form": next(iter(forms), None),
+    }
+    if runs and status == BatchStatus.DRAFT:
+        context["may_publish"] = True
+    if runs and status == BatchStatus.PLAN_PUBLISHED:
+        context["roster_form"] = forms.get("roster_form") or RosterUploadForm()
+        context["may_close_roster"] = total > 0
+    if runs and is_open and total:
+        context["photo_form"] = forms.get("photo_form") or PhotoUploadForm()
+        context["photo_errors"] = forms.get("photo_errors", [])
+        context["without_photo"] = candidates_without_photo(batch)
+    if runs and status == BatchStatus.ROSTER_ENTERED:
+        context["eligibility_form"] = forms.get("eligibility_form") or EligibilityDecisionForm(
+            batch=batch
+        )
+        context["reviewing"] = True
+    if runs and status == BatchStatus.ELIGIBILITY_REVIEWED:
+        context["room_form"] = forms.get("room_form") or ExamRoomForm()
+        context["may_arrange"] = True
+    if runs and status == BatchStatus.ROOMS_ARRANGED:
+        context["may_generate_tickets"] = True
+    if runs and status == BatchStatus.TICKETS_GENERATED:
+        context["score_rows"] = forms.get("score_rows") or score_rows(batch)
+        context["may_record_examined"] = True
+    if runs and status == BatchStatus.EXAMINED:
+        context["may_publicise"] = True
+    if status == BatchStatus.RESULTS_PUBLICISED and batch.publicised_on:
+        context["publicity"] = batch.publicity()
+        if batch.may_be_approved_by(user):
+            context["approving"] = True
+            context["return_form"] = forms.get("return_form") or BatchReasonForm()
+    if (
+        status == BatchStatus.RESULTS_APPROVED
+        and user.role == Role.INSTITUTION_SIGNATORY
+        and user.institution_id == batch.institution_id
+    ):
+        context["may_sign_off"] = True
+    if runs and is_open and batch.step < BATCH_FLOW.index(BatchStatus.RESULTS_APPROVED):
+        context["cancel_form"] = forms.get("cancel_form") or BatchReasonForm()
+    return context
+
+
+def score_rows(batch, posted=None) -> list[dict]:
+    """One row per admitted candidate: the candidate and a form holding their scores."""
+    rows = []
+    admitted = batch.candidates.filter(eligibility=EligibilityStatus.PASSED).select_related("room")
+    for candidate in admitted.order_by("room__name", "seat", "pk"):
+        initial = {
+            "theory": candidate.theory_score,
+            "practical": candidate.practical_score,
+            "comprehensive": candidate.comprehensive_score,
+            "absent": candidate.absent,
+        }
+        form = ScoreRowForm(posted, prefix=f"c{candidate.pk}", initial=initial)
+        rows.append({"candidate": candidate, "form": form, "errors": []})
+    return rows
+
+
+def render_batch(request, batch, status=200, **forms):
+    return render(
+        request,
+        "institutions/batch_detail.html",
+        batch_context(request, batch, **forms),
+        status=status,
+    )
+
+
+class BatchDetailView(ScopedDetailView):
+    model = Batch
+    template_name = "institutions/batch_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("institution", "occupation", "region")
+
+    def get_object(self, queryset=None):
+        batch = super().get_object(queryset)
+        batch.enforce_exit_cutoff()  # 239号 二(二): a late batch turns invalid when touched
+        return batch
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **batch_context(self.request, self.object)}
+
+
+def scoped_batch(request, pk) -> Batch:
+    """A batch in the user's scope (else 404); the 239号 cut-off is applied on every touch."""
+    batch = get_object_or_404(
+        Batch.objects.visible_to(request.user).select_related(
+            "institution", "occupation", "region"
+        ),
+        pk=pk,
+    )
+    batch.enforce_exit_cutoff()
+    return batch
+
+
+def run_batch_action(request, pk, action, success: str, fragment="top"):
+    """Call one workflow method; its refusal (bilingual, with the clause) becomes the message."""
+    batch = scoped_batch(request, pk)
+    try:
+        outcome = action(batch)
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+    else:
+        messages.success(request, success.format(batch=batch, outcome=outcome))
+    return to_page("batch-detail", batch.pk, fragment)
+
+
+@login_required
+@require_POST
+def batch_publish_plan(request, pk):
+    return run_batch_action(
+        request, pk, lambda b: b.publish_plan(request.user), "评价计划已发布 / Plan published"
+    )
+
+
+@login_required
+@require_POST
+def batch_close_roster(request, pk):
+    return run_batch_action(
+        request,
+        pk,
+        lambda b: b.close_roster(request.user),
+        "考生信息录入完成，进入资格审核 / Roster closed; eligibility review next",
+    )
+
+
+@login_required
+@require_POST
+def batch_review_automatically(request, pk):
+    return run_batch_action(
+        request,
+        pk,
+        lambda b: b.review_eligibility_automatically(request.user),
+        "按申报条件自动审核：{outcome[passed]} 名通过（{outcome[conditions]} 项条件）；"
+        "其余待人工审核 / Automatic check done",
+        "eligibility",
+    )
+
+
+@login_required
+@require_POST
+def batch_decide_eligibility(request, pk):
+    """A reviewer passes or fails the selected candidates, with basis and reason (54号 一)."""
+    batch = scoped_batch(request, pk)
+    if not batch.is_run_by(request.user):
+        raise PermissionDenied
+    form = EligibilityDecisionForm(request.POST, batch=batch)
+    if form.is_valid():
+        data = form.cleaned_data
+        chosen = data["candidates"]
+        if data["all_pending"]:
+            chosen = batch.candidates.filter(eligibility=EligibilityStatus.PENDING)
+        try:
+            count = batch.decide_eligibility(
+                request.user,
+                chosen,
+                passed=data["passed"],
+                basis=data["basis"],
+                reason=data["reason"],
+            )
+        except ValidationError as refusal:
+            add_refusal(form, refusal)
+        else:
+            verdict = "通过 / passed" if data["passed"] else "不通过 / failed"
+            messages.success(request, f"已审核 {count} 名考生：{verdict}")
+            return to_page("batch-detail", batch.pk, "eligibility")
+    return render_batch(request, batch, eligibility_form=form)
+
+
+@login_required
+@require_POST
+def batch_complete_review(request, pk):
+    return run_batch_action(
+        request,
+        pk,
+        lambda b: b.complete_eligibility_review(request.user),
+        "资格审核完成 / Eligibility review completed",
+    )
+
+
+@login_required
+@require_POST
+def batch_room_add(request, pk):
+    batch = scoped_batch(request, pk)
+    if not batch.is_run_by(request.user):
+        raise PermissionDenied
+    form = ExamRoomForm(request.POST)
+    if form.is_valid():
+        if batch.status != BatchStatus.ELIGIBILITY_REVIEWED:
+            form.add_error(
+                None, "资格审核完成后、编排考场前可以添加考场 / Rooms are added before seating"
+            )
+        elif batch.rooms.filter(name=form.cleaned_data["name"]).exists():
+            form.add_error("name", "本批次已有同名考场 / A room of that name exists")
+        else:
+            room = ExamRoom.objects.create(batch=batch, **form.cleaned_data)
+            messages.success(request, f"已添加考场 {room.name}（{room.capacity} 座）/ Room added")
+            return to_page("batch-detail", batch.pk, "rooms")
+    return render_batch(request, batch, room_form=form)
+
+
+@login_required
+@require_POST
+def batch_arrange_rooms(request, pk):
+    return run_batch_action(
+        request,
+        pk,
+        lambda b: b.arrange_rooms(request.user),
+        "考场已编排，座位已分配 / Rooms arranged, seats assigned",
+        "rooms",
+    )
+
+
+@login_required
+@require_POST
+def batch_generate_tickets(request, pk):
+    return run_batch_action(
+        request,
+        pk,
+        lambda b: b.generate_tickets(request.user),
+        "准考证号已生成，可打印准考证 / Admission tickets generated",
+    )
+
+
+@login_required
+@require_POST
+def batch_scores(request, pk):
+    """Scores of every admitted candidate in one POST; each row goes through record_scores, and
+    the rows that fail are shown again with their own errors (the others are saved)."""
+    batch = scoped_batch(request, pk)
+    if not batch.is_run_by(request.user):
+        raise PermissionDenied
+    rows = score_rows(batch, request.POST)
+    saved = 0
+    for row in rows:
+        form = row["form"]
+        if not form.has_changed():
+            continue
+        if not form.is_valid():
+            row["errors"] = [e for errors in form.errors.values() for e in errors]
+            continue
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                row["candidate"].record_scores(
+                    theory=data["theory"],
+                    practical=data["practical"],
+                    comprehensive=data["comprehensive"],
+                    absent=data["absent"],
+                )
+        except ValidationError as refusal:
+            row["errors"] = refusal.messages
+        else:
+            saved += 1
+    failed = [row for row in rows if row["errors"]]
+    if saved:
+        messages.success(request, f"已保存 {saved} 名考生的成绩 / Scores saved for {saved}")
+    if failed:
+        messages.error(
+            request, f"{len(failed)} 行有错误，未保存 / {len(failed)} rows have errors, not saved"
+        )
+        return render_batch(request, batch, score_rows=rows)
+    if not saved:
+        messages.info(request, "成绩没有变化 / No scores changed")
+    return to_page("batch-detail", batch.pk, "scores")
+
+
+@login_required
+@require_POST
+def batch_record_examined(request, pk):
+    return run_batch_action(
+        request,
+        pk,
+        lambda b: b.record_examined(request.user),
+        "成绩录入完成 / Scores complete; the batch is examined",
+    )
+
+
+def publicise(batch, user):
+    batch.publicise_results(user)
+    return batch.publicity().result["publicity_ends"]
+
+
+@login_required
+@require_POST
+def batch_publicise(request, pk):
+    return run_batch_action(
+        request,
+        pk,
+        lambda b: publicise(b, request.user),
+        "成绩已公示，公示至 {outcome} / Results publicised until {outcome}",
+    )
+
+
+@login_required
+@require_POST
+def batch_approve(request, pk):
+    if not scoped_batch(request, pk).may_be_approved_by(request.user):
+        raise PermissionDenied  # before the publicity check: the city approves, nobody else
+    return run_batch_action(
+        request,
+        pk,
+        lambda b: b.approve_results(request.user),
+        "成绩审核通过 / Results approved",
+    )
+
+
+@login_required
+@require_POST
+def batch_return(request, pk):
+    batch = scoped_batch(request, pk)
+    if not batch.may_be_approved_by(request.user):
+        raise PermissionDenied
+    form = BatchReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            batch.return_results(request.user, form.cleaned_data["reason"])
+        except ValidationError as refusal:
+            add_refusal(form, refusal)
+        else:
+            messages.success(request, "成绩已退回机构修改 / Results returned to the institution")
+            return to_page("batch-detail", batch.pk)
+    return render_batch(request, batch, return_form=form)
+
+
+@login_required
+@require_POST
+def batch_sign_off(request, pk):
+    """谁评价、谁发证、谁负责 (54号 四): the signatory starts the issuance job."""
+    batch = scoped_batch(request, pk)
+    try:
+        job = batch.sign_off(request.user)
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+        return to_page("batch-detail", batch.pk)
+    messages.success(
+        request, "已签发，证书正在批量核发 / Signed off; certificates are being issued"
+    )
+    return redirect("job-detail", pk=job.pk)
+
+
+@login_required
+@require_POST
+def batch_cancel(request, pk):
+    batch = scoped_batch(request, pk)
+    form = BatchReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            batch.cancel(request.user, form.cleaned_data["reason"])
+        except ValidationError as refusal:
+            add_refusal(form, refusal)
+        else:
+            messages.success(request, "批次已取消 / Batch cancelled")
+            return to_page("batch-detail", batch.pk)
+    return render_batch(request, batch, cancel_form=form)
+
+
+@login_required
+def batch_roster_template(request, pk):
+    from institutions.roster import roster_template
+
+    batch = scoped_batch(request, pk)
+    response = HttpResponse(
+        roster_template(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="roster-template-{batch.pk}.xlsx"'
+    return response
+
+
+@login_required
+@require_POST
+def batch_roster_upload(request, pk):
+    """The roster is checked and imported by a background job; its page shows the progress and,
+    on refusal, every error and the annotated spreadsheet."""
+    batch = scoped_batch(request, pk)
+    if not batch.is_run_by(request.user):
+        raise PermissionDenied
+    form = RosterUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        if batch.status != BatchStatus.PLAN_PUBLISHED:
+            form.add_error(
+                None,
+                "只有计划已发布的批次可以导入考生名单 / Rosters are imported while the plan is published",
+            )
+        else:
+            job = Job.objects.start(
+                JobKind.ROSTER_IMPORT,
+                user=request.user,
+                institution=batch.institution,
+                params={"batch_id": batch.pk},
+                input_file=form.cleaned_data["file"],
+            )
+            return redirect("job-detail", pk=job.pk)
+    return render_batch(request, batch, roster_form=form)
+
+
+@login_required
+@require_POST
+def batch_photos(request, pk):
+    batch = scoped_batch(request, pk)
+    if not batch.is_run_by(request.user):
+        raise PermissionDenied
+    form = PhotoUploadForm(request.POST, request.FILES)
+    photo_errors = []
+    if form.is_valid():
+        try:
+            outcome = import_photos(batch, form.cleaned_data["file"], user=request.user)
+        except PhotoErrors as refused:
+            photo_errors = refused.errors
+            form.add_error(
+                None,
+                f"照片有 {len(refused.errors)} 处错误，未保存任何照片 / "
+                f"{len(refused.errors)} problems; no photo was saved",
+            )
+        except ValidationError as refusal:
+            add_refusal(form, refusal)
+        else:
+            messages.success(
+                request,
+                f"已保存 {outcome['saved']} 张照片，仍缺 {len(outcome['missing'])} 人 / "
+                f"{outcome['saved']} photos saved",
+            )
+            return to_page("batch-detail", batch.pk, "photos")
+    return render_batch(request, batch, photo_form=form, photo_errors=photo_errors)
+
+
+@login_required
+def batch_tickets_pdf(request, pk):
+    from institutions.tickets import admission_tickets_pdf
+
+    batch = scoped_batch(request, pk)
+    if batch.status in (BatchStatus.INVALID, BatchStatus.CANCELLED):
+        raise Http404
+    try:
+        pdf = admission_tickets_pdf(batch)
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+        return to_page("batch-detail", batch.pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="admission-tickets-{batch.pk}.pdf"'
+    return response

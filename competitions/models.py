@@ -459,6 +459,17 @@ class CompetitionFiling(models.Model):
             )
             if not moved:
                 raise ValidationError("该备案已审核 / Already decided")
+            # A conditional update sends no signal: the decision goes into the audit log here.
+            from audits.models import AuditEntry
+
+            AuditEntry.objects.record(
+                "update",
+                object_type="competitions.competitionfiling",
+                object_id=self.pk,
+                object_repr=str(self),
+                before={"status": CompetitionFilingStatus.SUBMITTED},
+                after={"status": "approved" if approve else "rejected"},
+            )
         self.refresh_from_db()
 
 

@@ -181,6 +181,8 @@ SPECTACULAR_SETTINGS = {
         "CompetitionFilingStatusEnum": "competitions.choices.CompetitionFilingStatus",
         "RecognitionStatusEnum": "competitions.choices.RecognitionStatus",
         "ComplaintStatusEnum": "audits.choices.ComplaintStatus",
+        "ContestantGroupEnum": "competitions.choices.ContestantGroup",
+        "FilingReasonEnum": "competitions.choices.FilingReason",
     },
 }
 

@@ -1,0 +1,321 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from competitions.choices import FilingLevel, FilingReason
+from competitions.contestant_import import (
+    already_registered,
+    check_id_number,
+    identity_fields,
+    may_register,
+)
+from competitions.models import Competition, CompetitionFiling, Contestant, Event, Recognition
+
+# One choice set for both filing decisions, so the schema has one enum for them.
+REQUIRED_FILING_CHOICES = [
+    ("none", "无需备案 / None"),
+    ("city", "设区市人社局 / City HR bureau"),
+    ("province", "省人社厅 / Provincial department"),
+    ("co_signed", "相关省份共同会签 / Co-signed by each province"),
+]
+
+
+FEES = ("registration_fee", "participation_fee", "certificate_fee")
+
+
+class EventSerializer(serializers.ModelSerializer):
+    occupation_code = serializers.CharField(source="occupation.code", read_only=True)
+    occupation_name = serializers.CharField(source="occupation.name", read_only=True)
+
+    class Meta:
+        model = Event
+        fields = ["id", "occupation_code", "occupation_name"]
+
+
+class EventCreateSerializer(serializers.Serializer):
+    occupation_code = serializers.CharField(max_length=20)
+
+
+class RequiredFilingSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=FilingReason.choices)
+    level = serializers.ChoiceField(choices=FilingLevel.choices)
+
+
+class OutOfAreaSerializer(serializers.Serializer):
+    """54号 二, counted over the eligible contestants."""
+
+    contestants = serializers.IntegerField()
+    out_of_area = serializers.IntegerField()
+    ratio = serializers.FloatField()
+    required_filing = serializers.ChoiceField(choices=REQUIRED_FILING_CHOICES)
+    explanation = serializers.CharField()
+
+
+class CrossRegionSerializer(serializers.Serializer):
+    span = serializers.CharField()
+    required_filing = serializers.ChoiceField(choices=REQUIRED_FILING_CHOICES)
+    explanation = serializers.CharField()
+
+
+class CompetitionSerializer(serializers.ModelSerializer):
+    """A competition with the filings it needs now, computed from its rows (54号 二). The fees are
+    shown and must be zero; anything else is refused citing 54号 二."""
+
+    host_region_name = serializers.CharField(source="host_region.name", read_only=True)
+    events = EventSerializer(many=True, read_only=True)
+    span = serializers.CharField(read_only=True)
+    out_of_area = serializers.SerializerMethodField()
+    cross_region = serializers.SerializerMethodField()
+    required_filings = serializers.SerializerMethodField()
+    missing_filings = serializers.SerializerMethodField()
+    incentives_eligible = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Competition
+        fields = [
+            "id",
+            "name",
+            "organiser_name",
+            "kind",
+            "competition_class",
+            "host_region",
+            "host_region_name",
+            "regions_involved",
+            "other_provinces",
+            "starts_on",
+            "ends_on",
+            "conditions",
+            "contact_phone",
+            "registration_fee",
+            "participation_fee",
+            "certificate_fee",
+            "delegated_to_organiser",
+            "organiser_institution",
+            "events",
+            "span",
+            "out_of_area",
+            "cross_region",
+            "required_filings",
+            "missing_filings",
+            "incentives_eligible",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+    @extend_schema_field(OutOfAreaSerializer)
+    def get_out_of_area(self, competition) -> dict:
+        decision = competition.out_of_area_decision()
+        contestants = competition.contestants.filter(eligible=True)
+        return {
+            "contestants": contestants.count(),
+            "out_of_area": contestants.filter(out_of_area=True).count(),
+            "ratio": decision.result["ratio"],
+            "required_filing": decision.result["required_filing"],
+            "explanation": decision.zh,
+        }
+
+    @extend_schema_field(CrossRegionSerializer)
+    def get_cross_region(self, competition) -> dict:
+        decision = competition.cross_region_decision()
+        return {
+            "span": competition.span,
+            "required_filing": decision.result["required_filing"],
+            "explanation": decision.zh,
+        }
+
+    @extend_schema_field(RequiredFilingSerializer(many=True))
+    def get_required_filings(self, competition) -> list:
+        return [{"reason": r, "level": lv} for r, lv in competition.required_filings()]
+
+    @extend_schema_field(RequiredFilingSerializer(many=True))
+    def get_missing_filings(self, competition) -> list:
+        return [{"reason": r, "level": lv} for r, lv in competition.missing_filings()]
+
+    def validate(self, attrs):
+        def value(name):
+            return attrs.get(name, getattr(self.instance, name, None))
+
+        starts, ends = value("starts_on"), value("ends_on")
+        if starts and ends and ends < starts:
+            raise serializers.ValidationError(
+                {"ends_on": "结束日期不能早于开始日期 / The end is before the start"}
+            )
+        fees = {name: value(name) for name in FEES}
+        try:
+            Competition(**{k: v for k, v in fees.items() if v is not None}).clean()
+        except DjangoValidationError as refusal:  # rule competition.fees_allowed, 54号 二
+            raise serializers.ValidationError({"detail": refusal.messages}) from refusal
+        return attrs
+
+    def create(self, validated_data):
+        validated_data["created_by"] = self.context["request"].user
+        return super().create(validated_data)
+
+
+class ContestantSerializer(serializers.ModelSerializer):
+    """A contestant; the plain ID number is written once and never read back. Eligibility and
+    out-of-area status are decided by the model (54号 一、二)."""
+
+    id_number = serializers.CharField(write_only=True, max_length=30)
+
+    class Meta:
+        model = Contestant
+        fields = [
+            "id",
+            "competition",
+            "event",
+            "name",
+            "id_type",
+            "id_number",
+            "id_number_masked",
+            "group",
+            "pension_region",
+            "pension_years",
+            "hukou_region",
+            "school_name",
+            "school_region",
+            "current_level",
+            "work_years",
+            "eligible",
+            "basis",
+            "basis_region",
+            "out_of_area",
+            "rank",
+            "created_at",
+        ]
+        read_only_fields = [
+            "id_number_masked",
+            "eligible",
+            "basis",
+            "basis_region",
+            "out_of_area",
+            "rank",
+            "created_at",
+        ]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None and "competition" in fields:
+            # Only competitions in the user's scope can be named (others read as "not found").
+            fields["competition"].queryset = Competition.objects.visible_to(request.user)
+        return fields
+
+    def validate(self, attrs):
+        competition, event = attrs["competition"], attrs["event"]
+        if event.competition_id != competition.pk:
+            raise serializers.ValidationError({"event": "该赛项不属于此竞赛 / Not an event of it"})
+        if not may_register(self.context["request"].user, competition):
+            raise serializers.ValidationError(
+                {"competition": "只有主办单位可以登记选手 / Only the organiser registers"}
+            )
+        for name in ("pension_region", "hukou_region", "school_region"):
+            region = attrs.get(name)
+            if region is not None and region.kind == "province":
+                raise serializers.ValidationError(
+                    {name: "请填写设区市或区县 / Give a city or county"}
+                )
+        number, problem = check_id_number(attrs.get("id_type", "resident_id"), attrs["id_number"])
+        if problem:
+            raise serializers.ValidationError({"id_number": " / ".join(problem)})
+        if already_registered(event, number):
+            raise serializers.ValidationError(
+                {"id_number": "该选手已报名本赛项 / Already registered for this event"}
+            )
+        attrs["id_number"] = number
+        return attrs
+
+    def create(self, validated_data):
+        number = validated_data.pop("id_number")
+        contestant = Contestant(**validated_data, **identity_fields(number))
+        contestant.save()
+        return contestant
+
+
+class CompetitionFilingSerializer(serializers.ModelSerializer):
+    competition_name = serializers.CharField(source="competition.name", read_only=True)
+    authority_name = serializers.CharField(source="authority.name", read_only=True)
+    submitted_by = serializers.CharField(source="submitted_by.username", read_only=True)
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+    form_pdf = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CompetitionFiling
+        fields = [
+            "id",
+            "competition",
+            "competition_name",
+            "reason",
+            "level",
+            "authority",
+            "authority_name",
+            "status",
+            "county_opinion",
+            "city_opinion",
+            "province_opinion",
+            "submitted_by",
+            "submitted_at",
+            "decided_by",
+            "decided_at",
+            "form_pdf",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_form_pdf(self, filing) -> str:
+        """The printable 附件1 form."""
+        path = reverse("competition-filing-pdf", args=[filing.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class FileRequestSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=FilingReason.choices)
+
+
+class OpinionSerializer(serializers.Serializer):
+    opinion = serializers.CharField(max_length=500)
+
+
+class DecideSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    opinion = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class RecognitionSerializer(serializers.ModelSerializer):
+    competition = serializers.IntegerField(source="contestant.competition_id", read_only=True)
+    contestant_name = serializers.CharField(source="contestant.name", read_only=True)
+    occupation_code = serializers.CharField(
+        source="contestant.event.occupation.code", read_only=True
+    )
+    rank = serializers.IntegerField(source="contestant.rank", read_only=True)
+
+    class Meta:
+        model = Recognition
+        fields = [
+            "id",
+            "competition",
+            "contestant",
+            "contestant_name",
+            "occupation_code",
+            "rank",
+            "level",
+            "decided_by",
+            "status",
+            "reason",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class RecognitionDecisionSerializer(serializers.Serializer):
+    grant = serializers.BooleanField()
+    level = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+
+
+class CertificateIssueSerializer(serializers.Serializer):
+    issuer = serializers.CharField()
+    issued = serializers.ListField(child=serializers.CharField())
+    skipped = serializers.IntegerField()

@@ -1,0 +1,336 @@
+"""Forms of the competition pages. They collect input; the models and rules decide (fees 54号 二,
+events 54号 三, eligibility 54号 一), and their refusals are shown next to the form."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from competitions.contestant_import import already_registered, check_id_number, identity_fields
+from competitions.models import Competition, Contestant, Event
+from institutions.choices import IdType
+from institutions.models import Institution
+from skilleval import rules
+from skilleval.choices import Level
+from skilleval.models import Occupation, Region
+
+OUTSIDE_JIANGSU = "省外 / 无（Outside Jiangsu or none）"
+
+
+def add_refusal(form: forms.Form, refusal: ValidationError) -> None:
+    """Put a model's refusal on the form, every message in full (bilingual, with its clause)."""
+    for message in refusal.messages:
+        form.add_error(None, message)
+
+
+def regions_by_city(*, province: bool = False, blank: str = "---------") -> list:
+    """Region choices grouped by city (<optgroup>): the city itself first, then its counties."""
+    groups: dict[str, list] = {}
+    names: dict[str, str] = {}
+    for region in Region.objects.exclude(kind="province").order_by("code"):
+        if region.kind == "city":
+            names[region.code] = region.name
+            groups.setdefault(region.code, []).append((region.pk, f"{region.name}（全市）"))
+        else:
+            groups.setdefault(region.parent_id, []).append((region.pk, region.name))
+    choices = [("", blank)]
+    if province:
+        choices.append(("320000", "江苏省（全省）"))
+    choices.extend((names[code], items) for code, items in groups.items())
+    return choices
+
+
+class CompetitionForm(forms.ModelForm):
+    """A competition with everything 54号 and 附件3 ask for. The regions involved are ticked as
+    cities and as counties; the fees are shown, and any non-zero fee is refused (54号 二)."""
+
+    involved_cities = forms.ModelMultipleChoiceField(
+        label="涉及参赛地区：设区市 / Cities involved",
+        queryset=Region.objects.cities(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    involved_counties = forms.ModelMultipleChoiceField(
+        label="涉及参赛地区：区（县）/ Counties involved",
+        queryset=Region.objects.counties().select_related("parent"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Competition
+        fields = [
+            "name",
+            "organiser_name",
+            "kind",
+            "competition_class",
+            "host_region",
+            "other_provinces",
+            "starts_on",
+            "ends_on",
+            "conditions",
+            "contact_phone",
+            "registration_fee",
+            "participation_fee",
+            "certificate_fee",
+            "delegated_to_organiser",
+            "organiser_institution",
+        ]
+        labels = {
+            "name": "竞赛名称 / Name",
+            "organiser_name": "主办单位 / Organiser",
+            "kind": "竞赛级别 / Level",
+            "competition_class": "类别 / Class",
+            "host_region": "举办地 / Host region",
+            "other_provinces": "涉及的其他省份 / Other provinces involved",
+            "starts_on": "开始日期 / Starts on",
+            "ends_on": "结束日期 / Ends on",
+            "conditions": "参赛条件 / Conditions of entry",
+            "contact_phone": "报名电话 / Registration phone",
+            "registration_fee": "报名费（元）/ Registration fee",
+            "participation_fee": "参赛费（元）/ Participation fee",
+            "certificate_fee": "证书费（元）/ Certificate fee",
+            "delegated_to_organiser": "市级二类赛证书委托主办方核发 / Certificates delegated to the organiser",
+            "organiser_institution": "主办方（具有认定权限的评价机构）/ Organiser's certifying institution",
+        }
+        help_texts = {
+            "other_provinces": "跨省办赛填写，如 安徽省、浙江省；由相关省级人社部门共同会签（54号 二）",
+            "delegated_to_organiser": "仅市级二类赛，且主办方具有职业技能等级认定权限（54号 四）",
+            "conditions": "向社会公布（54号 附件3），如 年龄、从业年限、现有等级要求",
+        }
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "conditions": forms.Textarea(attrs={"rows": 3}),
+            "contact_phone": forms.TextInput(attrs={"inputmode": "tel"}),
+            "registration_fee": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+            "participation_fee": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+            "certificate_fee": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+        }
+
+    FEES = ("registration_fee", "participation_fee", "certificate_fee")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["host_region"].widget.choices = regions_by_city(province=True)
+        self.fields["competition_class"].widget.choices = [
+            ("", "—（无 / none）"),
+            (1, "一类赛 / Class 1"),
+            (2, "二类赛 / Class 2"),
+        ]
+        self.fields["organiser_institution"].queryset = Institution.objects.order_by("name")
+        for name in self.FEES:
+            self.fields[name].initial = Decimal(0)
+        if self.instance.pk:
+            involved = list(self.instance.regions_involved.all())
+            self.initial["involved_cities"] = [r.pk for r in involved if r.kind == "city"]
+            self.initial["involved_counties"] = [r.pk for r in involved if r.kind == "county"]
+
+    def county_groups(self) -> list[tuple[str, list]]:
+        """The county checkboxes grouped under their city, for the template."""
+        cities = dict(Region.objects.cities().values_list("code", "name"))
+        groups: dict[str, list] = {}
+        for box in self["involved_counties"]:
+            code = str(box.data["value"])
+            groups.setdefault(cities.get(code[:4] + "00", ""), []).append(box)
+        return list(groups.items())
+
+    def clean(self):
+        cleaned = super().clean()
+        # Blank fee boxes mean no fee; the model refuses anything else, citing 54号 二.
+        fees = {name: cleaned.get(name) or Decimal(0) for name in self.FEES}
+        decision = rules.evaluate("competition.fees_allowed", fees)
+        if not decision.result["allowed"]:
+            # The rule's message once for the form, and each charged fee marked.
+            self.add_error(None, f"{decision.zh} / {decision.en}")
+            for name, fee in fees.items():
+                if fee:
+                    self.add_error(name, "不得收取，须为 0 / Must be 0")
+        for name in self.FEES:
+            if cleaned.get(name) is None and name not in self.errors:
+                cleaned[name] = Decimal(0)
+        starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", "结束日期不能早于开始日期 / The end is before the start")
+        return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()
+        # The rule competition.fees_allowed (the model's clean) and the check constraints repeat
+        # what is already said: keep the rule's message, which names the fee and the clause.
+        errors = self.errors.get("__all__")
+        if errors:
+            repeated = {c.get_violation_error_message() for c in Competition._meta.constraints}
+            kept = [e for e in errors if e not in repeated]
+            if kept:
+                self.errors["__all__"] = self.error_class(kept)
+            else:
+                del self.errors["__all__"]
+
+    def save(self, commit=True):
+        competition = super().save(commit=commit)
+        if commit:
+            competition.regions_involved.set(
+                [*self.cleaned_data["involved_cities"], *self.cleaned_data["involved_counties"]]
+            )
+        return competition
+
+
+class EventForm(forms.Form):
+    """Add an event (赛项) by the occupation code of the 大典: one whole occupation (54号 三)."""
+
+    occupation_code = forms.CharField(
+        label="职业编码 / Occupation code",
+        max_length=20,
+        widget=forms.TextInput(attrs={"placeholder": "6-18-01-01"}),
+    )
+
+    def __init__(self, *args, competition: Competition, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.competition = competition
+
+    def clean_occupation_code(self):
+        code = self.cleaned_data["occupation_code"].strip()
+        occupation = Occupation.objects.filter(code=code, is_active=True).first()
+        if occupation is None:
+            raise ValidationError(
+                f"职业目录中没有编码为“{code}”的职业（工种），不得擅造职业名称（54号 三）/ "
+                f"No occupation {code} in the occupation list (54号 三)"
+            )
+        self.occupation = occupation
+        return code
+
+    def clean(self):
+        cleaned = super().clean()
+        if hasattr(self, "occupation"):
+            event = Event(competition=self.competition, occupation=self.occupation)
+            try:
+                event.full_clean()
+            except ValidationError as refusal:
+                add_refusal(self, refusal)
+            self.event = event
+        return cleaned
+
+    def save(self) -> Event:
+        self.event.save()
+        return self.event
+
+
+class ContestantForm(forms.ModelForm):
+    """One contestant. Regions left blank mean outside Jiangsu; eligibility (54号 一) and
+    out-of-area status are decided by the model when it is saved."""
+
+    id_number = forms.CharField(label="证件号码 / ID number", max_length=30)
+
+    class Meta:
+        model = Contestant
+        fields = [
+            "event",
+            "name",
+            "id_type",
+            "id_number",
+            "group",
+            "pension_region",
+            "pension_years",
+            "hukou_region",
+            "school_name",
+            "school_region",
+            "current_level",
+            "work_years",
+        ]
+        labels = {
+            "event": "赛项 / Event",
+            "name": "姓名 / Name",
+            "id_type": "证件类型 / ID type",
+            "group": "组别 / Group",
+            "pension_region": "养老保险参保地 / Pension insurance region",
+            "pension_years": "省内参保年限 / Years insured in Jiangsu",
+            "hukou_region": "户籍地 / Hukou region",
+            "school_name": "就读院校 / School",
+            "school_region": "院校所在地 / School region",
+            "current_level": "现有等级 / Current level",
+            "work_years": "从业年限 / Work years",
+        }
+        widgets = {
+            "pension_years": forms.NumberInput(attrs={"step": "0.1", "min": "0"}),
+            "work_years": forms.NumberInput(attrs={"step": "0.1", "min": "0"}),
+        }
+
+    def __init__(self, *args, competition: Competition, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.competition = competition
+        self.instance.competition = competition
+        events = competition.events.select_related("occupation")
+        self.fields["event"].queryset = events
+        if len(events) == 1:
+            self.fields["event"].initial = events[0].pk
+            self.fields["event"].empty_label = None
+        self.fields["event"].label_from_instance = lambda e: (
+            f"{e.occupation.name}（{e.occupation.code}）"
+        )
+        for name in ("pension_region", "hukou_region", "school_region"):
+            self.fields[name].widget.choices = regions_by_city(blank=OUTSIDE_JIANGSU)
+            self.fields[name].queryset = Region.objects.exclude(kind="province")
+        self.fields["pension_region"].help_text = "不在江苏省参保则不选"
+        self.fields[
+            "school_region"
+        ].help_text = "学生组：在江苏省技工、职业或高等院校就读的，选择院校所在地"
+        self.fields["current_level"].choices = [("", "无 / none"), *Level.choices]
+        self.fields["id_type"].initial = IdType.RESIDENT_ID
+
+    def clean(self):
+        cleaned = super().clean()
+        raw = cleaned.get("id_number")
+        if raw is not None and cleaned.get("id_type"):
+            number, problem = check_id_number(cleaned["id_type"], raw)
+            if problem:
+                self.add_error("id_number", " / ".join(problem))
+            else:
+                cleaned["id_number"] = number
+                event = cleaned.get("event")
+                if event is not None and already_registered(event, number):
+                    self.add_error(
+                        "id_number",
+                        "该选手已报名本赛项 / This contestant is already registered for this event",
+                    )
+                for name, value in identity_fields(number).items():
+                    setattr(self.instance, name, value)
+        return cleaned
+
+
+class ContestantImportForm(forms.Form):
+    file = forms.FileField(
+        label="选手名单（.xlsx 或 .csv）/ Contestant list",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+
+class OpinionForm(forms.Form):
+    opinion = forms.CharField(
+        label="意见 / Opinion", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class DecideForm(forms.Form):
+    """Approve or reject (the button pressed says which), with an optional opinion."""
+
+    opinion = forms.CharField(
+        label="意见 / Opinion",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    decision = forms.ChoiceField(choices=[("approve", "同意备案"), ("reject", "不予备案")])
+
+
+class RecognitionDecisionForm(forms.Form):
+    """Grant or refuse a proposed recognition; a city or county grants level 2 or below."""
+
+    decision = forms.ChoiceField(choices=[("grant", "认定"), ("refuse", "不予认定")])
+    level = forms.TypedChoiceField(
+        label="认定等级 / Level",
+        choices=[("", "—"), *Level.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )

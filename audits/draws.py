@@ -11,12 +11,14 @@ import secrets
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from audits.choices import FindingOutcome, Population
-from audits.models import Complaint, Finding, Inspector, SpotCheck, SpotCheckEntity
+from audits.models import AuditEntry, Complaint, Finding, Inspector, SpotCheck, SpotCheckEntity
 from skilleval import rules
+from skilleval.choices import INSTITUTION_ROLES
 from skilleval.rules.audits import InspectorMayInspect
 
 COMPLAINT_WEIGHT = 1.0  # each complaint adds this to an entity's weight of 1
@@ -171,6 +173,14 @@ def draw(
             for entity, pick in zip(entities, picks, strict=True)
             for inspector in pick["inspectors"]
         )
+        # bulk_create sends no signals: the drawn entities go into the audit log here.
+        AuditEntry.objects.record(
+            "create",
+            object_type="audits.spotcheckentity",
+            object_id=f"spot_check:{spot_check.pk}",
+            object_repr=f"{spot_check} 抽取 {len(picks)} 个对象",
+            after={"picks": picks},
+        )
     return spot_check
 
 
@@ -192,3 +202,149 @@ def published_results():
         .select_related("institution", "batch__occupation", "finding", "spot_check")
         .order_by("-spot_check__published_at", "position")
     )
+
+
+def require_province_staff(user) -> None:
+    if not user.sees_everything:
+        raise PermissionDenied("仅省级督查人员和管理员 / Province auditors and admins only")
+
+
+# --- the steps after a draw: findings, redraw, publication, responses (pages and API) ----------
+
+SUPERSEDED = "该抽查已被重新抽取，以新的抽查为准 / This draw was replaced by a redraw"
+PUBLISHED = "结果已公开，不能再修改 / The results are published and can no longer change"
+
+
+def check_open(spot_check: SpotCheck) -> None:
+    """Findings, redraws and publication only while the draw is current and unpublished."""
+    if SpotCheck.objects.filter(replaces=spot_check).exists():
+        raise ValidationError(SUPERSEDED)
+    if spot_check.published_at:
+        raise ValidationError(PUBLISHED)
+
+
+def redraw(spot_check: SpotCheck, *, user, reason: str) -> SpotCheck:
+    """A new, logged draw over the same population that names the one it replaces (never a
+    silent redraw); refused once inspections have begun (findings recorded)."""
+    require_province_staff(user)
+    check_open(spot_check)
+    if Finding.objects.filter(entity__spot_check=spot_check).exists():
+        raise ValidationError(
+            "已记录检查结果的抽查不能重新抽取 / A draw with findings cannot be redrawn"
+        )
+    try:
+        return draw(
+            user=user,
+            population=spot_check.population,
+            ratio=spot_check.ratio,
+            filters=spot_check.filters,
+            per_entity=spot_check.inspectors_per_entity,
+            replaces=spot_check,
+            redraw_reason=reason,
+        )
+    except IntegrityError:  # redrawn by someone else meanwhile (replaces is one-to-one)
+        raise ValidationError(SUPERSEDED) from None
+
+
+def record_finding(
+    entity: SpotCheckEntity, *, user, outcome: str, detail: str, action_taken: str = ""
+) -> Finding:
+    """What the inspectors found at one entity; may be corrected until publication."""
+    require_province_staff(user)
+    check_open(entity.spot_check)
+    finding, _ = Finding.objects.update_or_create(
+        entity=entity,
+        defaults={
+            "outcome": outcome,
+            "detail": detail.strip(),
+            "action_taken": action_taken.strip(),
+            "recorded_by": user,
+        },
+    )
+    return finding
+
+
+def publish(spot_check: SpotCheck, *, user) -> SpotCheck:
+    """一公开: publish once every drawn entity has a finding. The row lock makes a double
+    click publish once; the save is recorded in the audit log like any other change."""
+    require_province_staff(user)
+    with transaction.atomic():
+        locked = SpotCheck.objects.select_for_update().get(pk=spot_check.pk)
+        check_open(locked)
+        missing = locked.entities.filter(finding__isnull=True).count()
+        if missing:
+            raise ValidationError(
+                f"还有 {missing} 个抽查对象未记录检查结果 / {missing} drawn entities have no finding yet"
+            )
+        locked.published_at = timezone.now()
+        locked.save(update_fields=["published_at"])
+    spot_check.published_at = locked.published_at
+    return spot_check
+
+
+def visible_entities(spot_check: SpotCheck, user):
+    """The drawn entities this user may see: all for the province, their own city's for city
+    staff, their own for an institution (scoping through Institution.visible_to)."""
+    entities = spot_check.entities.select_related(
+        "institution__city", "batch__occupation", "finding"
+    ).prefetch_related("inspectors__city", "inspectors__institution")
+    if not user.sees_everything:
+        from institutions.models import Institution
+
+        entities = entities.filter(institution__in=Institution.objects.visible_to(user))
+    return entities
+
+
+def respond(entity: SpotCheckEntity, *, user, text: str) -> Finding:
+    """The inspected institution answers a finding about it."""
+    if (
+        not user.has_role(*INSTITUTION_ROLES)
+        or not visible_entities(entity.spot_check, user).filter(pk=entity.pk).exists()
+    ):
+        raise PermissionDenied("仅被检查机构可以回应 / Only the inspected institution responds")
+    try:
+        finding = entity.finding
+    except Finding.DoesNotExist:
+        raise ValidationError("尚未记录检查结果 / No finding has been recorded yet") from None
+    finding.institution_response = text.strip()
+    finding.save(update_fields=["institution_response"])
+    return finding
+
+
+def stored_picks(spot_check: SpotCheck) -> list[dict]:
+    """The stored draw in the shape audits.draws returns it."""
+    return [
+        {
+            "institution": entity.institution_id,
+            "batch": entity.batch_id,
+            "weight": float(entity.weight),
+            "inspectors": sorted(i.pk for i in entity.inspectors.all()),
+        }
+        for entity in spot_check.entities.order_by("position").prefetch_related("inspectors")
+    ]
+
+
+def reproduction(spot_check: SpotCheck) -> dict:
+    """Run the draw again from its seed and inputs and compare with what is stored."""
+
+    def comparable(pick):
+        return (pick["institution"], pick["batch"], round(pick["weight"], 3), pick["inspectors"])
+
+    stored = stored_picks(spot_check)
+    try:
+        again = reproduce(spot_check)
+    except ValidationError as refusal:
+        return {"matches": False, "stored": stored, "reproduced": [], "errors": refusal.messages}
+    differing = [
+        n
+        for n, (a, b) in enumerate(zip(stored, again, strict=False), start=1)
+        if comparable(a) != comparable(b)
+    ]
+    if len(stored) != len(again):
+        differing.append(min(len(stored), len(again)) + 1)
+    return {
+        "matches": not differing,
+        "stored": stored,
+        "reproduced": again,
+        "differing_positions": differing,
+    }

@@ -49,7 +49,9 @@ class SignInView(auth_views.LoginView):
 
 
 def home(request):
-    return render(request, "home.html", {"rules": rules.RULES.values()})
+    from audits.models import Notice
+
+    return render(request, "home.html", {"latest_notices": Notice.objects.all()[:3]})
 
 
 @login_required

@@ -207,6 +207,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "institutions.tasks.invalidate_batches_past_exit_cutoff",
         "schedule": crontab(hour=0, minute=5),
     },
+    # 54号 五: 一年两次 — on 1 January and 1 July, for the half-year that just ended.
+    "quality-review-half-yearly": {
+        "task": "audits.tasks.run_half_year_quality_review",
+        "schedule": crontab(minute=30, hour=3, day_of_month=1, month_of_year="1,7"),
+    },
 }
 
 # Public certificate lookup (SPEC "Public lookup and privacy"): limits per client address and per

@@ -271,6 +271,10 @@ class Command(BaseCommand):
             self._catalog(institutions, users["prov_admin"])
         with transaction.atomic():
             self._batches(institutions, users)
+        with transaction.atomic():
+            self._competitions(users)
+        with transaction.atomic():
+            self._audits(institutions, users)
         self._print_accounts()
 
     def _institutions(self) -> dict[str, Institution]:
@@ -553,6 +557,231 @@ class Command(BaseCommand):
             created_by=users["prov_admin"],
         )
         batch.enforce_exit_cutoff()
+
+    def _competitions(self, users):
+        """Demo competitions (issue 6): city filing (30% out of area), provincial filing (60%),
+        across cities (filed with the province), lost incentives (cross-county, started unfiled),
+        and one walked through to results, recognitions and certificates."""
+        from decimal import Decimal
+
+        from competitions.choices import FilingReason
+        from competitions.issuance import decide_recognition, issue_competition_certificates
+        from competitions.models import Competition, Contestant, Event, Recognition
+
+        organiser, today = users["organiser"], timezone.localdate()
+        region = {r.code: r for r in Region.objects.all()}
+        conditions = (
+            "江苏省内参加基本养老保险一年以上或具有江苏省户籍的职工；从事本职业（工种）2年以上"
+        )
+
+        def competition(name, kind, klass, host, start_in_days, events, involved=()):
+            item, made = Competition.objects.get_or_create(
+                name=name,
+                created_by=organiser,
+                defaults={
+                    "organiser_name": "南京市总工会",
+                    "kind": kind,
+                    "competition_class": klass,
+                    "host_region": region[host],
+                    "starts_on": today + timedelta(days=start_in_days),
+                    "ends_on": today + timedelta(days=start_in_days + 2),
+                    "conditions": conditions,
+                    "contact_phone": "025-83311234",
+                },
+            )
+            if made:
+                item.full_clean()
+                item.regions_involved.set([region[code] for code in involved])
+                for code in events:
+                    Event.objects.create(
+                        competition=item, occupation=Occupation.objects.get(code=code)
+                    )
+            return item, made
+
+        def contestants(item, local, outsiders, ranks=(), levels=()):
+            event = item.events.first()
+            for n in range(local + outsiders):
+                number = make_resident_id(
+                    "320115" if n < local else "320583",
+                    f"199{n % 10}0{1 + n % 9}15",
+                    item.pk * 40 + n,
+                )
+                Contestant.objects.create(
+                    competition=item,
+                    event=event,
+                    name=DEMO_NAMES[n % len(DEMO_NAMES)],
+                    group="worker",
+                    id_number_encrypted=personal_data.encrypt(number),
+                    id_number_hash=personal_data.keyed_hash(number),
+                    id_number_masked=personal_data.mask_id_number(number),
+                    # Locals are insured in 江宁区 for years; outsiders have a 昆山 hukou.
+                    pension_region=region["320115"] if n < local else None,
+                    pension_years=Decimal(3) if n < local else Decimal(0),
+                    hukou_region=None if n < local else region["320583"],
+                    work_years=Decimal(6),
+                    current_level=levels[n] if n < len(levels) else 4,
+                    rank=ranks[n] if n < len(ranks) else None,
+                )
+
+        # 3 of 10 out of area (30%): filing with the 南京 HR bureau, submitted and waiting.
+        item, made = competition(
+            "2026年南京市车工职业技能竞赛", "city", 1, "320100", 45, ["6-18-01-01"]
+        )
+        if made:
+            contestants(item, 7, 3)
+            item.file(FilingReason.OUT_OF_AREA, user=organiser)
+        # 6 of 10 out of area (60%): filing with the province, not yet submitted.
+        item, made = competition(
+            "南京都市圈中式烹调师技能邀请赛", "city", 2, "320100", 60, ["4-03-02-01"]
+        )
+        if made:
+            contestants(item, 4, 6)
+        # 南京 + 镇江 + 扬州: across cities, filed in advance with the province; 南京 gave its opinion.
+        item, made = competition(
+            "宁镇扬养老护理员职业技能竞赛",
+            "city",
+            1,
+            "320100",
+            75,
+            ["4-10-01-05"],
+            involved=["321100", "321000"],
+        )
+        if made:
+            contestants(item, 8, 0)
+            filing = item.file(FilingReason.CROSS_REGION, user=organiser)
+            filing.record_opinion(
+                user=users["nanjing_city"], opinion="经审核，同意报省人社厅备案。"
+            )
+        # 江宁 + 鼓楼: across counties, needed a city filing before it started and has none.
+        item, made = competition(
+            "江宁区家政服务员职业技能竞赛",
+            "county",
+            None,
+            "320115",
+            -20,
+            ["4-10-01-06"],
+            involved=["320106"],
+        )
+        if made:
+            contestants(item, 6, 0, ranks=[1, 2, 3])
+        # 1 of 10 out of area (exactly 10%): no filing; results, recognitions and certificates.
+        item, made = competition(
+            "南京市汽车维修工职业技能竞赛", "city", 1, "320100", -30, ["4-12-01-01"]
+        )
+        if made:
+            contestants(item, 9, 1, ranks=[1, 2, 3, 4, 5], levels=[4, 3, 4, 4, 5])
+            first, *_ = Recognition.propose_for(item)
+            decide_recognition(first, user=users["nanjing_city"], grant=True, level=3)
+            issue_competition_certificates(item, organiser)
+
+    def _audits(self, institutions, users):
+        """An inspector pool (two per city, one affiliated with an institution), a published
+        spot check with findings, a batch draw in progress, and complaints in each state."""
+        from decimal import Decimal
+
+        from audits import draws
+        from audits.choices import ComplaintStatus, FindingOutcome, Population
+        from audits.forms import settle_city
+        from audits.models import Complaint, Inspector, Notice, SpotCheck
+
+        if SpotCheck.objects.exists():
+            return
+        surnames = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹"
+        for n, city in enumerate(Region.objects.cities().order_by("code")):
+            for k, given in enumerate(["建华", "晓梅"]):
+                Inspector.objects.get_or_create(
+                    name=f"{surnames[2 * n + k]}{given}",
+                    city=city,
+                    defaults={"field": ["机械制造", "餐饮服务"][k]},
+                )
+        # Works at 金陵机电: never sent there, nor anywhere in Nanjing (回避).
+        Inspector.objects.get_or_create(
+            name="严立新", city_id="320500", institution=institutions["jinling"]
+        )
+        auditor = users["prov_auditor"]
+        spot_check = draws.draw(
+            user=auditor,
+            population=Population.INSTITUTIONS,
+            ratio=Decimal("0.30"),
+            seed="demo-2026",
+        )
+        outcomes = [
+            (
+                FindingOutcome.SERIOUS,
+                "考务档案缺失，部分考生未参加实操考核即发证",
+                "注销该批次证书，暂停评价资格，全省通报",
+            ),
+            (FindingOutcome.ISSUES_FOUND, "考评人员签到表与监考记录不一致", "责令限期整改"),
+            (FindingOutcome.NO_ISSUE, "考务规范，档案齐全", ""),
+        ]
+        for n, entity in enumerate(spot_check.entities.order_by("position")):
+            outcome, detail, action = outcomes[n % len(outcomes)]
+            draws.record_finding(
+                entity, user=auditor, outcome=outcome, detail=detail, action_taken=action
+            )
+        draws.publish(spot_check, user=auditor)
+        draws.draw(
+            user=auditor,
+            population=Population.BATCHES,
+            ratio=Decimal("0.20"),
+            filters={"from": TODAY, "to": TODAY + timedelta(days=60)},
+        )
+        complaints = [
+            (
+                ComplaintStatus.RECEIVED,
+                "institution",
+                "wuyue",
+                "苏州吴越职业技能培训评价中心",
+                "报名时承诺“包过”，收费后代为完成理论考试。",
+            ),
+            (
+                ComplaintStatus.ASSIGNED,
+                "batch",
+                "jinling",
+                "金陵机电 车工四级批次",
+                "实操考核时考评人员只有一人在场。",
+            ),
+            (
+                ComplaintStatus.INVESTIGATING,
+                "certificate",
+                "jinling",
+                "金陵机电核发的证书",
+                "同事未参加考试却取得了证书。",
+            ),
+            (
+                ComplaintStatus.CONCLUDED,
+                "competition",
+                None,
+                "某区餐饮行业职业技能竞赛",
+                "竞赛向选手收取报名费 200 元。",
+            ),
+        ]
+        for target, kind, key, description, content in complaints:
+            complaint = Complaint(
+                target_type=kind,
+                target_description=description,
+                institution=institutions[key] if key else None,
+                city_id=None if key else "320100",
+                content=content,
+                contact="13900000000",
+            )
+            settle_city(complaint)
+            complaint.save()
+            handler = (
+                users["suzhou_city"] if complaint.city_id == "320500" else users["nanjing_city"]
+            )
+            while complaint.status != target:
+                complaint.advance(
+                    user=handler,
+                    assignee=handler,
+                    outcome="经查属实，已责令主办单位退还报名费，并在全市通报（54号 二：不得收取任何报名费、参赛费）。",
+                )
+        Notice.objects.create(
+            title="关于常州龙城职业技能评价有限公司暂停评价资格的通报（演示）",
+            body="经双随机抽查，该机构考务记录不全。依据苏人社办函〔2022〕54号 五，暂停其评价资格，限期整改。",
+            institution=institutions["longcheng"],
+            issued_by=users["prov_admin"],
+        )
 
     def _print_accounts(self):
         self.stdout.write(

@@ -1,0 +1,501 @@
+"""Forms of the audit pages. They collect input; the domain decides (audits/draws.py, the models),
+and its refusals are shown next to the form that caused them, in their bilingual wording.
+
+The public complaint form also lives here with what guards it: the attachment check and the
+per-client rate limit, shared by the page and the API (54号 五: 严肃核实查处相关举报问题)."""
+
+import secrets
+import unicodedata
+from decimal import Decimal
+
+from axes.helpers import get_client_ip_address
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Q
+from rest_framework.throttling import SimpleRateThrottle
+
+from audits.choices import ComplaintStatus, Population
+from audits.models import Complaint, Finding, Inspector, Notice
+from institutions.models import Institution
+from skilleval.choices import PROVINCE_ROLES, Role
+from skilleval.models import Occupation, Region, User
+from skilleval.uploads import validate_document
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+REASON_MISSING = "请填写原因 / A reason is required"
+# The words of Certificate.revoke_many, which checks again.
+REVOCATION_REASON_MISSING = "请填写注销原因 / Give the reason for the revocation"
+
+
+def add_refusal(form: forms.Form, refusal) -> None:
+    """Put a domain refusal (ValidationError or PermissionDenied) on the form, in full."""
+    for message in getattr(refusal, "messages", None) or [str(refusal)]:
+        form.add_error(None, message)
+
+
+def cities():
+    return Region.objects.cities()
+
+
+# --- the inspector pool -------------------------------------------------------------------------
+
+
+class InspectorForm(forms.ModelForm):
+    """A member of the pool: where they work decides where they may never be sent (回避)."""
+
+    class Meta:
+        model = Inspector
+        fields = ["name", "city", "institution", "field", "active"]
+        labels = {
+            "name": "姓名 / Name",
+            "city": "所在设区市 / City",
+            "institution": "所在评价机构（如有）/ Institution they work at, if any",
+            "field": "专业领域 / Field",
+            "active": "在库（可被抽取）/ In the pool",
+        }
+        help_texts = {
+            "institution": "不会被派往本人所在设区市或所在机构（回避）/ Never sent to their own city or institution",
+        }
+        error_messages = {
+            "name": {"required": "请填写姓名 / Enter the name"},
+            "city": {"required": "请选择所在设区市 / Choose the city"},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["city"].queryset = cities()
+        self.fields["institution"].queryset = Institution.objects.select_related("city").order_by(
+            "city_id", "name"
+        )
+
+
+# --- spot checks (双随机) -------------------------------------------------------------------------
+
+
+class DrawForm(forms.Form):
+    """What to draw from; the seed is never chosen by the person drawing (no cherry-picking)."""
+
+    population = forms.ChoiceField(
+        label="抽查对象 / Population",
+        choices=Population.choices,
+        initial=Population.INSTITUTIONS,
+        widget=forms.RadioSelect,
+    )
+    date_from = forms.DateField(
+        label="批次考试日期自 / Batches from", required=False, widget=DATE_INPUT
+    )
+    date_to = forms.DateField(label="至 / to", required=False, widget=DATE_INPUT)
+    city = forms.ModelChoiceField(
+        label="设区市（选填）/ City (optional)",
+        queryset=Region.objects.none(),
+        required=False,
+        empty_label="全省 / Whole province",
+    )
+    occupation = forms.CharField(
+        label="职业编码（选填）/ Occupation code (optional)",
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "6-18-01-01"}),
+    )
+    ratio = forms.DecimalField(
+        label="抽查比例 / Sampling ratio",
+        initial=Decimal("0.05"),
+        min_value=Decimal("0.0001"),
+        max_value=Decimal(1),
+        max_digits=5,
+        decimal_places=4,
+        help_text="0.05 即 5%；不足 1 个时抽取 1 个 / 0.05 is 5%; never fewer than one",
+    )
+    per_entity = forms.IntegerField(
+        label="每个对象的检查人员数 / Inspectors per entity",
+        initial=2,
+        min_value=1,
+        max_value=10,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["city"].queryset = cities()
+
+    def clean_occupation(self):
+        code = self.cleaned_data["occupation"].strip()
+        if code and not Occupation.objects.filter(code=code).exists():
+            raise ValidationError("职业目录中没有该职业编码 / No occupation with this code")
+        return code
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if data.get("population") == Population.BATCHES and not (start and end):
+            self.add_error(
+                "date_from",
+                "抽查评价批次须填写考试日期范围 / Give the date range of the batches",
+            )
+        if start and end and start > end:
+            self.add_error("date_to", "结束日期早于开始日期 / The range ends before it starts")
+        return data
+
+    def draw_arguments(self) -> dict:
+        """Keyword arguments for audits.draws.draw."""
+        data = self.cleaned_data
+        filters = {"city": data["city"].pk if data.get("city") else ""}
+        filters["occupation"] = data.get("occupation", "")
+        if data["population"] == Population.BATCHES:
+            filters.update({"from": data["date_from"], "to": data["date_to"]})
+        return {
+            "population": data["population"],
+            "ratio": data["ratio"],
+            "per_entity": data["per_entity"],
+            "filters": filters,
+        }
+
+
+class RedrawForm(forms.Form):
+    reason = forms.CharField(
+        label="重新抽取原因 / Why redraw",
+        max_length=300,
+        widget=forms.TextInput(attrs={"placeholder": "例如 检查人员回避情况变化"}),
+        error_messages={"required": "重新抽取须说明原因 / A redraw needs a reason"},
+    )
+
+
+class FindingForm(forms.ModelForm):
+    class Meta:
+        model = Finding
+        fields = ["outcome", "detail", "action_taken"]
+        labels = {
+            "outcome": "检查结果 / Outcome",
+            "detail": "情况说明 / What was found",
+            "action_taken": "处理措施 / Action taken",
+        }
+        widgets = {"detail": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "action_taken": "将随结果公开，例如 注销该批次证书、暂停评价资格 / Published with the result",
+        }
+        error_messages = {
+            "outcome": {"required": "请选择检查结果 / Choose the outcome"},
+            "detail": {"required": "请填写情况说明 / Describe what was found"},
+        }
+
+
+class ResponseForm(forms.Form):
+    institution_response = forms.CharField(
+        label="机构回应 / The institution's response",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        error_messages={"required": "请填写回应内容 / Write your response"},
+    )
+
+
+# --- complaints (举报) ----------------------------------------------------------------------------
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+IMAGE_FORMATS = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG"}
+
+
+def validate_attachment(upload) -> None:
+    """A photo (JPEG, PNG) or a document (PDF, Office, OFD) of at most 10 MB, whose content
+    matches its name: a renamed file is refused."""
+    if upload.size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError(
+            "附件不得超过 10 MB / The attachment may not exceed 10 MB", code="file_size"
+        )
+    name = upload.name.lower()
+    extension = name.rsplit(".", 1)[-1] if "." in name else ""
+    if extension not in IMAGE_FORMATS:
+        try:
+            validate_document(upload)
+        except ValidationError as refusal:
+            if refusal.code == "file_type":
+                raise ValidationError(
+                    "只接受 JPG、PNG 图片或 PDF、Word、Excel、OFD 文件 / Only JPG or PNG images "
+                    "and PDF, Word, Excel or OFD files are accepted",
+                    code="file_type",
+                ) from None
+            raise
+        return
+    from PIL import Image
+
+    try:
+        with Image.open(upload) as image:
+            image_format = image.format
+            image.verify()
+    except Exception:  # Pillow raises many kinds for a file that is not a readable image
+        image_format = None
+    finally:
+        upload.seek(0)
+    if image_format != IMAGE_FORMATS[extension]:
+        raise ValidationError(
+            f"文件内容与扩展名 .{extension} 不符 / The file's content does not match .{extension}",
+            code="file_content",
+        )
+
+
+def anonymous_name(upload):
+    """Stored under a random name: the complainant's file name may name them."""
+    extension = upload.name.lower().rsplit(".", 1)[-1] if "." in upload.name else "bin"
+    upload.name = f"{secrets.token_hex(8)}.{extension}"
+    return upload
+
+
+def settle_city(complaint: Complaint) -> Complaint:
+    """A complaint about a catalog institution belongs to the institution's city, so that city's
+    staff see and handle it (属地管理); otherwise to the city the complainant chose, if any."""
+    if complaint.institution_id:
+        complaint.city_id = complaint.institution.city_id
+    return complaint
+
+
+class ComplaintForm(forms.ModelForm):
+    """The public complaint form: no account needed."""
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "target_type",
+            "target_description",
+            "institution",
+            "city",
+            "content",
+            "contact",
+            "attachment",
+        ]
+        labels = {
+            "target_type": "举报对象类型 / What you report",
+            "target_description": "举报对象 / Name it",
+            "institution": "涉及的评价机构（选填）/ Institution in the catalog (optional)",
+            "city": "所在设区市（选填）/ City (optional)",
+            "content": "举报内容 / What happened",
+            "contact": "联系方式（选填）/ Contact (optional)",
+            "attachment": "附件（选填）/ Attachment (optional)",
+        }
+        help_texts = {
+            "target_description": "机构名称、批次、竞赛名称或证书编号 / Name of the institution, batch, competition or certificate number",
+            "institution": "如在目录中，请选择，便于属地人社部门办理 / If it is in the catalog, choose it",
+            "content": "时间、地点、经过，尽量具体 / When, where, what happened",
+            "contact": "仅用于核实情况，不会公开 / Only to check the facts; never published",
+            "attachment": "JPG、PNG、PDF、Word、Excel 或 OFD，不超过 10 MB / At most 10 MB",
+        }
+        error_messages = {
+            "target_type": {"required": "请选择举报对象类型 / Choose what you report"},
+            "target_description": {"required": "请填写举报对象 / Name what you report"},
+            "content": {"required": "请填写举报内容 / Describe what happened"},
+        }
+        widgets = {
+            "target_type": forms.RadioSelect,
+            "content": forms.Textarea(attrs={"rows": 6}),
+            "contact": forms.TextInput(attrs={"autocomplete": "tel"}),
+            "attachment": forms.ClearableFileInput(
+                attrs={"accept": ".jpg,.jpeg,.png,.pdf,.doc,.docx,.xls,.xlsx,.ofd"}
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target_type"].choices = self.fields["target_type"].choices[1:]  # no "---"
+        self.fields["institution"].queryset = (
+            Institution.objects.in_catalog().select_related("city").order_by("city_id", "name")
+        )
+        self.fields["institution"].label_from_instance = lambda i: f"{i.name}（{i.city}）"
+        self.fields["institution"].empty_label = "未列出或不清楚 / Not listed"
+        self.fields["city"].queryset = cities()
+        self.fields["city"].empty_label = "不清楚 / Not sure"
+
+    def clean_attachment(self):
+        upload = self.cleaned_data.get("attachment")
+        if isinstance(upload, UploadedFile):
+            validate_attachment(upload)
+            anonymous_name(upload)
+        return upload
+
+    def save(self, commit=True):
+        settle_city(self.instance)
+        return super().save(commit=commit)
+
+
+def normalise_reference(value: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", value or "").split()).upper()
+
+
+class ComplaintStatusForm(forms.Form):
+    reference = forms.CharField(
+        label="受理编号 / Reference number",
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+        error_messages={"required": "请填写受理编号 / Enter the reference number"},
+    )
+
+    def clean_reference(self):
+        return normalise_reference(self.cleaned_data["reference"])
+
+
+def assignable_users(complaint: Complaint):
+    """Who may be given a complaint: province staff, or staff of the complaint's city."""
+    condition = Q(role__in=PROVINCE_ROLES)
+    if complaint.city_id:
+        condition |= Q(role=Role.CITY_STAFF, city_id=complaint.city_id)
+    return User.objects.filter(condition, is_active=True).order_by("role", "username")
+
+
+class AdvanceForm(forms.Form):
+    """The next step of a complaint: assigning names a handler, concluding records the outcome
+    (required here in the words Complaint.advance refuses with; it checks again)."""
+
+    assignee = forms.ModelChoiceField(
+        label="承办人 / Handler",
+        queryset=User.objects.none(),
+        error_messages={"required": "请指定承办人 / Choose who handles it"},
+    )
+    outcome = forms.CharField(
+        label="办理结果 / Outcome",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "请填写办理结果 / Record the outcome"},
+        help_text="办结后通过受理编号向举报人公开 / Shown to the complainant with the reference",
+    )
+
+    def __init__(self, *args, complaint: Complaint, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.complaint = complaint
+        self.fields["assignee"].queryset = assignable_users(complaint)
+        self.fields["assignee"].label_from_instance = lambda u: (
+            f"{u.get_full_name() or u.username}（{u.scope_label}）"
+        )
+        if complaint.status != ComplaintStatus.RECEIVED:
+            del self.fields["assignee"]
+        if complaint.status != ComplaintStatus.INVESTIGATING:
+            del self.fields["outcome"]
+
+    def advance_arguments(self) -> dict:
+        return {
+            "assignee": self.cleaned_data.get("assignee"),
+            "outcome": self.cleaned_data.get("outcome", ""),
+        }
+
+
+# --- acting on findings (54号 五) -----------------------------------------------------------------
+
+
+def normalise_id_number(value: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", value or "").split()).upper()
+
+
+class RevokePersonForm(forms.Form):
+    id_number = forms.CharField(
+        label="证件号码 / ID number",
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        error_messages={"required": "请填写证件号码 / Enter the ID number"},
+    )
+    reason = forms.CharField(
+        label="注销原因 / Reason",
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": "例如 督查发现违规发证（54号 五）"}),
+        error_messages={"required": REVOCATION_REASON_MISSING},
+    )
+
+    def clean_id_number(self):
+        return normalise_id_number(self.cleaned_data["id_number"])
+
+
+class RevokeBatchForm(forms.Form):
+    batch = forms.IntegerField(
+        label="批次编号 / Batch number",
+        min_value=1,
+        error_messages={"required": "请填写批次编号 / Enter the batch number"},
+    )
+    reason = forms.CharField(
+        label="注销原因 / Reason",
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": "例如 抽查发现考务违规（54号 五）"}),
+        error_messages={"required": REVOCATION_REASON_MISSING},
+    )
+
+
+class InstitutionActionForm(forms.Form):
+    """A credit-check flag or a suspension: an institution in the user's scope and the reason."""
+
+    institution = forms.ModelChoiceField(
+        label="评价机构 / Institution",
+        queryset=Institution.objects.none(),
+        error_messages={"required": "请选择评价机构 / Choose the institution"},
+    )
+    reason = forms.CharField(
+        label="原因 / Reason",
+        max_length=300,
+        widget=forms.TextInput(attrs={"placeholder": "例如 双随机抽查发现违规发证"}),
+        error_messages={"required": REASON_MISSING},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = (
+            Institution.objects.visible_to(user).select_related("city").order_by("city_id", "name")
+        )
+        self.fields["institution"].label_from_instance = lambda i: f"{i.name}（{i.city}）"
+
+
+class NoticeForm(forms.ModelForm):
+    class Meta:
+        model = Notice
+        fields = ["title", "body", "institution"]
+        labels = {
+            "title": "标题 / Title",
+            "body": "正文 / Text",
+            "institution": "涉及的评价机构（选填）/ Institution concerned (optional)",
+        }
+        widgets = {"body": forms.Textarea(attrs={"rows": 6})}
+        error_messages = {
+            "title": {"required": "请填写标题 / Enter the title"},
+            "body": {"required": "请填写正文 / Enter the text"},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = Institution.objects.select_related("city").order_by(
+            "city_id", "name"
+        )
+        self.fields["institution"].label_from_instance = lambda i: f"{i.name}（{i.city}）"
+
+
+# --- rate limits of the public endpoints ----------------------------------------------------------
+
+
+def client_address(request) -> str:
+    """The real client address behind the proxy, resolved exactly as for the sign-in lockout."""
+    return get_client_ip_address(request) or request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+class _ClientThrottle(SimpleRateThrottle):
+    rate_setting, default_rate = "", ""
+
+    def get_rate(self):
+        return getattr(settings, self.rate_setting, self.default_rate)
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
+
+
+class ComplaintThrottle(_ClientThrottle):
+    """Complaints accepted from one client address (page and API together)."""
+
+    scope = "public-complaint"
+    rate_setting, default_rate = "COMPLAINT_RATE_PER_CLIENT", "5/hour"
+
+
+class ComplaintStatusThrottle(_ClientThrottle):
+    """Status look-ups from one client address: references cannot be guessed by trying."""
+
+    scope = "public-complaint-status"
+    rate_setting, default_rate = "COMPLAINT_STATUS_RATE_PER_CLIENT", "20/minute"
+
+
+def throttle_wait(throttle_class, request) -> int | None:
+    """None when the request may go on (and it is counted), else the seconds to wait."""
+    limiter = throttle_class()
+    if limiter.allow_request(request, None):
+        return None
+    return int(limiter.wait() or 60) or 1

@@ -1,0 +1,175 @@
+"""The twice-yearly quality review (54号 五: 高质量实施一年两次技能人才评价质量专项评估).
+
+A review is a kept report: one row per institution with the indicators of the half-year, the
+flags they raised and the evidence behind the batch flags. Running the same half-year again adds a
+new version; no review is ever replaced or edited (audits/reviews.py computes them).
+
+Imported into audits/models.py, so the models belong to the audits app.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from skilleval.choices import INSTITUTION_ROLES, Role
+from skilleval.querysets import ScopedQuerySet
+
+
+class Half(models.IntegerChoices):
+    FIRST = 1, "上半年 / First half"
+    SECOND = 2, "下半年 / Second half"
+
+
+class ReviewFlag(models.TextChoices):
+    """What a review row can be flagged for; each code names the indicator that raised it."""
+
+    OUT_OF_SCOPE = "out_of_scope", "超出备案范围发证 / Issued outside the filed scope"
+    OUTSIDE_VALIDITY = "outside_validity", "备案有效期外发证 / Issued outside the filing's validity"
+    RUSH_ISSUANCE = "rush_issuance", "突击发证 / Rush issuance before a deadline"
+    PASS_RATE = "pass_rate", "合格率异常偏高 / Pass rate far above the norm"
+    ELIGIBILITY_OVERRIDES = "eligibility_overrides", "人工认定报名资格 / Eligibility overrides"
+    COMPLAINTS = "complaints", "收到举报 / Complaints received"
+    LATE_PUBLICITY = "late_publicity", "成绩公示不及时 / Late result publicity"
+
+
+class QualityReviewQuerySet(ScopedQuerySet):
+    def scope_for(self, user):
+        # Every staff role sees the list of reviews; which rows it sees is ReviewRow's scope.
+        if user.role in (Role.CITY_STAFF, Role.COUNTY_STAFF, *INSTITUTION_ROLES):
+            return Q()
+        return None
+
+    def latest_of(self, year: int, half: int):
+        return self.filter(year=year, half=half).order_by("-version").first()
+
+
+class QualityReview(models.Model):
+    """One run of the half-year quality review (54号 五). Re-running a half-year adds version 2, 3 …;
+    the latest version of a half-year is the one in force, the earlier ones are kept."""
+
+    year = models.PositiveSmallIntegerField("年度")
+    half = models.PositiveSmallIntegerField("半年", choices=Half.choices)
+    version = models.PositiveSmallIntegerField("版本")
+    period_start = models.DateField("评估期自")
+    period_end = models.DateField("评估期至")
+    generated_at = models.DateTimeField("生成时间", default=timezone.now)
+    # Empty when the beat schedule ran it (the system actor).
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="生成人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The latest review of the previous half-year when this one was generated: the page's deltas.
+    compared_with = models.ForeignKey(
+        "self",
+        verbose_name="对比的上期评估",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Sums per indicator, flag counts, thresholds in force and the run time.
+    totals = models.JSONField("汇总", default=dict)
+
+    objects = QualityReviewQuerySet.as_manager()
+
+    class Meta:
+        app_label = "audits"
+        ordering = ["-year", "-half", "-version"]
+        verbose_name = "质量专项评估"
+        verbose_name_plural = "质量专项评估"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "half", "version"],
+                name="quality_review_one_version_number",
+                violation_error_message="该半年度已有此版本 / This version of the half-year exists",
+            ),
+            models.CheckConstraint(condition=Q(half__in=[1, 2]), name="quality_review_half_1_or_2"),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="quality_review_version_from_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")),
+                name="quality_review_period_in_order",
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.year}年{self.get_half_display().split(' / ')[0]}质量专项评估 第{self.version}版"
+        )
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}年{self.get_half_display().split(' / ')[0]}"
+
+    @property
+    def is_latest(self) -> bool:
+        return not QualityReview.objects.filter(
+            year=self.year, half=self.half, version__gt=self.version
+        ).exists()
+
+
+class ReviewRowQuerySet(ScopedQuerySet):
+    def scope_for(self, user):
+        # The institution's scope, seen from the row: city staff their city, institutions their own.
+        from institutions.models import Institution
+
+        condition = Institution.objects.all().scope_for(user)
+        if condition is None:
+            return None
+        return Q(institution__in=Institution.objects.filter(condition))
+
+
+class ReviewRow(models.Model):
+    """One institution's indicators in one quality review, with the flags they raised."""
+
+    review = models.ForeignKey(QualityReview, on_delete=models.CASCADE, related_name="rows")
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        verbose_name="评价机构",
+        on_delete=models.PROTECT,
+        related_name="review_rows",
+    )
+    certificates_issued = models.PositiveIntegerField("发证数", default=0)
+    out_of_scope = models.PositiveIntegerField("超范围发证", default=0)
+    outside_validity = models.PositiveIntegerField("有效期外发证", default=0)
+    rush_issued = models.PositiveIntegerField("截止前15日发证", default=0)
+    rush_share = models.DecimalField(
+        "截止前15日发证占比（%）", max_digits=5, decimal_places=1, default=0
+    )
+    batches = models.PositiveIntegerField("评价批次", default=0)
+    pass_rate_anomalies = models.PositiveIntegerField("合格率异常批次", default=0)
+    eligibility_overrides = models.PositiveIntegerField("人工认定资格人数", default=0)
+    complaints = models.PositiveIntegerField("举报", default=0)
+    late_publicity = models.PositiveIntegerField("公示不及时批次", default=0)
+    flags = models.JSONField("问题标记", default=list)
+    flag_count = models.PositiveSmallIntegerField("标记数", default=0)
+    # The batches behind the batch flags as they were at review time (pass rate and norm,
+    # publicity delay), so the drill-down shows what the review saw.
+    evidence = models.JSONField("依据", default=dict)
+
+    objects = ReviewRowQuerySet.as_manager()
+
+    class Meta:
+        app_label = "audits"
+        ordering = ["-flag_count", "institution_id"]
+        verbose_name = "质量专项评估机构指标"
+        verbose_name_plural = "质量专项评估机构指标"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "institution"], name="review_row_one_per_institution"
+            ),
+        ]
+        indexes = [models.Index(fields=["review", "flag_count"], name="review_row_flag_count")]
+
+    def __str__(self):
+        return f"{self.review} · {self.institution_id}"
+
+    @property
+    def flag_labels(self) -> list[str]:
+        return [ReviewFlag(code).label for code in self.flags if code in ReviewFlag.values]

@@ -181,7 +181,9 @@ class Institution(models.Model):
                 {"county": "区（县）不属于所选设区市 / The county is not in the chosen city"}
             )
         if self.parent_id and self.parent.parent_id:
-            raise ValidationError("分支机构不能再设分支机构 / A branch has no branches of its own (41号 三(二))")
+            raise ValidationError(
+                "分支机构不能再设分支机构 / A branch has no branches of its own (41号 三(二))"
+            )
         if self.parent_id and (
             self.kind != InstitutionKind.SOCIAL_ORG
             or self.parent.kind != InstitutionKind.SOCIAL_ORG

@@ -1,3 +1,8 @@
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
+
+
 class NoStoreForStaffMiddleware:
     """Pages shown to a signed-in user may carry personal data: browsers and proxies keep no copy."""
 
@@ -10,3 +15,14 @@ class NoStoreForStaffMiddleware:
         if user is not None and user.is_authenticated:
             response["Cache-Control"] = "no-store"
         return response
+
+
+class ChineseFirstLocaleMiddleware(LocaleMiddleware):
+    """Pages are in Chinese unless the user chose English with the switch (a cookie). The
+    browser's Accept-Language is not consulted: the portal's users read Chinese first."""
+
+    def process_request(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -16,6 +16,11 @@ def test_the_home_page_is_chinese_by_default(client):
     assert "江苏省技能人才评价管理平台" in page.content.decode()
 
 
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(client):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in page
+
+
 def test_the_language_switch_turns_the_pages_english(client):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = client.get("/").content.decode()

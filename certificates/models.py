@@ -226,9 +226,25 @@ class Certificate(models.Model):
             for field, value in changes.items():
                 setattr(self, field, value)
             self.save(update_fields=list(changes))
-            return CertificateRevision.objects.create(
+            revision = CertificateRevision.objects.create(
                 certificate=self, before=before, after=changes, reason=reason.strip(), actor=user
             )
+            # Reprinted at once, so every download shows the corrected certificate.
+            if self.pdf:
+                from django.core.files.base import ContentFile
+
+                from certificates import pdf as certificate_pdf
+
+                self.pdf.save(
+                    f"{self.number}.pdf",
+                    ContentFile(certificate_pdf.render_certificate(self)),
+                    save=False,
+                )
+                self.save(update_fields=["pdf"])
+                CertificatePrint.objects.create(
+                    certificate=self, kind=PrintKind.REPRINT, actor=user
+                )
+            return revision
 
 
 class RevocationRecord(models.Model):

@@ -76,12 +76,29 @@ def test_the_demo_has_every_kind_of_institution_and_every_catalog_situation():
     assert len(cities) >= 4
 
 
-def test_the_demo_has_a_batch_in_every_state_before_issuance():
+def test_the_demo_has_a_batch_in_every_state_and_issued_corrected_and_revoked_certificates():
     from institutions.choices import BatchStatus
     from institutions.models import Batch
 
     call_command("seed_demo")
     states = set(Batch.objects.values_list("status", flat=True))
-    assert states == set(BatchStatus.values) - {BatchStatus.CERTIFICATES_ISSUED}
+    assert states == set(BatchStatus.values)
     invalid = Batch.objects.get(status=BatchStatus.INVALID)
     assert "239号 二(二)" in invalid.status_reason
+    from certificates.models import Certificate
+
+    issued = Certificate.objects.filter(batch__status=BatchStatus.CERTIFICATES_ISSUED)
+    assert issued.filter(status="valid").exists()
+    assert issued.filter(status="revoked").exists()
+    assert issued.filter(revisions__isnull=False).exists()
+    assert all(c.pdf for c in issued)
+
+
+def test_the_demo_has_a_published_spot_check_a_review_with_flags_and_complaints_in_every_state():
+    from audits.choices import ComplaintStatus
+    from audits.models import Complaint, QualityReview, SpotCheck
+
+    call_command("seed_demo")
+    assert SpotCheck.objects.filter(published_at__isnull=False).exists()
+    assert QualityReview.objects.get().rows.filter(flag_count__gt=0).exists()
+    assert set(Complaint.objects.values_list("status", flat=True)) == set(ComplaintStatus.values)

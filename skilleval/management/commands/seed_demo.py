@@ -248,6 +248,21 @@ DEMO_NAMES = [
 ]
 
 
+def demo_photo_jpeg() -> bytes:
+    """A plain 一寸 photo (295×413, white background) for demo candidates."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (295, 413), "white")
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((97, 80, 197, 190), fill=(214, 180, 150))
+    draw.rectangle((72, 210, 222, 413), fill=(40, 60, 110))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
 def demo_material_pdf() -> bytes:
     """One small real PDF reused for every demo filing material."""
     from weasyprint import HTML
@@ -438,6 +453,7 @@ class Command(BaseCommand):
             (BatchStatus.EXAMINED, self._scores),
             (BatchStatus.RESULTS_PUBLICISED, lambda b: b.publicise_results(staff)),
             (BatchStatus.RESULTS_APPROVED, lambda b: self._approve(b, city)),
+            (BatchStatus.CERTIFICATES_ISSUED, lambda b: self._issue(b, users)),
         ]
         self._staff = staff
         for n, (target, _) in enumerate(steps):
@@ -537,6 +553,35 @@ class Command(BaseCommand):
         Batch.objects.filter(pk=batch.pk).update(publicised_on=TODAY - timedelta(days=14))
         batch.refresh_from_db()
         batch.approve_results(city)
+
+    def _issue(self, batch, users):
+        """Photos for the passing candidates, then the signatory signs off and the issuance job
+        numbers and prints the certificates; one is then corrected and one revoked."""
+        from certificates.models import Certificate
+
+        Institution.objects.filter(pk=batch.institution_id, province_serial__isnull=True).update(
+            province_serial="000123"
+        )
+        batch.refresh_from_db()
+        photo = demo_photo_jpeg()
+        for candidate in batch.candidates.filter(passed=True):
+            candidate.photo.save(f"{candidate.pk}.jpg", ContentFile(photo), save=True)
+        job = batch.sign_off(users["inst_signatory"])
+        job.refresh_from_db()
+        if not job.is_finished:  # no worker listening: run it here
+            job.run()
+        batch.refresh_from_db()
+        certificates = list(Certificate.objects.filter(batch=batch).order_by("number"))
+        if len(certificates) >= 2:
+            first, second = certificates[0], certificates[1]
+            first.correct(
+                user=users["inst_staff"],
+                reason="姓名录入错误，依身份证更正（演示）",
+                holder_name=first.holder_name + "明",
+            )
+            Certificate.revoke_many(
+                [second], user=users["prov_auditor"], reason="抽查发现未参加实操考核（演示）"
+            )
 
     def _invalid_2020_batch(self, centre, users):
         """A level-evaluation vocational qualification batch of 2020 that missed its cut-off."""
@@ -776,6 +821,12 @@ class Command(BaseCommand):
                     assignee=handler,
                     outcome="经查属实，已责令主办单位退还报名费，并在全市通报（54号 二：不得收取任何报名费、参赛费）。",
                 )
+        # The quality review of the current half-year (54号 五: 一年两次), with its flags.
+        from audits.models import QualityReview
+        from audits.reviews import run_review
+
+        if not QualityReview.objects.exists():
+            run_review(TODAY.year, 1 if TODAY.month <= 6 else 2, auditor)
         Notice.objects.create(
             title="关于常州龙城职业技能评价有限公司暂停评价资格的通报（演示）",
             body="经双随机抽查，该机构考务记录不全。依据苏人社办函〔2022〕54号 五，暂停其评价资格，限期整改。",

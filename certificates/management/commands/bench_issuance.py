@@ -1,0 +1,292 @@
+"""Benchmark of bulk certificate issuance (issue 5): N passing candidates with photos, issued end to
+end by the same code path as the background job (numbers, individual PDFs, the merged print PDF,
+the ZIP), then the plain approach — one WeasyPrint document per certificate — timed on a sample.
+
+    manage.py bench_issuance --certificates 10000 --sample 50 [--keep]
+
+Target on the project's 2-core machine: ≥ 50 certificates/s (10,000 in ≤ 200 s), peak memory
+≤ 1.5 GiB (this process and its render processes together, sampled from /proc).
+"""
+
+import io
+import os
+import random
+import resource
+import shutil
+import threading
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from django.core.files.storage import default_storage
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from PIL import Image, ImageDraw
+
+from audits.choices import AuditAction
+from audits.models import AuditEntry
+from certificates import fonts, issuance, pdf
+from certificates.models import Certificate, CertificatePrint, NumberSeries
+from institutions.choices import (
+    BatchStatus,
+    EligibilityStatus,
+    EvaluationType,
+    InstitutionKind,
+    QuestionSource,
+)
+from institutions.models import Batch, Candidate, Institution
+from skilleval import personal_data
+from skilleval.choices import Role
+from skilleval.demo import make_resident_id, make_uscc
+from skilleval.models import Occupation, Region, User
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英建华文辉玉兰萍红鹏飞宇浩然子轩梓涵一诺欣怡晨阳雨桐佳琪俊杰志强国庆海燕丹丹思远嘉怡博文家豪"
+RARE = "珺喆昇堃燚䶮琤玥彧翀"  # 生僻字: about one name in a hundred
+
+
+def photo_jpeg() -> bytes:
+    """One 一寸 photo (295×413 px, white background, JPEG), written once per candidate."""
+    image = Image.new("RGB", (295, 413), "white")
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((85, 60, 210, 215), fill=(222, 184, 150))
+    draw.rectangle((45, 235, 250, 413), fill=(35, 55, 105))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def tree_rss_bytes(root: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        try:
+            with open(f"/proc/{pid}/statm") as statm:
+                total += int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except OSError:
+            continue
+        stack.extend(children.get(pid, []))
+    return total
+
+
+class MemorySampler(threading.Thread):
+    """The peak of tree_rss_bytes, sampled five times a second."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak = 0
+        self._halt = threading.Event()
+
+    def run(self):
+        while not self._halt.wait(0.2):
+            self.peak = max(self.peak, tree_rss_bytes(os.getpid()))
+
+    def stop(self) -> int:
+        self._halt.set()
+        self.join()
+        return self.peak
+
+
+class Command(BaseCommand):
+    help = "Benchmark bulk certificate issuance against the plain one-document-per-certificate way."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--certificates", type=int, default=10000)
+        parser.add_argument("--sample", type=int, default=50)
+        parser.add_argument("--keep", action="store_true", help="keep the batch and its files")
+
+    def handle(self, *args, **options):
+        n, sample = options["certificates"], options["sample"]
+        self.stdout.write(f"faces: {', '.join(f.description for f in fonts.prepare())}")
+        self.stdout.write(f"HarfBuzz subsetting: {fonts.harfbuzz_subset_available()}")
+        started = time.perf_counter()
+        batch, signatory = self.build_batch(n)
+        self.stdout.write(
+            f"built batch {batch.pk}: {n} candidates in {time.perf_counter() - started:.1f} s"
+        )
+        try:
+            self.run_bulk(batch, signatory, n)
+            self.run_plain(batch, sample)
+        finally:
+            if not options["keep"]:
+                self.clean_up(batch, signatory)
+
+    # --- the benchmark --------------------------------------------------------------------------
+
+    def run_bulk(self, batch, signatory, n):
+        last = {"at": 0.0}
+
+        def progress(done, total=None, message=None):
+            now = time.perf_counter()
+            if now - last["at"] > 5 or done == total:
+                last["at"] = now
+                self.stdout.write(f"  … {message}")
+
+        sampler = MemorySampler()
+        sampler.start()
+        wall = time.perf_counter()
+        result = issuance.issue_batch(batch, signatory, progress=progress)
+        wall = time.perf_counter() - wall
+        peak_tree = sampler.stop()
+        self.bulk_rate = n / wall
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+        timings = result["timings"]
+        sizes = {
+            "zip": default_storage.size(result["zip"]),
+            "merged": default_storage.size(result["merged_pdf"]),
+        }
+        self.stdout.write(
+            "\nbulk issuance (issue_batch, the job's code path)\n"
+            f"  certificates      {n}  ({result['first_number']} … {result['last_number']})\n"
+            f"  numbers           {timings['numbers']:8.1f} s\n"
+            f"  PDFs              {timings['pdfs']:8.1f} s  ({issuance.RENDER_CHUNK} per document, "
+            f"{issuance.RENDER_PROCESSES} processes)\n"
+            f"  merged PDF        {timings['merge']:8.1f} s  ({result['pages']} pages, {sizes['merged'] / 2**20:.0f} MiB)\n"
+            f"  ZIP               {timings['zip']:8.1f} s  ({sizes['zip'] / 2**20:.0f} MiB)\n"
+            f"  records           {timings['records']:8.1f} s\n"
+            f"  wall time         {wall:8.1f} s\n"
+            f"  certificates/s    {self.bulk_rate:8.1f}   (target ≥ 50)\n"
+            f"  peak memory       {peak_tree / 2**20:8.0f} MiB all processes together, sampled "
+            f"(target ≤ 1536)\n"
+            f"                    {own / 2**20:8.0f} MiB this process, {child / 2**20:.0f} MiB "
+            f"largest render process (ru_maxrss)"
+        )
+        assert Certificate.objects.filter(batch=batch).count() == n
+        batch.refresh_from_db()
+        assert batch.status == BatchStatus.CERTIFICATES_ISSUED
+
+    def run_plain(self, batch, sample):
+        if not sample:
+            return
+        certificates = list(
+            Certificate.objects.filter(batch=batch)
+            .select_related("institution", "occupation")
+            .order_by("number")[:sample]
+        )
+        pdf.render_certificate(certificates[0])  # warm up (fonts, stylesheet)
+        wall = time.perf_counter()
+        for certificate in certificates:
+            pdf.render_certificate(certificate)
+        wall = time.perf_counter() - wall
+        plain_rate = len(certificates) / wall
+        self.stdout.write(
+            f"\nplain approach (one WeasyPrint document per certificate, one process)\n"
+            f"  sample            {len(certificates)}\n"
+            f"  certificates/s    {plain_rate:8.1f}   ({wall / len(certificates) * 1000:.0f} ms each)\n"
+            f"  bulk / plain      {self.bulk_rate / plain_rate:8.1f}×"
+        )
+
+    # --- data -----------------------------------------------------------------------------------
+
+    def build_batch(self, n):
+        rng = random.Random(20260503)
+        city, county = Region.objects.get(code="320100"), Region.objects.get(code="320115")
+        used = set(
+            Institution.objects.exclude(province_serial=None).values_list(
+                "province_serial", flat=True
+            )
+        )
+        serial = next(f"{s:06d}" for s in range(990000, 1000000) if f"{s:06d}" not in used)
+        institution = Institution.objects.create(
+            name="基准测试职业技能评价中心（南京）",
+            kind=InstitutionKind.SOCIAL_ORG,
+            uscc=make_uscc("320100", 900000000 + int(serial) - 990000 + rng.randrange(10**6) * 10),
+            city=city,
+            county=county,
+            responsible_person="李建国",
+            contact_phone="025-12345678",
+            province_serial=serial,
+        )
+        occupation, _ = Occupation.objects.get_or_create(
+            code="6-18-01-01", defaults={"name": "车工"}
+        )
+        signatory = User.objects.create(
+            username=f"bench-signatory-{institution.pk}",
+            role=Role.INSTITUTION_SIGNATORY,
+            institution=institution,
+        )
+        batch = Batch.objects.create(
+            institution=institution,
+            occupation=occupation,
+            level=4,
+            evaluation_type=EvaluationType.SKILL_LEVEL,
+            region=county,
+            venue="基准测试考点",
+            examiners="张考评\n李考评",
+            question_source=QuestionSource.NATIONAL_BANK,
+            exam_starts_on=date(2026, 4, 1),
+            exam_ends_on=date(2026, 4, 2),
+            status=BatchStatus.RESULTS_APPROVED,
+            created_by=signatory,
+        )
+        jpeg = photo_jpeg()
+        folder = Path(default_storage.path(f"batches/{batch.pk}/photos"))
+        folder.mkdir(parents=True, exist_ok=True)
+        candidates = []
+        for i in range(n):
+            name = rng.choice(SURNAMES) + "".join(
+                rng.choice(RARE if rng.random() < 0.005 else GIVEN)
+                for _ in range(rng.choice((1, 2)))
+            )
+            birth = date(1970, 1, 1) + timedelta(days=i // 1000)
+            id_number = make_resident_id("320102", f"{birth:%Y%m%d}", i)
+            (folder / f"{i}.jpg").write_bytes(jpeg)
+            candidates.append(
+                Candidate(
+                    batch=batch,
+                    name=name,
+                    id_number_encrypted=personal_data.encrypt(id_number),
+                    id_number_hash=personal_data.keyed_hash(id_number),
+                    id_number_masked=personal_data.mask_id_number(id_number),
+                    gender="male",
+                    education=3,
+                    work_years=Decimal(8),
+                    eligibility=EligibilityStatus.PASSED,
+                    photo=f"batches/{batch.pk}/photos/{i}.jpg",
+                    passed=True,
+                )
+            )
+        Candidate.objects.bulk_create(candidates, batch_size=2000)
+        return batch, signatory
+
+    def clean_up(self, batch, signatory):
+        """Remove what the benchmark made. Bulk-made rows go the way they came (no per-row
+        signals); one audit entry records the removal."""
+        institution = batch.institution
+        certificates = Certificate.objects.filter(batch=batch)
+        prefixes = {number[:-6] for number in certificates.values_list("number", flat=True)}
+        with transaction.atomic():
+            CertificatePrint.objects.filter(certificate__batch=batch)._raw_delete("default")
+            certificates._raw_delete("default")
+            Candidate.objects.filter(batch=batch)._raw_delete("default")
+            NumberSeries.objects.filter(prefix__in=prefixes)._raw_delete("default")
+            batch.transitions.all()._raw_delete("default")
+            Batch.objects.filter(pk=batch.pk)._raw_delete("default")
+            User.objects.filter(pk=signatory.pk)._raw_delete("default")
+            Institution.objects.filter(pk=institution.pk)._raw_delete("default")
+            AuditEntry.objects.record(
+                AuditAction.DELETE,
+                object_type="institutions.batch",
+                object_id=batch.pk,
+                object_repr=f"基准测试批次 {batch.pk} 已清理 / benchmark batch removed",
+            )
+        for folder in (f"batches/{batch.pk}", issuance.outputs(batch)["folder"]):
+            shutil.rmtree(default_storage.path(folder), ignore_errors=True)
+        for prefix in prefixes:
+            for year_month in Path(default_storage.path("certificates/pdf")).glob("*/*"):
+                for path in year_month.glob(f"{prefix}*.pdf"):
+                    path.unlink()
+        self.stdout.write("cleaned up (use --keep to keep the batch)")

@@ -1,0 +1,398 @@
+"""Certificate and proof PDFs (WeasyPrint).
+
+A certificate page is built from a plain dict (`certificate_page`), so that many certificates can be
+laid out as the pages of ONE WeasyPrint document (bulk issuance, certificates/issuance.py): CSS,
+layout and font loading are paid once per chunk, and each page is then written out as its own
+one-page PDF (`render_pages`). The merged print PDF concatenates the chunk documents (`merge_pdfs`).
+Fonts: certificates/fonts.py. No network: photos and fonts are file:// URLs, the QR code a data URI.
+"""
+
+import atexit
+import io
+import logging
+import os
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import segno
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.template.loader import render_to_string
+
+from certificates import fonts
+from certificates.choices import CertificateKind, ProofReason
+from skilleval.choices import LEVEL_NAMES_EN
+
+# WeasyPrint logs every layout step at INFO; a 10,000-page issuance would flood the worker's log.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+CERTIFICATE_TEMPLATE = "certificates/certificate.html"
+PROOF_TEMPLATE = "certificates/proof.html"
+
+# Per kind: title (zh, en), the verb of the body text, the label of the level row, the issuer label.
+KIND_TEXT = {
+    CertificateKind.SKILL_LEVEL: {
+        "title_zh": "职业技能等级证书",
+        "title_en": "Vocational Skill Level Certificate",
+        "body_zh": "经评价，职业技能等级为",
+        "body_en": "This is to certify that {name} has been evaluated and holds the vocational "
+        "skill level {level_en} in {occupation}.",
+        "level_label": "职业技能等级",
+        "issuer_label": "评价机构",
+    },
+    CertificateKind.VOCATIONAL_QUALIFICATION: {
+        "title_zh": "职业资格证书",
+        "title_en": "Vocational Qualification Certificate",
+        "body_zh": "经鉴定，职业资格等级为",
+        "body_en": "This is to certify that {name} has passed the appraisal and holds the "
+        "vocational qualification {level_en} in {occupation}.",
+        "level_label": "职业资格等级",
+        "issuer_label": "发证机关",
+    },
+    CertificateKind.SPECIAL_ABILITY: {
+        "title_zh": "专项职业能力证书",
+        "title_en": "Special Vocational Ability Certificate",
+        "body_zh": "经考核，具备",
+        "body_en": "This is to certify that {name} has passed the assessment of the special "
+        "vocational ability {occupation}.",
+        "level_label": "",
+        "issuer_label": "考核机构",
+    },
+    CertificateKind.COMPETITION: {
+        "title_zh": "职业技能竞赛证书",
+        "title_en": "Vocational Skills Competition Certificate",
+        "body_zh": "在职业技能竞赛中取得",
+        "body_en": "This is to certify that {name} achieved {level_en} in the {occupation} "
+        "competition.",
+        "level_label": "等级",
+        "issuer_label": "发证机构",
+    },
+}
+
+
+def chinese_date(day: date) -> str:
+    """2026年5月3日: the date as it is written on certificates."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def site_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def qr_data_uri(url: str) -> str:
+    """The QR code of `url` as a PNG data URI, one pixel per module, drawn without smoothing.
+    (A PNG is far cheaper for WeasyPrint to draw than the same code as an SVG path.)"""
+    return segno.make(url, error="m", micro=False).png_data_uri(scale=1, border=2)
+
+
+def media_uri(name: str) -> str:
+    """A file:// URL for a stored file (photos), so that WeasyPrint reads it from disk."""
+    return Path(default_storage.path(name)).as_uri()
+
+
+def _label_zh(label: str) -> str:
+    return str(label).split(" / ")[0]
+
+
+ROW_TOP_MM = 100  # the first row of the table of fields
+ROW_STEP_MM = 11
+
+
+def _rows(kind: str, values: dict) -> list[dict]:
+    """The table of fields, label and value per row, at fixed heights (both layers use them)."""
+    rows = [
+        ("姓名", "Name", values.get("holder_name", "")),
+        ("证件类型", "ID document type", values.get("id_type", "")),
+        ("证件号码", "ID document number", values.get("id_number", "")),
+        ("职业名称", "Occupation", values.get("occupation", "")),
+        ("工种/职业方向", "Work type / direction", values.get("work_type", "")),
+    ]
+    if KIND_TEXT[kind]["level_label"]:
+        rows.append((KIND_TEXT[kind]["level_label"], "Level", values.get("level", "")))
+    rows += [
+        ("证书编号", "Certificate number", values.get("number", "")),
+        ("发证日期", "Date of issue", values.get("issued_on", "")),
+    ]
+    return [
+        {
+            "top": ROW_TOP_MM + i * ROW_STEP_MM,
+            "label": zh,
+            "label_en": en,
+            "value": value,
+            # Rows are one line each: a long value is set smaller rather than wrapped.
+            "long": len(value) > 24,
+        }
+        for i, (zh, en, value) in enumerate(rows)
+    ]
+
+
+def static_page(kind: str) -> dict:
+    """What every certificate of a kind shares: the frame, titles, labels, lookup addresses."""
+    text = KIND_TEXT[kind]
+    return {
+        "kind": str(kind),
+        "title_zh": text["title_zh"],
+        "title_en": text["title_en"],
+        "issuer_label": text["issuer_label"],
+        "rows": _rows(kind, {}),
+        "lookup_url": site_url("/lookup/"),
+        "catalog_url": site_url("/catalog/"),
+    }
+
+
+def certificate_page(certificate) -> dict:
+    """Everything a certificate page shows, as plain data (picklable for render processes).
+    The ID number is shown in full: the certificate is the holder's own document."""
+    kind = KIND_TEXT[certificate.kind]
+    level = certificate.level_display if certificate.level else ""
+    occupation = certificate.occupation.name
+    level_en = LEVEL_NAMES_EN.get(certificate.level, "") if certificate.level else ""
+    if certificate.kind == CertificateKind.SPECIAL_ABILITY:
+        body_zh = f"{kind['body_zh']} {occupation} 专项职业能力。"
+    else:
+        body_zh = f"{kind['body_zh']} {level}。"
+    values = {
+        "holder_name": certificate.holder_name,
+        "id_type": _label_zh(certificate.get_id_type_display()),
+        "id_number": certificate.id_number,
+        "occupation": occupation,
+        "work_type": certificate.work_type_display,
+        "level": level,
+        "number": certificate.number,
+        "issued_on": chinese_date(certificate.issued_on),
+    }
+    verify_url = site_url(certificate.verification_path())
+    return {
+        **static_page(certificate.kind),
+        **values,
+        "pk": certificate.pk,
+        "rows": _rows(certificate.kind, values),
+        "body_zh": body_zh,
+        "body_en": kind["body_en"].format(
+            name=certificate.holder_name, level_en=level_en, occupation=occupation
+        ),
+        "institution": certificate.institution.name,
+        "signatory": certificate.signatory,
+        "photo_uri": media_uri(certificate.photo.name) if certificate.photo else "",
+        "verify_url": verify_url,  # the QR code is drawn where the page is rendered (with_qr)
+        "revoked": certificate.is_revoked,
+    }
+
+
+# The filled-in texts: each character must be drawable (fonts.check_glyphs).
+FILLED_FIELDS = ("holder_name", "id_number", "occupation", "work_type", "institution", "signatory")
+
+
+def with_qr(pages: list[dict]) -> list[dict]:
+    for page in pages:
+        if "qr_uri" not in page:
+            page["qr_uri"] = qr_data_uri(page["verify_url"])
+    return pages
+
+
+def check_page_glyphs(pages) -> None:
+    fonts.check_glyphs(
+        {page[field] for page in pages for field in FILLED_FIELDS if page.get(field)}
+    )
+
+
+# --- WeasyPrint, set up once per process ------------------------------------------------------
+
+
+@cache
+def _weasyprint():
+    """The font configuration and the @font-face stylesheet, shared by every document this
+    process renders: the faces are loaded into fontconfig once, not once per certificate."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
+
+    # Local files and data URIs only: rendering never touches the network, and a missing
+    # photo stops the rendering instead of leaving an empty frame.
+    fetcher = URLFetcher(allowed_protocols={"file", "data"}, fail_on_errors=True)
+    font_config = FontConfiguration()
+    stylesheet = CSS(string=fonts.font_face_css(), font_config=font_config, url_fetcher=fetcher)
+    return font_config, stylesheet, fetcher
+
+
+# A cached FontConfiguration would otherwise be collected after the modules it needs at exit.
+atexit.register(_weasyprint.cache_clear)
+
+
+def _write(template: str, context: dict) -> tuple[bytes, int]:
+    """Render a template to PDF; the PDF and its number of pages."""
+    from weasyprint import HTML
+
+    font_config, stylesheet, fetcher = _weasyprint()
+    html = render_to_string(template, context)
+    document = HTML(string=html, base_url=str(settings.MEDIA_ROOT), url_fetcher=fetcher).render(
+        stylesheets=[stylesheet], font_config=font_config
+    )
+    return document.write_pdf(), len(document.pages)
+
+
+def _one_page_each(pdf: bytes, pages: int, expected: int) -> bytes:
+    if pages != expected:
+        raise RuntimeError(
+            f"证书版面超出一页 / A certificate does not fit on one page "
+            f"({pages} pages for {expected} certificates)"
+        )
+    return pdf
+
+
+@cache
+def static_layer(kind: str, site: str) -> bytes:
+    """The static layer of a kind as a one-page PDF, laid out once per process."""
+    pdf, pages = _write(
+        CERTIFICATE_TEMPLATE, {"certificates": [static_page(kind)], "static": True, "title": ""}
+    )
+    return _one_page_each(pdf, pages, 1)
+
+
+def render_certificates(certificates) -> bytes:
+    """The plain way: one WeasyPrint document, both layers, a page per certificate (reprints,
+    the holder's own copy, and the benchmark's baseline)."""
+    pages = with_qr([certificate_page(c) for c in certificates])
+    check_page_glyphs(pages)
+    pdf, count = _write(
+        CERTIFICATE_TEMPLATE,
+        {"certificates": pages, "static": True, "filled": True, "title": "证书"},
+    )
+    return _one_page_each(pdf, count, len(pages))
+
+
+def render_certificate(certificate) -> bytes:
+    return render_certificates([certificate])
+
+
+def render_pages(pages: list[dict]) -> tuple[bytes, list[bytes]]:
+    """The fast way, for bulk issuance: lay out only the filled layer of all the pages as ONE
+    document, put the kind's static layer (laid out once) under every page as a shared form, and
+    cut the result into one-page PDFs. Returns (all pages, [one PDF per page])."""
+    import pikepdf
+
+    with_qr(pages)
+    check_page_glyphs(pages)
+    kinds = {page["kind"] for page in pages}
+    if len(kinds) != 1:
+        raise ValueError("render_pages takes certificates of one kind")
+    filled, count = _write(
+        CERTIFICATE_TEMPLATE, {"certificates": pages, "filled": True, "title": "证书"}
+    )
+    _one_page_each(filled, count, len(pages))
+    background = pikepdf.Pdf.open(io.BytesIO(static_layer(kinds.pop(), settings.SITE_URL)))
+    with pikepdf.Pdf.open(io.BytesIO(filled)) as document:
+        form = document.copy_foreign(background.pages[0].as_form_xobject())
+        for page in document.pages:
+            # WeasyPrint shares one resource dictionary between all pages: give each page its
+            # own, with only what it uses, so that a one-page PDF carries one photo, not all.
+            page.remove_unreferenced_resources()
+            page.add_underlay(form)
+        whole = io.BytesIO()
+        document.save(whole)
+        singles = []
+        for page in document.pages:
+            with pikepdf.Pdf.new() as single:
+                single.pages.append(page)
+                out = io.BytesIO()
+                single.save(out)
+                singles.append(out.getvalue())
+    background.close()
+    return whole.getvalue(), singles
+
+
+def write_stored(name: str, data: bytes) -> None:
+    """Write a file of default storage whole or not at all (a temporary file renamed into place),
+    under a fixed name: a rerun replaces what an interrupted run left."""
+    path = Path(default_storage.path(name))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def render_chunk(task: dict) -> list[tuple[int, str]]:
+    """Render one chunk of bulk issuance and store its files: the one-page PDFs first, the chunk's
+    all-pages PDF last, so that an existing chunk file means a complete chunk. Runs in a render
+    process (no database access) or in the caller's."""
+    whole, singles = render_pages(task["pages"])
+    for name, data in zip(task["names"], singles, strict=True):
+        write_stored(name, data)
+    write_stored(task["chunk"], whole)
+    return [(page["pk"], name) for page, name in zip(task["pages"], task["names"], strict=True)]
+
+
+def init_render_process(media_root: str, site_url: str) -> None:
+    """Set up a render process started with "spawn": Django, the parent's run-time settings,
+    the fonts."""
+    import django
+
+    django.setup()
+    settings.MEDIA_ROOT, settings.SITE_URL = media_root, site_url
+    fonts.prepare()
+
+
+def merge_pdfs(sources, target) -> int:
+    """Concatenate PDFs (paths) into `target` (a path); the number of pages written."""
+    import pikepdf
+
+    with pikepdf.Pdf.new() as merged:
+        opened = []
+        try:
+            for source in sources:
+                pdf = pikepdf.Pdf.open(source)
+                opened.append(pdf)
+                merged.pages.extend(pdf.pages)
+            merged.save(target)
+        finally:
+            for pdf in opened:
+                pdf.close()
+        return len(merged.pages)
+
+
+def page_count(pdf) -> int:
+    import pikepdf
+
+    with pikepdf.Pdf.open(io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf) as document:
+        return len(document.pages)
+
+
+# --- proofs (证明, 239号 二(三)) -----------------------------------------------------------------
+
+
+def proof_context(proof) -> dict:
+    certificate = proof.certificate
+    return {
+        "title": "证明",
+        "issuer": certificate.institution.name,
+        "holder_name": certificate.holder_name,
+        "id_type": _label_zh(certificate.get_id_type_display()),
+        "id_number_masked": certificate.id_number_masked,
+        "certificate_number": certificate.number,
+        "certificate_kind": KIND_TEXT[certificate.kind]["title_zh"],
+        "occupation": certificate.occupation.name,
+        "work_type": certificate.work_type_display,
+        "level": certificate.level_display,
+        "certificate_issued_on": chinese_date(certificate.issued_on),
+        "reason": _label_zh(ProofReason(proof.reason).label),
+        "reason_en": str(ProofReason(proof.reason).label).split(" / ")[-1],
+        "detail": proof.detail,
+        "issued_on": chinese_date(proof.issued_on),
+        "qr_uri": qr_data_uri(site_url(proof_verification_path(proof))),
+        "verify_url": site_url(proof_verification_path(proof)),
+        "lookup_url": site_url("/lookup/"),
+    }
+
+
+def proof_verification_path(proof) -> str:
+    return f"/v/proof/{proof.verification_token}/"
+
+
+def render_proof(proof) -> bytes:
+    context = proof_context(proof)
+    fonts.check_glyphs(
+        [context["issuer"], context["holder_name"], context["occupation"], context["detail"]]
+    )
+    pdf, _pages = _write(PROOF_TEMPLATE, context)
+    return pdf

@@ -80,14 +80,42 @@ def lookup(name, id_number=None, certificate_number=None) -> list[Certificate]:
     if not name or bool(id_number) == bool(certificate_number):
         raise ValueError("lookup() needs a name and exactly one of id_number, certificate_number")
     if id_number:
-        condition = {"id_number_hash": keyed_hash(id_number)}
-    else:
-        condition = {"number": certificate_number}
-    return list(
-        Certificate.objects.filter(holder_name=name, **condition)
-        .select_related("institution", "occupation")
-        .order_by("-issued_on", "number")
-    )
+        return _find("id_number_hash", name, keyed_hash(id_number))
+    return _find("number", name, certificate_number)
+
+
+# The public lookup is the busiest request of the portal (benchmark: ≥ 600/s on 2 cores). Building
+# the ORM query cost more CPU than PostgreSQL spends running it, so the statement is written once:
+# only the columns the answer shows, one index lookup (holder_name + the keyed hash or the number).
+LOOKUP_SQL = """
+SELECT c.id, c.kind, c.number, c.status, c.holder_name, c.id_type, c.id_number_masked,
+       c.work_type, c.level, c.issued_on, c.pdf, c.verification_token, c.revoked_at,
+       c.institution_id, c.occupation_id,
+       i.name AS institution_name, o.name AS occupation_name, o.code AS occupation_code
+FROM certificates_certificate c
+JOIN institutions_institution i ON i.id = c.institution_id
+JOIN skilleval_occupation o ON o.id = c.occupation_id
+WHERE c.holder_name = %s AND c.{column} = %s
+ORDER BY c.issued_on DESC, c.number
+"""
+
+
+def _find(column: str, name: str, value: str) -> list[Certificate]:
+    from institutions.models import Institution
+    from skilleval.models import Occupation
+
+    certificates = list(Certificate.objects.raw(LOOKUP_SQL.format(column=column), [name, value]))
+    for certificate in certificates:
+        # The related names come with the row: no further query when the answer is rendered.
+        certificate._state.fields_cache["institution"] = Institution(
+            pk=certificate.institution_id, name=certificate.institution_name
+        )
+        certificate._state.fields_cache["occupation"] = Occupation(
+            pk=certificate.occupation_id,
+            name=certificate.occupation_name,
+            code=certificate.occupation_code,
+        )
+    return certificates
 
 
 def identity_of(data) -> str | None:

@@ -3,7 +3,7 @@ FROM python:3.11-slim-bookworm
 # WeasyPrint's libraries (HarfBuzz with its subsetting library), CJK fonts, gettext.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
-    libharfbuzz-subset0 fonts-noto-cjk fonts-wqy-microhei gettext \
+    libharfbuzz-subset0 fonts-noto-cjk fonts-wqy-microhei gettext zbar-tools \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1:8000
 # WeasyPrint needs Pango and HarfBuzz (with its subsetting library: without it font embedding takes
 # a ~40x slower path); Chinese PDFs need CJK fonts; gettext compiles the English translation.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk \
-	fonts-wqy-microhei gettext poppler-utils
+	fonts-wqy-microhei gettext poppler-utils zbar-tools
 
 .PHONY: demo test setup system-packages
 

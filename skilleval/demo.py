@@ -18,3 +18,18 @@ def make_resident_id(region_code: str, birth: str, sequence: int) -> str:
     body = f"{region_code}{birth}{sequence % 1000:03d}"
     # calc_check_digit takes the whole 18-character number and ignores its last character.
     return body + ric.calc_check_digit(body + "0")
+
+
+def make_photo_jpeg() -> bytes:
+    """A plain 一寸 photo (295×413 px, white background, JPEG) for demo, test and benchmark data."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (295, 413), "white")
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((85, 60, 210, 215), fill=(222, 184, 150))
+    draw.rectangle((45, 235, 250, 413), fill=(35, 55, 105))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()

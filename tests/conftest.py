@@ -140,11 +140,8 @@ def api_as():
     return login
 
 
-@pytest.fixture
-def celery_worker_process(settings):
+def start_celery_worker(settings) -> subprocess.Popen:
     """A real `celery worker` process on Redis, sharing the test database (PostgreSQL)."""
-    needs(bool(settings.REDIS_URL), "needs Redis (REDIS_URL)")
-    needs(settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), "needs PostgreSQL")
     from skilleval.celery import app
 
     db = settings.DATABASES["default"]
@@ -155,7 +152,6 @@ def celery_worker_process(settings):
         "REDIS_URL": settings.REDIS_URL,
         "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
-    app.control.purge()
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -181,6 +177,18 @@ def celery_worker_process(settings):
         if worker.poll() is not None or time.monotonic() > deadline:
             worker.kill()
             pytest.fail(f"celery worker did not start:\n{worker.stdout.read()}")
+    return worker
+
+
+@pytest.fixture
+def celery_worker_process(settings):
+    """A real worker for the test; tasks are sent to it instead of running in-process."""
+    needs(bool(settings.REDIS_URL), "needs Redis (REDIS_URL)")
+    needs(settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), "needs PostgreSQL")
+    from skilleval.celery import app
+
+    app.control.purge()
+    worker = start_celery_worker(settings)
     app.conf.task_always_eager = False
     try:
         yield worker

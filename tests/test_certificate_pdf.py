@@ -11,13 +11,13 @@ import segno
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from PIL import Image, ImageDraw
 
 from certificates import fonts, pdf
 from certificates.choices import CertificateKind
 from certificates.models import Certificate
 from institutions.choices import IdType
 from skilleval import personal_data
+from skilleval.demo import make_photo_jpeg
 from tests.factories import InstitutionFactory, occupation_with_resources
 
 pytestmark = pytest.mark.django_db
@@ -26,23 +26,12 @@ A4_POINTS = (595.28, 841.89)
 ID_NUMBER = "32010219800101123X"
 
 
-def photo_jpeg() -> bytes:
-    """A 一寸 photo (295×413 px, white background), as the roster import stores them."""
-    image = Image.new("RGB", (295, 413), "white")
-    draw = ImageDraw.Draw(image)
-    draw.ellipse((85, 60, 210, 215), fill=(222, 184, 150))
-    draw.rectangle((45, 235, 250, 413), fill=(35, 55, 105))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=85)
-    return out.getvalue()
-
-
 def make_certificate(name="王小明", *, kind=CertificateKind.SKILL_LEVEL, work_type="", level=4):
     institution = InstitutionFactory(
         name="南京测试机电有限公司江宁分公司", province_serial="000123", responsible_person="张三"
     )
     occupation = occupation_with_resources()
-    photo = default_storage.save("tests/photos/one-inch.jpg", ContentFile(photo_jpeg()))
+    photo = default_storage.save("tests/photos/one-inch.jpg", ContentFile(make_photo_jpeg()))
     return Certificate.objects.create(
         kind=kind,
         number="S000032000123264000001",

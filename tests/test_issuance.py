@@ -2,9 +2,7 @@
 vocational qualification certificates, and proofs instead of new certificates."""
 
 import io
-import os
 import subprocess
-import sys
 import time
 import zipfile
 from datetime import date, datetime
@@ -29,8 +27,9 @@ from institutions.choices import (
 )
 from institutions.models import Batch
 from skilleval.choices import JobStatus, Role
+from skilleval.demo import make_photo_jpeg
 from skilleval.models import Job
-from tests.conftest import REPO
+from tests.conftest import start_celery_worker
 from tests.factories import (
     InstitutionFactory,
     UserFactory,
@@ -38,7 +37,6 @@ from tests.factories import (
     occupation_with_resources,
     region,
 )
-from tests.test_certificate_pdf import photo_jpeg
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -85,7 +83,7 @@ def approved_batch(
         exam_ends_on=date(2020, 11, 2),
         created_by=staff,
     )
-    photo = default_storage.save("tests/photos/one-inch.jpg", ContentFile(photo_jpeg()))
+    photo = default_storage.save("tests/photos/one-inch.jpg", ContentFile(make_photo_jpeg()))
     names = names or [f"考生{n}" for n in range(passing)]
     for n, name in enumerate(names):
         make_candidate(
@@ -325,40 +323,8 @@ class TestProofs:
 
 
 def start_worker(settings):
-    """Another `celery worker` process, started the way tests/conftest.py starts the first."""
-    from skilleval.celery import app
-
-    db = settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "skilleval.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "skilleval",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while not app.control.ping(timeout=1):
-        assert worker.poll() is None and time.monotonic() < deadline, "worker did not start"
-    return worker
+    """Another `celery worker` process, started the way the first one was."""
+    return start_celery_worker(settings)
 
 
 def wait_for(condition, timeout, what):

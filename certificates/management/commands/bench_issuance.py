@@ -8,7 +8,6 @@ Target on the project's 2-core machine: ≥ 50 certificates/s (10,000 in ≤ 200
 ≤ 1.5 GiB (this process and its render processes together, sampled from /proc).
 """
 
-import io
 import os
 import random
 import resource
@@ -22,7 +21,6 @@ from pathlib import Path
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from PIL import Image, ImageDraw
 
 from audits.choices import AuditAction
 from audits.models import AuditEntry
@@ -38,23 +36,12 @@ from institutions.choices import (
 from institutions.models import Batch, Candidate, Institution
 from skilleval import personal_data
 from skilleval.choices import Role
-from skilleval.demo import make_resident_id, make_uscc
+from skilleval.demo import make_photo_jpeg, make_resident_id, make_uscc
 from skilleval.models import Occupation, Region, User
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英建华文辉玉兰萍红鹏飞宇浩然子轩梓涵一诺欣怡晨阳雨桐佳琪俊杰志强国庆海燕丹丹思远嘉怡博文家豪"
 RARE = "珺喆昇堃燚䶮琤玥彧翀"  # 生僻字: about one name in a hundred
-
-
-def photo_jpeg() -> bytes:
-    """One 一寸 photo (295×413 px, white background, JPEG), written once per candidate."""
-    image = Image.new("RGB", (295, 413), "white")
-    draw = ImageDraw.Draw(image)
-    draw.ellipse((85, 60, 210, 215), fill=(222, 184, 150))
-    draw.rectangle((45, 235, 250, 413), fill=(35, 55, 105))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=85)
-    return out.getvalue()
 
 
 def tree_rss_bytes(root: int) -> int:
@@ -232,7 +219,7 @@ class Command(BaseCommand):
             status=BatchStatus.RESULTS_APPROVED,
             created_by=signatory,
         )
-        jpeg = photo_jpeg()
+        jpeg = make_photo_jpeg()
         folder = Path(default_storage.path(f"batches/{batch.pk}/photos"))
         folder.mkdir(parents=True, exist_ok=True)
         candidates = []

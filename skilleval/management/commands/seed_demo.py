@@ -32,7 +32,7 @@ from institutions.models import (
 )
 from skilleval import personal_data
 from skilleval.choices import JobKind, Role
-from skilleval.demo import make_resident_id, make_uscc
+from skilleval.demo import make_photo_jpeg, make_resident_id, make_uscc
 from skilleval.models import Job, Occupation, OccupationLevel, Region, User
 from skilleval.occupation_import import STARTER_CSV
 
@@ -246,21 +246,6 @@ DEMO_NAMES = [
     "谢东",
     "宋佳",
 ]
-
-
-def demo_photo_jpeg() -> bytes:
-    """A plain 一寸 photo (295×413, white background) for demo candidates."""
-    import io
-
-    from PIL import Image, ImageDraw
-
-    image = Image.new("RGB", (295, 413), "white")
-    draw = ImageDraw.Draw(image)
-    draw.ellipse((97, 80, 197, 190), fill=(214, 180, 150))
-    draw.rectangle((72, 210, 222, 413), fill=(40, 60, 110))
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=85)
-    return buffer.getvalue()
 
 
 def demo_material_pdf() -> bytes:
@@ -563,7 +548,7 @@ class Command(BaseCommand):
             province_serial="000123"
         )
         batch.refresh_from_db()
-        photo = demo_photo_jpeg()
+        photo = make_photo_jpeg()
         for candidate in batch.candidates.filter(passed=True):
             candidate.photo.save(f"{candidate.pk}.jpg", ContentFile(photo), save=True)
         job = batch.sign_off(users["inst_signatory"])

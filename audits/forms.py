@@ -29,12 +29,6 @@ REASON_MISSING = "请填写原因 / A reason is required"
 REVOCATION_REASON_MISSING = "请填写注销原因 / Give the reason for the revocation"
 
 
-def add_refusal(form: forms.Form, refusal) -> None:
-    """Put a domain refusal (ValidationError or PermissionDenied) on the form, in full."""
-    for message in getattr(refusal, "messages", None) or [str(refusal)]:
-        form.add_error(None, message)
-
-
 def cities():
     return Region.objects.cities()
 

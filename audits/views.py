@@ -25,6 +25,7 @@ from audits.draws import (
     record_finding,
     redraw,
     reproduction,
+    require_province_staff,
     respond,
     visible_entities,
 )
@@ -44,7 +45,6 @@ from audits.forms import (
     ResponseForm,
     RevokeBatchForm,
     RevokePersonForm,
-    add_refusal,
     throttle_wait,
 )
 from audits.models import (
@@ -60,24 +60,15 @@ from certificates.models import Certificate
 from institutions.choices import CatalogAction
 from institutions.models import Batch
 from skilleval.choices import INSTITUTION_ROLES, Role
+from skilleval.forms import add_refusal
 from skilleval.models import Region
-from skilleval.views import ScopedDetailView, ScopedListView
+from skilleval.views import ScopedDetailView, ScopedListView, to_page
 
 # The province's reporting hotlines, named by the notices that publish them.
 PROVINCE_HOTLINES = [
     ("技能人才评价质量监督举报电话", "025-83201683", "苏人社发〔2021〕239号 四"),
     ("职业证书发放监督举报电话", "025-83271773", "苏人社办函〔2022〕54号 五"),
 ]
-
-
-def to_page(name: str, *args, fragment: str = "top"):
-    """Back to the page at the section acted on ("#top" brings the message into view)."""
-    return redirect(f"{reverse(name, args=args)}#{fragment}")
-
-
-def require_province_staff(user) -> None:
-    if not user.sees_everything:
-        raise PermissionDenied("仅省级督查人员和管理员 / Province auditors and admins only")
 
 
 def is_hr_staff(user) -> bool:

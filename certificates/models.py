@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from certificates.choices import CertificateKind, CertificateStatus, PrintKind, ProofReason
 from institutions.choices import IdType
+from institutions.models.institutions import institution_scope
 from skilleval.choices import INSTITUTION_ROLES, Level, Role
 from skilleval.querysets import ScopedQuerySet
 
@@ -41,15 +42,7 @@ class NumberSeries(models.Model):
 
 class CertificateQuerySet(ScopedQuerySet):
     def scope_for(self, user):
-        if user.role == Role.CITY_STAFF:
-            return Q(institution__city_id=user.city_id)
-        if user.role == Role.COUNTY_STAFF:
-            return Q(institution__county_id=user.county_id)
-        if user.role in INSTITUTION_ROLES:
-            return Q(institution_id=user.institution_id) | Q(
-                institution__parent_id=user.institution_id
-            )
-        return None
+        return institution_scope(user, "institution__")
 
     def of_person(self, id_number: str):
         from skilleval.personal_data import keyed_hash

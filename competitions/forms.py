@@ -12,15 +12,10 @@ from institutions.choices import IdType
 from institutions.models import Institution
 from skilleval import rules
 from skilleval.choices import Level
+from skilleval.forms import add_refusal
 from skilleval.models import Occupation, Region
 
 OUTSIDE_JIANGSU = "省外 / 无（Outside Jiangsu or none）"
-
-
-def add_refusal(form: forms.Form, refusal: ValidationError) -> None:
-    """Put a model's refusal on the form, every message in full (bilingual, with its clause)."""
-    for message in refusal.messages:
-        form.add_error(None, message)
 
 
 def regions_by_city(*, province: bool = False, blank: str = "---------") -> list:

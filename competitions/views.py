@@ -52,7 +52,6 @@ from competitions.forms import (
     EventForm,
     OpinionForm,
     RecognitionDecisionForm,
-    add_refusal,
 )
 from competitions.issuance import (
     DECIDERS,
@@ -66,8 +65,9 @@ from competitions.issuance import (
 )
 from competitions.models import Competition, Contestant, Event, Recognition
 from skilleval.choices import Role
+from skilleval.forms import add_refusal
 from skilleval.spreadsheets import XLSX_CONTENT_TYPE
-from skilleval.views import ScopedListView
+from skilleval.views import ScopedListView, to_page
 
 BASIS = {
     "pension": "参加我省基本养老保险一年以上",
@@ -81,11 +81,6 @@ REQUIRED_FILING = {
     "co_signed": "相关省级人社部门共同会签",
 }
 CONTESTANTS_PER_PAGE = 50
-
-
-def to_page(name: str, pk: int, fragment: str = "top"):
-    """Back to the page, at the section acted on."""
-    return redirect(f"{reverse(name, args=[pk])}#{fragment}")
 
 
 def scoped_competition(request, pk) -> Competition:

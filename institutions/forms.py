@@ -23,12 +23,6 @@ ASSOCIATION_CHOICES = [
 ]
 
 
-def add_refusal(form: forms.Form, refusal: ValidationError) -> None:
-    """Put a model's refusal on the form, every message in full (bilingual, with its clause)."""
-    for message in refusal.messages:
-        form.add_error(None, message)
-
-
 def counties_by_city() -> list:
     """County choices grouped by city (<optgroup>), so the list reads by city even without script."""
     groups: dict[str, list] = {}

@@ -54,26 +54,13 @@ from institutions.forms import (
     StaffAccountForm,
     TechnicalResourceFilterForm,
     TechnicalResourceForm,
-    add_refusal,
 )
 from institutions.models import Batch, ExamRoom, Filing, FilingItem, Institution
 from institutions.photos import PhotoErrors, candidates_without_photo, import_photos
 from skilleval.choices import INSTITUTION_ROLES, JobKind, Role
+from skilleval.forms import add_refusal
 from skilleval.models import Job, OccupationLevel
-from skilleval.views import ScopedDetailView, ScopedListView
-
-DRAFT_ONLY = "只有草稿状态的备案可以修改 / Only a draft filing can be changed"
-
-
-def to_page(name: str, pk: int, fragment: str = "top"):
-    """Back to the page, at the section acted on; "#top" brings the message into view and stops
-    the browser reusing the fragment of the form's action."""
-    return redirect(f"{reverse(name, args=[pk])}#{fragment}")
-
-
-def may_manage(user, institution) -> bool:
-    return institution.may_be_managed_by(user)
-
+from skilleval.views import ScopedDetailView, ScopedListView, to_page
 
 # --- registration --------------------------------------------------------------------------
 
@@ -151,7 +138,7 @@ def institution_context(request, institution, **forms) -> dict:
         "current_regions": current.region_scope.all() if current else [],
         "announcement": institution.branch_announcement(today) if institution.is_branch else None,
     }
-    if may_manage(user, institution):
+    if institution.may_be_managed_by(user):
         context["new_filing_form"] = forms.get("new_filing_form") or NewFilingForm()
         context["contacts_form"] = forms.get("contacts_form") or ContactsForm(instance=institution)
         if institution.kind == InstitutionKind.SOCIAL_ORG and not institution.is_branch:
@@ -216,7 +203,7 @@ def institution_new_filing(request, pk):
 @require_POST
 def institution_contacts(request, pk):
     institution = scoped_institution(request, pk)
-    if not may_manage(request.user, institution):
+    if not institution.may_be_managed_by(request.user):
         raise PermissionDenied
     # A fresh copy: a form that fails must not change the facts shown on the page.
     form = ContactsForm(request.POST, instance=Institution.objects.get(pk=institution.pk))
@@ -233,7 +220,7 @@ def institution_branch_create(request, pk):
     """41号 三(四): a social training evaluation organisation registers a branch where it is."""
     parent = scoped_institution(request, pk)
     if (
-        not may_manage(request.user, parent)
+        not parent.may_be_managed_by(request.user)
         or parent.kind != InstitutionKind.SOCIAL_ORG
         or parent.is_branch
     ):
@@ -312,7 +299,7 @@ class FilingListView(ScopedListView):
 def filing_context(request, filing, **forms) -> dict:
     user = request.user
     today = timezone.localdate()
-    editable = filing.status == FilingStatus.DRAFT and may_manage(user, filing.institution)
+    editable = filing.status == FilingStatus.DRAFT and filing.institution.may_be_managed_by(user)
     deciding = filing.status == FilingStatus.SUBMITTED and filing.may_be_decided_by(user)
     adding = filing.is_valid_on(today) and filing.may_be_decided_by(user)
     required = filing.required_materials()
@@ -393,18 +380,9 @@ def scoped_filing(request, pk) -> Filing:
 def managed_filing(request, pk) -> Filing:
     """A filing the user's institution (or its parent organisation) prepares."""
     filing = scoped_filing(request, pk)
-    if not may_manage(request.user, filing.institution):
+    if not filing.institution.may_be_managed_by(request.user):
         raise PermissionDenied
     return filing
-
-
-def locked_draft(filing) -> Filing:
-    """Inside a transaction: the filing row locked, refused unless still a draft, so that a
-    change cannot slip in after a colleague submitted it."""
-    locked = Filing.objects.select_for_update().get(pk=filing.pk)
-    if locked.status != FilingStatus.DRAFT:
-        raise ValidationError(DRAFT_ONLY)
-    return locked
 
 
 @login_required

@@ -6,6 +6,13 @@ from django.core.validators import FileExtensionValidator
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
+def add_refusal(form: forms.Form, refusal) -> None:
+    """Put a domain refusal (ValidationError or PermissionDenied) on the form, every message in
+    full (bilingual, with its clause)."""
+    for message in getattr(refusal, "messages", None) or [str(refusal)]:
+        form.add_error(None, message)
+
+
 class JSONObjectField(forms.CharField):
     widget = forms.Textarea(attrs={"rows": 6, "class": "mono"})
 

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.generic import DetailView, ListView
 
 from institutions.models import Institution
@@ -16,6 +17,12 @@ from skilleval.forms import OccupationImportForm, ParameterVersionForm, RuleSelf
 from skilleval.models import Job, Occupation, RuleParameterVersion
 from skilleval.rules.engine import local_today
 from skilleval.rules.listing import describe
+
+
+def to_page(name: str, pk=None, fragment: str = "top"):
+    """Back to the page, at the section acted on; "#top" brings the message into view and stops
+    the browser reusing the fragment of the form's action."""
+    return redirect(f"{reverse(name, args=[] if pk is None else [pk])}#{fragment}")
 
 
 class ScopedListView(LoginRequiredMixin, ListView):

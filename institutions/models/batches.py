@@ -20,6 +20,7 @@ from institutions.choices import (
     InstitutionKind,
     QuestionSource,
 )
+from institutions.models.institutions import institution_scope
 from skilleval import rules
 from skilleval.choices import INSTITUTION_ROLES, Level, Role
 from skilleval.querysets import ScopedQuerySet
@@ -29,15 +30,7 @@ PASS_MARK = Decimal(60)
 
 class BatchQuerySet(ScopedQuerySet):
     def scope_for(self, user):
-        if user.role == Role.CITY_STAFF:
-            return Q(institution__city_id=user.city_id)
-        if user.role == Role.COUNTY_STAFF:
-            return Q(institution__county_id=user.county_id)
-        if user.role in INSTITUTION_ROLES:
-            return Q(institution_id=user.institution_id) | Q(
-                institution__parent_id=user.institution_id
-            )
-        return None
+        return institution_scope(user, "institution__")
 
     def open(self):
         return self.exclude(status__in=CLOSED_BATCH_STATUSES)

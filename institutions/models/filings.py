@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from institutions.choices import FilingStatus, InstitutionKind, ItemSource, MaterialKind
+from institutions.models.institutions import institution_scope
 from skilleval import rules
 from skilleval.choices import INSTITUTION_ROLES, Level, Role
 from skilleval.models import OccupationLevel, Region
@@ -18,15 +19,10 @@ PROVINCE_CODE = "320000"
 
 class FilingQuerySet(ScopedQuerySet):
     def scope_for(self, user):
+        condition = institution_scope(user, "institution__")
         if user.role == Role.CITY_STAFF:
-            return Q(authority_id=user.city_id) | Q(institution__city_id=user.city_id)
-        if user.role == Role.COUNTY_STAFF:
-            return Q(institution__county_id=user.county_id)
-        if user.role in INSTITUTION_ROLES:
-            return Q(institution_id=user.institution_id) | Q(
-                institution__parent_id=user.institution_id
-            )
-        return None
+            return condition | Q(authority_id=user.city_id)  # filed with this city
+        return condition
 
 
 class FilingManager(models.Manager.from_queryset(FilingQuerySet)):

@@ -24,16 +24,24 @@ def validate_uscc(value: str) -> None:
         )
 
 
+def institution_scope(user, path: str = "") -> Q | None:
+    """The institutions a user who does not see the whole province may see, as a condition on
+    `path` (e.g. "institution__" from a batch or a certificate); None for none."""
+    if user.role == Role.CITY_STAFF:
+        return Q(**{f"{path}city_id": user.city_id})
+    if user.role == Role.COUNTY_STAFF:
+        return Q(**{f"{path}county_id": user.county_id})
+    if user.role in INSTITUTION_ROLES:
+        # An organisation sees its own branches too.
+        return Q(**{f"{path}pk": user.institution_id}) | Q(
+            **{f"{path}parent_id": user.institution_id}
+        )
+    return None
+
+
 class InstitutionQuerySet(ScopedQuerySet):
     def scope_for(self, user):
-        if user.role == Role.CITY_STAFF:
-            return Q(city_id=user.city_id)
-        if user.role == Role.COUNTY_STAFF:
-            return Q(county_id=user.county_id)
-        if user.role in INSTITUTION_ROLES:
-            # An organisation sees its own branches too.
-            return Q(pk=user.institution_id) | Q(parent_id=user.institution_id)
-        return None
+        return institution_scope(user)
 
     def in_catalog(self, on: date | None = None):
         """The public catalog (54号 五, 附件2): in the catalog, with a filing approved and valid on

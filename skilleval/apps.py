@@ -9,4 +9,6 @@ class SkillevalConfig(AppConfig):
 
     def ready(self):
         # Rules register themselves on import.
-        from skilleval import rules  # noqa: F401
+        from skilleval import rules, signals  # noqa: F401
+
+        signals.connect()

@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from audits.api.views import routes as audit_routes
@@ -11,6 +10,7 @@ from competitions.api.views import routes as competition_routes
 from institutions import catalog
 from institutions.api.views import routes as institution_routes
 from skilleval import views
+from skilleval.api.views import ObtainApiTokenView
 from skilleval.api.views import routes as reference_routes
 
 # The Django admin is for superusers only; everybody else works in the portal's pages.
@@ -32,6 +32,9 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/password/", views.PasswordChangeView.as_view(), name="password-change"),
+    path("account/tokens/", views.api_tokens, name="api-tokens"),
+    path("account/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("rules/", views.rule_list, name="rule-list"),
     path("rules/<str:rule_id>/", views.rule_detail, name="rule-detail"),
@@ -47,7 +50,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(certificate_api.urlpatterns)),
     path("api/v1/", include((api.urls, "api"))),
-    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/auth/token/", ObtainApiTokenView.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Uploaded and generated files are never served as plain media: always through a scoped view.

@@ -1,7 +1,8 @@
+from django.contrib.auth import authenticate
 from django.urls import reverse
 from rest_framework import serializers
 
-from skilleval.models import Job, Occupation, Region
+from skilleval.models import ApiToken, Job, Occupation, Region
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -82,3 +83,60 @@ class ParameterVersionRequestSerializer(serializers.Serializer):
     effective_from = serializers.DateField()
     parameters = serializers.DictField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    """Username and password (the session-less way to a token), and a name for the token."""
+
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    name = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+
+    def validate(self, attrs):
+        # The lockout backend (axes) counts failures and refuses a locked account here too.
+        user = authenticate(
+            request=self.context.get("request"),
+            username=attrs["username"],
+            password=attrs["password"],
+        )
+        if user is None:
+            raise serializers.ValidationError(
+                "用户名或密码错误 / Wrong username or password", code="authorization"
+            )
+        attrs["user"] = user
+        return attrs
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    """A token as its owner sees it in the list: never the secret."""
+
+    is_expired = serializers.BooleanField(read_only=True)
+    current = serializers.SerializerMethodField(help_text="The token this request came with")
+
+    class Meta:
+        model = ApiToken
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "is_expired",
+            "current",
+        ]
+        read_only_fields = fields
+
+    def get_current(self, token) -> bool:
+        request = self.context.get("request")
+        return request is not None and getattr(request.auth, "pk", None) == token.pk
+
+
+class IssuedTokenSerializer(ApiTokenSerializer):
+    """The answer to an issue: the token and, this once only, its secret."""
+
+    token = serializers.CharField(read_only=True, help_text="The secret; shown only now")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = ["token", *ApiTokenSerializer.Meta.fields]
+        read_only_fields = fields

@@ -1,24 +1,28 @@
 from django.db import IntegrityError
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, status, viewsets
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
 
 from skilleval import rules
 from skilleval.api.base import ScopedViewSetMixin
 from skilleval.api.serializers import (
+    ApiTokenSerializer,
     DecisionSerializer,
     EvaluateRequestSerializer,
+    IssuedTokenSerializer,
     JobSerializer,
     OccupationSerializer,
     ParameterVersionRequestSerializer,
     RegionSerializer,
     RuleSerializer,
+    TokenRequestSerializer,
 )
 from skilleval.filtersets import OccupationFilterSet, RegionFilterSet
-from skilleval.models import Job, Occupation, Region, RuleParameterVersion
+from skilleval.models import ApiToken, Job, Occupation, Region, RuleParameterVersion
 from skilleval.rules.listing import describe
 
 
@@ -143,9 +147,40 @@ class RuleViewSet(viewsets.ViewSet):
         return Response(RuleSerializer(describe(rule)).data, status=status.HTTP_201_CREATED)
 
 
+class ObtainApiTokenView(APIView):
+    """Username and password in, a new API token out (valid API_TOKEN_TTL_HOURS). The secret is
+    in this answer only; send it as `Authorization: Token <secret>`."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    serializer_class = TokenRequestSerializer
+
+    @extend_schema(request=TokenRequestSerializer, responses=IssuedTokenSerializer)
+    def post(self, request):
+        body = TokenRequestSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        token, secret = ApiToken.objects.issue(
+            body.validated_data["user"], name=body.validated_data["name"]
+        )
+        token.token = secret
+        # 200, as the DRF view this replaces answered: existing scripts keep working.
+        return Response(IssuedTokenSerializer(token, context={"request": request}).data)
+
+
+class ApiTokenViewSet(
+    ScopedViewSetMixin, mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """The signed-in user's own API tokens: list them, revoke one (DELETE). Another user's token
+    is a 404."""
+
+    queryset = ApiToken.objects.all()
+    serializer_class = ApiTokenSerializer
+
+
 routes = [
     ("regions", RegionViewSet, "region"),
     ("occupations", OccupationViewSet, "occupation"),
     ("jobs", JobViewSet, "job"),
     ("rules", RuleViewSet, "rule"),
+    ("auth/tokens", ApiTokenViewSet, "auth-token"),
 ]

@@ -2,9 +2,11 @@ from skilleval.models.jobs import Job
 from skilleval.models.occupations import ApplicationCondition, Occupation, OccupationLevel
 from skilleval.models.regions import Region
 from skilleval.models.rules import RuleParameterVersion
+from skilleval.models.tokens import ApiToken
 from skilleval.models.users import User
 
 __all__ = [
+    "ApiToken",
     "ApplicationCondition",
     "Job",
     "Occupation",

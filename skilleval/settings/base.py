@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -59,6 +58,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "skilleval.health.HealthCheckMiddleware",  # first: /healthz and /readyz need nothing below
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -141,8 +141,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: a refused or missing token is a 401 that says why, not a bare 403.
+        "skilleval.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -152,6 +153,19 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"rule-self-check": "60/minute"},
     "EXCEPTION_HANDLER": "skilleval.api.base.exception_handler",
 }
+
+# API tokens (POST /api/v1/auth/token/, /account/tokens/): valid this many hours, at most this many
+# valid at once per user; signing out or changing the password revokes all of a user's tokens.
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=8)
+if API_TOKEN_TTL_HOURS < 1:
+    raise ImproperlyConfigured("Environment variable API_TOKEN_TTL_HOURS must be at least 1.")
+API_TOKEN_MAX_PER_USER = 10
+
+# /readyz: fails below this much free disk where uploads and PDFs are written, and when no Celery
+# worker has written its heartbeat (every WORKER_HEARTBEAT_INTERVAL s) for WORKER_HEARTBEAT_MAX_AGE s.
+READYZ_MIN_FREE_DISK_MB = env.int("READYZ_MIN_FREE_DISK_MB", default=1024)
+WORKER_HEARTBEAT_INTERVAL = 30
+WORKER_HEARTBEAT_MAX_AGE = 120
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "skilleval API",

@@ -1,0 +1,30 @@
+"""API token authentication: `Authorization: Token <secret>`, checked against the stored hash."""
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from skilleval.models import ApiToken
+
+
+class ExpiringTokenAuthentication(authentication.TokenAuthentication):
+    """DRF's header format, our ApiToken: hashed, expiring, revocable. A refusal is a 401 that
+    says why, so a script knows to fetch a new token."""
+
+    model = ApiToken
+
+    def authenticate_credentials(self, key):
+        token = ApiToken.objects.find(key)
+        if token is None:
+            raise exceptions.AuthenticationFailed(
+                "API 令牌无效或已撤销 / Invalid or revoked API token"
+            )
+        if token.is_expired:
+            expired_at = timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M")
+            raise exceptions.AuthenticationFailed(
+                f"API 令牌已于 {expired_at} 过期，请通过 POST /api/v1/auth/token/ 重新获取 / "
+                f"The API token expired at {expired_at}; get a new one with POST /api/v1/auth/token/"
+            )
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("账号已停用 / The account is disabled")
+        token.touch()
+        return token.user, token

@@ -16,10 +16,13 @@ from django.db.models.signals import post_delete, post_save, pre_delete, pre_sav
 
 from audits.choices import AuditAction
 
-AUDITED_APPS = {"skilleval", "institutions", "certificates", "competitions", "audits", "authtoken"}
+AUDITED_APPS = {"skilleval", "institutions", "certificates", "competitions", "audits"}
 NOT_AUDITED = {"audits.auditentry", "audits.auditchainhead"}
-# Never copied into the log: secrets, and fields that change on every sign-in.
-HIDDEN_FIELDS = {"password", "last_login", "key"}
+# Never copied into the log: secrets (the API token digest too), and fields that change on every
+# sign-in.
+HIDDEN_FIELDS = {"password", "last_login", "key", "digest"}
+# A new password is logged as this flag, never as its hash.
+PASSWORD_CHANGED = "password_changed"
 
 
 def _is_audited(sender) -> bool:
@@ -59,6 +62,11 @@ def _remember_state_before_save(sender, instance, raw=False, **kwargs):
         return
     previous = sender._base_manager.filter(pk=instance.pk).first()
     instance._audit_before = snapshot(previous) if previous is not None else None
+    instance._audit_password_changed = (
+        previous is not None
+        and hasattr(previous, "password")
+        and previous.password != getattr(instance, "password", None)
+    )
 
 
 def _record_save(sender, instance, created, raw=False, **kwargs):
@@ -66,10 +74,14 @@ def _record_save(sender, instance, created, raw=False, **kwargs):
         return
     before = None if created else getattr(instance, "_audit_before", None)
     after = snapshot(instance)
+    instance._audit_before = after
+    if not created and getattr(instance, "_audit_password_changed", False):
+        # The hash is hidden, so without this a password change would leave no trace.
+        after = {**after, PASSWORD_CHANGED: True}
+        instance._audit_password_changed = False
     if before == after:
         return  # nothing that the log keeps has changed
     _record(AuditAction.CREATE if created else AuditAction.UPDATE, instance, before, after)
-    instance._audit_before = after
 
 
 def _remember_state_before_delete(sender, instance, **kwargs):

@@ -58,3 +58,14 @@ class OccupationImportForm(forms.Form):
         if upload.name.lower().endswith(".xlsx") and head != b"PK\x03\x04":
             raise forms.ValidationError("不是有效的 .xlsx 文件 / Not a valid .xlsx file")
         return upload
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="名称（用途）/ Name (what it is for)",
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"placeholder": "例如：成绩导入脚本 / e.g. score import script"}
+        ),
+    )

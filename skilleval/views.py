@@ -1,20 +1,28 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
 from institutions.models import Institution
 from skilleval import rules
 from skilleval.choices import JobKind
 from skilleval.filtersets import OccupationFilterSet
-from skilleval.forms import OccupationImportForm, ParameterVersionForm, RuleSelfCheckForm
-from skilleval.models import Job, Occupation, RuleParameterVersion
+from skilleval.forms import (
+    ApiTokenForm,
+    OccupationImportForm,
+    ParameterVersionForm,
+    RuleSelfCheckForm,
+    add_refusal,
+)
+from skilleval.models import ApiToken, Job, Occupation, RuleParameterVersion
 from skilleval.rules.engine import local_today
 from skilleval.rules.listing import describe
 
@@ -53,6 +61,56 @@ class ScopedDetailView(LoginRequiredMixin, DetailView):
 
 class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Self-service password change. The session stays signed in; API tokens, which the old
+    password may have handed out, are revoked."""
+
+    template_name = "account/password_change.html"
+    success_url = reverse_lazy("dashboard")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        ApiToken.objects.revoke_all(self.request.user)
+        messages.success(
+            self.request,
+            "密码已修改，您的 API 令牌已全部撤销 / Password changed; your API tokens have been revoked",
+        )
+        return response
+
+
+@login_required
+def api_tokens(request):
+    """The user's API tokens: issue one (its secret is shown on this answer only), list, revoke."""
+    form = ApiTokenForm(request.POST or None)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, secret = ApiToken.objects.issue(request.user, name=form.cleaned_data["name"])
+        except ValidationError as refusal:
+            add_refusal(form, refusal)
+        else:
+            issued, form = {"token": token, "secret": secret}, ApiTokenForm()
+    return render(
+        request,
+        "account/tokens.html",
+        {
+            "form": form,
+            "issued": issued,
+            "tokens": ApiToken.objects.visible_to(request.user),
+            "ttl_hours": settings.API_TOKEN_TTL_HOURS,
+        },
+    )
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, pk):
+    token = get_object_or_404(ApiToken.objects.visible_to(request.user), pk=pk)
+    token.delete()
+    messages.success(request, f"令牌 {token} 已撤销 / Token {token} revoked")
+    return to_page("api-tokens")
 
 
 def home(request):

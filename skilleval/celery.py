@@ -2,7 +2,7 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, bootsteps
 from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "skilleval.settings.local")
@@ -10,6 +10,34 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "skilleval.settings.local")
 app = Celery("skilleval")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+class WorkerHeartbeat(bootsteps.StartStopStep):
+    """Every worker writes a heartbeat key to Redis on the worker's own timer; /readyz reads it.
+    Cheaper than a broadcast ping, and it needs neither beat nor task events."""
+
+    requires = {"celery.worker.components:Timer"}
+
+    def __init__(self, worker, **kwargs):
+        super().__init__(worker, **kwargs)
+        self.timer_entry = None
+
+    def start(self, worker):
+        from django.conf import settings
+
+        from skilleval.health import write_worker_heartbeat
+
+        write_worker_heartbeat()
+        self.timer_entry = worker.timer.call_repeatedly(
+            settings.WORKER_HEARTBEAT_INTERVAL, write_worker_heartbeat
+        )
+
+    def stop(self, worker):
+        if self.timer_entry is not None:
+            self.timer_entry.cancel()
+
+
+app.steps["worker"].add(WorkerHeartbeat)
 
 
 @task_prerun.connect

@@ -7,3 +7,12 @@ def run_job(job_id: int) -> None:
     from skilleval.models import Job
 
     Job.objects.get(pk=job_id).run()
+
+
+@shared_task
+def delete_expired_api_tokens() -> int:
+    """Daily: tokens expired more than a week ago leave the owner's list (a week in which a script
+    still hears "expired", not "invalid")."""
+    from skilleval.models import ApiToken
+
+    return ApiToken.objects.delete_expired()

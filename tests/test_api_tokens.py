@@ -164,3 +164,14 @@ def test_last_use_is_recorded_without_an_audit_entry_per_request(alice):
     with_token(secret).get("/api/v1/institutions/")
     assert ApiToken.objects.get().last_used_at is not None
     assert AuditEntry.objects.count() == entries
+
+
+def test_tokens_expired_over_a_week_ago_are_deleted_by_the_daily_task(alice, settings):
+    from skilleval.tasks import delete_expired_api_tokens
+
+    ApiToken.objects.issue(alice, name="old")
+    with time_machine.travel(timezone.now() + timedelta(days=6), tick=False):
+        ApiToken.objects.issue(alice, name="recent")
+    with time_machine.travel(timezone.now() + timedelta(days=8), tick=False):
+        assert delete_expired_api_tokens.delay().get() == 1
+    assert list(ApiToken.objects.values_list("name", flat=True)) == ["recent"]

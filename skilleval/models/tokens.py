@@ -66,6 +66,10 @@ class ApiTokenManager(models.Manager.from_queryset(ApiTokenQuerySet)):
     def find(self, secret: str) -> "ApiToken | None":
         return self.select_related("user").filter(digest=token_digest(secret)).first()
 
+    def delete_expired(self, kept_for=timedelta(days=7)) -> int:
+        deleted, _ = self.filter(expires_at__lte=timezone.now() - kept_for).delete()
+        return deleted
+
     def revoke_all(self, user) -> int:
         """Sign-out and a password change end every API token of the user."""
         deleted, _ = self.filter(user=user).delete()

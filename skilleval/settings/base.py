@@ -221,6 +221,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "institutions.tasks.invalidate_batches_past_exit_cutoff",
         "schedule": crontab(hour=0, minute=5),
     },
+    "delete-expired-api-tokens": {
+        "task": "skilleval.tasks.delete_expired_api_tokens",
+        "schedule": crontab(hour=1, minute=15),
+    },
     # 54号 五: 一年两次 — on 1 January and 1 July, for the half-year that just ended.
     "quality-review-half-yearly": {
         "task": "audits.tasks.run_half_year_quality_review",

@@ -17,6 +17,7 @@ from skilleval.forms import OccupationImportForm, ParameterVersionForm, RuleSelf
 from skilleval.models import Job, Occupation, RuleParameterVersion
 from skilleval.rules.engine import local_today
 from skilleval.rules.listing import describe
+from skilleval.worklist import work_queues
 
 
 def to_page(name: str, pk=None, fragment: str = "top"):
@@ -66,9 +67,10 @@ def dashboard(request):
     user = request.user
     context = {
         "institutions": Institution.objects.visible_to(user).count(),
-        "jobs": Job.objects.visible_to(user)[:5],
+        "jobs": Job.objects.filter(started_by=user)[:5],
         "occupations": Occupation.objects.filter(is_active=True).count(),
         "rule_count": len(rules.RULES),
+        "queues": work_queues(user),
     }
     if user.sees_everything:
         from audits.models import AuditEntry

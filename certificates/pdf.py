@@ -22,7 +22,7 @@ from django.template.loader import render_to_string
 
 from certificates import fonts
 from certificates.choices import CertificateKind, ProofReason
-from skilleval.choices import LEVEL_NAMES_EN
+from skilleval.choices import LEVEL_NAMES_EN, in_chinese, in_english
 
 # WeasyPrint logs every layout step at INFO; a 10,000-page issuance would flood the worker's log.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -91,8 +91,8 @@ def media_uri(name: str) -> str:
     return Path(default_storage.path(name)).as_uri()
 
 
-def _label_zh(label: str) -> str:
-    return str(label).split(" / ")[0]
+def _label_zh(label) -> str:
+    return in_chinese(label)
 
 
 ROW_TOP_MM = 100  # the first row of the table of fields
@@ -376,7 +376,7 @@ def proof_context(proof) -> dict:
         "level": certificate.level_display,
         "certificate_issued_on": chinese_date(certificate.issued_on),
         "reason": _label_zh(ProofReason(proof.reason).label),
-        "reason_en": str(ProofReason(proof.reason).label).split(" / ")[-1],
+        "reason_en": in_english(ProofReason(proof.reason).label),
         "detail": proof.detail,
         "issued_on": chinese_date(proof.issued_on),
         "qr_uri": qr_data_uri(site_url(proof_verification_path(proof))),

@@ -64,7 +64,7 @@ from competitions.issuance import (
     propose_recognitions,
 )
 from competitions.models import Competition, Contestant, Event, Recognition
-from skilleval.choices import Role
+from skilleval.choices import Role, in_chinese
 from skilleval.forms import add_refusal
 from skilleval.spreadsheets import XLSX_CONTENT_TYPE
 from skilleval.views import ScopedListView, to_page
@@ -100,9 +100,9 @@ def own_competition(request, pk) -> Competition:
     return competition
 
 
-def plain(label: str) -> str:
-    """The Chinese half of a bilingual choice label."""
-    return str(label).split(" / ")[0]
+def plain(label) -> str:
+    """A choice label in Chinese (the 附件1 form and the messages still written in Chinese)."""
+    return in_chinese(label)
 
 
 # --- list, create, edit ----------------------------------------------------------------------

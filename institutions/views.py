@@ -660,9 +660,6 @@ def batch_context(request, batch, **forms) -> dict:
     show_all = request.GET.get("all") == "1"
     counts = dict(batch.candidates.values_list("eligibility").annotate(n=Count("pk")).order_by())
     shown = list(candidates if show_all else candidates[:CANDIDATES_SHOWN])
-    for c in shown:  # the Chinese half of the bilingual labels, to keep the table narrow
-        c.eligibility_zh = c.get_eligibility_display().split(" / ")[0]
-        c.basis_zh = c.get_eligibility_basis_display().split(" / ")[0]
     context = {
         "object": batch,
         "batch": batch,
@@ -673,8 +670,7 @@ def batch_context(request, batch, **forms) -> dict:
         "candidate_total": total,
         "candidates_cut": not show_all and total > CANDIDATES_SHOWN,
         "eligibility_counts": {
-            label.split(" / ")[0]: counts.get(value, 0)
-            for value, label in EligibilityStatus.choices
+            label: counts.get(value, 0) for value, label in EligibilityStatus.choices
         },
         "rooms": batch.rooms.annotate(seated=Count("candidates")),
         "show_comprehensive": batch.level <= 2 and batch.evaluation_type != "special_ability",

@@ -34,7 +34,7 @@ def test_a_user_signs_in_sees_their_dashboard_and_signs_out(client, nanjing_staf
     assert response.status_code == 302 and response["Location"] == "/dashboard/"
     dashboard = client.get("/dashboard/").content.decode()
     assert "南京市" in dashboard  # the scope of a city account
-    assert Role.CITY_STAFF.label in dashboard
+    assert str(Role.CITY_STAFF.label) in dashboard
     client.post("/accounts/logout/")
     assert client.get("/dashboard/").status_code == 302
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from institutions.choices import FilingStatus, InstitutionKind, ItemSource, MaterialKind
 from institutions.models.institutions import institution_scope
 from skilleval import rules
-from skilleval.choices import INSTITUTION_ROLES, Level, Role
+from skilleval.choices import INSTITUTION_ROLES, Level, Role, in_chinese
 from skilleval.models import OccupationLevel, Region
 from skilleval.querysets import ScopedQuerySet
 from skilleval.uploads import validate_document
@@ -224,7 +224,7 @@ class Filing(models.Model):
             problems.append("未填写地域范围 / No region scope")
         missing = self.missing_materials()
         if missing:
-            names = "、".join(str(MaterialKind(k).label).split(" / ")[0] for k in missing)
+            names = "、".join(in_chinese(MaterialKind(k).label) for k in missing)
             problems.append(
                 f"材料不全（中就培函〔2020〕41号 附件），缺：{names} / Missing materials: {', '.join(missing)}"
             )

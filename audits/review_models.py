@@ -100,13 +100,14 @@ class QualityReview(models.Model):
         ]
 
     def __str__(self):
-        return (
-            f"{self.year}年{self.get_half_display().split(' / ')[0]}质量专项评估 第{self.version}版"
-        )
+        return _("%(period)s质量专项评估 第%(version)s版") % {
+            "period": self.label,
+            "version": self.version,
+        }
 
     @property
     def label(self) -> str:
-        return f"{self.year}年{self.get_half_display().split(' / ')[0]}"
+        return _("%(year)s年%(half)s") % {"year": self.year, "half": self.get_half_display()}
 
     @property
     def is_latest(self) -> bool:

@@ -37,7 +37,7 @@ from audits.models import AuditEntry
 from institutions.choices import BatchStatus, Education, Gender, IdType, InstitutionKind
 from institutions.models import Batch, Candidate
 from skilleval import rules
-from skilleval.choices import Level
+from skilleval.choices import Level, in_chinese, in_english
 from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
 from skilleval.spreadsheets import safe_cell
 
@@ -98,7 +98,7 @@ def _education_words() -> dict[str, int]:
     (高中, 中专, 技工学校) and the English label."""
     words = {}
     for value, label in zip(Education.values, Education.labels, strict=True):
-        zh, _, en = label.partition(" / ")
+        zh, en = in_chinese(label), in_english(label)
         words[zh] = value
         words[en.lower()] = value
         for part in zh.split("、"):
@@ -120,7 +120,7 @@ def _education_words() -> dict[str, int]:
 
 
 EDUCATION_WORDS = _education_words()
-EDUCATION_LABELS = tuple(label.partition(" / ")[0] for label in Education.labels)
+EDUCATION_LABELS = tuple(in_chinese(label) for label in Education.labels)
 
 
 def _level_words() -> dict[str, int]:

@@ -37,7 +37,7 @@ from audits.models import AuditEntry
 from institutions.choices import BatchStatus, Education, Gender, IdType, InstitutionKind
 from institutions.models import Batch, Candidate
 from skilleval import rules
-from skilleval.choices import Level, in_chinese, in_english
+from skilleval.choices import Level, TrainingRoute, in_chinese, in_english
 from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
 from skilleval.spreadsheets import safe_cell
 
@@ -136,6 +136,35 @@ def _level_words() -> dict[str, int]:
 
 
 LEVEL_WORDS = _level_words()
+
+
+def _route_words() -> dict[str, str]:
+    """The training routes by their labels in either language, their values and short forms."""
+    words = {}
+    for route in TrainingRoute:
+        words[in_chinese(route.label)] = route.value
+        words[in_english(route.label).lower()] = route.value
+        words[route.value] = route.value
+    short = {
+        TrainingRoute.APPRENTICESHIP: ("学徒期满", "学徒"),
+        TrainingRoute.TECHNICAL_SCHOOL: (
+            "技工学校",
+            "技校",
+            "中等职业学校",
+            "中职",
+            "中专",
+            "职高",
+        ),
+        TrainingRoute.SENIOR_TECHNICAL_SCHOOL: ("高级技工学校", "技师学院", "高等职业学校", "高职"),
+        TrainingRoute.PREPARATORY_TECHNICIAN: ("预备技师", "预备技师班"),
+    }
+    for route, names in short.items():
+        words.update(dict.fromkeys(names, route.value))
+    return words
+
+
+ROUTE_WORDS = _route_words()
+ROUTE_CHOICES = ("学徒期满", "技工学校", "高级技工学校", "技师学院", "预备技师")
 LEVEL_LABELS = tuple(Level.labels)
 LEVEL_BRACKETS = re.compile(r"[／()（）]+")  # "四级（中级工）" reads as "四级/中级工"
 YES_WORDS = {"是", "yes", "y", "true", "1", "√"}
@@ -267,6 +296,17 @@ COLUMNS: tuple[Column, ...] = (
         choices=("是", "否"),
         note_zh="是 / 否；用人单位自主评价的批次，每人都须为“是”（实施意见 二十）",
         note_en="是 (yes) / 否 (no); in an employer's own batch every row must say 是 (实施意见 二十)",
+    ),
+    Column(
+        "training_route",
+        "技工院校或学徒经历",
+        ("training route", "school or apprenticeship"),
+        width=18,
+        choices=ROUTE_CHOICES,
+        note_zh="没有可不填；学徒期满、技工学校（含中职）、高级技工学校、技师学院（含高职）、预备技师，含应届毕业生",
+        note_en="Blank if none; apprenticeship completed, technical school (incl. secondary "
+        "vocational), senior technical school, technician college (incl. higher vocational), "
+        "preparatory technician; final-year students included",
     ),
 )
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
@@ -836,6 +876,19 @@ def check_phone(value, row, ctx) -> str:
     return phone
 
 
+def check_training_route(value, row, ctx) -> str:
+    text = _text(value)
+    if not text:
+        return ""
+    route = ROUTE_WORDS.get(text) or ROUTE_WORDS.get(text.lower())
+    if route is None:
+        raise Bad(
+            f"技工院校或学徒经历应为 {'、'.join(ROUTE_CHOICES)} 之一，而不是“{text}”",
+            f"School or apprenticeship must be one of {', '.join(ROUTE_CHOICES)}, not “{text}”",
+        )
+    return route
+
+
 def check_own_staff(value, row, ctx) -> bool | None:
     text = _text(value).lower()
     if text in YES_WORDS:
@@ -866,6 +919,7 @@ CHECKS = (
     ("current_certificate_number", "current_certificate_number", check_certificate_number),
     ("current_level_obtained_on", "current_level_obtained_on", check_obtained_on),
     ("_level_given", "current_level", check_level_given),
+    ("training_route", "training_route", check_training_route),
     ("insured_region", "insured_region", _region_checker("参保地")),
     ("hukou_region", "hukou_region", _region_checker("户籍地")),
     ("phone", "phone", check_phone),
@@ -883,6 +937,7 @@ ROW_FIELDS = (
     "current_level",
     "current_certificate_number",
     "current_level_obtained_on",
+    "training_route",
     "insured_region",
     "hukou_region",
     "phone",

@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
@@ -781,7 +782,7 @@ def run_batch_action(request, pk, action, success: str, fragment="top"):
     except ValidationError as refusal:
         messages.error(request, " ".join(refusal.messages))
     else:
-        messages.success(request, success.format(batch=batch, outcome=outcome))
+        messages.success(request, str(success).format(batch=batch, outcome=outcome))
     return to_page("batch-detail", batch.pk, fragment)
 
 
@@ -811,8 +812,10 @@ def batch_review_automatically(request, pk):
         request,
         pk,
         lambda b: b.review_eligibility_automatically(request.user),
-        "按申报条件自动审核：{outcome[passed]} 名通过（{outcome[conditions]} 项条件）；"
-        "其余待人工审核 / Automatic check done",
+        _(
+            "按申报条件自动审核：{outcome[passed]} 名通过，{outcome[waiting]} 名待人工审核"
+            "（共 {outcome[conditions]} 项条件）"
+        ),
         "eligibility",
     )
 

@@ -33,6 +33,27 @@ class Level(models.IntegerChoices):
     LEVEL_5 = 5, "五级/初级工"
 
 
+class TrainingRoute(models.TextChoices):
+    """The schooling or apprenticeship routes the national standards' application conditions
+    (申报条件) name, lowest first: a higher school also satisfies a condition on a lower one."""
+
+    APPRENTICESHIP = "apprenticeship", _("本职业（工种）学徒期满")
+    TECHNICAL_SCHOOL = "technical_school", _("技工学校或中等职业学校本专业毕业（含应届）")
+    SENIOR_TECHNICAL_SCHOOL = (
+        "senior_technical_school",
+        _("高级技工学校、技师学院或高等职业学校本专业毕业（含应届）"),
+    )
+    PREPARATORY_TECHNICIAN = "preparatory_technician", _("技师学院预备技师（技师）班毕业")
+
+
+# A school route satisfies any condition on the routes before it (an apprenticeship is apart).
+SCHOOL_ROUTES = [
+    TrainingRoute.TECHNICAL_SCHOOL,
+    TrainingRoute.SENIOR_TECHNICAL_SCHOOL,
+    TrainingRoute.PREPARATORY_TECHNICIAN,
+]
+
+
 LEVEL_NAMES_EN = {
     1: "Level 1 / Senior technician",
     2: "Level 2 / Technician",

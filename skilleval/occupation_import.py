@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from skilleval.models import Occupation, OccupationLevel
+from skilleval.models import ApplicationCondition, Occupation, OccupationLevel
 
 STARTER_CSV = Path(__file__).resolve().parent / "fixtures" / "occupations_starter.csv"
 
@@ -330,12 +330,19 @@ def import_occupations(
     return counts
 
 
+def add_level(occupation: Occupation, level: int) -> None:
+    """A level the occupation's standard defines, with the common template's application
+    conditions (申报条件) until the province records the standard's own."""
+    occupation_level = OccupationLevel.objects.create(occupation=occupation, level=level)
+    ApplicationCondition.objects.add_standard_template(occupation_level)
+
+
 def _create(row: dict) -> None:
     occupation = Occupation.objects.create(
         code=row["code"], name=row["name"], work_type=row["work_type"]
     )
     for level in sorted(row["levels"]):
-        OccupationLevel.objects.create(occupation=occupation, level=level)
+        add_level(occupation, level)
 
 
 def _update(occupation: Occupation, row: dict) -> bool:
@@ -352,7 +359,7 @@ def _update(occupation: Occupation, row: dict) -> bool:
             occupation_level.delete()
     added = sorted(row["levels"] - current.keys())
     for level in added:
-        OccupationLevel.objects.create(occupation=occupation, level=level)
+        add_level(occupation, level)
     return bool(changed_fields or added or current.keys() - row["levels"])
 
 

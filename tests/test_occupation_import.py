@@ -53,6 +53,9 @@ def test_the_starter_list_imports_with_real_occupations_across_the_evaluable_maj
     assert Occupation.objects.filter(major_group=2).exists()
     turner = Occupation.objects.get(code="6-18-01-01")
     assert (turner.name, turner.level_numbers) == ("车工", [1, 2, 3, 4, 5])
+    # Each level comes with the national standards' common application conditions.
+    conditions = {ol.level: ol.conditions.count() for ol in turner.levels.all()}
+    assert conditions == {1: 1, 2: 3, 3: 3, 4: 3, 5: 2}
 
 
 @pytest.mark.django_db

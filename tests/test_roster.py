@@ -80,6 +80,7 @@ def person(n: int, **overrides) -> dict:
         "户籍地": "南京市",
         "联系电话": f"139{n:08d}",
         "本单位职工（含劳务派遣）": "是",
+        "技工院校或学徒经历": "",
     }
     values.update(overrides)
     return values
@@ -167,7 +168,7 @@ class TestTemplate:
         lists = {
             str(dv.sqref).split(":")[0]: dv.formula1 for dv in sheet.data_validations.dataValidation
         }
-        assert set(lists) == {"B2", "D2", "E2", "G2", "M2"}
+        assert set(lists) == {"B2", "D2", "E2", "G2", "M2", "N2"}
         assert "港澳台居民居住证" in lists["B2"] and "高中、中专、技工学校" in lists["E2"]
         assert "Instructions" in workbook.sheetnames[1]
 
@@ -204,6 +205,18 @@ class TestChecks:
         assert "第 9 行" in err.errors[2]["zh"]
         assert not batch.candidates.exists()
 
+    def test_the_school_or_apprenticeship_column_reads_short_names_and_refuses_others(
+        self, batch, alice
+    ):
+        rows = [person(1, 技工院校或学徒经历="技师学院"), person(2, 技工院校或学徒经历="学徒期满")]
+        assert import_roster(batch, io.BytesIO(as_xlsx(rows)), "r.xlsx", user=alice) == {
+            "imported": 2
+        }
+        routes = dict(batch.candidates.values_list("name", "training_route"))
+        assert routes == {"考生1": "senior_technical_school", "考生2": "apprenticeship"}
+        err = refusal(batch, alice, as_xlsx([person(3, 技工院校或学徒经历="夜校")]))
+        assert cells_of(err) == [(2, "技工院校或学徒经历")]
+
     @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gb18030"])
     def test_csv_imports_in_utf8_with_or_without_bom_and_in_gb18030(self, batch, alice, encoding):
         content = as_csv([person(1), person(2)], encoding)
@@ -225,6 +238,7 @@ class TestChecks:
             "Hukou region",
             "Phone",
             "Own staff",
+            "School or apprenticeship",
         ]
         values = person(3)
         row = {english: values[chinese] for english, chinese in zip(header, HEADERS, strict=True)}
@@ -492,7 +506,7 @@ class TestFormulas:
         assert sheet["A2"].value == "'" + self.FORMULA
         assert sheet["J4"].value == "'+1+1"
         assert sheet["N2"].value in (None, "")
-        assert "证件号码" in sheet["N3"].value and "18" in sheet["N3"].value
+        assert "证件号码" in sheet["O3"].value and "18" in sheet["O3"].value
         assert sheet["C3"].fill.fgColor.rgb.endswith("FFC7CE")
         assert sheet["A3"].fill.fgColor.rgb in (None, "00000000")
 
@@ -550,7 +564,7 @@ class TestJob:
         )
         with job.result_file.open("rb") as handle:
             sheet = load_workbook(handle).worksheets[0]
-        assert "学历" in sheet["N3"].value
+        assert "学历" in sheet["O3"].value
         assert not batch.candidates.exists()
 
     def test_another_institutions_user_cannot_import_through_a_job(

@@ -478,6 +478,8 @@ class CandidateSerializer(serializers.ModelSerializer):
             "eligibility",
             "eligibility_basis",
             "eligibility_reason",
+            "eligibility_reason_en",
+            "training_route",
             "eligibility_override",
             "room",
             "seat",

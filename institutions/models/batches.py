@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from audits import context as audit_context
 from institutions.choices import (
@@ -22,7 +23,7 @@ from institutions.choices import (
 )
 from institutions.models.institutions import institution_scope
 from skilleval import rules
-from skilleval.choices import INSTITUTION_ROLES, Level, Role
+from skilleval.choices import INSTITUTION_ROLES, Level, Role, TrainingRoute
 from skilleval.querysets import ScopedQuerySet
 
 PASS_MARK = Decimal(60)
@@ -429,25 +430,38 @@ class Batch(models.Model):
     # --- eligibility (54号 一) -------------------------------------------------------------
 
     def review_eligibility_automatically(self, user) -> dict:
-        """Check every pending candidate against the occupation-level's application conditions;
-        those who meet one pass, the others wait for a reviewer (never failed automatically)."""
+        """Check every pending candidate against the occupation-level's application conditions
+        as of the first exam day; those who meet one pass, citing it. The others stay for a
+        reviewer (who may know another basis: 贯通, a competition, an honour), with what each
+        condition lacks written down; no one is failed automatically."""
         if not self.is_run_by(user):
             raise PermissionDenied("您无权执行此操作 / You may not do this")
         if self.status not in (BatchStatus.PLAN_PUBLISHED, BatchStatus.ROSTER_ENTERED):
             raise ValidationError("资格审核已结束 / The eligibility review is closed")
         conditions = list(rules_conditions(self.occupation_id, self.level))
-        passed = 0
+        passed = waiting = 0
         for candidate in self.candidates.filter(eligibility=EligibilityStatus.PENDING):
-            met = next((c for c in conditions if not candidate.unmet(c)), None)
+            lacking = [(c, candidate.unmet(c, self.exam_starts_on)) for c in conditions]
+            met = next((c for c, unmet in lacking if not unmet), None)
             if met is not None:
                 candidate.set_eligibility(
                     user,
                     EligibilityStatus.PASSED,
                     EligibilityBasis.STANDARD,
                     f"符合申报条件：{met.label}",
+                    reason_en=f"Meets the application condition: {met.label_en or met.label}",
                 )
                 passed += 1
-        return {"passed": passed, "conditions": len(conditions)}
+            elif conditions:
+                zh = "；".join(f"{c.label}（{'、'.join(z for z, _ in u)}）" for c, u in lacking)
+                en = "; ".join(
+                    f"{c.label_en or c.label} ({', '.join(e for _, e in u)})" for c, u in lacking
+                )
+                candidate.eligibility_reason = f"待人工审核，未满足任一申报条件：{zh}"[:300]
+                candidate.eligibility_reason_en = f"For a reviewer; meets no condition: {en}"[:300]
+                candidate.save(update_fields=["eligibility_reason", "eligibility_reason_en"])
+                waiting += 1
+        return {"passed": passed, "waiting": waiting, "conditions": len(conditions)}
 
     def decide_eligibility(self, user, candidates, *, passed: bool, basis: str, reason: str) -> int:
         """A reviewer's pass or fail for several candidates, with the basis and reason."""
@@ -467,6 +481,8 @@ class Batch(models.Model):
                     "Exceptional promotion needs the employer's published written policy (54号 一)"
                 )
         status = EligibilityStatus.PASSED if passed else EligibilityStatus.FAILED
+        # A rejection rests on its reason alone: no basis "meets the conditions" beside it.
+        basis = basis if passed else ""
         count = 0
         for candidate in candidates:
             candidate.set_eligibility(user, status, basis, reason.strip(), override=True)
@@ -592,6 +608,9 @@ class Candidate(models.Model):
     hukou_region = models.CharField("户籍地", max_length=50, blank=True)
     phone = models.CharField("联系电话", max_length=30, blank=True)
     is_own_staff = models.BooleanField("本单位职工（含劳务派遣）", null=True, blank=True)
+    training_route = models.CharField(
+        "技工院校或学徒经历", max_length=30, choices=TrainingRoute.choices, blank=True
+    )
     photo = models.ImageField("照片", upload_to=candidate_photo_path, blank=True)
     eligibility = models.CharField(
         "资格审核",
@@ -603,6 +622,8 @@ class Candidate(models.Model):
         "申报依据", max_length=30, choices=EligibilityBasis.choices, blank=True
     )
     eligibility_reason = models.CharField("审核意见", max_length=300, blank=True)
+    # The automatic check words its reason in both languages; a reviewer's own words stay as typed.
+    eligibility_reason_en = models.CharField("审核意见（英文）", max_length=300, blank=True)
     eligibility_override = models.BooleanField("人工认定", default=False)
     eligibility_reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -658,24 +679,29 @@ class Candidate(models.Model):
 
         return decrypt(self.id_number_encrypted)
 
-    def unmet(self, condition) -> list[str]:
-        today = timezone.localdate()
-        years_since = None
-        if self.current_level_obtained_on:
-            years_since = Decimal((today - self.current_level_obtained_on).days) / Decimal("365.25")
+    def unmet(self, condition, on) -> list[tuple[str, str]]:
         return condition.unmet(
             work_years=self.work_years,
             current_level=self.current_level,
-            years_since_current=years_since,
+            current_level_obtained_on=self.current_level_obtained_on,
             education=self.education,
+            route=self.training_route,
+            on=on,
         )
 
-    def set_eligibility(self, user, status, basis, reason, override=False):
+    @property
+    def eligibility_reason_in_language(self) -> str:
+        if get_language() == "en" and self.eligibility_reason_en:
+            return self.eligibility_reason_en
+        return self.eligibility_reason
+
+    def set_eligibility(self, user, status, basis, reason, override=False, reason_en=""):
         self.eligibility, self.eligibility_basis, self.eligibility_reason = (
             status,
             basis,
             reason[:300],
         )
+        self.eligibility_reason_en = reason_en[:300]
         self.eligibility_override = override
         self.eligibility_reviewed_by, self.eligibility_reviewed_at = user, timezone.now()
         self.save(
@@ -683,6 +709,7 @@ class Candidate(models.Model):
                 "eligibility",
                 "eligibility_basis",
                 "eligibility_reason",
+                "eligibility_reason_en",
                 "eligibility_override",
                 "eligibility_reviewed_by",
                 "eligibility_reviewed_at",

@@ -159,7 +159,7 @@ class RegionNames:
         text = re.sub(r"\s+", "", str(raw or "")).replace("（", "(").replace("）", ")")
         if not text or text.lower() in OUTSIDE_WORDS:
             return None, None
-        if re.fullmatch(r"\d{6}", text):
+        if re.fullmatch(r"[0-9]{6}", text):
             if not text.startswith("32"):
                 return None, None  # another province's GB/T 2260 code
             region = self.by_code.get(text)

@@ -174,7 +174,10 @@ ID_NUMBER_SEPARATORS = re.compile(r"[\s\-]+")
 PASSPORT_RE = re.compile(r"^[A-Z0-9]{5,20}$")
 HMT_PREFIXES = ("810000", "820000", "830000")  # Hong Kong, Macao, Taiwan (GB 11643 area codes)
 PHONE_SEPARATORS = re.compile(r"[\s\-()（）]+")
-PHONE_RE = re.compile(r"^(?:(?:\+?86)?1[3-9]\d{9}|0\d{9,11}(?:(?:转|ext|#)\d{1,6})?|\d{7,8})$")
+# ASCII digits only ([0-9], not \d, which takes any Unicode digit such as "０").
+PHONE_RE = re.compile(
+    r"(?:(?:\+?86)?1[3-9][0-9]{9}|0[0-9]{9,11}(?:(?:转|ext|#)[0-9]{1,6})?|[0-9]{7,8})"
+)
 DATE_SEPARATORS = re.compile(r"[/.年月]")
 
 COLUMNS: tuple[Column, ...] = (
@@ -868,7 +871,7 @@ def check_phone(value, row, ctx) -> str:
     phone = _text(value)
     if not phone:
         raise Bad("联系电话为空", "Phone is empty")
-    if len(phone) > 30 or not PHONE_RE.match(PHONE_SEPARATORS.sub("", phone)):
+    if len(phone) > 30 or not PHONE_RE.fullmatch(PHONE_SEPARATORS.sub("", phone)):
         raise Bad(
             f"联系电话“{phone}”格式不对，应为 11 位手机号或带区号的固定电话",
             f"Phone “{phone}” is malformed; give an 11-digit mobile or a landline with area code",

@@ -205,6 +205,10 @@ class TestChecks:
         assert "第 9 行" in err.errors[2]["zh"]
         assert not batch.candidates.exists()
 
+    def test_a_phone_number_in_full_width_digits_is_refused(self, batch, alice):
+        err = refusal(batch, alice, as_xlsx([person(1, 联系电话="１３９１２３４５６７８")]))
+        assert cells_of(err) == [(2, "联系电话")]
+
     def test_the_school_or_apprenticeship_column_reads_short_names_and_refuses_others(
         self, batch, alice
     ):

@@ -232,3 +232,76 @@ def test_domain_code_evaluates_rules_with_python_values():
         as_of=date(2021, 1, 1),
     )
     assert decision.result == {"allowed": False, "deadline": date(2020, 12, 31)}
+
+
+class TestStrictInput:
+    """Never a 500, never a silent guess: every fact has a range, unknown names are refused."""
+
+    def test_a_huge_number_is_refused_by_name_not_overflowed(self, api):
+        response = evaluate(
+            api, "batch.volume_surge", {"candidates": 10**400, "usual_candidates": 10}
+        )
+        assert response.status_code == 400
+        assert "candidates" in response.json()["facts"]
+
+    @pytest.mark.parametrize(
+        ("rule_id", "facts"),
+        [
+            ("exit.application_deadline", {"exit_batch": 1, "received_on": "9999-12-31"}),
+            ("exit.certificate_issue_deadline", {"issue_date": "0001-01-01"}),
+            ("batch.results_publicity", {"publicised_on": "9999-12-31", "on": "2024-06-01"}),
+        ],
+    )
+    def test_a_far_date_is_refused_by_name(self, api, rule_id, facts):
+        response = evaluate(api, rule_id, facts)
+        assert response.status_code == 400
+        far = next(n for n, v in facts.items() if str(v)[:4] in ("9999", "0001"))
+        assert far in response.json()["facts"]
+
+    def test_a_far_as_of_date_is_refused_by_name(self, api):
+        response = evaluate(
+            api, "exit.certificate_issue_deadline", {"issue_date": "2021-01-01"}, as_of="9999-12-31"
+        )
+        assert response.status_code == 400
+        assert "as_of" in response.json()["facts"]
+
+    def test_an_unknown_fact_is_refused_instead_of_taking_the_default(self, api):
+        response = evaluate(
+            api,
+            "competition.contestant_eligible",
+            {
+                "group": "student",
+                "pension_years_in_province": "0",
+                "hukou_in_province": False,
+                "enroled_in_province_school": True,  # the typo
+            },
+        )
+        assert response.status_code == 400
+        assert "enroled_in_province_school" in response.json()["facts"]
+
+    def test_an_unknown_parameter_is_refused_by_name(self):
+        rule = rules.get_rule("competition.out_of_area_filing")
+        with pytest.raises(rules.InvalidParameters) as refused:
+            rule.validate_parameters({"organiser_maximum": "0.2"})
+        assert "organiser_maximum" in refused.value.errors
+
+
+class TestCertificateNumbersExactlyAsPrinted:
+    VALID = "S000032000123265000001"
+
+    @pytest.mark.parametrize(
+        ("number", "valid"),
+        [
+            (VALID, True),
+            (VALID.lower(), False),  # lower-case letters are not the printed number
+            (VALID[:-1] + "\uff11", False),  # a full-width "１" is not an ASCII digit
+            (VALID[:-1] + "\u0661", False),  # nor is an Arabic-Indic digit
+            (VALID + "\n", False),  # nothing after the number, not even a newline
+            (" " + VALID, False),
+        ],
+    )
+    def test_only_ascii_digits_and_capitals_as_printed_are_valid(self, number, valid):
+        decision = rules.evaluate(
+            "certificate.number_format", {"kind": "skill_level", "number": number}
+        )
+        assert decision.result["valid"] is valid

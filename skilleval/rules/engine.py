@@ -9,6 +9,7 @@ RuleParameterVersion rows with an effective date, and every evaluation is *as of
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -33,6 +34,41 @@ class InvalidParameters(ValueError):
     def __init__(self, errors: dict):
         super().__init__(errors)
         self.errors = errors
+
+
+# Every fact has a range (a rule is asked about people, batches and certificates of this era): a
+# date outside it or a number beyond it is refused by name instead of overflowing in `decide`.
+EARLIEST_DAY = date(1949, 10, 1)
+LATEST_DAY = date(2199, 12, 31)
+LARGEST_NUMBER = 10**9
+
+
+def out_of_range(values: dict) -> dict:
+    """The facts (or as_of) outside the range every fact has, each with its message."""
+    errors = {}
+    for name, value in values.items():
+        if isinstance(value, date):
+            if not EARLIEST_DAY <= value <= LATEST_DAY:
+                errors[name] = [
+                    f"日期须在 {EARLIEST_DAY} 至 {LATEST_DAY} 之间 / "
+                    f"must be between {EARLIEST_DAY} and {LATEST_DAY}"
+                ]
+        elif isinstance(value, int | Decimal) and not isinstance(value, bool):
+            finite = not isinstance(value, Decimal) or value.is_finite()
+            if not finite or abs(value) > LARGEST_NUMBER:
+                errors[name] = [
+                    f"数值超出范围（绝对值不超过 {LARGEST_NUMBER}）/ "
+                    f"out of range (at most {LARGEST_NUMBER} either way)"
+                ]
+    return errors
+
+
+def unknown_names(data, known) -> dict:
+    """Names a rule does not know: refused, never ignored (a typo would silently take a default)."""
+    return {
+        name: ["未知的字段，本规则不使用 / unknown to this rule"]
+        for name in sorted(set(data) - set(known))
+    }
 
 
 def local_today() -> date:
@@ -104,6 +140,11 @@ class Rule:
         return self.validate_parameters(version.parameters if version else {})
 
     def validate_parameters(self, data: dict) -> dict:
+        if not isinstance(data, dict):
+            raise InvalidParameters({"parameters": ["须为对象 / must be an object"]})
+        unknown = unknown_names(data, self.Parameters().fields)
+        if unknown:
+            raise InvalidParameters(unknown)
         serializer = self.Parameters(data=data)
         if not serializer.is_valid():
             raise InvalidParameters(serializer.errors)
@@ -117,10 +158,19 @@ class Rule:
 
     def evaluate(self, facts: dict, as_of: date | None = None) -> Decision:
         as_of = as_of or local_today()
+        if not isinstance(facts, dict):
+            raise InvalidFacts({"facts": ["须为对象 / must be an object"]})
+        errors = unknown_names(facts, self.Facts().fields) | out_of_range({"as_of": as_of})
+        if errors:
+            raise InvalidFacts(errors)
         serializer = self.Facts(data=facts)
         if not serializer.is_valid():
             raise InvalidFacts(serializer.errors)
-        outcome = self.decide(dict(serializer.validated_data), self.parameters_as_of(as_of), as_of)
+        validated = dict(serializer.validated_data)
+        errors = out_of_range(validated)
+        if errors:
+            raise InvalidFacts(errors)
+        outcome = self.decide(validated, self.parameters_as_of(as_of), as_of)
         zh, en = outcome.zh, outcome.en
         in_effect = self.in_effect_on(as_of)
         if not in_effect:

@@ -8,6 +8,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from institutions.choices import CatalogAction, FilingStatus, InstitutionKind
 from institutions.models import Institution
@@ -224,6 +225,14 @@ class FilingItemForm(forms.Form):
     # Every level is offered; the model refuses one the standard does not define (54号 三).
     level = forms.TypedChoiceField(
         label="等级 / Level", choices=[("", "---------"), *Level.choices], coerce=int
+    )
+    enterprise_spec = forms.CharField(
+        label=_("企业评价规范（用人单位，无国家标准时）"),
+        help_text=_(
+            "已报职业技能鉴定机构备案的企业评价规范名称及备案编号（苏人社办函〔2022〕54号 三）"
+        ),
+        max_length=200,
+        required=False,
     )
 
     def __init__(self, *args, **kwargs):

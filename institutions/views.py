@@ -410,7 +410,10 @@ def filing_item_add(request, pk):
     if form.is_valid():
         try:
             item = filing.add_item(
-                form.cleaned_data["occupation"], form.cleaned_data["level"], user=request.user
+                form.cleaned_data["occupation"],
+                form.cleaned_data["level"],
+                user=request.user,
+                enterprise_spec=form.cleaned_data["enterprise_spec"],
             )
         except ValidationError as refusal:
             add_refusal(form, refusal)

@@ -103,6 +103,7 @@ class TestFilingWorkflow:
             "occupation_name": "车工",
             "level": 4,
             "source": "requested",
+            "enterprise_spec": "",
         }
         draft = client.get(f"{FILINGS}{pk}/").json()
         assert draft["status"] == "draft" and draft["authority"] == "320100"
@@ -191,7 +192,7 @@ class TestRefusals:
         assert response.status_code == 400
         assert "第2大类" in detail(response) and "54号 三" in detail(response)
 
-    def test_a_social_org_needs_technical_resources_but_an_employer_does_not(
+    def test_a_social_org_needs_technical_resources_and_an_employer_its_enterprise_spec(
         self, api_as, alice, draft
     ):
         bare = occupation_with_resources(
@@ -203,7 +204,15 @@ class TestRefusals:
         employer = InstitutionFactory(kind=InstitutionKind.EMPLOYER)
         staff = UserFactory(username="emp", role=Role.INSTITUTION_STAFF, institution=employer)
         own = open_filing(api_as(staff), employer)
-        assert add_item(api_as(staff), own, bare, 4).status_code == 201
+        assert add_item(api_as(staff), own, bare, 4).status_code == 400
+        with_spec = api_as(staff).post(
+            f"/api/v1/filings/{own}/items/",
+            {"occupation_code": bare.code, "level": 4, "enterprise_spec": "QB/JL 001-2025"},
+            format="json",
+        )
+        assert (
+            with_spec.status_code == 201 and with_spec.json()["enterprise_spec"] == "QB/JL 001-2025"
+        )
 
     def test_a_renamed_file_is_refused(self, api_as, alice, draft):
         renamed = pdf("plan.pdf", content=b"MZ\x90\x00 not a pdf")

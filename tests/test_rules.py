@@ -5,6 +5,7 @@ import time_machine
 
 from skilleval import rules
 from skilleval.models import RuleParameterVersion
+from tests.factories import OccupationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,12 +31,18 @@ class TestOccupationEvaluable:
         ],
     )
     def test_only_major_groups_3_to_6_are_evaluable(self, api, code, allowed):
+        OccupationFactory(code=code, name="某职业")
         response = evaluate(api, "occupation.evaluable", {"occupation_code": code})
         assert response.status_code == 200
         body = response.json()
         assert body["result"] == {"allowed": allowed}
         assert body["clause"] == "苏人社办函〔2022〕54号 三"
         assert "54号 三" in body["explanation"]["zh"] and "54号 三" in body["explanation"]["en"]
+
+    def test_a_code_not_in_the_catalog_is_not_evaluable(self, api):
+        body = evaluate(api, "occupation.evaluable", {"occupation_code": "6-18-01-99"}).json()
+        assert body["result"] == {"allowed": False}
+        assert "不得擅造职业" in body["explanation"]["zh"]
 
     def test_it_names_the_fact_when_the_code_is_malformed(self, api):
         response = evaluate(api, "occupation.evaluable", {"occupation_code": "618-01"})
@@ -305,3 +312,35 @@ class TestCertificateNumbersExactlyAsPrinted:
             "certificate.number_format", {"kind": "skill_level", "number": number}
         )
         assert decision.result["valid"] is valid
+
+
+class TestAvoidanceFollowsTheRegionHierarchy:
+    def may_inspect(self, inspector_city, entity_city):
+        facts = {"inspector_city": inspector_city, "entity_city": entity_city}
+        return rules.evaluate("audit.inspector_may_inspect", facts).result["allowed"]
+
+    def test_an_inspector_from_a_county_stands_aside_for_the_whole_city(self):
+        assert self.may_inspect("320115", "320100") is False  # 江宁区 → 南京市
+        assert self.may_inspect("320100", "320102") is False  # 南京市 → 玄武区
+        assert self.may_inspect("320115", "320102") is False  # two counties of 南京
+        assert self.may_inspect("320583", "320500") is False  # 昆山市 is in 苏州市
+        assert self.may_inspect("320115", "320500") is True
+
+    @pytest.mark.parametrize("code", ["110000", "329999", "32010", "abc"])
+    def test_a_region_outside_jiangsu_is_refused_by_name(self, api, code):
+        response = evaluate(
+            api, "audit.inspector_may_inspect", {"inspector_city": code, "entity_city": "320100"}
+        )
+        assert response.status_code == 400
+        assert list(response.json()["facts"]) == ["inspector_city"]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "certificate"),
+    [("2021-01-31", "vocational_qualification"), ("2021-02-01", None)],
+)
+def test_the_batch_2_graduate_route_gives_no_qualification_certificate_from_february_2021(
+    as_of, certificate
+):
+    decision = rules.evaluate("exit.graduate_route", {"exit_batch": 2}, date.fromisoformat(as_of))
+    assert decision.result["certificate"] == certificate

@@ -65,7 +65,7 @@ class FilingItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FilingItem
-        fields = ["occupation_code", "occupation_name", "level", "source"]
+        fields = ["occupation_code", "occupation_name", "level", "source", "enterprise_spec"]
 
 
 @extend_schema_field(OpenApiTypes.BINARY)
@@ -171,6 +171,14 @@ class OccupationLevelRequestSerializer(serializers.Serializer):
         slug_field="code", queryset=Occupation.objects.all()
     )
     level = serializers.ChoiceField(choices=Level.choices)
+    enterprise_spec = serializers.CharField(
+        max_length=200,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="An employer without the national standard: its enterprise specification filed "
+        "with the appraisal centre (54号 三)",
+    )
 
 
 class ApproveSerializer(serializers.Serializer):

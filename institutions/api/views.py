@@ -150,7 +150,12 @@ class FilingViewSet(
         define, or without technical resources for a third party (54号 三)."""
         filing = self.get_object()
         data = self._body(OccupationLevelRequestSerializer)
-        item = filing.add_item(data["occupation_code"], data["level"], user=request.user)
+        item = filing.add_item(
+            data["occupation_code"],
+            data["level"],
+            user=request.user,
+            enterprise_spec=data["enterprise_spec"],
+        )
         return Response(FilingItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=FilingMaterialSerializer, responses={201: FilingMaterialSerializer})

@@ -153,8 +153,11 @@ class Filing(models.Model):
 
     # --- occupations × levels ---------------------------------------------------------------
 
-    def check_item(self, occupation, level: int, on: date | None = None) -> OccupationLevel:
-        """Refuse an occupation-level this institution may not ask for, citing the clause."""
+    def check_item(
+        self, occupation, level: int, on: date | None = None, enterprise_spec: str = ""
+    ) -> OccupationLevel:
+        """Refuse an occupation-level this institution may not ask for, citing the clause. An
+        employer without the national standard names its enterprise specification (54号 三)."""
         rules.require("occupation.evaluable", {"occupation_code": occupation.code}, on)
         occupation_level = OccupationLevel.objects.filter(
             occupation=occupation, level=level
@@ -173,17 +176,21 @@ class Filing(models.Model):
                 "occupation_code": occupation.code,
                 "level": level,
                 **occupation_level.resource_facts,
+                "has_enterprise_spec": bool(enterprise_spec.strip()),
             },
             on,
         )
         return occupation_level
 
-    def add_item(self, occupation, level: int, *, user) -> "FilingItem":
-        self.check_item(occupation, level)
+    def add_item(self, occupation, level: int, *, user, enterprise_spec: str = "") -> "FilingItem":
+        self.check_item(occupation, level, enterprise_spec=enterprise_spec)
         with transaction.atomic():
             self._locked_draft(user)
-            item, _ = FilingItem.objects.get_or_create(
-                filing=self, occupation=occupation, level=level
+            item, _ = FilingItem.objects.update_or_create(
+                filing=self,
+                occupation=occupation,
+                level=level,
+                defaults={"enterprise_spec": enterprise_spec.strip()},
             )
         return item
 
@@ -311,6 +318,7 @@ class Filing(models.Model):
         venue_ok: bool,
         examiners_ok: bool,
         note: str = "",
+        enterprise_spec: str = "",
     ) -> "FilingItem":
         """239号 三: while the filing is valid, an occupation is added after city staff check its
         standard, question bank, venue and examiners — no new filing."""
@@ -335,7 +343,7 @@ class Filing(models.Model):
             raise ValidationError(
                 f"须核实{'、'.join(unchecked)}后方可添加（苏人社函〔2020〕239号 三）/ Check all four before adding"
             )
-        self.check_item(occupation, level)
+        self.check_item(occupation, level, enterprise_spec=enterprise_spec)
         with transaction.atomic():
             check = OccupationAdditionCheck.objects.create(
                 filing=self,
@@ -352,7 +360,11 @@ class Filing(models.Model):
                 filing=self,
                 occupation=occupation,
                 level=level,
-                defaults={"source": ItemSource.ADDED_AFTER_CHECK, "addition_check": check},
+                defaults={
+                    "source": ItemSource.ADDED_AFTER_CHECK,
+                    "addition_check": check,
+                    "enterprise_spec": enterprise_spec.strip(),
+                },
             )
             if not created:
                 raise ValidationError("该职业等级已在备案范围内 / Already in the filed scope")
@@ -369,6 +381,14 @@ class FilingItem(models.Model):
     level = models.PositiveSmallIntegerField("等级", choices=Level.choices)
     source = models.CharField(
         "来源", max_length=20, choices=ItemSource.choices, default=ItemSource.REQUESTED
+    )
+    # 54号 三: an employer may evaluate an occupation without a national standard only against
+    # its enterprise evaluation specification filed with the appraisal centre.
+    enterprise_spec = models.CharField(
+        "企业评价规范（已报职业技能鉴定机构备案）",
+        max_length=200,
+        blank=True,
+        help_text="规范名称及备案编号；仅用人单位在无国家职业技能标准时填写",
     )
     addition_check = models.OneToOneField(
         "institutions.OccupationAdditionCheck",

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from rest_framework import serializers
 
-from skilleval.rules.engine import Outcome, Rule, register
+from skilleval.rules.engine import Outcome, Rule, get_rule, register
 from skilleval.rules.exit_deadlines import NOTICE_239_DATE
 
 CUTOFFS = {"batch_1_cutoff": date(2020, 9, 30), "batch_2_cutoff": date(2020, 12, 31)}
@@ -81,6 +81,17 @@ class ExitGraduateRoute(Rule):
         exit_batch = serializers.ChoiceField(choices=[1, 2])
 
     def decide(self, facts, params, as_of):
+        # 239号 二(三): no level-evaluation vocational qualification certificate on or after
+        # 2021-02-01, on this route too; the cut-off is that rule's parameter.
+        last_day = get_rule("exit.certificate_issue_deadline").parameters_as_of(as_of)["last_day"]
+        if facts["exit_batch"] == 2 and as_of > last_day:
+            return Outcome(
+                {"route": None, "certificate": None},
+                f"第二批退出目录的职业：{last_day} 之后不再核发水平评价类职业资格证书，"
+                f"日常鉴定发证途径已关闭（{self.clause}；苏人社函〔2020〕239号 二(三)）。",
+                f"Batch-2 occupations: no level-evaluation vocational qualification certificate "
+                f"after {last_day}; the daily-appraisal route is closed ({self.clause}; 239号 二(三)).",
+            )
         if facts["exit_batch"] == 1:
             return Outcome(
                 {"route": "school_skill_level", "certificate": "skill_level"},

@@ -106,6 +106,22 @@ class Decision:
         }
 
 
+class RegionCodeField(serializers.CharField):
+    """A Jiangsu region (GB/T 2260 code) the system knows; anything else is refused by name."""
+
+    def to_internal_value(self, data):
+        from skilleval.models import Region
+
+        code = super().to_internal_value(data)
+        if not (len(code) == 6 and code.isascii() and code.startswith("32")) or not (
+            Region.objects.filter(code=code).exists()
+        ):
+            raise serializers.ValidationError(
+                f"“{code}”不是江苏省的行政区划代码 / not a Jiangsu region code"
+            )
+        return code
+
+
 class NoParameters(serializers.Serializer):
     pass
 

@@ -42,6 +42,16 @@ def may_act_on_results(user, competition) -> bool:
     return user.role == Role.CITY_STAFF and city is not None and user.city_id == city.code
 
 
+def may_issue_certificates(user, competition) -> bool:
+    """54号 四: certificates issued on behalf (代章) by the city appraisal centre are issued by the
+    city (or the province); the organiser issues only what the city delegated to it."""
+    if not may_act_on_results(user, competition):
+        return False
+    if user.role == Role.COMPETITION_ORGANISER:
+        return competition.delegation is not None
+    return True
+
+
 def certificates_of(competition):
     """The competition certificates issued for this competition (its serial sits in the number:
     2 letters, 32, city, year, then the five-digit serial)."""
@@ -84,9 +94,12 @@ class IssueResult:
 def issue_competition_certificates(competition: Competition, user) -> IssueResult:
     """Issue the certificates of a city or county competition to its ranked, eligible
     contestants who have none yet. All numbers of one run are allocated in one transaction."""
-    if not may_act_on_results(user, competition):
-        raise PermissionDenied("无权核发该竞赛的证书 / You may not issue these certificates")
     issuer = issuer_or_refusal(competition)
+    if not may_issue_certificates(user, competition):
+        raise PermissionDenied(
+            f"本竞赛证书由{issuer}核发，须由举办地设区市人社局办理（苏人社办函〔2022〕54号 四）/ "
+            "The host city issues these certificates (54号 四)"
+        )
     if competition.pk > MAX_SERIAL:
         raise ValidationError("竞赛序号超过 5 位 / The competition serial has run out")
     today = timezone.localdate()

@@ -19,6 +19,7 @@ from institutions.models import (
     FilingMaterial,
     Institution,
 )
+from skilleval.api.base import DecisionField
 from skilleval.choices import Level
 from skilleval.models import Occupation, OccupationLevel, Region
 
@@ -376,7 +377,7 @@ class EligibilityDecisionSerializer(serializers.Serializer):
     candidates = serializers.ListField(
         child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=10_000
     )
-    passed = serializers.BooleanField()
+    passed = DecisionField()
     basis = serializers.ChoiceField(
         choices=EligibilityBasis.choices, default=EligibilityBasis.STANDARD
     )

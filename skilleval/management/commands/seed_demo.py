@@ -702,7 +702,7 @@ class Command(BaseCommand):
             contestants(item, 9, 1, ranks=[1, 2, 3, 4, 5], levels=[4, 3, 4, 4, 5])
             first, *_ = Recognition.propose_for(item)
             decide_recognition(first, user=users["nanjing_city"], grant=True, level=3)
-            issue_competition_certificates(item, organiser)
+            issue_competition_certificates(item, users["nanjing_city"])  # 代章: the city issues
 
     def _audits(self, institutions, users):
         """An inspector pool (two per city, one affiliated with an institution), a published

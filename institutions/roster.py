@@ -13,11 +13,9 @@ duplicate checks in bulk by keyed hash, and one insert per 5,000 rows — COPY o
 bulk_create elsewhere.
 """
 
-import csv
 import hashlib
 import io
 import re
-import zipfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,13 +37,11 @@ from institutions.models import Batch, Candidate
 from skilleval import rules
 from skilleval.choices import Level, TrainingRoute, in_chinese, in_english
 from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
-from skilleval.spreadsheets import safe_cell
+from skilleval.spreadsheets import MAX_ROWS, UnreadableSpreadsheet, read_table, safe_cell
 
 Progress = Callable[[int, int, str], None]
 
 CHUNK = 5_000  # rows per bulk insert, and per progress report
-MAX_ROWS = 200_000
-MAX_XLSX_UNPACKED = 300 * 2**20  # 100,000 rows written by openpyxl unpack to about 80 MB
 MAX_ERRORS_IN_MESSAGE = 20
 MAX_ERRORS_IN_RESULT = 200
 MAX_WORK_YEARS = Decimal(70)
@@ -473,34 +469,6 @@ def _read_bytes(file) -> bytes:
     return file.read()
 
 
-def _xlsx_table(data: bytes) -> list[list]:
-    from python_calamine import load_workbook
-
-    # An .xlsx is a ZIP: refuse one that unpacks to far more than any real roster (zip bomb).
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        unpacked = sum(info.file_size for info in archive.infolist())
-    if unpacked > MAX_XLSX_UNPACKED:
-        raise ValueError(
-            f"解压后 {unpacked // 2**20} MB，超过 {MAX_XLSX_UNPACKED // 2**20} MB / unpacks to "
-            f"{unpacked // 2**20} MB, more than {MAX_XLSX_UNPACKED // 2**20} MB"
-        )
-    workbook = load_workbook(io.BytesIO(data))
-    names = workbook.sheet_names
-    sheet = workbook.get_sheet_by_name(SHEET_TITLE if SHEET_TITLE in names else names[0])
-    # Keep leading empty rows and columns so that row numbers are the ones Excel shows.
-    return sheet.to_python(skip_empty_area=False)
-
-
-def _csv_table(data: bytes) -> list[list[str]]:
-    # Excel on Chinese Windows saves CSV as GB18030 (GBK); everything else sends UTF-8, with
-    # or without a BOM.
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("gb18030")
-    return list(csv.reader(io.StringIO(text, newline="")))
-
-
 def _is_blank(value) -> bool:
     return value is None or value == "" or (isinstance(value, str) and not value.strip())
 
@@ -508,14 +476,10 @@ def _is_blank(value) -> bool:
 def read_roster(file, filename: str) -> RosterSheet:
     """Read an .xlsx (python-calamine) or .csv upload. Raises RosterErrors when the file cannot
     be read at all; column problems are kept in ``header_errors`` for validate_roster."""
-    suffix = Path(filename or "").suffix.lower()
-    if suffix not in (".xlsx", ".csv"):
-        raise RosterErrors(
-            [error(1, "", "只接受 .xlsx 或 .csv 文件", "Only .xlsx and .csv files are accepted")]
-        )
     try:
-        data = _read_bytes(file)
-        table = _xlsx_table(data) if suffix == ".xlsx" else _csv_table(data)
+        table = read_table(_read_bytes(file), filename, SHEET_TITLE)
+    except UnreadableSpreadsheet as refused:
+        raise RosterErrors([error(1, "", refused.zh, refused.en)]) from refused
     except Exception as exc:  # a corrupt upload reads as a refusal, not a crash
         raise RosterErrors(
             [error(1, "", f"无法读取文件：{exc}", f"The file could not be read: {exc}")]

@@ -4,8 +4,6 @@ A file is checked row by row before anything is written: one bad row refuses the
 the catalogue never ends up half-imported. Valid files are upserted by occupation code.
 """
 
-import csv
-import io
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -13,6 +11,7 @@ from pathlib import Path
 from django.db import transaction
 
 from skilleval.models import ApplicationCondition, Occupation, OccupationLevel
+from skilleval.spreadsheets import UnreadableSpreadsheet, read_table
 
 STARTER_CSV = Path(__file__).resolve().parent / "fixtures" / "occupations_starter.csv"
 
@@ -96,23 +95,10 @@ def read_rows(path_or_file, filename: str) -> list[dict]:
     ``row`` is the spreadsheet row number (header = 1) so errors point at what the user sees.
     Cell values are passed through raw; validation happens in import_occupations.
     """
-    data = _read_bytes(path_or_file)
-    suffix = Path(filename or "").suffix.lower()
     try:
-        if suffix == ".xlsx":
-            table = _xlsx_table(data)
-        elif suffix == ".csv":
-            table = _csv_table(data)
-        else:
-            raise OccupationImportError(
-                [
-                    error(
-                        1, "", "只支持 .xlsx 和 .csv 文件", "Only .xlsx and .csv files are accepted"
-                    )
-                ]
-            )
-    except OccupationImportError:
-        raise
+        table = read_table(_read_bytes(path_or_file), filename)
+    except UnreadableSpreadsheet as refused:
+        raise OccupationImportError([error(1, "", refused.zh, refused.en)]) from refused
     except Exception as exc:  # a corrupt upload should read as a refusal, not a crash
         raise OccupationImportError(
             [error(1, "", f"无法读取文件：{exc}", f"The file could not be read: {exc}")]
@@ -126,26 +112,6 @@ def _read_bytes(path_or_file) -> bytes:
     if hasattr(path_or_file, "seek"):
         path_or_file.seek(0)
     return path_or_file.read()
-
-
-def _xlsx_table(data: bytes) -> list[tuple]:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        return list(workbook.worksheets[0].iter_rows(values_only=True))
-    finally:
-        workbook.close()
-
-
-def _csv_table(data: bytes) -> list[list[str]]:
-    # Excel on Chinese Windows saves CSV as GB18030 (GBK); everything else sends UTF-8, with
-    # or without a BOM.
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("gb18030")
-    return list(csv.reader(io.StringIO(text)))
 
 
 def _is_blank(value) -> bool:

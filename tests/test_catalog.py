@@ -403,7 +403,9 @@ class TestSafeCell:
     def test_a_formula_trigger_gets_a_leading_apostrophe(self, value):
         assert safe_cell(value) == "'" + value
 
-    @pytest.mark.parametrize("value", ["车工", "025-12345678", "", None, 42, date(2024, 1, 1)])
+    @pytest.mark.parametrize(
+        "value", ["车工", "025-12345678", "", None, 42, date(2024, 1, 1), "--"]
+    )
     def test_anything_else_is_unchanged(self, value):
         assert safe_cell(value) == value
 

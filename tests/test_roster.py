@@ -27,6 +27,7 @@ from skilleval import personal_data
 from skilleval.choices import JobKind, JobStatus
 from skilleval.models import Job
 from tests.factories import approved_filing, make_candidate, occupation_with_resources, region
+from tests.hostile_files import far_cell_xlsx, png_header_only, wide_and_long_xlsx
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -478,15 +479,15 @@ class TestBatchRules:
     def test_an_xlsx_that_unpacks_to_too_much_is_refused_before_it_is_read(
         self, batch, alice, monkeypatch
     ):
-        from institutions import roster
+        from skilleval import spreadsheets
 
-        monkeypatch.setattr(roster, "MAX_XLSX_UNPACKED", 1000)
+        monkeypatch.setattr(spreadsheets, "MAX_UNPACKED", 1000)
         err = refusal(batch, alice, as_xlsx([person(1)]))
         assert cells_of(err) == [(1, "")] and "MB" in err.errors[0]["zh"]
 
     def test_a_file_that_is_not_a_spreadsheet_is_refused_readably(self, batch, alice):
         err = refusal(batch, alice, b"not a zip", "r.xlsx")
-        assert cells_of(err) == [(1, "")] and "无法读取" in err.errors[0]["zh"]
+        assert cells_of(err) == [(1, "")] and "不是 .xlsx 表格" in err.errors[0]["zh"]
         err = refusal(batch, alice, b"x", "r.pdf")
         assert ".xlsx" in err.errors[0]["zh"]
 
@@ -579,3 +580,63 @@ class TestJob:
         job.refresh_from_db()
         assert job.status == JobStatus.FAILED and "无权" in job.error
         assert not batch.candidates.exists()
+
+
+class TestHostileFiles:
+    """Bounded before they are read: refused with a clear message, nothing written."""
+
+    def test_a_1_5_kb_sheet_reaching_xfd1048576_is_refused_unread(self, batch, alice):
+        err = refusal(batch, alice, far_cell_xlsx())
+        assert cells_of(err) == [(1, "")]
+        assert "XFD1048576" in err.errors[0]["zh"] and "超过上限" in err.errors[0]["zh"]
+        assert not batch.candidates.exists()
+
+    def test_a_sparse_sheet_of_200000_rows_by_100_columns_is_refused_unread(self, batch, alice):
+        err = refusal(batch, alice, wide_and_long_xlsx())
+        assert "CV200000" in err.errors[0]["zh"]
+
+    @pytest.mark.parametrize("filename", ["roster.csv", "roster.xlsx"])
+    def test_a_png_renamed_as_a_spreadsheet_is_refused_for_what_it_is(self, batch, alice, filename):
+        err = refusal(batch, alice, png_header_only(300, 400), filename)
+        assert "改了扩展名" in err.errors[0]["zh"] and "renamed" in err.errors[0]["en"]
+
+    def test_a_csv_longer_than_the_limit_stops_being_read_at_the_limit(
+        self, batch, alice, monkeypatch
+    ):
+        from skilleval import spreadsheets
+
+        monkeypatch.setattr(spreadsheets, "MAX_ROWS", 3)
+        err = refusal(batch, alice, as_csv([person(n) for n in range(5)]), "roster.csv")
+        assert "最多 3 行数据" in err.errors[0]["zh"]
+
+
+@pytest.mark.celery_worker
+def test_the_far_cell_roster_fails_its_job_and_the_worker_lives_on(
+    live_db, celery_worker_process, nanjing_institution, alice, settings
+):
+    import time
+
+    from skilleval.celery import app
+
+    lathe = occupation_with_resources()
+    approved_filing(nanjing_institution, [(lathe, 4)], regions=["320100"])
+    batch = planned(nanjing_institution, alice, lathe)
+    batch.publish_plan(alice)
+    job = Job.objects.start(
+        JobKind.ROSTER_IMPORT,
+        user=alice,
+        institution=nanjing_institution,
+        params={"batch_id": batch.pk},
+        input_file=ContentFile(far_cell_xlsx(), name="roster.xlsx"),
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.is_finished:
+            break
+        time.sleep(0.2)
+    assert job.status == JobStatus.FAILED
+    assert "XFD1048576" in job.error
+    assert celery_worker_process.poll() is None  # the worker process is alive
+    assert app.control.ping(timeout=2)
+    assert not batch.candidates.exists()

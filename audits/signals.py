@@ -15,6 +15,7 @@ from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from audits.choices import AuditAction
+from skilleval.addresses import client_address
 
 AUDITED_APPS = {"skilleval", "institutions", "certificates", "competitions", "audits", "authtoken"}
 NOT_AUDITED = {"audits.auditentry", "audits.auditchainhead"}
@@ -115,10 +116,7 @@ def _record_lockout(sender, request, username, ip_address, **kwargs):
 
 
 def _client_ip(request) -> str:
-    # axes has already resolved the real client address (behind the proxy) on the request.
-    return getattr(request, "axes_ip_address", None) or (
-        request.META.get("REMOTE_ADDR", "") if request is not None else ""
-    )
+    return client_address(request) if request is not None else ""
 
 
 def connect():

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from certificates import lookup as public_lookup
@@ -64,15 +65,24 @@ def lookup_page(request):
     if not form.is_valid():
         return _lookup_page(request, form, status=400)
     data = form.cleaned_data
+    wait = public_lookup.throttle_identity(request, data["id_number"], data["certificate_number"])
+    if wait is not None:
+        response = _lookup_page(
+            request, form, status=429, throttled_minutes=public_lookup.retry_minutes(wait)
+        )
+        response["Retry-After"] = str(int(wait))
+        return response
     client = public_lookup.client_address(request)
     if public_lookup.captcha_required(client) and not public_lookup.check_captcha(
         data["captcha_token"], data["captcha_answer"]
     ):
         form.add_error(
-            "captcha_answer",
-            "验证码错误或已失效，请输入新的验证码 / Wrong or expired captcha; answer the new one"
+            None,
+            _("安全验证未通过或已失效，请再次点击“查询”（需要启用 JavaScript）")
             if data["captcha_answer"]
-            else "请输入验证码 / Answer the captcha",
+            else _(
+                "多次查询无结果，本次查询需要先完成安全验证：请再次点击“查询”（需要启用 JavaScript）"
+            ),
         )
         return _lookup_page(request, form, status=400)
     certificates = public_lookup.lookup(

@@ -23,6 +23,7 @@ from institutions.choices import BatchStatus, FilingStatus, InstitutionKind
 from institutions.models import Batch, Filing, FilingItem, Institution
 from skilleval import rules
 from skilleval.choices import Level
+from skilleval.filtersets import FilterSet
 from skilleval.models import Region
 from skilleval.spreadsheets import xlsx_response
 
@@ -61,7 +62,7 @@ def _keep(queryset, name, value):
     return queryset  # occupation and level are applied together in filter_queryset
 
 
-class CatalogFilterSet(django_filters.FilterSet):
+class CatalogFilterSet(FilterSet):
     """The public filters of 54号 附件2: city, occupation, level, kind, and the name."""
 
     q = django_filters.CharFilter(

@@ -74,6 +74,24 @@ def test_repeated_failures_lock_the_account_for_a_while(client, alice, settings)
     assert "_auth_user_id" not in client.session
 
 
+def test_a_rotating_forwarded_header_neither_escapes_nor_lifts_the_lock(client, alice, settings):
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/accounts/login/",
+            {"username": "alice", "password": "wrong-password"},
+            REMOTE_ADDR="203.0.113.9",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        )
+    locked = client.post(
+        "/accounts/login/",
+        {"username": "alice", "password": "Correct-horse-9"},
+        REMOTE_ADDR="203.0.113.9",
+        HTTP_X_FORWARDED_FOR="198.51.100.200",
+    )
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
 def test_the_idle_session_timeout_is_30_minutes(settings):
     assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
 

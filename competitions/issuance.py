@@ -94,6 +94,7 @@ class IssueResult:
 def issue_competition_certificates(competition: Competition, user) -> IssueResult:
     """Issue the certificates of a city or county competition to its ranked, eligible
     contestants who have none yet. All numbers of one run are allocated in one transaction."""
+    competition.refuse_results_before_the_end()
     issuer = issuer_or_refusal(competition)
     if not may_issue_certificates(user, competition):
         raise PermissionDenied(
@@ -173,6 +174,7 @@ def propose_recognitions(competition: Competition, user) -> list[Recognition]:
     proposals stand: proposing again would rewrite a decided level."""
     if not may_act_on_results(user, competition):
         raise PermissionDenied("无权提出认定建议 / You may not propose recognitions")
+    competition.refuse_results_before_the_end()
     decided = Recognition.objects.filter(contestant__competition=competition).exclude(
         status=RecognitionStatus.PROPOSED
     )

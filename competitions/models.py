@@ -211,6 +211,17 @@ class Competition(models.Model):
 
     # --- certificates (54号 四) --------------------------------------------------------------
 
+    def refuse_results_before_the_end(self, on: date | None = None) -> None:
+        """Ranks, recognitions and certificates come from a competition that has taken place:
+        not before its last day."""
+        on = on or timezone.localdate()
+        if on < self.ends_on:
+            raise ValidationError(
+                f"竞赛于 {self.ends_on} 结束，结束后方可录入成绩、提出认定和核发证书 / "
+                f"The competition ends on {self.ends_on}: results, recognitions and certificates "
+                "come after it"
+            )
+
     # What decides which filings and which issuer a competition needs; frozen once a filing, a
     # delegation, a recognition or a certificate rests on it.
     BASIS_FIELDS = (

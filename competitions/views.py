@@ -434,6 +434,11 @@ def results(request, pk):
     rows = list(event.contestants.filter(eligible=True).order_by("rank", "name", "pk"))
     errors = []
     if request.method == "POST":
+        try:
+            competition.refuse_results_before_the_end()
+        except ValidationError as refusal:
+            errors.extend(refusal.messages)
+    if request.method == "POST" and not errors:
         ranks = {}
         for contestant in rows:
             raw = request.POST.get(f"rank-{contestant.pk}", "").strip()

@@ -477,6 +477,12 @@ class TestFilings:
 
 
 class TestResults:
+    @pytest.fixture(autouse=True)
+    def _after_the_competition(self, _before_the_competitions):
+        """Results, recognitions and certificates come after the competition's last day."""
+        with time_machine.travel(datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI)):
+            yield
+
     def test_ranks_recognition_and_certificates(
         self, client, organiser, lathe, nanjing_staff, nanjing_centre
     ):

@@ -304,6 +304,12 @@ class TestDelegationIsTheCitysRecordedDecision:
     """54号 四: whether a city class-2 competition's certificates are issued by the organiser is
     the host city's recorded decision, never the organiser's own say."""
 
+    @pytest.fixture(autouse=True)
+    def _after_the_competition(self, _before_the_competitions):
+        """Results, recognitions and certificates come after the competition's last day."""
+        with time_machine.travel(datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI)):
+            yield
+
     @pytest.fixture
     def centre(self):
         return InstitutionFactory(
@@ -407,6 +413,12 @@ class TestDelegationIsTheCitysRecordedDecision:
 
 
 class TestRecognitionsAndCertificates:
+    @pytest.fixture(autouse=True)
+    def _after_the_competition(self, _before_the_competitions):
+        """Results, recognitions and certificates come after the competition's last day."""
+        with time_machine.travel(datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI)):
+            yield
+
     def test_propose_decide_and_issue(
         self, api_as, created, organiser, nanjing_staff, suzhou_staff
     ):
@@ -553,3 +565,13 @@ def test_an_empty_decision_is_a_400_naming_the_field_never_a_rejection(
     assert "approve" in response.json()
     filing.refresh_from_db()
     assert filing.status == CompetitionFilingStatus.SUBMITTED
+
+
+def test_no_recognition_or_certificate_before_the_competition_has_ended(
+    api_as, created, organiser, nanjing_staff
+):
+    ranked_contestants(api_as(organiser), created)  # today is 2026-11-02; it ends 2026-12-03
+    proposed = api_as(organiser).post(f"/api/v1/competitions/{created['id']}/propose/")
+    assert proposed.status_code == 400 and "2026-12-03" in str(proposed.json())
+    issued = api_as(nanjing_staff).post(f"/api/v1/competitions/{created['id']}/certificates/")
+    assert issued.status_code == 400 and not Certificate.objects.exists()

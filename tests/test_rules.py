@@ -182,6 +182,25 @@ class TestTheRuleApi:
         cache.clear()
         assert codes == [200, 200, 200, 429]
 
+    def test_a_rotating_forwarded_header_does_not_lift_the_self_check_limit(
+        self, api, monkeypatch
+    ):
+        from skilleval.api.views import RuleSelfCheckThrottle
+
+        monkeypatch.setattr(
+            RuleSelfCheckThrottle, "THROTTLE_RATES", {"rule-self-check": "2/minute"}
+        )
+        codes = [
+            api.post(
+                "/api/v1/rules/occupation.evaluable/evaluate/",
+                {"facts": {"occupation_code": "6-18-01-01"}},
+                format="json",
+                HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+            ).status_code
+            for n in range(3)
+        ]
+        assert codes[-1] == 429
+
 
 class TestParameterVersions:
     @time_machine.travel(date(2026, 11, 22))

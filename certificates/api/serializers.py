@@ -199,13 +199,14 @@ class VerifiedCertificateSerializer(PublicCertificateSerializer):
 
 
 class PublicProofSerializer(serializers.ModelSerializer):
-    reason = serializers.CharField(help_text=f"{' | '.join(ProofReason.values)}")
-    reason_display = serializers.CharField(source="get_reason_display")
-    issuer = serializers.CharField(source="certificate.institution.name")
+    reason = serializers.CharField(read_only=True, help_text=f"{' | '.join(ProofReason.values)}")
+    reason_display = serializers.CharField(source="get_reason_display", read_only=True)
+    issuer = serializers.CharField(source="certificate.institution.name", read_only=True)
 
     class Meta:
         model = Proof
         fields = ["reason", "reason_display", "detail", "issued_on", "issuer"]
+        read_only_fields = fields
 
 
 class VerificationSerializer(serializers.Serializer):

@@ -78,7 +78,7 @@ class CertificateDelegationSerializer(serializers.ModelSerializer):
     class Meta:
         model = CertificateDelegation
         fields = ["institution", "institution_name", "note", "decided_by", "decided_at"]
-        read_only_fields = ["decided_at"]
+        read_only_fields = fields  # recorded through competitions/{id}/delegation/ only
 
 
 class DelegateRequestSerializer(serializers.Serializer):

@@ -67,6 +67,7 @@ class FilingItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = FilingItem
         fields = ["occupation_code", "occupation_name", "level", "source", "enterprise_spec"]
+        read_only_fields = fields  # items are added through the filing's actions only
 
 
 @extend_schema_field(OpenApiTypes.BINARY)
@@ -240,6 +241,7 @@ class BatchTransitionSerializer(serializers.ModelSerializer):
     class Meta:
         model = BatchTransition
         fields = ["action", "to", "actor_name", "at", "note"]
+        read_only_fields = fields  # a recorded step, append-only
 
     def get_fields(self):
         # "from" is a Python keyword, so it cannot be declared in the class body.

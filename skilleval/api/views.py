@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
 from skilleval import rules
+from skilleval.addresses import client_address
 from skilleval.api.base import ScopedViewSetMixin
 from skilleval.api.serializers import (
     DecisionSerializer,
@@ -59,7 +60,8 @@ class RuleSelfCheckThrottle(SimpleRateThrottle):
     scope = "rule-self-check"
 
     def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        # Not DRF's get_ident, which believes X-Forwarded-For from anyone.
+        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
 
 
 def _invalid(zh: str, en: str, **errors) -> Response:

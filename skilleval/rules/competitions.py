@@ -215,8 +215,14 @@ class CertificateIssuer(Rule):
     class Facts(serializers.Serializer):
         competition_level = serializers.ChoiceField(choices=["city", "county"])
         competition_class = serializers.ChoiceField(choices=[1, 2], allow_null=True)
-        delegated_to_organiser = serializers.BooleanField(default=False)
-        organiser_has_authority = serializers.BooleanField(default=False)
+        delegated_to_organiser = serializers.BooleanField(
+            default=False,
+            help_text="a delegation recorded by the host city's HR bureau or the province",
+        )
+        organiser_has_authority = serializers.BooleanField(
+            default=False,
+            help_text="the delegated institution is in the catalog with a valid filing",
+        )
 
     def decide(self, facts, params, as_of):
         organiser = (

@@ -168,7 +168,9 @@ def test_no_page_loads_anything_from_the_internet():
 def test_the_api_docs_are_served_without_a_cdn(client):
     page = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in page
-    assert "cdn" not in page.lower()
+    # Every script and stylesheet is this site's own (a random CSRF token may spell "cdn").
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert sources and all(src.startswith("/") for src in sources), sources
     assert "/static/drf_spectacular_sidecar/" in page
 
 

@@ -182,9 +182,7 @@ class TestTheRuleApi:
         cache.clear()
         assert codes == [200, 200, 200, 429]
 
-    def test_a_rotating_forwarded_header_does_not_lift_the_self_check_limit(
-        self, api, monkeypatch
-    ):
+    def test_a_rotating_forwarded_header_does_not_lift_the_self_check_limit(self, api, monkeypatch):
         from skilleval.api.views import RuleSelfCheckThrottle
 
         monkeypatch.setattr(

@@ -7,3 +7,11 @@ def run_job(job_id: int) -> None:
     from skilleval.models import Job
 
     Job.objects.get(pk=job_id).run()
+
+
+@shared_task
+def sweep_jobs() -> dict:
+    """Every minute (beat): requeue jobs whose worker died, send jobs the broker never got."""
+    from skilleval.models import Job
+
+    return Job.objects.sweep()

@@ -2,11 +2,13 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
 from institutions.models import Institution
@@ -147,6 +149,19 @@ class JobDetailView(ScopedDetailView):
 
     def get_object(self, queryset=None):
         return super().get_object(queryset).with_live_progress()
+
+
+@login_required
+@require_POST
+def job_retry(request, pk):
+    job = get_object_or_404(Job.objects.visible_to(request.user), pk=pk)
+    try:
+        job.retry(request.user)
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+    else:
+        messages.success(request, _("任务已重新开始"))
+    return redirect("job-detail", pk=job.pk)
 
 
 @login_required

@@ -53,6 +53,15 @@ class JobViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def get_object(self):
         return super().get_object().with_live_progress()
 
+    @extend_schema(request=None, responses=JobSerializer)
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """Run a failed job again, or send one the broker never received (its starter or a
+        province admin); 400 while it runs or once it succeeded."""
+        job = self.get_object()
+        job.retry(request.user)
+        return Response(JobSerializer(job, context=self.get_serializer_context()).data)
+
 
 class RuleSelfCheckThrottle(SimpleRateThrottle):
     """The public self-check is rate limited per client address, signed in or not."""

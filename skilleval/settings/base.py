@@ -202,9 +202,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
+# Redis redelivers an unacknowledged task after the visibility timeout: just above the longest a
+# job may run, so a live job is never delivered twice and a dead one is not stuck for long.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60}
+# Jobs (skilleval/models/jobs.py): a running job whose heartbeat (every progress report) is older
+# than this lost its worker and is requeued by the sweeper; after this many runs it fails.
+JOB_STALE_AFTER = env.int("JOB_STALE_AFTER", default=10 * 60)
+JOB_MAX_ATTEMPTS = 3
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    "sweep-jobs": {"task": "skilleval.tasks.sweep_jobs", "schedule": 60.0},
     "verify-audit-log-nightly": {
         "task": "audits.tasks.verify_audit_log",
         "schedule": crontab(hour=2, minute=0),

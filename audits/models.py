@@ -515,7 +515,9 @@ class Complaint(models.Model):
             if not outcome.strip():
                 raise ValidationError("请填写办理结果 / Record the outcome")
             fields.update(outcome=outcome.strip(), concluded_at=timezone.now())
-        moved = Complaint.objects.filter(pk=self.pk, status=self.status).update(**fields)
+        from audits.signals import update_recorded
+
+        moved = update_recorded(Complaint.objects.filter(pk=self.pk, status=self.status), **fields)
         if not moved:
             raise ValidationError(
                 "举报状态已变化，请刷新 / The complaint changed meanwhile; reload"

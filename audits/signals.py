@@ -128,3 +128,24 @@ def connect():
     user_logged_out.connect(_record_logout, dispatch_uid="audit-logout")
     user_login_failed.connect(_record_login_failure, dispatch_uid="audit-login-failed")
     user_locked_out.connect(_record_lockout, dispatch_uid="audit-locked-out")
+
+
+def update_recorded(queryset, **changes) -> int:
+    """QuerySet.update, recorded. A workflow step is a conditional UPDATE (``filter(pk=…,
+    status=old).update(status=new)``: of two people pressing one button, one wins), and an
+    UPDATE sends no signal, so such a step used to leave no audit entry. This locks the rows the
+    condition still matches, updates them and records each as a save would."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        rows = list(queryset.select_for_update())
+        if not rows:
+            return 0
+        before = {row.pk: snapshot(row) for row in rows}
+        manager = queryset.model._base_manager
+        moved = manager.filter(pk__in=before).update(**changes)
+        for row in manager.filter(pk__in=before):
+            after = snapshot(row)
+            if after != before[row.pk]:
+                _record(AuditAction.UPDATE, row, before[row.pk], after)
+        return moved

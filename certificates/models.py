@@ -171,12 +171,13 @@ class Certificate(models.Model):
         certificates = list(certificates)
         if not all(cls.may_revoke(user, c) for c in certificates):
             raise PermissionDenied("无权注销这些证书 / You may not revoke these certificates")
+        from audits.signals import update_recorded
+
         count = 0
         with transaction.atomic():
             for certificate in certificates:
-                moved = cls.objects.filter(
-                    pk=certificate.pk, status=CertificateStatus.VALID
-                ).update(
+                moved = update_recorded(
+                    cls.objects.filter(pk=certificate.pk, status=CertificateStatus.VALID),
                     status=CertificateStatus.REVOKED,
                     revoked_at=timezone.now(),
                     revoked_by=user,

@@ -564,9 +564,12 @@ class CompetitionFiling(models.Model):
         with transaction.atomic():
             if opinion:
                 self.record_opinion(user=user, opinion=opinion)
-            moved = CompetitionFiling.objects.filter(
-                pk=self.pk, status=CompetitionFilingStatus.SUBMITTED
-            ).update(
+            from audits.signals import update_recorded
+
+            moved = update_recorded(
+                CompetitionFiling.objects.filter(
+                    pk=self.pk, status=CompetitionFilingStatus.SUBMITTED
+                ),
                 status=CompetitionFilingStatus.APPROVED
                 if approve
                 else CompetitionFilingStatus.REJECTED,
@@ -575,17 +578,6 @@ class CompetitionFiling(models.Model):
             )
             if not moved:
                 raise ValidationError("该备案已审核 / Already decided")
-            # A conditional update sends no signal: the decision goes into the audit log here.
-            from audits.models import AuditEntry
-
-            AuditEntry.objects.record(
-                "update",
-                object_type="competitions.competitionfiling",
-                object_id=self.pk,
-                object_repr=str(self),
-                before={"status": CompetitionFilingStatus.SUBMITTED},
-                after={"status": "approved" if approve else "rejected"},
-            )
         self.refresh_from_db()
 
 

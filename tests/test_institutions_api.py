@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from audits.models import AuditEntry
 from institutions.choices import FilingStatus, InstitutionKind, MaterialKind
 from institutions.models import Filing
 from skilleval.choices import Role
@@ -119,6 +120,12 @@ class TestFilingWorkflow:
         assert response.status_code == 200
         approved = response.json()
         assert approved["status"] == "approved" and approved["decision_reason"] == "材料齐全"
+        # The approval is a conditional UPDATE; it still leaves its audit entry (who, before, after).
+        entry = AuditEntry.objects.filter(
+            object_type="institutions.filing", object_id=str(pk), action="update"
+        ).first()
+        assert entry.actor_name == nanjing_staff.username or entry.actor_id == nanjing_staff.pk
+        assert (entry.before["status"], entry.after["status"]) == ("submitted", "approved")
         assert (approved["valid_from"], approved["valid_until"]) == ("2025-01-01", "2027-12-31")
         assert nanjing_institution.check_scope(
             lathe, 4, region("320100"), on=date(2026, 6, 1)

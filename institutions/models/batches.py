@@ -210,8 +210,10 @@ class Batch(models.Model):
     def _move(self, action, from_status, to_status, actor, note="", **fields) -> bool:
         """Move by a conditional update and record the step; of two clicks, one wins, one is told."""
         with transaction.atomic():
-            moved = Batch.objects.filter(pk=self.pk, status=from_status).update(
-                status=to_status, **fields
+            from audits.signals import update_recorded
+
+            moved = update_recorded(
+                Batch.objects.filter(pk=self.pk, status=from_status), status=to_status, **fields
             )
             if not moved:
                 self.refresh_from_db()

@@ -277,9 +277,14 @@ class Filing(models.Model):
                 decision_reason=note,
             )
             # 41号 三(五): a branch's online announcement starts once its local filing is approved.
-            type(self.institution).objects.filter(
-                pk=self.institution_id, parent__isnull=False, announced_on__isnull=True
-            ).update(announced_on=timezone.localdate())
+            from audits.signals import update_recorded
+
+            update_recorded(
+                type(self.institution).objects.filter(
+                    pk=self.institution_id, parent__isnull=False, announced_on__isnull=True
+                ),
+                announced_on=timezone.localdate(),
+            )
 
     def reject(self, *, user, reason: str) -> None:
         if not self.may_be_decided_by(user):
@@ -296,8 +301,10 @@ class Filing(models.Model):
 
     def _move(self, from_status: str, to_status: str, **fields) -> None:
         """A conditional update: of two people pressing the same button, one wins, one is told."""
-        moved = Filing.objects.filter(pk=self.pk, status=from_status).update(
-            status=to_status, **fields
+        from audits.signals import update_recorded
+
+        moved = update_recorded(
+            Filing.objects.filter(pk=self.pk, status=from_status), status=to_status, **fields
         )
         if not moved:
             self.refresh_from_db(fields=["status"])

@@ -284,8 +284,12 @@ class Institution(models.Model):
             raise ValidationError({"reason": "请填写原因 / A reason is required"})
         allowed_from, to = self.CATALOG_MOVES[action]
         with transaction.atomic():
-            moved = Institution.objects.filter(pk=self.pk, catalog_status__in=allowed_from).update(
-                catalog_status=to, catalog_reason=reason.strip()
+            from audits.signals import update_recorded
+
+            moved = update_recorded(
+                Institution.objects.filter(pk=self.pk, catalog_status__in=allowed_from),
+                catalog_status=to,
+                catalog_reason=reason.strip(),
             )
             if not moved:
                 raise ValidationError(

@@ -18,7 +18,6 @@ from django.test import Client
 from django.urls import reverse
 
 from certificates import issuance
-from certificates.models import Certificate
 from institutions.choices import BatchStatus, EligibilityStatus, EvaluationType, QuestionSource
 from institutions.models import Batch, ExamRoom, Institution
 from institutions.tickets import admission_tickets_pdf
@@ -147,9 +146,7 @@ class TestStepsWaitForTheExam:
     ):
         with on(date(2026, 12, 4)):
             page = html(signed_in(alice).get(reverse("batch-detail", args=[examining.pk])))
-            english = html(
-                signed_in(alice, "en").get(reverse("batch-detail", args=[examining.pk]))
-            )
+            english = html(signed_in(alice, "en").get(reverse("batch-detail", args=[examining.pk])))
         assert "考试结束后（2027-01-20 之后）方可录入成绩" in page
         assert page.count('class="locked"') == 4  # scores, publicity, approval, certificates
         assert "2027-01-21 起" in page
@@ -190,9 +187,7 @@ class TestSignOff:
         batch = approved_batch(passing=2, failing=0)
         batch.candidates.filter(name="考生1").update(photo="")
         page = html(
-            signed_in(signatory_of(batch.institution)).get(
-                reverse("batch-detail", args=[batch.pk])
-            )
+            signed_in(signatory_of(batch.institution)).get(reverse("batch-detail", args=[batch.pk]))
         )
         assert "以下问题解决后方可签发" in page and "考生1" in page
         assert 'disabled aria-describedby="sign-off-why"' in page
@@ -340,9 +335,7 @@ def issued(django_capture_on_commit_callbacks):
 
 
 class TestIssuedBatch:
-    def test_the_issuance_job_page_offers_the_print_pdf_and_hides_paths_and_timings(
-        self, issued
-    ):
+    def test_the_issuance_job_page_offers_the_print_pdf_and_hides_paths_and_timings(self, issued):
         batch, job = issued
         page = html(signed_in(signatory_of(batch.institution)).get(job_url(job)))
         assert f"批次 #{batch.pk} 车工 四级/中级工 证书核发" in page

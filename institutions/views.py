@@ -61,6 +61,7 @@ from institutions.models import Batch, ExamRoom, Filing, FilingItem, Institution
 from institutions.photos import PhotoErrors, candidates_without_photo, import_photos
 from skilleval.choices import INSTITUTION_ROLES, JobKind, JobStatus, Role
 from skilleval.forms import add_refusal
+from skilleval.job_pages import in_language
 from skilleval.models import Job, OccupationLevel
 from skilleval.rules.batches import AFTER_EXAM_STEPS
 from skilleval.views import ScopedDetailView, ScopedListView, to_page
@@ -728,7 +729,7 @@ def batch_context(request, batch, **forms) -> dict:
         and user.institution_id == batch.institution_id
     ):
         context["may_sign_off"] = True
-        context["issuance_problems"] = batch.issuance_problems()
+        context["issuance_problems"] = [in_language(p) for p in batch.issuance_problems()]
     if status in (BatchStatus.RESULTS_APPROVED, BatchStatus.CERTIFICATES_ISSUED):
         context["issuance_job"] = batch.issuance_jobs().visible_to(user).first()
     if status == BatchStatus.CERTIFICATES_ISSUED:

@@ -192,8 +192,9 @@ class TestSignOff:
         assert "以下问题解决后方可签发" in page and "考生1" in page
         assert 'disabled aria-describedby="sign-off-why"' in page
 
-    @pytest.mark.django_db(transaction=True)
-    def test_after_sign_off_the_message_says_the_job_failed_and_links_it(self, monkeypatch):
+    def test_after_sign_off_the_message_says_the_job_failed_and_links_it(
+        self, live_db, monkeypatch
+    ):
         # Committed for real, as in the embedded demo: the job runs before the redirect.
         batch = approved_batch(passing=1, failing=0)
         signatory = signatory_of(batch.institution)

@@ -3,7 +3,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from certificates.choices import CertificateKind, CertificateStatus, PrintKind, ProofReason
@@ -92,6 +92,9 @@ class Certificate(models.Model):
     work_type = models.CharField("工种/职业方向", max_length=100, blank=True)
     level = models.PositiveSmallIntegerField("等级", choices=Level.choices, null=True, blank=True)
     issued_on = models.DateField("发证日期")
+    # Kept with the certificate so that the database itself refuses an issue date before the
+    # exam (239号 四); empty for certificates of no batch (competitions, older records).
+    exam_ended_on = models.DateField("考试结束日期", null=True, blank=True)
     signatory = models.CharField("签发人", max_length=50)
     photo = models.ImageField("照片", upload_to="certificates/photos/%Y/", blank=True)
     pdf = models.FileField("证书文件", upload_to="certificates/pdf/%Y/%m/", blank=True)
@@ -123,6 +126,12 @@ class Certificate(models.Model):
             models.CheckConstraint(
                 condition=Q(level__isnull=True) | Q(level__gte=1, level__lte=5),
                 name="certificate_level_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(exam_ended_on__isnull=True) | Q(issued_on__gt=F("exam_ended_on")),
+                name="certificate_issued_after_exam",
+                violation_error_message="证书发证日期不得早于考试结束（239号 四）/ A certificate "
+                "is not dated before its exam ends (239号 四)",
             ),
         ]
 

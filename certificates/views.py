@@ -22,7 +22,7 @@ from certificates.forms import (
     RevokePersonForm,
 )
 from certificates.models import Certificate, CertificatePrint
-from skilleval.choices import INSTITUTION_ROLES
+from skilleval.choices import INSTITUTION_ROLES, JobStatus
 from skilleval.spreadsheets import xlsx_response
 from skilleval.views import ScopedListView
 
@@ -169,6 +169,19 @@ class CertificateListView(ScopedListView):
         user = self.request.user
         context["may_revoke"] = Certificate.may_revoke(user)
         batch = self.filterset.form.cleaned_data.get("batch") if self.filterset.is_valid() else None
+        if batch:  # the list of one batch links back to it and to its print files
+            from institutions.models import Batch
+
+            shown = Batch.objects.visible_to(user).select_related("occupation")
+            context["filtered_batch"] = shown.filter(pk=batch).first()
+            if context["filtered_batch"]:
+                context["issuance_job"] = (
+                    context["filtered_batch"]
+                    .issuance_jobs()
+                    .visible_to(user)
+                    .filter(status=JobStatus.SUCCEEDED)
+                    .first()
+                )
         if context["may_revoke"]:
             context["person_form"] = RevokePersonForm()
             if batch:
@@ -250,6 +263,11 @@ def certificate_detail(request, pk):
         "may_revoke": Certificate.may_revoke(user, certificate),
         "may_correct": may_correct(user, certificate) and not certificate.is_revoked,
         "revoked_on": public_lookup.revoked_on(certificate),
+        # The holder's other certificates, as far as this user's scope reaches.
+        "others": _scoped(request)
+        .filter(id_number_hash=certificate.id_number_hash)
+        .exclude(pk=certificate.pk)
+        .order_by("-issued_on", "number")[:50],
     }
     if context["may_revoke"] and not certificate.is_revoked:
         context["revoke_form"] = RevokeForm()

@@ -326,10 +326,14 @@ for _column in COLUMNS:
 # --- errors --------------------------------------------------------------------------------
 
 
-def error(row: int, column: str, zh: str, en: str) -> dict:
-    """One problem, in the shape of every import in the project."""
+def error(row: int, column: str, zh: str, en: str, value="") -> dict:
+    """One problem, in the shape of every import in the project; `value` is the cell as read
+    (an ID number only masked: it is stored with the job and shown on its page)."""
     header = COLUMN_BY_KEY[column].header if column in COLUMN_BY_KEY else column
-    return {"row": row, "column": header, "zh": zh, "en": en}
+    value = "" if value is None else str(value).strip()[:100]
+    if column == "id_number" and value:
+        value = mask_id_number(value)
+    return {"row": row, "column": header, "value": value, "zh": zh, "en": en}
 
 
 def error_line(err: dict) -> str:
@@ -974,7 +978,8 @@ def validate_roster(batch, sheet: RosterSheet, progress: Progress | None = None)
             try:
                 row[key] = check(cells[index] if index is not None else "", row, ctx)
             except Bad as bad:
-                errors.append(error(number, bad.column or column, bad.zh, bad.en))
+                cell = cells[index] if index is not None and not bad.column else ""
+                errors.append(error(number, bad.column or column, bad.zh, bad.en, cell))
         id_number = row.get("id_number")
         if id_number:
             id_hash = row["id_number_hash"] = keyed_hash(id_number)

@@ -5,6 +5,8 @@ hand the input to the model, and show its refusals next to the form that caused 
 action is a POST; after success the page redirects (no double submit on reload).
 """
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -58,9 +60,11 @@ from institutions.forms import (
 )
 from institutions.models import Batch, ExamRoom, Filing, FilingItem, Institution
 from institutions.photos import PhotoErrors, candidates_without_photo, import_photos
-from skilleval.choices import INSTITUTION_ROLES, JobKind, Role
+from skilleval.choices import INSTITUTION_ROLES, JobKind, JobStatus, Role
 from skilleval.forms import add_refusal
+from skilleval.job_pages import in_language
 from skilleval.models import Job, OccupationLevel
+from skilleval.rules.batches import AFTER_EXAM_STEPS
 from skilleval.views import ScopedDetailView, ScopedListView, to_page
 
 # --- registration --------------------------------------------------------------------------
@@ -642,14 +646,17 @@ def batch_create(request):
 
 
 def flow_steps(batch) -> list[dict]:
-    """The step indicator: every step of BATCH_FLOW, done, current or to come."""
-    return [
-        {
-            "label": BatchStatus(status).label.split("/")[0].strip(),
-            "state": "done" if n < batch.step else "current" if n == batch.step else "todo",
-        }
-        for n, status in enumerate(BATCH_FLOW)
-    ]
+    """The step indicator: every step of BATCH_FLOW, done, current or to come; a step to come
+    that waits for the end of the exam (239号 四) is shown as not yet open, with its first day."""
+    steps = []
+    for n, status in enumerate(BATCH_FLOW):
+        state = "done" if n < batch.step else "current" if n == batch.step else "todo"
+        step = {"label": BatchStatus(status).label.split("/")[0].strip(), "state": state}
+        if state == "todo" and status in AFTER_EXAM_STEPS and not batch.exam_is_over:
+            step["state"] = "locked"
+            step["opens_on"] = batch.exam_ends_on + timedelta(days=1)
+        steps.append(step)
+    return steps
 
 
 def batch_context(request, batch, **forms) -> dict:
@@ -703,10 +710,13 @@ def batch_context(request, batch, **forms) -> dict:
         context["may_arrange"] = True
     if runs and status == BatchStatus.ROOMS_ARRANGED:
         context["may_generate_tickets"] = True
-    if runs and status == BatchStatus.TICKETS_GENERATED:
+    # The next step, when it waits for the end of the exam: say from when (239号 四).
+    if status in (BatchStatus.TICKETS_GENERATED, BatchStatus.EXAMINED) and not batch.exam_is_over:
+        context["not_yet_open"] = batch.after_exam(BATCH_FLOW[batch.step + 1])
+    if runs and status == BatchStatus.TICKETS_GENERATED and batch.exam_is_over:
         context["score_rows"] = forms.get("score_rows") or score_rows(batch)
         context["may_record_examined"] = True
-    if runs and status == BatchStatus.EXAMINED:
+    if runs and status == BatchStatus.EXAMINED and batch.exam_is_over:
         context["may_publicise"] = True
     if status == BatchStatus.RESULTS_PUBLICISED and batch.publicised_on:
         context["publicity"] = batch.publicity()
@@ -719,6 +729,14 @@ def batch_context(request, batch, **forms) -> dict:
         and user.institution_id == batch.institution_id
     ):
         context["may_sign_off"] = True
+        context["issuance_problems"] = [in_language(p) for p in batch.issuance_problems()]
+    if status in (BatchStatus.RESULTS_APPROVED, BatchStatus.CERTIFICATES_ISSUED):
+        context["issuance_job"] = batch.issuance_jobs().visible_to(user).first()
+    if status == BatchStatus.CERTIFICATES_ISSUED:
+        context["certificate_count"] = batch.certificates.visible_to(user).count()
+        job = context["issuance_job"]
+        context["print_files"] = job is not None and job.status == JobStatus.SUCCEEDED
+    context["jobs"] = batch.jobs().visible_to(user)[:10]
     if runs and is_open and batch.step < BATCH_FLOW.index(BatchStatus.RESULTS_APPROVED):
         context["cancel_form"] = forms.get("cancel_form") or BatchReasonForm()
     return context
@@ -1012,16 +1030,34 @@ def batch_return(request, pk):
 @login_required
 @require_POST
 def batch_sign_off(request, pk):
-    """谁评价、谁发证、谁负责 (54号 四): the signatory starts the issuance job."""
+    """谁评价、谁发证、谁负责 (54号 四): the signatory starts the issuance job; the message says
+    what the job is really doing, not what we hope it will do."""
     batch = scoped_batch(request, pk)
     try:
         job = batch.sign_off(request.user)
     except ValidationError as refusal:
-        messages.error(request, " ".join(refusal.messages))
-        return to_page("batch-detail", batch.pk)
-    messages.success(
-        request, "已签发，证书正在批量核发 / Signed off; certificates are being issued"
-    )
+        for message in refusal.messages:
+            messages.error(request, message)
+        return to_page("batch-detail", batch.pk, "sign-off")
+    job.refresh_from_db()  # without a worker it has already run
+    if job.status == JobStatus.FAILED:
+        messages.error(
+            request,
+            "已签发，但证书核发任务失败，原因见下 / Signed off, but the issuance job failed; "
+            "the reasons are below",
+        )
+    elif job.status == JobStatus.SUCCEEDED:
+        messages.success(request, "已签发，证书已核发 / Signed off; the certificates are issued")
+    elif job.status == JobStatus.RUNNING:
+        messages.info(
+            request, "已签发，证书正在核发 / Signed off; the certificates are being issued"
+        )
+    else:
+        messages.info(
+            request,
+            "已签发，证书核发任务排队中，稍后开始 / Signed off; the issuance job is queued and "
+            "starts shortly",
+        )
     return redirect("job-detail", pk=job.pk)
 
 

@@ -18,6 +18,7 @@ STARTER_CSV = Path(__file__).resolve().parent / "fixtures" / "occupations_starte
 # Same pattern as the model's check constraint, so a file we accept never trips it.
 CODE_RE = re.compile(r"^[1-8]-[0-9]{2}-[0-9]{2}-[0-9]{2}(-[0-9]{2})?$")
 PROGRESS_EVERY = 100
+MAX_ERRORS_IN_RESULT = 200  # kept for the job page's table
 MAX_ERRORS_IN_MESSAGE = 20
 
 # Column key -> the name errors are reported under.
@@ -65,8 +66,15 @@ class OccupationImportError(Exception):
         super().__init__(describe_errors(errors))
 
 
-def error(row: int, column: str, zh: str, en: str) -> dict:
-    return {"row": row, "column": COLUMNS.get(column, column), "zh": zh, "en": en}
+def error(row: int, column: str, zh: str, en: str, value="") -> dict:
+    value = "" if value is None else str(value).strip()[:100]
+    return {
+        "row": row,
+        "column": COLUMNS.get(column, column),
+        "value": value,
+        "zh": zh,
+        "en": en,
+    }
 
 
 def error_line(err: dict) -> str:
@@ -187,6 +195,7 @@ def _clean_row(raw: dict, number: int, errors: list[dict]) -> dict | None:
                 f"职业编码是数字或日期单元格（{code_cell}），请把该列设为文本，按 6-18-01-01 的格式填写",
                 f"Occupation code is a number or date cell ({code_cell}); format the column as "
                 "text and write codes like 6-18-01-01",
+                code_cell,
             )
         )
     elif not CODE_RE.match(code):
@@ -198,6 +207,7 @@ def _clean_row(raw: dict, number: int, errors: list[dict]) -> dict | None:
                 "（工种可再加两位）",
                 f"Occupation code “{code}” is malformed; expected major-middle-minor-unit "
                 "group like 6-18-01-01 (a work type adds two more digits)",
+                code,
             )
         )
 
@@ -205,7 +215,7 @@ def _clean_row(raw: dict, number: int, errors: list[dict]) -> dict | None:
     if not name:
         errors.append(error(number, "name", "职业名称为空", "Occupation name is empty"))
     elif len(name) > Occupation._meta.get_field("name").max_length:
-        errors.append(error(number, "name", "职业名称过长", "Occupation name is too long"))
+        errors.append(error(number, "name", "职业名称过长", "Occupation name is too long", name))
 
     work_type = _text(raw.get("work_type"))
     if len(work_type) > Occupation._meta.get_field("work_type").max_length:
@@ -219,6 +229,7 @@ def _clean_row(raw: dict, number: int, errors: list[dict]) -> dict | None:
                 "levels",
                 f"无法识别的等级“{token}”，应为 1–5 或 五级/初级工 等名称",
                 f"Unknown level “{token}”; use 1–5 or names such as 五级/初级工",
+                token,
             )
         )
     if not levels and not unknown:
@@ -244,6 +255,7 @@ def validate_rows(rows: Iterable[dict]) -> list[dict]:
                     "code",
                     f"职业编码 {row['code']} 与第 {first_row_of[row['code']]} 行重复",
                     f"Occupation code {row['code']} repeats row {first_row_of[row['code']]}",
+                    row["code"],
                 )
             )
             continue
@@ -338,6 +350,18 @@ def run_import_job(job) -> dict:
     An OccupationImportError propagates as is: its message is the refusal headline plus the
     first 20 row errors (第N行 列名：中文 / English), which Job.run stores in ``job.error``.
     """
-    with job.input_file.open("rb") as handle:
-        rows = read_rows(handle, job.input_file.name)
-    return import_occupations(rows, progress=job.report_progress)
+    from skilleval.models import Job
+
+    try:
+        with job.input_file.open("rb") as handle:
+            rows = read_rows(handle, job.input_file.name)
+        return import_occupations(rows, progress=job.report_progress)
+    except OccupationImportError as refused:
+        # The job page shows these as a table (row, column, value, reason).
+        Job.objects.filter(pk=job.pk).update(
+            result={
+                "errors": refused.errors[:MAX_ERRORS_IN_RESULT],
+                "error_count": len(refused.errors),
+            }
+        )
+        raise

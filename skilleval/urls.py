@@ -53,4 +53,5 @@ urlpatterns = [
     # Uploaded and generated files are never served as plain media: always through a scoped view.
     path("jobs/<int:pk>/result/", views.job_result, name="job-result"),
     path("jobs/<int:pk>/retry/", views.job_retry, name="job-retry"),
+    path("jobs/<int:pk>/print.pdf", views.job_print_pdf, name="job-print-pdf"),
 ]

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import IntegrityError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,9 +14,10 @@ from django.views.generic import DetailView, ListView
 
 from institutions.models import Institution
 from skilleval import rules
-from skilleval.choices import JobKind
+from skilleval.choices import JobKind, JobStatus
 from skilleval.filtersets import OccupationFilterSet
 from skilleval.forms import OccupationImportForm, ParameterVersionForm, RuleSelfCheckForm
+from skilleval.job_pages import describe as describe_job
 from skilleval.models import Job, Occupation, RuleParameterVersion
 from skilleval.rules.engine import local_today
 from skilleval.rules.listing import describe
@@ -69,6 +71,7 @@ def dashboard(request):
     user = request.user
     context = {
         "institutions": Institution.objects.visible_to(user).count(),
+        # "My jobs": the ones this user started, whatever else their role lets them see.
         "jobs": Job.objects.filter(started_by=user)[:5],
         "occupations": Occupation.objects.filter(is_active=True).count(),
         "rule_count": len(rules.RULES),
@@ -150,6 +153,9 @@ class JobDetailView(ScopedDetailView):
     def get_object(self, queryset=None):
         return super().get_object(queryset).with_live_progress()
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(page=describe_job(self.object, self.request.user), **kwargs)
+
 
 @login_required
 @require_POST
@@ -170,6 +176,31 @@ def job_result(request, pk):
     if not job.result_file:
         raise Http404
     return FileResponse(job.result_file.open("rb"), as_attachment=True)
+
+
+@login_required
+def job_print_pdf(request, pk):
+    """The merged print PDF of a finished issuance job, for those who see the job (else 404).
+    Its name comes from the batch, never from anything stored in or sent to the job."""
+    from certificates.issuance import outputs
+    from institutions.models import Batch
+
+    job = get_object_or_404(
+        Job.objects.visible_to(request.user),
+        pk=pk,
+        kind=JobKind.CERTIFICATE_ISSUANCE,
+        status=JobStatus.SUCCEEDED,
+    )
+    batch = get_object_or_404(Batch.objects.visible_to(request.user), pk=job.params.get("batch_id"))
+    name = outputs(batch)["merged_pdf"]
+    if not default_storage.exists(name):
+        raise Http404
+    return FileResponse(
+        default_storage.open(name, "rb"),
+        as_attachment=True,
+        filename=f"certificates-batch-{batch.pk}-print.pdf",
+        content_type="application/pdf",
+    )
 
 
 class OccupationListView(ListView):

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -25,6 +26,7 @@ from institutions.models.institutions import institution_scope
 from skilleval import rules
 from skilleval.choices import INSTITUTION_ROLES, Level, Role, TrainingRoute
 from skilleval.querysets import ScopedQuerySet
+from skilleval.rules.batches import AFTER_EXAM_STEPS
 
 PASS_MARK = Decimal(60)
 
@@ -205,6 +207,24 @@ class Batch(models.Model):
             status_reason=decision.zh,
         )
 
+    # --- dates in order (239号 四) ----------------------------------------------------------
+
+    def after_exam(self, step: str, on: date | None = None) -> "rules.Decision":
+        """Whether a step that follows the exam (scores, publicity, approval, certificates; named
+        by the status it leads to) is open on a day: only once the exam's last day is over."""
+        on = on or timezone.localdate()
+        facts = {"step": step, "exam_ends_on": self.exam_ends_on, "on": on}
+        return rules.evaluate("batch.step_after_exam", facts, on)
+
+    def require_exam_over(self, step: str, on: date | None = None) -> None:
+        on = on or timezone.localdate()
+        facts = {"step": step, "exam_ends_on": self.exam_ends_on, "on": on}
+        rules.require("batch.step_after_exam", facts, on, key="open")
+
+    @property
+    def exam_is_over(self) -> bool:
+        return timezone.localdate() > self.exam_ends_on
+
     # --- the workflow ---------------------------------------------------------------------
 
     def _move(self, action, from_status, to_status, actor, note="", **fields) -> bool:
@@ -241,6 +261,8 @@ class Batch(models.Model):
             raise ValidationError(
                 f"批次当前状态为“{self.get_status_display()}”，不能执行此操作 / Not possible in state {self.status}"
             )
+        if to_status in AFTER_EXAM_STEPS:
+            self.require_exam_over(to_status)  # 239号 四: nothing is examined before the exam
         self._move(action, from_status, to_status, user, **fields)
 
     def publish_plan(self, user):
@@ -323,6 +345,8 @@ class Batch(models.Model):
             Candidate.objects.bulk_update(candidates, ["ticket_number"], batch_size=2000)
 
     def record_examined(self, user):
+        if self.status == BatchStatus.TICKETS_GENERATED:
+            self.require_exam_over(BatchStatus.EXAMINED)  # before "N have no scores": the reason
         admitted = self.candidates.filter(eligibility=EligibilityStatus.PASSED)
         missing = admitted.filter(absent=False, passed__isnull=True).count()
         if missing:
@@ -374,9 +398,99 @@ class Batch(models.Model):
             publicised_on=None,
         )
 
+    def issuance_problems(self, on: date | None = None) -> list[str]:
+        """Everything that would make the issuance job refuse this batch, listed at once, so the
+        signatory sees it before signing off (54号 四) and the job checks the very same list."""
+        from certificates import fonts
+        from certificates.issuance import CERTIFICATE_KIND
+        from certificates.models import NumberExhausted
+        from certificates.numbering import prefix_for
+
+        on = on or timezone.localdate()
+        if self.status != BatchStatus.RESULTS_APPROVED:
+            return [
+                f"批次当前状态为“{self.get_status_display()}”，成绩审核通过后方可核发证书 / "
+                f"Certificates are issued once results are approved (batch is {self.status})"
+            ]
+        problems = []
+        decision = self.after_exam(BatchStatus.CERTIFICATES_ISSUED, on)
+        if decision.in_effect and not decision.result["open"]:
+            # 239号 四: a certificate is never dated before its exam (also a database check).
+            problems.append(f"{decision.zh} / {decision.en}")
+        if self.evaluation_type == EvaluationType.VOCATIONAL_QUALIFICATION:
+            # 239号 二(三): no level-evaluation vocational qualification certificate from 2021-02-01.
+            try:
+                rules.require("exit.certificate_issue_deadline", {"issue_date": on}, on)
+            except rules.RuleRefusal as refusal:
+                problems.extend(refusal.messages)
+        institution = self.institution
+        if not institution.responsible_person.strip():
+            problems.append(
+                "本机构未登记负责人，证书无人签发（54号 四）/ The institution has no responsible "
+                "person on record to sign the certificates (54号 四)"
+            )
+        kind = CERTIFICATE_KIND[self.evaluation_type]
+        try:
+            prefix_for(kind, institution=institution, issued_on=on, level=self.level)
+        except NumberExhausted as refusal:
+            problems.extend(refusal.messages)
+        passing = self.candidates.filter(passed=True).order_by("pk")
+        if not passing.exists():
+            return [*problems, "本批次没有合格考生 / No candidate of this batch passed"]
+
+        def listed(names):
+            return "、".join(names[:50]) + (" …" if len(names) > 50 else "")
+
+        without_photo = list(
+            passing.filter(Q(photo="") | Q(photo__isnull=True)).values_list("name", flat=True)
+        )
+        if without_photo:
+            n = len(without_photo)
+            problems.append(
+                f"以下 {n} 名合格考生没有照片，不能核发证书：{listed(without_photo)} / "
+                f"{n} passing candidates have no photo: {listed(without_photo)}"
+            )
+        lost_photo = [
+            name
+            for name, photo in passing.exclude(photo="").values_list("name", "photo")
+            if not default_storage.exists(photo)
+        ]
+        if lost_photo:
+            n = len(lost_photo)
+            problems.append(
+                f"以下 {n} 名合格考生的照片文件已丢失，请重新上传：{listed(lost_photo)} / "
+                f"The photo files of {n} passing candidates are missing; upload them again: "
+                f"{listed(lost_photo)}"
+            )
+        without_id = list(
+            passing.filter(Q(id_number_encrypted="") | Q(id_number_masked="")).values_list(
+                "name", flat=True
+            )
+        )
+        if without_id:
+            n = len(without_id)
+            problems.append(
+                f"以下 {n} 名合格考生没有证件号码，不能核发证书：{listed(without_id)} / "
+                f"{n} passing candidates have no ID number: {listed(without_id)}"
+            )
+        try:
+            fonts.check_glyphs(
+                [
+                    *passing.values_list("name", flat=True).distinct(),
+                    institution.name,
+                    institution.responsible_person,
+                    self.occupation.name,
+                    self.occupation.work_type,
+                ]
+            )
+        except fonts.MissingGlyph as refusal:
+            problems.extend(refusal.messages)
+        return problems
+
     def sign_off(self, user):
         """谁评价、谁发证、谁负责 (54号 四): the institution's responsible person signs off approved
-        results; certificates are then issued by a background job."""
+        results; certificates are then issued by a background job. Refused, with every reason,
+        when the job would refuse the batch (issuance_problems)."""
         from skilleval.choices import JobKind
         from skilleval.models import Job
 
@@ -388,19 +502,29 @@ class Batch(models.Model):
             )
         if self.status != BatchStatus.RESULTS_APPROVED:
             raise ValidationError("成绩审核通过后方可签发证书 / Results must be approved first")
-        running = Job.objects.filter(
-            kind=JobKind.CERTIFICATE_ISSUANCE,
-            params__batch_id=self.pk,
-            status__in=["queued", "running"],
-        ).first()
+        running = self.issuance_jobs().filter(status__in=["queued", "running"]).first()
         if running:
             return running  # pressing the button twice starts one job
+        problems = self.issuance_problems()
+        if problems:
+            raise ValidationError(problems)
         return Job.objects.start(
             JobKind.CERTIFICATE_ISSUANCE,
             user=user,
             institution=self.institution,
             params={"batch_id": self.pk},
         )
+
+    def jobs(self):
+        """The background jobs of this batch (roster imports, issuance), newest first."""
+        from skilleval.models import Job
+
+        return Job.objects.filter(params__batch_id=self.pk).order_by("-created_at", "-pk")
+
+    def issuance_jobs(self):
+        from skilleval.choices import JobKind
+
+        return self.jobs().filter(kind=JobKind.CERTIFICATE_ISSUANCE)
 
     def mark_certificates_issued(self, user):
         """Called by the issuance job once every passing candidate holds a certificate."""
@@ -725,6 +849,7 @@ class Candidate(models.Model):
             raise ValidationError(
                 "只有生成准考证号后、公示前可以录入成绩 / Scores are entered after tickets, before publicity"
             )
+        batch.require_exam_over(BatchStatus.EXAMINED)  # 239号 四: no score before the exam
         if self.eligibility != EligibilityStatus.PASSED:
             raise ValidationError("该考生未通过资格审核 / This candidate was not admitted")
         self.absent = absent

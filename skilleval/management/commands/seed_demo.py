@@ -441,8 +441,13 @@ class Command(BaseCommand):
             (BatchStatus.CERTIFICATES_ISSUED, lambda b: self._issue(b, users)),
         ]
         self._staff = staff
+        examined = [status for status, _ in steps].index(BatchStatus.EXAMINED)
         for n, (target, _) in enumerate(steps):
             occupation, level = (lathe, 4) if n % 2 == 0 else (electrician, 3)
+            # A batch with scores took its exam a month ago: no step runs ahead of it (239号 四).
+            starts = (
+                TODAY + timedelta(days=20 + n) if n < examined else TODAY - timedelta(days=40 - n)
+            )
             batch = Batch.objects.plan(
                 institution=jinling,
                 user=staff,
@@ -450,8 +455,8 @@ class Command(BaseCommand):
                 level=level,
                 evaluation_type=EvaluationType.SKILL_LEVEL,
                 region=jiangning,
-                exam_starts_on=TODAY + timedelta(days=20 + n),
-                exam_ends_on=TODAY + timedelta(days=21 + n),
+                exam_starts_on=starts,
+                exam_ends_on=starts + timedelta(days=1),
                 venue="南京市江宁区金陵机电实训中心",
                 examiners="陈考评\n刘考评\n黄考评",
                 question_source=QuestionSource.NATIONAL_BANK,

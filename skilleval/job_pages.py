@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from skilleval.choices import JobKind, JobStatus
@@ -136,7 +136,7 @@ def describe(job, user) -> JobPage:
         if job.status == JobStatus.SUCCEEDED:
             page.facts = [
                 (_("文件中的职业"), result.get("total")),
-                (_("新增"), result.get("created")),
+                (pgettext("occupations imported", "新增"), result.get("created")),
                 (_("更新"), result.get("updated")),
                 (_("未变"), result.get("unchanged")),
             ]

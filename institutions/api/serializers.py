@@ -137,7 +137,7 @@ class VisibleFilingField(serializers.PrimaryKeyRelatedField):
     """A filing outside the user's scope is answered like one that does not exist."""
 
     def get_queryset(self):
-        return Filing.objects.visible_to(self.context["request"].user)
+        return super().get_queryset().visible_to(self.context["request"].user)
 
 
 class FilingCreateSerializer(ShowsWholeFilingMixin, serializers.Serializer):
@@ -149,6 +149,7 @@ class FilingCreateSerializer(ShowsWholeFilingMixin, serializers.Serializer):
         queryset=Region.objects.all(), many=True, required=False, help_text="GB/T 2260 codes"
     )
     replaces = VisibleFilingField(
+        queryset=Filing.objects.all(),
         required=False,
         allow_null=True,
         help_text="An approved filing this one replaces; by default a filing adds to the scope",
@@ -170,7 +171,7 @@ class FilingCreateSerializer(ShowsWholeFilingMixin, serializers.Serializer):
 class FilingRegionScopeSerializer(ShowsWholeFilingMixin, serializers.ModelSerializer):
     """The region scope (地域范围) of a draft filing, as GB/T 2260 codes."""
 
-    replaces = VisibleFilingField(required=False, allow_null=True)
+    replaces = VisibleFilingField(queryset=Filing.objects.all(), required=False, allow_null=True)
 
     class Meta:
         model = Filing

@@ -393,11 +393,11 @@ class Filing(models.Model):
             problems.append("未申报任何职业（工种）和等级 / No occupation-level requested")
         if not self.region_scope.exists():
             problems.append("未填写地域范围 / No region scope")
-        missing = self.missing_materials()
+        missing = [str(MaterialKind(k).label).split(" / ") for k in self.missing_materials()]
         if missing:
-            names = "、".join(str(MaterialKind(k).label).split(" / ")[0] for k in missing)
             problems.append(
-                f"材料不全（中就培函〔2020〕41号 附件），缺：{names} / Missing materials: {', '.join(missing)}"
+                f"材料不全（中就培函〔2020〕41号 附件），缺：{'、'.join(zh for zh, _en in missing)} / "
+                f"Missing materials: {'; '.join(en for _zh, en in missing)}"
             )
         if self.institution.kind == InstitutionKind.SOCIAL_ORG:
             try:

@@ -753,6 +753,12 @@ def batch_context(request, batch, **forms) -> dict:
         and status not in (BatchStatus.INVALID, BatchStatus.CANCELLED),
         "runs": runs,
         "open_form": next(iter(forms), None),
+        # An open batch whose scope has since ended or shrunk says so to everyone who sees it.
+        "outside_scope": batch.institution.check_scope(
+            batch.occupation, batch.level, batch.region
+        ).problems
+        if is_open
+        else [],
     }
     if runs and status == BatchStatus.DRAFT:
         context["may_publish"] = True

@@ -317,6 +317,19 @@ class TestPages:
         replacement.refresh_from_db()
         assert replacement.status == FilingStatus.APPROVED
 
+    def test_an_open_batch_left_outside_the_scope_says_so_on_its_page(
+        self, client, first, alice, nanjing_staff, electrician
+    ):
+        batch = plan(first.institution, alice, electrician)
+        first.end_early(
+            user=nanjing_staff, last_day=TODAY, reason="抽查发现问题", confirm_scope_reduction=True
+        )
+        with time_machine.travel(datetime(2026, 3, 3, 12, tzinfo=SHANGHAI), tick=False):
+            client.force_login(alice)
+            page = client.get(reverse("batch-detail", args=[batch.pk])).content.decode()
+
+        assert 'id="outside-scope"' in page and "54号 五" in page
+
     def test_a_filing_without_a_recorded_submitter_still_opens(self, client, first, nanjing_staff):
         # Filings written before the workflow recorded who submitted (e.g. the old demo data).
         Filing.objects.filter(pk=first.pk).update(submitted_at=first.created_at)

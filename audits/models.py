@@ -127,6 +127,16 @@ class AuditEntry(models.Model):
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("审计日志只可追加 / The audit log is append-only")
 
+    @property
+    def object_label(self) -> str:
+        """What kind of thing changed, in words (the model's name), not its internal label."""
+        from django.apps import apps
+
+        try:
+            return str(apps.get_model(self.object_type)._meta.verbose_name)
+        except (LookupError, ValueError):
+            return self.object_type
+
     def compute_hash(self) -> str:
         payload = {
             "seq": self.seq,

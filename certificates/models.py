@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from certificates.choices import CertificateKind, CertificateStatus, PrintKind, ProofReason
 from institutions.choices import IdType
@@ -282,6 +283,13 @@ class CertificateRevision(models.Model):
 
     def __str__(self):
         return f"{self.certificate.number} 更正"
+
+    def changes(self) -> list[tuple[str, object, object]]:
+        """Each corrected field named in words (the reader's language), before and after."""
+        return [
+            (gettext(Certificate._meta.get_field(name).verbose_name), self.before.get(name), value)
+            for name, value in self.after.items()
+        ]
 
 
 class CertificatePrint(models.Model):

@@ -29,7 +29,6 @@ from institutions.choices import (
     EligibilityStatus,
     FilingStatus,
     InstitutionKind,
-    ItemSource,
     MaterialKind,
 )
 from institutions.filtersets import BatchFilterSet, InstitutionFilterSet
@@ -43,6 +42,7 @@ from institutions.forms import (
     CatalogStatusForm,
     ContactsForm,
     EligibilityDecisionForm,
+    EndEarlyForm,
     ExamRoomForm,
     FilingItemForm,
     FilingStatusFilterForm,
@@ -52,13 +52,21 @@ from institutions.forms import (
     PhotoUploadForm,
     RegionScopeForm,
     RejectForm,
+    ReplacesForm,
     RosterUploadForm,
     ScoreRowForm,
     StaffAccountForm,
     TechnicalResourceFilterForm,
     TechnicalResourceForm,
 )
-from institutions.models import Batch, ExamRoom, Filing, FilingItem, Institution
+from institutions.models import (
+    Batch,
+    ExamRoom,
+    Filing,
+    FilingItem,
+    Institution,
+    ScopeReductionUnconfirmed,
+)
 from institutions.photos import PhotoErrors, candidates_without_photo, import_photos
 from skilleval.choices import INSTITUTION_ROLES, JobKind, JobStatus, Role
 from skilleval.forms import add_refusal
@@ -119,7 +127,7 @@ def institution_context(request, institution, **forms) -> dict:
     with their errors in place of the empty ones."""
     user = request.user
     today = timezone.localdate()
-    current = institution.filing_valid_on(today)
+    scope = institution.filed_scope(today)
     linked_branches = set(
         Institution.objects.visible_to(user).filter(parent=institution).values_list("pk", flat=True)
     )
@@ -136,11 +144,8 @@ def institution_context(request, institution, **forms) -> dict:
         .filter(institution=institution)
         .select_related("authority")
         .annotate(item_count=Count("items")),
-        "current_filing": current,
-        "current_items": current.items.select_related("occupation") if current else [],
-        "current_has_additions": bool(current)
-        and current.items.filter(source=ItemSource.ADDED_AFTER_CHECK).exists(),
-        "current_regions": current.region_scope.all() if current else [],
+        "scope": scope,
+        "current_has_additions": any(item.added_after_check for item in scope.items),
         "announcement": institution.branch_announcement(today) if institution.is_branch else None,
     }
     if institution.may_be_managed_by(user):
@@ -307,6 +312,12 @@ def filing_context(request, filing, **forms) -> dict:
     editable = filing.status == FilingStatus.DRAFT and filing.institution.may_be_managed_by(user)
     deciding = filing.status == FilingStatus.SUBMITTED and filing.may_be_decided_by(user)
     adding = filing.is_valid_on(today) and filing.may_be_decided_by(user)
+    ending = (
+        filing.status == FilingStatus.APPROVED
+        and filing.valid_until >= today
+        and filing.valid_until > filing.valid_from
+        and filing.may_be_decided_by(user)
+    )
     required = filing.required_materials()
     attached = {m.kind: m for m in filing.materials.select_related("uploaded_by")}
     materials_form = forms.get("materials_form") or MaterialsForm(kinds=required)
@@ -336,7 +347,8 @@ def filing_context(request, filing, **forms) -> dict:
         "deciding": deciding,
         "adding": adding,
         "valid_today": filing.is_valid_on(today),
-        "open_form": next(iter(forms), None),
+        "replaced_by": filing.replaced_by.filter(status=FilingStatus.APPROVED).first(),
+        "open_form": next((name for name in forms if name.endswith("_form")), None),
     }
     if editable or deciding:
         context["problems"] = filing.problems_before_decision()
@@ -345,11 +357,24 @@ def filing_context(request, filing, **forms) -> dict:
         context["item_form"] = forms.get("item_form") or FilingItemForm()
         context["materials_form"] = materials_form
         context["submit_errors"] = forms.get("submit_errors", [])
+        context["replaces_form"] = forms.get("replaces_form") or ReplacesForm(filing=filing)
     if deciding:
-        context["approve_form"] = forms.get("approve_form") or ApproveForm()
+        approve_form = forms.get("approve_form") or ApproveForm()
+        context["approve_form"] = approve_form
         context["reject_form"] = forms.get("reject_form") or RejectForm()
+        # Which open batches a replacing filing would leave outside, shown before deciding.
+        if "outside_batches" not in forms:
+            try:
+                forms["outside_batches"] = filing.batches_outside_on_approval(
+                    approve_form.initial["valid_from"], approve_form.initial["valid_until"]
+                )
+            except (KeyError, ValidationError):
+                forms["outside_batches"] = []
+    if ending:
+        context["end_form"] = forms.get("end_form") or EndEarlyForm()
     if adding:
         context["addition_form"] = forms.get("addition_form") or AdditionForm()
+    context["outside_batches"] = forms.get("outside_batches", [])
     return context
 
 
@@ -496,9 +521,13 @@ def filing_submit(request, pk):
 def filing_approve(request, pk):
     filing = scoped_filing(request, pk)
     form = ApproveForm(request.POST)
+    outside = []
     if form.is_valid():
         try:
             filing.approve(user=request.user, **form.cleaned_data)
+        except ScopeReductionUnconfirmed as refusal:
+            outside = refusal.batches
+            add_refusal(form, refusal)
         except ValidationError as refusal:
             add_refusal(form, refusal)
         else:
@@ -507,7 +536,48 @@ def filing_approve(request, pk):
                 f"已备案，有效期 {filing.valid_from} 至 {filing.valid_until} / Filing approved",
             )
             return to_page("filing-detail", filing.pk)
-    return render_filing(request, filing, approve_form=form)
+    return render_filing(request, filing, approve_form=form, outside_batches=outside)
+
+
+@login_required
+@require_POST
+def filing_end_early(request, pk):
+    """The filing authority ends an approved filing early; open batches it would leave outside
+    the scope are listed and must be confirmed."""
+    filing = scoped_filing(request, pk)
+    form = EndEarlyForm(request.POST)
+    outside = []
+    if form.is_valid():
+        try:
+            filing.end_early(user=request.user, **form.cleaned_data)
+        except ScopeReductionUnconfirmed as refusal:
+            outside = refusal.batches
+            add_refusal(form, refusal)
+        except ValidationError as refusal:
+            add_refusal(form, refusal)
+        else:
+            messages.success(
+                request, f"备案有效期已提前终止于 {filing.valid_until} / Filing ended early"
+            )
+            return to_page("filing-detail", filing.pk)
+    return render_filing(request, filing, end_form=form, outside_batches=outside)
+
+
+@login_required
+@require_POST
+def filing_replaces(request, pk):
+    """A draft says whether it adds to the scope or replaces an approved filing."""
+    filing = managed_filing(request, pk)
+    form = ReplacesForm(request.POST, filing=filing)
+    if form.is_valid():
+        try:
+            filing.set_replaces(form.cleaned_data["replaces"], user=request.user)
+        except ValidationError as refusal:
+            add_refusal(form, refusal)
+        else:
+            messages.success(request, "已保存 / Saved")
+            return to_page("filing-detail", filing.pk, "replaces")
+    return render_filing(request, filing, replaces_form=form)
 
 
 @login_required
@@ -690,6 +760,12 @@ def batch_context(request, batch, **forms) -> dict:
         and status not in (BatchStatus.INVALID, BatchStatus.CANCELLED),
         "runs": runs,
         "open_form": next(iter(forms), None),
+        # An open batch whose scope has since ended or shrunk says so to everyone who sees it.
+        "outside_scope": batch.institution.check_scope(
+            batch.occupation, batch.level, batch.region
+        ).problems
+        if is_open
+        else [],
     }
     if runs and status == BatchStatus.DRAFT:
         context["may_publish"] = True

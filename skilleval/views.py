@@ -19,7 +19,7 @@ from skilleval.filtersets import OccupationFilterSet
 from skilleval.forms import OccupationImportForm, ParameterVersionForm, RuleSelfCheckForm
 from skilleval.job_pages import describe as describe_job
 from skilleval.models import Job, Occupation, RuleParameterVersion
-from skilleval.rules.engine import local_today
+from skilleval.rules.engine import PARAMETER_LABELS, local_today, parameter_rows
 from skilleval.rules.listing import describe
 from skilleval.worklist import work_queues
 
@@ -122,7 +122,11 @@ def rule_detail(request, rule_id):
                 )
             except rules.InvalidParameters as exc:
                 for field, errors in exc.errors.items():
-                    version_form.add_error(None, f"{field}: {' '.join(map(str, errors))}")
+                    if field in version_form.fields:
+                        version_form.add_error(field, list(map(str, errors)))
+                    else:  # a parameter, named in words
+                        label = PARAMETER_LABELS.get(field, field)
+                        version_form.add_error(None, f"{label}：{' '.join(map(str, errors))}")
             except IntegrityError:
                 version_form.add_error(
                     "effective_from", "该日期已有参数版本 / A version from that date exists"
@@ -137,7 +141,20 @@ def rule_detail(request, rule_id):
         "rules/detail.html",
         {
             "rule": describe(rule),
-            "versions": RuleParameterVersion.objects.filter(rule_id=rule.id),
+            # Who set a version is shown by role, never by account name: the page is public.
+            "versions": [
+                {
+                    "effective_from": version.effective_from,
+                    "rows": parameter_rows(version.parameters),
+                    "note": version.note,
+                    "set_by": version.created_by.get_role_display()
+                    if version.created_by
+                    else _("系统"),
+                }
+                for version in RuleParameterVersion.objects.filter(rule_id=rule.id).select_related(
+                    "created_by"
+                )
+            ],
             "decision": decision,
             "check_form": check_form,
             "version_form": version_form,

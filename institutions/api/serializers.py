@@ -111,6 +111,9 @@ class FilingSerializer(serializers.ModelSerializer):
             "submitted_at",
             "decided_at",
             "decision_reason",
+            "replaces",
+            "ended_at",
+            "end_reason",
         ]
         read_only_fields = fields
 
@@ -132,6 +135,13 @@ class VisibleInstitutionField(serializers.PrimaryKeyRelatedField):
         return super().get_queryset().visible_to(self.context["request"].user)
 
 
+class VisibleFilingField(serializers.PrimaryKeyRelatedField):
+    """A filing outside the user's scope is answered like one that does not exist."""
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.context["request"].user)
+
+
 class FilingCreateSerializer(ShowsWholeFilingMixin, serializers.Serializer):
     """A new draft filed where the institution is located, or with the province (41号 三(四))."""
 
@@ -140,31 +150,42 @@ class FilingCreateSerializer(ShowsWholeFilingMixin, serializers.Serializer):
     region_scope = serializers.PrimaryKeyRelatedField(
         queryset=Region.objects.all(), many=True, required=False, help_text="GB/T 2260 codes"
     )
+    replaces = VisibleFilingField(
+        queryset=Filing.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="An approved filing this one replaces; by default a filing adds to the scope",
+    )
 
     def create(self, validated_data):
+        user = self.context["request"].user
         filing = Filing.objects.open_draft(
             validated_data["institution"],
-            user=self.context["request"].user,
+            user=user,
             province_level=validated_data["province_level"],
         )
-        filing.set_region_scope(
-            validated_data.get("region_scope", []), user=self.context["request"].user
-        )
+        filing.set_region_scope(validated_data.get("region_scope", []), user=user)
+        if validated_data.get("replaces"):
+            filing.set_replaces(validated_data["replaces"], user=user)
         return filing
 
 
 class FilingRegionScopeSerializer(ShowsWholeFilingMixin, serializers.ModelSerializer):
     """The region scope (地域范围) of a draft filing, as GB/T 2260 codes."""
 
+    replaces = VisibleFilingField(queryset=Filing.objects.all(), required=False, allow_null=True)
+
     class Meta:
         model = Filing
-        fields = ["region_scope"]
+        fields = ["region_scope", "replaces"]
 
     def update(self, instance, validated_data):
         if "region_scope" in validated_data:
             instance.set_region_scope(
                 validated_data["region_scope"], user=self.context["request"].user
             )
+        if "replaces" in validated_data:
+            instance.set_replaces(validated_data["replaces"], user=self.context["request"].user)
         return instance
 
 
@@ -187,6 +208,53 @@ class ApproveSerializer(serializers.Serializer):
     valid_from = serializers.DateField()
     valid_until = serializers.DateField()
     note = serializers.CharField(max_length=500, allow_blank=True, default="")
+    confirm_scope_reduction = serializers.BooleanField(
+        default=False,
+        help_text="Needed when approving a replacing filing leaves open batches outside the scope",
+    )
+
+
+class EndEarlySerializer(serializers.Serializer):
+    last_day = serializers.DateField()
+    # Blank is let through so that the model refuses it with its own message.
+    reason = serializers.CharField(max_length=500, allow_blank=True)
+    confirm_scope_reduction = serializers.BooleanField(
+        default=False, help_text="Needed when open batches would fall outside the scope"
+    )
+
+
+class OutsideBatchSerializer(serializers.ModelSerializer):
+    """An open batch a decision would leave outside the filed scope."""
+
+    occupation_code = serializers.CharField(source="occupation.code")
+    occupation_name = serializers.CharField(source="occupation.name")
+    level_label = serializers.CharField(source="get_level_display")
+    region_name = serializers.CharField(source="region.name")
+    status_label = serializers.CharField(source="get_status_display")
+
+    class Meta:
+        model = Batch
+        fields = [
+            "id",
+            "occupation_code",
+            "occupation_name",
+            "level",
+            "level_label",
+            "region",
+            "region_name",
+            "exam_starts_on",
+            "status",
+            "status_label",
+        ]
+        read_only_fields = fields
+
+
+class ScopeReductionSerializer(serializers.Serializer):
+    """400: the decision needs `confirm_scope_reduction: true`; these batches would fall outside."""
+
+    detail = serializers.ListField(child=serializers.CharField())
+    code = serializers.CharField()
+    batches = OutsideBatchSerializer(many=True)
 
 
 class RejectSerializer(serializers.Serializer):

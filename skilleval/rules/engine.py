@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 RULES: dict[str, "Rule"] = {}
@@ -120,6 +121,37 @@ class RegionCodeField(serializers.CharField):
                 f"“{code}”不是江苏省的行政区划代码 / not a Jiangsu region code"
             )
         return code
+
+
+# Parameter names as people read them: pages show these words, never the keys (which stay in the
+# API and the JSON of a new version).
+PARAMETER_LABELS = {
+    "announcement_days": _("公示期（天）"),
+    "batch_1_cutoff": _("第一批退出截止日期"),
+    "batch_2_cutoff": _("第二批退出截止日期"),
+    "organiser_max": _("无须备案的外地选手比例上限"),
+    "city_max": _("报设区市备案的外地选手比例上限"),
+    "competition_prefix": _("竞赛证书编号前缀"),
+    "special_ability_prefix": _("专项职业能力证书编号前缀"),
+    "evaluable_major_groups": _("可开展评价的职业大类"),
+    "factor": _("超出常规人数的倍数"),
+    "minimum": _("提示的最少人数"),
+    "last_day": _("证书最后核发日期"),
+    "min_pension_years": _("省内参保最少年限"),
+    "window_days": _("截止前突击评价的天数"),
+    "working_days": _("公示工作日数"),
+    "worldskills_medal_ranks": _("世界技能大赛获奖名次（前几名）"),
+}
+
+
+def parameter_rows(parameters: dict) -> list[tuple[str, str]]:
+    """A rule's parameters (as stored, JSON) as (label, value) in words for a page."""
+    rows = []
+    for name, value in parameters.items():
+        if isinstance(value, list):
+            value = "、".join(map(str, value))
+        rows.append((PARAMETER_LABELS.get(name, name), "—" if value in (None, "") else str(value)))
+    return rows
 
 
 class NoParameters(serializers.Serializer):

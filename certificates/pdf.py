@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 
 from certificates import fonts
 from certificates.choices import CertificateKind, ProofReason
+from institutions.choices import IdType
 from skilleval.choices import LEVEL_NAMES_EN, in_chinese, in_english
 
 # WeasyPrint logs every layout step at INFO; a 10,000-page issuance would flood the worker's log.
@@ -154,7 +155,7 @@ def certificate_page(certificate) -> dict:
         body_zh = f"{kind['body_zh']} {level}。"
     values = {
         "holder_name": certificate.holder_name,
-        "id_type": _label_zh(certificate.get_id_type_display()),
+        "id_type": _label_zh(IdType(certificate.id_type).label),
         "id_number": certificate.id_number,
         "occupation": occupation,
         "work_type": certificate.work_type_display,
@@ -367,7 +368,7 @@ def proof_context(proof) -> dict:
         "title": "证明",
         "issuer": certificate.institution.name,
         "holder_name": certificate.holder_name,
-        "id_type": _label_zh(certificate.get_id_type_display()),
+        "id_type": _label_zh(IdType(certificate.id_type).label),
         "id_number_masked": certificate.id_number_masked,
         "certificate_number": certificate.number,
         "certificate_kind": KIND_TEXT[certificate.kind]["title_zh"],

@@ -65,7 +65,8 @@ WRITES = {
     },
     "InstitutionSerializer": set(CONTACT_FIELDS),  # the institution's own staff
     "FilingMaterialSerializer": {"kind", "file"},
-    "FilingRegionScopeSerializer": {"region_scope"},  # the model checks the draft and the user
+    # The model checks the draft, the user, and that a replaced filing is the institution's own.
+    "FilingRegionScopeSerializer": {"region_scope", "replaces"},
     "TechnicalResourceSerializer": {  # province admins
         "has_national_standard",
         "has_question_bank",

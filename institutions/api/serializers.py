@@ -226,11 +226,11 @@ class EndEarlySerializer(serializers.Serializer):
 class OutsideBatchSerializer(serializers.ModelSerializer):
     """An open batch a decision would leave outside the filed scope."""
 
-    occupation_code = serializers.CharField(source="occupation.code")
-    occupation_name = serializers.CharField(source="occupation.name")
-    level_label = serializers.CharField(source="get_level_display")
-    region_name = serializers.CharField(source="region.name")
-    status_label = serializers.CharField(source="get_status_display")
+    occupation_code = serializers.CharField(source="occupation.code", read_only=True)
+    occupation_name = serializers.CharField(source="occupation.name", read_only=True)
+    level_label = serializers.CharField(source="get_level_display", read_only=True)
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
         model = Batch
@@ -246,6 +246,7 @@ class OutsideBatchSerializer(serializers.ModelSerializer):
             "status",
             "status_label",
         ]
+        read_only_fields = fields
         read_only_fields = fields
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from institutions.choices import FilingStatus, InstitutionKind, ItemSource, MaterialKind
 from institutions.models.institutions import institution_scope
 from skilleval import rules
-from skilleval.choices import INSTITUTION_ROLES, Level, Role
+from skilleval.choices import INSTITUTION_ROLES, Level, Role, in_chinese, in_english
 from skilleval.models import OccupationLevel, Region
 from skilleval.querysets import ScopedQuerySet
 from skilleval.uploads import validate_document
@@ -400,7 +400,10 @@ class Filing(models.Model):
             problems.append("未申报任何职业（工种）和等级 / No occupation-level requested")
         if not self.region_scope.exists():
             problems.append("未填写地域范围 / No region scope")
-        missing = [str(MaterialKind(k).label).split(" / ") for k in self.missing_materials()]
+        missing = [
+            (in_chinese(MaterialKind(k).label), in_english(MaterialKind(k).label))
+            for k in self.missing_materials()
+        ]
         if missing:
             problems.append(
                 f"材料不全（中就培函〔2020〕41号 附件），缺：{'、'.join(zh for zh, _en in missing)} / "

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from audits import chain, context
 from audits.choices import AuditAction, ComplaintStatus, ComplaintTarget, FindingOutcome, Population
+from audits.signals import audited_update
 from skilleval.choices import INSTITUTION_ROLES, Role
 from skilleval.querysets import ScopedQuerySet
 
@@ -523,12 +524,10 @@ class Complaint(models.Model):
             if not outcome.strip():
                 raise ValidationError("请填写办理结果 / Record the outcome")
             fields.update(outcome=outcome.strip(), concluded_at=timezone.now())
-        moved = Complaint.objects.filter(pk=self.pk, status=self.status).update(**fields)
-        if not moved:
+        if not audited_update(self, {"status": self.status}, **fields):
             raise ValidationError(
                 "举报状态已变化，请刷新 / The complaint changed meanwhile; reload"
             )
-        self.refresh_from_db()
 
 
 # The twice-yearly quality review (54号 五) keeps its models in their own module.

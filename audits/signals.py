@@ -1,9 +1,10 @@
 """Record every create, update and delete of a domain model, and every sign-in event.
 
 Receivers are connected for all senders and filter by app, so historical models in
-migrations and fixture loads are recorded too. Bulk operations (bulk_create, queryset
-update) send no signals: code that uses them writes its own entries with
-AuditEntry.objects.record_many.
+migrations and fixture loads are recorded too. A queryset update sends no signals: every
+workflow step that moves a row by a conditional UPDATE goes through `audited_update`, which
+records it like a save. Other bulk operations (bulk_create, bulk_update) write their own
+entries with AuditEntry.objects.record_many.
 """
 
 import json
@@ -11,6 +12,7 @@ import json
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
@@ -80,6 +82,24 @@ def _remember_state_before_delete(sender, instance, **kwargs):
 def _record_delete(sender, instance, **kwargs):
     if _is_audited(sender):
         _record(AuditAction.DELETE, instance, getattr(instance, "_audit_before", None), None)
+
+
+def audited_update(instance, where: dict, **fields) -> bool:
+    """Change one row only if it still matches `where` (of two people pressing the same button,
+    one wins, one is told), and record the change with its state before and after — whichever
+    path (page, API, task) took the step. On success `instance` is reloaded; False when the row
+    no longer matched and nothing was done."""
+    rows = type(instance)._base_manager.filter(pk=instance.pk, **where)
+    with transaction.atomic():
+        current = rows.select_for_update().first()
+        if current is None:
+            return False
+        rows.update(**fields)
+        instance.refresh_from_db()
+        before, after = snapshot(current), snapshot(instance)
+        if _is_audited(type(instance)) and before != after:
+            _record(AuditAction.UPDATE, instance, before, after)
+    return True
 
 
 def _record_login(sender, request, user, **kwargs):

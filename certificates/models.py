@@ -6,6 +6,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from audits.signals import audited_update
 from certificates.choices import CertificateKind, CertificateStatus, PrintKind, ProofReason
 from institutions.choices import IdType
 from institutions.models.institutions import institution_scope
@@ -174,9 +175,9 @@ class Certificate(models.Model):
         count = 0
         with transaction.atomic():
             for certificate in certificates:
-                moved = cls.objects.filter(
-                    pk=certificate.pk, status=CertificateStatus.VALID
-                ).update(
+                moved = audited_update(
+                    certificate,
+                    {"status": CertificateStatus.VALID},
                     status=CertificateStatus.REVOKED,
                     revoked_at=timezone.now(),
                     revoked_by=user,

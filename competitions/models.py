@@ -7,6 +7,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from audits.signals import audited_update
 from competitions.choices import (
     CompetitionFilingStatus,
     CompetitionKind,
@@ -448,9 +449,9 @@ class CompetitionFiling(models.Model):
         with transaction.atomic():
             if opinion:
                 self.record_opinion(user=user, opinion=opinion)
-            moved = CompetitionFiling.objects.filter(
-                pk=self.pk, status=CompetitionFilingStatus.SUBMITTED
-            ).update(
+            moved = audited_update(
+                self,
+                {"status": CompetitionFilingStatus.SUBMITTED},
                 status=CompetitionFilingStatus.APPROVED
                 if approve
                 else CompetitionFilingStatus.REJECTED,
@@ -459,18 +460,6 @@ class CompetitionFiling(models.Model):
             )
             if not moved:
                 raise ValidationError("该备案已审核 / Already decided")
-            # A conditional update sends no signal: the decision goes into the audit log here.
-            from audits.models import AuditEntry
-
-            AuditEntry.objects.record(
-                "update",
-                object_type="competitions.competitionfiling",
-                object_id=self.pk,
-                object_repr=str(self),
-                before={"status": CompetitionFilingStatus.SUBMITTED},
-                after={"status": "approved" if approve else "rejected"},
-            )
-        self.refresh_from_db()
 
 
 class Recognition(models.Model):

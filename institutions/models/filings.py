@@ -6,6 +6,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from audits.signals import audited_update
 from institutions.choices import FilingStatus, InstitutionKind, ItemSource, MaterialKind
 from institutions.models.institutions import institution_scope
 from skilleval import rules
@@ -270,9 +271,11 @@ class Filing(models.Model):
                 decision_reason=note,
             )
             # 41号 三(五): a branch's online announcement starts once its local filing is approved.
-            type(self.institution).objects.filter(
-                pk=self.institution_id, parent__isnull=False, announced_on__isnull=True
-            ).update(announced_on=timezone.localdate())
+            audited_update(
+                self.institution,
+                {"parent__isnull": False, "announced_on__isnull": True},
+                announced_on=timezone.localdate(),
+            )
 
     def reject(self, *, user, reason: str) -> None:
         if not self.may_be_decided_by(user):
@@ -289,16 +292,12 @@ class Filing(models.Model):
 
     def _move(self, from_status: str, to_status: str, **fields) -> None:
         """A conditional update: of two people pressing the same button, one wins, one is told."""
-        moved = Filing.objects.filter(pk=self.pk, status=from_status).update(
-            status=to_status, **fields
-        )
-        if not moved:
+        if not audited_update(self, {"status": from_status}, status=to_status, **fields):
             self.refresh_from_db(fields=["status"])
             raise ValidationError(
                 f"备案当前状态为“{self.get_status_display()}”，操作未执行 / The filing is now "
                 f"{self.status}; nothing was done"
             )
-        self.refresh_from_db()
 
     def add_occupation_after_check(
         self,

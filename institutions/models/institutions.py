@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from stdnum.cn import uscc
 
+from audits.signals import audited_update
 from institutions.choices import CatalogAction, CatalogStatus, FilingStatus, InstitutionKind
 from skilleval import rules
 from skilleval.choices import INSTITUTION_ROLES, RegionKind, Role
@@ -284,15 +285,17 @@ class Institution(models.Model):
             raise ValidationError({"reason": "请填写原因 / A reason is required"})
         allowed_from, to = self.CATALOG_MOVES[action]
         with transaction.atomic():
-            moved = Institution.objects.filter(pk=self.pk, catalog_status__in=allowed_from).update(
-                catalog_status=to, catalog_reason=reason.strip()
+            moved = audited_update(
+                self,
+                {"catalog_status__in": allowed_from},
+                catalog_status=to,
+                catalog_reason=reason.strip(),
             )
             if not moved:
                 raise ValidationError(
                     f"当前状态“{self.get_catalog_status_display()}”不能{CatalogAction(action).label} / "
                     "not possible from the current status"
                 )
-            self.refresh_from_db(fields=["catalog_status", "catalog_reason"])
             return CatalogEvent.objects.create(
                 institution=self, action=action, reason=reason.strip(), actor=actor
             )

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from audits.signals import audited_update
 from skilleval.choices import INSTITUTION_ROLES, JobKind, JobStatus
 from skilleval.querysets import ScopedQuerySet
 
@@ -138,23 +139,25 @@ class Job(models.Model):
     def run(self) -> None:
         """Run the job's handler. Safe to call twice: a finished job is left alone, and a job
         whose worker died mid-run (still 'running') is run again; handlers are idempotent."""
-        claimed = Job.objects.filter(
-            pk=self.pk, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
-        ).update(status=JobStatus.RUNNING, started_at=timezone.now(), error="")
+        claimed = audited_update(
+            self,
+            {"status__in": [JobStatus.QUEUED, JobStatus.RUNNING]},
+            status=JobStatus.RUNNING,
+            started_at=timezone.now(),
+            error="",
+        )
         if not claimed:
             log.info("job %s already finished; nothing to do", self.pk)
             return
-        self.refresh_from_db()
         handler = import_string(JOB_HANDLERS[self.kind])
         try:
             result = handler(self) or {}
         except Exception as exc:
             log.exception("job %s failed", self.pk)
-            Job.objects.filter(pk=self.pk).update(
-                status=JobStatus.FAILED, error=str(exc)[:5000], finished_at=timezone.now()
+            audited_update(
+                self, {}, status=JobStatus.FAILED, error=str(exc)[:5000], finished_at=timezone.now()
             )
         else:
-            Job.objects.filter(pk=self.pk).update(
-                status=JobStatus.SUCCEEDED, result=result, finished_at=timezone.now()
+            audited_update(
+                self, {}, status=JobStatus.SUCCEEDED, result=result, finished_at=timezone.now()
             )
-        self.refresh_from_db()

@@ -1,14 +1,18 @@
+import hashlib
+import io
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 
-from audits import context
+from audits import chain, context
 from audits.choices import AuditAction
-from audits.models import AppendOnlyError, AuditEntry, verify_chain
+from audits.models import AppendOnlyError, AuditEntry, verify_chain, write_checkpoint
 from institutions.models import Institution
 from tests.conftest import REPO
 from tests.factories import InstitutionFactory
@@ -181,3 +185,152 @@ def test_an_edit_in_manage_py_shell_is_logged_with_a_system_actor(live_db, on_po
     assert entry.after["name"] == "壳层修改后"
     assert entry.actor_name == "system:manage.py shell"
     assert verify_chain()[1] is None
+
+
+# --- keyed chain and checkpoints ----------------------------------------------------------------
+
+
+def _rewrite_every_row(digest):
+    """What an owner of the database could do without the key: recompute every link and hash."""
+    prev = chain.GENESIS_HASH
+    for entry in AuditEntry.objects.order_by("seq"):
+        entry.prev_hash = prev
+        entry.hash = prev = digest(entry)
+        _tamper(
+            "UPDATE audits_auditentry SET prev_hash = %s, hash = %s WHERE id = %s",
+            [entry.prev_hash, entry.hash, entry.pk],
+        )
+    _tamper_head(AuditEntry.objects.order_by("-seq").first().seq, prev)
+
+
+def _tamper_head(seq, hash_):
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audits_auditchainhead DISABLE TRIGGER USER")
+        cursor.execute("UPDATE audits_auditchainhead SET seq = %s, hash = %s", [seq, hash_])
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audits_auditchainhead ENABLE TRIGGER USER")
+
+
+def test_entries_are_hashed_with_the_key_from_outside_the_database(settings):
+    InstitutionFactory()
+    entry = AuditEntry.objects.order_by("-seq").first()
+    settings.AUDIT_LOG_KEY = "another-key-" + "x" * 40
+    assert entry.compute_hash() != entry.hash
+
+
+def test_rewriting_every_row_with_recomputed_unkeyed_hashes_fails_verification():
+    for n in range(3):
+        InstitutionFactory(name=f"机构{n}")
+    _rewrite_every_row(lambda e: hashlib.sha256(chain.entry_payload(e)).hexdigest())
+    assert verify_chain()[1] == "entry #1: content does not match its hash"
+    with pytest.raises(CommandError, match="#1"):
+        call_command("verify_audit_log")
+
+
+def test_rewriting_every_row_under_a_guessed_key_fails_verification(settings):
+    for n in range(3):
+        InstitutionFactory(name=f"机构{n}")
+    real_key = settings.AUDIT_LOG_KEY
+    settings.AUDIT_LOG_KEY = "a-key-the-database-owner-made-up-" + "y" * 20
+    _rewrite_every_row(chain.entry_hash)
+    settings.AUDIT_LOG_KEY = real_key
+    assert verify_chain()[1] == "entry #1: content does not match its hash"
+
+
+def test_deleting_the_newest_rows_and_moving_the_head_back_is_caught_by_a_checkpoint():
+    for n in range(4):
+        InstitutionFactory(name=f"机构{n}")
+    call_command("audit_checkpoint", stdout=io.StringIO())
+    last = AuditEntry.objects.order_by("-seq").first().seq
+    assert verify_chain() == (last, None)
+
+    _tamper("DELETE FROM audits_auditentry WHERE seq > %s", [last - 2])
+    kept = AuditEntry.objects.get(seq=last - 2)
+    _tamper_head(kept.seq, kept.hash)
+
+    checked, problem = verify_chain()
+    assert checked == last - 2
+    assert problem.startswith(f"the log ends at #{last - 2}, but the checkpoint of ")
+    assert problem.endswith(f"recorded #{last}: entries were removed")
+    with pytest.raises(CommandError, match="entries were removed"):
+        call_command("verify_audit_log")
+
+
+def test_the_log_keeps_verifying_as_it_grows_past_its_checkpoints():
+    InstitutionFactory()
+    call_command("audit_checkpoint", stdout=io.StringIO())
+    InstitutionFactory()
+    call_command("audit_checkpoint", stdout=io.StringIO())
+    InstitutionFactory()
+    out = io.StringIO()
+    call_command("verify_audit_log", stdout=out)
+    assert "2 checkpoints matched" in out.getvalue()
+
+
+def test_checkpoints_are_appended_signed_to_the_file_outside_the_database(settings):
+    InstitutionFactory()
+    first = write_checkpoint()
+    second = write_checkpoint()
+    lines = Path(settings.AUDIT_CHECKPOINT_PATH).read_text().splitlines()
+    assert [json.loads(line)["seq"] for line in lines] == [first.seq, second.seq]
+    assert json.loads(lines[0])["hash"] == AuditEntry.objects.get(seq=first.seq).hash
+    assert json.loads(lines[0])["count"] == AuditEntry.objects.count()
+
+
+def test_an_altered_checkpoint_line_fails_verification(settings):
+    InstitutionFactory()
+    write_checkpoint()
+    path = Path(settings.AUDIT_CHECKPOINT_PATH)
+    fields = json.loads(path.read_text())
+    fields["seq"] -= 1  # pretending the log was shorter, without the key to sign it
+    path.write_text(json.dumps(fields) + "\n")
+    assert verify_chain()[1].startswith("checkpoint line 1 of ")
+
+
+def test_postgresql_refuses_to_truncate_the_log_or_move_its_head_back(on_postgres):
+    InstitutionFactory()
+    for sql in (
+        "TRUNCATE audits_auditentry",
+        "TRUNCATE audits_auditchainhead",
+        "UPDATE audits_auditchainhead SET seq = seq - 1",
+        "DELETE FROM audits_auditchainhead",
+    ):
+        with (
+            pytest.raises(Exception, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
+    assert verify_chain()[1] is None
+
+
+def test_the_application_role_may_only_read_and_append_to_the_log(on_postgres, settings):
+    institution = InstitutionFactory()
+    role = f"{settings.DATABASES['default']['NAME']}_app"[:63]
+    call_command("create_app_role", role, stdout=io.StringIO())
+
+    def as_app(sql, params=()):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f'SET LOCAL ROLE "{role}"')
+            cursor.execute(sql, params)
+            cursor.execute("RESET ROLE")
+
+    as_app("SELECT count(*) FROM audits_auditentry")
+    as_app("UPDATE institutions_institution SET name = name WHERE id = %s", [institution.pk])
+    for sql in (
+        "TRUNCATE audits_auditentry",
+        "UPDATE audits_auditentry SET actor_name = 'x'",
+        "DELETE FROM audits_auditentry",
+        "ALTER TABLE audits_auditentry DISABLE TRIGGER USER",
+        "ALTER TABLE institutions_institution ADD COLUMN sneaky int",
+        "DELETE FROM audits_auditchainhead",
+        "CREATE TABLE sneaky (id int)",
+    ):
+        with pytest.raises(Exception, match=r"permission denied|must be owner"):
+            as_app(sql)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f'SET LOCAL ROLE "{role}"')
+        InstitutionFactory()  # the app still records changes: it appends and moves the head
+        assert verify_chain()[1] is None
+        cursor.execute("RESET ROLE")

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from audits.signals import audited_update
 from certificates.choices import CertificateKind, CertificateStatus, PrintKind, ProofReason
 from institutions.choices import IdType
 from institutions.models.institutions import institution_scope
@@ -181,13 +182,13 @@ class Certificate(models.Model):
         certificates = list(certificates)
         if not all(cls.may_revoke(user, c) for c in certificates):
             raise PermissionDenied("无权注销这些证书 / You may not revoke these certificates")
-        from audits.signals import update_recorded
 
         count = 0
         with transaction.atomic():
             for certificate in certificates:
-                moved = update_recorded(
-                    cls.objects.filter(pk=certificate.pk, status=CertificateStatus.VALID),
+                moved = audited_update(
+                    certificate,
+                    {"status": CertificateStatus.VALID},
                     status=CertificateStatus.REVOKED,
                     revoked_at=timezone.now(),
                     revoked_by=user,

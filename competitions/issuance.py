@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from audits.choices import AuditAction
 from audits.models import AuditEntry
+from audits.signals import audited_update
 from certificates.choices import CertificateKind
 from certificates.models import Certificate
 from certificates.numbering import SEQUENCE_WIDTH, allocate, prefix_for
@@ -208,7 +209,6 @@ def decide_recognition(recognition: Recognition, *, user, grant: bool, level=Non
     so two people deciding at once cannot both succeed."""
     if not may_decide_recognition(user, recognition):
         raise PermissionDenied("该认定不由您决定 / This recognition is not yours to decide")
-    before = {"status": recognition.status, "level": recognition.level}
     if grant:
         if recognition.decided_by == "province":
             level = recognition.level
@@ -227,20 +227,12 @@ def decide_recognition(recognition: Recognition, *, user, grant: bool, level=Non
                 "（苏人社办函〔2022〕54号 一）/ Not a promotion over the current level"
             )
     status = RecognitionStatus.GRANTED if grant else RecognitionStatus.REFUSED
-    with transaction.atomic():
-        moved = Recognition.objects.filter(
-            pk=recognition.pk, status=RecognitionStatus.PROPOSED
-        ).update(status=status, level=level if grant else recognition.level)
-        if not moved:
-            raise ValidationError("该认定已处理 / Already decided")
-        recognition.refresh_from_db()
-        # A queryset update sends no signals: record the change here.
-        AuditEntry.objects.record(
-            AuditAction.UPDATE,
-            object_type="competitions.recognition",
-            object_id=recognition.pk,
-            object_repr=str(recognition),
-            before=before,
-            after={"status": recognition.status, "level": recognition.level},
-        )
+    moved = audited_update(
+        recognition,
+        {"status": RecognitionStatus.PROPOSED},
+        status=status,
+        level=level if grant else recognition.level,
+    )
+    if not moved:
+        raise ValidationError("该认定已处理 / Already decided")
     return recognition

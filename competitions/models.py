@@ -7,6 +7,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from audits.signals import audited_update
 from competitions.choices import (
     CompetitionFilingStatus,
     CompetitionKind,
@@ -564,12 +565,9 @@ class CompetitionFiling(models.Model):
         with transaction.atomic():
             if opinion:
                 self.record_opinion(user=user, opinion=opinion)
-            from audits.signals import update_recorded
-
-            moved = update_recorded(
-                CompetitionFiling.objects.filter(
-                    pk=self.pk, status=CompetitionFilingStatus.SUBMITTED
-                ),
+            moved = audited_update(
+                self,
+                {"status": CompetitionFilingStatus.SUBMITTED},
                 status=CompetitionFilingStatus.APPROVED
                 if approve
                 else CompetitionFilingStatus.REJECTED,
@@ -578,7 +576,6 @@ class CompetitionFiling(models.Model):
             )
             if not moved:
                 raise ValidationError("该备案已审核 / Already decided")
-        self.refresh_from_db()
 
 
 class Recognition(models.Model):

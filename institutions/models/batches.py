@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from audits import context as audit_context
+from audits.signals import audited_update
 from institutions.choices import (
     BATCH_FLOW,
     CLOSED_BATCH_STATUSES,
@@ -230,12 +231,7 @@ class Batch(models.Model):
     def _move(self, action, from_status, to_status, actor, note="", **fields) -> bool:
         """Move by a conditional update and record the step; of two clicks, one wins, one is told."""
         with transaction.atomic():
-            from audits.signals import update_recorded
-
-            moved = update_recorded(
-                Batch.objects.filter(pk=self.pk, status=from_status), status=to_status, **fields
-            )
-            if not moved:
+            if not audited_update(self, {"status": from_status}, status=to_status, **fields):
                 self.refresh_from_db()
                 raise ValidationError(
                     f"批次当前状态为“{self.get_status_display()}”，操作未执行 / The batch is now {self.status}; nothing was done"
@@ -249,7 +245,6 @@ class Batch(models.Model):
                 actor_name=actor.get_username() if actor else audit_context.current().name,
                 note=note,
             )
-        self.refresh_from_db()
         return True
 
     def _step(self, action, user, from_status, to_status, *, approver=False, **fields):

@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
+from audits.signals import audited_update
 from institutions.choices import FilingStatus, InstitutionKind, ItemSource, MaterialKind
 from institutions.models.institutions import institution_scope
 from skilleval import rules
@@ -549,44 +550,11 @@ class Filing(models.Model):
                 replaced.end_reason = f"被备案 #{self.pk} 替换 / Replaced by filing #{self.pk}"
                 replaced.save(update_fields=["valid_until", "ended_by", "ended_at", "end_reason"])
             # 41号 三(五): a branch's online announcement starts once its local filing is approved.
-            from audits.signals import update_recorded
-
-            update_recorded(
-                type(self.institution).objects.filter(
-                    pk=self.institution_id, parent__isnull=False, announced_on__isnull=True
-                ),
+            audited_update(
+                self.institution,
+                {"parent__isnull": False, "announced_on__isnull": True},
                 announced_on=timezone.localdate(),
             )
-
-    def end_early(
-        self, *, user, last_day: date, reason: str, confirm_scope_reduction: bool = False
-    ) -> None:
-        """The HR department it was filed with ends an approved filing before its validity runs
-        out (e.g. after a finding); its occupations leave the scope the next day."""
-        if not self.may_be_decided_by(user):
-            raise PermissionDenied("该备案不由您审核 / This filing is not yours to decide")
-        if not reason.strip():
-            raise ValidationError("请填写提前终止的理由 / Give the reason for ending early")
-        with transaction.atomic():
-            locked = Filing.objects.select_for_update().get(pk=self.pk)
-            if locked.status != FilingStatus.APPROVED or not (
-                locked.valid_from <= last_day < locked.valid_until
-            ):
-                raise ValidationError(
-                    f"终止日期须在有效期内（{locked.valid_from} 至 {locked.valid_until} 之前）/ "
-                    "The last day must fall inside the current validity"
-                )
-            decided = Filing(
-                pk=self.pk, status=locked.status, valid_from=locked.valid_from, valid_until=last_day
-            )
-            self._require_confirmed(
-                [decided], last_day + timedelta(days=1), confirm_scope_reduction
-            )
-            locked.valid_until, locked.end_reason = last_day, reason.strip()
-            locked.ended_by, locked.ended_at = user, timezone.now()
-            # save(), not update(): the audit log records the shortened validity.
-            locked.save(update_fields=["valid_until", "ended_by", "ended_at", "end_reason"])
-        self.refresh_from_db()
 
     def reject(self, *, user, reason: str) -> None:
         if not self.may_be_decided_by(user):
@@ -603,18 +571,12 @@ class Filing(models.Model):
 
     def _move(self, from_status: str, to_status: str, **fields) -> None:
         """A conditional update: of two people pressing the same button, one wins, one is told."""
-        from audits.signals import update_recorded
-
-        moved = update_recorded(
-            Filing.objects.filter(pk=self.pk, status=from_status), status=to_status, **fields
-        )
-        if not moved:
+        if not audited_update(self, {"status": from_status}, status=to_status, **fields):
             self.refresh_from_db(fields=["status"])
             raise ValidationError(
                 f"备案当前状态为“{self.get_status_display()}”，操作未执行 / The filing is now "
                 f"{self.status}; nothing was done"
             )
-        self.refresh_from_db()
 
     def add_occupation_after_check(
         self,

@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from stdnum.cn import uscc
 
+from audits.signals import audited_update
 from institutions.choices import CatalogAction, CatalogStatus, InstitutionKind
 from skilleval import rules
 from skilleval.choices import INSTITUTION_ROLES, RegionKind, Role
@@ -282,10 +283,9 @@ class Institution(models.Model):
             raise ValidationError({"reason": "请填写原因 / A reason is required"})
         allowed_from, to = self.CATALOG_MOVES[action]
         with transaction.atomic():
-            from audits.signals import update_recorded
-
-            moved = update_recorded(
-                Institution.objects.filter(pk=self.pk, catalog_status__in=allowed_from),
+            moved = audited_update(
+                self,
+                {"catalog_status__in": allowed_from},
                 catalog_status=to,
                 catalog_reason=reason.strip(),
             )
@@ -294,7 +294,6 @@ class Institution(models.Model):
                     f"当前状态“{self.get_catalog_status_display()}”不能{CatalogAction(action).label} / "
                     "not possible from the current status"
                 )
-            self.refresh_from_db(fields=["catalog_status", "catalog_reason"])
             return CatalogEvent.objects.create(
                 institution=self, action=action, reason=reason.strip(), actor=actor
             )

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from audits.signals import audited_update
 from skilleval.choices import INSTITUTION_ROLES, JobKind, JobStatus
 from skilleval.querysets import ScopedQuerySet
 
@@ -239,11 +240,10 @@ class Job(models.Model):
             result = handler(self) or {}
         except Exception as exc:
             log.exception("job %s failed", self.pk)
-            Job.objects.filter(pk=self.pk).update(
-                status=JobStatus.FAILED, error=str(exc)[:5000], finished_at=timezone.now()
+            audited_update(
+                self, {}, status=JobStatus.FAILED, error=str(exc)[:5000], finished_at=timezone.now()
             )
         else:
-            Job.objects.filter(pk=self.pk).update(
-                status=JobStatus.SUCCEEDED, result=result, finished_at=timezone.now()
+            audited_update(
+                self, {}, status=JobStatus.SUCCEEDED, result=result, finished_at=timezone.now()
             )
-        self.refresh_from_db()

@@ -4,6 +4,7 @@ Environment-specific modules (local, production, test) import this and set the
 database, cache, broker and secrets. Nothing here changes URLs or behaviour.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -24,6 +25,19 @@ def require(name: str, check=None, hint: str = "") -> str:
     if check is not None and not check(value):
         raise ImproperlyConfigured(f"Environment variable {name} has a bad value. {hint}".strip())
     return value
+
+
+def local_secret(path: Path, generate) -> str:
+    """A secret generated once into a file of this checkout (embedded default, tests); production
+    takes it from the environment. O_EXCL: of two processes starting at once, one writes it."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as key_file:
+            key_file.write(generate())
+    return path.read_text().strip()
 
 
 def sqlite_database(path) -> dict:
@@ -217,6 +231,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audits.tasks.verify_audit_log",
         "schedule": crontab(hour=2, minute=0),
     },
+    # Signed checkpoints outside the database: rows removed or rewritten after a checkpoint are
+    # detected by verify_audit_log; the interval bounds what could go unnoticed.
+    "audit-log-checkpoint": {
+        "task": "audits.tasks.write_audit_checkpoint",
+        "schedule": crontab(minute="*/15"),
+    },
     # Just after midnight, so a batch is invalid from the first minute after its cut-off day.
     "invalidate-batches-past-exit-cutoff": {
         "task": "institutions.tasks.invalidate_batches_past_exit_cutoff",
@@ -228,6 +248,20 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=3, day_of_month=1, month_of_year="1,7"),
     },
 }
+
+# The audit log's chain is keyed (HMAC-SHA256) with AUDIT_LOG_KEY, set by each environment; its
+# signed checkpoints go to an append-only file outside the database (README "Audit log").
+AUDIT_CHECKPOINT_PATH = env.str(
+    "AUDIT_CHECKPOINT_PATH", default=str(VAR_DIR / "audit-checkpoints.log")
+)
+AUDIT_LOG_KEY_MIN_LENGTH = 32
+
+
+def new_audit_log_key() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(48)
+
 
 # Public certificate lookup (SPEC "Public lookup and privacy"): limits per client address and per
 # identity (the keyed hash of the ID or certificate number); a captcha after repeated misses.

@@ -66,6 +66,12 @@ PERSONAL_DATA_KEY = require(
     "Expected a Fernet key: python -c 'from cryptography.fernet import Fernet; "
     "print(Fernet.generate_key().decode())'",
 )
+AUDIT_LOG_KEY = require(
+    "AUDIT_LOG_KEY",
+    lambda v: len(v) >= AUDIT_LOG_KEY_MIN_LENGTH,
+    f"At least {AUDIT_LOG_KEY_MIN_LENGTH} random characters, kept outside the database: "
+    "python -c 'import secrets; print(secrets.token_urlsafe(48))'",
+)
 
 CELERY_BROKER_URL = REDIS_URL
 CACHES = {

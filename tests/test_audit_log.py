@@ -472,6 +472,8 @@ class TestEveryWorkflowStepIsLogged:
             city_url, competition = create()
             client.post("/api/v1/contestants/", contestant_body(competition, 1), format="json")
             Contestant.objects.update(rank=1)
+        # Recognitions come after the competition's last day (2026-12-03).
+        with time_machine.travel(datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI)):
             assert client.post(city_url + "propose/").status_code == 200
             recognition = Recognition.objects.get()
             granted = api_as(nanjing_staff).post(

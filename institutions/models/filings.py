@@ -556,6 +556,36 @@ class Filing(models.Model):
                 announced_on=timezone.localdate(),
             )
 
+    def end_early(
+        self, *, user, last_day: date, reason: str, confirm_scope_reduction: bool = False
+    ) -> None:
+        """The HR department it was filed with ends an approved filing before its validity runs
+        out (e.g. after a finding); its occupations leave the scope the next day."""
+        if not self.may_be_decided_by(user):
+            raise PermissionDenied("该备案不由您审核 / This filing is not yours to decide")
+        if not reason.strip():
+            raise ValidationError("请填写提前终止的理由 / Give the reason for ending early")
+        with transaction.atomic():
+            locked = Filing.objects.select_for_update().get(pk=self.pk)
+            if locked.status != FilingStatus.APPROVED or not (
+                locked.valid_from <= last_day < locked.valid_until
+            ):
+                raise ValidationError(
+                    f"终止日期须在有效期内（{locked.valid_from} 至 {locked.valid_until} 之前）/ "
+                    "The last day must fall inside the current validity"
+                )
+            decided = Filing(
+                pk=self.pk, status=locked.status, valid_from=locked.valid_from, valid_until=last_day
+            )
+            self._require_confirmed(
+                [decided], last_day + timedelta(days=1), confirm_scope_reduction
+            )
+            locked.valid_until, locked.end_reason = last_day, reason.strip()
+            locked.ended_by, locked.ended_at = user, timezone.now()
+            # save(), not update(): the audit log records the shortened validity.
+            locked.save(update_fields=["valid_until", "ended_by", "ended_at", "end_reason"])
+        self.refresh_from_db()
+
     def reject(self, *, user, reason: str) -> None:
         if not self.may_be_decided_by(user):
             raise PermissionDenied("该备案不由您审核 / This filing is not yours to decide")

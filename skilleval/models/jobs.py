@@ -214,9 +214,9 @@ class Job(models.Model):
         """Run the job's handler. Safe to call twice: a finished job is left alone, and a job
         whose worker died mid-run (still 'running') is run again; handlers are idempotent.
         After JOB_MAX_ATTEMPTS runs that never finished, the job fails instead of looping."""
-        claimed = Job.objects.filter(
-            pk=self.pk, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
-        ).update(
+        claimed = audited_update(
+            self,
+            {"status__in": [JobStatus.QUEUED, JobStatus.RUNNING]},
             status=JobStatus.RUNNING,
             started_at=timezone.now(),
             heartbeat_at=timezone.now(),

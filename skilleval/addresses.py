@@ -32,7 +32,7 @@ def client_address(request) -> str:
     remote = request.META.get("REMOTE_ADDR", "")
     networks = trusted_networks()
     if not _trusted(_address(remote), networks):
-        return remote or "unknown"
+        return remote
     hops = [hop for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
     for hop in reversed(hops):
         address = _address(hop)
@@ -41,3 +41,8 @@ def client_address(request) -> str:
         if not _trusted(address, networks):
             return str(address)
     return remote  # only trusted proxies (or nothing readable): the nearest proxy stands in
+
+
+def client_address_or_none(request) -> str | None:
+    """For django-axes, which stores the address in an inet column: no address is NULL."""
+    return client_address(request) or None

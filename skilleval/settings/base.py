@@ -133,7 +133,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Lockout after repeated sign-in failures, with a cool-off rather than a permanent lock,
 # keyed to username and the client address (skilleval/addresses.py: X-Forwarded-For is
 # believed only from TRUSTED_PROXIES).
-AXES_CLIENT_IP_CALLABLE = "skilleval.addresses.client_address"
+AXES_CLIENT_IP_CALLABLE = "skilleval.addresses.client_address_or_none"
 TRUSTED_PROXIES: list[str] = []
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours

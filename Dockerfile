@@ -20,7 +20,7 @@ COPY manage.py ./
 RUN pip install --no-cache-dir . \
  && DJANGO_SETTINGS_MODULE=skilleval.settings.test python manage.py compilemessages --ignore=/usr
 
-RUN useradd --create-home skilleval && mkdir -p /data/media /app/staticfiles \
- && chown -R skilleval /data /app/staticfiles
+RUN useradd --create-home skilleval && mkdir -p /data/media /audit /app/staticfiles \
+ && chown -R skilleval /data /audit /app/staticfiles
 USER skilleval
 EXPOSE 8000

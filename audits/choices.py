@@ -1,36 +1,37 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditAction(models.TextChoices):
-    CREATE = "create", "新增 / Create"
-    UPDATE = "update", "修改 / Update"
-    DELETE = "delete", "删除 / Delete"
-    LOGIN = "login", "登录 / Sign-in"
-    LOGIN_FAILED = "login_failed", "登录失败 / Failed sign-in"
-    LOCKED_OUT = "locked_out", "账号锁定 / Locked out"
-    LOGOUT = "logout", "退出 / Sign-out"
+    CREATE = "create", _("新增")
+    UPDATE = "update", _("修改")
+    DELETE = "delete", _("删除")
+    LOGIN = "login", _("登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOCKED_OUT = "locked_out", _("账号锁定")
+    LOGOUT = "logout", _("退出")
 
 
 class Population(models.TextChoices):
-    INSTITUTIONS = "institutions", "目录内评价机构 / Institutions in the catalog"
-    BATCHES = "batches", "评价批次 / Evaluation batches"
+    INSTITUTIONS = "institutions", _("目录内评价机构")
+    BATCHES = "batches", _("评价批次")
 
 
 class FindingOutcome(models.TextChoices):
-    NO_ISSUE = "no_issue", "未发现问题 / No issue found"
-    ISSUES_FOUND = "issues_found", "发现问题 / Issues found"
-    SERIOUS = "serious", "发现严重问题 / Serious issues"
+    NO_ISSUE = "no_issue", _("未发现问题")
+    ISSUES_FOUND = "issues_found", _("发现问题")
+    SERIOUS = "serious", _("发现严重问题")
 
 
 class ComplaintTarget(models.TextChoices):
-    INSTITUTION = "institution", "评价机构 / Institution"
-    BATCH = "batch", "评价批次 / Batch"
-    COMPETITION = "competition", "职业技能竞赛 / Competition"
-    CERTIFICATE = "certificate", "证书 / Certificate"
+    INSTITUTION = "institution", _("评价机构")
+    BATCH = "batch", _("评价批次")
+    COMPETITION = "competition", _("职业技能竞赛")
+    CERTIFICATE = "certificate", _("证书")
 
 
 class ComplaintStatus(models.TextChoices):
-    RECEIVED = "received", "已受理 / Received"
-    ASSIGNED = "assigned", "已分派 / Assigned"
-    INVESTIGATING = "investigating", "调查中 / Investigating"
-    CONCLUDED = "concluded", "已办结 / Concluded"
+    RECEIVED = "received", _("已受理")
+    ASSIGNED = "assigned", _("已分派")
+    INVESTIGATING = "investigating", _("调查中")
+    CONCLUDED = "concluded", _("已办结")

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from audits.choices import FindingOutcome, Population
@@ -27,14 +27,21 @@ FINDING_WEIGHT = 2.0  # each past finding with issues adds this
 
 def population_rows(population: str, filters: dict) -> list[list]:
     """[[institution id, batch id or None, city code], …] in a stable order."""
-    from institutions.models import Batch, Institution
+    from institutions.models import Batch, Filing, Institution
 
     if population == Population.INSTITUTIONS:
         queryset = Institution.objects.in_catalog()
         if filters.get("city"):
             queryset = queryset.filter(city_id=filters["city"])
         if filters.get("occupation"):
-            queryset = queryset.filter(filings__items__occupation__code=filters["occupation"])
+            # In the filed scope today: the union of the institution's valid filings.
+            queryset = queryset.filter(
+                Exists(
+                    Filing.objects.valid_on(timezone.localdate()).filter(
+                        institution=OuterRef("pk"), items__occupation__code=filters["occupation"]
+                    )
+                )
+            )
         return [
             [pk, None, city]
             for pk, city in queryset.order_by("pk").values_list("pk", "city_id").distinct()

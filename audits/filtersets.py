@@ -4,6 +4,7 @@ from django.db.models import Q
 
 from audits.choices import ComplaintStatus, ComplaintTarget, Population
 from audits.models import Complaint, Inspector, Notice, SpotCheck
+from skilleval.filtersets import FilterSet
 from skilleval.models import Region
 
 YES_NO_ALL = forms.Select(choices=[("", "全部 / all"), ("true", "是 / yes"), ("false", "否 / no")])
@@ -15,7 +16,7 @@ def city_filter():
     )
 
 
-class InspectorFilterSet(django_filters.FilterSet):
+class InspectorFilterSet(FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="contains", label="姓名 / name")
     city = city_filter()
     active = django_filters.BooleanFilter(label="在库 / in the pool", widget=YES_NO_ALL)
@@ -25,7 +26,7 @@ class InspectorFilterSet(django_filters.FilterSet):
         fields = ["q", "city", "active"]
 
 
-class SpotCheckFilterSet(django_filters.FilterSet):
+class SpotCheckFilterSet(FilterSet):
     population = django_filters.ChoiceFilter(
         choices=Population.choices, label="抽查对象 / population", empty_label="全部 / all"
     )
@@ -42,7 +43,7 @@ class SpotCheckFilterSet(django_filters.FilterSet):
         fields = ["population", "published"]
 
 
-class ComplaintFilterSet(django_filters.FilterSet):
+class ComplaintFilterSet(FilterSet):
     status = django_filters.ChoiceFilter(
         choices=ComplaintStatus.choices, label="状态 / status", empty_label="全部 / all"
     )
@@ -61,7 +62,7 @@ class ComplaintFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(reference__iexact=value) | Q(target_description__contains=value))
 
 
-class NoticeFilterSet(django_filters.FilterSet):
+class NoticeFilterSet(FilterSet):
     # A plain number: the public list of notices is filtered, not an institution picker.
     institution = django_filters.NumberFilter(
         field_name="institution_id", label="机构 / institution"

@@ -8,7 +8,6 @@ import secrets
 import unicodedata
 from decimal import Decimal
 
-from axes.helpers import get_client_ip_address
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,6 +18,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from audits.choices import ComplaintStatus, Population
 from audits.models import Complaint, Finding, Inspector, Notice
 from institutions.models import Institution
+from skilleval.addresses import client_address
 from skilleval.choices import PROVINCE_ROLES, Role
 from skilleval.models import Occupation, Region, User
 from skilleval.uploads import validate_document
@@ -456,11 +456,6 @@ class NoticeForm(forms.ModelForm):
 
 
 # --- rate limits of the public endpoints ----------------------------------------------------------
-
-
-def client_address(request) -> str:
-    """The real client address behind the proxy, resolved exactly as for the sign-in lockout."""
-    return get_client_ip_address(request) or request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 class _ClientThrottle(SimpleRateThrottle):

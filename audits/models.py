@@ -1,21 +1,19 @@
-import hashlib
-import json
 import secrets
-from datetime import UTC
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from audits import context
+from audits import chain, context
 from audits.choices import AuditAction, ComplaintStatus, ComplaintTarget, FindingOutcome, Population
+from audits.signals import audited_update
 from skilleval.choices import INSTITUTION_ROLES, Role
 from skilleval.querysets import ScopedQuerySet
 
-GENESIS_HASH = "0" * 64
+GENESIS_HASH = chain.GENESIS_HASH
 
 
 class AppendOnlyError(Exception):
@@ -84,8 +82,9 @@ class AuditEntryManager(models.Manager.from_queryset(AuditEntryQuerySet)):
 
 
 class AuditEntry(models.Model):
-    """One recorded change or sign-in event, append-only; each entry carries the hash of the one
-    before it, so a changed or missing row breaks the chain (manage.py verify_audit_log)."""
+    """One recorded change or sign-in event, append-only; each entry carries the keyed hash of
+    the one before it, so a changed or missing row breaks the chain (manage.py verify_audit_log,
+    audits/chain.py)."""
 
     seq = models.BigIntegerField("序号", unique=True)
     created_at = models.DateTimeField("时间")
@@ -127,33 +126,42 @@ class AuditEntry(models.Model):
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("审计日志只可追加 / The audit log is append-only")
 
+    @property
+    def object_label(self) -> str:
+        """What kind of thing changed, in words (the model's name), not its internal label."""
+        from django.apps import apps
+
+        try:
+            return str(apps.get_model(self.object_type)._meta.verbose_name)
+        except (LookupError, ValueError):
+            return self.object_type
+
     def compute_hash(self) -> str:
-        payload = {
-            "seq": self.seq,
-            "created_at": self.created_at.astimezone(UTC).isoformat(),
-            "actor_id": self.actor_id,
-            "actor_name": self.actor_name,
-            "request_id": self.request_id,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "object_repr": self.object_repr,
-            "before": self.before,
-            "after": self.after,
-            "prev_hash": self.prev_hash,
-        }
-        canonical = json.dumps(
-            payload,
-            sort_keys=True,
-            ensure_ascii=False,
-            separators=(",", ":"),
-            cls=DjangoJSONEncoder,
-        )
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        """HMAC-SHA256 under AUDIT_LOG_KEY, which is kept outside the database (audits/chain.py)."""
+        return chain.entry_hash(self)
+
+
+def write_checkpoint() -> chain.Checkpoint:
+    """Append a signed checkpoint of the log's current end to the file outside the database."""
+    # One statement, so the count and the last number come from the same snapshot.
+    totals = AuditEntry.objects.aggregate(last=Max("seq"), count=Count("pk"))
+    last = totals["last"] or 0
+    last_hash = (
+        AuditEntry.objects.filter(seq=last).values_list("hash", flat=True).first() or GENESIS_HASH
+    )
+    checkpoint = chain.Checkpoint(last, last_hash, totals["count"], chain.now_iso())
+    chain.append_checkpoint(checkpoint)
+    return checkpoint
 
 
 def verify_chain(batch_size: int = 5000) -> tuple[int, str | None]:
-    """Walk the chain from the first entry; return (entries checked, first problem or None)."""
+    """Walk the chain from the first entry, checking each keyed hash and link, and that every
+    signed checkpoint outside the database is still matched; return (entries checked, first
+    problem or None)."""
+    checkpoints, problem = chain.read_checkpoints()
+    if problem:
+        return 0, problem
+    pending = {c.seq: c for c in checkpoints if c.seq > 0}
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
     last_seq = 0
     queryset = AuditEntry.objects.order_by("seq")
@@ -170,6 +178,17 @@ def verify_chain(batch_size: int = 5000) -> tuple[int, str | None]:
                 return checked, f"entry #{entry.seq}: content does not match its hash"
             expected_prev, expected_seq, checked = entry.hash, entry.seq + 1, checked + 1
             last_seq = entry.seq
+            checkpoint = pending.pop(entry.seq, None)
+            if checkpoint and (checkpoint.hash, checkpoint.count) != (entry.hash, checked):
+                return checked, (
+                    f"entry #{entry.seq} differs from the checkpoint of {checkpoint.at}"
+                )
+    if pending:
+        checkpoint = pending[max(pending)]
+        return checked, (
+            f"the log ends at #{last_seq}, but the checkpoint of {checkpoint.at} recorded "
+            f"#{checkpoint.seq}: entries were removed"
+        )
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and (head.seq, head.hash) != (last_seq, expected_prev):
         return checked, f"the chain head says #{head.seq} but the log ends at #{last_seq}"
@@ -515,12 +534,10 @@ class Complaint(models.Model):
             if not outcome.strip():
                 raise ValidationError("请填写办理结果 / Record the outcome")
             fields.update(outcome=outcome.strip(), concluded_at=timezone.now())
-        moved = Complaint.objects.filter(pk=self.pk, status=self.status).update(**fields)
-        if not moved:
+        if not audited_update(self, {"status": self.status}, **fields):
             raise ValidationError(
                 "举报状态已变化，请刷新 / The complaint changed meanwhile; reload"
             )
-        self.refresh_from_db()
 
 
 # The twice-yearly quality review (54号 五) keeps its models in their own module.

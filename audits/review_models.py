@@ -11,26 +11,27 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from skilleval.choices import INSTITUTION_ROLES, Role
 from skilleval.querysets import ScopedQuerySet
 
 
 class Half(models.IntegerChoices):
-    FIRST = 1, "上半年 / First half"
-    SECOND = 2, "下半年 / Second half"
+    FIRST = 1, _("上半年")
+    SECOND = 2, _("下半年")
 
 
 class ReviewFlag(models.TextChoices):
     """What a review row can be flagged for; each code names the indicator that raised it."""
 
-    OUT_OF_SCOPE = "out_of_scope", "超出备案范围发证 / Issued outside the filed scope"
-    OUTSIDE_VALIDITY = "outside_validity", "备案有效期外发证 / Issued outside the filing's validity"
-    RUSH_ISSUANCE = "rush_issuance", "突击发证 / Rush issuance before a deadline"
-    PASS_RATE = "pass_rate", "合格率异常偏高 / Pass rate far above the norm"
-    ELIGIBILITY_OVERRIDES = "eligibility_overrides", "人工认定报名资格 / Eligibility overrides"
-    COMPLAINTS = "complaints", "收到举报 / Complaints received"
-    LATE_PUBLICITY = "late_publicity", "成绩公示不及时 / Late result publicity"
+    OUT_OF_SCOPE = "out_of_scope", _("超出备案范围发证")
+    OUTSIDE_VALIDITY = "outside_validity", _("备案有效期外发证")
+    RUSH_ISSUANCE = "rush_issuance", _("突击发证")
+    PASS_RATE = "pass_rate", _("合格率异常偏高")
+    ELIGIBILITY_OVERRIDES = "eligibility_overrides", _("人工认定报名资格")
+    COMPLAINTS = "complaints", _("收到举报")
+    LATE_PUBLICITY = "late_publicity", _("成绩公示不及时")
 
 
 class QualityReviewQuerySet(ScopedQuerySet):
@@ -99,13 +100,14 @@ class QualityReview(models.Model):
         ]
 
     def __str__(self):
-        return (
-            f"{self.year}年{self.get_half_display().split(' / ')[0]}质量专项评估 第{self.version}版"
-        )
+        return _("%(period)s质量专项评估 第%(version)s版") % {
+            "period": self.label,
+            "version": self.version,
+        }
 
     @property
     def label(self) -> str:
-        return f"{self.year}年{self.get_half_display().split(' / ')[0]}"
+        return _("%(year)s年%(half)s") % {"year": self.year, "half": self.get_half_display()}
 
     @property
     def is_latest(self) -> bool:

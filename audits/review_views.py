@@ -30,6 +30,7 @@ from audits.reviews import (
     half_just_ended,
     visible_totals,
 )
+from skilleval.choices import in_chinese
 
 ROWS_PER_PAGE = 100
 RECORDS_PER_PAGE = 50
@@ -101,7 +102,7 @@ def with_cells(rows):
             {
                 "value": code,
                 "label": ReviewFlag(code).label,
-                "zh": ReviewFlag(code).label.split(" / ")[0],
+                "zh": in_chinese(ReviewFlag(code).label),
             }
             for code in row.flags
             if code in ReviewFlag.values

@@ -44,12 +44,14 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from audits.review_models import QualityReview, ReviewFlag, ReviewRow
 from certificates.choices import CertificateKind
 from certificates.models import Certificate
 from institutions.choices import BatchStatus, CatalogStatus, FilingStatus
 from institutions.models import Batch, BatchTransition, Candidate, Filing, FilingItem, Institution
+from skilleval.choices import in_chinese, in_english
 
 log = logging.getLogger(__name__)
 
@@ -92,56 +94,57 @@ class Indicator:
     drill-down lists (certificates, batches, candidates or complaints)."""
 
     field: str
-    zh: str
-    en: str
+    label: str  # lazy: in the reader's language on the page
     flag: str | None = None
     lists: str | None = None
 
+    @property
+    def zh(self) -> str:  # the printed report and the spreadsheet are Chinese
+        return in_chinese(self.label)
+
+    @property
+    def en(self) -> str:
+        return in_english(self.label)
+
 
 INDICATORS = (
-    Indicator("certificates_issued", "发证数", "Certificates issued"),
+    Indicator("certificates_issued", _("发证数")),
     Indicator(
         "out_of_scope",
-        "超出备案范围发证",
-        "Outside the filed scope",
+        _("超出备案范围发证"),
         ReviewFlag.OUT_OF_SCOPE,
         "certificates",
     ),
     Indicator(
         "outside_validity",
-        "备案有效期外发证",
-        "Outside the filing's validity",
+        _("备案有效期外发证"),
         ReviewFlag.OUTSIDE_VALIDITY,
         "certificates",
     ),
     Indicator(
         "rush_issued",
-        "截止前15日内发证",
-        "Issued in the last 15 days before a deadline",
+        _("截止前15日内发证"),
         ReviewFlag.RUSH_ISSUANCE,
         "certificates",
     ),
-    Indicator("rush_share", "突击发证占比（%）", "Rush share (%)", ReviewFlag.RUSH_ISSUANCE),
-    Indicator("batches", "评价批次", "Batches"),
+    Indicator("rush_share", _("突击发证占比（%）"), ReviewFlag.RUSH_ISSUANCE),
+    Indicator("batches", _("评价批次")),
     Indicator(
         "pass_rate_anomalies",
-        "合格率异常批次",
-        "Batches with an anomalous pass rate",
+        _("合格率异常批次"),
         ReviewFlag.PASS_RATE,
         "batches",
     ),
     Indicator(
         "eligibility_overrides",
-        "人工认定资格人数",
-        "Eligibility overrides",
+        _("人工认定资格人数"),
         ReviewFlag.ELIGIBILITY_OVERRIDES,
         "candidates",
     ),
-    Indicator("complaints", "举报", "Complaints", ReviewFlag.COMPLAINTS, "complaints"),
+    Indicator("complaints", _("举报"), ReviewFlag.COMPLAINTS, "complaints"),
     Indicator(
         "late_publicity",
-        "公示不及时批次",
-        "Batches publicised late",
+        _("公示不及时批次"),
         ReviewFlag.LATE_PUBLICITY,
         "batches",
     ),

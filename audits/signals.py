@@ -1,9 +1,10 @@
 """Record every create, update and delete of a domain model, and every sign-in event.
 
 Receivers are connected for all senders and filter by app, so historical models in
-migrations and fixture loads are recorded too. Bulk operations (bulk_create, queryset
-update) send no signals: code that uses them writes its own entries with
-AuditEntry.objects.record_many.
+migrations and fixture loads are recorded too. A queryset update sends no signals: every
+workflow step that moves a row by a conditional UPDATE goes through `audited_update`, which
+records it like a save. Other bulk operations (bulk_create, bulk_update) write their own
+entries with AuditEntry.objects.record_many.
 """
 
 import json
@@ -11,10 +12,12 @@ import json
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from audits.choices import AuditAction
+from skilleval.addresses import client_address
 
 AUDITED_APPS = {"skilleval", "institutions", "certificates", "competitions", "audits"}
 NOT_AUDITED = {"audits.auditentry", "audits.auditchainhead"}
@@ -94,6 +97,24 @@ def _record_delete(sender, instance, **kwargs):
         _record(AuditAction.DELETE, instance, getattr(instance, "_audit_before", None), None)
 
 
+def audited_update(instance, where: dict, **fields) -> bool:
+    """Change one row only if it still matches `where` (of two people pressing the same button,
+    one wins, one is told), and record the change with its state before and after — whichever
+    path (page, API, task) took the step. On success `instance` is reloaded; False when the row
+    no longer matched and nothing was done."""
+    rows = type(instance)._base_manager.filter(pk=instance.pk, **where)
+    with transaction.atomic():
+        current = rows.select_for_update().first()
+        if current is None:
+            return False
+        rows.update(**fields)
+        instance.refresh_from_db()
+        before, after = snapshot(current), snapshot(instance)
+        if _is_audited(type(instance)) and before != after:
+            _record(AuditAction.UPDATE, instance, before, after)
+    return True
+
+
 def _record_login(sender, request, user, **kwargs):
     _record(AuditAction.LOGIN, user, None, None)
 
@@ -127,10 +148,7 @@ def _record_lockout(sender, request, username, ip_address, **kwargs):
 
 
 def _client_ip(request) -> str:
-    # axes has already resolved the real client address (behind the proxy) on the request.
-    return getattr(request, "axes_ip_address", None) or (
-        request.META.get("REMOTE_ADDR", "") if request is not None else ""
-    )
+    return client_address(request) if request is not None else ""
 
 
 def connect():

@@ -7,13 +7,22 @@ log = logging.getLogger(__name__)
 
 @shared_task
 def verify_audit_log() -> dict:
-    """Nightly check of the audit hash chain; a broken chain is logged as an error."""
+    """Nightly check of the audit hash chain and its checkpoints; a problem is logged as an error."""
     from audits.models import verify_chain
 
     checked, problem = verify_chain()
     if problem:
         log.error("audit log chain broken after %s entries: %s", checked, problem)
     return {"checked": checked, "problem": problem}
+
+
+@shared_task
+def write_audit_checkpoint() -> dict:
+    """A signed checkpoint of the log's end, appended to the file outside the database."""
+    from audits.models import write_checkpoint
+
+    checkpoint = write_checkpoint()
+    return {"seq": checkpoint.seq, "count": checkpoint.count}
 
 
 @shared_task

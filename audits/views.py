@@ -66,7 +66,7 @@ from skilleval.views import ScopedDetailView, ScopedListView, to_page
 
 # The province's reporting hotlines, named by the notices that publish them.
 PROVINCE_HOTLINES = [
-    ("技能人才评价质量监督举报电话", "025-83201683", "苏人社发〔2021〕239号 四"),
+    ("技能人才评价质量监督举报电话", "025-83201683", "苏人社函〔2020〕239号 四"),
     ("职业证书发放监督举报电话", "025-83271773", "苏人社办函〔2022〕54号 五"),
 ]
 

@@ -1,27 +1,28 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class CertificateKind(models.TextChoices):
-    SKILL_LEVEL = "skill_level", "职业技能等级证书 / Skill-level certificate"
+    SKILL_LEVEL = "skill_level", _("职业技能等级证书")
     VOCATIONAL_QUALIFICATION = (
         "vocational_qualification",
-        "职业资格证书 / Vocational qualification certificate",
+        _("职业资格证书"),
     )
-    SPECIAL_ABILITY = "special_ability", "专项职业能力证书 / Special ability certificate"
-    COMPETITION = "competition", "职业技能竞赛证书 / Competition certificate"
+    SPECIAL_ABILITY = "special_ability", _("专项职业能力证书")
+    COMPETITION = "competition", _("职业技能竞赛证书")
 
 
 class CertificateStatus(models.TextChoices):
-    VALID = "valid", "有效 / Valid"
-    REVOKED = "revoked", "已注销 / Revoked"
+    VALID = "valid", _("有效")
+    REVOKED = "revoked", _("已注销")
 
 
 class PrintKind(models.TextChoices):
-    ISSUANCE = "issuance", "核发打印 / Issuance"
-    REPRINT = "reprint", "补打 / Reprint"
-    HOLDER = "holder", "持证人自行打印 / Printed by the holder"
+    ISSUANCE = "issuance", _("核发打印")
+    REPRINT = "reprint", _("补打")
+    HOLDER = "holder", _("持证人自行打印")
 
 
 class ProofReason(models.TextChoices):
-    LOST = "lost", "证书遗失 / Lost certificate"
-    WRONG = "wrong", "证书信息有误 / Wrong certificate"
+    LOST = "lost", _("证书遗失")
+    WRONG = "wrong", _("证书信息有误")

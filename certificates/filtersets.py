@@ -4,6 +4,7 @@ from certificates.choices import CertificateKind, CertificateStatus
 from certificates.models import Certificate
 from institutions.models import Institution
 from skilleval.choices import Level
+from skilleval.filtersets import FilterSet
 
 
 def visible_institutions(request):
@@ -14,7 +15,7 @@ def visible_institutions(request):
     return Institution.objects.visible_to(request.user).order_by("name")
 
 
-class CertificateFilterSet(django_filters.FilterSet):
+class CertificateFilterSet(FilterSet):
     """The staff certificate list, its .xlsx export and the API resource share these filters."""
 
     institution = django_filters.ModelChoiceFilter(

@@ -68,12 +68,8 @@ class LookupForm(forms.Form):
         ),
     )
     captcha_token = forms.CharField(required=False, widget=forms.HiddenInput)
-    captcha_answer = forms.CharField(
-        label="验证码 / Captcha",
-        max_length=10,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
-    )
+    # The proof of work's answer, filled in by the browser (static/js/lookup-pow.js).
+    captcha_answer = forms.CharField(max_length=32, required=False, widget=forms.HiddenInput)
 
     def clean(self):
         data = super().clean()

@@ -25,7 +25,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from audits.choices import AuditAction
@@ -82,38 +81,11 @@ def _certificate_pdf_name(certificate) -> str:
 
 
 def check_issuable(batch, today) -> None:
-    """What must hold before any number is handed out; every problem is listed at once."""
-    if batch.status != BatchStatus.RESULTS_APPROVED:
-        raise ValidationError(
-            f"批次当前状态为“{batch.get_status_display()}”，成绩审核通过后方可核发证书 / "
-            f"Certificates are issued once results are approved (batch is {batch.status})"
-        )
-    if batch.evaluation_type == EvaluationType.VOCATIONAL_QUALIFICATION:
-        # 239号 二(三): no level-evaluation vocational qualification certificate from 2021-02-01.
-        rules.require("exit.certificate_issue_deadline", {"issue_date": today}, today)
-    passing = batch.candidates.filter(passed=True)
-    if not passing.exists():
-        raise ValidationError("本批次没有合格考生 / No candidate of this batch passed")
-    without_photo = list(
-        passing.filter(Q(photo="") | Q(photo__isnull=True))
-        .order_by("pk")
-        .values_list("name", flat=True)
-    )
-    if without_photo:
-        raise ValidationError(
-            f"以下 {len(without_photo)} 名合格考生没有照片，不能核发证书：{'、'.join(without_photo)} / "
-            f"{len(without_photo)} passing candidates have no photo: {', '.join(without_photo)}"
-        )
-    institution = batch.institution
-    fonts.check_glyphs(
-        [
-            *passing.values_list("name", flat=True).distinct(),
-            institution.name,
-            institution.responsible_person,
-            batch.occupation.name,
-            batch.occupation.work_type,
-        ]
-    )
+    """What must hold before any number is handed out; every problem is listed at once. The
+    batch page shows the same list before the signatory signs off (Batch.issuance_problems)."""
+    problems = batch.issuance_problems(today)
+    if problems:
+        raise ValidationError(problems)
 
 
 # --- (a) numbers ----------------------------------------------------------------------------------
@@ -151,6 +123,7 @@ def _number_chunk(batch, kind, today, prefix) -> list[Certificate]:
                 work_type=occupation.work_type,
                 level=None if kind == CertificateKind.SPECIAL_ABILITY else batch.level,
                 issued_on=today,
+                exam_ended_on=batch.exam_ends_on,
                 signatory=institution.responsible_person,
                 photo=candidate.photo.name,
             )
@@ -386,6 +359,10 @@ def issue_batch(batch, signatory, progress=None) -> dict:
     }
 
 
+class IssuanceRefused(Exception):
+    """Raised by the job handler so that the job fails with the refusal's messages as text."""
+
+
 def run_issuance_job(job) -> dict:
     """The CERTIFICATE_ISSUANCE job handler: the batch from the job's params, the signatory who
     started it. A rerun after the worker died at the very end only reports what was done."""
@@ -406,7 +383,15 @@ def run_issuance_job(job) -> dict:
             "merged_pdf": names["merged_pdf"],
         }
     else:
-        result = issue_batch(batch, job.started_by, progress=job.report_progress)
+        try:
+            result = issue_batch(batch, job.started_by, progress=job.report_progress)
+        except ValidationError as refusal:
+            # The job page lists the reasons one per row; the job fails with readable text,
+            # never the repr of a list.
+            Job.objects.filter(pk=job.pk).update(
+                result={"errors": [{"reason": message} for message in refusal.messages]}
+            )
+            raise IssuanceRefused("\n".join(refusal.messages)) from refusal
     Job.objects.filter(pk=job.pk).update(result_file=result["zip"])
     job.result_file.name = result["zip"]
     return result

@@ -5,33 +5,32 @@ What keeps it from becoming an enumeration oracle:
 - a miss answers the same whichever field was wrong, and hit and miss run the same single query;
 - rate limits per client address and per identity (the keyed hash of the ID number or of the
   certificate number), as DRF throttles on the cache, shared by the page and the API;
-- after a few misses from one client, every further lookup needs an offline captcha (a signed
-  arithmetic challenge drawn as an SVG; a token is good for one attempt).
+- after a few misses from one client, every further lookup needs a proof of work (a signed
+  challenge the browser solves in about a second; a token is good for one attempt).
 
 Settings (all optional, defaults in DEFAULTS): LOOKUP_RATE_LIMIT_ENABLED (the load benchmark
 sets it False explicitly; it switches off the throttles and the captcha gate),
 LOOKUP_RATE_PER_CLIENT, LOOKUP_RATE_PER_IDENTITY, LOOKUP_CAPTCHA_AFTER_MISSES,
-LOOKUP_MISS_WINDOW, LOOKUP_CAPTCHA_MAX_AGE, LOOKUP_DOWNLOAD_MAX_AGE (seconds).
+LOOKUP_MISS_WINDOW, LOOKUP_CAPTCHA_MAX_AGE, LOOKUP_DOWNLOAD_MAX_AGE (seconds), LOOKUP_POW_BITS.
 """
 
-import hmac
+import hashlib
+import itertools
 import math
 import secrets
 import unicodedata
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from rest_framework.throttling import SimpleRateThrottle
 
 from certificates.choices import CertificateStatus
 from certificates.models import Certificate, Proof
+from skilleval.addresses import client_address
 from skilleval.personal_data import keyed_hash
 
 DEFAULTS = {
@@ -41,6 +40,7 @@ DEFAULTS = {
     "LOOKUP_CAPTCHA_AFTER_MISSES": 3,
     "LOOKUP_MISS_WINDOW": 15 * 60,
     "LOOKUP_CAPTCHA_MAX_AGE": 5 * 60,
+    "LOOKUP_POW_BITS": 16,  # about 65,000 hashes: a second in a phone's browser
     "LOOKUP_DOWNLOAD_MAX_AGE": 10 * 60,
 }
 
@@ -118,24 +118,11 @@ def _find(column: str, name: str, value: str) -> list[Certificate]:
     return certificates
 
 
-def identity_of(data) -> str | None:
-    """What the per-identity limit is keyed on: the keyed hash of the ID number (or of the
-    certificate number), never the value itself. The page's `mode` says which field counts."""
-    if not isinstance(data, Mapping):
-        return None
-    mode = data.get("mode")
-    id_number = normalise_code(data.get("id_number")) if mode != "number" else ""
-    number = normalise_code(data.get("certificate_number")) if mode != "id" else ""
-    if id_number:
-        return keyed_hash(id_number)
-    if number:
-        return keyed_hash("N:" + number)
-    return None
-
-
-def client_address(request) -> str:
-    """The real client address behind the proxy, resolved exactly as for the sign-in lockout."""
-    return get_client_ip_address(request) or request.META.get("REMOTE_ADDR", "") or "unknown"
+def identity_of(id_number: str | None, certificate_number: str | None) -> str:
+    """What the per-identity limit is keyed on: the keyed hash of the number the lookup really
+    uses (after validation, whatever else the request carried), never the value itself."""
+    id_number, number = normalise_code(id_number), normalise_code(certificate_number)
+    return keyed_hash(id_number) if id_number else keyed_hash("N:" + number)
 
 
 def public_url(path: str) -> str:
@@ -195,17 +182,18 @@ class ClientThrottle(_LookupThrottle):
 
 class IdentityThrottle(_LookupThrottle):
     """10 lookups a minute of one ID number or certificate number, from anywhere: guessing
-    names for a known number across many addresses is as slow as from one."""
+    names for a known number across many addresses is as slow as from one. Checked after the
+    request is validated, on the number the lookup will use (see throttle_identity)."""
 
     scope = "public-lookup-identity"
     rate_setting = "LOOKUP_RATE_PER_IDENTITY"
 
+    def __init__(self, identity: str):
+        super().__init__()
+        self.identity = identity
+
     def get_cache_key(self, request, view):
-        data = request.data if hasattr(request, "data") else request.POST
-        identity = identity_of(data)
-        if identity is None:
-            return None  # refused as incomplete before any lookup
-        return self.cache_format % {"scope": self.scope, "ident": identity}
+        return self.cache_format % {"scope": self.scope, "ident": self.identity}
 
 
 class CaptchaThrottle(ClientThrottle):
@@ -215,12 +203,18 @@ class CaptchaThrottle(ClientThrottle):
 
 
 def throttle(request) -> float | None:
-    """Run the lookup throttles for a plain Django view: None when allowed, else the seconds
-    to wait."""
-    for throttle_class in (ClientThrottle, IdentityThrottle):
-        limiter = throttle_class()
-        if not limiter.allow_request(request, None):
-            return limiter.wait() or 60
+    """The per-client limit for a plain Django view: None when allowed, else seconds to wait."""
+    limiter = ClientThrottle()
+    if not limiter.allow_request(request, None):
+        return limiter.wait() or 60
+    return None
+
+
+def throttle_identity(request, id_number, certificate_number) -> float | None:
+    """The per-identity limit on the number the lookup really uses: None when allowed."""
+    limiter = IdentityThrottle(identity_of(id_number, certificate_number))
+    if not limiter.allow_request(request, None):
+        return limiter.wait() or 60
     return None
 
 
@@ -249,120 +243,66 @@ def captcha_required(client: str) -> bool:
     return cache.get(_miss_key(client), 0) >= setting("LOOKUP_CAPTCHA_AFTER_MISSES")
 
 
-# --- the offline captcha -----------------------------------------------------------------------
+# --- the proof-of-work gate ---------------------------------------------------------------------
+# After repeated misses a lookup must carry a proof of work: the browser (static/js/lookup-pow.js)
+# finds an `answer` such that SHA-256 of "<token>:<answer>" starts with `bits` zero bits. A
+# person waits about a second once; an enumeration pays that for every guess, on its own CPU. No
+# image to read (a machine read the old arithmetic picture 10 times out of 10), nothing fetched
+# from elsewhere: it works offline.
 
-CAPTCHA_SALT = "certificates.lookup.captcha"
-
-# Stroke glyphs on a 10 × 16 grid, drawn as paths (no <text>: the answer is not in the markup).
-GLYPHS = {
-    "0": [[(1, 0), (9, 0), (10, 2), (10, 14), (9, 16), (1, 16), (0, 14), (0, 2), (1, 0)]],
-    "1": [[(3, 3), (6, 0), (6, 16)], [(3, 16), (9, 16)]],
-    "2": [[(0, 2), (2, 0), (8, 0), (10, 2), (10, 6), (0, 16), (10, 16)]],
-    "3": [[(0, 0), (10, 0), (5, 7), (8, 7), (10, 9), (10, 14), (8, 16), (2, 16), (0, 14)]],
-    "4": [[(8, 16), (8, 0), (0, 11), (10, 11)]],
-    "5": [[(10, 0), (1, 0), (0, 7), (7, 7), (10, 10), (10, 14), (8, 16), (0, 16)]],
-    "6": [[(9, 0), (3, 0), (0, 4), (0, 14), (2, 16), (8, 16), (10, 14), (10, 9), (8, 7), (0, 7)]],
-    "7": [[(0, 0), (10, 0), (4, 16)]],
-    "8": [
-        [(2, 0), (8, 0), (10, 2), (10, 5), (8, 7), (2, 7), (0, 5), (0, 2), (2, 0)],
-        [(2, 7), (8, 7), (10, 9), (10, 14), (8, 16), (2, 16), (0, 14), (0, 9), (2, 7)],
-    ],
-    "9": [[(10, 9), (2, 9), (0, 7), (0, 2), (2, 0), (8, 0), (10, 2), (10, 12), (7, 16), (1, 16)]],
-    "+": [[(5, 4), (5, 12)], [(1, 8), (9, 8)]],
-    "-": [[(1, 8), (9, 8)]],
-    "x": [[(2, 4), (8, 12)], [(8, 4), (2, 12)]],
-    "=": [[(1, 6), (9, 6)], [(1, 10), (9, 10)]],
-    "?": [[(0, 3), (2, 0), (8, 0), (10, 3), (10, 6), (5, 9), (5, 12)], [(5, 15), (5, 16)]],
-}
-_random = secrets.SystemRandom()
+POW_SALT = "certificates.lookup.pow"
+POW_ALGORITHM = 'sha256("<token>:<answer>") has <bits> leading zero bits; answer: decimal digits'
 
 
 @dataclass(frozen=True)
 class Challenge:
     token: str
-    svg: str
-
-
-def _answer_digest(nonce: str, answer: str) -> str:
-    return salted_hmac(CAPTCHA_SALT, f"{nonce}:{answer}").hexdigest()[:32]
-
-
-def _problem() -> tuple[str, int]:
-    operator = _random.choice("+-x")
-    if operator == "x":
-        a, b = _random.randint(2, 9), _random.randint(2, 9)
-        return f"{a}x{b}=?", a * b
-    a, b = _random.randint(10, 49), _random.randint(1, 9)
-    return (f"{a}+{b}=?", a + b) if operator == "+" else (f"{a}-{b}=?", a - b)
-
-
-def _svg(text: str) -> str:
-    width, height, scale = 200, 60, 2.1
-    step = (width - 20) / len(text)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="验证码 / captcha">',
-        f'<rect width="{width}" height="{height}" rx="6" fill="#f4f1ea"/>',
-    ]
-    for _ in range(4):  # light noise behind the glyphs
-        y1, y2 = _random.uniform(5, height - 5), _random.uniform(5, height - 5)
-        cx, cy = _random.uniform(40, width - 40), _random.uniform(-20, height + 20)
-        hue = _random.randint(0, 359)
-        parts.append(
-            f'<path d="M0 {y1:.1f} Q{cx:.1f} {cy:.1f} {width} {y2:.1f}" fill="none" '
-            f'stroke="hsl({hue},40%,72%)" stroke-width="{_random.uniform(1, 2):.1f}"/>'
-        )
-    for index, char in enumerate(text):
-        x0 = 12 + index * step + _random.uniform(-2, 2)
-        y0 = (height - 16 * scale) / 2 + _random.uniform(-4, 4)
-        angle = _random.uniform(-14, 14)
-        d = []
-        for stroke in GLYPHS[char]:
-            points = [
-                (x + _random.uniform(-0.5, 0.5), y + _random.uniform(-0.5, 0.5)) for x, y in stroke
-            ]
-            d.append("M" + " L".join(f"{x * scale:.1f} {y * scale:.1f}" for x, y in points))
-        hue = _random.randint(0, 359)
-        parts.append(
-            f'<path transform="translate({x0:.1f} {y0:.1f}) rotate({angle:.1f} {5 * scale:.1f} '
-            f'{8 * scale:.1f})" d="{" ".join(d)}" fill="none" stroke="hsl({hue},55%,28%)" '
-            f'stroke-width="2.6" stroke-linecap="round" stroke-linejoin="round"/>'
-        )
-    for _ in range(30):  # speckles over them
-        parts.append(
-            f'<circle cx="{_random.uniform(0, width):.1f}" cy="{_random.uniform(0, height):.1f}" '
-            f'r="{_random.uniform(0.6, 1.6):.1f}" fill="hsl({_random.randint(0, 359)},30%,55%)" '
-            f'opacity="0.7"/>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+    bits: int
 
 
 def new_challenge() -> Challenge:
-    """A signed arithmetic challenge. The token carries a nonce and an HMAC of the answer (a
-    signed value is readable, so never the answer itself) and expires after
-    LOOKUP_CAPTCHA_MAX_AGE seconds."""
-    text, answer = _problem()
-    nonce = secrets.token_hex(12)
-    token = signing.dumps({"n": nonce, "h": _answer_digest(nonce, str(answer))}, salt=CAPTCHA_SALT)
-    return Challenge(token=token, svg=_svg(text))
+    """A signed challenge (random nonce and difficulty), good for LOOKUP_CAPTCHA_MAX_AGE seconds
+    and one attempt."""
+    bits = int(setting("LOOKUP_POW_BITS"))
+    token = signing.dumps({"n": secrets.token_hex(12), "b": bits}, salt=POW_SALT)
+    return Challenge(token=token, bits=bits)
+
+
+def leading_zero_bits(digest: bytes) -> int:
+    bits = 0
+    for byte in digest:
+        if byte:
+            return bits + 8 - byte.bit_length()
+        bits += 8
+    return bits
 
 
 def check_captcha(token: str | None, answer: str | None) -> bool:
-    """True when the answer is right for an unexpired token not used before. Any attempt uses
-    the token up, right or wrong, so one challenge cannot be tried twice."""
-    if not token or not answer:
+    """True when the answer proves the work for an unexpired token not used before. Any attempt
+    uses the token up, right or wrong, so one challenge cannot be tried twice."""
+    if not token or not answer or len(answer) > 32 or not (answer.isascii() and answer.isdigit()):
         return False
     max_age = setting("LOOKUP_CAPTCHA_MAX_AGE")
     try:
-        payload = signing.loads(token, salt=CAPTCHA_SALT, max_age=max_age)
-        nonce, digest = str(payload["n"]), str(payload["h"])
-    except (signing.BadSignature, KeyError, TypeError):
+        payload = signing.loads(token, salt=POW_SALT, max_age=max_age)
+        nonce, bits = str(payload["n"]), int(payload["b"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
         return False
-    if not cache.add(f"lookup-captcha-used:{nonce}", True, timeout=max_age + 60):
+    if bits < int(setting("LOOKUP_POW_BITS")):
+        return False  # issued before the difficulty was raised
+    if not cache.add(f"lookup-pow-used:{nonce}", True, timeout=max_age + 60):
         return False
-    given = normalise_code(answer).replace("−", "-")
-    return hmac.compare_digest(_answer_digest(nonce, given), digest)
+    digest = hashlib.sha256(f"{token}:{answer}".encode()).digest()
+    return leading_zero_bits(digest) >= bits
+
+
+def solve(token: str, bits: int) -> str:
+    """What the browser computes; here for API clients written in Python and for the tests."""
+    for counter in itertools.count():
+        answer = str(counter)
+        if leading_zero_bits(hashlib.sha256(f"{token}:{answer}".encode()).digest()) >= bits:
+            return answer
+    raise AssertionError("unreachable")
 
 
 # --- the holder's own download -----------------------------------------------------------------

@@ -3,9 +3,11 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from audits.signals import audited_update
 from certificates.choices import CertificateKind, CertificateStatus, PrintKind, ProofReason
 from institutions.choices import IdType
 from institutions.models.institutions import institution_scope
@@ -92,6 +94,9 @@ class Certificate(models.Model):
     work_type = models.CharField("工种/职业方向", max_length=100, blank=True)
     level = models.PositiveSmallIntegerField("等级", choices=Level.choices, null=True, blank=True)
     issued_on = models.DateField("发证日期")
+    # Kept with the certificate so that the database itself refuses an issue date before the
+    # exam (239号 四); empty for certificates of no batch (competitions, older records).
+    exam_ended_on = models.DateField("考试结束日期", null=True, blank=True)
     signatory = models.CharField("签发人", max_length=50)
     photo = models.ImageField("照片", upload_to="certificates/photos/%Y/", blank=True)
     pdf = models.FileField("证书文件", upload_to="certificates/pdf/%Y/%m/", blank=True)
@@ -123,6 +128,12 @@ class Certificate(models.Model):
             models.CheckConstraint(
                 condition=Q(level__isnull=True) | Q(level__gte=1, level__lte=5),
                 name="certificate_level_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(exam_ended_on__isnull=True) | Q(issued_on__gt=F("exam_ended_on")),
+                name="certificate_issued_after_exam",
+                violation_error_message="证书发证日期不得早于考试结束（239号 四）/ A certificate "
+                "is not dated before its exam ends (239号 四)",
             ),
         ]
 
@@ -171,12 +182,13 @@ class Certificate(models.Model):
         certificates = list(certificates)
         if not all(cls.may_revoke(user, c) for c in certificates):
             raise PermissionDenied("无权注销这些证书 / You may not revoke these certificates")
+
         count = 0
         with transaction.atomic():
             for certificate in certificates:
-                moved = cls.objects.filter(
-                    pk=certificate.pk, status=CertificateStatus.VALID
-                ).update(
+                moved = audited_update(
+                    certificate,
+                    {"status": CertificateStatus.VALID},
                     status=CertificateStatus.REVOKED,
                     revoked_at=timezone.now(),
                     revoked_by=user,
@@ -272,6 +284,13 @@ class CertificateRevision(models.Model):
 
     def __str__(self):
         return f"{self.certificate.number} 更正"
+
+    def changes(self) -> list[tuple[str, object, object]]:
+        """Each corrected field named in words (the reader's language), before and after."""
+        return [
+            (gettext(Certificate._meta.get_field(name).verbose_name), self.before.get(name), value)
+            for name, value in self.after.items()
+        ]
 
 
 class CertificatePrint(models.Model):

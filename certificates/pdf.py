@@ -22,7 +22,8 @@ from django.template.loader import render_to_string
 
 from certificates import fonts
 from certificates.choices import CertificateKind, ProofReason
-from skilleval.choices import LEVEL_NAMES_EN
+from institutions.choices import IdType
+from skilleval.choices import LEVEL_NAMES_EN, in_chinese, in_english
 
 # WeasyPrint logs every layout step at INFO; a 10,000-page issuance would flood the worker's log.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -91,8 +92,8 @@ def media_uri(name: str) -> str:
     return Path(default_storage.path(name)).as_uri()
 
 
-def _label_zh(label: str) -> str:
-    return str(label).split(" / ")[0]
+def _label_zh(label) -> str:
+    return in_chinese(label)
 
 
 ROW_TOP_MM = 100  # the first row of the table of fields
@@ -154,7 +155,7 @@ def certificate_page(certificate) -> dict:
         body_zh = f"{kind['body_zh']} {level}。"
     values = {
         "holder_name": certificate.holder_name,
-        "id_type": _label_zh(certificate.get_id_type_display()),
+        "id_type": _label_zh(IdType(certificate.id_type).label),
         "id_number": certificate.id_number,
         "occupation": occupation,
         "work_type": certificate.work_type_display,
@@ -367,7 +368,7 @@ def proof_context(proof) -> dict:
         "title": "证明",
         "issuer": certificate.institution.name,
         "holder_name": certificate.holder_name,
-        "id_type": _label_zh(certificate.get_id_type_display()),
+        "id_type": _label_zh(IdType(certificate.id_type).label),
         "id_number_masked": certificate.id_number_masked,
         "certificate_number": certificate.number,
         "certificate_kind": KIND_TEXT[certificate.kind]["title_zh"],
@@ -376,7 +377,7 @@ def proof_context(proof) -> dict:
         "level": certificate.level_display,
         "certificate_issued_on": chinese_date(certificate.issued_on),
         "reason": _label_zh(ProofReason(proof.reason).label),
-        "reason_en": str(ProofReason(proof.reason).label).split(" / ")[-1],
+        "reason_en": in_english(ProofReason(proof.reason).label),
         "detail": proof.detail,
         "issued_on": chinese_date(proof.issued_on),
         "qr_uri": qr_data_uri(site_url(proof_verification_path(proof))),

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from certificates import lookup as public_lookup
@@ -21,7 +22,7 @@ from certificates.forms import (
     RevokePersonForm,
 )
 from certificates.models import Certificate, CertificatePrint
-from skilleval.choices import INSTITUTION_ROLES
+from skilleval.choices import INSTITUTION_ROLES, JobStatus
 from skilleval.spreadsheets import xlsx_response
 from skilleval.views import ScopedListView
 
@@ -64,15 +65,24 @@ def lookup_page(request):
     if not form.is_valid():
         return _lookup_page(request, form, status=400)
     data = form.cleaned_data
+    wait = public_lookup.throttle_identity(request, data["id_number"], data["certificate_number"])
+    if wait is not None:
+        response = _lookup_page(
+            request, form, status=429, throttled_minutes=public_lookup.retry_minutes(wait)
+        )
+        response["Retry-After"] = str(int(wait))
+        return response
     client = public_lookup.client_address(request)
     if public_lookup.captcha_required(client) and not public_lookup.check_captcha(
         data["captcha_token"], data["captcha_answer"]
     ):
         form.add_error(
-            "captcha_answer",
-            "验证码错误或已失效，请输入新的验证码 / Wrong or expired captcha; answer the new one"
+            None,
+            _("安全验证未通过或已失效，请再次点击“查询”（需要启用 JavaScript）")
             if data["captcha_answer"]
-            else "请输入验证码 / Answer the captcha",
+            else _(
+                "多次查询无结果，本次查询需要先完成安全验证：请再次点击“查询”（需要启用 JavaScript）"
+            ),
         )
         return _lookup_page(request, form, status=400)
     certificates = public_lookup.lookup(
@@ -159,6 +169,19 @@ class CertificateListView(ScopedListView):
         user = self.request.user
         context["may_revoke"] = Certificate.may_revoke(user)
         batch = self.filterset.form.cleaned_data.get("batch") if self.filterset.is_valid() else None
+        if batch:  # the list of one batch links back to it and to its print files
+            from institutions.models import Batch
+
+            shown = Batch.objects.visible_to(user).select_related("occupation")
+            context["filtered_batch"] = shown.filter(pk=batch).first()
+            if context["filtered_batch"]:
+                context["issuance_job"] = (
+                    context["filtered_batch"]
+                    .issuance_jobs()
+                    .visible_to(user)
+                    .filter(status=JobStatus.SUCCEEDED)
+                    .first()
+                )
         if context["may_revoke"]:
             context["person_form"] = RevokePersonForm()
             if batch:
@@ -240,6 +263,11 @@ def certificate_detail(request, pk):
         "may_revoke": Certificate.may_revoke(user, certificate),
         "may_correct": may_correct(user, certificate) and not certificate.is_revoked,
         "revoked_on": public_lookup.revoked_on(certificate),
+        # The holder's other certificates, as far as this user's scope reaches.
+        "others": _scoped(request)
+        .filter(id_number_hash=certificate.id_number_hash)
+        .exclude(pk=certificate.pk)
+        .order_by("-issued_on", "number")[:50],
     }
     if context["may_revoke"] and not certificate.is_revoked:
         context["revoke_form"] = RevokeForm()

@@ -25,7 +25,7 @@ class CompetitionAdmin(admin.ModelAdmin):
     ]
     list_filter = ["kind", "competition_class"]
     search_fields = ["name", "organiser_name"]
-    raw_id_fields = ["created_by", "organiser_institution"]
+    raw_id_fields = ["created_by"]
     filter_horizontal = ["regions_involved"]
     inlines = [EventInline]
 

@@ -1,44 +1,45 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class CompetitionKind(models.TextChoices):
-    WORLDSKILLS = "worldskills", "世界技能大赛 / WorldSkills"
-    NATIONAL = "national", "国家级 / National"
-    PROVINCIAL = "provincial", "省级 / Provincial"
-    CITY = "city", "市级 / City"
-    COUNTY = "county", "区（县）级 / County"
+    WORLDSKILLS = "worldskills", _("世界技能大赛")
+    NATIONAL = "national", _("国家级")
+    PROVINCIAL = "provincial", _("省级")
+    CITY = "city", _("市级")
+    COUNTY = "county", _("区（县）级")
 
 
 class ContestantGroup(models.TextChoices):
-    WORKER = "worker", "职工组 / Workers"
-    STUDENT = "student", "学生组 / Students"
+    WORKER = "worker", _("职工组")
+    STUDENT = "student", _("学生组")
 
 
 class Span(models.TextChoices):
-    WITHIN_COUNTY = "within_county", "区（县）内 / Within a county"
-    ACROSS_COUNTIES = "across_counties", "区（县）际 / Across counties"
-    ACROSS_CITIES = "across_cities", "设区市际 / Across cities"
-    ACROSS_PROVINCES = "across_provinces", "跨省 / Across provinces"
+    WITHIN_COUNTY = "within_county", _("区（县）内")
+    ACROSS_COUNTIES = "across_counties", _("区（县）际")
+    ACROSS_CITIES = "across_cities", _("设区市际")
+    ACROSS_PROVINCES = "across_provinces", _("跨省")
 
 
 class FilingReason(models.TextChoices):
-    OUT_OF_AREA = "out_of_area", "异地选手占比 / Out-of-area contestants"
-    CROSS_REGION = "cross_region", "跨区域办赛 / Cross-region competition"
+    OUT_OF_AREA = "out_of_area", _("异地选手占比")
+    CROSS_REGION = "cross_region", _("跨区域办赛")
 
 
 class FilingLevel(models.TextChoices):
-    CITY = "city", "设区市人社局 / City HR bureau"
-    PROVINCE = "province", "省人社厅 / Provincial department"
-    CO_SIGNED = "co_signed", "相关省份共同会签 / Co-signed by each province"
+    CITY = "city", _("设区市人社局")
+    PROVINCE = "province", _("省人社厅")
+    CO_SIGNED = "co_signed", _("相关省份共同会签")
 
 
 class CompetitionFilingStatus(models.TextChoices):
-    SUBMITTED = "submitted", "待审核 / Submitted"
-    APPROVED = "approved", "已备案 / Approved"
-    REJECTED = "rejected", "不予备案 / Rejected"
+    SUBMITTED = "submitted", _("待审核")
+    APPROVED = "approved", _("已备案")
+    REJECTED = "rejected", _("不予备案")
 
 
 class RecognitionStatus(models.TextChoices):
-    PROPOSED = "proposed", "待认定 / Proposed"
-    GRANTED = "granted", "已认定 / Granted"
-    REFUSED = "refused", "不予认定 / Refused"
+    PROPOSED = "proposed", _("待认定")
+    GRANTED = "granted", _("已认定")
+    REFUSED = "refused", _("不予认定")

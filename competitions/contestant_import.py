@@ -12,13 +12,11 @@ with python-stdnum (GB 11643: length, check character, birth date and birth plac
 encrypted, found by a keyed hash and shown masked (SPEC "Public lookup and privacy").
 """
 
-import csv
 import hashlib
 import io
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -32,7 +30,7 @@ from institutions.choices import IdType
 from skilleval.choices import Level, RegionKind, Role
 from skilleval.models import Region
 from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
-from skilleval.spreadsheets import safe_cell
+from skilleval.spreadsheets import UnreadableSpreadsheet, read_table, safe_cell
 
 MAX_ROWS = 20_000
 MAX_YEARS = Decimal(70)
@@ -159,7 +157,7 @@ class RegionNames:
         text = re.sub(r"\s+", "", str(raw or "")).replace("（", "(").replace("）", ")")
         if not text or text.lower() in OUTSIDE_WORDS:
             return None, None
-        if re.fullmatch(r"\d{6}", text):
+        if re.fullmatch(r"[0-9]{6}", text):
             if not text.startswith("32"):
                 return None, None  # another province's GB/T 2260 code
             region = self.by_code.get(text)
@@ -489,29 +487,13 @@ def _text(value) -> str:
 
 def read_sheet(file, filename: str) -> Sheet:
     """Read an .xlsx (python-calamine) or .csv (UTF-8 or GB18030) upload."""
-    suffix = Path(filename or "").suffix.lower()
-    if suffix not in (".xlsx", ".csv"):
-        raise ContestantImportErrors(
-            [error(1, "", "只接受 .xlsx 或 .csv 文件", "Only .xlsx and .csv files are accepted")]
-        )
     try:
         if hasattr(file, "seek"):
             file.seek(0)
         data = file if isinstance(file, bytes) else file.read()
-        if suffix == ".xlsx":
-            from python_calamine import load_workbook
-
-            workbook = load_workbook(io.BytesIO(data))
-            names = workbook.sheet_names
-            table = workbook.get_sheet_by_name(
-                SHEET_TITLE if SHEET_TITLE in names else names[0]
-            ).to_python(skip_empty_area=False)
-        else:
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = data.decode("gb18030")
-            table = list(csv.reader(io.StringIO(text, newline="")))
+        table = read_table(data, filename, SHEET_TITLE)
+    except UnreadableSpreadsheet as refused:
+        raise ContestantImportErrors([error(1, "", refused.zh, refused.en)]) from refused
     except Exception as exc:  # a corrupt upload is a refusal, not a crash
         raise ContestantImportErrors(
             [error(1, "", f"无法读取文件：{exc}", f"The file could not be read: {exc}")]

@@ -13,6 +13,7 @@ from competitions.choices import (
     RecognitionStatus,
 )
 from competitions.models import Competition, CompetitionFiling, Contestant, Recognition
+from skilleval.filtersets import FilterSet
 from skilleval.models import Region
 
 
@@ -45,7 +46,7 @@ class CityFilter(django_filters.ModelChoiceFilter):
         return qs.filter(Q(**{f"{name}_id": value.code}) | Q(**{f"{name}__parent_id": value.code}))
 
 
-class CompetitionFilterSet(django_filters.FilterSet):
+class CompetitionFilterSet(FilterSet):
     q = django_filters.CharFilter(
         field_name="name", lookup_expr="contains", label="竞赛名称 / name"
     )
@@ -63,7 +64,7 @@ class CompetitionFilterSet(django_filters.FilterSet):
         fields = ["q", "city", "kind", "competition_class", "starts_after"]
 
 
-class PublicCompetitionFilterSet(django_filters.FilterSet):
+class PublicCompetitionFilterSet(FilterSet):
     """The public list (54号 附件3): by city and by level."""
 
     city = CityFilter(label="设区市 / City", empty_label="全省 / All")
@@ -90,7 +91,7 @@ class PublicCompetitionFilterSet(django_filters.FilterSet):
         return queryset
 
 
-class ContestantFilterSet(django_filters.FilterSet):
+class ContestantFilterSet(FilterSet):
     # Plain numbers: an unknown id and one outside the scope both give an empty list.
     competition = django_filters.NumberFilter(
         field_name="competition_id", label="竞赛 / competition"
@@ -102,7 +103,7 @@ class ContestantFilterSet(django_filters.FilterSet):
         fields = ["competition", "event", "group", "eligible", "out_of_area"]
 
 
-class CompetitionFilingFilterSet(django_filters.FilterSet):
+class CompetitionFilingFilterSet(FilterSet):
     competition = django_filters.NumberFilter(
         field_name="competition_id", label="竞赛 / competition"
     )
@@ -117,7 +118,7 @@ class CompetitionFilingFilterSet(django_filters.FilterSet):
         fields = ["competition", "status", "reason", "level", "authority"]
 
 
-class RecognitionFilterSet(django_filters.FilterSet):
+class RecognitionFilterSet(FilterSet):
     competition = django_filters.NumberFilter(
         field_name="contestant__competition_id", label="竞赛 / competition"
     )

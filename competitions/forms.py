@@ -5,10 +5,11 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from competitions.contestant_import import already_registered, check_id_number, identity_fields
 from competitions.models import Competition, Contestant, Event
-from institutions.choices import IdType
+from institutions.choices import CatalogStatus, IdType
 from institutions.models import Institution
 from skilleval import rules
 from skilleval.choices import Level
@@ -68,8 +69,6 @@ class CompetitionForm(forms.ModelForm):
             "registration_fee",
             "participation_fee",
             "certificate_fee",
-            "delegated_to_organiser",
-            "organiser_institution",
         ]
         labels = {
             "name": "竞赛名称 / Name",
@@ -85,12 +84,9 @@ class CompetitionForm(forms.ModelForm):
             "registration_fee": "报名费（元）/ Registration fee",
             "participation_fee": "参赛费（元）/ Participation fee",
             "certificate_fee": "证书费（元）/ Certificate fee",
-            "delegated_to_organiser": "市级二类赛证书委托主办方核发 / Certificates delegated to the organiser",
-            "organiser_institution": "主办方（具有认定权限的评价机构）/ Organiser's certifying institution",
         }
         help_texts = {
             "other_provinces": "跨省办赛填写，如 安徽省、浙江省；由相关省级人社部门共同会签（54号 二）",
-            "delegated_to_organiser": "仅市级二类赛，且主办方具有职业技能等级认定权限（54号 四）",
             "conditions": "向社会公布（54号 附件3），如 年龄、从业年限、现有等级要求",
         }
         widgets = {
@@ -113,7 +109,6 @@ class CompetitionForm(forms.ModelForm):
             (1, "一类赛 / Class 1"),
             (2, "二类赛 / Class 2"),
         ]
-        self.fields["organiser_institution"].queryset = Institution.objects.order_by("name")
         for name in self.FEES:
             self.fields[name].initial = Decimal(0)
         if self.instance.pk:
@@ -147,6 +142,11 @@ class CompetitionForm(forms.ModelForm):
         starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
         if starts and ends and ends < starts:
             self.add_error("ends_on", "结束日期不能早于开始日期 / The end is before the start")
+        if self.instance.pk:
+            try:
+                self.instance.refuse_basis_change(set(self.changed_data))
+            except ValidationError as refusal:
+                add_refusal(self, refusal)
         return cleaned
 
     def _post_clean(self):
@@ -329,3 +329,13 @@ class RecognitionDecisionForm(forms.Form):
         empty_value=None,
         required=False,
     )
+
+
+class DelegationForm(forms.Form):
+    """54号 四: the host city names the organiser's certifying institution and the basis."""
+
+    institution = forms.ModelChoiceField(
+        label=_("受托核发证书的评价机构"),
+        queryset=Institution.objects.filter(catalog_status=CatalogStatus.ACTIVE).order_by("name"),
+    )
+    note = forms.CharField(label=_("委托依据（文号）"), max_length=300)

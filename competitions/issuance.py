@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from audits.choices import AuditAction
 from audits.models import AuditEntry
+from audits.signals import audited_update
 from certificates.choices import CertificateKind
 from certificates.models import Certificate
 from certificates.numbering import SEQUENCE_WIDTH, allocate, prefix_for
@@ -40,6 +41,16 @@ def may_act_on_results(user, competition) -> bool:
         return competition.created_by_id == user.pk
     city = competition.host_region.city
     return user.role == Role.CITY_STAFF and city is not None and user.city_id == city.code
+
+
+def may_issue_certificates(user, competition) -> bool:
+    """54号 四: certificates issued on behalf (代章) by the city appraisal centre are issued by the
+    city (or the province); the organiser issues only what the city delegated to it."""
+    if not may_act_on_results(user, competition):
+        return False
+    if user.role == Role.COMPETITION_ORGANISER:
+        return competition.delegation is not None
+    return True
 
 
 def certificates_of(competition):
@@ -84,9 +95,13 @@ class IssueResult:
 def issue_competition_certificates(competition: Competition, user) -> IssueResult:
     """Issue the certificates of a city or county competition to its ranked, eligible
     contestants who have none yet. All numbers of one run are allocated in one transaction."""
-    if not may_act_on_results(user, competition):
-        raise PermissionDenied("无权核发该竞赛的证书 / You may not issue these certificates")
+    competition.refuse_results_before_the_end()
     issuer = issuer_or_refusal(competition)
+    if not may_issue_certificates(user, competition):
+        raise PermissionDenied(
+            f"本竞赛证书由{issuer}核发，须由举办地设区市人社局办理（苏人社办函〔2022〕54号 四）/ "
+            "The host city issues these certificates (54号 四)"
+        )
     if competition.pk > MAX_SERIAL:
         raise ValidationError("竞赛序号超过 5 位 / The competition serial has run out")
     today = timezone.localdate()
@@ -160,6 +175,7 @@ def propose_recognitions(competition: Competition, user) -> list[Recognition]:
     proposals stand: proposing again would rewrite a decided level."""
     if not may_act_on_results(user, competition):
         raise PermissionDenied("无权提出认定建议 / You may not propose recognitions")
+    competition.refuse_results_before_the_end()
     decided = Recognition.objects.filter(contestant__competition=competition).exclude(
         status=RecognitionStatus.PROPOSED
     )
@@ -193,7 +209,6 @@ def decide_recognition(recognition: Recognition, *, user, grant: bool, level=Non
     so two people deciding at once cannot both succeed."""
     if not may_decide_recognition(user, recognition):
         raise PermissionDenied("该认定不由您决定 / This recognition is not yours to decide")
-    before = {"status": recognition.status, "level": recognition.level}
     if grant:
         if recognition.decided_by == "province":
             level = recognition.level
@@ -212,20 +227,12 @@ def decide_recognition(recognition: Recognition, *, user, grant: bool, level=Non
                 "（苏人社办函〔2022〕54号 一）/ Not a promotion over the current level"
             )
     status = RecognitionStatus.GRANTED if grant else RecognitionStatus.REFUSED
-    with transaction.atomic():
-        moved = Recognition.objects.filter(
-            pk=recognition.pk, status=RecognitionStatus.PROPOSED
-        ).update(status=status, level=level if grant else recognition.level)
-        if not moved:
-            raise ValidationError("该认定已处理 / Already decided")
-        recognition.refresh_from_db()
-        # A queryset update sends no signals: record the change here.
-        AuditEntry.objects.record(
-            AuditAction.UPDATE,
-            object_type="competitions.recognition",
-            object_id=recognition.pk,
-            object_repr=str(recognition),
-            before=before,
-            after={"status": recognition.status, "level": recognition.level},
-        )
+    moved = audited_update(
+        recognition,
+        {"status": RecognitionStatus.PROPOSED},
+        status=status,
+        level=level if grant else recognition.level,
+    )
+    if not moved:
+        raise ValidationError("该认定已处理 / Already decided")
     return recognition

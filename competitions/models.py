@@ -7,6 +7,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from audits.signals import audited_update
 from competitions.choices import (
     CompetitionFilingStatus,
     CompetitionKind,
@@ -82,15 +83,6 @@ class Competition(models.Model):
     )
     certificate_fee = models.DecimalField(
         "证书费", max_digits=10, decimal_places=2, default=Decimal(0)
-    )
-    delegated_to_organiser = models.BooleanField("证书核发委托主办方", default=False)
-    organiser_institution = models.ForeignKey(
-        "institutions.Institution",
-        verbose_name="主办方（具有认定权限的评价机构）",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -220,18 +212,102 @@ class Competition(models.Model):
 
     # --- certificates (54号 四) --------------------------------------------------------------
 
+    def refuse_results_before_the_end(self, on: date | None = None) -> None:
+        """Ranks, recognitions and certificates come from a competition that has taken place:
+        not before its last day."""
+        on = on or timezone.localdate()
+        if on < self.ends_on:
+            raise ValidationError(
+                f"竞赛于 {self.ends_on} 结束，结束后方可录入成绩、提出认定和核发证书 / "
+                f"The competition ends on {self.ends_on}: results, recognitions and certificates "
+                "come after it"
+            )
+
+    # What decides which filings and which issuer a competition needs; frozen once a filing, a
+    # delegation, a recognition or a certificate rests on it.
+    BASIS_FIELDS = (
+        "kind",
+        "competition_class",
+        "host_region",
+        "regions_involved",
+        "other_provinces",
+    )
+
+    def is_basis_frozen(self) -> bool:
+        from competitions.issuance import certificates_of
+
+        return (
+            self.filings.exists()
+            or CertificateDelegation.objects.filter(competition=self).exists()
+            or Recognition.objects.filter(contestant__competition=self).exists()
+            or certificates_of(self).exists()
+        )
+
+    def refuse_basis_change(self, changed: set[str]) -> None:
+        frozen = changed & set(self.BASIS_FIELDS)
+        if frozen and self.is_basis_frozen():
+            raise ValidationError(
+                "已有备案、委托、认定或证书依据本竞赛的级别、类别和举办地区，不能再修改（苏人社办函〔2022〕54号 二、四）/ "
+                "Level, class and regions can no longer change: filings, a delegation, recognitions "
+                "or certificates rest on them (54号 二、四)"
+            )
+
+    @property
+    def delegation(self) -> "CertificateDelegation | None":
+        return CertificateDelegation.objects.filter(competition=self).first()
+
     def certificate_issuer_decision(self):
         if self.kind not in (CompetitionKind.CITY, CompetitionKind.COUNTY):
             return None
+        delegation = self.delegation
         return rules.evaluate(
             "competition.certificate_issuer",
             {
                 "competition_level": self.kind,
                 "competition_class": self.competition_class,
-                "delegated_to_organiser": self.delegated_to_organiser,
-                "organiser_has_authority": self.organiser_institution_id is not None,
+                # 54号 四: delegation and the organiser's authority are the city's recorded
+                # decision, never the organiser's own say.
+                "delegated_to_organiser": delegation is not None,
+                "organiser_has_authority": delegation is not None
+                and delegation.institution_has_authority(),
             },
         )
+
+    def may_delegate_certificates(self, user) -> bool:
+        """The host city's HR staff (or the province) decide whether a city class-2 competition's
+        certificates are issued by the organiser (54号 四)."""
+        city = self.host_region.city
+        return user.is_province_admin or (
+            user.role == Role.CITY_STAFF and city is not None and user.city_id == city.code
+        )
+
+    def delegate_certificates(self, institution, *, user, note: str) -> "CertificateDelegation":
+        if not self.may_delegate_certificates(user):
+            raise PermissionDenied(
+                "证书核发委托由举办地设区市人社局或省人社厅决定（54号 四）/ "
+                "The host city's HR bureau or the province decides the delegation (54号 四)"
+            )
+        if self.kind != CompetitionKind.CITY or self.competition_class != 2:
+            raise ValidationError(
+                "只有市级二类赛的证书可委托具有认定权限的主办方核发（苏人社办函〔2022〕54号 四）/ "
+                "Only a city class-2 competition's certificates may be delegated (54号 四)"
+            )
+        delegation = CertificateDelegation(
+            competition=self, institution=institution, decided_by=user, note=note.strip()
+        )
+        if not delegation.institution_has_authority():
+            raise ValidationError(
+                f"{institution} 不在评价机构目录中或没有有效备案，不具有职业技能等级认定权限（54号 四）/ "
+                "The institution has no certification authority: not in the catalog with a valid filing"
+            )
+        if not delegation.note:
+            raise ValidationError("请写明委托依据 / Give the basis of the delegation")
+        with transaction.atomic():
+            Competition.objects.select_for_update().filter(pk=self.pk).first()
+            if CertificateDelegation.objects.filter(competition=self).exists():
+                raise ValidationError("该竞赛已有委托决定 / The delegation is already decided")
+            delegation.save()
+        return delegation
 
     def certificate_issuer(self):
         """The institution that issues this competition's certificates: the city appraisal centre
@@ -244,10 +320,51 @@ class Competition(models.Model):
         if decision is None:
             return None
         if decision.result["issuer"] == "organiser":
-            return self.organiser_institution
+            return self.delegation.institution
         return Institution.objects.filter(
             kind=InstitutionKind.APPRAISAL_CENTRE, city_id=self.host_region.city.code
         ).first()
+
+
+class CertificateDelegation(models.Model):
+    """54号 四: the host city's HR bureau (or the province) delegates issuing a city class-2
+    competition's certificates to an organiser's evaluation institution with certification
+    authority. A recorded decision: who decided, when, for which institution, on what basis."""
+
+    competition = models.OneToOneField(
+        Competition, on_delete=models.PROTECT, related_name="+", verbose_name="竞赛"
+    )
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        verbose_name="受托核发证书的评价机构",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.CharField("委托依据", max_length=300)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "竞赛证书核发委托"
+        verbose_name_plural = "竞赛证书核发委托"
+
+    def __str__(self):
+        return f"{self.competition} → {self.institution}"
+
+    def institution_has_authority(self, on=None) -> bool:
+        """Certification authority: in the catalog with an approved filing valid on the day."""
+        from institutions.choices import CatalogStatus, FilingStatus
+
+        on = on or timezone.localdate()
+        institution = self.institution
+        return (
+            institution.catalog_status == CatalogStatus.ACTIVE
+            and institution.filings.filter(
+                status=FilingStatus.APPROVED, valid_from__lte=on, valid_until__gte=on
+            ).exists()
+        )
 
 
 class Event(models.Model):
@@ -448,9 +565,9 @@ class CompetitionFiling(models.Model):
         with transaction.atomic():
             if opinion:
                 self.record_opinion(user=user, opinion=opinion)
-            moved = CompetitionFiling.objects.filter(
-                pk=self.pk, status=CompetitionFilingStatus.SUBMITTED
-            ).update(
+            moved = audited_update(
+                self,
+                {"status": CompetitionFilingStatus.SUBMITTED},
                 status=CompetitionFilingStatus.APPROVED
                 if approve
                 else CompetitionFilingStatus.REJECTED,
@@ -459,18 +576,6 @@ class CompetitionFiling(models.Model):
             )
             if not moved:
                 raise ValidationError("该备案已审核 / Already decided")
-            # A conditional update sends no signal: the decision goes into the audit log here.
-            from audits.models import AuditEntry
-
-            AuditEntry.objects.record(
-                "update",
-                object_type="competitions.competitionfiling",
-                object_id=self.pk,
-                object_repr=str(self),
-                before={"status": CompetitionFilingStatus.SUBMITTED},
-                after={"status": "approved" if approve else "rejected"},
-            )
-        self.refresh_from_db()
 
 
 class Recognition(models.Model):

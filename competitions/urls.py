@@ -38,6 +38,7 @@ urlpatterns = [
         name="competition-recognitions-propose",
     ),
     path("<int:pk>/certificates/", views.certificates_issue, name="competition-certificates"),
+    path("<int:pk>/delegation/", views.delegate_certificates, name="competition-delegation"),
     path("filings/", views.CompetitionFilingListView.as_view(), name="competition-filing-list"),
     path("filings/<int:pk>/", views.filing_detail, name="competition-filing-detail"),
     path("filings/<int:pk>/opinion/", views.filing_opinion, name="competition-filing-opinion"),

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
@@ -49,6 +50,7 @@ from competitions.forms import (
     ContestantForm,
     ContestantImportForm,
     DecideForm,
+    DelegationForm,
     EventForm,
     OpinionForm,
     RecognitionDecisionForm,
@@ -61,10 +63,11 @@ from competitions.issuance import (
     issuer_or_refusal,
     may_act_on_results,
     may_decide_recognition,
+    may_issue_certificates,
     propose_recognitions,
 )
 from competitions.models import Competition, Contestant, Event, Recognition
-from skilleval.choices import Role
+from skilleval.choices import Role, in_chinese
 from skilleval.forms import add_refusal
 from skilleval.spreadsheets import XLSX_CONTENT_TYPE
 from skilleval.views import ScopedListView, to_page
@@ -86,7 +89,7 @@ CONTESTANTS_PER_PAGE = 50
 def scoped_competition(request, pk) -> Competition:
     return get_object_or_404(
         Competition.objects.visible_to(request.user).select_related(
-            "host_region__parent", "organiser_institution", "created_by"
+            "host_region__parent", "created_by"
         ),
         pk=pk,
     )
@@ -100,9 +103,9 @@ def own_competition(request, pk) -> Competition:
     return competition
 
 
-def plain(label: str) -> str:
-    """The Chinese half of a bilingual choice label."""
-    return str(label).split(" / ")[0]
+def plain(label) -> str:
+    """A choice label in Chinese (the 附件1 form and the messages still written in Chinese)."""
+    return in_chinese(label)
 
 
 # --- list, create, edit ----------------------------------------------------------------------
@@ -235,6 +238,14 @@ def competition_context(request, competition, **forms) -> dict:
         "today": today,
         "owner": owner,
         "may_act": may_act_on_results(user, competition),
+        "may_issue": may_issue_certificates(user, competition),
+        "delegation": competition.delegation,
+        "delegation_form": DelegationForm()
+        if competition.may_delegate_certificates(user)
+        and competition.kind == "city"
+        and competition.competition_class == 2
+        and competition.delegation is None
+        else None,
         "events": events,
         "counts": counts,
         "out": out,
@@ -423,6 +434,11 @@ def results(request, pk):
     rows = list(event.contestants.filter(eligible=True).order_by("rank", "name", "pk"))
     errors = []
     if request.method == "POST":
+        try:
+            competition.refuse_results_before_the_end()
+        except ValidationError as refusal:
+            errors.extend(refusal.messages)
+    if request.method == "POST" and not errors:
         ranks = {}
         for contestant in rows:
             raw = request.POST.get(f"rank-{contestant.pk}", "").strip()
@@ -493,6 +509,29 @@ def recognitions_propose(request, pk):
             f"{len(proposals)} recognitions proposed",
         )
     return to_page("competition-detail", pk, "recognitions")
+
+
+@login_required
+@require_POST
+def delegate_certificates(request, pk):
+    """54号 四: the host city records that the organiser's certifying institution issues."""
+    competition = scoped_competition(request, pk)
+    form = DelegationForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return to_page("competition-detail", pk, "certificates")
+    try:
+        competition.delegate_certificates(
+            form.cleaned_data["institution"], user=request.user, note=form.cleaned_data["note"]
+        )
+    except ValidationError as refusal:
+        for message in refusal.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("已记录证书核发委托"))
+    return to_page("competition-detail", pk, "certificates")
 
 
 @login_required

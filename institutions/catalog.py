@@ -12,17 +12,18 @@ from datetime import date
 
 import django_filters
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from institutions.choices import BatchStatus, FilingStatus, InstitutionKind
+from institutions.choices import BatchStatus, InstitutionKind
 from institutions.models import Batch, Filing, FilingItem, Institution
 from skilleval import rules
 from skilleval.choices import Level
+from skilleval.filtersets import FilterSet
 from skilleval.models import Region
 from skilleval.spreadsheets import xlsx_response
 
@@ -39,29 +40,16 @@ UPCOMING_BATCH_STATUSES = (
 )
 
 
-def valid_filings(on: date) -> QuerySet[Filing]:
-    """Approved filings valid on the day, the one an institution works under first — the same
-    order as Institution.filing_valid_on."""
-    return Filing.objects.filter(
-        status=FilingStatus.APPROVED, valid_from__lte=on, valid_until__gte=on
-    ).order_by("-valid_until", "-created_at")
-
-
 def catalog_queryset(on: date) -> QuerySet[Institution]:
-    """Institutions in the catalog on the day, each annotated with the filing it works under."""
-    current = valid_filings(on).filter(institution=OuterRef("pk")).values("pk")[:1]
-    return (
-        Institution.objects.in_catalog(on)
-        .annotate(current_filing_id=Subquery(current))
-        .select_related("city", "county", "parent")
-    )
+    """Institutions in the catalog on the day."""
+    return Institution.objects.in_catalog(on).select_related("city", "county", "parent")
 
 
 def _keep(queryset, name, value):
     return queryset  # occupation and level are applied together in filter_queryset
 
 
-class CatalogFilterSet(django_filters.FilterSet):
+class CatalogFilterSet(FilterSet):
     """The public filters of 54号 附件2: city, occupation, level, kind, and the name."""
 
     q = django_filters.CharFilter(
@@ -82,14 +70,20 @@ class CatalogFilterSet(django_filters.FilterSet):
         model = Institution
         fields = ["q", "city", "occupation", "level", "kind"]
 
+    def __init__(self, *args, on: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.on = on
+
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         occupation = self.form.cleaned_data.get("occupation")
         level = self.form.cleaned_data.get("level")
         if occupation or level:
-            # Both on the same item of the filing the institution works under: 车工 at level 4 is
-            # not matched by 车工 at level 5 plus some other occupation at level 4.
-            items = FilingItem.objects.filter(filing_id=OuterRef("current_filing_id"))
+            # Both on the same item of one of the institution's valid filings (its scope is their
+            # union): 车工 at level 4 is not matched by 车工 at level 5 plus another at level 4.
+            items = FilingItem.objects.filter(
+                filing__in=Filing.objects.valid_on(self.on), filing__institution=OuterRef("pk")
+            )
             if occupation:
                 items = items.filter(
                     Q(occupation__code__startswith=occupation)
@@ -146,19 +140,7 @@ def catalog_rows(
     """The catalog lines of these institutions (annotated by catalog_queryset), in their order.
     A fixed number of queries, however many institutions."""
     announcement_ends = announcement_ends or {}
-    filing_ids = [i.current_filing_id for i in institutions if i.current_filing_id]
-    filings = {
-        filing.pk: filing
-        for filing in Filing.objects.filter(pk__in=filing_ids).prefetch_related(
-            Prefetch(
-                "items",
-                queryset=FilingItem.objects.select_related("occupation").order_by(
-                    "occupation__code", "-level"
-                ),
-            ),
-            Prefetch("region_scope", queryset=Region.objects.order_by("code")),
-        )
-    }
+    scopes = Filing.objects.filter(institution__in=[i.pk for i in institutions]).scopes(on)
     batches = defaultdict(list)
     for batch in (
         Batch.objects.filter(
@@ -176,7 +158,7 @@ def catalog_rows(
 
     rows = []
     for institution in institutions:
-        filing = filings.get(institution.current_filing_id)
+        scope = scopes.get(institution.pk)
         rows.append(
             CatalogRow(
                 institution=institution,
@@ -185,10 +167,10 @@ def catalog_rows(
                 kind=_bilingual(institution.get_kind_display())[0],
                 city=institution.city.name,
                 county=institution.county.name if institution.county_id else "",
-                occupations=_occupation_lines(filing),
-                regions=_region_names(filing),
-                valid_from=filing.valid_from if filing else None,
-                valid_until=filing.valid_until if filing else None,
+                occupations=_occupation_lines(scope),
+                regions=_region_names(scope),
+                valid_from=scope.valid_from if scope else None,
+                valid_until=scope.valid_until if scope else None,
                 contact_person=institution.contact_person,
                 contact_phone=institution.contact_phone,
                 upcoming_batches=batches[institution.pk],
@@ -198,23 +180,28 @@ def catalog_rows(
     return rows
 
 
-def _occupation_lines(filing) -> list[str]:
-    """`6-18-01-01 车工：五级/初级工、四级/中级工` — one line per occupation, levels low to high."""
-    if filing is None:
+def _occupation_lines(scope) -> list[str]:
+    """`6-18-01-01 车工：五级/初级工、四级/中级工` — one line per occupation, levels low to high;
+    when the scope's filings end on different days, one line per occupation and end day."""
+    if not scope:
         return []
+    several_ends = len({f.valid_until for f in scope.filings}) > 1
     levels = defaultdict(list)
-    for item in filing.items.all():
-        levels[item.occupation].append(item.get_level_display())
+    for item in scope.items:
+        levels[item.occupation, item.valid_until if several_ends else None].append(
+            item.get_level_display()
+        )
     return [
         f"{occupation.code} {occupation.name}：{'、'.join(names)}"
-        for occupation, names in levels.items()
+        + (f"（有效期至 {until:%Y-%m-%d}）" if until else "")
+        for (occupation, until), names in levels.items()
     ]
 
 
-def _region_names(filing) -> list[str]:
-    if filing is None:
+def _region_names(scope) -> list[str]:
+    if not scope:
         return []
-    regions = list(filing.region_scope.all())
+    regions = scope.regions
     if any(region.code == PROVINCE_CODE for region in regions):
         return ["江苏省（全省）"]
     return [region.name for region in regions]
@@ -249,7 +236,7 @@ class Catalog:
 
 
 def filtered_catalog(params, on: date) -> Catalog:
-    filterset = CatalogFilterSet(params, queryset=catalog_queryset(on))
+    filterset = CatalogFilterSet(params, queryset=catalog_queryset(on), on=on)
     queryset = filterset.qs
     ends = announcing_branches(queryset, on)
     return Catalog(

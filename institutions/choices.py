@@ -1,11 +1,12 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class InstitutionKind(models.TextChoices):
-    EMPLOYER = "employer", "用人单位 / Employer"
-    SOCIAL_ORG = "social_org", "社会培训评价组织 / Social training evaluation organisation"
-    TECHNICAL_SCHOOL = "technical_school", "技工院校 / Technical school"
-    APPRAISAL_CENTRE = "appraisal_centre", "职业技能鉴定中心（所）/ Appraisal centre"
+    EMPLOYER = "employer", _("用人单位")
+    SOCIAL_ORG = "social_org", _("社会培训评价组织")
+    TECHNICAL_SCHOOL = "technical_school", _("技工院校")
+    APPRAISAL_CENTRE = "appraisal_centre", _("职业技能鉴定中心（所）")
 
 
 THIRD_PARTY_KINDS = (
@@ -18,91 +19,91 @@ THIRD_PARTY_KINDS = (
 class CatalogStatus(models.TextChoices):
     """能进能出 (实施意见 二十三, 54号 五): an institution's place in the public catalog."""
 
-    ACTIVE = "active", "在目录 / In the catalog"
-    SUSPENDED = "suspended", "暂停 / Suspended"
-    REMOVED = "removed", "移出目录 / Removed"
+    ACTIVE = "active", _("在目录")
+    SUSPENDED = "suspended", _("暂停")
+    REMOVED = "removed", _("移出目录")
 
 
 class CatalogAction(models.TextChoices):
-    SUSPEND = "suspend", "暂停 / Suspend"
-    RESTORE = "restore", "恢复 / Restore"
-    REMOVE = "remove", "移出 / Remove"
+    SUSPEND = "suspend", _("暂停")
+    RESTORE = "restore", _("恢复")
+    REMOVE = "remove", _("移出")
 
 
 class FilingStatus(models.TextChoices):
-    DRAFT = "draft", "草稿 / Draft"
-    SUBMITTED = "submitted", "待审核 / Submitted"
-    APPROVED = "approved", "已备案 / Approved"
-    REJECTED = "rejected", "不予备案 / Rejected"
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("待审核")
+    APPROVED = "approved", _("已备案")
+    REJECTED = "rejected", _("不予备案")
 
 
 class ItemSource(models.TextChoices):
-    REQUESTED = "requested", "备案申报 / Filed"
-    ADDED_AFTER_CHECK = "added_after_check", "核实后添加 / Added after a check (239号 三)"
+    REQUESTED = "requested", _("备案申报")
+    ADDED_AFTER_CHECK = "added_after_check", _("核实后添加")
 
 
 class MaterialKind(models.TextChoices):
     """The materials checklist of 41号 附件: three documents and twelve quality rules."""
 
-    WORK_PLAN = "work_plan", "职业技能等级认定工作方案 / Work plan"
+    WORK_PLAN = "work_plan", _("职业技能等级认定工作方案")
     BRANCH_CRITERIA = (
         "branch_criteria",
-        "分支机构遴选标准及名单 / Branch selection criteria and list",
+        _("分支机构遴选标准及名单"),
     )
     IMPLEMENTATION_PLAN = (
         "implementation_plan",
-        "工作实施方案及质量管控措施 / Implementation plan and quality control",
+        _("工作实施方案及质量管控措施"),
     )
-    EXAM_MANAGEMENT = "exam_management", "考务管理办法 / Examination management"
-    EXAMINER_MANAGEMENT = "examiner_management", "考评人员管理办法 / Examiner management"
+    EXAM_MANAGEMENT = "exam_management", _("考务管理办法")
+    EXAMINER_MANAGEMENT = "examiner_management", _("考评人员管理办法")
     EVALUATION_MANAGEMENT = (
         "evaluation_management",
-        "试点及评价管理办法 / Pilot and evaluation management",
+        _("试点及评价管理办法"),
     )
-    MISCONDUCT = "misconduct", "工作人员和考生违纪违规处理办法 / Staff and candidate misconduct"
-    ARCHIVES = "archives", "档案管理办法 / Archives management"
-    CERTIFICATES = "certificates", "证书管理办法 / Certificate management"
-    SUPERVISION = "supervision", "监督制度 / Supervision"
-    RISK_CONTROL = "risk_control", "风险防控体系 / Risk prevention and control"
-    FINANCE = "finance", "财务制度 / Finance"
-    PUBLICITY = "publicity", "公示制度 / Public notice"
-    ACCOUNTABILITY = "accountability", "社会问责制度 / Social accountability"
-    DISCLOSURE = "disclosure", "信息公开制度 / Information disclosure"
+    MISCONDUCT = "misconduct", _("工作人员和考生违纪违规处理办法")
+    ARCHIVES = "archives", _("档案管理办法")
+    CERTIFICATES = "certificates", _("证书管理办法")
+    SUPERVISION = "supervision", _("监督制度")
+    RISK_CONTROL = "risk_control", _("风险防控体系")
+    FINANCE = "finance", _("财务制度")
+    PUBLICITY = "publicity", _("公示制度")
+    ACCOUNTABILITY = "accountability", _("社会问责制度")
+    DISCLOSURE = "disclosure", _("信息公开制度")
 
 
 class EvaluationType(models.TextChoices):
     """实施意见 二: the kinds of evaluation a batch can run (direct recognition is not a batch)."""
 
-    SKILL_LEVEL = "skill_level", "职业技能等级认定 / Skill-level certification"
-    VOCATIONAL_QUALIFICATION = "vocational_qualification", "职业资格评价 / Vocational qualification"
-    SPECIAL_ABILITY = "special_ability", "专项职业能力考核 / Special ability assessment"
+    SKILL_LEVEL = "skill_level", _("职业技能等级认定")
+    VOCATIONAL_QUALIFICATION = "vocational_qualification", _("职业资格评价")
+    SPECIAL_ABILITY = "special_ability", _("专项职业能力考核")
 
 
 class QuestionSource(models.TextChoices):
     """239号 四: papers come from the national or provincial bank (or an approved specification);
     self-made papers are refused."""
 
-    NATIONAL_BANK = "national_bank", "国家题库 / National question bank"
-    PROVINCIAL_BANK = "provincial_bank", "省级题库 / Provincial question bank"
-    APPROVED_SPEC = "approved_spec", "经审定的评价规范 / Approved specification"
-    SELF_MADE = "self_made", "自行命题 / Self-made papers"
+    NATIONAL_BANK = "national_bank", _("国家题库")
+    PROVINCIAL_BANK = "provincial_bank", _("省级题库")
+    APPROVED_SPEC = "approved_spec", _("经审定的评价规范")
+    SELF_MADE = "self_made", _("自行命题")
 
 
 class BatchStatus(models.TextChoices):
     """239号 二(二): the steps of an evaluation batch, in order."""
 
-    DRAFT = "draft", "草稿 / Draft"
-    PLAN_PUBLISHED = "plan_published", "计划已发布 / Plan published"
-    ROSTER_ENTERED = "roster_entered", "考生信息已录入 / Roster entered"
-    ELIGIBILITY_REVIEWED = "eligibility_reviewed", "资格已审核 / Eligibility reviewed"
-    ROOMS_ARRANGED = "rooms_arranged", "考场已编排 / Rooms arranged"
-    TICKETS_GENERATED = "tickets_generated", "准考证号已生成 / Admission tickets generated"
-    EXAMINED = "examined", "已考试（成绩已录入）/ Examined"
-    RESULTS_PUBLICISED = "results_publicised", "成绩公示中 / Results publicised"
-    RESULTS_APPROVED = "results_approved", "成绩已审核 / Results approved"
-    CERTIFICATES_ISSUED = "certificates_issued", "证书已核发 / Certificates issued"
-    INVALID = "invalid", "无效 / Invalid"
-    CANCELLED = "cancelled", "已取消 / Cancelled"
+    DRAFT = "draft", _("草稿")
+    PLAN_PUBLISHED = "plan_published", _("计划已发布")
+    ROSTER_ENTERED = "roster_entered", _("考生信息已录入")
+    ELIGIBILITY_REVIEWED = "eligibility_reviewed", _("资格已审核")
+    ROOMS_ARRANGED = "rooms_arranged", _("考场已编排")
+    TICKETS_GENERATED = "tickets_generated", _("准考证号已生成")
+    EXAMINED = "examined", _("已考试（成绩已录入）")
+    RESULTS_PUBLICISED = "results_publicised", _("成绩公示中")
+    RESULTS_APPROVED = "results_approved", _("成绩已审核")
+    CERTIFICATES_ISSUED = "certificates_issued", _("证书已核发")
+    INVALID = "invalid", _("无效")
+    CANCELLED = "cancelled", _("已取消")
 
 
 BATCH_FLOW = [
@@ -125,48 +126,48 @@ CLOSED_BATCH_STATUSES = (
 
 
 class IdType(models.TextChoices):
-    RESIDENT_ID = "resident_id", "居民身份证 / Resident ID card"
+    RESIDENT_ID = "resident_id", _("居民身份证")
     HMT_RESIDENCE_PERMIT = (
         "hmt_permit",
-        "港澳台居民居住证 / Residence permit for HK, Macao, Taiwan residents",
+        _("港澳台居民居住证"),
     )
-    PASSPORT = "passport", "护照 / Passport"
+    PASSPORT = "passport", _("护照")
 
 
 class Gender(models.TextChoices):
-    MALE = "male", "男 / Male"
-    FEMALE = "female", "女 / Female"
+    MALE = "male", _("男")
+    FEMALE = "female", _("女")
 
 
 class Education(models.IntegerChoices):
     """Highest education, ordered so that a minimum can be compared."""
 
-    NONE = 0, "无 / None"
-    PRIMARY = 1, "小学 / Primary"
-    JUNIOR_SECONDARY = 2, "初中 / Junior secondary"
-    SENIOR_SECONDARY = 3, "高中、中专、技工学校 / Senior secondary, vocational or technical school"
-    JUNIOR_COLLEGE = 4, "大专、高级技工学校 / Junior college or senior technical school"
-    BACHELOR = 5, "本科、技师学院预备技师班 / Bachelor"
-    POSTGRADUATE = 6, "研究生 / Postgraduate"
+    NONE = 0, _("无")
+    PRIMARY = 1, _("小学")
+    JUNIOR_SECONDARY = 2, _("初中")
+    SENIOR_SECONDARY = 3, _("高中、中专、技工学校")
+    JUNIOR_COLLEGE = 4, _("大专、高级技工学校")
+    BACHELOR = 5, _("本科、技师学院预备技师班")
+    POSTGRADUATE = 6, _("研究生")
 
 
 class EligibilityStatus(models.TextChoices):
-    PENDING = "pending", "待审核 / Pending"
-    PASSED = "passed", "审核通过 / Passed"
-    FAILED = "failed", "审核不通过 / Failed"
+    PENDING = "pending", _("待审核")
+    PASSED = "passed", _("审核通过")
+    FAILED = "failed", _("审核不通过")
 
 
 class EligibilityBasis(models.TextChoices):
     """54号 一: the recognised grounds on which a candidate may apply."""
 
-    STANDARD = "standard", "符合标准申报条件 / Meets the standard's application conditions"
+    STANDARD = "standard", _("符合标准申报条件")
     PROFESSIONAL_TITLE = (
         "professional_title",
-        "专业技术资格贯通（苏人社发〔2021〕132号）/ Professional-technical qualification",
+        _("专业技术资格贯通（苏人社发〔2021〕132号）"),
     )
-    COMPETITION = "competition", "职业技能竞赛成绩 / Competition result"
-    HONOUR = "honour", "表彰认定 / Honour"
+    COMPETITION = "competition", _("职业技能竞赛成绩")
+    HONOUR = "honour", _("表彰认定")
     EXCEPTIONAL_PROMOTION = (
         "exceptional_promotion",
-        "本单位破格晋升 / Employer's exceptional promotion",
+        _("本单位破格晋升"),
     )

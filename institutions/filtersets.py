@@ -2,10 +2,11 @@ import django_filters
 
 from institutions.choices import BatchStatus, EligibilityStatus
 from institutions.models import Batch, Candidate, Filing, Institution
+from skilleval.filtersets import FilterSet
 from skilleval.models import OccupationLevel
 
 
-class InstitutionFilterSet(django_filters.FilterSet):
+class InstitutionFilterSet(FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="contains", label="名称 / name")
 
     class Meta:
@@ -13,7 +14,7 @@ class InstitutionFilterSet(django_filters.FilterSet):
         fields = ["kind", "city", "county", "catalog_status"]
 
 
-class FilingFilterSet(django_filters.FilterSet):
+class FilingFilterSet(FilterSet):
     # A plain number, not a choice among all institutions: an unknown id and one outside the
     # user's scope must look the same (both give an empty list).
     institution = django_filters.NumberFilter(
@@ -25,7 +26,7 @@ class FilingFilterSet(django_filters.FilterSet):
         fields = ["status", "institution", "authority"]
 
 
-class TechnicalResourceFilterSet(django_filters.FilterSet):
+class TechnicalResourceFilterSet(FilterSet):
     occupation_code = django_filters.CharFilter(
         field_name="occupation__code", lookup_expr="startswith", label="职业编码 / occupation code"
     )
@@ -45,7 +46,7 @@ class TechnicalResourceFilterSet(django_filters.FilterSet):
         ]
 
 
-class BatchFilterSet(django_filters.FilterSet):
+class BatchFilterSet(FilterSet):
     """City staff filter their city's batches by state, institution, occupation and exam date."""
 
     status = django_filters.ChoiceFilter(choices=BatchStatus.choices, label="状态 / status")
@@ -73,7 +74,7 @@ class BatchFilterSet(django_filters.FilterSet):
         fields = ["status", "institution", "occupation", "level", "city", "exam_from", "exam_to"]
 
 
-class CandidateFilterSet(django_filters.FilterSet):
+class CandidateFilterSet(FilterSet):
     batch = django_filters.NumberFilter(field_name="batch_id", label="批次 / batch")
     eligibility = django_filters.ChoiceFilter(
         choices=EligibilityStatus.choices, label="资格审核 / eligibility"

@@ -8,9 +8,10 @@ from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from institutions.choices import CatalogAction, FilingStatus, InstitutionKind
-from institutions.models import Institution
+from institutions.models import Filing, Institution
 from skilleval.choices import Level, RegionKind
 from skilleval.models import Occupation, OccupationLevel, Region, User
 from skilleval.models.occupations import EVALUABLE_MAJOR_GROUPS
@@ -225,6 +226,14 @@ class FilingItemForm(forms.Form):
     level = forms.TypedChoiceField(
         label="等级 / Level", choices=[("", "---------"), *Level.choices], coerce=int
     )
+    enterprise_spec = forms.CharField(
+        label=_("企业评价规范（用人单位，无国家标准时）"),
+        help_text=_(
+            "已报职业技能鉴定机构备案的企业评价规范名称及备案编号（苏人社办函〔2022〕54号 三）"
+        ),
+        max_length=200,
+        required=False,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -265,15 +274,60 @@ def three_years_from(day: date) -> date:
     return end - timedelta(days=1)
 
 
+SCOPE_REDUCTION_LABEL = (
+    "我已知晓上列进行中的评价批次将超出备案范围，确认作出决定 / I know the batches listed will "
+    "fall outside the filed scope, and confirm"
+)
+
+
 class ApproveForm(forms.Form):
     valid_from = forms.DateField(label="有效期自 / Valid from", widget=DATE_INPUT)
     valid_until = forms.DateField(label="有效期至 / Valid until", widget=DATE_INPUT)
     note = forms.CharField(label="审核意见 / Note", max_length=500, required=False)
+    # Asked for by the model only when open batches would fall outside (a replacing filing).
+    confirm_scope_reduction = forms.BooleanField(label=SCOPE_REDUCTION_LABEL, required=False)
 
     def __init__(self, *args, **kwargs):
         today = timezone.localdate()
         kwargs.setdefault("initial", {"valid_from": today, "valid_until": three_years_from(today)})
         super().__init__(*args, **kwargs)
+
+
+class EndEarlyForm(forms.Form):
+    """The filing authority ends an approved filing before its validity runs out."""
+
+    last_day = forms.DateField(label="最后有效日 / Last valid day", widget=DATE_INPUT)
+    reason = forms.CharField(
+        label="提前终止理由 / Reason",
+        max_length=500,
+        required=False,  # the model refuses an empty reason with its own message
+        widget=forms.Textarea(attrs={"rows": 2, "required": True}),
+    )
+    confirm_scope_reduction = forms.BooleanField(label=SCOPE_REDUCTION_LABEL, required=False)
+
+
+class ReplacesForm(forms.Form):
+    """Whether a draft adds to the institution's scope (the default) or replaces a filing."""
+
+    replaces = forms.ModelChoiceField(
+        label="本备案替换 / This filing replaces",
+        queryset=Filing.objects.none(),
+        required=False,
+        empty_label="不替换：在现有备案范围之外新增 / None: adds to the current scope",
+    )
+
+    def __init__(self, *args, filing, **kwargs):
+        kwargs.setdefault("initial", {"replaces": filing.replaces_id})
+        super().__init__(*args, **kwargs)
+        field = self.fields["replaces"]
+        field.queryset = Filing.objects.filter(
+            institution_id=filing.institution_id,
+            status=FilingStatus.APPROVED,
+            valid_until__gte=timezone.localdate(),
+        ).exclude(pk=filing.pk)
+        field.label_from_instance = lambda f: (
+            f"#{f.pk}（{f.valid_from:%Y-%m-%d} — {f.valid_until:%Y-%m-%d}）"
+        )
 
 
 class RejectForm(forms.Form):
@@ -404,12 +458,12 @@ class BatchListFilterForm(forms.Form):
         self.fields["institution"].queryset = Institution.objects.visible_to(user).order_by("name")
 
 
-def filed_regions(filing) -> list:
-    """The regions a batch may be held in: the filing's region scope, expanded (the province →
+def filed_regions(scope) -> list:
+    """The regions a batch may be held in: the filed scope's regions, expanded (the province →
     every city and county; a city → it and its counties)."""
     from skilleval.choices import RegionKind
 
-    scope = list(filing.region_scope.all()) if filing else []
+    scope = scope.regions if scope else []
     codes = {r.code for r in scope}
     if any(r.kind == RegionKind.PROVINCE for r in scope):
         regions = Region.objects.exclude(kind=RegionKind.PROVINCE)
@@ -456,26 +510,22 @@ class BatchPlanForm(forms.Form):
             self.fields["institution"].widget = forms.HiddenInput()
         institution = self._institution(institutions)
         today = timezone.localdate()
-        filing = institution.filing_valid_on(today) if institution else None
-        items = (
-            filing.items.select_related("occupation").order_by("occupation__code", "-level")
-            if filing
-            else []
-        )
+        scope = institution.filed_scope(today) if institution else None
+        items = scope.items if scope else []
         self.fields["occupation_level"].choices = [
             ("", "---------"),
             *[
                 (
-                    f"{item.occupation_id}:{item.level}",
+                    f"{item.occupation.pk}:{item.level}",
                     f"{item.occupation.code} {item.occupation.name} · {item.get_level_display()}",
                 )
                 for item in items
             ],
         ]
-        regions = filed_regions(filing)
+        regions = filed_regions(scope)
         self.fields["region"].queryset = Region.objects.filter(code__in=[r.code for r in regions])
         self.fields["region"].label_from_instance = lambda r: f"{r.code} {r.name}"
-        self.filing = filing
+        self.scope = scope
 
     def _institution(self, institutions):
         chosen = self.data.get("institution") or self.fields["institution"].initial

@@ -9,6 +9,7 @@ drops their metadata (EXIF: location, device) before they are stored.
 
 import io
 import secrets
+import warnings
 import zipfile
 from pathlib import PurePosixPath
 
@@ -60,6 +61,13 @@ def candidates_without_photo(batch):
     return batch.candidates.filter(photo="").order_by("pk")
 
 
+def _unsafe_name(name: str) -> bool:
+    """A path that climbs out (../) or starts at the root: never a photo of ours."""
+    path = PurePosixPath(name.replace("\\", "/"))
+    drive = bool(path.parts) and ":" in path.parts[0]  # C:\photos\…
+    return path.is_absolute() or ".." in path.parts or drive
+
+
 def _skipped(name: str) -> bool:
     path = PurePosixPath(name)
     return (
@@ -89,6 +97,16 @@ def _entries(archive: zipfile.ZipFile) -> tuple[list[zipfile.ZipInfo], list[dict
                 f"The ZIP unpacks to more than {MAX_TOTAL_BYTES // 2**20} MB",
             )
         ]
+    unsafe = [info.filename for info in infos if _unsafe_name(info.filename)]
+    if unsafe:
+        return [], [
+            _problem(
+                name,
+                "文件名含有上级目录（../）或绝对路径，ZIP 不予处理",
+                "The name climbs out of the archive (../) or is absolute; the ZIP is refused",
+            )
+            for name in unsafe[:20]
+        ]
     return [info for info in infos if not _skipped(info.filename)], []
 
 
@@ -113,12 +131,29 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | dict
     return data
 
 
+# An ID photo is at most 800 × 1,240 pixels; the header's size is checked before any decoding,
+# so a small file declaring 14,000 × 14,000 pixels (a decompression bomb) is refused unread.
+MAX_PIXELS = MAX_WIDTH * int(MAX_WIDTH * MAX_RATIO) * 2
+
+
 def check_photo(name: str, data: bytes) -> Image.Image | dict:
     """Open and check one photo; return the upright RGB image, or the problem."""
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            image_format = probe.format
-            probe.verify()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                image_format = probe.format
+                declared = probe.size
+                if declared[0] * declared[1] > MAX_PIXELS:
+                    raise Image.DecompressionBombError(declared)
+                probe.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return _problem(
+            name,
+            f"图片声明的像素数远超一寸照片（上限 {MAX_PIXELS} 像素），未予读取",
+            f"The image declares far more pixels than an ID photo (at most {MAX_PIXELS}); "
+            "it was not read",
+        )
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         return _problem(
             name,

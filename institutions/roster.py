@@ -13,11 +13,9 @@ duplicate checks in bulk by keyed hash, and one insert per 5,000 rows — COPY o
 bulk_create elsewhere.
 """
 
-import csv
 import hashlib
 import io
 import re
-import zipfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,15 +35,13 @@ from audits.models import AuditEntry
 from institutions.choices import BatchStatus, Education, Gender, IdType, InstitutionKind
 from institutions.models import Batch, Candidate
 from skilleval import rules
-from skilleval.choices import Level
+from skilleval.choices import Level, TrainingRoute, in_chinese, in_english
 from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
-from skilleval.spreadsheets import safe_cell
+from skilleval.spreadsheets import MAX_ROWS, UnreadableSpreadsheet, read_table, safe_cell
 
 Progress = Callable[[int, int, str], None]
 
 CHUNK = 5_000  # rows per bulk insert, and per progress report
-MAX_ROWS = 200_000
-MAX_XLSX_UNPACKED = 300 * 2**20  # 100,000 rows written by openpyxl unpack to about 80 MB
 MAX_ERRORS_IN_MESSAGE = 20
 MAX_ERRORS_IN_RESULT = 200
 MAX_WORK_YEARS = Decimal(70)
@@ -98,7 +94,7 @@ def _education_words() -> dict[str, int]:
     (高中, 中专, 技工学校) and the English label."""
     words = {}
     for value, label in zip(Education.values, Education.labels, strict=True):
-        zh, _, en = label.partition(" / ")
+        zh, en = in_chinese(label), in_english(label)
         words[zh] = value
         words[en.lower()] = value
         for part in zh.split("、"):
@@ -120,7 +116,7 @@ def _education_words() -> dict[str, int]:
 
 
 EDUCATION_WORDS = _education_words()
-EDUCATION_LABELS = tuple(label.partition(" / ")[0] for label in Education.labels)
+EDUCATION_LABELS = tuple(in_chinese(label) for label in Education.labels)
 
 
 def _level_words() -> dict[str, int]:
@@ -136,6 +132,35 @@ def _level_words() -> dict[str, int]:
 
 
 LEVEL_WORDS = _level_words()
+
+
+def _route_words() -> dict[str, str]:
+    """The training routes by their labels in either language, their values and short forms."""
+    words = {}
+    for route in TrainingRoute:
+        words[in_chinese(route.label)] = route.value
+        words[in_english(route.label).lower()] = route.value
+        words[route.value] = route.value
+    short = {
+        TrainingRoute.APPRENTICESHIP: ("学徒期满", "学徒"),
+        TrainingRoute.TECHNICAL_SCHOOL: (
+            "技工学校",
+            "技校",
+            "中等职业学校",
+            "中职",
+            "中专",
+            "职高",
+        ),
+        TrainingRoute.SENIOR_TECHNICAL_SCHOOL: ("高级技工学校", "技师学院", "高等职业学校", "高职"),
+        TrainingRoute.PREPARATORY_TECHNICIAN: ("预备技师", "预备技师班"),
+    }
+    for route, names in short.items():
+        words.update(dict.fromkeys(names, route.value))
+    return words
+
+
+ROUTE_WORDS = _route_words()
+ROUTE_CHOICES = ("学徒期满", "技工学校", "高级技工学校", "技师学院", "预备技师")
 LEVEL_LABELS = tuple(Level.labels)
 LEVEL_BRACKETS = re.compile(r"[／()（）]+")  # "四级（中级工）" reads as "四级/中级工"
 YES_WORDS = {"是", "yes", "y", "true", "1", "√"}
@@ -145,7 +170,10 @@ ID_NUMBER_SEPARATORS = re.compile(r"[\s\-]+")
 PASSPORT_RE = re.compile(r"^[A-Z0-9]{5,20}$")
 HMT_PREFIXES = ("810000", "820000", "830000")  # Hong Kong, Macao, Taiwan (GB 11643 area codes)
 PHONE_SEPARATORS = re.compile(r"[\s\-()（）]+")
-PHONE_RE = re.compile(r"^(?:(?:\+?86)?1[3-9]\d{9}|0\d{9,11}(?:(?:转|ext|#)\d{1,6})?|\d{7,8})$")
+# ASCII digits only ([0-9], not \d, which takes any Unicode digit such as "０").
+PHONE_RE = re.compile(
+    r"(?:(?:\+?86)?1[3-9][0-9]{9}|0[0-9]{9,11}(?:(?:转|ext|#)[0-9]{1,6})?|[0-9]{7,8})"
+)
 DATE_SEPARATORS = re.compile(r"[/.年月]")
 
 COLUMNS: tuple[Column, ...] = (
@@ -268,6 +296,17 @@ COLUMNS: tuple[Column, ...] = (
         note_zh="是 / 否；用人单位自主评价的批次，每人都须为“是”（实施意见 二十）",
         note_en="是 (yes) / 否 (no); in an employer's own batch every row must say 是 (实施意见 二十)",
     ),
+    Column(
+        "training_route",
+        "技工院校或学徒经历",
+        ("training route", "school or apprenticeship"),
+        width=18,
+        choices=ROUTE_CHOICES,
+        note_zh="没有可不填；学徒期满、技工学校（含中职）、高级技工学校、技师学院（含高职）、预备技师，含应届毕业生",
+        note_en="Blank if none; apprenticeship completed, technical school (incl. secondary "
+        "vocational), senior technical school, technician college (incl. higher vocational), "
+        "preparatory technician; final-year students included",
+    ),
 )
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
 
@@ -287,10 +326,14 @@ for _column in COLUMNS:
 # --- errors --------------------------------------------------------------------------------
 
 
-def error(row: int, column: str, zh: str, en: str) -> dict:
-    """One problem, in the shape of every import in the project."""
+def error(row: int, column: str, zh: str, en: str, value="") -> dict:
+    """One problem, in the shape of every import in the project; `value` is the cell as read
+    (an ID number only masked: it is stored with the job and shown on its page)."""
     header = COLUMN_BY_KEY[column].header if column in COLUMN_BY_KEY else column
-    return {"row": row, "column": header, "zh": zh, "en": en}
+    value = "" if value is None else str(value).strip()[:100]
+    if column == "id_number" and value:
+        value = mask_id_number(value)
+    return {"row": row, "column": header, "value": value, "zh": zh, "en": en}
 
 
 def error_line(err: dict) -> str:
@@ -430,34 +473,6 @@ def _read_bytes(file) -> bytes:
     return file.read()
 
 
-def _xlsx_table(data: bytes) -> list[list]:
-    from python_calamine import load_workbook
-
-    # An .xlsx is a ZIP: refuse one that unpacks to far more than any real roster (zip bomb).
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        unpacked = sum(info.file_size for info in archive.infolist())
-    if unpacked > MAX_XLSX_UNPACKED:
-        raise ValueError(
-            f"解压后 {unpacked // 2**20} MB，超过 {MAX_XLSX_UNPACKED // 2**20} MB / unpacks to "
-            f"{unpacked // 2**20} MB, more than {MAX_XLSX_UNPACKED // 2**20} MB"
-        )
-    workbook = load_workbook(io.BytesIO(data))
-    names = workbook.sheet_names
-    sheet = workbook.get_sheet_by_name(SHEET_TITLE if SHEET_TITLE in names else names[0])
-    # Keep leading empty rows and columns so that row numbers are the ones Excel shows.
-    return sheet.to_python(skip_empty_area=False)
-
-
-def _csv_table(data: bytes) -> list[list[str]]:
-    # Excel on Chinese Windows saves CSV as GB18030 (GBK); everything else sends UTF-8, with
-    # or without a BOM.
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("gb18030")
-    return list(csv.reader(io.StringIO(text, newline="")))
-
-
 def _is_blank(value) -> bool:
     return value is None or value == "" or (isinstance(value, str) and not value.strip())
 
@@ -465,14 +480,10 @@ def _is_blank(value) -> bool:
 def read_roster(file, filename: str) -> RosterSheet:
     """Read an .xlsx (python-calamine) or .csv upload. Raises RosterErrors when the file cannot
     be read at all; column problems are kept in ``header_errors`` for validate_roster."""
-    suffix = Path(filename or "").suffix.lower()
-    if suffix not in (".xlsx", ".csv"):
-        raise RosterErrors(
-            [error(1, "", "只接受 .xlsx 或 .csv 文件", "Only .xlsx and .csv files are accepted")]
-        )
     try:
-        data = _read_bytes(file)
-        table = _xlsx_table(data) if suffix == ".xlsx" else _csv_table(data)
+        table = read_table(_read_bytes(file), filename, SHEET_TITLE)
+    except UnreadableSpreadsheet as refused:
+        raise RosterErrors([error(1, "", refused.zh, refused.en)]) from refused
     except Exception as exc:  # a corrupt upload reads as a refusal, not a crash
         raise RosterErrors(
             [error(1, "", f"无法读取文件：{exc}", f"The file could not be read: {exc}")]
@@ -828,12 +839,25 @@ def check_phone(value, row, ctx) -> str:
     phone = _text(value)
     if not phone:
         raise Bad("联系电话为空", "Phone is empty")
-    if len(phone) > 30 or not PHONE_RE.match(PHONE_SEPARATORS.sub("", phone)):
+    if len(phone) > 30 or not PHONE_RE.fullmatch(PHONE_SEPARATORS.sub("", phone)):
         raise Bad(
             f"联系电话“{phone}”格式不对，应为 11 位手机号或带区号的固定电话",
             f"Phone “{phone}” is malformed; give an 11-digit mobile or a landline with area code",
         )
     return phone
+
+
+def check_training_route(value, row, ctx) -> str:
+    text = _text(value)
+    if not text:
+        return ""
+    route = ROUTE_WORDS.get(text) or ROUTE_WORDS.get(text.lower())
+    if route is None:
+        raise Bad(
+            f"技工院校或学徒经历应为 {'、'.join(ROUTE_CHOICES)} 之一，而不是“{text}”",
+            f"School or apprenticeship must be one of {', '.join(ROUTE_CHOICES)}, not “{text}”",
+        )
+    return route
 
 
 def check_own_staff(value, row, ctx) -> bool | None:
@@ -866,6 +890,7 @@ CHECKS = (
     ("current_certificate_number", "current_certificate_number", check_certificate_number),
     ("current_level_obtained_on", "current_level_obtained_on", check_obtained_on),
     ("_level_given", "current_level", check_level_given),
+    ("training_route", "training_route", check_training_route),
     ("insured_region", "insured_region", _region_checker("参保地")),
     ("hukou_region", "hukou_region", _region_checker("户籍地")),
     ("phone", "phone", check_phone),
@@ -883,6 +908,7 @@ ROW_FIELDS = (
     "current_level",
     "current_certificate_number",
     "current_level_obtained_on",
+    "training_route",
     "insured_region",
     "hukou_region",
     "phone",
@@ -952,7 +978,8 @@ def validate_roster(batch, sheet: RosterSheet, progress: Progress | None = None)
             try:
                 row[key] = check(cells[index] if index is not None else "", row, ctx)
             except Bad as bad:
-                errors.append(error(number, bad.column or column, bad.zh, bad.en))
+                cell = cells[index] if index is not None and not bad.column else ""
+                errors.append(error(number, bad.column or column, bad.zh, bad.en, cell))
         id_number = row.get("id_number")
         if id_number:
             id_hash = row["id_number_hash"] = keyed_hash(id_number)

@@ -16,7 +16,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 
-from institutions.choices import EligibilityStatus, EvaluationType
+from institutions.choices import EligibilityStatus, EvaluationType, IdType
+from skilleval.choices import in_chinese
 
 TITLES = {
     EvaluationType.SKILL_LEVEL: "职业技能等级认定准考证",
@@ -47,7 +48,7 @@ def ticket_rows(batch) -> list[dict]:
     return [
         {
             "name": c.name,
-            "id_type": c.get_id_type_display().split(" / ")[0],
+            "id_type": in_chinese(IdType(c.id_type).label),
             "id_number": c.id_number_masked,
             "ticket_number": c.ticket_number,
             "room": c.room.name if c.room else "—",

@@ -24,6 +24,8 @@ urlpatterns = [
     path("filings/<int:pk>/submit/", views.filing_submit, name="filing-submit"),
     path("filings/<int:pk>/approve/", views.filing_approve, name="filing-approve"),
     path("filings/<int:pk>/reject/", views.filing_reject, name="filing-reject"),
+    path("filings/<int:pk>/end-early/", views.filing_end_early, name="filing-end-early"),
+    path("filings/<int:pk>/replaces/", views.filing_replaces, name="filing-replaces"),
     path("filings/<int:pk>/additions/", views.filing_addition, name="filing-addition"),
     path(
         "technical-resources/",

@@ -5,6 +5,8 @@ hand the input to the model, and show its refusals next to the form that caused 
 action is a POST; after success the page redirects (no double submit on reload).
 """
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -15,6 +17,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
@@ -26,7 +29,6 @@ from institutions.choices import (
     EligibilityStatus,
     FilingStatus,
     InstitutionKind,
-    ItemSource,
     MaterialKind,
 )
 from institutions.filtersets import BatchFilterSet, InstitutionFilterSet
@@ -40,6 +42,7 @@ from institutions.forms import (
     CatalogStatusForm,
     ContactsForm,
     EligibilityDecisionForm,
+    EndEarlyForm,
     ExamRoomForm,
     FilingItemForm,
     FilingStatusFilterForm,
@@ -49,17 +52,27 @@ from institutions.forms import (
     PhotoUploadForm,
     RegionScopeForm,
     RejectForm,
+    ReplacesForm,
     RosterUploadForm,
     ScoreRowForm,
     StaffAccountForm,
     TechnicalResourceFilterForm,
     TechnicalResourceForm,
 )
-from institutions.models import Batch, ExamRoom, Filing, FilingItem, Institution
+from institutions.models import (
+    Batch,
+    ExamRoom,
+    Filing,
+    FilingItem,
+    Institution,
+    ScopeReductionUnconfirmed,
+)
 from institutions.photos import PhotoErrors, candidates_without_photo, import_photos
-from skilleval.choices import INSTITUTION_ROLES, JobKind, Role
+from skilleval.choices import INSTITUTION_ROLES, JobKind, JobStatus, Role
 from skilleval.forms import add_refusal
+from skilleval.job_pages import in_language
 from skilleval.models import Job, OccupationLevel
+from skilleval.rules.batches import AFTER_EXAM_STEPS
 from skilleval.views import ScopedDetailView, ScopedListView, to_page
 
 # --- registration --------------------------------------------------------------------------
@@ -114,7 +127,7 @@ def institution_context(request, institution, **forms) -> dict:
     with their errors in place of the empty ones."""
     user = request.user
     today = timezone.localdate()
-    current = institution.filing_valid_on(today)
+    scope = institution.filed_scope(today)
     linked_branches = set(
         Institution.objects.visible_to(user).filter(parent=institution).values_list("pk", flat=True)
     )
@@ -131,11 +144,8 @@ def institution_context(request, institution, **forms) -> dict:
         .filter(institution=institution)
         .select_related("authority")
         .annotate(item_count=Count("items")),
-        "current_filing": current,
-        "current_items": current.items.select_related("occupation") if current else [],
-        "current_has_additions": bool(current)
-        and current.items.filter(source=ItemSource.ADDED_AFTER_CHECK).exists(),
-        "current_regions": current.region_scope.all() if current else [],
+        "scope": scope,
+        "current_has_additions": any(item.added_after_check for item in scope.items),
         "announcement": institution.branch_announcement(today) if institution.is_branch else None,
     }
     if institution.may_be_managed_by(user):
@@ -302,6 +312,12 @@ def filing_context(request, filing, **forms) -> dict:
     editable = filing.status == FilingStatus.DRAFT and filing.institution.may_be_managed_by(user)
     deciding = filing.status == FilingStatus.SUBMITTED and filing.may_be_decided_by(user)
     adding = filing.is_valid_on(today) and filing.may_be_decided_by(user)
+    ending = (
+        filing.status == FilingStatus.APPROVED
+        and filing.valid_until >= today
+        and filing.valid_until > filing.valid_from
+        and filing.may_be_decided_by(user)
+    )
     required = filing.required_materials()
     attached = {m.kind: m for m in filing.materials.select_related("uploaded_by")}
     materials_form = forms.get("materials_form") or MaterialsForm(kinds=required)
@@ -331,7 +347,8 @@ def filing_context(request, filing, **forms) -> dict:
         "deciding": deciding,
         "adding": adding,
         "valid_today": filing.is_valid_on(today),
-        "open_form": next(iter(forms), None),
+        "replaced_by": filing.replaced_by.filter(status=FilingStatus.APPROVED).first(),
+        "open_form": next((name for name in forms if name.endswith("_form")), None),
     }
     if editable or deciding:
         context["problems"] = filing.problems_before_decision()
@@ -340,11 +357,24 @@ def filing_context(request, filing, **forms) -> dict:
         context["item_form"] = forms.get("item_form") or FilingItemForm()
         context["materials_form"] = materials_form
         context["submit_errors"] = forms.get("submit_errors", [])
+        context["replaces_form"] = forms.get("replaces_form") or ReplacesForm(filing=filing)
     if deciding:
-        context["approve_form"] = forms.get("approve_form") or ApproveForm()
+        approve_form = forms.get("approve_form") or ApproveForm()
+        context["approve_form"] = approve_form
         context["reject_form"] = forms.get("reject_form") or RejectForm()
+        # Which open batches a replacing filing would leave outside, shown before deciding.
+        if "outside_batches" not in forms:
+            try:
+                forms["outside_batches"] = filing.batches_outside_on_approval(
+                    approve_form.initial["valid_from"], approve_form.initial["valid_until"]
+                )
+            except (KeyError, ValidationError):
+                forms["outside_batches"] = []
+    if ending:
+        context["end_form"] = forms.get("end_form") or EndEarlyForm()
     if adding:
         context["addition_form"] = forms.get("addition_form") or AdditionForm()
+    context["outside_batches"] = forms.get("outside_batches", [])
     return context
 
 
@@ -409,7 +439,10 @@ def filing_item_add(request, pk):
     if form.is_valid():
         try:
             item = filing.add_item(
-                form.cleaned_data["occupation"], form.cleaned_data["level"], user=request.user
+                form.cleaned_data["occupation"],
+                form.cleaned_data["level"],
+                user=request.user,
+                enterprise_spec=form.cleaned_data["enterprise_spec"],
             )
         except ValidationError as refusal:
             add_refusal(form, refusal)
@@ -488,9 +521,13 @@ def filing_submit(request, pk):
 def filing_approve(request, pk):
     filing = scoped_filing(request, pk)
     form = ApproveForm(request.POST)
+    outside = []
     if form.is_valid():
         try:
             filing.approve(user=request.user, **form.cleaned_data)
+        except ScopeReductionUnconfirmed as refusal:
+            outside = refusal.batches
+            add_refusal(form, refusal)
         except ValidationError as refusal:
             add_refusal(form, refusal)
         else:
@@ -499,7 +536,48 @@ def filing_approve(request, pk):
                 f"已备案，有效期 {filing.valid_from} 至 {filing.valid_until} / Filing approved",
             )
             return to_page("filing-detail", filing.pk)
-    return render_filing(request, filing, approve_form=form)
+    return render_filing(request, filing, approve_form=form, outside_batches=outside)
+
+
+@login_required
+@require_POST
+def filing_end_early(request, pk):
+    """The filing authority ends an approved filing early; open batches it would leave outside
+    the scope are listed and must be confirmed."""
+    filing = scoped_filing(request, pk)
+    form = EndEarlyForm(request.POST)
+    outside = []
+    if form.is_valid():
+        try:
+            filing.end_early(user=request.user, **form.cleaned_data)
+        except ScopeReductionUnconfirmed as refusal:
+            outside = refusal.batches
+            add_refusal(form, refusal)
+        except ValidationError as refusal:
+            add_refusal(form, refusal)
+        else:
+            messages.success(
+                request, f"备案有效期已提前终止于 {filing.valid_until} / Filing ended early"
+            )
+            return to_page("filing-detail", filing.pk)
+    return render_filing(request, filing, end_form=form, outside_batches=outside)
+
+
+@login_required
+@require_POST
+def filing_replaces(request, pk):
+    """A draft says whether it adds to the scope or replaces an approved filing."""
+    filing = managed_filing(request, pk)
+    form = ReplacesForm(request.POST, filing=filing)
+    if form.is_valid():
+        try:
+            filing.set_replaces(form.cleaned_data["replaces"], user=request.user)
+        except ValidationError as refusal:
+            add_refusal(form, refusal)
+        else:
+            messages.success(request, "已保存 / Saved")
+            return to_page("filing-detail", filing.pk, "replaces")
+    return render_filing(request, filing, replaces_form=form)
 
 
 @login_required
@@ -638,14 +716,17 @@ def batch_create(request):
 
 
 def flow_steps(batch) -> list[dict]:
-    """The step indicator: every step of BATCH_FLOW, done, current or to come."""
-    return [
-        {
-            "label": BatchStatus(status).label.split("/")[0].strip(),
-            "state": "done" if n < batch.step else "current" if n == batch.step else "todo",
-        }
-        for n, status in enumerate(BATCH_FLOW)
-    ]
+    """The step indicator: every step of BATCH_FLOW, done, current or to come; a step to come
+    that waits for the end of the exam (239号 四) is shown as not yet open, with its first day."""
+    steps = []
+    for n, status in enumerate(BATCH_FLOW):
+        state = "done" if n < batch.step else "current" if n == batch.step else "todo"
+        step = {"label": BatchStatus(status).label.split("/")[0].strip(), "state": state}
+        if state == "todo" and status in AFTER_EXAM_STEPS and not batch.exam_is_over:
+            step["state"] = "locked"
+            step["opens_on"] = batch.exam_ends_on + timedelta(days=1)
+        steps.append(step)
+    return steps
 
 
 def batch_context(request, batch, **forms) -> dict:
@@ -660,9 +741,6 @@ def batch_context(request, batch, **forms) -> dict:
     show_all = request.GET.get("all") == "1"
     counts = dict(batch.candidates.values_list("eligibility").annotate(n=Count("pk")).order_by())
     shown = list(candidates if show_all else candidates[:CANDIDATES_SHOWN])
-    for c in shown:  # the Chinese half of the bilingual labels, to keep the table narrow
-        c.eligibility_zh = c.get_eligibility_display().split(" / ")[0]
-        c.basis_zh = c.get_eligibility_basis_display().split(" / ")[0]
     context = {
         "object": batch,
         "batch": batch,
@@ -673,8 +751,7 @@ def batch_context(request, batch, **forms) -> dict:
         "candidate_total": total,
         "candidates_cut": not show_all and total > CANDIDATES_SHOWN,
         "eligibility_counts": {
-            label.split(" / ")[0]: counts.get(value, 0)
-            for value, label in EligibilityStatus.choices
+            label: counts.get(value, 0) for value, label in EligibilityStatus.choices
         },
         "rooms": batch.rooms.annotate(seated=Count("candidates")),
         "show_comprehensive": batch.level <= 2 and batch.evaluation_type != "special_ability",
@@ -683,6 +760,12 @@ def batch_context(request, batch, **forms) -> dict:
         and status not in (BatchStatus.INVALID, BatchStatus.CANCELLED),
         "runs": runs,
         "open_form": next(iter(forms), None),
+        # An open batch whose scope has since ended or shrunk says so to everyone who sees it.
+        "outside_scope": batch.institution.check_scope(
+            batch.occupation, batch.level, batch.region
+        ).problems
+        if is_open
+        else [],
     }
     if runs and status == BatchStatus.DRAFT:
         context["may_publish"] = True
@@ -703,10 +786,13 @@ def batch_context(request, batch, **forms) -> dict:
         context["may_arrange"] = True
     if runs and status == BatchStatus.ROOMS_ARRANGED:
         context["may_generate_tickets"] = True
-    if runs and status == BatchStatus.TICKETS_GENERATED:
+    # The next step, when it waits for the end of the exam: say from when (239号 四).
+    if status in (BatchStatus.TICKETS_GENERATED, BatchStatus.EXAMINED) and not batch.exam_is_over:
+        context["not_yet_open"] = batch.after_exam(BATCH_FLOW[batch.step + 1])
+    if runs and status == BatchStatus.TICKETS_GENERATED and batch.exam_is_over:
         context["score_rows"] = forms.get("score_rows") or score_rows(batch)
         context["may_record_examined"] = True
-    if runs and status == BatchStatus.EXAMINED:
+    if runs and status == BatchStatus.EXAMINED and batch.exam_is_over:
         context["may_publicise"] = True
     if status == BatchStatus.RESULTS_PUBLICISED and batch.publicised_on:
         context["publicity"] = batch.publicity()
@@ -719,6 +805,14 @@ def batch_context(request, batch, **forms) -> dict:
         and user.institution_id == batch.institution_id
     ):
         context["may_sign_off"] = True
+        context["issuance_problems"] = [in_language(p) for p in batch.issuance_problems()]
+    if status in (BatchStatus.RESULTS_APPROVED, BatchStatus.CERTIFICATES_ISSUED):
+        context["issuance_job"] = batch.issuance_jobs().visible_to(user).first()
+    if status == BatchStatus.CERTIFICATES_ISSUED:
+        context["certificate_count"] = batch.certificates.visible_to(user).count()
+        job = context["issuance_job"]
+        context["print_files"] = job is not None and job.status == JobStatus.SUCCEEDED
+    context["jobs"] = batch.jobs().visible_to(user)[:10]
     if runs and is_open and batch.step < BATCH_FLOW.index(BatchStatus.RESULTS_APPROVED):
         context["cancel_form"] = forms.get("cancel_form") or BatchReasonForm()
     return context
@@ -785,7 +879,7 @@ def run_batch_action(request, pk, action, success: str, fragment="top"):
     except ValidationError as refusal:
         messages.error(request, " ".join(refusal.messages))
     else:
-        messages.success(request, success.format(batch=batch, outcome=outcome))
+        messages.success(request, str(success).format(batch=batch, outcome=outcome))
     return to_page("batch-detail", batch.pk, fragment)
 
 
@@ -815,8 +909,10 @@ def batch_review_automatically(request, pk):
         request,
         pk,
         lambda b: b.review_eligibility_automatically(request.user),
-        "按申报条件自动审核：{outcome[passed]} 名通过（{outcome[conditions]} 项条件）；"
-        "其余待人工审核 / Automatic check done",
+        _(
+            "按申报条件自动审核：{outcome[passed]} 名通过，{outcome[waiting]} 名待人工审核"
+            "（共 {outcome[conditions]} 项条件）"
+        ),
         "eligibility",
     )
 
@@ -1010,16 +1106,34 @@ def batch_return(request, pk):
 @login_required
 @require_POST
 def batch_sign_off(request, pk):
-    """谁评价、谁发证、谁负责 (54号 四): the signatory starts the issuance job."""
+    """谁评价、谁发证、谁负责 (54号 四): the signatory starts the issuance job; the message says
+    what the job is really doing, not what we hope it will do."""
     batch = scoped_batch(request, pk)
     try:
         job = batch.sign_off(request.user)
     except ValidationError as refusal:
-        messages.error(request, " ".join(refusal.messages))
-        return to_page("batch-detail", batch.pk)
-    messages.success(
-        request, "已签发，证书正在批量核发 / Signed off; certificates are being issued"
-    )
+        for message in refusal.messages:
+            messages.error(request, message)
+        return to_page("batch-detail", batch.pk, "sign-off")
+    job.refresh_from_db()  # without a worker it has already run
+    if job.status == JobStatus.FAILED:
+        messages.error(
+            request,
+            "已签发，但证书核发任务失败，原因见下 / Signed off, but the issuance job failed; "
+            "the reasons are below",
+        )
+    elif job.status == JobStatus.SUCCEEDED:
+        messages.success(request, "已签发，证书已核发 / Signed off; the certificates are issued")
+    elif job.status == JobStatus.RUNNING:
+        messages.info(
+            request, "已签发，证书正在核发 / Signed off; the certificates are being issued"
+        )
+    else:
+        messages.info(
+            request,
+            "已签发，证书核发任务排队中，稍后开始 / Signed off; the issuance job is queued and "
+            "starts shortly",
+        )
     return redirect("job-detail", pk=job.pk)
 
 

@@ -1,14 +1,16 @@
 from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    PROVINCE_ADMIN = "province_admin", "省级管理员 / Province admin"
-    PROVINCE_AUDITOR = "province_auditor", "省级督查员 / Province auditor"
-    CITY_STAFF = "city_staff", "设区市人社局 / City HR staff"
-    COUNTY_STAFF = "county_staff", "区（县）人社局 / County HR staff"
-    INSTITUTION_STAFF = "institution_staff", "评价机构工作人员 / Institution staff"
-    INSTITUTION_SIGNATORY = "institution_signatory", "评价机构负责人 / Institution signatory"
-    COMPETITION_ORGANISER = "competition_organiser", "竞赛主办单位 / Competition organiser"
+    PROVINCE_ADMIN = "province_admin", _("省级管理员")
+    PROVINCE_AUDITOR = "province_auditor", _("省级督查员")
+    CITY_STAFF = "city_staff", _("设区市人社局")
+    COUNTY_STAFF = "county_staff", _("区（县）人社局")
+    INSTITUTION_STAFF = "institution_staff", _("评价机构工作人员")
+    INSTITUTION_SIGNATORY = "institution_signatory", _("评价机构负责人")
+    COMPETITION_ORGANISER = "competition_organiser", _("竞赛主办单位")
 
 
 PROVINCE_ROLES = (Role.PROVINCE_ADMIN, Role.PROVINCE_AUDITOR)
@@ -16,9 +18,9 @@ INSTITUTION_ROLES = (Role.INSTITUTION_STAFF, Role.INSTITUTION_SIGNATORY)
 
 
 class RegionKind(models.TextChoices):
-    PROVINCE = "province", "省 / Province"
-    CITY = "city", "设区市 / City"
-    COUNTY = "county", "区（县）/ District or county"
+    PROVINCE = "province", _("省")
+    CITY = "city", _("设区市")
+    COUNTY = "county", _("区（县）")
 
 
 class Level(models.IntegerChoices):
@@ -31,6 +33,27 @@ class Level(models.IntegerChoices):
     LEVEL_5 = 5, "五级/初级工"
 
 
+class TrainingRoute(models.TextChoices):
+    """The schooling or apprenticeship routes the national standards' application conditions
+    (申报条件) name, lowest first: a higher school also satisfies a condition on a lower one."""
+
+    APPRENTICESHIP = "apprenticeship", _("本职业（工种）学徒期满")
+    TECHNICAL_SCHOOL = "technical_school", _("技工学校或中等职业学校本专业毕业（含应届）")
+    SENIOR_TECHNICAL_SCHOOL = (
+        "senior_technical_school",
+        _("高级技工学校、技师学院或高等职业学校本专业毕业（含应届）"),
+    )
+    PREPARATORY_TECHNICIAN = "preparatory_technician", _("技师学院预备技师（技师）班毕业")
+
+
+# A school route satisfies any condition on the routes before it (an apprenticeship is apart).
+SCHOOL_ROUTES = [
+    TrainingRoute.TECHNICAL_SCHOOL,
+    TrainingRoute.SENIOR_TECHNICAL_SCHOOL,
+    TrainingRoute.PREPARATORY_TECHNICIAN,
+]
+
+
 LEVEL_NAMES_EN = {
     1: "Level 1 / Senior technician",
     2: "Level 2 / Technician",
@@ -41,13 +64,25 @@ LEVEL_NAMES_EN = {
 
 
 class JobStatus(models.TextChoices):
-    QUEUED = "queued", "排队中 / Queued"
-    RUNNING = "running", "进行中 / Running"
-    SUCCEEDED = "succeeded", "已完成 / Succeeded"
-    FAILED = "failed", "失败 / Failed"
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("进行中")
+    SUCCEEDED = "succeeded", _("已完成")
+    FAILED = "failed", _("失败")
 
 
 class JobKind(models.TextChoices):
-    OCCUPATION_IMPORT = "occupation_import", "职业目录导入 / Occupation import"
-    ROSTER_IMPORT = "roster_import", "考生名单导入 / Roster import"
-    CERTIFICATE_ISSUANCE = "certificate_issuance", "证书批量核发 / Certificate issuance"
+    OCCUPATION_IMPORT = "occupation_import", _("职业目录导入")
+    ROSTER_IMPORT = "roster_import", _("考生名单导入")
+    CERTIFICATE_ISSUANCE = "certificate_issuance", _("证书批量核发")
+
+
+def in_chinese(label) -> str:
+    """A (lazy) label in Chinese whatever the user's language: for the printed documents
+    (certificates, proofs, admission tickets, filing forms), which are Chinese by rule."""
+    with translation.override("zh-hans"):
+        return str(label)
+
+
+def in_english(label) -> str:
+    with translation.override("en"):
+        return str(label)

@@ -1,16 +1,49 @@
+from decimal import Decimal, InvalidOperation
+
 import django_filters
 
 from skilleval.choices import Level
 from skilleval.models import Occupation, Region
 
+LARGEST_KEY = 2**63 - 1  # no id or number the database stores is larger
 
-class RegionFilterSet(django_filters.FilterSet):
+
+def _beyond_any_key(value) -> bool:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return False
+    return number.is_finite() and abs(number) > LARGEST_KEY
+
+
+class FilterSet(django_filters.FilterSet):
+    """The filter set every list of the portal uses: a number no database integer can hold
+    (``?institution=99…9``) is refused by name as a 400 instead of overflowing in the query
+    (SQLite: "Python int too large to convert to SQLite INTEGER")."""
+
+    def is_valid(self) -> bool:
+        beyond = [
+            name
+            for name in self.filters
+            if any(_beyond_any_key(v) for v in getattr(self.data, "getlist", lambda n: [])(name))
+        ]
+        if beyond:  # taken out before the form reads them
+            self.data = self.data.copy()
+            for name in beyond:
+                self.data.pop(name)
+        valid = super().is_valid()
+        for name in beyond:
+            self.form.add_error(name, "数值超出范围 / out of range")
+        return valid and not beyond
+
+
+class RegionFilterSet(FilterSet):
     class Meta:
         model = Region
         fields = ["kind", "parent", "directly_managed"]
 
 
-class OccupationFilterSet(django_filters.FilterSet):
+class OccupationFilterSet(FilterSet):
     q = django_filters.CharFilter(method="search", label="编码或名称 / code or name")
     major_group = django_filters.ChoiceFilter(
         choices=[(n, f"第{n}大类") for n in range(1, 9)], label="大类 / major group"

@@ -4,21 +4,21 @@ A file is checked row by row before anything is written: one bad row refuses the
 the catalogue never ends up half-imported. Valid files are upserted by occupation code.
 """
 
-import csv
-import io
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from django.db import transaction
 
-from skilleval.models import Occupation, OccupationLevel
+from skilleval.models import ApplicationCondition, Occupation, OccupationLevel
+from skilleval.spreadsheets import UnreadableSpreadsheet, read_table
 
 STARTER_CSV = Path(__file__).resolve().parent / "fixtures" / "occupations_starter.csv"
 
 # Same pattern as the model's check constraint, so a file we accept never trips it.
 CODE_RE = re.compile(r"^[1-8]-[0-9]{2}-[0-9]{2}-[0-9]{2}(-[0-9]{2})?$")
 PROGRESS_EVERY = 100
+MAX_ERRORS_IN_RESULT = 200  # kept for the job page's table
 MAX_ERRORS_IN_MESSAGE = 20
 
 # Column key -> the name errors are reported under.
@@ -66,8 +66,15 @@ class OccupationImportError(Exception):
         super().__init__(describe_errors(errors))
 
 
-def error(row: int, column: str, zh: str, en: str) -> dict:
-    return {"row": row, "column": COLUMNS.get(column, column), "zh": zh, "en": en}
+def error(row: int, column: str, zh: str, en: str, value="") -> dict:
+    value = "" if value is None else str(value).strip()[:100]
+    return {
+        "row": row,
+        "column": COLUMNS.get(column, column),
+        "value": value,
+        "zh": zh,
+        "en": en,
+    }
 
 
 def error_line(err: dict) -> str:
@@ -96,23 +103,10 @@ def read_rows(path_or_file, filename: str) -> list[dict]:
     ``row`` is the spreadsheet row number (header = 1) so errors point at what the user sees.
     Cell values are passed through raw; validation happens in import_occupations.
     """
-    data = _read_bytes(path_or_file)
-    suffix = Path(filename or "").suffix.lower()
     try:
-        if suffix == ".xlsx":
-            table = _xlsx_table(data)
-        elif suffix == ".csv":
-            table = _csv_table(data)
-        else:
-            raise OccupationImportError(
-                [
-                    error(
-                        1, "", "只支持 .xlsx 和 .csv 文件", "Only .xlsx and .csv files are accepted"
-                    )
-                ]
-            )
-    except OccupationImportError:
-        raise
+        table = read_table(_read_bytes(path_or_file), filename)
+    except UnreadableSpreadsheet as refused:
+        raise OccupationImportError([error(1, "", refused.zh, refused.en)]) from refused
     except Exception as exc:  # a corrupt upload should read as a refusal, not a crash
         raise OccupationImportError(
             [error(1, "", f"无法读取文件：{exc}", f"The file could not be read: {exc}")]
@@ -126,26 +120,6 @@ def _read_bytes(path_or_file) -> bytes:
     if hasattr(path_or_file, "seek"):
         path_or_file.seek(0)
     return path_or_file.read()
-
-
-def _xlsx_table(data: bytes) -> list[tuple]:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        return list(workbook.worksheets[0].iter_rows(values_only=True))
-    finally:
-        workbook.close()
-
-
-def _csv_table(data: bytes) -> list[list[str]]:
-    # Excel on Chinese Windows saves CSV as GB18030 (GBK); everything else sends UTF-8, with
-    # or without a BOM.
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("gb18030")
-    return list(csv.reader(io.StringIO(text)))
 
 
 def _is_blank(value) -> bool:
@@ -221,6 +195,7 @@ def _clean_row(raw: dict, number: int, errors: list[dict]) -> dict | None:
                 f"职业编码是数字或日期单元格（{code_cell}），请把该列设为文本，按 6-18-01-01 的格式填写",
                 f"Occupation code is a number or date cell ({code_cell}); format the column as "
                 "text and write codes like 6-18-01-01",
+                code_cell,
             )
         )
     elif not CODE_RE.match(code):
@@ -232,6 +207,7 @@ def _clean_row(raw: dict, number: int, errors: list[dict]) -> dict | None:
                 "（工种可再加两位）",
                 f"Occupation code “{code}” is malformed; expected major-middle-minor-unit "
                 "group like 6-18-01-01 (a work type adds two more digits)",
+                code,
             )
         )
 
@@ -239,7 +215,7 @@ def _clean_row(raw: dict, number: int, errors: list[dict]) -> dict | None:
     if not name:
         errors.append(error(number, "name", "职业名称为空", "Occupation name is empty"))
     elif len(name) > Occupation._meta.get_field("name").max_length:
-        errors.append(error(number, "name", "职业名称过长", "Occupation name is too long"))
+        errors.append(error(number, "name", "职业名称过长", "Occupation name is too long", name))
 
     work_type = _text(raw.get("work_type"))
     if len(work_type) > Occupation._meta.get_field("work_type").max_length:
@@ -253,6 +229,7 @@ def _clean_row(raw: dict, number: int, errors: list[dict]) -> dict | None:
                 "levels",
                 f"无法识别的等级“{token}”，应为 1–5 或 五级/初级工 等名称",
                 f"Unknown level “{token}”; use 1–5 or names such as 五级/初级工",
+                token,
             )
         )
     if not levels and not unknown:
@@ -278,6 +255,7 @@ def validate_rows(rows: Iterable[dict]) -> list[dict]:
                     "code",
                     f"职业编码 {row['code']} 与第 {first_row_of[row['code']]} 行重复",
                     f"Occupation code {row['code']} repeats row {first_row_of[row['code']]}",
+                    row["code"],
                 )
             )
             continue
@@ -330,12 +308,19 @@ def import_occupations(
     return counts
 
 
+def add_level(occupation: Occupation, level: int) -> None:
+    """A level the occupation's standard defines, with the common template's application
+    conditions (申报条件) until the province records the standard's own."""
+    occupation_level = OccupationLevel.objects.create(occupation=occupation, level=level)
+    ApplicationCondition.objects.add_standard_template(occupation_level)
+
+
 def _create(row: dict) -> None:
     occupation = Occupation.objects.create(
         code=row["code"], name=row["name"], work_type=row["work_type"]
     )
     for level in sorted(row["levels"]):
-        OccupationLevel.objects.create(occupation=occupation, level=level)
+        add_level(occupation, level)
 
 
 def _update(occupation: Occupation, row: dict) -> bool:
@@ -352,7 +337,7 @@ def _update(occupation: Occupation, row: dict) -> bool:
             occupation_level.delete()
     added = sorted(row["levels"] - current.keys())
     for level in added:
-        OccupationLevel.objects.create(occupation=occupation, level=level)
+        add_level(occupation, level)
     return bool(changed_fields or added or current.keys() - row["levels"])
 
 
@@ -365,6 +350,18 @@ def run_import_job(job) -> dict:
     An OccupationImportError propagates as is: its message is the refusal headline plus the
     first 20 row errors (第N行 列名：中文 / English), which Job.run stores in ``job.error``.
     """
-    with job.input_file.open("rb") as handle:
-        rows = read_rows(handle, job.input_file.name)
-    return import_occupations(rows, progress=job.report_progress)
+    from skilleval.models import Job
+
+    try:
+        with job.input_file.open("rb") as handle:
+            rows = read_rows(handle, job.input_file.name)
+        return import_occupations(rows, progress=job.report_progress)
+    except OccupationImportError as refused:
+        # The job page shows these as a table (row, column, value, reason).
+        Job.objects.filter(pk=job.pk).update(
+            result={
+                "errors": refused.errors[:MAX_ERRORS_IN_RESULT],
+                "error_count": len(refused.errors),
+            }
+        )
+        raise

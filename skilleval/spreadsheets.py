@@ -4,9 +4,14 @@ Every exported cell goes through `safe_cell`: a value typed by an outsider (an i
 name, a contact) must never run as a formula on an official's computer (OWASP, CSV injection).
 """
 
+import csv
+import io
+import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from io import BytesIO
+from pathlib import Path
 
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
@@ -26,6 +31,8 @@ def safe_cell(value):
     """The value as it may be written to a spreadsheet cell: a string that a spreadsheet would
     take for a formula gets a leading apostrophe and stays text; anything else is unchanged."""
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        if set(value) <= {"-", "—"}:
+            return value  # "--" (no 工种) is how the certificate writes nothing; not a formula
         return "'" + value
     return value
 
@@ -74,3 +81,162 @@ def xlsx_response(
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
+
+
+# --- reading uploads -----------------------------------------------------------------------
+# Every importer (rosters, contestants, occupations) reads through `read_table`, which bounds
+# what it reads *before* reading it: an .xlsx is a ZIP of XML whose cells name their own
+# position, so a 1.5 KB file can declare a 16,384 × 1,048,576 sheet, and a reader that lays it
+# out densely asks for 512 GiB and kills the worker.
+
+MAX_ROWS = 200_000  # data rows, above the 100,000-row roster of the benchmark
+MAX_COLUMNS = 64
+MAX_CELLS = 4_000_000  # the rectangle a reader lays out: rows × columns
+MAX_UNPACKED = 300 * 2**20  # an .xlsx of 100,000 roster rows unpacks to about 80 MB
+MAX_ZIP_ENTRIES = 1_000
+SCAN_CHUNK = 2**20
+
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"')
+_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="([0-9]{1,7})"')
+_ROW_OPEN = re.compile(rb"<(?:\w+:)?row[\s>/]")
+
+
+class UnreadableSpreadsheet(ValueError):
+    """An upload refused before it is read, with the reason in both languages."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(f"{zh} / {en}")
+        self.zh, self.en = zh, en
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _column_letters(number: int) -> str:
+    return get_column_letter(min(max(number, 1), 18278))
+
+
+def _sheet_extent(stream) -> tuple[int, int]:
+    """The last row and column a worksheet's XML reaches, read in chunks (never whole)."""
+    last_row = last_column = rows_seen = 0
+    buffer = b""
+    while True:
+        chunk = stream.read(SCAN_CHUNK)
+        buffer += chunk
+        # Leave a tail for the next round: a tag may straddle the chunk boundary.
+        end = len(buffer) if not chunk else max(0, len(buffer) - 512)
+        for match in _CELL_REF.finditer(buffer, 0, end):
+            last_column = max(last_column, _column_number(match.group(1)))
+            last_row = max(last_row, int(match.group(2)))
+        for match in _ROW_REF.finditer(buffer, 0, end):
+            last_row = max(last_row, int(match.group(1)))
+        rows_seen += len(_ROW_OPEN.findall(buffer, 0, end))
+        buffer = buffer[end:]
+        if not chunk:
+            break
+    return max(last_row, rows_seen), last_column
+
+
+def _refuse_extent(rows: int, columns: int) -> None:
+    if rows - 1 > MAX_ROWS or columns > MAX_COLUMNS or rows * columns > MAX_CELLS:
+        corner = f"{_column_letters(columns)}{rows}"
+        raise UnreadableSpreadsheet(
+            f"表格的使用范围达到 {corner}（{rows} 行 × {columns} 列），超过上限：最多 {MAX_ROWS} "
+            f"行数据、{MAX_COLUMNS} 列。请删除表格中多余的单元格或拆分文件后重新上传",
+            f"The sheet reaches cell {corner} ({rows} rows × {columns} columns), beyond the "
+            f"limit of {MAX_ROWS} data rows and {MAX_COLUMNS} columns. Delete the stray cells or "
+            "split the file, then upload it again",
+        )
+
+
+def _xlsx_table(data: bytes, sheet_title: str | None) -> list[list]:
+    from python_calamine import load_workbook
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise UnreadableSpreadsheet(
+            "文件不是有效的 .xlsx 表格", "The file is not a valid .xlsx workbook"
+        ) from exc
+    with archive:
+        infos = archive.infolist()
+        unpacked = sum(info.file_size for info in infos)
+        if len(infos) > MAX_ZIP_ENTRIES or unpacked > MAX_UNPACKED:
+            raise UnreadableSpreadsheet(
+                f"文件解压后 {unpacked // 2**20} MB、{len(infos)} 个部件，超过上限 "
+                f"{MAX_UNPACKED // 2**20} MB",
+                f"The workbook unpacks to {unpacked // 2**20} MB in {len(infos)} parts, beyond "
+                f"the limit of {MAX_UNPACKED // 2**20} MB",
+            )
+        for info in infos:
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                with archive.open(info) as stream:
+                    _refuse_extent(*_sheet_extent(stream))
+    workbook = load_workbook(io.BytesIO(data))
+    names = workbook.sheet_names
+    if not names:
+        return []
+    sheet = workbook.get_sheet_by_name(sheet_title if sheet_title in names else names[0])
+    # Keep leading empty rows and columns so that row numbers are the ones Excel shows.
+    return sheet.to_python(skip_empty_area=False)
+
+
+def _csv_table(data: bytes) -> list[list[str]]:
+    # Excel on Chinese Windows saves CSV as GB18030 (GBK); everything else sends UTF-8, with
+    # or without a BOM.
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError as exc:
+            raise UnreadableSpreadsheet(
+                "文件不是 UTF-8 或 GB18030 编码的 .csv 文本",
+                "The file is not .csv text in UTF-8 or GB18030",
+            ) from exc
+    table, widest = [], 0
+    for row in csv.reader(io.StringIO(text, newline="")):
+        table.append(row)
+        widest = max(widest, len(row))
+        _refuse_extent(len(table), widest)  # stops reading at the first row beyond a limit
+    return table
+
+
+# What a file really is, whatever its name says (a PNG renamed .csv is not text).
+_BINARY_MAGIC = (
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"%PDF",
+    b"MZ",
+    b"\x7fELF",
+    b"\xd0\xcf\x11\xe0",
+)
+
+
+def read_table(data: bytes, filename: str, sheet_title: str | None = None) -> list[list]:
+    """The rows of an uploaded .xlsx or .csv, bounded in rows, columns, cells and unpacked
+    size before anything is laid out. Raises UnreadableSpreadsheet with the reason."""
+    suffix = Path(filename or "").suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise UnreadableSpreadsheet(
+            "只接受 .xlsx 或 .csv 文件", "Only .xlsx and .csv files are accepted"
+        )
+    is_zip = data[:4] == b"PK\x03\x04"
+    if suffix == ".xlsx" and not is_zip:
+        raise UnreadableSpreadsheet(
+            "文件内容不是 .xlsx 表格（可能是改了扩展名的其他文件），请在 Excel 或 WPS 中另存为 .xlsx",
+            "The content is not an .xlsx workbook (perhaps another file renamed); save it as .xlsx "
+            "in Excel or WPS",
+        )
+    if suffix == ".csv" and (is_zip or data.startswith(_BINARY_MAGIC) or b"\x00" in data[:4096]):
+        raise UnreadableSpreadsheet(
+            "文件内容不是 .csv 文本（可能是改了扩展名的其他文件），请在 Excel 或 WPS 中另存为 .csv",
+            "The content is not .csv text (perhaps another file renamed); save it as .csv in "
+            "Excel or WPS",
+        )
+    return _xlsx_table(data, sheet_title) if suffix == ".xlsx" else _csv_table(data)

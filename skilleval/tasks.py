@@ -16,3 +16,11 @@ def delete_expired_api_tokens() -> int:
     from skilleval.models import ApiToken
 
     return ApiToken.objects.delete_expired()
+
+
+@shared_task
+def sweep_jobs() -> dict:
+    """Every minute (beat): requeue jobs whose worker died, send jobs the broker never got."""
+    from skilleval.models import Job
+
+    return Job.objects.sweep()

@@ -55,4 +55,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Uploaded and generated files are never served as plain media: always through a scoped view.
     path("jobs/<int:pk>/result/", views.job_result, name="job-result"),
+    path("jobs/<int:pk>/retry/", views.job_retry, name="job-retry"),
+    path("jobs/<int:pk>/print.pdf", views.job_print_pdf, name="job-print-pdf"),
 ]

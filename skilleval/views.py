@@ -4,16 +4,18 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import IntegrityError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
 from institutions.models import Institution
 from skilleval import rules
-from skilleval.choices import JobKind
+from skilleval.choices import JobKind, JobStatus
 from skilleval.filtersets import OccupationFilterSet
 from skilleval.forms import (
     ApiTokenForm,
@@ -22,9 +24,11 @@ from skilleval.forms import (
     RuleSelfCheckForm,
     add_refusal,
 )
+from skilleval.job_pages import describe as describe_job
 from skilleval.models import ApiToken, Job, Occupation, RuleParameterVersion
-from skilleval.rules.engine import local_today
+from skilleval.rules.engine import PARAMETER_LABELS, local_today, parameter_rows
 from skilleval.rules.listing import describe
+from skilleval.worklist import work_queues
 
 
 def to_page(name: str, pk=None, fragment: str = "top"):
@@ -124,9 +128,11 @@ def dashboard(request):
     user = request.user
     context = {
         "institutions": Institution.objects.visible_to(user).count(),
-        "jobs": Job.objects.visible_to(user)[:5],
+        # "My jobs": the ones this user started, whatever else their role lets them see.
+        "jobs": Job.objects.filter(started_by=user)[:5],
         "occupations": Occupation.objects.filter(is_active=True).count(),
         "rule_count": len(rules.RULES),
+        "queues": work_queues(user),
     }
     if user.sees_everything:
         from audits.models import AuditEntry
@@ -173,7 +179,11 @@ def rule_detail(request, rule_id):
                 )
             except rules.InvalidParameters as exc:
                 for field, errors in exc.errors.items():
-                    version_form.add_error(None, f"{field}: {' '.join(map(str, errors))}")
+                    if field in version_form.fields:
+                        version_form.add_error(field, list(map(str, errors)))
+                    else:  # a parameter, named in words
+                        label = PARAMETER_LABELS.get(field, field)
+                        version_form.add_error(None, f"{label}：{' '.join(map(str, errors))}")
             except IntegrityError:
                 version_form.add_error(
                     "effective_from", "该日期已有参数版本 / A version from that date exists"
@@ -188,7 +198,20 @@ def rule_detail(request, rule_id):
         "rules/detail.html",
         {
             "rule": describe(rule),
-            "versions": RuleParameterVersion.objects.filter(rule_id=rule.id),
+            # Who set a version is shown by role, never by account name: the page is public.
+            "versions": [
+                {
+                    "effective_from": version.effective_from,
+                    "rows": parameter_rows(version.parameters),
+                    "note": version.note,
+                    "set_by": version.created_by.get_role_display()
+                    if version.created_by
+                    else _("系统"),
+                }
+                for version in RuleParameterVersion.objects.filter(rule_id=rule.id).select_related(
+                    "created_by"
+                )
+            ],
             "decision": decision,
             "check_form": check_form,
             "version_form": version_form,
@@ -204,6 +227,22 @@ class JobDetailView(ScopedDetailView):
     def get_object(self, queryset=None):
         return super().get_object(queryset).with_live_progress()
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(page=describe_job(self.object, self.request.user), **kwargs)
+
+
+@login_required
+@require_POST
+def job_retry(request, pk):
+    job = get_object_or_404(Job.objects.visible_to(request.user), pk=pk)
+    try:
+        job.retry(request.user)
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+    else:
+        messages.success(request, _("任务已重新开始"))
+    return redirect("job-detail", pk=job.pk)
+
 
 @login_required
 def job_result(request, pk):
@@ -211,6 +250,31 @@ def job_result(request, pk):
     if not job.result_file:
         raise Http404
     return FileResponse(job.result_file.open("rb"), as_attachment=True)
+
+
+@login_required
+def job_print_pdf(request, pk):
+    """The merged print PDF of a finished issuance job, for those who see the job (else 404).
+    Its name comes from the batch, never from anything stored in or sent to the job."""
+    from certificates.issuance import outputs
+    from institutions.models import Batch
+
+    job = get_object_or_404(
+        Job.objects.visible_to(request.user),
+        pk=pk,
+        kind=JobKind.CERTIFICATE_ISSUANCE,
+        status=JobStatus.SUCCEEDED,
+    )
+    batch = get_object_or_404(Batch.objects.visible_to(request.user), pk=job.params.get("batch_id"))
+    name = outputs(batch)["merged_pdf"]
+    if not default_storage.exists(name):
+        raise Http404
+    return FileResponse(
+        default_storage.open(name, "rb"),
+        as_attachment=True,
+        filename=f"certificates-batch-{batch.pk}-print.pdf",
+        content_type="application/pdf",
+    )
 
 
 class OccupationListView(ListView):

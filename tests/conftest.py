@@ -37,6 +37,31 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _own_audit_checkpoints(settings, tmp_path):
+    """Each test's audit checkpoints go to a file of its own, like its database starts empty."""
+    settings.AUDIT_CHECKPOINT_PATH = str(tmp_path / "audit-checkpoints.log")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_the_audit_triggers():
+    """Between transactional tests Django empties every table with one TRUNCATE, which the audit
+    log's triggers refuse on PostgreSQL. The test database's superuser empties it with triggers
+    off (session_replication_role), something the application's own role may not do."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    sql_flush = DatabaseOperations.sql_flush
+
+    def flush_with_triggers_off(self, *args, **kwargs):
+        statements = sql_flush(self, *args, **kwargs)
+        return ["SET LOCAL session_replication_role = replica", *statements] if statements else []
+
+    patcher = pytest.MonkeyPatch()
+    patcher.setattr(DatabaseOperations, "sql_flush", flush_with_triggers_off)
+    yield
+    patcher.undo()
+
+
 @pytest.fixture
 def on_postgres(settings):
     needs(

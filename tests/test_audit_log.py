@@ -1,19 +1,52 @@
+import hashlib
+import io
+import json
 import subprocess
 import sys
+from datetime import datetime
+from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 
-from audits import context
+from audits import chain, context
 from audits.choices import AuditAction
-from audits.models import AppendOnlyError, AuditEntry, verify_chain
-from institutions.models import Institution
+from audits.models import AppendOnlyError, AuditEntry, Complaint, verify_chain, write_checkpoint
+from competitions.models import CompetitionFiling, Contestant, Recognition
+from institutions.choices import InstitutionKind
+from institutions.models import Batch, Filing, Institution
 from tests.conftest import REPO
-from tests.factories import InstitutionFactory
+from tests.factories import (
+    InstitutionFactory,
+    approved_filing,
+    occupation_with_resources,
+    region,
+)
+from tests.test_audits_api import file_complaint
+from tests.test_batches_api import (  # noqa: F401 (fixtures)
+    EXAM_WEEK,
+    answers,
+    as_user,
+    on,
+    planned,
+    roster,
+    scope,
+    walk_to_publicity,
+)
+from tests.test_certificate_views import make_certificate
+from tests.test_competitions_api import SHANGHAI, competition_body, contestant_body
+from tests.test_institutions_api import FILINGS, approve, attach_all, open_filing
+from tests.test_jobs import start_import
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lathe():
+    return occupation_with_resources()  # 6-18-01-01 车工, national standard + bank at every level
 
 
 def entries_for(obj):
@@ -181,3 +214,309 @@ def test_an_edit_in_manage_py_shell_is_logged_with_a_system_actor(live_db, on_po
     assert entry.after["name"] == "壳层修改后"
     assert entry.actor_name == "system:manage.py shell"
     assert verify_chain()[1] is None
+
+
+# --- keyed chain and checkpoints ----------------------------------------------------------------
+
+
+def _rewrite_every_row(digest):
+    """What an owner of the database could do without the key: recompute every link and hash."""
+    prev = chain.GENESIS_HASH
+    for entry in AuditEntry.objects.order_by("seq"):
+        entry.prev_hash = prev
+        entry.hash = prev = digest(entry)
+        _tamper(
+            "UPDATE audits_auditentry SET prev_hash = %s, hash = %s WHERE id = %s",
+            [entry.prev_hash, entry.hash, entry.pk],
+        )
+    _tamper_head(AuditEntry.objects.order_by("-seq").first().seq, prev)
+
+
+def _tamper_head(seq, hash_):
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audits_auditchainhead DISABLE TRIGGER USER")
+        cursor.execute("UPDATE audits_auditchainhead SET seq = %s, hash = %s", [seq, hash_])
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audits_auditchainhead ENABLE TRIGGER USER")
+
+
+def test_entries_are_hashed_with_the_key_from_outside_the_database(settings):
+    InstitutionFactory()
+    entry = AuditEntry.objects.order_by("-seq").first()
+    settings.AUDIT_LOG_KEY = "another-key-" + "x" * 40
+    assert entry.compute_hash() != entry.hash
+
+
+def test_rewriting_every_row_with_recomputed_unkeyed_hashes_fails_verification():
+    for n in range(3):
+        InstitutionFactory(name=f"机构{n}")
+    _rewrite_every_row(lambda e: hashlib.sha256(chain.entry_payload(e)).hexdigest())
+    assert verify_chain()[1] == "entry #1: content does not match its hash"
+    with pytest.raises(CommandError, match="#1"):
+        call_command("verify_audit_log")
+
+
+def test_rewriting_every_row_under_a_guessed_key_fails_verification(settings):
+    for n in range(3):
+        InstitutionFactory(name=f"机构{n}")
+    real_key = settings.AUDIT_LOG_KEY
+    settings.AUDIT_LOG_KEY = "a-key-the-database-owner-made-up-" + "y" * 20
+    _rewrite_every_row(chain.entry_hash)
+    settings.AUDIT_LOG_KEY = real_key
+    assert verify_chain()[1] == "entry #1: content does not match its hash"
+
+
+def test_deleting_the_newest_rows_and_moving_the_head_back_is_caught_by_a_checkpoint():
+    for n in range(4):
+        InstitutionFactory(name=f"机构{n}")
+    call_command("audit_checkpoint", stdout=io.StringIO())
+    last = AuditEntry.objects.order_by("-seq").first().seq
+    assert verify_chain() == (last, None)
+
+    _tamper("DELETE FROM audits_auditentry WHERE seq > %s", [last - 2])
+    kept = AuditEntry.objects.get(seq=last - 2)
+    _tamper_head(kept.seq, kept.hash)
+
+    checked, problem = verify_chain()
+    assert checked == last - 2
+    assert problem.startswith(f"the log ends at #{last - 2}, but the checkpoint of ")
+    assert problem.endswith(f"recorded #{last}: entries were removed")
+    with pytest.raises(CommandError, match="entries were removed"):
+        call_command("verify_audit_log")
+
+
+def test_the_log_keeps_verifying_as_it_grows_past_its_checkpoints():
+    InstitutionFactory()
+    call_command("audit_checkpoint", stdout=io.StringIO())
+    InstitutionFactory()
+    call_command("audit_checkpoint", stdout=io.StringIO())
+    InstitutionFactory()
+    out = io.StringIO()
+    call_command("verify_audit_log", stdout=out)
+    assert "2 checkpoints matched" in out.getvalue()
+
+
+def test_checkpoints_are_appended_signed_to_the_file_outside_the_database(settings):
+    InstitutionFactory()
+    first = write_checkpoint()
+    second = write_checkpoint()
+    lines = Path(settings.AUDIT_CHECKPOINT_PATH).read_text().splitlines()
+    assert [json.loads(line)["seq"] for line in lines] == [first.seq, second.seq]
+    assert json.loads(lines[0])["hash"] == AuditEntry.objects.get(seq=first.seq).hash
+    assert json.loads(lines[0])["count"] == AuditEntry.objects.count()
+
+
+def test_an_altered_checkpoint_line_fails_verification(settings):
+    InstitutionFactory()
+    write_checkpoint()
+    path = Path(settings.AUDIT_CHECKPOINT_PATH)
+    fields = json.loads(path.read_text())
+    fields["seq"] -= 1  # pretending the log was shorter, without the key to sign it
+    path.write_text(json.dumps(fields) + "\n")
+    assert verify_chain()[1].startswith("checkpoint line 1 of ")
+
+
+def test_postgresql_refuses_to_truncate_the_log_or_move_its_head_back(on_postgres):
+    InstitutionFactory()
+    for sql in (
+        "TRUNCATE audits_auditentry",
+        "TRUNCATE audits_auditchainhead",
+        "UPDATE audits_auditchainhead SET seq = seq - 1",
+        "DELETE FROM audits_auditchainhead",
+    ):
+        with (
+            pytest.raises(Exception, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
+    assert verify_chain()[1] is None
+
+
+def test_the_application_role_may_only_read_and_append_to_the_log(on_postgres, settings):
+    institution = InstitutionFactory()
+    role = f"{settings.DATABASES['default']['NAME']}_app"[:63]
+    call_command("create_app_role", role, stdout=io.StringIO())
+
+    def as_app(sql, params=()):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f'SET LOCAL ROLE "{role}"')
+            cursor.execute(sql, params)
+            cursor.execute("RESET ROLE")
+
+    as_app("SELECT count(*) FROM audits_auditentry")
+    as_app("UPDATE institutions_institution SET name = name WHERE id = %s", [institution.pk])
+    for sql in (
+        "TRUNCATE audits_auditentry",
+        "UPDATE audits_auditentry SET actor_name = 'x'",
+        "DELETE FROM audits_auditentry",
+        "ALTER TABLE audits_auditentry DISABLE TRIGGER USER",
+        "ALTER TABLE institutions_institution ADD COLUMN sneaky int",
+        "DELETE FROM audits_auditchainhead",
+        "CREATE TABLE sneaky (id int)",
+    ):
+        with pytest.raises(Exception, match=r"permission denied|must be owner"):
+            as_app(sql)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f'SET LOCAL ROLE "{role}"')
+        InstitutionFactory()  # the app still records changes: it appends and moves the head
+        assert verify_chain()[1] is None
+        cursor.execute("RESET ROLE")
+
+
+# --- every workflow step is logged, whichever path takes it --------------------------------------
+
+
+def status_steps(obj, field="status"):
+    """The (before, after) values of `field` in the object's logged updates, oldest first."""
+    return [
+        (entry.before[field], entry.after[field])
+        for entry in entries_for(obj).filter(action=AuditAction.UPDATE)
+        if entry.before[field] != entry.after[field]
+    ]
+
+
+class TestEveryWorkflowStepIsLogged:
+    @pytest.fixture(autouse=True)
+    def _media(self, settings, tmp_path):
+        settings.MEDIA_ROOT = tmp_path
+
+    def test_approving_a_filing_through_the_api_is_logged_with_the_status_before_and_after(
+        self, api_as, alice, nanjing_staff, nanjing_institution, lathe
+    ):
+        client = api_as(alice)
+        pk = open_filing(client, nanjing_institution, items=[(lathe, 4)])
+        attach_all(client, pk)
+        assert client.post(f"{FILINGS}{pk}/submit/").status_code == 200
+        response = api_as(nanjing_staff).post(
+            f"{FILINGS}{pk}/approve/",
+            {"valid_from": "2025-01-01", "valid_until": "2027-12-31"},
+            format="json",
+            HTTP_X_REQUEST_ID="approve-1",
+        )
+        assert response.status_code == 200, response.json()
+
+        filing = Filing.objects.get(pk=pk)
+        assert status_steps(filing) == [("draft", "submitted"), ("submitted", "approved")]
+        approval = entries_for(filing).last()
+        assert (approval.actor_id, approval.request_id) == (nanjing_staff.pk, "approve-1")
+        assert approval.after["decided_by_id"] == nanjing_staff.pk
+        assert verify_chain()[1] is None
+
+    def test_rejecting_a_filing_is_logged(
+        self, api_as, alice, nanjing_staff, nanjing_institution, lathe
+    ):
+        client = api_as(alice)
+        pk = open_filing(client, nanjing_institution, items=[(lathe, 4)])
+        attach_all(client, pk)
+        client.post(f"{FILINGS}{pk}/submit/")
+        assert approve(api_as(nanjing_staff), pk, valid_until="2020-01-01").status_code == 400
+        api_as(nanjing_staff).post(f"{FILINGS}{pk}/reject/", {"reason": "考评人员不足"})
+        assert status_steps(Filing.objects.get(pk=pk))[-1] == ("submitted", "rejected")
+
+    def test_every_batch_step_is_logged_once_as_it_is_recorded_in_the_batch_history(
+        self, request, alice, nanjing_staff
+    ):
+        # The batch API tests' fixtures: a batch planned through the API, and its roster.
+        pk, candidates, client = map(request.getfixturevalue, ["planned", "roster", "as_user"])
+        with on(EXAM_WEEK):
+            walk_to_publicity(client(alice), pk, candidates)
+            client(nanjing_staff).step(pk, "return-results", {"reason": "成绩有误"})
+            client(alice).step(pk, "cancel", {"reason": "场地不可用"})
+        batch = Batch.objects.get(pk=pk)
+        created, *history = [(t.from_status, t.to_status) for t in batch.transitions.order_by("pk")]
+        assert created == ("", "draft") and len(history) == 9
+        assert history[-1] == ("examined", "cancelled")
+        assert status_steps(batch) == history
+
+    def test_suspending_and_restoring_an_institution_is_logged(
+        self, api_as, province_admin, nanjing_institution
+    ):
+        url = f"/api/v1/institutions/{nanjing_institution.pk}/catalog/"
+        client = api_as(province_admin)
+        client.post(url, {"action": "suspend", "reason": "抽查发现问题"})
+        client.post(url, {"action": "restore", "reason": "整改完成"})
+        assert status_steps(nanjing_institution, "catalog_status") == [
+            ("active", "suspended"),
+            ("suspended", "active"),
+        ]
+
+    def test_deciding_a_competition_filing_and_a_recognition_is_logged(
+        self, api_as, organiser, lathe, nanjing_staff
+    ):
+        InstitutionFactory(
+            name="南京市职业技能鉴定指导中心",
+            kind=InstitutionKind.APPRAISAL_CENTRE,
+            county=region("320106"),
+        )
+        client = api_as(organiser)
+
+        def create(**changes):
+            made = client.post("/api/v1/competitions/", competition_body(**changes), format="json")
+            url = f"/api/v1/competitions/{made.json()['id']}/"
+            client.post(url + "events/", {"occupation_code": lathe.code}, format="json")
+            return url, client.get(url).json()
+
+        with time_machine.travel(datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)):
+            county_url, _ = create(host_region="320115", regions_involved=["320106"], kind="county")
+            filing = client.post(county_url + "filings/", {"reason": "cross_region"}, format="json")
+            assert filing.status_code == 201, filing.json()
+            decided = api_as(nanjing_staff).post(
+                f"/api/v1/competition-filings/{filing.json()['id']}/decide/",
+                {"approve": True},
+                format="json",
+            )
+            assert decided.status_code == 200, decided.json()
+
+            city_url, competition = create()
+            client.post("/api/v1/contestants/", contestant_body(competition, 1), format="json")
+            Contestant.objects.update(rank=1)
+        # Recognitions come after the competition's last day (2026-12-03).
+        with time_machine.travel(datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI)):
+            assert client.post(city_url + "propose/").status_code == 200
+            recognition = Recognition.objects.get()
+            granted = api_as(nanjing_staff).post(
+                f"/api/v1/recognitions/{recognition.pk}/decide/",
+                {"grant": True, "level": 3},
+                format="json",
+            )
+            assert granted.status_code == 200, granted.json()
+        assert status_steps(CompetitionFiling.objects.get()) == [("submitted", "approved")]
+        assert status_steps(recognition) == [("proposed", "granted")]
+
+    def test_each_step_of_a_complaint_is_logged(
+        self, api_as, nanjing_staff, nanjing_institution, lathe
+    ):
+        approved_filing(nanjing_institution, [(lathe, 4)])  # in the catalog, so open to complaints
+        filed = file_complaint(institution=nanjing_institution.pk)
+        assert filed.status_code == 201, filed.json()
+        complaint = Complaint.objects.get()
+        staff = api_as(nanjing_staff)
+        url = f"/api/v1/complaints/{complaint.pk}/advance/"
+        staff.post(url, {"assignee": nanjing_staff.pk})
+        staff.post(url)
+        staff.post(url, {"outcome": "经查属实"})
+        assert status_steps(complaint) == [
+            ("received", "assigned"),
+            ("assigned", "investigating"),
+            ("investigating", "concluded"),
+        ]
+
+    def test_revoking_a_certificate_through_the_api_is_logged(
+        self, api_as, province_auditor, nanjing_institution
+    ):
+        certificate = make_certificate(nanjing_institution)
+        response = api_as(province_auditor).post(
+            f"/api/v1/certificates/{certificate.pk}/revoke/", {"reason": "督查发现违规发证"}
+        )
+        assert response.status_code == 200
+        assert status_steps(certificate) == [("valid", "revoked")]
+        assert entries_for(certificate).last().after["revocation_reason"] == "督查发现违规发证"
+
+    def test_a_jobs_run_is_logged_from_queued_to_succeeded(
+        self, province_admin, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            job = start_import(province_admin)
+        assert status_steps(job) == [("queued", "running"), ("running", "succeeded")]

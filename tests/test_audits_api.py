@@ -311,3 +311,10 @@ def test_quality_reviews_are_run_by_the_province_and_scoped_by_row(
         "/api/v1/quality-reviews/run/", {"year": 2026, "half": 1}, format="json"
     )
     assert again.json()["version"] == 2
+
+
+@pytest.mark.parametrize("value", ["9" * 30, "-" + "9" * 30, "7.7e126", "-7.7e126"])
+def test_a_number_no_database_integer_holds_is_a_400_naming_the_filter(api, value):
+    response = api.get("/api/v1/notices/", {"institution": value})
+    assert response.status_code == 400
+    assert "institution" in response.json()

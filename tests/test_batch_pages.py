@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -20,7 +22,7 @@ from institutions.choices import BatchStatus, EligibilityStatus, EvaluationType,
 from institutions.models import Batch, ExamRoom
 from institutions.roster import COLUMNS
 from skilleval.choices import JobKind, Role
-from skilleval.demo import make_resident_id
+from skilleval.demo import make_photo_jpeg, make_resident_id
 from skilleval.models import Job
 from tests.factories import (
     UserFactory,
@@ -94,8 +96,8 @@ def plan_values(lathe, **overrides) -> dict:
         "occupation_level": f"{lathe.pk}:4",
         "region": "320115",
         "evaluation_type": EvaluationType.SKILL_LEVEL,
-        "exam_starts_on": "2026-12-01",
-        "exam_ends_on": "2026-12-02",
+        "exam_starts_on": "2026-11-03",
+        "exam_ends_on": "2026-11-04",
         "venue": "江宁区某实训基地",
         "examiners": "张考评\n李考评",
         "question_source": QuestionSource.NATIONAL_BANK,
@@ -113,8 +115,8 @@ def batch(scope, alice, lathe):
             level=4,
             evaluation_type=EvaluationType.SKILL_LEVEL,
             region=region("320115"),
-            exam_starts_on=date(2026, 12, 1),
-            exam_ends_on=date(2026, 12, 2),
+            exam_starts_on=date(2026, 11, 3),
+            exam_ends_on=date(2026, 11, 4),
             venue="江宁区某实训基地",
             examiners="张考评",
             question_source=QuestionSource.NATIONAL_BANK,
@@ -164,7 +166,7 @@ class TestPlanning:
 
     def test_exam_dates_out_of_order_are_refused(self, client, scope, alice, lathe):
         as_user(client, alice)
-        response = client.post(url("batch-create"), plan_values(lathe, exam_ends_on="2026-11-30"))
+        response = client.post(url("batch-create"), plan_values(lathe, exam_ends_on="2026-11-02"))
         assert "考试结束日期不得早于开始日期" in page(response)
         assert not Batch.objects.exists()
 
@@ -336,7 +338,21 @@ class TestWalk:
             assert look(signatory) == {"batch-photos", "batch-tickets-pdf", "batch-sign-off"}
             as_user(client, alice)
             assert post(client, "batch-sign-off", batch).status_code == 403
+            # What would make issuance fail is listed before signing off, and the button
+            # stays disabled saying why; a forged POST is refused with the same list.
+            sign_off_page = seen_pages[-1]
+            assert "尚未分配省级机构序号" in sign_off_page and "没有照片" in sign_off_page
+            assert 'disabled aria-describedby="sign-off-why"' in sign_off_page
             as_user(client, signatory)
+            response = post(client, "batch-sign-off", batch, follow=True)
+            assert "没有照片" in page(response)
+            assert not Job.objects.filter(kind=JobKind.CERTIFICATE_ISSUANCE).exists()
+            batch.institution.province_serial = "000123"
+            batch.institution.save(update_fields=["province_serial"])
+            photo = default_storage.save("tests/photos/p.jpg", ContentFile(make_photo_jpeg()))
+            batch.candidates.update(photo=photo)
+            html = page(client.get(url("batch-detail", batch.pk)))
+            assert "sign-off-why" not in html
             response = post(client, "batch-sign-off", batch)
             job = Job.objects.get(kind=JobKind.CERTIFICATE_ISSUANCE)
             assert response["Location"] == url("job-detail", job.pk)
@@ -586,12 +602,12 @@ class TestScope:
         assert f"#{batch.pk}" not in page(client.get(url("batch-list"), {"status": "draft"}))
         assert f"#{batch.pk}" in page(client.get(url("batch-list"), {"occupation": lathe.code}))
         assert f"#{batch.pk}" not in page(
-            client.get(url("batch-list"), {"exam_from": "2026-12-03"})
+            client.get(url("batch-list"), {"exam_from": "2026-11-05"})
         )
         assert f"#{batch.pk}" in page(
             client.get(
                 url("batch-list"),
-                {"institution": batch.institution_id, "exam_from": "2026-12-02"},
+                {"institution": batch.institution_id, "exam_from": "2026-11-04"},
             )
         )
 

@@ -60,8 +60,8 @@ def plan(institution, user, occupation, level=4, **overrides):
         "level": level,
         "evaluation_type": EvaluationType.SKILL_LEVEL,
         "region": region("320115"),
-        "exam_starts_on": date(2026, 12, 1),
-        "exam_ends_on": date(2026, 12, 2),
+        "exam_starts_on": date(2026, 11, 3),
+        "exam_ends_on": date(2026, 11, 4),
         "venue": "江宁区某实训基地",
         "examiners": "张考评\n李考评",
         "question_source": QuestionSource.NATIONAL_BANK,
@@ -371,12 +371,125 @@ class TestEligibility:
         meets_second = make_candidate(batch, 1, work_years=Decimal(7))
         meets_first = make_candidate(batch, 2, work_years=Decimal(5), current_level=5)
         meets_none = make_candidate(batch, 3, work_years=Decimal(3))
-        assert batch.review_eligibility_automatically(alice) == {"passed": 2, "conditions": 2}
+        assert batch.review_eligibility_automatically(alice) == {
+            "passed": 2,
+            "waiting": 1,
+            "conditions": 2,
+        }
         for candidate in (meets_second, meets_first, meets_none):
             candidate.refresh_from_db()
         assert meets_second.eligibility == meets_first.eligibility == EligibilityStatus.PASSED
         assert "取得五级证书" in meets_first.eligibility_reason
         assert meets_none.eligibility == EligibilityStatus.PENDING
+        assert "从业年限不足 6 年" in meets_none.eligibility_reason
+        assert "fewer than 6 years of work" in meets_none.eligibility_reason_en
+
+    def test_a_rejection_carries_its_reason_and_no_basis_of_meeting_the_conditions(
+        self, batch, alice
+    ):
+        candidate = make_candidate(batch, 1, work_years=Decimal(1))
+        batch.decide_eligibility(
+            alice, [candidate], passed=False, basis=EligibilityBasis.STANDARD, reason="从业证明不实"
+        )
+        candidate.refresh_from_db()
+        assert candidate.eligibility == EligibilityStatus.FAILED
+        assert (candidate.eligibility_basis, candidate.eligibility_reason) == ("", "从业证明不实")
+
+
+class TestStandardConditions:
+    """The common template of the national standards' application conditions (申报条件)."""
+
+    @pytest.fixture
+    def batch_at(self, nanjing_institution, alice):
+        lathe = occupation_with_resources()
+        for occupation_level in OccupationLevel.objects.filter(occupation=lathe):
+            ApplicationCondition.objects.add_standard_template(occupation_level)
+        approved_filing(nanjing_institution, [(lathe, level) for level in (1, 2, 3, 4, 5)])
+
+        def batch_at(level, exam_on=date(2026, 12, 1)):
+            batch = plan(
+                nanjing_institution,
+                alice,
+                lathe,
+                level,
+                exam_starts_on=exam_on,
+                exam_ends_on=exam_on,
+            )
+            batch.publish_plan(alice)
+            return batch
+
+        return batch_at
+
+    def check(self, batch, alice, **fields):
+        candidate = make_candidate(batch, 1, **fields)
+        batch.review_eligibility_automatically(alice)
+        candidate.refresh_from_db()
+        return candidate
+
+    def test_four_years_after_the_level_5_certificate_counts_to_the_day(self, batch_at, alice):
+        exam_on = date(2026, 12, 1)
+        one_day_short = self.check(
+            batch_at(4, exam_on),
+            alice,
+            work_years=Decimal(4),
+            current_level=5,
+            current_level_obtained_on=date(2022, 12, 2),
+        )
+        assert one_day_short.eligibility == EligibilityStatus.PENDING
+        assert "取得五级/初级工证书后不满 4 年" in one_day_short.eligibility_reason
+        exactly = self.check(
+            batch_at(4, exam_on),
+            alice,
+            work_years=Decimal(4),
+            current_level=5,
+            current_level_obtained_on=date(2022, 12, 1),
+        )
+        assert exactly.eligibility == EligibilityStatus.PASSED
+        assert "取得五级/初级工证书后" in exactly.eligibility_reason
+        assert exactly.eligibility_reason_en.startswith("Meets the application condition")
+
+    def test_a_technical_school_graduate_qualifies_for_level_4_without_work_years(
+        self, batch_at, alice
+    ):
+        graduate = self.check(
+            batch_at(4), alice, work_years=Decimal(0), training_route="technical_school"
+        )
+        assert graduate.eligibility == EligibilityStatus.PASSED
+        # A technician college is a higher school: it satisfies the technical-school condition.
+        college = self.check(
+            batch_at(4), alice, work_years=Decimal(0), training_route="senior_technical_school"
+        )
+        assert college.eligibility == EligibilityStatus.PASSED
+        apprentice = self.check(
+            batch_at(4), alice, work_years=Decimal(0), training_route="apprenticeship"
+        )
+        assert apprentice.eligibility == EligibilityStatus.PENDING
+
+    def test_level_3_by_college_degree_needs_two_years_after_level_4(self, batch_at, alice):
+        college = self.check(
+            batch_at(3),
+            alice,
+            work_years=Decimal(3),
+            education=4,
+            current_level=4,
+            current_level_obtained_on=date(2024, 11, 30),
+        )
+        assert college.eligibility == EligibilityStatus.PASSED
+        secondary = self.check(
+            batch_at(3),
+            alice,
+            work_years=Decimal(3),
+            education=3,
+            current_level=4,
+            current_level_obtained_on=date(2024, 11, 30),
+        )
+        assert secondary.eligibility == EligibilityStatus.PENDING
+
+    def test_an_apprenticeship_qualifies_for_level_5(self, batch_at, alice):
+        apprentice = self.check(
+            batch_at(5), alice, work_years=Decimal(0), training_route="apprenticeship"
+        )
+        assert apprentice.eligibility == EligibilityStatus.PASSED
 
     def test_exceptional_promotion_needs_a_published_policy(self, alice, lathe):
         employer = InstitutionFactory(kind=InstitutionKind.EMPLOYER)

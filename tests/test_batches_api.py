@@ -24,8 +24,8 @@ from stdnum.cn import ric
 from institutions.choices import BatchStatus, EligibilityStatus, InstitutionKind
 from institutions.models import Batch, Candidate, Institution
 from institutions.roster import COLUMNS
-from skilleval.choices import Role
-from skilleval.models import ApplicationCondition, OccupationLevel
+from skilleval.choices import JobKind, Role
+from skilleval.models import ApplicationCondition, Job, OccupationLevel
 from tests.factories import (
     InstitutionFactory,
     UserFactory,
@@ -56,8 +56,8 @@ def plan_body(occupation, **overrides) -> dict:
         "level": 4,
         "evaluation_type": "skill_level",
         "region": "320115",
-        "exam_starts_on": "2026-12-01",
-        "exam_ends_on": "2026-12-02",
+        "exam_starts_on": "2026-11-03",
+        "exam_ends_on": "2026-11-04",
         "venue": "江宁区某实训基地",
         "examiners": "张考评\n李考评",
         "question_source": "national_bank",
@@ -311,6 +311,19 @@ class TestWalk:
             ("results_publicised", "results_approved", "nanjing"),
         ]
 
+        # Signing off is refused, with every reason the issuance job would give, and no job
+        # starts: the institution has no provincial serial, two passing candidates no photo.
+        refused = as_user(signatory).post(f"{BATCHES}{planned}/sign-off/")
+        assert refused.status_code == 400
+        problems = refused.json()["detail"]
+        assert len(problems) == 2
+        assert "尚未分配省级机构序号" in problems[0]
+        assert "2 名合格考生没有照片" in problems[1] and "考生0" in problems[1]
+        assert not Job.objects.filter(kind=JobKind.CERTIFICATE_ISSUANCE).exists()
+        Institution.objects.filter(pk=alice.institution_id).update(province_serial="000123")
+        photos = as_zip({f"{c.id_number}.jpg": id_photo() for c in roster})
+        as_user(alice).post(f"{BATCHES}{planned}/photos/", {"file": photos}, "multipart")
+
         started = as_user(signatory).post(f"{BATCHES}{planned}/sign-off/")
         assert started.status_code == 202, started.json()
         job = started.json()
@@ -552,7 +565,13 @@ class TestWhoMayDoWhat:
         response = as_user(alice).post(f"{BATCHES}{planned}/sign-off/")
         assert response.status_code == 403 and "54号 四" in response.json()["detail"]
 
-    def test_the_same_sign_off_twice_starts_one_job(self, planned, signatory, as_user):
+    def test_the_same_sign_off_twice_starts_one_job(
+        self, planned, roster, alice, signatory, as_user
+    ):
+        Institution.objects.filter(pk=alice.institution_id).update(province_serial="000123")
+        photos = as_zip({f"{c.id_number}.jpg": id_photo() for c in roster})
+        as_user(alice).post(f"{BATCHES}{planned}/photos/", {"file": photos}, "multipart")
+        Candidate.objects.filter(batch_id=planned).update(passed=True)
         Batch.objects.filter(pk=planned).update(status=BatchStatus.RESULTS_APPROVED)
         client = as_user(signatory)
         first = client.step(planned, "sign-off", expect=202)
@@ -629,8 +648,8 @@ class TestScoping:
         assert ids(occupation=lathe.code, level=4) == {planned, suzhou}
         assert ids(occupation="6-31-01-03") == set()
         assert ids(exam_from="2027-01-01") == {suzhou}
-        assert ids(exam_to="2026-12-01") == {planned}
-        assert ids(exam_from="2026-12-02", exam_to="2026-12-31") == {planned}
+        assert ids(exam_to="2026-11-03") == {planned}
+        assert ids(exam_from="2026-11-04", exam_to="2026-12-31") == {planned}
 
     def test_candidates_filter_by_eligibility_and_result(self, planned, roster, alice, as_user):
         Candidate.objects.filter(pk=roster[0].pk).update(eligibility=EligibilityStatus.FAILED)

@@ -120,7 +120,7 @@ class TestWhoIsListed:
         with on(date(2024, 6, 2)):
             assert listed(client) == []
 
-    def test_a_row_shows_what_the_valid_filing_grants(self, client, lathe, welder):
+    def test_a_row_shows_what_all_the_valid_filings_grant_together(self, client, lathe, welder):
         institution = InstitutionFactory(
             name="南京机电评价中心",
             kind=InstitutionKind.APPRAISAL_CENTRE,
@@ -134,9 +134,13 @@ class TestWhoIsListed:
             valid_from=date(2024, 1, 1),
             valid_until=date(2026, 12, 31),
         )
-        # An older filing, also still valid, is not the one it works under.
+        # An older filing, still valid, adds to the scope: a newer one does not replace it.
         approved_filing(
-            institution, [(welder, 1)], valid_from=date(2023, 1, 1), valid_until=date(2025, 1, 1)
+            institution,
+            [(welder, 1)],
+            regions=["320300"],
+            valid_from=date(2023, 1, 1),
+            valid_until=date(2025, 1, 1),
         )
 
         [row] = client.get(reverse("catalog")).context["rows"]
@@ -144,11 +148,12 @@ class TestWhoIsListed:
         assert row.kind == "职业技能鉴定中心（所）"
         assert (row.city, row.county) == ("南京市", "江宁区")
         assert row.occupations == [
-            "6-18-01-01 车工：五级/初级工、四级/中级工",
-            "6-18-02-04 焊工：三级/高级工",
+            "6-18-01-01 车工：五级/初级工、四级/中级工（有效期至 2026-12-31）",
+            "6-18-02-04 焊工：三级/高级工（有效期至 2026-12-31）",
+            "6-18-02-04 焊工：一级/高级技师（有效期至 2025-01-01）",
         ]
-        assert row.regions == ["南京市", "无锡市"]
-        assert (row.valid_from, row.valid_until) == (date(2024, 1, 1), date(2026, 12, 31))
+        assert row.regions == ["南京市", "无锡市", "徐州市"]
+        assert (row.valid_from, row.valid_until) == (date(2023, 1, 1), date(2026, 12, 31))
         assert (row.contact_person, row.contact_phone) == ("李四", "025-87654321")
 
     def test_a_province_wide_scope_reads_as_the_whole_province(self, client, lathe):
@@ -403,7 +408,9 @@ class TestSafeCell:
     def test_a_formula_trigger_gets_a_leading_apostrophe(self, value):
         assert safe_cell(value) == "'" + value
 
-    @pytest.mark.parametrize("value", ["车工", "025-12345678", "", None, 42, date(2024, 1, 1)])
+    @pytest.mark.parametrize(
+        "value", ["车工", "025-12345678", "", None, 42, date(2024, 1, 1), "--"]
+    )
     def test_anything_else_is_unchanged(self, value):
         assert safe_cell(value) == value
 

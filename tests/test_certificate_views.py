@@ -466,3 +466,17 @@ def test_the_admin_shows_certificates_read_only_without_the_id_number(superuser,
     )
     assert response.status_code == 403
     assert Certificate.objects.filter(pk=nanjing_cert.pk).exists()
+
+
+def test_the_correction_history_names_the_fields_in_words_in_each_language(
+    alice, nanjing_cert, settings
+):
+    client = signed_in(alice)
+    nanjing_cert.correct(user=alice, reason="姓名录入错误", holder_name="南京仁")
+
+    chinese = client.get(f"/certificates/{nanjing_cert.pk}/").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(f"/certificates/{nanjing_cert.pk}/").content.decode()
+
+    assert "<code>holder_name</code>" not in chinese and "姓名：南京人" in chinese
+    assert "<code>holder_name</code>" not in english and "Name：南京人" in english

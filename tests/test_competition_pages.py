@@ -477,6 +477,12 @@ class TestFilings:
 
 
 class TestResults:
+    @pytest.fixture(autouse=True)
+    def _after_the_competition(self, _before_the_competitions):
+        """Results, recognitions and certificates come after the competition's last day."""
+        with time_machine.travel(datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI)):
+            yield
+
     def test_ranks_recognition_and_certificates(
         self, client, organiser, lathe, nanjing_staff, nanjing_centre
     ):
@@ -511,7 +517,13 @@ class TestResults:
         recognition.refresh_from_db()
         assert (recognition.status, recognition.level) == (RecognitionStatus.GRANTED, 3)
 
+        # The city centre issues on behalf (代章): the organiser has no button and is refused.
         signed_in(client, organiser)
+        detail = page(client.get(reverse("competition-detail", args=[competition.pk])))
+        assert "为获奖的合格选手核发竞赛证书" not in detail
+        client.post(reverse("competition-certificates", args=[competition.pk]))
+        assert not Certificate.objects.filter(kind="competition").exists()
+        signed_in(client, nanjing_staff)
         client.post(reverse("competition-certificates", args=[competition.pk]))
         certificates = list(Certificate.objects.filter(kind="competition"))
         assert len(certificates) == 2

@@ -15,7 +15,13 @@ from institutions.choices import InstitutionKind
 from skilleval import personal_data
 from skilleval.choices import Role
 from skilleval.demo import make_resident_id
-from tests.factories import InstitutionFactory, OccupationFactory, UserFactory, region
+from tests.factories import (
+    InstitutionFactory,
+    OccupationFactory,
+    UserFactory,
+    approved_filing,
+    region,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -209,10 +215,10 @@ class TestIssuer:
     ):
         InstitutionFactory(kind=InstitutionKind.APPRAISAL_CENTRE, county=region("320106"))
         organiser_institution = InstitutionFactory(kind=InstitutionKind.SOCIAL_ORG)
-        comp = competition(
-            organiser_user,
-            klass=2,
-            delegated_to_organiser=True,
-            organiser_institution=organiser_institution,
+        approved_filing(organiser_institution, [(OccupationFactory(), 4)])
+        comp = competition(organiser_user, klass=2)
+        city_staff = UserFactory(username="nj", role=Role.CITY_STAFF, city=region("320100"))
+        comp.delegate_certificates(
+            organiser_institution, user=city_staff, note="宁人社函〔2026〕12号"
         )
         assert comp.certificate_issuer() == organiser_institution

@@ -17,7 +17,13 @@ from competitions.models import Competition, CompetitionFiling, Contestant, Reco
 from institutions.choices import InstitutionKind
 from skilleval import rules
 from skilleval.choices import Role
-from tests.factories import InstitutionFactory, OccupationFactory, UserFactory, region
+from tests.factories import (
+    InstitutionFactory,
+    OccupationFactory,
+    UserFactory,
+    approved_filing,
+    region,
+)
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -286,7 +292,133 @@ class TestFilings:
         assert not CompetitionFiling.objects.exists()
 
 
+def ranked_contestants(client, competition, count=3):
+    for n in range(1, count + 1):
+        client.post("/api/v1/contestants/", contestant_body(competition, n), format="json")
+    for rank, contestant in enumerate(Contestant.objects.order_by("pk"), start=1):
+        contestant.rank = rank
+        contestant.save()
+
+
+class TestDelegationIsTheCitysRecordedDecision:
+    """54号 四: whether a city class-2 competition's certificates are issued by the organiser is
+    the host city's recorded decision, never the organiser's own say."""
+
+    @pytest.fixture(autouse=True)
+    def _after_the_competition(self, _before_the_competitions):
+        """Results, recognitions and certificates come after the competition's last day."""
+        with time_machine.travel(datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI)):
+            yield
+
+    @pytest.fixture
+    def centre(self):
+        return InstitutionFactory(
+            name="南京市职业技能鉴定指导中心",
+            kind=InstitutionKind.APPRAISAL_CENTRE,
+            county=region("320106"),
+        )
+
+    @pytest.fixture
+    def certifier(self, lathe):
+        """A catalogued institution with a valid filing: it has certification authority."""
+        institution = InstitutionFactory(name="南京机电职业技能评价中心", county=region("320115"))
+        approved_filing(institution, [(lathe, 4)])
+        return institution
+
+    def test_the_probe_an_organiser_cannot_name_the_issuer_or_issue_in_its_name(
+        self, api_as, created, organiser, centre, suzhou_institution
+    ):
+        client = api_as(organiser)
+        ranked_contestants(client, created)
+        patched = client.patch(
+            f"/api/v1/competitions/{created['id']}/",
+            {
+                "kind": "city",
+                "competition_class": 2,
+                "delegated_to_organiser": True,
+                "organiser_institution": suzhou_institution.pk,
+            },
+            format="json",
+        )
+        assert patched.status_code == 200 and patched.json()["delegation"] is None
+        competition = Competition.objects.get(pk=created["id"])
+        assert competition.certificate_issuer() == centre
+
+        issued = client.post(f"/api/v1/competitions/{created['id']}/certificates/")
+        assert issued.status_code == 403
+        assert not Certificate.objects.exists()
+
+    def test_an_organiser_cannot_record_a_delegation(self, api_as, created, organiser, certifier):
+        client = api_as(organiser)
+        client.patch(
+            f"/api/v1/competitions/{created['id']}/", {"competition_class": 2}, format="json"
+        )
+        response = client.post(
+            f"/api/v1/competitions/{created['id']}/delegation/",
+            {"institution": certifier.pk, "note": "自行委托"},
+            format="json",
+        )
+        assert response.status_code == 403
+
+    def test_the_city_delegates_a_class_2_competition_and_the_certifier_issues(
+        self, api_as, created, organiser, nanjing_staff, centre, certifier
+    ):
+        client = api_as(organiser)
+        client.patch(
+            f"/api/v1/competitions/{created['id']}/", {"competition_class": 2}, format="json"
+        )
+        ranked_contestants(client, created, count=2)
+        decided = api_as(nanjing_staff).post(
+            f"/api/v1/competitions/{created['id']}/delegation/",
+            {"institution": certifier.pk, "note": "宁人社函〔2026〕12号"},
+            format="json",
+        )
+        assert decided.status_code == 201, decided.json()
+        assert decided.json()["institution_name"] == "南京机电职业技能评价中心"
+        entry = AuditEntry.objects.filter(object_type="competitions.certificatedelegation")
+        assert entry.exists()
+
+        issued = client.post(f"/api/v1/competitions/{created['id']}/certificates/")
+        assert issued.status_code == 200, issued.json()
+        assert issued.json()["issuer"] == "南京机电职业技能评价中心"
+
+        # With a decision resting on them, level, class and regions are frozen.
+        frozen = client.patch(
+            f"/api/v1/competitions/{created['id']}/", {"competition_class": 1}, format="json"
+        )
+        assert frozen.status_code == 400
+
+    def test_no_delegation_to_an_institution_without_certification_authority(
+        self, api_as, created, organiser, nanjing_staff, suzhou_institution
+    ):
+        api_as(organiser).patch(
+            f"/api/v1/competitions/{created['id']}/", {"competition_class": 2}, format="json"
+        )
+        response = api_as(nanjing_staff).post(
+            f"/api/v1/competitions/{created['id']}/delegation/",
+            {"institution": suzhou_institution.pk, "note": "委托"},
+            format="json",
+        )
+        assert response.status_code == 400
+
+    def test_a_class_1_competition_is_not_delegated(
+        self, api_as, created, nanjing_staff, certifier
+    ):
+        response = api_as(nanjing_staff).post(
+            f"/api/v1/competitions/{created['id']}/delegation/",
+            {"institution": certifier.pk, "note": "委托"},
+            format="json",
+        )
+        assert response.status_code == 400 and "54号 四" in str(response.json())
+
+
 class TestRecognitionsAndCertificates:
+    @pytest.fixture(autouse=True)
+    def _after_the_competition(self, _before_the_competitions):
+        """Results, recognitions and certificates come after the competition's last day."""
+        with time_machine.travel(datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI)):
+            yield
+
     def test_propose_decide_and_issue(
         self, api_as, created, organiser, nanjing_staff, suzhou_staff
     ):
@@ -323,6 +455,10 @@ class TestRecognitionsAndCertificates:
         assert granted.status_code == 200
         assert Recognition.objects.get(pk=first["id"]).status == RecognitionStatus.GRANTED
 
+        # Certificates issued on behalf (代章) by the city centre are issued by the city (54号 四).
+        refused = client.post(f"/api/v1/competitions/{created['id']}/certificates/")
+        assert refused.status_code == 403 and not Certificate.objects.exists()
+        client = api_as(nanjing_staff)
         issued = client.post(f"/api/v1/competitions/{created['id']}/certificates/")
         assert issued.status_code == 200, issued.json()
         numbers = issued.json()["issued"]
@@ -406,3 +542,36 @@ def test_the_schema_documents_the_competition_endpoints_with_named_enums():
         # A hashed name (Status1a2Enum) means an unresolved enum-name collision: none is ours.
         if re.fullmatch(r"[A-Za-z]+[0-9a-f]{3}Enum", name):
             assert not ours & set(component.get("enum", [])), name
+
+
+@pytest.mark.parametrize("encoding", ["multipart", "urlencoded", "json"])
+def test_an_empty_decision_is_a_400_naming_the_field_never_a_rejection(
+    api_as, created, organiser, nanjing_staff, encoding
+):
+    filing = CompetitionFiling.objects.create(
+        competition=Competition.objects.get(pk=created["id"]),
+        reason=FilingReason.OUT_OF_AREA,
+        level="city",
+        authority=region("320100"),
+        submitted_by=organiser,
+    )
+    client = api_as(nanjing_staff)
+    url = f"/api/v1/competition-filings/{filing.pk}/decide/"
+    if encoding == "urlencoded":
+        response = client.post(url, "", content_type="application/x-www-form-urlencoded")
+    else:
+        response = client.post(url, {}, format=encoding)
+    assert response.status_code == 400
+    assert "approve" in response.json()
+    filing.refresh_from_db()
+    assert filing.status == CompetitionFilingStatus.SUBMITTED
+
+
+def test_no_recognition_or_certificate_before_the_competition_has_ended(
+    api_as, created, organiser, nanjing_staff
+):
+    ranked_contestants(api_as(organiser), created)  # today is 2026-11-02; it ends 2026-12-03
+    proposed = api_as(organiser).post(f"/api/v1/competitions/{created['id']}/propose/")
+    assert proposed.status_code == 400 and "2026-12-03" in str(proposed.json())
+    issued = api_as(nanjing_staff).post(f"/api/v1/competitions/{created['id']}/certificates/")
+    assert issued.status_code == 400 and not Certificate.objects.exists()

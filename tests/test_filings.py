@@ -88,14 +88,17 @@ class TestDrafting:
         OccupationLevel.objects.filter(occupation=bare, level=4).update(has_provincial_spec=True)
         assert draft.add_item(bare, 4, user=alice).level == 4
 
-    def test_an_employer_may_file_without_technical_resources(self, alice):
+    def test_an_employer_without_the_national_standard_needs_a_filed_enterprise_spec(self, alice):
         employer = InstitutionFactory(kind=InstitutionKind.EMPLOYER)
         staff = UserFactory(username="emp", role=Role.INSTITUTION_STAFF, institution=employer)
         bare = occupation_with_resources(
             code="6-18-01-02", name="铣工", has_national_standard=False
         )
         filing = Filing.objects.open_draft(employer, user=staff)
-        assert filing.add_item(bare, 4, user=staff).level == 4
+        with pytest.raises(ValidationError, match="企业评价规范"):
+            filing.add_item(bare, 4, user=staff)
+        item = filing.add_item(bare, 4, user=staff, enterprise_spec="QB/JL 001-2025 铣工评价规范")
+        assert (item.level, item.enterprise_spec) == (4, "QB/JL 001-2025 铣工评价规范")
 
     def test_a_renamed_file_is_refused(self, draft, alice):
         with pytest.raises(ValidationError, match="不符"):

@@ -2,7 +2,18 @@
 
 import pytest
 
+from tests.factories import OccupationFactory
+
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def catalog():
+    """The occupations these rules are asked about are in the catalog (54号 三: no invented ones);
+    车工 defines levels 1–5, 制冷工 only 3–5."""
+    OccupationFactory(code="6-18-01-01", name="车工", levels=(1, 2, 3, 4, 5))
+    OccupationFactory(code="3-01-02-02", name="秘书", levels=(1, 2, 3, 4, 5))
+    OccupationFactory(code="6-31-01-03", name="制冷工", levels=(3, 4, 5))
 
 
 def decide(api, rule_id, facts, as_of="2024-06-01"):
@@ -13,7 +24,9 @@ def decide(api, rule_id, facts, as_of="2024-06-01"):
     return response.json()
 
 
-def scope(kind, code="6-18-01-01", level=4, national=False, bank=False, spec=False):
+def scope(
+    kind, code="6-18-01-01", level=4, national=False, bank=False, spec=False, enterprise=False
+):
     return {
         "institution_kind": kind,
         "occupation_code": code,
@@ -21,6 +34,7 @@ def scope(kind, code="6-18-01-01", level=4, national=False, bank=False, spec=Fal
         "has_national_standard": national,
         "has_question_bank": bank,
         "has_provincial_spec": spec,
+        "has_enterprise_spec": enterprise,
     }
 
 
@@ -46,10 +60,28 @@ class TestScopeAllows:
         assert body["result"] == {"allowed": allowed}
         assert body["clause"] == "苏人社办函〔2022〕54号 三"
 
-    def test_an_employer_may_use_an_enterprise_specification(self, api):
-        assert decide(api, "institution.scope_allows", scope("employer"))["result"] == {
-            "allowed": True
-        }
+    @pytest.mark.parametrize(
+        ("national", "enterprise", "allowed"),
+        [(True, False, True), (False, True, True), (False, False, False)],
+    )
+    def test_an_employer_needs_the_national_standard_or_a_filed_enterprise_specification(
+        self, api, national, enterprise, allowed
+    ):
+        facts = scope("employer", national=national, enterprise=enterprise)
+        assert decide(api, "institution.scope_allows", facts)["result"] == {"allowed": allowed}
+
+    @pytest.mark.parametrize("kind", ["employer", "social_org"])
+    def test_an_occupation_not_in_the_catalog_is_refused_as_invented(self, api, kind):
+        facts = scope(kind, code="6-18-01-99", national=True, bank=True)
+        body = decide(api, "institution.scope_allows", facts)
+        assert body["result"] == {"allowed": False}
+        assert "不得擅造职业" in body["explanation"]["zh"]
+
+    def test_a_level_the_standard_does_not_define_is_refused_as_added(self, api):
+        facts = scope("social_org", code="6-31-01-03", level=2, national=True, bank=True)
+        body = decide(api, "institution.scope_allows", facts)
+        assert body["result"] == {"allowed": False}
+        assert "不得擅加职业技能等级" in body["explanation"]["zh"]
 
     @pytest.mark.parametrize("kind", ["employer", "social_org"])
     @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from audits.models import AuditEntry
 from institutions.choices import FilingStatus, InstitutionKind, MaterialKind
 from institutions.models import Filing
 from skilleval.choices import Role
@@ -103,6 +104,7 @@ class TestFilingWorkflow:
             "occupation_name": "车工",
             "level": 4,
             "source": "requested",
+            "enterprise_spec": "",
         }
         draft = client.get(f"{FILINGS}{pk}/").json()
         assert draft["status"] == "draft" and draft["authority"] == "320100"
@@ -118,6 +120,12 @@ class TestFilingWorkflow:
         assert response.status_code == 200
         approved = response.json()
         assert approved["status"] == "approved" and approved["decision_reason"] == "材料齐全"
+        # The approval is a conditional UPDATE; it still leaves its audit entry (who, before, after).
+        entry = AuditEntry.objects.filter(
+            object_type="institutions.filing", object_id=str(pk), action="update"
+        ).first()
+        assert entry.actor_name == nanjing_staff.username or entry.actor_id == nanjing_staff.pk
+        assert (entry.before["status"], entry.after["status"]) == ("submitted", "approved")
         assert (approved["valid_from"], approved["valid_until"]) == ("2025-01-01", "2027-12-31")
         assert nanjing_institution.check_scope(
             lathe, 4, region("320100"), on=date(2026, 6, 1)
@@ -191,7 +199,7 @@ class TestRefusals:
         assert response.status_code == 400
         assert "第2大类" in detail(response) and "54号 三" in detail(response)
 
-    def test_a_social_org_needs_technical_resources_but_an_employer_does_not(
+    def test_a_social_org_needs_technical_resources_and_an_employer_its_enterprise_spec(
         self, api_as, alice, draft
     ):
         bare = occupation_with_resources(
@@ -203,7 +211,15 @@ class TestRefusals:
         employer = InstitutionFactory(kind=InstitutionKind.EMPLOYER)
         staff = UserFactory(username="emp", role=Role.INSTITUTION_STAFF, institution=employer)
         own = open_filing(api_as(staff), employer)
-        assert add_item(api_as(staff), own, bare, 4).status_code == 201
+        assert add_item(api_as(staff), own, bare, 4).status_code == 400
+        with_spec = api_as(staff).post(
+            f"/api/v1/filings/{own}/items/",
+            {"occupation_code": bare.code, "level": 4, "enterprise_spec": "QB/JL 001-2025"},
+            format="json",
+        )
+        assert (
+            with_spec.status_code == 201 and with_spec.json()["enterprise_spec"] == "QB/JL 001-2025"
+        )
 
     def test_a_renamed_file_is_refused(self, api_as, alice, draft):
         renamed = pdf("plan.pdf", content=b"MZ\x90\x00 not a pdf")

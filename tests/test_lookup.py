@@ -1,6 +1,7 @@
 """The public lookup, verification and the holder's own download (SPEC "Public lookup and
 privacy"): answers that reveal nothing on a miss, rate limits, the captcha, no full ID number."""
 
+import hashlib
 from datetime import date, timedelta
 
 import pytest
@@ -279,12 +280,12 @@ def test_the_limits_can_be_switched_off_for_the_benchmark(api, certificate, sett
         assert response.status_code == 200
 
 
-# --- the captcha -----------------------------------------------------------------------------
+# --- the proof of work after repeated misses --------------------------------------------------
 
 
-@pytest.fixture
-def known_problem(monkeypatch):
-    monkeypatch.setattr(public_lookup, "_problem", lambda: ("3+4=?", 7))
+@pytest.fixture(autouse=True)
+def _cheap_proof_of_work(settings):
+    settings.LOOKUP_POW_BITS = 8  # the same check, 256 hashes instead of 65,536
 
 
 def miss_three_times(api, client="10.0.0.1"):
@@ -293,21 +294,32 @@ def miss_three_times(api, client="10.0.0.1"):
         assert post(api, {"name": "王小明", "id_number": wrong}, client).json() == {"results": []}
 
 
-def test_after_three_misses_a_captcha_is_needed_and_a_right_answer_lets_through(
-    api, certificate, known_problem
+def answered(token: str, bits: int = 8) -> dict:
+    return {"captcha_token": token, "captcha_answer": public_lookup.solve(token, bits)}
+
+
+def a_wrong_answer(token: str, bits: int = 8) -> str:
+    right = public_lookup.solve(token, bits)
+    return next(
+        str(n)
+        for n in range(10**6)
+        if str(n) != right
+        and public_lookup.leading_zero_bits(hashlib.sha256(f"{token}:{n}".encode()).digest()) < bits
+    )
+
+
+def test_after_three_misses_a_proof_of_work_is_needed_and_a_right_one_lets_through(
+    api, certificate
 ):
     miss_three_times(api)
     asked = post(api, {"name": "王小明", "id_number": ID_NUMBER})
     assert asked.status_code == 400
     body = asked.json()
     assert body["captcha_required"] is True
-    assert body["captcha"]["svg"].startswith("<svg")
-    assert "3+4" not in body["captcha"]["svg"]  # drawn as paths, not text
+    assert body["captcha"]["bits"] == 8 and "sha256" in body["captcha"]["algorithm"]
 
-    token = body["captcha"]["token"]
     response = post(
-        api,
-        {"name": "王小明", "id_number": ID_NUMBER, "captcha_token": token, "captcha_answer": "7"},
+        api, {"name": "王小明", "id_number": ID_NUMBER, **answered(body["captcha"]["token"])}
     )
     assert response.status_code == 200
     assert len(response.json()["results"]) == 1
@@ -316,58 +328,56 @@ def test_after_three_misses_a_captcha_is_needed_and_a_right_answer_lets_through(
     assert post(api, {"name": "王小明", "id_number": ID_NUMBER}, "10.0.6.1").status_code == 200
 
 
-def test_a_wrong_or_reused_captcha_answer_is_refused(api, certificate, known_problem):
+def test_a_wrong_or_reused_proof_is_refused(api, certificate):
     miss_three_times(api)
     fresh = api.get("/api/v1/public/captcha/").json()
-    assert set(fresh) == {"token", "svg"}
+    assert set(fresh) == {"token", "bits", "algorithm"}
     data = {"name": "王小明", "id_number": ID_NUMBER}
 
-    wrong = post(api, {**data, "captcha_token": fresh["token"], "captcha_answer": "8"})
+    wrong = post(
+        api,
+        {**data, "captcha_token": fresh["token"], "captcha_answer": a_wrong_answer(fresh["token"])},
+    )
     assert wrong.status_code == 400
-    assert "验证码错误" in wrong.json()["detail"]
     assert wrong.json()["captcha"]["token"] != fresh["token"]  # a new challenge comes with it
 
     # Even with the right answer, a token already tried is spent.
-    reused = post(api, {**data, "captcha_token": fresh["token"], "captcha_answer": "7"})
+    reused = post(api, {**data, **answered(fresh["token"])})
     assert reused.status_code == 400
 
-    good = reused.json()["captcha"]["token"]
-    assert post(api, {**data, "captcha_token": good, "captcha_answer": "7"}).status_code == 200
-    assert post(api, {**data, "captcha_token": good, "captcha_answer": "7"}).status_code == 400
+    good = answered(reused.json()["captcha"]["token"])
+    assert post(api, {**data, **good}).status_code == 200
+    assert post(api, {**data, **good}).status_code == 400
 
 
-def test_a_captcha_expires(api, certificate, known_problem):
+def test_a_proof_for_an_easier_challenge_is_refused_after_the_difficulty_rises(
+    api, certificate, settings
+):
     miss_three_times(api)
     token = api.get("/api/v1/public/captcha/").json()["token"]
+    settings.LOOKUP_POW_BITS = 12
+    response = post(api, {"name": "王小明", "id_number": ID_NUMBER, **answered(token)})
+    assert response.status_code == 400
+
+
+def test_a_proof_of_work_expires(api, certificate):
+    miss_three_times(api)
+    token = api.get("/api/v1/public/captcha/").json()["token"]
+    proof = answered(token)
     with time_machine.travel(timezone.now() + timedelta(minutes=6)):
         # Still within the 15-minute window of misses.
-        response = post(
-            api,
-            {
-                "name": "王小明",
-                "id_number": ID_NUMBER,
-                "captcha_token": token,
-                "captcha_answer": "7",
-            },
-        )
+        response = post(api, {"name": "王小明", "id_number": ID_NUMBER, **proof})
     assert response.status_code == 400
 
 
-def test_a_forged_captcha_token_is_refused(api, certificate):
+def test_a_forged_token_is_refused(api, certificate):
     miss_three_times(api)
-    response = post(
-        api,
-        {
-            "name": "王小明",
-            "id_number": ID_NUMBER,
-            "captcha_token": "eyJuIjoiMSIsImgiOiIyIn0:forged:sig",
-            "captcha_answer": "7",
-        },
-    )
+    forged = "eyJuIjoiMSIsImIiOjh9:forged:sig"
+    response = post(api, {"name": "王小明", "id_number": ID_NUMBER, **answered(forged)})
     assert response.status_code == 400
 
 
-def test_the_page_shows_the_captcha_after_three_misses(client, certificate, known_problem):
+def test_the_page_asks_the_browser_for_the_proof_after_three_misses(client, certificate):
     for n in range(3):
         client.post(
             "/lookup/",
@@ -378,23 +388,81 @@ def test_the_page_shows_the_captcha_after_three_misses(client, certificate, know
             },
         )
     page = client.get("/lookup/").content.decode()
-    assert "<svg" in page
-    assert 'name="captcha_answer"' in page
+    assert "data-pow-token=" in page and "js/lookup-pow.js" in page
     refused = client.post("/lookup/", {"mode": "id", "name": "王小明", "id_number": ID_NUMBER})
     assert refused.status_code == 400
     token = refused.context["captcha"].token
-    answered = client.post(
-        "/lookup/",
-        {
-            "mode": "id",
-            "name": "王小明",
-            "id_number": ID_NUMBER,
-            "captcha_token": token,
-            "captcha_answer": "7",
-        },
+    answer = client.post(
+        "/lookup/", {"mode": "id", "name": "王小明", "id_number": ID_NUMBER, **answered(token)}
     )
-    assert answered.status_code == 200
-    assert 'class="cert-card"' in answered.content.decode()
+    assert answer.status_code == 200
+    assert 'class="cert-card"' in answer.content.decode()
+
+
+# --- the client's address and what a lookup really looks up ----------------------------------
+
+
+def test_a_rotating_forwarded_header_from_an_untrusted_peer_changes_nothing(
+    api, certificate, settings
+):
+    settings.LOOKUP_RATE_PER_CLIENT = "3/minute"
+    for n in range(3):
+        api.post(
+            "/api/v1/public/lookup/",
+            {"name": "王小名", "id_number": ID_NUMBER},
+            format="json",
+            REMOTE_ADDR="203.0.113.9",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        )
+    fourth = api.post(
+        "/api/v1/public/lookup/",
+        {"name": "王小名", "id_number": ID_NUMBER},
+        format="json",
+        REMOTE_ADDR="203.0.113.9",
+        HTTP_X_FORWARDED_FOR="198.51.100.77",
+    )
+    assert fourth.status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "client"),
+    [
+        ("203.0.113.9", "1.2.3.4", "203.0.113.9"),  # not a trusted proxy: header ignored
+        ("10.0.0.2", "1.2.3.4", "1.2.3.4"),  # the trusted proxy appended the client
+        ("10.0.0.2", "6.6.6.6, 1.2.3.4", "1.2.3.4"),  # a forged left part is not believed
+        ("10.0.0.2", "1.2.3.4, 10.0.0.3", "1.2.3.4"),  # two trusted hops skipped
+        ("10.0.0.2", "1.2.3.4, junk", "10.0.0.2"),  # nothing left of a malformed hop counts
+        ("10.0.0.2", "", "10.0.0.2"),
+    ],
+)
+def test_the_client_is_the_right_most_address_not_of_a_trusted_proxy(
+    rf, settings, remote, forwarded, client
+):
+    from skilleval.addresses import client_address
+
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
+    request = rf.get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_address(request) == client
+
+
+def test_an_extra_mode_field_does_not_skip_the_per_number_limit(api, certificate, settings):
+    settings.LOOKUP_RATE_PER_IDENTITY = "2/minute"
+    for n in range(2):
+        post(api, {"name": "王小名", "id_number": ID_NUMBER}, f"10.9.0.{n}")
+    sneaky = post(api, {"name": "王小名", "id_number": ID_NUMBER, "mode": "number"}, "10.9.0.9")
+    assert sneaky.status_code == 429
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "王小明", "certificate_number": [None, None]},
+        {"name": ["王小明"], "id_number": ID_NUMBER},
+        {"name": "王小明", "id_number": {"a": 1}},
+    ],
+)
+def test_a_value_of_the_wrong_type_is_a_400_not_a_500(api, certificate, body):
+    assert post(api, body).status_code == 400
 
 
 def test_the_misses_are_forgotten_after_fifteen_minutes(api, certificate):

@@ -15,6 +15,7 @@ from skilleval.occupation_import import (
     parse_levels,
     read_rows,
 )
+from tests.hostile_files import far_cell_xlsx, png_header_only, wide_and_long_xlsx
 
 HEADER = ["职业编码", "职业名称", "工种", "等级"]
 
@@ -53,6 +54,9 @@ def test_the_starter_list_imports_with_real_occupations_across_the_evaluable_maj
     assert Occupation.objects.filter(major_group=2).exists()
     turner = Occupation.objects.get(code="6-18-01-01")
     assert (turner.name, turner.level_numbers) == ("车工", [1, 2, 3, 4, 5])
+    # Each level comes with the national standards' common application conditions.
+    conditions = {ol.level: ol.conditions.count() for ol in turner.levels.all()}
+    assert conditions == {1: 1, 2: 3, 3: 3, 4: 3, 5: 2}
 
 
 @pytest.mark.django_db
@@ -244,3 +248,32 @@ def test_a_failed_job_lists_only_the_first_twenty_errors(
     job.refresh_from_db()
     assert sum(line.startswith("第") for line in job.error.splitlines()) == 20
     assert "第21行" in job.error and "第22行" not in job.error and "5 more" in job.error
+
+
+@pytest.mark.parametrize(
+    ("content", "filename", "says"),
+    [
+        (far_cell_xlsx(), "occupations.xlsx", "XFD1048576"),
+        (png_header_only(300, 400), "occupations.csv", "改了扩展名"),
+    ],
+)
+def test_hostile_files_are_refused_before_they_are_read(content, filename, says):
+    with pytest.raises(OccupationImportError) as caught:
+        read_rows(io.BytesIO(content), filename)
+    assert says in caught.value.errors[0]["zh"]
+
+
+@pytest.mark.parametrize(
+    ("content", "filename", "says"),
+    [
+        (far_cell_xlsx(), "contestants.xlsx", "XFD1048576"),
+        (wide_and_long_xlsx(), "contestants.xlsx", "CV200000"),
+        (png_header_only(300, 400), "contestants.csv", "改了扩展名"),
+    ],
+)
+def test_the_contestant_import_reads_through_the_same_bounds(content, filename, says):
+    from competitions.contestant_import import ContestantImportErrors, read_sheet
+
+    with pytest.raises(ContestantImportErrors) as caught:
+        read_sheet(io.BytesIO(content), filename)
+    assert says in caught.value.errors[0]["zh"]

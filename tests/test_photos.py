@@ -21,6 +21,7 @@ from institutions.photos import (
 )
 from skilleval import personal_data
 from tests.factories import approved_filing, make_candidate, occupation_with_resources, region
+from tests.hostile_files import png_header_only, zip_of
 
 pytestmark = pytest.mark.django_db
 
@@ -201,3 +202,34 @@ class TestZip:
     def test_another_institution_may_not_upload_photos(self, batch, charlie):
         with pytest.raises(PermissionDenied):
             import_photos(batch, as_zip({f"{resident_id(1)}.jpg": photo()}), user=charlie)
+
+
+class TestHostileArchives:
+    """Refused with a clear message, nothing saved, the process alive (issue: bad uploads)."""
+
+    def test_a_pixel_bomb_is_refused_from_its_header_without_decoding(self, batch, alice):
+        errors = verdict(batch, alice, f"{resident_id(1)}.png", png_header_only(14000, 14000))
+        assert "像素数远超一寸照片" in errors[0]["zh"] and "未予读取" in errors[0]["zh"]
+
+    def test_a_photo_declaring_more_pixels_than_an_id_photo_is_refused_unread(self, batch, alice):
+        errors = verdict(batch, alice, f"{resident_id(1)}.png", png_header_only(4000, 6000))
+        assert "未予读取" in errors[0]["zh"]
+        assert not batch.candidates.exclude(photo="").exists()
+
+    @pytest.mark.parametrize("name", ["../../etc/passwd.jpg", "/abs/photo.jpg", "C:/x/a.jpg"])
+    def test_a_name_that_climbs_out_of_the_archive_refuses_the_zip(self, batch, alice, name):
+        archive = zip_of({name: photo(), f"{resident_id(1)}.jpg": photo()})
+        with pytest.raises(PhotoErrors) as caught:
+            import_photos(batch, io.BytesIO(archive), user=alice)
+        assert "../" in caught.value.errors[0]["zh"]
+        assert not batch.candidates.exclude(photo="").exists()
+
+    def test_ten_thousand_entries_are_refused_before_any_is_read(self, batch, alice):
+        archive = zip_of({f"{n:05d}.jpg": b"" for n in range(10_000)})
+        with pytest.raises(PhotoErrors) as caught:
+            import_photos(batch, io.BytesIO(archive), user=alice)
+        assert "10000 个文件" in caught.value.errors[0]["zh"]
+
+    def test_a_50_mb_photo_is_refused_by_size(self, batch, alice):
+        errors = verdict(batch, alice, f"{resident_id(1)}.jpg", b"\xff\xd8\xff" + bytes(50 * 2**20))
+        assert "超过 2 MB" in errors[0]["zh"]

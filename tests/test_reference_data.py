@@ -52,7 +52,7 @@ def test_the_demo_loads_twice_without_duplicates_and_prints_one_account_per_role
     roles = set(User.objects.exclude(role="").values_list("role", flat=True))
     assert roles == set(Role.values)
     for role in Role:
-        assert role.label in out
+        assert str(role.label) in out
     assert "http://" in out
     cities = set(User.objects.filter(role=Role.CITY_STAFF).values_list("city__name", flat=True))
     assert len(cities) >= 2

@@ -27,6 +27,7 @@ from skilleval import personal_data
 from skilleval.choices import JobKind, JobStatus
 from skilleval.models import Job
 from tests.factories import approved_filing, make_candidate, occupation_with_resources, region
+from tests.hostile_files import far_cell_xlsx, png_header_only, wide_and_long_xlsx
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -80,6 +81,7 @@ def person(n: int, **overrides) -> dict:
         "户籍地": "南京市",
         "联系电话": f"139{n:08d}",
         "本单位职工（含劳务派遣）": "是",
+        "技工院校或学徒经历": "",
     }
     values.update(overrides)
     return values
@@ -167,7 +169,7 @@ class TestTemplate:
         lists = {
             str(dv.sqref).split(":")[0]: dv.formula1 for dv in sheet.data_validations.dataValidation
         }
-        assert set(lists) == {"B2", "D2", "E2", "G2", "M2"}
+        assert set(lists) == {"B2", "D2", "E2", "G2", "M2", "N2"}
         assert "港澳台居民居住证" in lists["B2"] and "高中、中专、技工学校" in lists["E2"]
         assert "Instructions" in workbook.sheetnames[1]
 
@@ -204,6 +206,22 @@ class TestChecks:
         assert "第 9 行" in err.errors[2]["zh"]
         assert not batch.candidates.exists()
 
+    def test_a_phone_number_in_full_width_digits_is_refused(self, batch, alice):
+        err = refusal(batch, alice, as_xlsx([person(1, 联系电话="１３９１２３４５６７８")]))
+        assert cells_of(err) == [(2, "联系电话")]
+
+    def test_the_school_or_apprenticeship_column_reads_short_names_and_refuses_others(
+        self, batch, alice
+    ):
+        rows = [person(1, 技工院校或学徒经历="技师学院"), person(2, 技工院校或学徒经历="学徒期满")]
+        assert import_roster(batch, io.BytesIO(as_xlsx(rows)), "r.xlsx", user=alice) == {
+            "imported": 2
+        }
+        routes = dict(batch.candidates.values_list("name", "training_route"))
+        assert routes == {"考生1": "senior_technical_school", "考生2": "apprenticeship"}
+        err = refusal(batch, alice, as_xlsx([person(3, 技工院校或学徒经历="夜校")]))
+        assert cells_of(err) == [(2, "技工院校或学徒经历")]
+
     @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gb18030"])
     def test_csv_imports_in_utf8_with_or_without_bom_and_in_gb18030(self, batch, alice, encoding):
         content = as_csv([person(1), person(2)], encoding)
@@ -225,6 +243,7 @@ class TestChecks:
             "Hukou region",
             "Phone",
             "Own staff",
+            "School or apprenticeship",
         ]
         values = person(3)
         row = {english: values[chinese] for english, chinese in zip(header, HEADERS, strict=True)}
@@ -460,15 +479,15 @@ class TestBatchRules:
     def test_an_xlsx_that_unpacks_to_too_much_is_refused_before_it_is_read(
         self, batch, alice, monkeypatch
     ):
-        from institutions import roster
+        from skilleval import spreadsheets
 
-        monkeypatch.setattr(roster, "MAX_XLSX_UNPACKED", 1000)
+        monkeypatch.setattr(spreadsheets, "MAX_UNPACKED", 1000)
         err = refusal(batch, alice, as_xlsx([person(1)]))
         assert cells_of(err) == [(1, "")] and "MB" in err.errors[0]["zh"]
 
     def test_a_file_that_is_not_a_spreadsheet_is_refused_readably(self, batch, alice):
         err = refusal(batch, alice, b"not a zip", "r.xlsx")
-        assert cells_of(err) == [(1, "")] and "无法读取" in err.errors[0]["zh"]
+        assert cells_of(err) == [(1, "")] and "不是 .xlsx 表格" in err.errors[0]["zh"]
         err = refusal(batch, alice, b"x", "r.pdf")
         assert ".xlsx" in err.errors[0]["zh"]
 
@@ -492,7 +511,7 @@ class TestFormulas:
         assert sheet["A2"].value == "'" + self.FORMULA
         assert sheet["J4"].value == "'+1+1"
         assert sheet["N2"].value in (None, "")
-        assert "证件号码" in sheet["N3"].value and "18" in sheet["N3"].value
+        assert "证件号码" in sheet["O3"].value and "18" in sheet["O3"].value
         assert sheet["C3"].fill.fgColor.rgb.endswith("FFC7CE")
         assert sheet["A3"].fill.fgColor.rgb in (None, "00000000")
 
@@ -550,7 +569,7 @@ class TestJob:
         )
         with job.result_file.open("rb") as handle:
             sheet = load_workbook(handle).worksheets[0]
-        assert "学历" in sheet["N3"].value
+        assert "学历" in sheet["O3"].value
         assert not batch.candidates.exists()
 
     def test_another_institutions_user_cannot_import_through_a_job(
@@ -561,3 +580,63 @@ class TestJob:
         job.refresh_from_db()
         assert job.status == JobStatus.FAILED and "无权" in job.error
         assert not batch.candidates.exists()
+
+
+class TestHostileFiles:
+    """Bounded before they are read: refused with a clear message, nothing written."""
+
+    def test_a_1_5_kb_sheet_reaching_xfd1048576_is_refused_unread(self, batch, alice):
+        err = refusal(batch, alice, far_cell_xlsx())
+        assert cells_of(err) == [(1, "")]
+        assert "XFD1048576" in err.errors[0]["zh"] and "超过上限" in err.errors[0]["zh"]
+        assert not batch.candidates.exists()
+
+    def test_a_sparse_sheet_of_200000_rows_by_100_columns_is_refused_unread(self, batch, alice):
+        err = refusal(batch, alice, wide_and_long_xlsx())
+        assert "CV200000" in err.errors[0]["zh"]
+
+    @pytest.mark.parametrize("filename", ["roster.csv", "roster.xlsx"])
+    def test_a_png_renamed_as_a_spreadsheet_is_refused_for_what_it_is(self, batch, alice, filename):
+        err = refusal(batch, alice, png_header_only(300, 400), filename)
+        assert "改了扩展名" in err.errors[0]["zh"] and "renamed" in err.errors[0]["en"]
+
+    def test_a_csv_longer_than_the_limit_stops_being_read_at_the_limit(
+        self, batch, alice, monkeypatch
+    ):
+        from skilleval import spreadsheets
+
+        monkeypatch.setattr(spreadsheets, "MAX_ROWS", 3)
+        err = refusal(batch, alice, as_csv([person(n) for n in range(5)]), "roster.csv")
+        assert "最多 3 行数据" in err.errors[0]["zh"]
+
+
+@pytest.mark.celery_worker
+def test_the_far_cell_roster_fails_its_job_and_the_worker_lives_on(
+    live_db, celery_worker_process, nanjing_institution, alice, settings
+):
+    import time
+
+    from skilleval.celery import app
+
+    lathe = occupation_with_resources()
+    approved_filing(nanjing_institution, [(lathe, 4)], regions=["320100"])
+    batch = planned(nanjing_institution, alice, lathe)
+    batch.publish_plan(alice)
+    job = Job.objects.start(
+        JobKind.ROSTER_IMPORT,
+        user=alice,
+        institution=nanjing_institution,
+        params={"batch_id": batch.pk},
+        input_file=ContentFile(far_cell_xlsx(), name="roster.xlsx"),
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.is_finished:
+            break
+        time.sleep(0.2)
+    assert job.status == JobStatus.FAILED
+    assert "XFD1048576" in job.error
+    assert celery_worker_process.poll() is None  # the worker process is alive
+    assert app.control.ping(timeout=2)
+    assert not batch.candidates.exists()

@@ -5,6 +5,7 @@ import time_machine
 
 from skilleval import rules
 from skilleval.models import RuleParameterVersion
+from tests.factories import OccupationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,12 +31,18 @@ class TestOccupationEvaluable:
         ],
     )
     def test_only_major_groups_3_to_6_are_evaluable(self, api, code, allowed):
+        OccupationFactory(code=code, name="某职业")
         response = evaluate(api, "occupation.evaluable", {"occupation_code": code})
         assert response.status_code == 200
         body = response.json()
         assert body["result"] == {"allowed": allowed}
         assert body["clause"] == "苏人社办函〔2022〕54号 三"
         assert "54号 三" in body["explanation"]["zh"] and "54号 三" in body["explanation"]["en"]
+
+    def test_a_code_not_in_the_catalog_is_not_evaluable(self, api):
+        body = evaluate(api, "occupation.evaluable", {"occupation_code": "6-18-01-99"}).json()
+        assert body["result"] == {"allowed": False}
+        assert "不得擅造职业" in body["explanation"]["zh"]
 
     def test_it_names_the_fact_when_the_code_is_malformed(self, api):
         response = evaluate(api, "occupation.evaluable", {"occupation_code": "618-01"})
@@ -175,6 +182,23 @@ class TestTheRuleApi:
         cache.clear()
         assert codes == [200, 200, 200, 429]
 
+    def test_a_rotating_forwarded_header_does_not_lift_the_self_check_limit(self, api, monkeypatch):
+        from skilleval.api.views import RuleSelfCheckThrottle
+
+        monkeypatch.setattr(
+            RuleSelfCheckThrottle, "THROTTLE_RATES", {"rule-self-check": "2/minute"}
+        )
+        codes = [
+            api.post(
+                "/api/v1/rules/occupation.evaluable/evaluate/",
+                {"facts": {"occupation_code": "6-18-01-01"}},
+                format="json",
+                HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+            ).status_code
+            for n in range(3)
+        ]
+        assert codes[-1] == 429
+
 
 class TestParameterVersions:
     @time_machine.travel(date(2026, 11, 22))
@@ -232,3 +256,108 @@ def test_domain_code_evaluates_rules_with_python_values():
         as_of=date(2021, 1, 1),
     )
     assert decision.result == {"allowed": False, "deadline": date(2020, 12, 31)}
+
+
+class TestStrictInput:
+    """Never a 500, never a silent guess: every fact has a range, unknown names are refused."""
+
+    def test_a_huge_number_is_refused_by_name_not_overflowed(self, api):
+        response = evaluate(
+            api, "batch.volume_surge", {"candidates": 10**400, "usual_candidates": 10}
+        )
+        assert response.status_code == 400
+        assert "candidates" in response.json()["facts"]
+
+    @pytest.mark.parametrize(
+        ("rule_id", "facts"),
+        [
+            ("exit.application_deadline", {"exit_batch": 1, "received_on": "9999-12-31"}),
+            ("exit.certificate_issue_deadline", {"issue_date": "0001-01-01"}),
+            ("batch.results_publicity", {"publicised_on": "9999-12-31", "on": "2024-06-01"}),
+        ],
+    )
+    def test_a_far_date_is_refused_by_name(self, api, rule_id, facts):
+        response = evaluate(api, rule_id, facts)
+        assert response.status_code == 400
+        far = next(n for n, v in facts.items() if str(v)[:4] in ("9999", "0001"))
+        assert far in response.json()["facts"]
+
+    def test_a_far_as_of_date_is_refused_by_name(self, api):
+        response = evaluate(
+            api, "exit.certificate_issue_deadline", {"issue_date": "2021-01-01"}, as_of="9999-12-31"
+        )
+        assert response.status_code == 400
+        assert "as_of" in response.json()["facts"]
+
+    def test_an_unknown_fact_is_refused_instead_of_taking_the_default(self, api):
+        response = evaluate(
+            api,
+            "competition.contestant_eligible",
+            {
+                "group": "student",
+                "pension_years_in_province": "0",
+                "hukou_in_province": False,
+                "enroled_in_province_school": True,  # the typo
+            },
+        )
+        assert response.status_code == 400
+        assert "enroled_in_province_school" in response.json()["facts"]
+
+    def test_an_unknown_parameter_is_refused_by_name(self):
+        rule = rules.get_rule("competition.out_of_area_filing")
+        with pytest.raises(rules.InvalidParameters) as refused:
+            rule.validate_parameters({"organiser_maximum": "0.2"})
+        assert "organiser_maximum" in refused.value.errors
+
+
+class TestCertificateNumbersExactlyAsPrinted:
+    VALID = "S000032000123265000001"
+
+    @pytest.mark.parametrize(
+        ("number", "valid"),
+        [
+            (VALID, True),
+            (VALID.lower(), False),  # lower-case letters are not the printed number
+            (VALID[:-1] + "\uff11", False),  # a full-width "１" is not an ASCII digit
+            (VALID[:-1] + "\u0661", False),  # nor is an Arabic-Indic digit
+            (VALID + "\n", False),  # nothing after the number, not even a newline
+            (" " + VALID, False),
+        ],
+    )
+    def test_only_ascii_digits_and_capitals_as_printed_are_valid(self, number, valid):
+        decision = rules.evaluate(
+            "certificate.number_format", {"kind": "skill_level", "number": number}
+        )
+        assert decision.result["valid"] is valid
+
+
+class TestAvoidanceFollowsTheRegionHierarchy:
+    def may_inspect(self, inspector_city, entity_city):
+        facts = {"inspector_city": inspector_city, "entity_city": entity_city}
+        return rules.evaluate("audit.inspector_may_inspect", facts).result["allowed"]
+
+    def test_an_inspector_from_a_county_stands_aside_for_the_whole_city(self):
+        assert self.may_inspect("320115", "320100") is False  # 江宁区 → 南京市
+        assert self.may_inspect("320100", "320102") is False  # 南京市 → 玄武区
+        assert self.may_inspect("320115", "320102") is False  # two counties of 南京
+        assert self.may_inspect("320583", "320500") is False  # 昆山市 is in 苏州市
+        assert self.may_inspect("320115", "320500") is True
+
+    @pytest.mark.parametrize("code", ["110000", "329999", "32010", "abc"])
+    def test_a_region_outside_jiangsu_is_refused_by_name(self, api, code):
+        response = evaluate(
+            api, "audit.inspector_may_inspect", {"inspector_city": code, "entity_city": "320100"}
+        )
+        assert response.status_code == 400
+        assert list(response.json()["facts"]) == ["inspector_city"]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "certificate"),
+    [("2021-01-31", "vocational_qualification"), ("2021-02-01", None)],
+)
+def test_the_batch_2_graduate_route_gives_no_qualification_certificate_from_february_2021(
+    as_of, certificate
+):
+    decision = rules.evaluate("exit.graduate_route", {"exit_batch": 2}, date.fromisoformat(as_of))
+    assert decision.result["certificate"] == certificate

@@ -15,6 +15,7 @@ GOOD = {
     "DATABASE_URL": "postgres://skilleval:pw@db:5432/skilleval",
     "REDIS_URL": "redis://redis:6379/0",
     "PERSONAL_DATA_KEY": Fernet.generate_key().decode(),
+    "AUDIT_LOG_KEY": "k" * 10 + "audit-log-key-for-the-test-run-only-456",
 }
 
 
@@ -41,6 +42,7 @@ def test_a_missing_variable_stops_the_start_and_is_named(variable):
         ("REDIS_URL", "http://redis:6379"),
         ("PERSONAL_DATA_KEY", "not-a-key"),
         ("SECRET_KEY", "short"),
+        ("AUDIT_LOG_KEY", "too-short-to-be-a-key"),
     ],
 )
 def test_a_bad_value_stops_the_start_and_is_named(variable, bad):

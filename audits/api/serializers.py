@@ -52,12 +52,14 @@ class InspectorRefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Inspector
         fields = ["id", "name", "city", "city_name", "institution"]
+        read_only_fields = fields
 
 
 class FindingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Finding
         fields = ["outcome", "detail", "action_taken", "institution_response", "recorded_at"]
+        read_only_fields = fields  # recorded through spot-checks/{id}/findings/ only
 
 
 class SpotCheckEntitySerializer(serializers.ModelSerializer):
@@ -79,6 +81,7 @@ class SpotCheckEntitySerializer(serializers.ModelSerializer):
             "inspectors",
             "finding",
         ]
+        read_only_fields = fields
 
     @extend_schema_field(InspectorRefSerializer(many=True))
     def get_inspectors(self, entity):
@@ -112,6 +115,8 @@ class SpotCheckSerializer(serializers.ModelSerializer):
             "published_at",
             "entities",
         ]
+        # The seed, the sample and the person drawing are the draw's (draws.draw), never input.
+        read_only_fields = fields
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_replaced_by(self, spot_check) -> int | None:
@@ -134,6 +139,7 @@ class SpotCheckListSerializer(SpotCheckSerializer):
 
     class Meta(SpotCheckSerializer.Meta):
         fields = [f for f in SpotCheckSerializer.Meta.fields if f != "entities"]
+        read_only_fields = fields
 
 
 class DrawRequestSerializer(serializers.Serializer):
@@ -307,6 +313,7 @@ class ComplaintReceiptSerializer(serializers.ModelSerializer):
     class Meta:
         model = Complaint
         fields = ["reference", "status", "received_at"]
+        read_only_fields = fields
 
 
 class ComplaintStatusRequestSerializer(serializers.Serializer):
@@ -321,6 +328,7 @@ class ComplaintStatusSerializer(serializers.ModelSerializer):
     class Meta:
         model = Complaint
         fields = ["reference", "status", "received_at", "concluded_at", "outcome"]
+        read_only_fields = fields
 
     def get_outcome(self, complaint) -> str:
         return complaint.outcome if complaint.status == ComplaintStatus.CONCLUDED else ""
@@ -376,6 +384,7 @@ class ReviewRowSerializer(serializers.ModelSerializer):
             "flags",
             "flag_count",
         ]
+        read_only_fields = fields
 
 
 class QualityReviewSerializer(serializers.ModelSerializer):
@@ -394,6 +403,7 @@ class QualityReviewSerializer(serializers.ModelSerializer):
             "totals",
             "rows",
         ]
+        read_only_fields = fields  # reviews are run (reviews.run_review), never written
 
     @extend_schema_field(ReviewRowSerializer(many=True))
     def get_rows(self, review):

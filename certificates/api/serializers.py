@@ -105,7 +105,12 @@ class LookupRequestSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="连续查无结果后需要 / needed after repeated misses (GET public/captcha/)",
     )
-    captcha_answer = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    captcha_answer = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="工作量证明的答案（十进制数字）/ the proof of work's answer (decimal digits)",
+    )
 
     def validate(self, data):
         name = normalise_name(data.get("name"))
@@ -175,8 +180,12 @@ class LookupResponseSerializer(serializers.Serializer):
 
 
 class CaptchaSerializer(serializers.Serializer):
+    """A proof-of-work challenge: find decimal digits `answer` such that SHA-256 of
+    "<token>:<answer>" starts with `bits` zero bits; send token and answer with the lookup."""
+
     token = serializers.CharField(help_text="与答案一同提交 / send back with the answer")
-    svg = serializers.CharField(help_text="内联 SVG 图片 / inline SVG image")
+    bits = serializers.IntegerField(help_text="所需前导零位数 / leading zero bits required")
+    algorithm = serializers.CharField()
 
 
 class CaptchaRequiredSerializer(serializers.Serializer):
@@ -190,13 +199,14 @@ class VerifiedCertificateSerializer(PublicCertificateSerializer):
 
 
 class PublicProofSerializer(serializers.ModelSerializer):
-    reason = serializers.CharField(help_text=f"{' | '.join(ProofReason.values)}")
-    reason_display = serializers.CharField(source="get_reason_display")
-    issuer = serializers.CharField(source="certificate.institution.name")
+    reason = serializers.CharField(read_only=True, help_text=f"{' | '.join(ProofReason.values)}")
+    reason_display = serializers.CharField(source="get_reason_display", read_only=True)
+    issuer = serializers.CharField(source="certificate.institution.name", read_only=True)
 
     class Meta:
         model = Proof
         fields = ["reason", "reason_display", "detail", "issued_on", "issuer"]
+        read_only_fields = fields
 
 
 class VerificationSerializer(serializers.Serializer):

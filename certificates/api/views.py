@@ -118,8 +118,16 @@ class PublicView(APIView):
         return response
 
 
+def challenge_body(challenge) -> dict:
+    return {
+        "token": challenge.token,
+        "bits": challenge.bits,
+        "algorithm": public_lookup.POW_ALGORITHM,
+    }
+
+
 class PublicLookupView(PublicView):
-    throttle_classes = [public_lookup.ClientThrottle, public_lookup.IdentityThrottle]
+    throttle_classes = [public_lookup.ClientThrottle]
 
     @extend_schema(
         operation_id="public_lookup",
@@ -141,6 +149,11 @@ class PublicLookupView(PublicView):
         body = LookupRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
+        wait = public_lookup.throttle_identity(
+            request, data["id_number"], data["certificate_number"]
+        )
+        if wait is not None:
+            self.throttled(request, wait)
         client = public_lookup.client_address(request)
         if public_lookup.captcha_required(client) and not public_lookup.check_captcha(
             data.get("captcha_token"), data.get("captcha_answer")
@@ -155,7 +168,7 @@ class PublicLookupView(PublicView):
                 {
                     "detail": detail,
                     "captcha_required": True,
-                    "captcha": {"token": challenge.token, "svg": challenge.svg},
+                    "captcha": challenge_body(challenge),
                 },
                 status=400,
             )
@@ -175,8 +188,7 @@ class PublicCaptchaView(PublicView):
     @extend_schema(operation_id="public_captcha", responses=CaptchaSerializer, auth=[])
     def get(self, request):
         """A new captcha challenge: draw `svg`, send `token` and the answer with the lookup."""
-        challenge = public_lookup.new_challenge()
-        return Response({"token": challenge.token, "svg": challenge.svg})
+        return Response(challenge_body(public_lookup.new_challenge()))
 
 
 class PublicVerifyView(PublicView):

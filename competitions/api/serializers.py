@@ -11,7 +11,16 @@ from competitions.contestant_import import (
     identity_fields,
     may_register,
 )
-from competitions.models import Competition, CompetitionFiling, Contestant, Event, Recognition
+from competitions.models import (
+    CertificateDelegation,
+    Competition,
+    CompetitionFiling,
+    Contestant,
+    Event,
+    Recognition,
+)
+from institutions.models import Institution
+from skilleval.api.base import DecisionField
 
 # One choice set for both filing decisions, so the schema has one enum for them.
 REQUIRED_FILING_CHOICES = [
@@ -59,6 +68,24 @@ class CrossRegionSerializer(serializers.Serializer):
     explanation = serializers.CharField()
 
 
+class CertificateDelegationSerializer(serializers.ModelSerializer):
+    """54号 四: the city's (or province's) recorded decision that a city class-2 competition's
+    certificates are issued by the organiser's certifying institution."""
+
+    institution_name = serializers.CharField(source="institution.name", read_only=True)
+    decided_by = serializers.CharField(source="decided_by.get_full_name", read_only=True)
+
+    class Meta:
+        model = CertificateDelegation
+        fields = ["institution", "institution_name", "note", "decided_by", "decided_at"]
+        read_only_fields = fields  # recorded through competitions/{id}/delegation/ only
+
+
+class DelegateRequestSerializer(serializers.Serializer):
+    institution = serializers.PrimaryKeyRelatedField(queryset=Institution.objects.all())
+    note = serializers.CharField(max_length=300)
+
+
 class CompetitionSerializer(serializers.ModelSerializer):
     """A competition with the filings it needs now, computed from its rows (54号 二). The fees are
     shown and must be zero; anything else is refused citing 54号 二."""
@@ -71,6 +98,7 @@ class CompetitionSerializer(serializers.ModelSerializer):
     required_filings = serializers.SerializerMethodField()
     missing_filings = serializers.SerializerMethodField()
     incentives_eligible = serializers.BooleanField(read_only=True)
+    delegation = serializers.SerializerMethodField()
 
     class Meta:
         model = Competition
@@ -91,8 +119,7 @@ class CompetitionSerializer(serializers.ModelSerializer):
             "registration_fee",
             "participation_fee",
             "certificate_fee",
-            "delegated_to_organiser",
-            "organiser_institution",
+            "delegation",
             "events",
             "span",
             "out_of_area",
@@ -103,6 +130,11 @@ class CompetitionSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["created_at"]
+
+    @extend_schema_field(CertificateDelegationSerializer(allow_null=True))
+    def get_delegation(self, competition) -> dict | None:
+        delegation = competition.delegation
+        return CertificateDelegationSerializer(delegation).data if delegation else None
 
     @extend_schema_field(OutOfAreaSerializer)
     def get_out_of_area(self, competition) -> dict:
@@ -142,6 +174,21 @@ class CompetitionSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"ends_on": "结束日期不能早于开始日期 / The end is before the start"}
             )
+        if self.instance is not None:
+            changed = {
+                name
+                for name, new in attrs.items()
+                if name in Competition.BASIS_FIELDS
+                and (
+                    set(new) != set(self.instance.regions_involved.all())
+                    if name == "regions_involved"
+                    else new != getattr(self.instance, name)
+                )
+            }
+            try:
+                self.instance.refuse_basis_change(changed)
+            except DjangoValidationError as refusal:  # 54号 二、四
+                raise serializers.ValidationError({"detail": refusal.messages}) from refusal
         fees = {name: value(name) for name in FEES}
         try:
             Competition(**{k: v for k, v in fees.items() if v is not None}).clean()
@@ -280,7 +327,7 @@ class OpinionSerializer(serializers.Serializer):
 
 
 class DecideSerializer(serializers.Serializer):
-    approve = serializers.BooleanField()
+    approve = DecisionField()
     opinion = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
@@ -311,7 +358,7 @@ class RecognitionSerializer(serializers.ModelSerializer):
 
 
 class RecognitionDecisionSerializer(serializers.Serializer):
-    grant = serializers.BooleanField()
+    grant = DecisionField()
     level = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
 
 

@@ -8,11 +8,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from competitions.api.serializers import (
+    CertificateDelegationSerializer,
     CertificateIssueSerializer,
     CompetitionFilingSerializer,
     CompetitionSerializer,
     ContestantSerializer,
     DecideSerializer,
+    DelegateRequestSerializer,
     EventCreateSerializer,
     EventSerializer,
     FileRequestSerializer,
@@ -87,6 +89,21 @@ class CompetitionViewSet(
         return Response(
             CompetitionFilingSerializer(filing, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        request=DelegateRequestSerializer, responses={201: CertificateDelegationSerializer}
+    )
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def delegation(self, request, pk=None):
+        """The host city's HR staff (or the province) record that a city class-2 competition's
+        certificates are issued by the organiser's certifying institution (54号 四)."""
+        body = self._body(DelegateRequestSerializer)
+        delegation = self.get_object().delegate_certificates(
+            body["institution"], user=request.user, note=body["note"]
+        )
+        return Response(
+            CertificateDelegationSerializer(delegation).data, status=status.HTTP_201_CREATED
         )
 
     @extend_schema(request=None, responses=RecognitionSerializer(many=True))

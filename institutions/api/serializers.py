@@ -19,6 +19,7 @@ from institutions.models import (
     FilingMaterial,
     Institution,
 )
+from skilleval.api.base import DecisionField
 from skilleval.choices import Level
 from skilleval.models import Occupation, OccupationLevel, Region
 
@@ -65,7 +66,8 @@ class FilingItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FilingItem
-        fields = ["occupation_code", "occupation_name", "level", "source"]
+        fields = ["occupation_code", "occupation_name", "level", "source", "enterprise_spec"]
+        read_only_fields = fields  # items are added through the filing's actions only
 
 
 @extend_schema_field(OpenApiTypes.BINARY)
@@ -109,6 +111,9 @@ class FilingSerializer(serializers.ModelSerializer):
             "submitted_at",
             "decided_at",
             "decision_reason",
+            "replaces",
+            "ended_at",
+            "end_reason",
         ]
         read_only_fields = fields
 
@@ -130,6 +135,13 @@ class VisibleInstitutionField(serializers.PrimaryKeyRelatedField):
         return super().get_queryset().visible_to(self.context["request"].user)
 
 
+class VisibleFilingField(serializers.PrimaryKeyRelatedField):
+    """A filing outside the user's scope is answered like one that does not exist."""
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.context["request"].user)
+
+
 class FilingCreateSerializer(ShowsWholeFilingMixin, serializers.Serializer):
     """A new draft filed where the institution is located, or with the province (41号 三(四))."""
 
@@ -138,31 +150,42 @@ class FilingCreateSerializer(ShowsWholeFilingMixin, serializers.Serializer):
     region_scope = serializers.PrimaryKeyRelatedField(
         queryset=Region.objects.all(), many=True, required=False, help_text="GB/T 2260 codes"
     )
+    replaces = VisibleFilingField(
+        queryset=Filing.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="An approved filing this one replaces; by default a filing adds to the scope",
+    )
 
     def create(self, validated_data):
+        user = self.context["request"].user
         filing = Filing.objects.open_draft(
             validated_data["institution"],
-            user=self.context["request"].user,
+            user=user,
             province_level=validated_data["province_level"],
         )
-        filing.set_region_scope(
-            validated_data.get("region_scope", []), user=self.context["request"].user
-        )
+        filing.set_region_scope(validated_data.get("region_scope", []), user=user)
+        if validated_data.get("replaces"):
+            filing.set_replaces(validated_data["replaces"], user=user)
         return filing
 
 
 class FilingRegionScopeSerializer(ShowsWholeFilingMixin, serializers.ModelSerializer):
     """The region scope (地域范围) of a draft filing, as GB/T 2260 codes."""
 
+    replaces = VisibleFilingField(queryset=Filing.objects.all(), required=False, allow_null=True)
+
     class Meta:
         model = Filing
-        fields = ["region_scope"]
+        fields = ["region_scope", "replaces"]
 
     def update(self, instance, validated_data):
         if "region_scope" in validated_data:
             instance.set_region_scope(
                 validated_data["region_scope"], user=self.context["request"].user
             )
+        if "replaces" in validated_data:
+            instance.set_replaces(validated_data["replaces"], user=self.context["request"].user)
         return instance
 
 
@@ -171,12 +194,68 @@ class OccupationLevelRequestSerializer(serializers.Serializer):
         slug_field="code", queryset=Occupation.objects.all()
     )
     level = serializers.ChoiceField(choices=Level.choices)
+    enterprise_spec = serializers.CharField(
+        max_length=200,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="An employer without the national standard: its enterprise specification filed "
+        "with the appraisal centre (54号 三)",
+    )
 
 
 class ApproveSerializer(serializers.Serializer):
     valid_from = serializers.DateField()
     valid_until = serializers.DateField()
     note = serializers.CharField(max_length=500, allow_blank=True, default="")
+    confirm_scope_reduction = serializers.BooleanField(
+        default=False,
+        help_text="Needed when approving a replacing filing leaves open batches outside the scope",
+    )
+
+
+class EndEarlySerializer(serializers.Serializer):
+    last_day = serializers.DateField()
+    # Blank is let through so that the model refuses it with its own message.
+    reason = serializers.CharField(max_length=500, allow_blank=True)
+    confirm_scope_reduction = serializers.BooleanField(
+        default=False, help_text="Needed when open batches would fall outside the scope"
+    )
+
+
+class OutsideBatchSerializer(serializers.ModelSerializer):
+    """An open batch a decision would leave outside the filed scope."""
+
+    occupation_code = serializers.CharField(source="occupation.code", read_only=True)
+    occupation_name = serializers.CharField(source="occupation.name", read_only=True)
+    level_label = serializers.CharField(source="get_level_display", read_only=True)
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Batch
+        fields = [
+            "id",
+            "occupation_code",
+            "occupation_name",
+            "level",
+            "level_label",
+            "region",
+            "region_name",
+            "exam_starts_on",
+            "status",
+            "status_label",
+        ]
+        read_only_fields = fields
+        read_only_fields = fields
+
+
+class ScopeReductionSerializer(serializers.Serializer):
+    """400: the decision needs `confirm_scope_reduction: true`; these batches would fall outside."""
+
+    detail = serializers.ListField(child=serializers.CharField())
+    code = serializers.CharField()
+    batches = OutsideBatchSerializer(many=True)
 
 
 class RejectSerializer(serializers.Serializer):
@@ -231,6 +310,7 @@ class BatchTransitionSerializer(serializers.ModelSerializer):
     class Meta:
         model = BatchTransition
         fields = ["action", "to", "actor_name", "at", "note"]
+        read_only_fields = fields  # a recorded step, append-only
 
     def get_fields(self):
         # "from" is a Python keyword, so it cannot be declared in the class body.
@@ -368,7 +448,7 @@ class EligibilityDecisionSerializer(serializers.Serializer):
     candidates = serializers.ListField(
         child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=10_000
     )
-    passed = serializers.BooleanField()
+    passed = DecisionField()
     basis = serializers.ChoiceField(
         choices=EligibilityBasis.choices, default=EligibilityBasis.STANDARD
     )
@@ -478,6 +558,8 @@ class CandidateSerializer(serializers.ModelSerializer):
             "eligibility",
             "eligibility_basis",
             "eligibility_reason",
+            "eligibility_reason_en",
+            "training_route",
             "eligibility_override",
             "room",
             "seat",

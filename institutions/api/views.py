@@ -20,6 +20,7 @@ from institutions.api.serializers import (
     CandidateSerializer,
     CatalogChangeSerializer,
     EligibilityDecisionSerializer,
+    EndEarlySerializer,
     ExamRoomSerializer,
     FilingCreateSerializer,
     FilingItemSerializer,
@@ -36,6 +37,7 @@ from institutions.api.serializers import (
     ReasonSerializer,
     RejectSerializer,
     RosterUploadSerializer,
+    ScopeReductionSerializer,
     ScoresSerializer,
     TechnicalResourceSerializer,
 )
@@ -47,7 +49,14 @@ from institutions.filtersets import (
     InstitutionFilterSet,
     TechnicalResourceFilterSet,
 )
-from institutions.models import Batch, BatchTransition, Candidate, Filing, Institution
+from institutions.models import (
+    Batch,
+    BatchTransition,
+    Candidate,
+    Filing,
+    Institution,
+    ScopeReductionUnconfirmed,
+)
 from institutions.photos import PhotoErrors, candidates_without_photo, import_photos
 from institutions.roster import roster_template
 from skilleval.api.base import RoleWritePermission, ScopedViewSetMixin
@@ -150,7 +159,12 @@ class FilingViewSet(
         define, or without technical resources for a third party (54号 三)."""
         filing = self.get_object()
         data = self._body(OccupationLevelRequestSerializer)
-        item = filing.add_item(data["occupation_code"], data["level"], user=request.user)
+        item = filing.add_item(
+            data["occupation_code"],
+            data["level"],
+            user=request.user,
+            enterprise_spec=data["enterprise_spec"],
+        )
         return Response(FilingItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=FilingMaterialSerializer, responses={201: FilingMaterialSerializer})
@@ -170,13 +184,44 @@ class FilingViewSet(
         filing.submit(user=request.user)
         return self._filing(filing)
 
-    @extend_schema(request=ApproveSerializer, responses=FilingSerializer)
+    def _decide(self, filing, decision, serializer_class):
+        """Take a decision that may shrink the scope; unconfirmed, a 400 lists the batches."""
+        try:
+            decision(user=self.request.user, **self._body(serializer_class))
+        except ScopeReductionUnconfirmed as refusal:
+            body = {
+                "detail": refusal.messages,
+                "code": "scope_reduction",
+                "batches": refusal.batches,
+            }
+            return Response(ScopeReductionSerializer(body).data, status=status.HTTP_400_BAD_REQUEST)
+        return self._filing(filing)
+
+    @extend_schema(
+        request=ApproveSerializer, responses={200: FilingSerializer, 400: ScopeReductionSerializer}
+    )
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def approve(self, request, pk=None):
-        """The HR department it was filed with approves, giving the validity period (54号 五)."""
+        """The HR department it was filed with approves, giving the validity period (54号 五).
+        A filing adds to the institution's scope; one that replaces another and would leave open
+        batches outside is approved only with `confirm_scope_reduction: true`."""
         filing = self.get_object()
-        filing.approve(user=request.user, **self._body(ApproveSerializer))
-        return self._filing(filing)
+        return self._decide(filing, filing.approve, ApproveSerializer)
+
+    @extend_schema(
+        request=EndEarlySerializer, responses={200: FilingSerializer, 400: ScopeReductionSerializer}
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="end-early",
+        permission_classes=[permissions.IsAuthenticated],
+    )
+    def end_early(self, request, pk=None):
+        """The HR department it was filed with ends an approved filing early, with a reason; open
+        batches left outside the scope need `confirm_scope_reduction: true`."""
+        filing = self.get_object()
+        return self._decide(filing, filing.end_early, EndEarlySerializer)
 
     @extend_schema(request=RejectSerializer, responses=FilingSerializer)
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])

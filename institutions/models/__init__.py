@@ -1,5 +1,12 @@
 from institutions.models.batches import Batch, BatchTransition, Candidate, ExamRoom
-from institutions.models.filings import Filing, FilingItem, FilingMaterial, OccupationAdditionCheck
+from institutions.models.filings import (
+    FiledScope,
+    Filing,
+    FilingItem,
+    FilingMaterial,
+    OccupationAdditionCheck,
+    ScopeReductionUnconfirmed,
+)
 from institutions.models.institutions import CatalogEvent, Institution, ScopeCheck, validate_uscc
 
 __all__ = [
@@ -8,11 +15,13 @@ __all__ = [
     "Candidate",
     "CatalogEvent",
     "ExamRoom",
+    "FiledScope",
     "Filing",
     "FilingItem",
     "FilingMaterial",
     "Institution",
     "OccupationAdditionCheck",
     "ScopeCheck",
+    "ScopeReductionUnconfirmed",
     "validate_uscc",
 ]

@@ -3,11 +3,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from audits import context as audit_context
+from audits.signals import audited_update
 from institutions.choices import (
     BATCH_FLOW,
     CLOSED_BATCH_STATUSES,
@@ -22,8 +25,9 @@ from institutions.choices import (
 )
 from institutions.models.institutions import institution_scope
 from skilleval import rules
-from skilleval.choices import INSTITUTION_ROLES, Level, Role
+from skilleval.choices import INSTITUTION_ROLES, Level, Role, TrainingRoute
 from skilleval.querysets import ScopedQuerySet
+from skilleval.rules.batches import AFTER_EXAM_STEPS
 
 PASS_MARK = Decimal(60)
 
@@ -204,15 +208,30 @@ class Batch(models.Model):
             status_reason=decision.zh,
         )
 
+    # --- dates in order (239号 四) ----------------------------------------------------------
+
+    def after_exam(self, step: str, on: date | None = None) -> "rules.Decision":
+        """Whether a step that follows the exam (scores, publicity, approval, certificates; named
+        by the status it leads to) is open on a day: only once the exam's last day is over."""
+        on = on or timezone.localdate()
+        facts = {"step": step, "exam_ends_on": self.exam_ends_on, "on": on}
+        return rules.evaluate("batch.step_after_exam", facts, on)
+
+    def require_exam_over(self, step: str, on: date | None = None) -> None:
+        on = on or timezone.localdate()
+        facts = {"step": step, "exam_ends_on": self.exam_ends_on, "on": on}
+        rules.require("batch.step_after_exam", facts, on, key="open")
+
+    @property
+    def exam_is_over(self) -> bool:
+        return timezone.localdate() > self.exam_ends_on
+
     # --- the workflow ---------------------------------------------------------------------
 
     def _move(self, action, from_status, to_status, actor, note="", **fields) -> bool:
         """Move by a conditional update and record the step; of two clicks, one wins, one is told."""
         with transaction.atomic():
-            moved = Batch.objects.filter(pk=self.pk, status=from_status).update(
-                status=to_status, **fields
-            )
-            if not moved:
+            if not audited_update(self, {"status": from_status}, status=to_status, **fields):
                 self.refresh_from_db()
                 raise ValidationError(
                     f"批次当前状态为“{self.get_status_display()}”，操作未执行 / The batch is now {self.status}; nothing was done"
@@ -226,7 +245,6 @@ class Batch(models.Model):
                 actor_name=actor.get_username() if actor else audit_context.current().name,
                 note=note,
             )
-        self.refresh_from_db()
         return True
 
     def _step(self, action, user, from_status, to_status, *, approver=False, **fields):
@@ -238,6 +256,8 @@ class Batch(models.Model):
             raise ValidationError(
                 f"批次当前状态为“{self.get_status_display()}”，不能执行此操作 / Not possible in state {self.status}"
             )
+        if to_status in AFTER_EXAM_STEPS:
+            self.require_exam_over(to_status)  # 239号 四: nothing is examined before the exam
         self._move(action, from_status, to_status, user, **fields)
 
     def publish_plan(self, user):
@@ -320,6 +340,8 @@ class Batch(models.Model):
             Candidate.objects.bulk_update(candidates, ["ticket_number"], batch_size=2000)
 
     def record_examined(self, user):
+        if self.status == BatchStatus.TICKETS_GENERATED:
+            self.require_exam_over(BatchStatus.EXAMINED)  # before "N have no scores": the reason
         admitted = self.candidates.filter(eligibility=EligibilityStatus.PASSED)
         missing = admitted.filter(absent=False, passed__isnull=True).count()
         if missing:
@@ -371,9 +393,99 @@ class Batch(models.Model):
             publicised_on=None,
         )
 
+    def issuance_problems(self, on: date | None = None) -> list[str]:
+        """Everything that would make the issuance job refuse this batch, listed at once, so the
+        signatory sees it before signing off (54号 四) and the job checks the very same list."""
+        from certificates import fonts
+        from certificates.issuance import CERTIFICATE_KIND
+        from certificates.models import NumberExhausted
+        from certificates.numbering import prefix_for
+
+        on = on or timezone.localdate()
+        if self.status != BatchStatus.RESULTS_APPROVED:
+            return [
+                f"批次当前状态为“{self.get_status_display()}”，成绩审核通过后方可核发证书 / "
+                f"Certificates are issued once results are approved (batch is {self.status})"
+            ]
+        problems = []
+        decision = self.after_exam(BatchStatus.CERTIFICATES_ISSUED, on)
+        if decision.in_effect and not decision.result["open"]:
+            # 239号 四: a certificate is never dated before its exam (also a database check).
+            problems.append(f"{decision.zh} / {decision.en}")
+        if self.evaluation_type == EvaluationType.VOCATIONAL_QUALIFICATION:
+            # 239号 二(三): no level-evaluation vocational qualification certificate from 2021-02-01.
+            try:
+                rules.require("exit.certificate_issue_deadline", {"issue_date": on}, on)
+            except rules.RuleRefusal as refusal:
+                problems.extend(refusal.messages)
+        institution = self.institution
+        if not institution.responsible_person.strip():
+            problems.append(
+                "本机构未登记负责人，证书无人签发（54号 四）/ The institution has no responsible "
+                "person on record to sign the certificates (54号 四)"
+            )
+        kind = CERTIFICATE_KIND[self.evaluation_type]
+        try:
+            prefix_for(kind, institution=institution, issued_on=on, level=self.level)
+        except NumberExhausted as refusal:
+            problems.extend(refusal.messages)
+        passing = self.candidates.filter(passed=True).order_by("pk")
+        if not passing.exists():
+            return [*problems, "本批次没有合格考生 / No candidate of this batch passed"]
+
+        def listed(names):
+            return "、".join(names[:50]) + (" …" if len(names) > 50 else "")
+
+        without_photo = list(
+            passing.filter(Q(photo="") | Q(photo__isnull=True)).values_list("name", flat=True)
+        )
+        if without_photo:
+            n = len(without_photo)
+            problems.append(
+                f"以下 {n} 名合格考生没有照片，不能核发证书：{listed(without_photo)} / "
+                f"{n} passing candidates have no photo: {listed(without_photo)}"
+            )
+        lost_photo = [
+            name
+            for name, photo in passing.exclude(photo="").values_list("name", "photo")
+            if not default_storage.exists(photo)
+        ]
+        if lost_photo:
+            n = len(lost_photo)
+            problems.append(
+                f"以下 {n} 名合格考生的照片文件已丢失，请重新上传：{listed(lost_photo)} / "
+                f"The photo files of {n} passing candidates are missing; upload them again: "
+                f"{listed(lost_photo)}"
+            )
+        without_id = list(
+            passing.filter(Q(id_number_encrypted="") | Q(id_number_masked="")).values_list(
+                "name", flat=True
+            )
+        )
+        if without_id:
+            n = len(without_id)
+            problems.append(
+                f"以下 {n} 名合格考生没有证件号码，不能核发证书：{listed(without_id)} / "
+                f"{n} passing candidates have no ID number: {listed(without_id)}"
+            )
+        try:
+            fonts.check_glyphs(
+                [
+                    *passing.values_list("name", flat=True).distinct(),
+                    institution.name,
+                    institution.responsible_person,
+                    self.occupation.name,
+                    self.occupation.work_type,
+                ]
+            )
+        except fonts.MissingGlyph as refusal:
+            problems.extend(refusal.messages)
+        return problems
+
     def sign_off(self, user):
         """谁评价、谁发证、谁负责 (54号 四): the institution's responsible person signs off approved
-        results; certificates are then issued by a background job."""
+        results; certificates are then issued by a background job. Refused, with every reason,
+        when the job would refuse the batch (issuance_problems)."""
         from skilleval.choices import JobKind
         from skilleval.models import Job
 
@@ -385,19 +497,29 @@ class Batch(models.Model):
             )
         if self.status != BatchStatus.RESULTS_APPROVED:
             raise ValidationError("成绩审核通过后方可签发证书 / Results must be approved first")
-        running = Job.objects.filter(
-            kind=JobKind.CERTIFICATE_ISSUANCE,
-            params__batch_id=self.pk,
-            status__in=["queued", "running"],
-        ).first()
+        running = self.issuance_jobs().filter(status__in=["queued", "running"]).first()
         if running:
             return running  # pressing the button twice starts one job
+        problems = self.issuance_problems()
+        if problems:
+            raise ValidationError(problems)
         return Job.objects.start(
             JobKind.CERTIFICATE_ISSUANCE,
             user=user,
             institution=self.institution,
             params={"batch_id": self.pk},
         )
+
+    def jobs(self):
+        """The background jobs of this batch (roster imports, issuance), newest first."""
+        from skilleval.models import Job
+
+        return Job.objects.filter(params__batch_id=self.pk).order_by("-created_at", "-pk")
+
+    def issuance_jobs(self):
+        from skilleval.choices import JobKind
+
+        return self.jobs().filter(kind=JobKind.CERTIFICATE_ISSUANCE)
 
     def mark_certificates_issued(self, user):
         """Called by the issuance job once every passing candidate holds a certificate."""
@@ -429,25 +551,38 @@ class Batch(models.Model):
     # --- eligibility (54号 一) -------------------------------------------------------------
 
     def review_eligibility_automatically(self, user) -> dict:
-        """Check every pending candidate against the occupation-level's application conditions;
-        those who meet one pass, the others wait for a reviewer (never failed automatically)."""
+        """Check every pending candidate against the occupation-level's application conditions
+        as of the first exam day; those who meet one pass, citing it. The others stay for a
+        reviewer (who may know another basis: 贯通, a competition, an honour), with what each
+        condition lacks written down; no one is failed automatically."""
         if not self.is_run_by(user):
             raise PermissionDenied("您无权执行此操作 / You may not do this")
         if self.status not in (BatchStatus.PLAN_PUBLISHED, BatchStatus.ROSTER_ENTERED):
             raise ValidationError("资格审核已结束 / The eligibility review is closed")
         conditions = list(rules_conditions(self.occupation_id, self.level))
-        passed = 0
+        passed = waiting = 0
         for candidate in self.candidates.filter(eligibility=EligibilityStatus.PENDING):
-            met = next((c for c in conditions if not candidate.unmet(c)), None)
+            lacking = [(c, candidate.unmet(c, self.exam_starts_on)) for c in conditions]
+            met = next((c for c, unmet in lacking if not unmet), None)
             if met is not None:
                 candidate.set_eligibility(
                     user,
                     EligibilityStatus.PASSED,
                     EligibilityBasis.STANDARD,
                     f"符合申报条件：{met.label}",
+                    reason_en=f"Meets the application condition: {met.label_en or met.label}",
                 )
                 passed += 1
-        return {"passed": passed, "conditions": len(conditions)}
+            elif conditions:
+                zh = "；".join(f"{c.label}（{'、'.join(z for z, _ in u)}）" for c, u in lacking)
+                en = "; ".join(
+                    f"{c.label_en or c.label} ({', '.join(e for _, e in u)})" for c, u in lacking
+                )
+                candidate.eligibility_reason = f"待人工审核，未满足任一申报条件：{zh}"[:300]
+                candidate.eligibility_reason_en = f"For a reviewer; meets no condition: {en}"[:300]
+                candidate.save(update_fields=["eligibility_reason", "eligibility_reason_en"])
+                waiting += 1
+        return {"passed": passed, "waiting": waiting, "conditions": len(conditions)}
 
     def decide_eligibility(self, user, candidates, *, passed: bool, basis: str, reason: str) -> int:
         """A reviewer's pass or fail for several candidates, with the basis and reason."""
@@ -467,6 +602,8 @@ class Batch(models.Model):
                     "Exceptional promotion needs the employer's published written policy (54号 一)"
                 )
         status = EligibilityStatus.PASSED if passed else EligibilityStatus.FAILED
+        # A rejection rests on its reason alone: no basis "meets the conditions" beside it.
+        basis = basis if passed else ""
         count = 0
         for candidate in candidates:
             candidate.set_eligibility(user, status, basis, reason.strip(), override=True)
@@ -592,6 +729,9 @@ class Candidate(models.Model):
     hukou_region = models.CharField("户籍地", max_length=50, blank=True)
     phone = models.CharField("联系电话", max_length=30, blank=True)
     is_own_staff = models.BooleanField("本单位职工（含劳务派遣）", null=True, blank=True)
+    training_route = models.CharField(
+        "技工院校或学徒经历", max_length=30, choices=TrainingRoute.choices, blank=True
+    )
     photo = models.ImageField("照片", upload_to=candidate_photo_path, blank=True)
     eligibility = models.CharField(
         "资格审核",
@@ -603,6 +743,8 @@ class Candidate(models.Model):
         "申报依据", max_length=30, choices=EligibilityBasis.choices, blank=True
     )
     eligibility_reason = models.CharField("审核意见", max_length=300, blank=True)
+    # The automatic check words its reason in both languages; a reviewer's own words stay as typed.
+    eligibility_reason_en = models.CharField("审核意见（英文）", max_length=300, blank=True)
     eligibility_override = models.BooleanField("人工认定", default=False)
     eligibility_reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -658,24 +800,29 @@ class Candidate(models.Model):
 
         return decrypt(self.id_number_encrypted)
 
-    def unmet(self, condition) -> list[str]:
-        today = timezone.localdate()
-        years_since = None
-        if self.current_level_obtained_on:
-            years_since = Decimal((today - self.current_level_obtained_on).days) / Decimal("365.25")
+    def unmet(self, condition, on) -> list[tuple[str, str]]:
         return condition.unmet(
             work_years=self.work_years,
             current_level=self.current_level,
-            years_since_current=years_since,
+            current_level_obtained_on=self.current_level_obtained_on,
             education=self.education,
+            route=self.training_route,
+            on=on,
         )
 
-    def set_eligibility(self, user, status, basis, reason, override=False):
+    @property
+    def eligibility_reason_in_language(self) -> str:
+        if get_language() == "en" and self.eligibility_reason_en:
+            return self.eligibility_reason_en
+        return self.eligibility_reason
+
+    def set_eligibility(self, user, status, basis, reason, override=False, reason_en=""):
         self.eligibility, self.eligibility_basis, self.eligibility_reason = (
             status,
             basis,
             reason[:300],
         )
+        self.eligibility_reason_en = reason_en[:300]
         self.eligibility_override = override
         self.eligibility_reviewed_by, self.eligibility_reviewed_at = user, timezone.now()
         self.save(
@@ -683,6 +830,7 @@ class Candidate(models.Model):
                 "eligibility",
                 "eligibility_basis",
                 "eligibility_reason",
+                "eligibility_reason_en",
                 "eligibility_override",
                 "eligibility_reviewed_by",
                 "eligibility_reviewed_at",
@@ -696,6 +844,7 @@ class Candidate(models.Model):
             raise ValidationError(
                 "只有生成准考证号后、公示前可以录入成绩 / Scores are entered after tickets, before publicity"
             )
+        batch.require_exam_over(BatchStatus.EXAMINED)  # 239号 四: no score before the exam
         if self.eligibility != EligibilityStatus.PASSED:
             raise ValidationError("该考生未通过资格审核 / This candidate was not admitted")
         self.absent = absent

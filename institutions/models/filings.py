@@ -1,15 +1,20 @@
-from datetime import date
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cached_property
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
+from audits.signals import audited_update
 from institutions.choices import FilingStatus, InstitutionKind, ItemSource, MaterialKind
 from institutions.models.institutions import institution_scope
 from skilleval import rules
-from skilleval.choices import INSTITUTION_ROLES, Level, Role
+from skilleval.choices import INSTITUTION_ROLES, Level, Role, in_chinese, in_english
 from skilleval.models import OccupationLevel, Region
 from skilleval.querysets import ScopedQuerySet
 from skilleval.uploads import validate_document
@@ -23,6 +28,148 @@ class FilingQuerySet(ScopedQuerySet):
         if user.role == Role.CITY_STAFF:
             return condition | Q(authority_id=user.city_id)  # filed with this city
         return condition
+
+    def valid_on(self, day: date):
+        """Filings in force on the day: approved, started, not yet expired or ended (54号 五)."""
+        return self.filter(status=FilingStatus.APPROVED, valid_from__lte=day, valid_until__gte=day)
+
+    def scopes(self, on: date, *, proposed: Iterable["Filing"] = ()) -> dict[int, "FiledScope"]:
+        """The filed scope on the day of each institution with a filing in this queryset: the union
+        of ALL its valid filings (a new filing adds to the scope; it replaces another only when it
+        says so). `proposed` are filings as a pending decision would leave them (status and
+        validity in memory), so that a decision can be weighed before it is taken."""
+        proposed = {filing.pk: filing for filing in proposed}
+        filings = (
+            self.filter(
+                Q(pk__in=proposed)
+                | Q(status=FilingStatus.APPROVED, valid_from__lte=on, valid_until__gte=on)
+            )
+            .select_related("authority")
+            .prefetch_related(
+                Prefetch(
+                    "items",
+                    queryset=FilingItem.objects.select_related("occupation").order_by(
+                        "occupation__code", "-level"
+                    ),
+                ),
+                Prefetch("region_scope", queryset=Region.objects.order_by("code")),
+            )
+            .order_by("valid_from", "pk")
+        )
+        by_institution = defaultdict(list)
+        for filing in filings:
+            if filing.pk in proposed:
+                decided = proposed[filing.pk]
+                filing.status = decided.status
+                filing.valid_from, filing.valid_until = decided.valid_from, decided.valid_until
+            if filing.is_valid_on(on):
+                by_institution[filing.institution_id].append(filing)
+        return {pk: FiledScope(on=on, filings=found) for pk, found in by_institution.items()}
+
+
+@dataclass
+class ScopeItem:
+    """One occupation × level of a filed scope, with the valid filings that grant it."""
+
+    occupation: object
+    level: int
+    filings: list["Filing"]
+
+    @property
+    def valid_until(self) -> date:
+        return max(filing.valid_until for filing in self.filings)
+
+    @property
+    def added_after_check(self) -> bool:
+        return all(item.source == ItemSource.ADDED_AFTER_CHECK for item in self._items)
+
+    @property
+    def _items(self):
+        return [
+            item
+            for filing in self.filings
+            for item in filing.items.all()
+            if item.occupation_id == self.occupation.pk and item.level == self.level
+        ]
+
+    def get_level_display(self) -> str:
+        return Level(self.level).label
+
+
+@dataclass
+class FiledScope:
+    """What an institution may evaluate on a day: every occupation × level of its valid filings,
+    each in the regions of the filings that grant it (54号 五). Built only by
+    FilingQuerySet.scopes()."""
+
+    on: date
+    filings: list["Filing"] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.filings)
+
+    @cached_property
+    def items(self) -> list[ScopeItem]:
+        granted: dict[tuple[str, int], ScopeItem] = {}
+        for filing in self.filings:
+            for item in filing.items.all():
+                key = (item.occupation.code, item.level)
+                if key not in granted:
+                    granted[key] = ScopeItem(item.occupation, item.level, [])
+                granted[key].filings.append(filing)
+        return [granted[key] for key in sorted(granted, key=lambda k: (k[0], -k[1]))]
+
+    @cached_property
+    def regions(self) -> list:
+        found = {region.code: region for f in self.filings for region in f.region_scope.all()}
+        return [found[code] for code in sorted(found)]
+
+    @property
+    def valid_from(self) -> date | None:
+        return min((f.valid_from for f in self.filings), default=None)
+
+    @property
+    def valid_until(self) -> date | None:
+        return max((f.valid_until for f in self.filings), default=None)
+
+    def filings_granting(self, occupation, level: int) -> list["Filing"]:
+        return next(
+            (
+                item.filings
+                for item in self.items
+                if item.occupation.pk == occupation.pk and item.level == level
+            ),
+            [],
+        )
+
+    def covers(self, occupation, level: int, region=None) -> bool:
+        """One of the valid filings grants the occupation-level in the region."""
+        return any(
+            region is None or filing.covers_region(region)
+            for filing in self.filings_granting(occupation, level)
+        )
+
+
+class ScopeReductionUnconfirmed(ValidationError):
+    """A decision would leave open batches outside the filed scope; it is taken only once the
+    decider confirms, having seen which (54号 五: nothing is evaluated outside the scope)."""
+
+    def __init__(self, batches, on: date):
+        self.batches = batches
+        lines = [
+            f"#{b.pk} {b.occupation.code} {b.occupation.name} {b.get_level_display()}"
+            f"（{b.region.name}，{b.exam_starts_on:%Y-%m-%d}，{b.get_status_display()}）"
+            for b in batches
+        ]
+        super().__init__(
+            [
+                f"自 {on:%Y-%m-%d} 起，以下 {len(batches)} 个进行中的评价批次将超出备案范围（苏人社办函〔2022〕54号 五），"
+                f"请确认后再作决定 / From {on:%Y-%m-%d}, {len(batches)} open batch(es) would fall "
+                "outside the filed scope (54号 五); confirm the scope reduction to go ahead",
+                *lines,
+            ],
+            code="scope_reduction",
+        )
 
 
 class FilingManager(models.Manager.from_queryset(FilingQuerySet)):
@@ -80,6 +227,21 @@ class Filing(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.CharField("审核意见", max_length=500, blank=True)
+    # A new filing adds to the institution's scope; only one that says so replaces another, which
+    # then ends the day before it starts (the scope shrinks by intent, never by accident).
+    replaces = models.ForeignKey(
+        "self",
+        verbose_name="替换备案",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    ended_at = models.DateTimeField("提前终止时间", null=True, blank=True)
+    end_reason = models.CharField("提前终止原因", max_length=500, blank=True)
 
     objects = FilingManager()
 
@@ -103,6 +265,16 @@ class Filing(models.Model):
                 name="filing_rejection_has_reason",
                 violation_error_message="不予备案须说明理由 / A rejection needs a reason",
             ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True)
+                | Q(status=FilingStatus.APPROVED, ended_by__isnull=False) & ~Q(end_reason=""),
+                name="filing_early_end_is_decided_with_reason",
+                violation_error_message="提前终止须由审核人说明理由 / An early end needs who and why",
+            ),
+            models.CheckConstraint(
+                condition=~Q(replaces=F("pk")),
+                name="filing_does_not_replace_itself",
+            ),
         ]
 
     def __str__(self):
@@ -116,7 +288,7 @@ class Filing(models.Model):
         return self.status == FilingStatus.APPROVED and self.valid_from <= day <= self.valid_until
 
     def covers_region(self, region) -> bool:
-        codes = set(self.region_scope.values_list("code", flat=True))
+        codes = {r.code for r in self.region_scope.all()}  # prefetched by scopes()
         return bool(codes & {PROVINCE_CODE, region.code, region.parent_id or ""})
 
     def set_region_scope(self, regions, *, user) -> None:
@@ -153,8 +325,11 @@ class Filing(models.Model):
 
     # --- occupations × levels ---------------------------------------------------------------
 
-    def check_item(self, occupation, level: int, on: date | None = None) -> OccupationLevel:
-        """Refuse an occupation-level this institution may not ask for, citing the clause."""
+    def check_item(
+        self, occupation, level: int, on: date | None = None, enterprise_spec: str = ""
+    ) -> OccupationLevel:
+        """Refuse an occupation-level this institution may not ask for, citing the clause. An
+        employer without the national standard names its enterprise specification (54号 三)."""
         rules.require("occupation.evaluable", {"occupation_code": occupation.code}, on)
         occupation_level = OccupationLevel.objects.filter(
             occupation=occupation, level=level
@@ -173,17 +348,21 @@ class Filing(models.Model):
                 "occupation_code": occupation.code,
                 "level": level,
                 **occupation_level.resource_facts,
+                "has_enterprise_spec": bool(enterprise_spec.strip()),
             },
             on,
         )
         return occupation_level
 
-    def add_item(self, occupation, level: int, *, user) -> "FilingItem":
-        self.check_item(occupation, level)
+    def add_item(self, occupation, level: int, *, user, enterprise_spec: str = "") -> "FilingItem":
+        self.check_item(occupation, level, enterprise_spec=enterprise_spec)
         with transaction.atomic():
             self._locked_draft(user)
-            item, _ = FilingItem.objects.get_or_create(
-                filing=self, occupation=occupation, level=level
+            item, _ = FilingItem.objects.update_or_create(
+                filing=self,
+                occupation=occupation,
+                level=level,
+                defaults={"enterprise_spec": enterprise_spec.strip()},
             )
         return item
 
@@ -222,11 +401,14 @@ class Filing(models.Model):
             problems.append("未申报任何职业（工种）和等级 / No occupation-level requested")
         if not self.region_scope.exists():
             problems.append("未填写地域范围 / No region scope")
-        missing = self.missing_materials()
+        missing = [
+            (in_chinese(MaterialKind(k).label), in_english(MaterialKind(k).label))
+            for k in self.missing_materials()
+        ]
         if missing:
-            names = "、".join(str(MaterialKind(k).label).split(" / ")[0] for k in missing)
             problems.append(
-                f"材料不全（中就培函〔2020〕41号 附件），缺：{names} / Missing materials: {', '.join(missing)}"
+                f"材料不全（中就培函〔2020〕41号 附件），缺：{'、'.join(zh for zh, _en in missing)} / "
+                f"Missing materials: {'; '.join(en for _zh, en in missing)}"
             )
         if self.institution.kind == InstitutionKind.SOCIAL_ORG:
             try:
@@ -249,7 +431,94 @@ class Filing(models.Model):
             submitted_at=timezone.now(),
         )
 
-    def approve(self, *, user, valid_from: date, valid_until: date, note: str = "") -> None:
+    def set_replaces(self, replaced: "Filing | None", *, user) -> None:
+        """Say that this draft replaces an approved filing of the same institution (an amendment):
+        once approved, the replaced filing ends the day before this one starts."""
+        if replaced is not None and (
+            replaced.institution_id != self.institution_id
+            or replaced.status != FilingStatus.APPROVED
+        ):
+            raise ValidationError(
+                "只能替换本机构已批准的备案 / Only an approved filing of the same institution "
+                "can be replaced"
+            )
+        with transaction.atomic():
+            locked = self._locked_draft(user)
+            locked.replaces = replaced
+            locked.save(update_fields=["replaces"])
+        self.replaces = replaced
+
+    def batches_outside_after(self, decided: list["Filing"], on: date) -> list:
+        """The institution's open batches that its filed scope covers on the day, and would not
+        once `decided` (filings as a decision leaves them, in memory) take effect."""
+        from institutions.models.batches import Batch
+
+        on = max(on, timezone.localdate())
+        empty = FiledScope(on=on)
+        filings = Filing.objects.filter(institution_id=self.institution_id)
+        before = filings.scopes(on).get(self.institution_id, empty)
+        after = filings.scopes(on, proposed=decided).get(self.institution_id, empty)
+        return [
+            batch
+            for batch in Batch.objects.filter(institution_id=self.institution_id)
+            .open()
+            .select_related("occupation", "region")
+            .order_by("exam_starts_on", "pk")
+            if before.covers(batch.occupation, batch.level, batch.region)
+            and not after.covers(batch.occupation, batch.level, batch.region)
+        ]
+
+    def _approval(self, valid_from: date, valid_until: date, replaced=None) -> list["Filing"]:
+        """This filing and the one it replaces as approving it would leave them (in memory)."""
+        decided = [
+            Filing(
+                pk=self.pk,
+                status=FilingStatus.APPROVED,
+                valid_from=valid_from,
+                valid_until=valid_until,
+            )
+        ]
+        replaced = replaced or (self.replaces if self.replaces_id else None)
+        last_day = valid_from - timedelta(days=1)
+        if (
+            replaced
+            and replaced.status == FilingStatus.APPROVED
+            and replaced.valid_until > last_day
+        ):
+            if last_day < replaced.valid_from:
+                raise ValidationError(
+                    f"替换备案须在被替换备案 #{replaced.pk} 开始（{replaced.valid_from}）之后生效 / "
+                    "The replacement must start after the filing it replaces starts"
+                )
+            replaced.valid_until = last_day
+            decided.append(replaced)
+        return decided
+
+    def batches_outside_on_approval(self, valid_from: date, valid_until: date) -> list:
+        """For the approval page: the open batches approving with this validity would leave
+        outside the scope (only a replacing filing can)."""
+        if not self.replaces_id:
+            return []
+        replaced = Filing.objects.get(pk=self.replaces_id)
+        return self.batches_outside_after(
+            self._approval(valid_from, valid_until, replaced), valid_from
+        )
+
+    def _require_confirmed(self, decided: list["Filing"], on: date, confirmed: bool) -> None:
+        if not confirmed:
+            batches = self.batches_outside_after(decided, on)
+            if batches:
+                raise ScopeReductionUnconfirmed(batches, max(on, timezone.localdate()))
+
+    def approve(
+        self,
+        *,
+        user,
+        valid_from: date,
+        valid_until: date,
+        note: str = "",
+        confirm_scope_reduction: bool = False,
+    ) -> None:
         if not self.may_be_decided_by(user):
             raise PermissionDenied("该备案不由您审核 / This filing is not yours to decide")
         if valid_until < valid_from:
@@ -260,6 +529,13 @@ class Filing(models.Model):
         if problems:
             raise ValidationError(problems)
         with transaction.atomic():
+            replaced = (
+                Filing.objects.select_for_update().get(pk=self.replaces_id)
+                if self.replaces_id
+                else None
+            )
+            decided = self._approval(valid_from, valid_until, replaced)
+            self._require_confirmed(decided, valid_from, confirm_scope_reduction)
             self._move(
                 FilingStatus.SUBMITTED,
                 FilingStatus.APPROVED,
@@ -269,10 +545,46 @@ class Filing(models.Model):
                 valid_until=valid_until,
                 decision_reason=note,
             )
+            if replaced in decided:  # it ends the day before this one starts
+                replaced.ended_by, replaced.ended_at = user, timezone.now()
+                replaced.end_reason = f"被备案 #{self.pk} 替换 / Replaced by filing #{self.pk}"
+                replaced.save(update_fields=["valid_until", "ended_by", "ended_at", "end_reason"])
             # 41号 三(五): a branch's online announcement starts once its local filing is approved.
-            type(self.institution).objects.filter(
-                pk=self.institution_id, parent__isnull=False, announced_on__isnull=True
-            ).update(announced_on=timezone.localdate())
+            audited_update(
+                self.institution,
+                {"parent__isnull": False, "announced_on__isnull": True},
+                announced_on=timezone.localdate(),
+            )
+
+    def end_early(
+        self, *, user, last_day: date, reason: str, confirm_scope_reduction: bool = False
+    ) -> None:
+        """The HR department it was filed with ends an approved filing before its validity runs
+        out (e.g. after a finding); its occupations leave the scope the next day."""
+        if not self.may_be_decided_by(user):
+            raise PermissionDenied("该备案不由您审核 / This filing is not yours to decide")
+        if not reason.strip():
+            raise ValidationError("请填写提前终止的理由 / Give the reason for ending early")
+        with transaction.atomic():
+            locked = Filing.objects.select_for_update().get(pk=self.pk)
+            if locked.status != FilingStatus.APPROVED or not (
+                locked.valid_from <= last_day < locked.valid_until
+            ):
+                raise ValidationError(
+                    f"终止日期须在有效期内（{locked.valid_from} 至 {locked.valid_until} 之前）/ "
+                    "The last day must fall inside the current validity"
+                )
+            decided = Filing(
+                pk=self.pk, status=locked.status, valid_from=locked.valid_from, valid_until=last_day
+            )
+            self._require_confirmed(
+                [decided], last_day + timedelta(days=1), confirm_scope_reduction
+            )
+            locked.valid_until, locked.end_reason = last_day, reason.strip()
+            locked.ended_by, locked.ended_at = user, timezone.now()
+            # save(), not update(): the audit log records the shortened validity.
+            locked.save(update_fields=["valid_until", "ended_by", "ended_at", "end_reason"])
+        self.refresh_from_db()
 
     def reject(self, *, user, reason: str) -> None:
         if not self.may_be_decided_by(user):
@@ -289,16 +601,12 @@ class Filing(models.Model):
 
     def _move(self, from_status: str, to_status: str, **fields) -> None:
         """A conditional update: of two people pressing the same button, one wins, one is told."""
-        moved = Filing.objects.filter(pk=self.pk, status=from_status).update(
-            status=to_status, **fields
-        )
-        if not moved:
+        if not audited_update(self, {"status": from_status}, status=to_status, **fields):
             self.refresh_from_db(fields=["status"])
             raise ValidationError(
                 f"备案当前状态为“{self.get_status_display()}”，操作未执行 / The filing is now "
                 f"{self.status}; nothing was done"
             )
-        self.refresh_from_db()
 
     def add_occupation_after_check(
         self,
@@ -311,6 +619,7 @@ class Filing(models.Model):
         venue_ok: bool,
         examiners_ok: bool,
         note: str = "",
+        enterprise_spec: str = "",
     ) -> "FilingItem":
         """239号 三: while the filing is valid, an occupation is added after city staff check its
         standard, question bank, venue and examiners — no new filing."""
@@ -335,7 +644,7 @@ class Filing(models.Model):
             raise ValidationError(
                 f"须核实{'、'.join(unchecked)}后方可添加（苏人社函〔2020〕239号 三）/ Check all four before adding"
             )
-        self.check_item(occupation, level)
+        self.check_item(occupation, level, enterprise_spec=enterprise_spec)
         with transaction.atomic():
             check = OccupationAdditionCheck.objects.create(
                 filing=self,
@@ -352,7 +661,11 @@ class Filing(models.Model):
                 filing=self,
                 occupation=occupation,
                 level=level,
-                defaults={"source": ItemSource.ADDED_AFTER_CHECK, "addition_check": check},
+                defaults={
+                    "source": ItemSource.ADDED_AFTER_CHECK,
+                    "addition_check": check,
+                    "enterprise_spec": enterprise_spec.strip(),
+                },
             )
             if not created:
                 raise ValidationError("该职业等级已在备案范围内 / Already in the filed scope")
@@ -369,6 +682,14 @@ class FilingItem(models.Model):
     level = models.PositiveSmallIntegerField("等级", choices=Level.choices)
     source = models.CharField(
         "来源", max_length=20, choices=ItemSource.choices, default=ItemSource.REQUESTED
+    )
+    # 54号 三: an employer may evaluate an occupation without a national standard only against
+    # its enterprise evaluation specification filed with the appraisal centre.
+    enterprise_spec = models.CharField(
+        "企业评价规范（已报职业技能鉴定机构备案）",
+        max_length=200,
+        blank=True,
+        help_text="规范名称及备案编号；仅用人单位在无国家职业技能标准时填写",
     )
     addition_check = models.OneToOneField(
         "institutions.OccupationAdditionCheck",

@@ -4,11 +4,12 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from stdnum.cn import uscc
 
-from institutions.choices import CatalogAction, CatalogStatus, FilingStatus, InstitutionKind
+from audits.signals import audited_update
+from institutions.choices import CatalogAction, CatalogStatus, InstitutionKind
 from skilleval import rules
 from skilleval.choices import INSTITUTION_ROLES, RegionKind, Role
 from skilleval.querysets import ScopedQuerySet
@@ -46,17 +47,16 @@ class InstitutionQuerySet(ScopedQuerySet):
     def in_catalog(self, on: date | None = None):
         """The public catalog (54号 五, 附件2): in the catalog, with a filing approved and valid on
         the day. Branches still in their announcement period are listed separately."""
+        from institutions.models.filings import Filing
+
         on = on or timezone.localdate()
         return (
             self.filter(
+                Exists(Filing.objects.valid_on(on).filter(institution=OuterRef("pk"))),
                 catalog_status=CatalogStatus.ACTIVE,
-                filings__status=FilingStatus.APPROVED,
-                filings__valid_from__lte=on,
-                filings__valid_until__gte=on,
             )
             # A branch leaves the catalog with its organisation.
             .exclude(parent__catalog_status__in=[CatalogStatus.SUSPENDED, CatalogStatus.REMOVED])
-            .distinct()
         )
 
 
@@ -213,14 +213,12 @@ class Institution(models.Model):
 
     # --- scope ----------------------------------------------------------------------------
 
-    def filing_valid_on(self, day: date):
-        return (
-            self.filings.filter(
-                status=FilingStatus.APPROVED, valid_from__lte=day, valid_until__gte=day
-            )
-            .order_by("-valid_until")
-            .first()
-        )
+    def filed_scope(self, on: date | None = None):
+        """The union of this institution's filings valid on the day (FilingQuerySet.scopes)."""
+        from institutions.models.filings import FiledScope
+
+        on = on or timezone.localdate()
+        return self.filings.scopes(on).get(self.pk) or FiledScope(on=on)
 
     def branch_announcement(self, day: date):
         return rules.evaluate(
@@ -242,21 +240,22 @@ class Institution(models.Model):
             problems.append(
                 f"所属社会培训评价组织目录状态为“{self.parent.get_catalog_status_display()}”，分支机构不得开展评价（54号 五）"
             )
-        filing = self.filing_valid_on(on)
-        if filing is None:
+        scope = self.filed_scope(on)
+        granting = scope.filings_granting(occupation, level)
+        filing = next((f for f in granting if region is None or f.covers_region(region)), None)
+        if not scope:
             problems.append(
                 f"{on} 无有效备案（备案未批准或已过有效期限）（苏人社办函〔2022〕54号 五）/ No filing valid on {on}"
             )
-        else:
-            if not filing.items.filter(occupation=occupation, level=level).exists():
-                problems.append(
-                    f"备案范围不含 {occupation} {level}级 / {occupation.code} level {level} is outside the filed scope"
-                    "（苏人社办函〔2022〕54号 五）"
-                )
-            if region is not None and not filing.covers_region(region):
-                problems.append(
-                    f"{region} 不在备案地域范围内 / {region.code} is outside the filed region scope（54号 五）"
-                )
+        elif not granting:
+            problems.append(
+                f"备案范围不含 {occupation} {level}级 / {occupation.code} level {level} is outside the filed scope"
+                "（苏人社办函〔2022〕54号 五）"
+            )
+        elif filing is None:
+            problems.append(
+                f"{region} 不在备案地域范围内 / {region.code} is outside the filed region scope（54号 五）"
+            )
         if self.is_branch:
             announcement = self.branch_announcement(on)
             if not announcement.result["may_run"]:
@@ -284,15 +283,17 @@ class Institution(models.Model):
             raise ValidationError({"reason": "请填写原因 / A reason is required"})
         allowed_from, to = self.CATALOG_MOVES[action]
         with transaction.atomic():
-            moved = Institution.objects.filter(pk=self.pk, catalog_status__in=allowed_from).update(
-                catalog_status=to, catalog_reason=reason.strip()
+            moved = audited_update(
+                self,
+                {"catalog_status__in": allowed_from},
+                catalog_status=to,
+                catalog_reason=reason.strip(),
             )
             if not moved:
                 raise ValidationError(
                     f"当前状态“{self.get_catalog_status_display()}”不能{CatalogAction(action).label} / "
                     "not possible from the current status"
                 )
-            self.refresh_from_db(fields=["catalog_status", "catalog_reason"])
             return CatalogEvent.objects.create(
                 institution=self, action=action, reason=reason.strip(), actor=actor
             )

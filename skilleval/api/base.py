@@ -2,8 +2,9 @@
 
 from django.core import exceptions as django_exceptions
 from django.db import transaction
-from rest_framework import exceptions, permissions
+from rest_framework import exceptions, permissions, serializers
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.fields import empty
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -48,3 +49,11 @@ def exception_handler(exc, context):
     elif isinstance(exc, django_exceptions.PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     return drf_exception_handler(exc, context)
+
+
+class DecisionField(serializers.BooleanField):
+    """A yes/no decision that must be given. DRF reads a form field that is absent as an unticked
+    box (False): an empty form-encoded POST would then reject a filing. Absent is absent here,
+    in every encoding, and answered with a 400 naming the field."""
+
+    default_empty_html = empty

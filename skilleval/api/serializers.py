@@ -9,6 +9,7 @@ class RegionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Region
         fields = ["code", "name", "kind", "parent", "directly_managed", "complaint_hotline"]
+        read_only_fields = fields  # reference data
 
 
 class OccupationSerializer(serializers.ModelSerializer):
@@ -17,6 +18,7 @@ class OccupationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Occupation
         fields = ["code", "name", "major_group", "work_type", "levels", "is_active"]
+        read_only_fields = fields  # reference data, imported
 
     def get_levels(self, occupation) -> list[int]:
         return occupation.level_numbers
@@ -43,6 +45,7 @@ class JobSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
         ]
+        read_only_fields = fields  # a job's progress and result are the worker's
 
     def get_result_file_url(self, job) -> str | None:
         if not job.result_file:

@@ -8,6 +8,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from skilleval import rules
+from skilleval.addresses import client_address
 from skilleval.api.base import ScopedViewSetMixin
 from skilleval.api.serializers import (
     ApiTokenSerializer,
@@ -56,6 +57,15 @@ class JobViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def get_object(self):
         return super().get_object().with_live_progress()
 
+    @extend_schema(request=None, responses=JobSerializer)
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """Run a failed job again, or send one the broker never received (its starter or a
+        province admin); 400 while it runs or once it succeeded."""
+        job = self.get_object()
+        job.retry(request.user)
+        return Response(JobSerializer(job, context=self.get_serializer_context()).data)
+
 
 class RuleSelfCheckThrottle(SimpleRateThrottle):
     """The public self-check is rate limited per client address, signed in or not."""
@@ -63,7 +73,8 @@ class RuleSelfCheckThrottle(SimpleRateThrottle):
     scope = "rule-self-check"
 
     def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        # Not DRF's get_ident, which believes X-Forwarded-For from anyone.
+        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
 
 
 def _invalid(zh: str, en: str, **errors) -> Response:

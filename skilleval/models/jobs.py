@@ -1,12 +1,15 @@
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from audits.signals import audited_update
 from skilleval.choices import INSTITUTION_ROLES, JobKind, JobStatus
 from skilleval.querysets import ScopedQuerySet
 
@@ -30,9 +33,8 @@ class JobQuerySet(ScopedQuerySet):
 
 class JobManager(models.Manager.from_queryset(JobQuerySet)):
     def start(self, kind, *, user=None, institution=None, params=None, input_file=None) -> "Job":
-        """Record a job and hand it to a worker once the surrounding transaction commits."""
-        from skilleval.tasks import run_job
-
+        """Record a job and hand it to a worker once the surrounding transaction commits. With
+        the broker down the job stays recorded, unsent; the sweeper sends it when it is back."""
         job = self.create(
             kind=kind,
             started_by=user,
@@ -40,8 +42,33 @@ class JobManager(models.Manager.from_queryset(JobQuerySet)):
             params=params or {},
             input_file=input_file,
         )
-        transaction.on_commit(lambda: run_job.delay(job.pk))
+        transaction.on_commit(job.send)
         return job
+
+    def sweep(self, now=None) -> dict:
+        """What the sweeper (Celery beat, every minute) does: a running job whose heartbeat
+        stopped (its worker died) goes back to the queue; a queued job never handed to the broker
+        (it was down), or handed over but never picked up, is sent again. Each move is a
+        conditional update, so two sweepers never requeue one job twice."""
+        now = now or timezone.now()
+        stale = now - timedelta(seconds=settings.JOB_STALE_AFTER)
+        requeued = [
+            pk
+            for pk in self.filter(status=JobStatus.RUNNING, heartbeat_at__lt=stale).values_list(
+                "pk", flat=True
+            )
+            if cache.get(f"job-heartbeat:{pk}", 0) < stale.timestamp()
+            and self.filter(pk=pk, status=JobStatus.RUNNING, heartbeat_at__lt=stale).update(
+                status=JobStatus.QUEUED, sent_at=None, message="工作进程中断，已重新排队"
+            )
+        ]
+        unsent = self.filter(status=JobStatus.QUEUED).filter(
+            Q(pk__in=requeued)
+            | Q(sent_at__isnull=True, created_at__lt=now - timedelta(seconds=30))
+            | Q(sent_at__lt=stale)
+        )
+        sent = [job.pk for job in unsent if job.send()]
+        return {"requeued": requeued, "sent": sent}
 
 
 class Job(models.Model):
@@ -74,7 +101,12 @@ class Job(models.Model):
         related_name="jobs",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Handed to the broker (None: not yet, e.g. the broker was down when the job was started).
+    sent_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Renewed by every progress report: a running job whose heartbeat stops lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("运行次数", default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = JobManager()
@@ -125,7 +157,10 @@ class Job(models.Model):
             {"done": self.done, "total": self.total, "message": self.message},
             timeout=24 * 60 * 60,
         )
-        Job.objects.filter(pk=self.pk).update(**changes)
+        now = timezone.now()
+        # The row update is invisible while the handler's transaction is open; the cache is not.
+        cache.set(f"job-heartbeat:{self.pk}", now.timestamp(), timeout=24 * 60 * 60)
+        Job.objects.filter(pk=self.pk).update(**changes, heartbeat_at=now)
 
     def with_live_progress(self) -> "Job":
         """The job with the freshest progress of a running handler (see report_progress)."""
@@ -135,26 +170,80 @@ class Job(models.Model):
                 self.done, self.total, self.message = live["done"], live["total"], live["message"]
         return self
 
+    @property
+    def waits_for_the_broker(self) -> bool:
+        return self.status == JobStatus.QUEUED and self.sent_at is None
+
+    def send(self) -> bool:
+        """Hand the job to the broker; False (logged, never raised) when the broker is down."""
+        from skilleval.tasks import run_job
+
+        try:
+            run_job.apply_async(args=[self.pk], retry=False)
+        except Exception:  # kombu's OperationalError and whatever a broken transport raises
+            log.warning(
+                "broker unavailable: job %s stays queued until the sweeper resends it", self.pk
+            )
+            return False
+        Job.objects.filter(pk=self.pk, sent_at__isnull=True).update(sent_at=timezone.now())
+        return True
+
+    def may_be_retried_by(self, user) -> bool:
+        return user.is_authenticated and (user.pk == self.started_by_id or user.is_province_admin)
+
+    def retry(self, user) -> None:
+        """A failed job (or one stuck without a worker) run again on a staff member's request;
+        handlers are idempotent, so nothing done before is done twice."""
+        if not self.may_be_retried_by(user):
+            raise PermissionDenied(
+                "只有发起人或省级管理员可以重试 / Only the starter or a province admin retries"
+            )
+        stuck = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER)
+        retried = Job.objects.filter(
+            Q(status=JobStatus.FAILED)
+            | Q(status=JobStatus.QUEUED, sent_at__isnull=True)
+            | Q(status=JobStatus.RUNNING, heartbeat_at__lt=stuck),
+            pk=self.pk,
+        ).update(status=JobStatus.QUEUED, sent_at=None, attempts=0, error="", finished_at=None)
+        if not retried:
+            raise ValidationError("任务正在运行或已完成，无需重试 / The job is running or finished")
+        self.refresh_from_db()
+        self.send()
+
     def run(self) -> None:
         """Run the job's handler. Safe to call twice: a finished job is left alone, and a job
-        whose worker died mid-run (still 'running') is run again; handlers are idempotent."""
-        claimed = Job.objects.filter(
-            pk=self.pk, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
-        ).update(status=JobStatus.RUNNING, started_at=timezone.now(), error="")
+        whose worker died mid-run (still 'running') is run again; handlers are idempotent.
+        After JOB_MAX_ATTEMPTS runs that never finished, the job fails instead of looping."""
+        claimed = audited_update(
+            self,
+            {"status__in": [JobStatus.QUEUED, JobStatus.RUNNING]},
+            status=JobStatus.RUNNING,
+            started_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            error="",
+        )
         if not claimed:
             log.info("job %s already finished; nothing to do", self.pk)
             return
         self.refresh_from_db()
+        if self.attempts > settings.JOB_MAX_ATTEMPTS:
+            Job.objects.filter(pk=self.pk).update(
+                status=JobStatus.FAILED,
+                finished_at=timezone.now(),
+                error=f"任务已运行 {self.attempts - 1} 次仍未完成（工作进程多次中断），请联系管理员后重试 / "
+                "The job did not finish after repeated worker failures; retry after checking",
+            )
+            return
         handler = import_string(JOB_HANDLERS[self.kind])
         try:
             result = handler(self) or {}
         except Exception as exc:
             log.exception("job %s failed", self.pk)
-            Job.objects.filter(pk=self.pk).update(
-                status=JobStatus.FAILED, error=str(exc)[:5000], finished_at=timezone.now()
+            audited_update(
+                self, {}, status=JobStatus.FAILED, error=str(exc)[:5000], finished_at=timezone.now()
             )
         else:
-            Job.objects.filter(pk=self.pk).update(
-                status=JobStatus.SUCCEEDED, result=result, finished_at=timezone.now()
+            audited_update(
+                self, {}, status=JobStatus.SUCCEEDED, result=result, finished_at=timezone.now()
             )
-        self.refresh_from_db()

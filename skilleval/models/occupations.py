@@ -1,7 +1,18 @@
+from datetime import date
+from decimal import Decimal
+
 from django.db import models
 from django.db.models.functions import Cast, Left
+from django.utils.translation import get_language
 
-from skilleval.choices import Level
+from skilleval.choices import (
+    LEVEL_NAMES_EN,
+    SCHOOL_ROUTES,
+    Level,
+    TrainingRoute,
+    in_chinese,
+    in_english,
+)
 
 EVALUABLE_MAJOR_GROUPS = (3, 4, 5, 6)  # 54号 三; enforced by the rule occupation.evaluable
 
@@ -95,6 +106,117 @@ class OccupationLevel(models.Model):
         }
 
 
+# The application conditions (申报条件) of the common template of the national occupational skill
+# standards (国家职业技能标准编制技术规程, 2018 edition), per level: a candidate qualifies by any one.
+# Province admins adjust an occupation-level's conditions where its own standard differs.
+STANDARD_CONDITIONS = {
+    5: [
+        dict(
+            label="累计从事本职业或相关职业工作1年（含）以上",
+            label_en="At least 1 year in the occupation or a related one",
+            min_work_years=1,
+        ),
+        dict(
+            label="本职业或相关职业学徒期满",
+            label_en="Completed an apprenticeship in the occupation or a related one",
+            required_route=TrainingRoute.APPRENTICESHIP,
+        ),
+    ],
+    4: [
+        dict(
+            label="取得五级/初级工证书后，累计从事本职业或相关职业工作4年（含）以上",
+            label_en="Level 5 certificate, then at least 4 years in the occupation",
+            required_prior_level=5,
+            min_years_since_prior=4,
+        ),
+        dict(
+            label="累计从事本职业或相关职业工作6年（含）以上",
+            label_en="At least 6 years in the occupation or a related one",
+            min_work_years=6,
+        ),
+        dict(
+            label="技工学校或中等及以上职业学校本专业或相关专业毕业（含应届毕业生）",
+            label_en="Graduate of a technical or vocational school in the trade (incl. final-year students)",
+            required_route=TrainingRoute.TECHNICAL_SCHOOL,
+        ),
+    ],
+    3: [
+        dict(
+            label="取得四级/中级工证书后，累计从事本职业或相关职业工作5年（含）以上",
+            label_en="Level 4 certificate, then at least 5 years in the occupation",
+            required_prior_level=4,
+            min_years_since_prior=5,
+        ),
+        dict(
+            label="取得四级/中级工证书，并具有高级技工学校、技师学院或高等职业学校本专业毕业证书（含应届毕业生）",
+            label_en="Level 4 certificate and graduate of a senior technical school, technician "
+            "college or higher vocational school in the trade",
+            required_prior_level=4,
+            required_route=TrainingRoute.SENIOR_TECHNICAL_SCHOOL,
+        ),
+        dict(
+            label="具有大专及以上本专业或相关专业毕业证书，并取得四级/中级工证书后，累计从事本职业或相关职业工作2年（含）以上",
+            label_en="Junior college degree or higher, level 4 certificate, then at least 2 years "
+            "in the occupation",
+            required_prior_level=4,
+            min_years_since_prior=2,
+            min_education=4,
+        ),
+    ],
+    2: [
+        dict(
+            label="取得三级/高级工证书后，累计从事本职业或相关职业工作4年（含）以上",
+            label_en="Level 3 certificate, then at least 4 years in the occupation",
+            required_prior_level=3,
+            min_years_since_prior=4,
+        ),
+        dict(
+            label="取得三级/高级工证书的高级技工学校、技师学院毕业生，累计从事本职业或相关职业工作3年（含）以上",
+            label_en="Level 3 certificate, graduate of a senior technical school or technician "
+            "college, at least 3 years in the occupation",
+            required_prior_level=3,
+            required_route=TrainingRoute.SENIOR_TECHNICAL_SCHOOL,
+            min_work_years=3,
+        ),
+        dict(
+            label="取得预备技师证书的技师学院毕业生，累计从事本职业或相关职业工作2年（含）以上",
+            label_en="Technician college graduate of the preparatory technician class, at least 2 "
+            "years in the occupation",
+            required_route=TrainingRoute.PREPARATORY_TECHNICIAN,
+            min_work_years=2,
+        ),
+    ],
+    1: [
+        dict(
+            label="取得二级/技师证书后，累计从事本职业或相关职业工作4年（含）以上",
+            label_en="Level 2 certificate, then at least 4 years in the occupation",
+            required_prior_level=2,
+            min_years_since_prior=4,
+        ),
+    ],
+}
+
+
+def full_years_between(earlier: date, later: date) -> Decimal:
+    """Years from one date to another counted in whole months, to the day: 2020-06-30 to
+    2024-06-29 is 3 years 11 months, to 2024-06-30 it is 4 years."""
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    if later.day < earlier.day:
+        months -= 1
+    return Decimal(months) / 12
+
+
+class ApplicationConditionManager(models.Manager):
+    def add_standard_template(self, occupation_level) -> list["ApplicationCondition"]:
+        """Give an occupation-level the common template's conditions, unless it has its own."""
+        if occupation_level.conditions.exists():
+            return []
+        return self.bulk_create(
+            ApplicationCondition(occupation_level=occupation_level, **condition)
+            for condition in STANDARD_CONDITIONS[occupation_level.level]
+        )
+
+
 class ApplicationCondition(models.Model):
     """One way to qualify for an occupation-level (申报条件, from the national standard): a candidate
     qualifies when any one of the level's conditions is met. Kept by province admins."""
@@ -103,6 +225,7 @@ class ApplicationCondition(models.Model):
         OccupationLevel, on_delete=models.CASCADE, related_name="conditions"
     )
     label = models.CharField("条件说明", max_length=200)
+    label_en = models.CharField("条件说明（英文）", max_length=200, blank=True)
     min_work_years = models.DecimalField(
         "累计从事本职业年限（年）", max_digits=4, decimal_places=1, default=0
     )
@@ -113,6 +236,15 @@ class ApplicationCondition(models.Model):
         "取得该等级后年限（年）", max_digits=4, decimal_places=1, null=True, blank=True
     )
     min_education = models.PositiveSmallIntegerField("最低学历", null=True, blank=True)
+    required_route = models.CharField(
+        "须具备的学校或学徒经历",
+        max_length=30,
+        choices=TrainingRoute.choices,
+        blank=True,
+        help_text="空：不要求",
+    )
+
+    objects = ApplicationConditionManager()
 
     class Meta:
         ordering = ["occupation_level", "id"]
@@ -122,22 +254,52 @@ class ApplicationCondition(models.Model):
     def __str__(self):
         return f"{self.occupation_level}: {self.label}"
 
-    def unmet(self, *, work_years, current_level, years_since_current, education) -> list[str]:
-        """What a candidate lacks for this condition (empty when met). A level number is higher for
-        a lower level: level 4 (中级工) is above level 5 (初级工)."""
+    @property
+    def label_in_language(self) -> str:
+        return self.label_en if get_language() == "en" and self.label_en else self.label
+
+    def unmet(
+        self, *, work_years, current_level, current_level_obtained_on, education, route, on: date
+    ) -> list[tuple[str, str]]:
+        """What a candidate lacks for this condition on a date, as (Chinese, English) phrases;
+        empty when met. A level number is higher for a lower level: 4 (中级工) is above 5."""
         missing = []
-        if work_years is None or work_years < self.min_work_years:
-            missing.append(f"从业年限不足 {self.min_work_years} 年")
+        if self.min_work_years and (work_years is None or work_years < self.min_work_years):
+            years = f"{self.min_work_years.normalize():f}"
+            missing.append((f"从业年限不足 {years} 年", f"fewer than {years} years of work"))
         if self.required_prior_level is not None:
+            prior = Level(self.required_prior_level)
             if current_level is None or current_level > self.required_prior_level:
-                missing.append(f"未取得{Level(self.required_prior_level).label}")
-            elif (
-                self.min_years_since_prior
-                and (years_since_current or 0) < self.min_years_since_prior
-            ):
                 missing.append(
-                    f"取得{Level(self.required_prior_level).label}后不满 {self.min_years_since_prior} 年"
+                    (
+                        f"未取得{in_chinese(prior.label)}证书",
+                        f"no {LEVEL_NAMES_EN[prior]} certificate",
+                    )
+                )
+            elif self.min_years_since_prior and (
+                current_level_obtained_on is None
+                or full_years_between(current_level_obtained_on, on) < self.min_years_since_prior
+            ):
+                years = f"{self.min_years_since_prior.normalize():f}"
+                missing.append(
+                    (
+                        f"取得{in_chinese(prior.label)}证书后不满 {years} 年",
+                        f"less than {years} years since the {LEVEL_NAMES_EN[prior]} certificate",
+                    )
                 )
         if self.min_education is not None and (education is None or education < self.min_education):
-            missing.append("学历不符")
+            missing.append(("学历不符", "education below the requirement"))
+        if self.required_route and not route_satisfies(route, self.required_route):
+            required = TrainingRoute(self.required_route)
+            missing.append(
+                (f"不具备：{in_chinese(required.label)}", f"not: {in_english(required.label)}")
+            )
         return missing
+
+
+def route_satisfies(route: str, required: str) -> bool:
+    if route == required:
+        return True
+    if route in SCHOOL_ROUTES and required in SCHOOL_ROUTES:
+        return SCHOOL_ROUTES.index(route) >= SCHOOL_ROUTES.index(required)
+    return False

@@ -7,7 +7,13 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from skilleval.rules.engine import Outcome, Rule, register
+from skilleval.rules.engine import Outcome, RegionCodeField, Rule, register
+
+
+def city_of(region_code: str) -> str:
+    """The 设区市 a region belongs to, by the GB/T 2260 hierarchy its code carries: a county
+    (320115 江宁区) belongs to its city (320100 南京市); a city and the province are themselves."""
+    return region_code if region_code.endswith("00") else f"{region_code[:4]}00"
 
 
 @register
@@ -38,7 +44,8 @@ class SampleSize(Rule):
 
 @register
 class InspectorMayInspect(Rule):
-    """回避: an inspector does not inspect an entity in their own city or of their own institution."""
+    """回避: an inspector does not inspect an entity in their own city or of their own institution.
+    A city covers its counties: an inspector from 江宁区 stands aside for all of 南京市."""
 
     id = "audit.inspector_may_inspect"
     clause = "江苏省改革完善技能人才评价制度的实施意见 二十五"
@@ -47,11 +54,11 @@ class InspectorMayInspect(Rule):
     valid_from = date(2020, 1, 1)
 
     class Facts(serializers.Serializer):
-        inspector_city = serializers.CharField()
+        inspector_city = RegionCodeField()
         inspector_institution = serializers.CharField(
             allow_null=True, allow_blank=True, required=False, default=None
         )
-        entity_city = serializers.CharField()
+        entity_city = RegionCodeField()
         entity_institution = serializers.CharField(
             allow_null=True, allow_blank=True, required=False, default=None
         )
@@ -61,7 +68,7 @@ class InspectorMayInspect(Rule):
         inspector_city, inspector_institution, entity_city, entity_institution
     ) -> str | None:
         """The reason an inspector must stand aside, or None. The draw uses this directly."""
-        if inspector_city == entity_city:
+        if city_of(inspector_city) == city_of(entity_city) != "320000":
             return "city"
         if inspector_institution and inspector_institution == entity_institution:
             return "institution"

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from rest_framework import serializers
 
-from skilleval.rules.engine import Outcome, Rule, register
+from skilleval.rules.engine import Outcome, Rule, get_rule, register
 from skilleval.rules.exit_deadlines import NOTICE_239_DATE
 
 CUTOFFS = {"batch_1_cutoff": date(2020, 9, 30), "batch_2_cutoff": date(2020, 12, 31)}
@@ -81,6 +81,17 @@ class ExitGraduateRoute(Rule):
         exit_batch = serializers.ChoiceField(choices=[1, 2])
 
     def decide(self, facts, params, as_of):
+        # 239号 二(三): no level-evaluation vocational qualification certificate on or after
+        # 2021-02-01, on this route too; the cut-off is that rule's parameter.
+        last_day = get_rule("exit.certificate_issue_deadline").parameters_as_of(as_of)["last_day"]
+        if facts["exit_batch"] == 2 and as_of > last_day:
+            return Outcome(
+                {"route": None, "certificate": None},
+                f"第二批退出目录的职业：{last_day} 之后不再核发水平评价类职业资格证书，"
+                f"日常鉴定发证途径已关闭（{self.clause}；苏人社函〔2020〕239号 二(三)）。",
+                f"Batch-2 occupations: no level-evaluation vocational qualification certificate "
+                f"after {last_day}; the daily-appraisal route is closed ({self.clause}; 239号 二(三)).",
+            )
         if facts["exit_batch"] == 1:
             return Outcome(
                 {"route": "school_skill_level", "certificate": "skill_level"},
@@ -225,4 +236,51 @@ class VolumeSurge(Rule):
             {"flag": False, "ratio": ratio},
             f"本批 {n} 人，未见异常增长（{self.clause}）。",
             f"{n} candidates: no unusual growth ({self.clause}).",
+        )
+
+
+# The steps that wait for the end of the exam, with their names in both languages.
+AFTER_EXAM_STEPS = {
+    "examined": ("录入成绩", "Scores can be entered"),
+    "results_publicised": ("公示成绩", "Results can be publicised"),
+    "results_approved": ("审核成绩", "Results can be approved"),
+    "certificates_issued": ("签发证书", "Certificates can be signed off and issued"),
+}
+
+
+@register
+class StepAfterExam(Rule):
+    """Scores, their publicity, approval and the certificates follow the exam, never precede it:
+    239号 四 forbids rush evaluation and rush issuance (严禁突击鉴定、突击发证), and a certificate
+    dated before its exam would attest to an exam not yet taken. The exam ends at the end of its
+    last day, so these steps open the day after."""
+
+    id = "batch.step_after_exam"
+    clause = "苏人社函〔2020〕239号 四"
+    title_zh = "考试结束后方可录入成绩、公示、审核和签发证书，证书日期不得早于考试"
+    title_en = (
+        "Scores, publicity, approval and certificates only after the exam; "
+        "no certificate is dated before its exam"
+    )
+    valid_from = NOTICE_239_DATE
+
+    class Facts(serializers.Serializer):
+        step = serializers.ChoiceField(choices=list(AFTER_EXAM_STEPS))
+        exam_ends_on = serializers.DateField()
+        on = serializers.DateField()
+
+    def decide(self, facts, params, as_of):
+        zh, en = AFTER_EXAM_STEPS[facts["step"]]
+        ends = facts["exam_ends_on"]
+        opens_on = ends + timedelta(days=1)
+        if facts["on"] > ends:
+            return Outcome(
+                {"open": True, "opens_on": opens_on},
+                f"考试已于 {ends} 结束，可以{zh}（{self.clause}）。",
+                f"The exam ended on {ends}. {en} ({self.clause}).",
+            )
+        return Outcome(
+            {"open": False, "opens_on": opens_on},
+            f"考试结束后（{ends} 之后）方可{zh}，即 {opens_on} 起（{self.clause}）。",
+            f"{en} only after the exam ends ({ends}), from {opens_on} ({self.clause}).",
         )

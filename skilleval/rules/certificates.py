@@ -13,30 +13,32 @@ JIANGSU = "32"
 JIANGSU_CITIES = {f"{n:02d}" for n in range(1, 14)}  # 3201 南京 … 3213 宿迁
 
 # Each format: a regex with one named group per segment; the last segment is the sequence.
+# Matched whole (fullmatch) and only in ASCII digits and capitals: `\d` would also take "０"
+# and other Unicode digits, and a number is valid only exactly as printed.
 FORMATS = {
     # [Y|S] + ministry institution code (4) + province (2) + institution serial (6) + year (2)
     # + level (1) + sequence (6) = 22
     "skill_level": re.compile(
-        r"^(?P<institution_type>[YS])(?P<institution_code>\d{4})(?P<province>\d{2})"
-        r"(?P<institution_serial>\d{6})(?P<year>\d{2})(?P<level>\d)(?P<sequence>\d{6})$"
+        r"(?P<institution_type>[YS])(?P<institution_code>[0-9]{4})(?P<province>[0-9]{2})"
+        r"(?P<institution_serial>[0-9]{6})(?P<year>[0-9]{2})(?P<level>[0-9])(?P<sequence>[0-9]{6})"
     ),
     # year (2) + province (2) + city (2) + institution type (1) + institution serial (3)
     # + level (1) + sequence (5) = 16
     "vocational_qualification": re.compile(
-        r"^(?P<year>\d{2})(?P<province>\d{2})(?P<city>\d{2})(?P<institution_type>\d)"
-        r"(?P<institution_serial>\d{3})(?P<level>\d)(?P<sequence>\d{5})$"
+        r"(?P<year>[0-9]{2})(?P<province>[0-9]{2})(?P<city>[0-9]{2})(?P<institution_type>[0-9])"
+        r"(?P<institution_serial>[0-9]{3})(?P<level>[0-9])(?P<sequence>[0-9]{5})"
     ),
     # Provincial format: letters (2) + province (2) + city (2) + year (2) + institution serial (6)
     # + sequence (5) = 19
     "special_ability": re.compile(
-        r"^(?P<prefix>[A-Z]{2})(?P<province>\d{2})(?P<city>\d{2})(?P<year>\d{2})"
-        r"(?P<institution_serial>\d{6})(?P<sequence>\d{5})$"
+        r"(?P<prefix>[A-Z]{2})(?P<province>[0-9]{2})(?P<city>[0-9]{2})(?P<year>[0-9]{2})"
+        r"(?P<institution_serial>[0-9]{6})(?P<sequence>[0-9]{5})"
     ),
     # Provincial format: letters (2) + province (2) + city (2) + year (2) + competition serial (5)
     # + sequence (4) = 17
     "competition": re.compile(
-        r"^(?P<prefix>[A-Z]{2})(?P<province>\d{2})(?P<city>\d{2})(?P<year>\d{2})"
-        r"(?P<competition_serial>\d{5})(?P<sequence>\d{4})$"
+        r"(?P<prefix>[A-Z]{2})(?P<province>[0-9]{2})(?P<city>[0-9]{2})(?P<year>[0-9]{2})"
+        r"(?P<competition_serial>[0-9]{5})(?P<sequence>[0-9]{4})"
     ),
 }
 LENGTHS = {
@@ -83,15 +85,17 @@ class CertificateNumberFormat(Rule):
 
     class Facts(serializers.Serializer):
         kind = serializers.ChoiceField(choices=list(FORMATS))
-        number = serializers.CharField(max_length=40, trim_whitespace=True)
+        # Exactly as printed: no trimming or case folding here (the lookup form normalises
+        # what a person typed before asking).
+        number = serializers.CharField(max_length=40, trim_whitespace=False)
 
     class Parameters(serializers.Serializer):
-        special_ability_prefix = serializers.RegexField(r"^[A-Z]{2}$", default="ZX")
-        competition_prefix = serializers.RegexField(r"^[A-Z]{2}$", default="JS")
+        special_ability_prefix = serializers.RegexField(r"\A[A-Z]{2}\Z", default="ZX")
+        competition_prefix = serializers.RegexField(r"\A[A-Z]{2}\Z", default="JS")
 
     def decide(self, facts, params, as_of):
-        kind, number = facts["kind"], facts["number"].upper()
-        match = FORMATS[kind].match(number)
+        kind, number = facts["kind"], facts["number"]
+        match = FORMATS[kind].fullmatch(number)
         if match is None:
             return Outcome(
                 {"valid": False, "parts": {}},

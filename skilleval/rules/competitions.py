@@ -215,8 +215,14 @@ class CertificateIssuer(Rule):
     class Facts(serializers.Serializer):
         competition_level = serializers.ChoiceField(choices=["city", "county"])
         competition_class = serializers.ChoiceField(choices=[1, 2], allow_null=True)
-        delegated_to_organiser = serializers.BooleanField(default=False)
-        organiser_has_authority = serializers.BooleanField(default=False)
+        delegated_to_organiser = serializers.BooleanField(
+            default=False,
+            help_text="a delegation recorded by the host city's HR bureau or the province",
+        )
+        organiser_has_authority = serializers.BooleanField(
+            default=False,
+            help_text="the delegated institution is in the catalog with a valid filing",
+        )
 
     def decide(self, facts, params, as_of):
         organiser = (
@@ -253,17 +259,20 @@ class FeesAllowed(Rule):
         participation_fee = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
         certificate_fee = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
 
+    FEES = {
+        "registration_fee": ("报名费", "registration fee"),
+        "participation_fee": ("参赛费", "participation fee"),
+        "certificate_fee": ("证书核发费", "certificate fee"),
+    }
+
     def decide(self, facts, params, as_of):
-        charged = [
-            name
-            for name in ("registration_fee", "participation_fee", "certificate_fee")
-            if facts[name] > 0
-        ]
+        charged = [words for name, words in self.FEES.items() if facts[name] > 0]
         if charged:
             return Outcome(
                 {"allowed": False},
-                f"不得收取报名费、参赛费以及证书核发等费用，现收取：{', '.join(charged)}（{self.clause}）。",
-                f"Fees are not allowed: {', '.join(charged)} ({self.clause}).",
+                f"不得收取报名费、参赛费以及证书核发等费用，现收取：{'、'.join(zh for zh, _en in charged)}"
+                f"（{self.clause}）。",
+                f"Fees are not allowed: {', '.join(en for _zh, en in charged)} ({self.clause}).",
             )
         return Outcome(
             {"allowed": True},

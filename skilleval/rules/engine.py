@@ -9,9 +9,11 @@ RuleParameterVersion rows with an effective date, and every evaluation is *as of
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 RULES: dict[str, "Rule"] = {}
@@ -33,6 +35,41 @@ class InvalidParameters(ValueError):
     def __init__(self, errors: dict):
         super().__init__(errors)
         self.errors = errors
+
+
+# Every fact has a range (a rule is asked about people, batches and certificates of this era): a
+# date outside it or a number beyond it is refused by name instead of overflowing in `decide`.
+EARLIEST_DAY = date(1949, 10, 1)
+LATEST_DAY = date(2199, 12, 31)
+LARGEST_NUMBER = 10**9
+
+
+def out_of_range(values: dict) -> dict:
+    """The facts (or as_of) outside the range every fact has, each with its message."""
+    errors = {}
+    for name, value in values.items():
+        if isinstance(value, date):
+            if not EARLIEST_DAY <= value <= LATEST_DAY:
+                errors[name] = [
+                    f"日期须在 {EARLIEST_DAY} 至 {LATEST_DAY} 之间 / "
+                    f"must be between {EARLIEST_DAY} and {LATEST_DAY}"
+                ]
+        elif isinstance(value, int | Decimal) and not isinstance(value, bool):
+            finite = not isinstance(value, Decimal) or value.is_finite()
+            if not finite or abs(value) > LARGEST_NUMBER:
+                errors[name] = [
+                    f"数值超出范围（绝对值不超过 {LARGEST_NUMBER}）/ "
+                    f"out of range (at most {LARGEST_NUMBER} either way)"
+                ]
+    return errors
+
+
+def unknown_names(data, known) -> dict:
+    """Names a rule does not know: refused, never ignored (a typo would silently take a default)."""
+    return {
+        name: ["未知的字段，本规则不使用 / unknown to this rule"]
+        for name in sorted(set(data) - set(known))
+    }
 
 
 def local_today() -> date:
@@ -70,6 +107,53 @@ class Decision:
         }
 
 
+class RegionCodeField(serializers.CharField):
+    """A Jiangsu region (GB/T 2260 code) the system knows; anything else is refused by name."""
+
+    def to_internal_value(self, data):
+        from skilleval.models import Region
+
+        code = super().to_internal_value(data)
+        if not (len(code) == 6 and code.isascii() and code.startswith("32")) or not (
+            Region.objects.filter(code=code).exists()
+        ):
+            raise serializers.ValidationError(
+                f"“{code}”不是江苏省的行政区划代码 / not a Jiangsu region code"
+            )
+        return code
+
+
+# Parameter names as people read them: pages show these words, never the keys (which stay in the
+# API and the JSON of a new version).
+PARAMETER_LABELS = {
+    "announcement_days": _("公示期（天）"),
+    "batch_1_cutoff": _("第一批退出截止日期"),
+    "batch_2_cutoff": _("第二批退出截止日期"),
+    "organiser_max": _("无须备案的外地选手比例上限"),
+    "city_max": _("报设区市备案的外地选手比例上限"),
+    "competition_prefix": _("竞赛证书编号前缀"),
+    "special_ability_prefix": _("专项职业能力证书编号前缀"),
+    "evaluable_major_groups": _("可开展评价的职业大类"),
+    "factor": _("超出常规人数的倍数"),
+    "minimum": _("提示的最少人数"),
+    "last_day": _("证书最后核发日期"),
+    "min_pension_years": _("省内参保最少年限"),
+    "window_days": _("截止前突击评价的天数"),
+    "working_days": _("公示工作日数"),
+    "worldskills_medal_ranks": _("世界技能大赛获奖名次（前几名）"),
+}
+
+
+def parameter_rows(parameters: dict) -> list[tuple[str, str]]:
+    """A rule's parameters (as stored, JSON) as (label, value) in words for a page."""
+    rows = []
+    for name, value in parameters.items():
+        if isinstance(value, list):
+            value = "、".join(map(str, value))
+        rows.append((PARAMETER_LABELS.get(name, name), "—" if value in (None, "") else str(value)))
+    return rows
+
+
 class NoParameters(serializers.Serializer):
     pass
 
@@ -104,6 +188,11 @@ class Rule:
         return self.validate_parameters(version.parameters if version else {})
 
     def validate_parameters(self, data: dict) -> dict:
+        if not isinstance(data, dict):
+            raise InvalidParameters({"parameters": ["须为对象 / must be an object"]})
+        unknown = unknown_names(data, self.Parameters().fields)
+        if unknown:
+            raise InvalidParameters(unknown)
         serializer = self.Parameters(data=data)
         if not serializer.is_valid():
             raise InvalidParameters(serializer.errors)
@@ -117,10 +206,19 @@ class Rule:
 
     def evaluate(self, facts: dict, as_of: date | None = None) -> Decision:
         as_of = as_of or local_today()
+        if not isinstance(facts, dict):
+            raise InvalidFacts({"facts": ["须为对象 / must be an object"]})
+        errors = unknown_names(facts, self.Facts().fields) | out_of_range({"as_of": as_of})
+        if errors:
+            raise InvalidFacts(errors)
         serializer = self.Facts(data=facts)
         if not serializer.is_valid():
             raise InvalidFacts(serializer.errors)
-        outcome = self.decide(dict(serializer.validated_data), self.parameters_as_of(as_of), as_of)
+        validated = dict(serializer.validated_data)
+        errors = out_of_range(validated)
+        if errors:
+            raise InvalidFacts(errors)
+        outcome = self.decide(validated, self.parameters_as_of(as_of), as_of)
         zh, en = outcome.zh, outcome.en
         in_effect = self.in_effect_on(as_of)
         if not in_effect:

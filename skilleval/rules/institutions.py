@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from rest_framework import serializers
 
 from skilleval.rules.engine import Outcome, Rule, register
-from skilleval.rules.occupations import OCCUPATION_CODE
+from skilleval.rules.occupations import OCCUPATION_CODE, in_catalog, not_in_catalog
 
 KINDS = ["employer", "social_org", "technical_school", "appraisal_centre"]
 KIND_ZH = {
@@ -39,6 +39,8 @@ class InstitutionScopeAllows(Rule):
         has_national_standard = serializers.BooleanField(default=False)
         has_question_bank = serializers.BooleanField(default=False)
         has_provincial_spec = serializers.BooleanField(default=False)
+        # An employer's own enterprise evaluation specification, filed with the appraisal centre.
+        has_enterprise_spec = serializers.BooleanField(default=False)
 
     class Parameters(serializers.Serializer):
         evaluable_major_groups = serializers.ListField(
@@ -54,11 +56,27 @@ class InstitutionScopeAllows(Rule):
                 f"职业 {code} 属第{major}大类，不在第三、四、五、六大类之内，不得开展评价（{self.clause}）。",
                 f"Occupation {code} is in major group {major}, outside groups 3–6: it may not be evaluated ({self.clause}).",
             )
-        if kind == "employer":
+        if not in_catalog(code):
+            return not_in_catalog(code, self.clause)
+        from skilleval.models import OccupationLevel
+
+        if not OccupationLevel.objects.filter(occupation__code=code, level=level).exists():
             return Outcome(
-                {"allowed": True},
-                f"用人单位可在国家职业技能标准或经鉴定机构备案的企业评价规范框架下评价本单位职工（{self.clause}）。",
-                f"An employer may evaluate its own staff against the national standard or an enterprise specification filed with an appraisal centre ({self.clause}).",
+                {"allowed": False},
+                f"{code} 的国家职业技能标准未设置{level}级，不得擅加职业技能等级（{self.clause}）。",
+                f"The standard of {code} defines no level {level}; levels may not be added ({self.clause}).",
+            )
+        if kind == "employer":
+            if facts["has_national_standard"] or facts["has_enterprise_spec"]:
+                return Outcome(
+                    {"allowed": True},
+                    f"用人单位可在国家职业技能标准或经鉴定机构备案的企业评价规范框架下评价本单位职工（{self.clause}）。",
+                    f"An employer may evaluate its own staff against the national standard or an enterprise specification filed with an appraisal centre ({self.clause}).",
+                )
+            return Outcome(
+                {"allowed": False},
+                f"用人单位申报 {code} {level}级：无国家职业技能标准，也无向职业技能鉴定机构备案的企业评价规范，不得开展（{self.clause}）。",
+                f"Employer applying for {code} level {level}: no national standard and no enterprise specification filed with an appraisal centre; refused ({self.clause}).",
             )
         national = facts["has_national_standard"] and facts["has_question_bank"]
         if national or facts["has_provincial_spec"]:

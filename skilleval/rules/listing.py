@@ -1,6 +1,6 @@
 """How a rule is described to people: the /rules/ page and GET /api/v1/rules/."""
 
-from skilleval.rules.engine import Rule, local_today
+from skilleval.rules.engine import Rule, local_today, parameter_rows
 
 
 def describe(rule: Rule, as_of=None) -> dict:
@@ -14,5 +14,6 @@ def describe(rule: Rule, as_of=None) -> dict:
         "valid_to": rule.valid_to,
         "facts": rule.fact_names(),
         "parameters": rule.parameters_as_json(rule.parameters_as_of(as_of)),
+        "parameter_rows": parameter_rows(rule.parameters_as_json(rule.parameters_as_of(as_of))),
         "parameters_effective_from": version.effective_from if version else None,
     }

@@ -7,9 +7,24 @@ from skilleval.rules.engine import Outcome, Rule, register
 OCCUPATION_CODE = r"^[1-8]-[0-9]{2}-[0-9]{2}-[0-9]{2}(-[0-9]{2})?$"
 
 
+def in_catalog(code: str) -> bool:
+    from skilleval.models import Occupation
+
+    return Occupation.objects.filter(code=code, is_active=True).exists()
+
+
+def not_in_catalog(code: str, clause: str) -> Outcome:
+    return Outcome(
+        {"allowed": False},
+        f"{code} 不在职业目录（《国家职业分类大典》）中，不得擅造职业（工种）名称（{clause}）。",
+        f"{code} is not in the occupation catalog; occupations may not be invented ({clause}).",
+    )
+
+
 @register
 class OccupationEvaluable(Rule):
-    """54号 三: skill-level certification only for occupations of 大典 大类 3, 4, 5 and 6."""
+    """54号 三: skill-level certification only for occupations of 大典 大类 3, 4, 5 and 6 that are
+    in the catalog (不得擅造职业（工种）名称)."""
 
     id = "occupation.evaluable"
     clause = "苏人社办函〔2022〕54号 三"
@@ -37,6 +52,8 @@ class OccupationEvaluable(Rule):
         groups = params["evaluable_major_groups"]
         allowed = major in groups
         groups_zh = "、".join(str(g) for g in groups)
+        if allowed and not in_catalog(code):
+            return not_in_catalog(code, self.clause)
         if allowed:
             return Outcome(
                 {"allowed": True},

@@ -4,6 +4,7 @@ Environment-specific modules (local, production, test) import this and set the
 database, cache, broker and secrets. Nothing here changes URLs or behaviour.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -24,6 +25,19 @@ def require(name: str, check=None, hint: str = "") -> str:
     if check is not None and not check(value):
         raise ImproperlyConfigured(f"Environment variable {name} has a bad value. {hint}".strip())
     return value
+
+
+def local_secret(path: Path, generate) -> str:
+    """A secret generated once into a file of this checkout (embedded default, tests); production
+    takes it from the environment. O_EXCL: of two processes starting at once, one writes it."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as key_file:
+            key_file.write(generate())
+    return path.read_text().strip()
 
 
 def sqlite_database(path) -> dict:
@@ -87,6 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "skilleval.worklist.navigation",
             ],
         },
     },
@@ -116,7 +131,10 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Lockout after repeated sign-in failures, with a cool-off rather than a permanent lock,
-# keyed to username and the client address (see AXES_IPWARE_* in production).
+# keyed to username and the client address (skilleval/addresses.py: X-Forwarded-For is
+# believed only from TRUSTED_PROXIES).
+AXES_CLIENT_IP_CALLABLE = "skilleval.addresses.client_address_or_none"
+TRUSTED_PROXIES: list[str] = []
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -151,6 +169,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"rule-self-check": "60/minute"},
+    # A throttle that forgets to key on skilleval.addresses.client_address still does not
+    # believe X-Forwarded-For: DRF's get_ident then answers the connection's address.
+    "NUM_PROXIES": 0,
     "EXCEPTION_HANDLER": "skilleval.api.base.exception_handler",
 }
 
@@ -209,12 +230,26 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
+# Redis redelivers an unacknowledged task after the visibility timeout: just above the longest a
+# job may run, so a live job is never delivered twice and a dead one is not stuck for long.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60}
+# Jobs (skilleval/models/jobs.py): a running job whose heartbeat (every progress report) is older
+# than this lost its worker and is requeued by the sweeper; after this many runs it fails.
+JOB_STALE_AFTER = env.int("JOB_STALE_AFTER", default=10 * 60)
+JOB_MAX_ATTEMPTS = 3
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    "sweep-jobs": {"task": "skilleval.tasks.sweep_jobs", "schedule": 60.0},
     "verify-audit-log-nightly": {
         "task": "audits.tasks.verify_audit_log",
         "schedule": crontab(hour=2, minute=0),
+    },
+    # Signed checkpoints outside the database: rows removed or rewritten after a checkpoint are
+    # detected by verify_audit_log; the interval bounds what could go unnoticed.
+    "audit-log-checkpoint": {
+        "task": "audits.tasks.write_audit_checkpoint",
+        "schedule": crontab(minute="*/15"),
     },
     # Just after midnight, so a batch is invalid from the first minute after its cut-off day.
     "invalidate-batches-past-exit-cutoff": {
@@ -231,6 +266,20 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=3, day_of_month=1, month_of_year="1,7"),
     },
 }
+
+# The audit log's chain is keyed (HMAC-SHA256) with AUDIT_LOG_KEY, set by each environment; its
+# signed checkpoints go to an append-only file outside the database (README "Audit log").
+AUDIT_CHECKPOINT_PATH = env.str(
+    "AUDIT_CHECKPOINT_PATH", default=str(VAR_DIR / "audit-checkpoints.log")
+)
+AUDIT_LOG_KEY_MIN_LENGTH = 32
+
+
+def new_audit_log_key() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(48)
+
 
 # Public certificate lookup (SPEC "Public lookup and privacy"): limits per client address and per
 # identity (the keyed hash of the ID or certificate number); a captcha after repeated misses.
@@ -251,5 +300,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # fontTools logs every glyph it subsets at INFO: thousands of lines per certificate font.
+    "loggers": {"axes": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

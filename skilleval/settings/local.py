@@ -26,16 +26,13 @@ else:
     CELERY_TASK_EAGER_PROPAGATES = False
 
 
-def _local_personal_data_key() -> str:
-    """A key file generated once for this checkout; production takes the key from the environment."""
-    key_file = VAR_DIR / "personal_data.key"
-    if not key_file.exists():
-        key_file.write_bytes(Fernet.generate_key())
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
-
-
-PERSONAL_DATA_KEY = env.str("PERSONAL_DATA_KEY", default="") or _local_personal_data_key()
+# Keys generated once for this checkout; production takes them from the environment.
+PERSONAL_DATA_KEY = env.str("PERSONAL_DATA_KEY", default="") or local_secret(
+    VAR_DIR / "personal_data.key", lambda: Fernet.generate_key().decode()
+)
+AUDIT_LOG_KEY = env.str("AUDIT_LOG_KEY", default="") or local_secret(
+    VAR_DIR / "audit_log.key", new_audit_log_key
+)
 
 # Static files come straight from static/ and the installed apps; no collectstatic needed.
 STATIC_ROOT = None

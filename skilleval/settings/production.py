@@ -1,9 +1,11 @@
 """Production: configured only by the environment. A missing or bad value stops the start,
 naming the variable."""
 
+import ipaddress
 from urllib.parse import urlparse
 
 from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
 
 from skilleval.settings.base import *  # noqa: F403
 
@@ -26,6 +28,18 @@ def _is_fernet_key(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def trusted_proxies(entries: list[str]) -> list[str]:
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"Environment variable TRUSTED_PROXIES has a bad value: {entry!r} is not an "
+                "address or network (e.g. 10.0.0.5,172.18.0.0/16)."
+            ) from None
+    return entries
 
 
 SECRET_KEY = require("SECRET_KEY", lambda v: len(v) >= 50, "Use at least 50 random characters.")
@@ -51,6 +65,12 @@ PERSONAL_DATA_KEY = require(
     _is_fernet_key,
     "Expected a Fernet key: python -c 'from cryptography.fernet import Fernet; "
     "print(Fernet.generate_key().decode())'",
+)
+AUDIT_LOG_KEY = require(
+    "AUDIT_LOG_KEY",
+    lambda v: len(v) >= AUDIT_LOG_KEY_MIN_LENGTH,
+    f"At least {AUDIT_LOG_KEY_MIN_LENGTH} random characters, kept outside the database: "
+    "python -c 'import secrets; print(secrets.token_urlsafe(48))'",
 )
 
 CELERY_BROKER_URL = REDIS_URL
@@ -79,8 +99,6 @@ CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-# Lockout and rate limits key on the real client address. Behind one reverse proxy that appends
-# the client to X-Forwarded-For, the right-most entry is the client: 0 further proxies (a forged
-# left part is ignored). Set the number of further proxies in the chain if there are more.
-AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Lockout and rate limits key on the real client address: X-Forwarded-For is believed only
+# from these proxies (skilleval/addresses.py). Empty: gunicorn is reached directly.
+TRUSTED_PROXIES = trusted_proxies(env.list("TRUSTED_PROXIES", default=[]))

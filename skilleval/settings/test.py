@@ -25,6 +25,9 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 
 PERSONAL_DATA_KEY = "qZ0d6m2m0y2sQqWnq4r9o3dGZb7s1bM7cT2l9iW0V5E="
+# From a file, not the code: a subprocess of a test (manage.py shell) keys the chain alike.
+VAR_DIR.mkdir(exist_ok=True)
+AUDIT_LOG_KEY = local_secret(VAR_DIR / "audit_log.key", new_audit_log_key)
 
 # Static files come straight from static/ and the installed apps; no collectstatic needed.
 STATIC_ROOT = None

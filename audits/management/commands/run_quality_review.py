@@ -69,5 +69,5 @@ class Command(BaseCommand):
         if flagged:
             self.stdout.write(f"标记最多的机构 / most flagged (top {top}):")
             for row in flagged:
-                labels = "、".join(label.split(" / ")[0] for label in row.flag_labels)
+                labels = "、".join(str(label) for label in row.flag_labels)
                 self.stdout.write(f"  {row.institution.name}: {labels}")

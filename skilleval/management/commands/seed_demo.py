@@ -26,8 +26,6 @@ from institutions.models import (
     Candidate,
     ExamRoom,
     Filing,
-    FilingItem,
-    FilingMaterial,
     Institution,
 )
 from skilleval import personal_data
@@ -359,53 +357,68 @@ class Command(BaseCommand):
                 resources_updated_at=timezone.now(),
             )
 
+    def _filer(self, institution) -> User:
+        """Who prepares the institution's filings: a demo account of it (or of the organisation
+        it is a branch of), otherwise a staff account of its own that does not sign in."""
+        staff = User.objects.filter(
+            institution__in=[institution.pk, institution.parent_id or institution.pk],
+            role__in=[Role.INSTITUTION_STAFF, Role.INSTITUTION_SIGNATORY],
+        ).order_by("pk")
+        if staff.exists():
+            return staff.first()
+        user, made = User.objects.get_or_create(
+            username=f"staff-{institution.uscc}",
+            defaults={
+                "role": Role.INSTITUTION_STAFF,
+                "institution": institution,
+                "first_name": f"{institution.name} 考务",
+            },
+        )
+        if made:
+            user.set_unusable_password()
+            user.save()
+        return user
+
     def _filings(self, institutions, users):
+        """Every filing through the steps a user takes on the pages: draft, region scope,
+        occupations, materials, submission, then the authority's decision."""
         if Filing.objects.exists():
             return
         pdf = demo_material_pdf()
-        province = Region.objects.get(code="320000")
         reviewers = {"320100": users["nanjing_city"], "320500": users["suzhou_city"]}
         for key, filings in FILINGS.items():
             institution = institutions[key]
-            filer = institution.staff.first() or users["prov_admin"]
+            filer = self._filer(institution)
             for status, authority, validity, regions, items, reason in filings:
-                filing = Filing.objects.create(
-                    institution=institution,
-                    authority=province if authority == "province" else institution.city,
-                    status=status,
-                    valid_from=validity[0] if validity else None,
-                    valid_until=validity[1] if validity else None,
-                    created_by=filer,
-                    submitted_at=None if status == FilingStatus.DRAFT else timezone.now(),
-                    decided_at=timezone.now()
-                    if status in (FilingStatus.APPROVED, FilingStatus.REJECTED)
-                    else None,
-                    decided_by=(
-                        users["prov_admin"]
-                        if authority == "province"
-                        else reviewers.get(institution.city_id, users["prov_admin"])
-                    )
-                    if status in (FilingStatus.APPROVED, FilingStatus.REJECTED)
-                    else None,
-                    decision_reason=reason,
+                filing = Filing.objects.open_draft(
+                    institution, user=filer, province_level=authority == "province"
                 )
-                filing.region_scope.set(Region.objects.filter(code__in=regions))
+                filing.set_region_scope(Region.objects.filter(code__in=regions), user=filer)
                 for code, levels in items:
                     occupation = Occupation.objects.get(code=code)
                     for level in levels:
-                        FilingItem.objects.create(filing=filing, occupation=occupation, level=level)
+                        filing.add_item(occupation, level, user=filer)
                 kinds = filing.required_materials()
                 if status == FilingStatus.DRAFT:
                     kinds = kinds[:5]  # a draft still being put together
                 for kind in kinds:
-                    FilingMaterial.objects.create(
-                        filing=filing,
-                        kind=kind,
-                        file=ContentFile(pdf, name=f"{kind}.pdf"),
-                        original_name=f"{MaterialKind(kind).label.split(' / ')[0]}.pdf",
-                        uploaded_by=filer,
+                    filing.attach_material(
+                        kind,
+                        ContentFile(pdf, name=f"{MaterialKind(kind).label.split(' / ')[0]}.pdf"),
+                        user=filer,
                     )
-        Institution.objects.filter(pk=institutions["wuyue_kunshan"].pk).update(announced_on=TODAY)
+                if status == FilingStatus.DRAFT:
+                    continue
+                filing.submit(user=filer)
+                reviewer = (
+                    users["prov_admin"]
+                    if filing.is_province_level
+                    else reviewers.get(institution.city_id, users["prov_admin"])
+                )
+                if status == FilingStatus.APPROVED:
+                    filing.approve(user=reviewer, valid_from=validity[0], valid_until=validity[1])
+                elif status == FilingStatus.REJECTED:
+                    filing.reject(user=reviewer, reason=reason)
 
     def _catalog(self, institutions, province_admin):
         longcheng = institutions["longcheng"]
@@ -441,8 +454,13 @@ class Command(BaseCommand):
             (BatchStatus.CERTIFICATES_ISSUED, lambda b: self._issue(b, users)),
         ]
         self._staff = staff
+        examined = [status for status, _ in steps].index(BatchStatus.EXAMINED)
         for n, (target, _) in enumerate(steps):
             occupation, level = (lathe, 4) if n % 2 == 0 else (electrician, 3)
+            # A batch with scores took its exam a month ago: no step runs ahead of it (239号 四).
+            starts = (
+                TODAY + timedelta(days=20 + n) if n < examined else TODAY - timedelta(days=40 - n)
+            )
             batch = Batch.objects.plan(
                 institution=jinling,
                 user=staff,
@@ -450,8 +468,8 @@ class Command(BaseCommand):
                 level=level,
                 evaluation_type=EvaluationType.SKILL_LEVEL,
                 region=jiangning,
-                exam_starts_on=TODAY + timedelta(days=20 + n),
-                exam_ends_on=TODAY + timedelta(days=21 + n),
+                exam_starts_on=starts,
+                exam_ends_on=starts + timedelta(days=1),
                 venue="南京市江宁区金陵机电实训中心",
                 examiners="陈考评\n刘考评\n黄考评",
                 question_source=QuestionSource.NATIONAL_BANK,
@@ -702,7 +720,7 @@ class Command(BaseCommand):
             contestants(item, 9, 1, ranks=[1, 2, 3, 4, 5], levels=[4, 3, 4, 4, 5])
             first, *_ = Recognition.propose_for(item)
             decide_recognition(first, user=users["nanjing_city"], grant=True, level=3)
-            issue_competition_certificates(item, organiser)
+            issue_competition_certificates(item, users["nanjing_city"])  # 代章: the city issues
 
     def _audits(self, institutions, users):
         """An inspector pool (two per city, one affiliated with an institution), a published

@@ -19,7 +19,7 @@ def drop_plaintext_drf_tokens(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('skilleval', '0005_job_kinds'),
+        ('skilleval', '0007_job_heartbeat_and_sending'),
     ]
 
     operations = [

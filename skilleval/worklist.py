@@ -1,0 +1,318 @@
+"""What waits for a user: the to-do list on each dashboard and the count in the navigation.
+
+Each queue is a query over what the user may act on, oldest first. Who may act is the models' own
+decision (`may_be_decided_by`, `may_be_approved_by`, the querysets' `visible_to`); this module only
+gathers, per role, the objects where the next step is the user's.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
+
+from skilleval.choices import JobStatus, Role
+
+SHOWN_PER_QUEUE = 10
+SIGNAL_WINDOW = timedelta(days=30)  # rush and volume signals stay on the list for a month
+
+
+@dataclass
+class Task:
+    title: str
+    url: str
+    since: datetime | date
+    next_step: str = ""
+
+    @property
+    def age_days(self) -> int:
+        since = self.since
+        if isinstance(since, datetime):
+            since = timezone.localtime(since).date()
+        return max((timezone.localdate() - since).days, 0)
+
+
+@dataclass
+class Queue:
+    name: str
+    link: str
+    tasks: list[Task] = field(default_factory=list)
+    total: int = 0
+
+
+def _queue(name, link, queryset, to_task) -> Queue:
+    rows = list(queryset[:SHOWN_PER_QUEUE])
+    total = len(rows) if len(rows) < SHOWN_PER_QUEUE else queryset.count()
+    return Queue(name=name, link=link, tasks=[to_task(row) for row in rows], total=total)
+
+
+def filings_to_decide(user) -> Queue:
+    from institutions.choices import FilingStatus
+    from institutions.models import Filing
+    from institutions.models.filings import PROVINCE_CODE
+
+    authority = PROVINCE_CODE if user.is_province_admin else user.city_id
+    waiting = (
+        Filing.objects.filter(status=FilingStatus.SUBMITTED, authority_id=authority)
+        .select_related("institution")
+        .order_by("submitted_at")
+    )
+    return _queue(
+        _("待审核的机构备案"),
+        reverse("filing-list") + "?status=submitted",
+        waiting,
+        lambda f: Task(str(f.institution), reverse("filing-detail", args=[f.pk]), f.submitted_at),
+    )
+
+
+def batches_to_approve(user) -> Queue:
+    from institutions.choices import BatchStatus
+    from institutions.models import Batch
+
+    waiting = Batch.objects.visible_to(user).filter(status=BatchStatus.RESULTS_PUBLICISED)
+    if not user.is_province_admin:
+        waiting = waiting.filter(institution__city_id=user.city_id)
+    waiting = waiting.select_related("institution", "occupation").order_by("publicised_on")
+    return _queue(
+        _("成绩公示中、待审核的批次"),
+        reverse("batch-list") + "?status=results_publicised",
+        waiting,
+        lambda b: Task(str(b), reverse("batch-detail", args=[b.pk]), b.publicised_on),
+    )
+
+
+def competition_filings_to_decide(user) -> Queue:
+    from competitions.choices import CompetitionFilingStatus, FilingLevel
+    from competitions.models import CompetitionFiling
+
+    waiting = CompetitionFiling.objects.filter(status=CompetitionFilingStatus.SUBMITTED)
+    if user.is_province_admin:
+        waiting = waiting.exclude(level=FilingLevel.CITY)
+    elif user.role == Role.CITY_STAFF:
+        waiting = waiting.filter(level=FilingLevel.CITY, authority_id=user.city_id)
+    else:  # county staff give an opinion on competitions held in their county
+        waiting = waiting.filter(competition__host_region_id=user.county_id, county_opinion="")
+    waiting = waiting.select_related("competition").order_by("submitted_at")
+    return _queue(
+        _("待处理的竞赛备案"),
+        reverse("competition-filing-list"),
+        waiting,
+        lambda f: Task(str(f), reverse("competition-filing-detail", args=[f.pk]), f.submitted_at),
+    )
+
+
+def open_complaints(user) -> Queue:
+    from audits.choices import ComplaintStatus
+    from audits.models import Complaint
+
+    waiting = (
+        Complaint.objects.visible_to(user)
+        .exclude(status=ComplaintStatus.CONCLUDED)
+        .order_by("received_at")
+    )
+    return _queue(
+        _("待办理的举报"),
+        reverse("complaint-list"),
+        waiting,
+        lambda c: Task(
+            f"{c.reference} {c.target_description}",
+            reverse("complaint-detail", args=[c.pk]),
+            c.received_at,
+            c.get_status_display(),
+        ),
+    )
+
+
+def audit_signals(user) -> Queue:
+    from audits.models import AuditSignal
+
+    recent = AuditSignal.objects.filter(created_at__gte=timezone.now() - SIGNAL_WINDOW)
+    if user.role == Role.CITY_STAFF:
+        recent = recent.filter(institution__city_id=user.city_id)
+    elif user.role == Role.COUNTY_STAFF:
+        recent = recent.filter(institution__county_id=user.county_id)
+    recent = recent.select_related("institution", "batch").order_by("created_at")
+    return _queue(
+        _("近 30 天的督查提示"),
+        reverse("spot-check-list"),
+        recent,
+        lambda s: Task(
+            f"{s.institution}：{s.detail}",
+            reverse("batch-detail", args=[s.batch_id])
+            if s.batch_id
+            else reverse("institution-detail", args=[s.institution_id]),
+            s.created_at,
+        ),
+    )
+
+
+def spot_checks_to_carry_out(user) -> Queue:
+    from audits.models import SpotCheck
+
+    unfinished = (
+        SpotCheck.objects.filter(replaced_by__isnull=True, published_at__isnull=True)
+        .filter(Q(entities__finding__isnull=True))
+        .distinct()
+        .order_by("drawn_at")
+    )
+    return _queue(
+        _("待录入检查结果的抽查"),
+        reverse("spot-check-list"),
+        unfinished,
+        lambda s: Task(str(s), reverse("spot-check-detail", args=[s.pk]), s.drawn_at),
+    )
+
+
+def spot_checks_to_publish(user) -> Queue:
+    from audits.models import SpotCheck
+
+    finished = (
+        SpotCheck.objects.filter(replaced_by__isnull=True, published_at__isnull=True)
+        .exclude(entities__finding__isnull=True)
+        .distinct()
+        .order_by("drawn_at")
+    )
+    return _queue(
+        _("检查完毕、待公开的抽查"),
+        reverse("spot-check-list"),
+        finished,
+        lambda s: Task(str(s), reverse("spot-check-detail", args=[s.pk]), s.drawn_at),
+    )
+
+
+def running_batches(user) -> Queue:
+    from institutions.choices import BATCH_FLOW, CLOSED_BATCH_STATUSES, BatchStatus
+    from institutions.models import Batch
+
+    # Waiting for the city or the signatory is not this user's next step.
+    not_ours = [
+        *CLOSED_BATCH_STATUSES,
+        BatchStatus.RESULTS_PUBLICISED,
+        BatchStatus.RESULTS_APPROVED,
+    ]
+    running = (
+        Batch.objects.visible_to(user)
+        .exclude(status__in=not_ours)
+        .select_related("institution", "occupation")
+        .order_by("exam_starts_on", "pk")
+    )
+
+    def to_task(batch):
+        following = BATCH_FLOW[batch.step + 1] if 0 <= batch.step < len(BATCH_FLOW) - 1 else None
+        return Task(
+            str(batch),
+            reverse("batch-detail", args=[batch.pk]),
+            batch.created_at,
+            _("下一步：%(step)s") % {"step": following.label} if following else "",
+        )
+
+    return _queue(_("进行中的评价批次"), reverse("batch-list"), running, to_task)
+
+
+def batches_to_sign_off(user) -> Queue:
+    from institutions.choices import BatchStatus
+    from institutions.models import Batch
+
+    waiting = (
+        Batch.objects.visible_to(user)
+        .filter(status=BatchStatus.RESULTS_APPROVED)
+        .select_related("institution", "occupation")
+        .order_by("pk")
+    )
+    return _queue(
+        _("成绩已审核、待签发证书的批次"),
+        reverse("batch-list") + "?status=results_approved",
+        waiting,
+        lambda b: Task(str(b), reverse("batch-detail", args=[b.pk]), b.created_at),
+    )
+
+
+def unfinished_jobs(user) -> Queue:
+    from skilleval.models import Job
+
+    jobs = (
+        Job.objects.filter(started_by=user)
+        .exclude(status=JobStatus.SUCCEEDED)
+        .order_by("created_at")
+    )
+    return _queue(
+        _("未完成或失败的后台任务"),
+        reverse("dashboard"),
+        jobs,
+        lambda j: Task(
+            str(j), reverse("job-detail", args=[j.pk]), j.created_at, j.get_status_display()
+        ),
+    )
+
+
+def competition_filings_of_organiser(user) -> Queue:
+    from competitions.choices import CompetitionFilingStatus
+    from competitions.models import CompetitionFiling
+
+    open_filings = (
+        CompetitionFiling.objects.filter(
+            competition__in=_visible_competitions(user),
+            status__in=[CompetitionFilingStatus.SUBMITTED, CompetitionFilingStatus.REJECTED],
+        )
+        .select_related("competition")
+        .order_by("submitted_at")
+    )
+    return _queue(
+        _("竞赛备案（待审核或不予备案）"),
+        reverse("competition-filing-list"),
+        open_filings,
+        lambda f: Task(
+            str(f),
+            reverse("competition-filing-detail", args=[f.pk]),
+            f.submitted_at,
+            f.get_status_display(),
+        ),
+    )
+
+
+def _visible_competitions(user):
+    from competitions.models import Competition
+
+    return Competition.objects.visible_to(user)
+
+
+QUEUES_BY_ROLE = {
+    Role.PROVINCE_ADMIN: [filings_to_decide, competition_filings_to_decide, unfinished_jobs],
+    Role.PROVINCE_AUDITOR: [
+        spot_checks_to_carry_out,
+        spot_checks_to_publish,
+        open_complaints,
+        audit_signals,
+    ],
+    Role.CITY_STAFF: [
+        filings_to_decide,
+        batches_to_approve,
+        competition_filings_to_decide,
+        open_complaints,
+        audit_signals,
+    ],
+    Role.COUNTY_STAFF: [competition_filings_to_decide, open_complaints, audit_signals],
+    Role.INSTITUTION_STAFF: [running_batches, unfinished_jobs],
+    Role.INSTITUTION_SIGNATORY: [batches_to_sign_off, running_batches, unfinished_jobs],
+    Role.COMPETITION_ORGANISER: [competition_filings_of_organiser, unfinished_jobs],
+}
+
+
+def work_queues(user) -> list[Queue]:
+    return [queue(user) for queue in QUEUES_BY_ROLE.get(user.role, [])]
+
+
+def waiting_count(user) -> int:
+    """The number in the navigation: everything on the user's to-do list."""
+    return sum(queue.total for queue in work_queues(user))
+
+
+def navigation(request) -> dict:
+    """Context processor: the to-do count beside 工作台, computed only when a page shows it."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.role:
+        return {}
+    return {"waiting_count": SimpleLazyObject(lambda: waiting_count(user))}

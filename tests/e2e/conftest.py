@@ -1,0 +1,96 @@
+"""End-to-end journeys in Debian's Chromium, driven by Playwright, against a live server.
+
+The live server runs in this process (pytest-django's `live_server`) on the test database; with
+PostgreSQL and Redis configured, background jobs go to a real Celery worker process. Screenshots of
+each journey's last step are kept under var/e2e/ (CI keeps them as artifacts).
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from tests.conftest import REPO, needs
+
+# Playwright's sync API runs an event loop in the test thread; the test itself only touches the
+# database between browser steps, never concurrently with it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = REPO / "var" / "e2e"
+DEMO_PASSWORD = "Demo-2026-skill"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, never a downloaded browser; no network beyond this machine."""
+    needs(Path(CHROMIUM).exists(), "needs Debian's chromium (apt-get install chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "zh-CN", "accept_downloads": True}
+
+
+@pytest.fixture
+def demo(live_db, settings, tmp_path):
+    """The demo data, created by `seed_demo` through the same model methods the pages use."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    call_command("seed_demo", verbosity=0)
+
+
+@pytest.fixture
+def sign_in(live_server):
+    def sign_in(page, username, password=DEMO_PASSWORD):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("form button[type=submit]:not(.link)")
+        page.wait_for_load_state()
+        assert "/accounts/login/" not in page.url, f"{username} could not sign in"
+        return page
+
+    return sign_in
+
+
+@pytest.fixture
+def switch_to_english():
+    def switch(page):
+        page.click("form.lang button[value=en]")
+        page.wait_for_load_state()
+        assert page.locator("html").get_attribute("lang") == "en"
+
+    return switch
+
+
+@pytest.fixture
+def screenshot(request):
+    """Keep the journey's last step as an image: var/e2e/<test name>.png."""
+
+    def take(page, name: str = ""):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        stem = request.node.name + (f"-{name}" if name else "")
+        page.screenshot(path=str(SCREENSHOTS / f"{stem}.png"), full_page=True)
+
+    return take

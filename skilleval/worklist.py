@@ -311,8 +311,13 @@ def waiting_count(user) -> int:
 
 
 def navigation(request) -> dict:
-    """Context processor: the to-do count beside 工作台, computed only when a page shows it."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not user.role:
-        return {}
-    return {"waiting_count": SimpleLazyObject(lambda: waiting_count(user))}
+    """Context processor: the to-do count beside 工作台, computed only when a page shows it (an
+    error page, which must render without the database, never touches it)."""
+
+    def count() -> int:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.role:
+            return 0
+        return waiting_count(user)
+
+    return {"waiting_count": SimpleLazyObject(count)}

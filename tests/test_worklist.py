@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from institutions.choices import BatchStatus, EvaluationType, FilingStatus, QuestionSource
 from institutions.models import Batch, Filing
-from skilleval.choices import JobKind, JobStatus, Role
+from skilleval.choices import JobKind, JobStatus, Role, in_chinese
 from skilleval.models import Job
 from skilleval.worklist import work_queues
 from tests.factories import (
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def queue(user, name):
-    return next(q for q in work_queues(user) if str(q.name) == name)
+    return next(q for q in work_queues(user) if in_chinese(q.name) == name)
 
 
 def submitted_filing(institution, days_ago):

@@ -14,9 +14,6 @@ from django.core.management import call_command
 
 from tests.conftest import REPO, needs
 
-# Playwright's sync API runs an event loop in the test thread; the test itself only touches the
-# database between browser steps, never concurrently with it.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = REPO / "var" / "e2e"
@@ -27,6 +24,14 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(autouse=True)
+def _database_between_browser_steps(monkeypatch):
+    """Playwright's sync API runs an event loop in the test thread; the test only touches the
+    database between browser steps, never concurrently with it. Set for the journeys only: a
+    process environment variable would leak into the deployment check of other tests."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,6 @@ from django.core.management import call_command
 
 from tests.conftest import REPO, needs
 
-
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = REPO / "var" / "e2e"
 DEMO_PASSWORD = "Demo-2026-skill"
@@ -26,12 +25,14 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(autouse=True)
-def _database_between_browser_steps(monkeypatch):
-    """Playwright's sync API runs an event loop in the test thread; the test only touches the
-    database between browser steps, never concurrently with it. Set for the journeys only: a
-    process environment variable would leak into the deployment check of other tests."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+@pytest.fixture(scope="session", autouse=True)
+def _database_between_browser_steps():
+    """Playwright's sync API runs an event loop in the test thread for the rest of the session;
+    the journeys only touch the database between browser steps, never concurrently with it. Set
+    once the first journey runs (not at import: it would reach the deployment check of others)."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture(scope="session")

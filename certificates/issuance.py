@@ -18,6 +18,7 @@ import os
 import time
 import zipfile
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -259,15 +260,18 @@ def _zip(batch, certificates, progress) -> str:
 # --- the whole issuance -------------------------------------------------------------------------------
 
 
-def issue_batch(batch, signatory, progress=None) -> dict:
+def issue_batch(batch, signatory, progress=None, issued_on=None) -> dict:
     """Issue every passing candidate's certificate (see the module docstring); returns a summary
-    with the ZIP and merged PDF names. Safe to run again after an interruption."""
+    with the ZIP and merged PDF names. Safe to run again after an interruption.
+
+    ``issued_on`` is the day the signatory signed off (签发): the certificates carry it even when
+    the job runs, or is retried, on a later day; without it, today."""
     from institutions.models import Batch
 
     progress = progress or _no_progress
     timings, started = {}, time.perf_counter()
     batch = Batch.objects.select_related("institution", "occupation").get(pk=batch.pk)
-    today = timezone.localdate()
+    today = issued_on or timezone.localdate()
     check_issuable(batch, today)
     kind = CERTIFICATE_KIND[batch.evaluation_type]
     total = batch.candidates.filter(passed=True).count()
@@ -384,7 +388,13 @@ def run_issuance_job(job) -> dict:
         }
     else:
         try:
-            result = issue_batch(batch, job.started_by, progress=job.report_progress)
+            signed_off_on = job.params.get("issued_on")
+            result = issue_batch(
+                batch,
+                job.started_by,
+                progress=job.report_progress,
+                issued_on=date.fromisoformat(signed_off_on) if signed_off_on else None,
+            )
         except ValidationError as refusal:
             # The job page lists the reasons one per row; the job fails with readable text,
             # never the repr of a list.

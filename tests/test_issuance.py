@@ -18,6 +18,7 @@ from django.utils import timezone
 from certificates import issuance, pdf
 from certificates.choices import CertificateKind, PrintKind, ProofReason
 from certificates.models import Certificate, CertificatePrint, NumberSeries, Proof
+from certificates.numbering import prefix_for
 from institutions.choices import (
     BatchStatus,
     EligibilityStatus,
@@ -236,6 +237,25 @@ class TestIssuance:
         )
         assert default_storage.exists(job.result["merged_pdf"])
         assert job.result["certificates"] == 2
+
+    def test_certificates_carry_the_sign_off_date_when_the_job_runs_days_later(self):
+        batch = approved_batch(passing=2)
+        with on(date(2020, 12, 30)):
+            job = batch.sign_off(signatory_of(batch.institution))  # queued: no worker ran it
+        with on(date(2021, 1, 4)):  # the worker gets to it after the new year
+            job.run()
+        job.refresh_from_db()
+        assert job.status == JobStatus.SUCCEEDED, job.error
+        assert set(batch.certificates.values_list("issued_on", flat=True)) == {date(2020, 12, 30)}
+        prefix = prefix_for(
+            CertificateKind.SKILL_LEVEL,
+            institution=batch.institution,
+            issued_on=date(2020, 12, 30),
+            level=batch.level,
+        )
+        assert all(
+            n.startswith(prefix) for n in batch.certificates.values_list("number", flat=True)
+        )
 
     def test_a_name_no_font_can_draw_is_refused_before_any_number(self):
         from certificates import fonts

@@ -500,14 +500,16 @@ class Batch(models.Model):
         running = self.issuance_jobs().filter(status__in=["queued", "running"]).first()
         if running:
             return running  # pressing the button twice starts one job
-        problems = self.issuance_problems()
+        today = timezone.localdate()
+        problems = self.issuance_problems(today)
         if problems:
             raise ValidationError(problems)
+        # The certificates are dated the day of the sign-off, whenever the job gets to them.
         return Job.objects.start(
             JobKind.CERTIFICATE_ISSUANCE,
             user=user,
             institution=self.institution,
-            params={"batch_id": self.pk},
+            params={"batch_id": self.pk, "issued_on": today.isoformat()},
         )
 
     def jobs(self):

@@ -118,6 +118,18 @@ BATCH_FLOW = [
     BatchStatus.RESULTS_APPROVED,
     BatchStatus.CERTIFICATES_ISSUED,
 ]
+# What the institution does next from each step of the flow (the dashboard's to-do list says it).
+NEXT_BATCH_ACTION = {
+    BatchStatus.DRAFT: _("发布评价计划"),
+    BatchStatus.PLAN_PUBLISHED: _("上传考生名单和照片"),
+    BatchStatus.ROSTER_ENTERED: _("审核申报资格"),
+    BatchStatus.ELIGIBILITY_REVIEWED: _("编排考场"),
+    BatchStatus.ROOMS_ARRANGED: _("生成准考证号"),
+    BatchStatus.TICKETS_GENERATED: _("考试结束后录入成绩"),
+    BatchStatus.EXAMINED: _("公示成绩"),
+    BatchStatus.RESULTS_PUBLICISED: _("公示期满后由人社部门审核"),
+    BatchStatus.RESULTS_APPROVED: _("由机构负责人签发证书"),
+}
 CLOSED_BATCH_STATUSES = (
     BatchStatus.CERTIFICATES_ISSUED,
     BatchStatus.INVALID,

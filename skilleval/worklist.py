@@ -184,7 +184,7 @@ def spot_checks_to_publish(user) -> Queue:
 
 
 def running_batches(user) -> Queue:
-    from institutions.choices import BATCH_FLOW, CLOSED_BATCH_STATUSES, BatchStatus
+    from institutions.choices import CLOSED_BATCH_STATUSES, NEXT_BATCH_ACTION, BatchStatus
     from institutions.models import Batch
 
     # Waiting for the city or the signatory is not this user's next step.
@@ -201,12 +201,12 @@ def running_batches(user) -> Queue:
     )
 
     def to_task(batch):
-        following = BATCH_FLOW[batch.step + 1] if 0 <= batch.step < len(BATCH_FLOW) - 1 else None
+        action = NEXT_BATCH_ACTION.get(batch.status)
         return Task(
             str(batch),
             reverse("batch-detail", args=[batch.pk]),
             batch.created_at,
-            _("下一步：%(step)s") % {"step": following.label} if following else "",
+            _("下一步：%(step)s") % {"step": action} if action else "",
         )
 
     return _queue(_("进行中的评价批次"), reverse("batch-list"), running, to_task)

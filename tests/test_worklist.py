@@ -106,3 +106,28 @@ def test_my_jobs_on_the_dashboard_are_only_my_own(client, province_admin):
     jobs = client.get("/dashboard/").context["jobs"]
 
     assert list(jobs) == [mine]
+
+
+def test_an_institution_sees_each_batch_with_the_action_it_takes_next(nanjing_institution):
+    lathe = occupation_with_resources()
+    staff = UserFactory(role=Role.INSTITUTION_STAFF, institution=nanjing_institution)
+    approved_filing(nanjing_institution, [(lathe, 4)], regions=["320100"])
+    batch = Batch.objects.plan(
+        institution=nanjing_institution,
+        user=staff,
+        occupation=lathe,
+        level=4,
+        evaluation_type=EvaluationType.SKILL_LEVEL,
+        region=region("320115"),
+        exam_starts_on=date(2026, 12, 21),
+        exam_ends_on=date(2026, 12, 22),
+        venue="江宁区某实训基地",
+        examiners="张考评",
+        question_source=QuestionSource.NATIONAL_BANK,
+    )
+    running = queue(staff, "进行中的评价批次")
+    assert [t.next_step for t in running.tasks] == ["下一步：发布评价计划"]
+
+    batch.publish_plan(staff)
+    running = queue(staff, "进行中的评价批次")
+    assert [t.next_step for t in running.tasks] == ["下一步：上传考生名单和照片"]

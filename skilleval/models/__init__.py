@@ -3,9 +3,10 @@ from skilleval.models.occupations import ApplicationCondition, Occupation, Occup
 from skilleval.models.regions import Region
 from skilleval.models.rules import RuleParameterVersion
 from skilleval.models.tokens import ApiToken
-from skilleval.models.users import User
+from skilleval.models.users import AccountGuard, SignInRefused, User
 
 __all__ = [
+    "AccountGuard",
     "ApiToken",
     "ApplicationCondition",
     "Job",
@@ -13,5 +14,6 @@ __all__ = [
     "OccupationLevel",
     "Region",
     "RuleParameterVersion",
+    "SignInRefused",
     "User",
 ]

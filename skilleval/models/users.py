@@ -1,6 +1,10 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from skilleval.choices import INSTITUTION_ROLES, PROVINCE_ROLES, RegionKind, Role
 
@@ -71,6 +75,11 @@ class User(AbstractUser):
     def is_province_admin(self) -> bool:
         return self.is_superuser or self.role == Role.PROVINCE_ADMIN
 
+    @property
+    def may_manage_accounts(self) -> bool:
+        """Accounts, roles and two-factor resets (the security administrator's duty)."""
+        return self.is_superuser or self.role == Role.PROVINCE_ADMIN
+
     def has_role(self, *roles: str) -> bool:
         """True when the user holds one of these roles; a superuser holds the province admin's."""
         if self.is_superuser and Role.PROVINCE_ADMIN in roles:
@@ -89,3 +98,91 @@ class User(AbstractUser):
         if self.institution_id:
             return str(self.institution)
         return self.organisation
+
+
+class SignInRefused(Exception):
+    """The sign-in was not tried: the account is locked, or a proof of work is due first."""
+
+    def __init__(self, message: str, challenge=None):
+        super().__init__(message)
+        self.message, self.challenge = message, challenge
+
+
+class AccountGuardManager(models.Manager):
+    def gate(self, username: str, challenge_token=None, answer=None) -> None:
+        """Before a password is checked: raise SignInRefused when the account is locked, or when
+        it has had SIGN_IN_CHALLENGE_AFTER wrong passwords (from any address) and this attempt
+        carries no proof of work. Without the proof the password is not even tried and nothing
+        is counted, so no loop can lock an account out without paying for every guess."""
+        from skilleval import proof_of_work
+
+        guard = self.filter(username=username.casefold()).first()
+        if guard is None:
+            return
+        now = timezone.now()
+        if guard.locked_until and guard.locked_until > now:
+            raise SignInRefused(
+                _("该账号因多次密码错误已锁定，%(time)s 后自动解锁，或请安全管理员解锁")
+                % {"time": timezone.localtime(guard.locked_until).strftime("%H:%M")}
+            )
+        bits = guard.challenge_bits(now)
+        if bits and not proof_of_work.check(
+            ACCOUNT_POW_SALT, challenge_token, answer, min_bits=bits, max_age=5 * 60
+        ):
+            raise SignInRefused(
+                _("该账号近期多次密码错误，请完成安全验证后再登录"),
+                challenge=proof_of_work.new_challenge(ACCOUNT_POW_SALT, bits),
+            )
+
+    def record_failure(self, username: str) -> "AccountGuard":
+        """A wrong password for this username (existing or not: the answer must not tell)."""
+        now = timezone.now()
+        window = timezone.timedelta(seconds=settings.SIGN_IN_FAILURE_WINDOW)
+        with transaction.atomic():
+            guard, _created = self.select_for_update().get_or_create(username=username.casefold())
+            if guard.last_failed_at and guard.last_failed_at < now - window:
+                guard.failures = 0
+            guard.failures += 1
+            guard.last_failed_at = now
+            if guard.failures >= settings.SIGN_IN_LOCK_AFTER:
+                guard.locked_until = now + timezone.timedelta(minutes=settings.SIGN_IN_LOCK_MINUTES)
+            guard.save()
+        return guard
+
+    def record_success(self, username: str) -> None:
+        self.filter(username=username.casefold()).delete()
+
+
+ACCOUNT_POW_SALT = "skilleval.sign-in.pow"
+
+
+class AccountGuard(models.Model):
+    """Wrong passwords per account, from every address together (axes counts them per address):
+    after SIGN_IN_CHALLENGE_AFTER a proof of work whose difficulty grows with each failure, after
+    SIGN_IN_LOCK_AFTER a lock that SIGN_IN_LOCK_MINUTES or a security administrator lifts."""
+
+    username = models.CharField(gettext_lazy("用户名"), max_length=150, unique=True)
+    failures = models.PositiveIntegerField(gettext_lazy("连续错误次数"), default=0)
+    last_failed_at = models.DateTimeField(gettext_lazy("最近一次错误"), null=True, blank=True)
+    locked_until = models.DateTimeField(gettext_lazy("锁定至"), null=True, blank=True)
+
+    objects = AccountGuardManager()
+
+    class Meta:
+        verbose_name = gettext_lazy("登录保护")
+        verbose_name_plural = gettext_lazy("登录保护")
+
+    def __str__(self):
+        return self.username
+
+    def challenge_bits(self, now) -> int:
+        """0 below the threshold; then 16 bits (about a second), one more (twice the work) per
+        further failure, up to 22."""
+        window = timezone.timedelta(seconds=settings.SIGN_IN_FAILURE_WINDOW)
+        if self.last_failed_at is None or self.last_failed_at < now - window:
+            return 0
+        beyond = self.failures - settings.SIGN_IN_CHALLENGE_AFTER
+        return 0 if beyond < 0 else min(settings.SIGN_IN_POW_BITS + beyond, 22)
+
+    def is_locked(self, now=None) -> bool:
+        return bool(self.locked_until and self.locked_until > (now or timezone.now()))

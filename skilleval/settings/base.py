@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "skilleval",
     "institutions",
     "certificates",
@@ -80,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): second factor given
+    "skilleval.two_factor.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audits.middleware.AuditContextMiddleware",
@@ -133,6 +138,23 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Lockout after repeated sign-in failures, with a cool-off rather than a permanent lock,
 # keyed to username and the client address (skilleval/addresses.py: X-Forwarded-For is
 # believed only from TRUSTED_PROXIES).
+# Two-factor sign-in (等保 2.0 third level: two kinds of authentication, one cryptographic): every
+# account gives a TOTP code after its password; the first sign-in enrols an authenticator app.
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=True)
+# A code every demo account may give instead of its app's. Only the embedded default sets it; the
+# production settings refuse to start with one.
+TWO_FACTOR_DEMO_CODE = ""
+OTP_TOTP_ISSUER = "江苏省技能人才评价管理平台"
+TWO_FACTOR_RECOVERY_CODES = 10
+
+# Wrong passwords of one account from all addresses together (skilleval.models.AccountGuard):
+# a proof of work from the 5th (16 bits, one more per failure), a lock from the 15th.
+SIGN_IN_CHALLENGE_AFTER = 5
+SIGN_IN_LOCK_AFTER = 15
+SIGN_IN_LOCK_MINUTES = 60
+SIGN_IN_FAILURE_WINDOW = 24 * 60 * 60
+SIGN_IN_POW_BITS = 16
+
 AXES_CLIENT_IP_CALLABLE = "skilleval.addresses.client_address_or_none"
 TRUSTED_PROXIES: list[str] = []
 AXES_FAILURE_LIMIT = 5

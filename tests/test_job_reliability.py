@@ -404,3 +404,12 @@ def test_a_real_worker_runs_a_job_once_however_often_its_message_arrives(
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert job.attempts == 1 and job.worker
+
+
+@pytest.mark.parametrize("variable", ["JOB_STALE_AFTER", "JOB_RESEND_AFTER", "JOB_TIME_LIMIT"])
+def test_a_job_limit_no_longer_than_the_heartbeat_stops_the_start(variable):
+    from tests.test_settings import GOOD, run_manage
+
+    result = run_manage({**GOOD, variable: "5"}, "check")
+    assert result.returncode != 0
+    assert f"Environment variable {variable} has a bad value" in result.stderr

@@ -240,11 +240,16 @@ JOB_RESEND_AFTER = env.int("JOB_RESEND_AFTER", default=6 * 60 * 60)
 # A run older than this stops at its next progress report and the job fails with a message. The
 # job checks it itself: the worker's thread pool (docker-compose.yml) ignores Celery's time limits.
 JOB_TIME_LIMIT = env.int("JOB_TIME_LIMIT", default=2 * 60 * 60)
-if min(JOB_STALE_AFTER, JOB_RESEND_AFTER, JOB_TIME_LIMIT) <= JOB_HEARTBEAT_INTERVAL:
-    raise ImproperlyConfigured(
-        "JOB_STALE_AFTER, JOB_RESEND_AFTER and JOB_TIME_LIMIT must be longer than "
-        f"{JOB_HEARTBEAT_INTERVAL} seconds."
-    )
+for _name, _seconds in [
+    ("JOB_STALE_AFTER", JOB_STALE_AFTER),
+    ("JOB_RESEND_AFTER", JOB_RESEND_AFTER),
+    ("JOB_TIME_LIMIT", JOB_TIME_LIMIT),
+]:
+    if _seconds <= JOB_HEARTBEAT_INTERVAL:
+        raise ImproperlyConfigured(
+            f"Environment variable {_name} has a bad value. "
+            f"Seconds, more than the heartbeat's {JOB_HEARTBEAT_INTERVAL}."
+        )
 # Celery's own limits (enforced by a prefork pool only) come after the job's, which explains itself.
 CELERY_TASK_SOFT_TIME_LIMIT = JOB_TIME_LIMIT + 5 * 60
 CELERY_TASK_TIME_LIMIT = JOB_TIME_LIMIT + 10 * 60

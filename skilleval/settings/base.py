@@ -250,15 +250,34 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True  # a job killed mid-run is delivered again
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 60 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
-# Redis redelivers an unacknowledged task after the visibility timeout: just above the longest a
-# job may run, so a live job is never delivered twice and a dead one is not stuck for long.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60}
-# Jobs (skilleval/models/jobs.py): a running job whose heartbeat (every progress report) is older
-# than this lost its worker and is requeued by the sweeper; after this many runs it fails.
+# Jobs (skilleval/models/jobs.py): a running job whose heartbeat (its progress reports, written to
+# the row at most every JOB_HEARTBEAT_INTERVAL seconds) is older than JOB_STALE_AFTER lost its
+# worker and is requeued by the sweeper; after JOB_MAX_ATTEMPTS runs it fails.
 JOB_STALE_AFTER = env.int("JOB_STALE_AFTER", default=10 * 60)
+JOB_HEARTBEAT_INTERVAL = 5
 JOB_MAX_ATTEMPTS = 3
+# A job handed to the broker but not started (a long queue) is sent again only after this long,
+# not every minute: a queue is never flooded with copies of its own messages.
+JOB_RESEND_AFTER = env.int("JOB_RESEND_AFTER", default=6 * 60 * 60)
+# A run older than this stops at its next progress report and the job fails with a message. The
+# job checks it itself: the worker's thread pool (docker-compose.yml) ignores Celery's time limits.
+JOB_TIME_LIMIT = env.int("JOB_TIME_LIMIT", default=2 * 60 * 60)
+for _name, _seconds in [
+    ("JOB_STALE_AFTER", JOB_STALE_AFTER),
+    ("JOB_RESEND_AFTER", JOB_RESEND_AFTER),
+    ("JOB_TIME_LIMIT", JOB_TIME_LIMIT),
+]:
+    if _seconds <= JOB_HEARTBEAT_INTERVAL:
+        raise ImproperlyConfigured(
+            f"Environment variable {_name} has a bad value. "
+            f"Seconds, more than the heartbeat's {JOB_HEARTBEAT_INTERVAL}."
+        )
+# Celery's own limits (enforced by a prefork pool only) come after the job's, which explains itself.
+CELERY_TASK_SOFT_TIME_LIMIT = JOB_TIME_LIMIT + 5 * 60
+CELERY_TASK_TIME_LIMIT = JOB_TIME_LIMIT + 10 * 60
+# Redis redelivers an unacknowledged task after the visibility timeout: above the longest a task
+# may run. A copy delivered while its job still runs is dropped all the same (Job.run).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('skilleval', '0008_api_tokens'),
+        ('skilleval', '0009_job_run_number_and_worker'),
     ]
 
     operations = [

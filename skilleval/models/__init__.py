@@ -3,7 +3,7 @@ from skilleval.models.occupations import ApplicationCondition, Occupation, Occup
 from skilleval.models.regions import Region
 from skilleval.models.rules import RuleParameterVersion
 from skilleval.models.tokens import ApiToken
-from skilleval.models.users import AccountGuard, SignInRefused, User
+from skilleval.models.users import AccountGuard, PasswordHistory, SignInRefused, User
 
 __all__ = [
     "AccountGuard",
@@ -12,6 +12,7 @@ __all__ = [
     "Job",
     "Occupation",
     "OccupationLevel",
+    "PasswordHistory",
     "Region",
     "RuleParameterVersion",
     "SignInRefused",

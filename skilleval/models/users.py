@@ -43,6 +43,10 @@ class User(AbstractUser):
         related_name="staff",
     )
     organisation = models.CharField("所属单位", max_length=200, blank=True)
+    # skilleval/passwords.py: set whenever the password changes; an administrator's new account
+    # changes its initial password at the first sign-in.
+    password_changed_at = models.DateTimeField(gettext_lazy("密码修改时间"), null=True, blank=True)
+    must_change_password = models.BooleanField(gettext_lazy("须修改初始密码"), default=False)
 
     objects = UserManager()
 
@@ -98,6 +102,21 @@ class User(AbstractUser):
         if self.institution_id:
             return str(self.institution)
         return self.organisation
+
+
+class PasswordHistory(models.Model):
+    """A user's recent password hashes (never the passwords), so that none comes back."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = gettext_lazy("历史密码")
+        verbose_name_plural = gettext_lazy("历史密码")
+
+    def __str__(self):
+        return f"{self.user} {self.created_at:%Y-%m-%d}"
 
 
 class SignInRefused(Exception):

@@ -84,8 +84,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): second factor given
-    "skilleval.two_factor.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "skilleval.two_factor.RequireTwoFactorMiddleware",
+    "skilleval.passwords.RequirePasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audits.middleware.AuditContextMiddleware",
     "skilleval.middleware.NoStoreForStaffMiddleware",
@@ -125,7 +126,11 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "skilleval.passwords.PasswordHistoryValidator"},
 ]
+# 等保 2.0 third level: passwords change periodically and do not come back (skilleval/passwords.py).
+PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=90)
+PASSWORD_HISTORY_SIZE = 5
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "home"

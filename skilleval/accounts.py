@@ -67,3 +67,30 @@ def unlock(request, pk):
     )
     messages.success(request, _("已为 %(user)s 解除登录锁定") % {"user": account.username})
     return redirect("account-list")
+
+
+class LogSuperuserChangesMiddleware:
+    """The superuser is for the installation; each change it makes (any unsafe request, the
+    admin site included) is an audit entry naming the address and the path."""
+
+    UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if request.method in self.UNSAFE and user is not None and user.is_superuser:
+            AuditEntry.objects.record(
+                AuditAction.UPDATE,
+                object_type="superuser",
+                object_id=user.pk,
+                object_repr=user.username,
+                after={
+                    "method": request.method,
+                    "path": request.path[:300],
+                    "status": response.status_code,
+                },
+            )
+        return response

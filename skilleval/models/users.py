@@ -6,7 +6,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from skilleval.choices import INSTITUTION_ROLES, PROVINCE_ROLES, RegionKind, Role
+from skilleval.choices import (
+    ADMINISTRATOR_ROLES,
+    INSTITUTION_ROLES,
+    PROVINCE_ROLES,
+    RegionKind,
+    Role,
+)
 
 
 class User(AbstractUser):
@@ -79,10 +85,26 @@ class User(AbstractUser):
     def is_province_admin(self) -> bool:
         return self.is_superuser or self.role == Role.PROVINCE_ADMIN
 
+    # The three administrators' duties (等保 2.0 third level); the superuser, for the installation
+    # only, holds them all and every change it makes is logged (skilleval/accounts.py).
     @property
     def may_manage_accounts(self) -> bool:
-        """Accounts, roles and two-factor resets (the security administrator's duty)."""
-        return self.is_superuser or self.role == Role.PROVINCE_ADMIN
+        """Accounts, sign-in locks and two-factor resets: the security administrator."""
+        return self.is_superuser or self.role == Role.SECURITY_ADMIN
+
+    @property
+    def may_read_the_audit_log(self) -> bool:
+        """Read, export and verify the audit log: the audit administrator."""
+        return self.is_superuser or self.role == Role.AUDIT_ADMIN
+
+    @property
+    def may_run_the_system(self) -> bool:
+        """Every background job, its retry, the services' health: the system administrator."""
+        return self.is_superuser or self.role == Role.SYSTEM_ADMIN
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role in ADMINISTRATOR_ROLES
 
     def has_role(self, *roles: str) -> bool:
         """True when the user holds one of these roles; a superuser holds the province admin's."""
@@ -93,6 +115,8 @@ class User(AbstractUser):
     @property
     def scope_label(self) -> str:
         """Where this account's view ends, in words, for the page header."""
+        if self.is_administrator:
+            return self.get_role_display()
         if self.sees_everything:
             return "江苏省"
         if self.role == Role.CITY_STAFF:

@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "skilleval.passwords.RequirePasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audits.middleware.AuditContextMiddleware",
+    "skilleval.accounts.LogSuperuserChangesMiddleware",
     "skilleval.middleware.NoStoreForStaffMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

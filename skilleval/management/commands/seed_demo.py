@@ -216,6 +216,10 @@ ACCOUNTS = [
         "南京市总工会 冯干事",
         {"organisation": "南京市总工会"},
     ),
+    # The three administrators, each unable to do the others' work (等保 2.0 third level).
+    ("security_admin", Role.SECURITY_ADMIN, "省信息中心 陈安全", {"organisation": "省信息中心"}),
+    ("audit_admin", Role.AUDIT_ADMIN, "省信息中心 林审计", {"organisation": "省信息中心"}),
+    ("system_admin", Role.SYSTEM_ADMIN, "省信息中心 何系统", {"organisation": "省信息中心"}),
 ]
 
 

@@ -10,9 +10,18 @@ from django.test import Client
 from django.utils import timezone
 
 from skilleval import proof_of_work
+from skilleval.choices import Role
 from skilleval.models import AccountGuard
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def security_admin(db):
+    return UserFactory(username="secadmin", role=Role.SECURITY_ADMIN)
+
+
 PASSWORD = "Correct-horse-9"
 
 
@@ -87,10 +96,10 @@ def test_a_name_that_is_no_account_answers_exactly_like_one_that_is(alice):
     assert real.content.decode().count("请") == made_up.content.decode().count("请")
 
 
-def test_a_security_administrator_lifts_a_lock(alice, province_admin, client):
+def test_a_security_administrator_lifts_a_lock(alice, security_admin, client):
     for _ in range(15):
         AccountGuard.objects.record_failure("alice")
-    client.force_login(province_admin)
+    client.force_login(security_admin)
     response = client.post(f"/account/users/{alice.pk}/unlock/")
     assert response.status_code == 302
     assert attempt("alice", PASSWORD, "192.0.2.7").status_code == 302

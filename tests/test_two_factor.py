@@ -14,8 +14,17 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from audits.models import AuditEntry
+from skilleval.choices import Role
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def security_admin(db):
+    return UserFactory(username="secadmin", role=Role.SECURITY_ADMIN)
+
+
 PASSWORD = "Correct-horse-9"
 
 
@@ -119,10 +128,10 @@ def test_an_enrolled_user_cannot_enrol_a_second_app_by_the_setup_page(alice):
     assert TOTPDevice.objects.filter(user=alice).count() == 1
 
 
-def test_a_security_administrator_resets_a_lost_phone_and_it_is_logged(alice, province_admin):
+def test_a_security_administrator_resets_a_lost_phone_and_it_is_logged(alice, security_admin):
     enrolled(alice)
-    session_device = enrolled(province_admin)
-    verified = password_only(province_admin.username)
+    session_device = enrolled(security_admin)
+    verified = password_only(security_admin.username)
     verified.post("/account/two-factor/verify/", {"code": code_of(session_device)})
 
     response = verified.post(f"/account/two-factor/reset/{alice.pk}/")

@@ -15,6 +15,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from skilleval.choices import JobStatus, Role
+from skilleval.models.regions import PROVINCE_CODE
 
 SHOWN_PER_QUEUE = 10
 SIGNAL_WINDOW = timedelta(days=30)  # rush and volume signals stay on the list for a month
@@ -52,7 +53,6 @@ def _queue(name, link, queryset, to_task) -> Queue:
 def filings_to_decide(user) -> Queue:
     from institutions.choices import FilingStatus
     from institutions.models import Filing
-    from institutions.models.filings import PROVINCE_CODE
 
     authority = PROVINCE_CODE if user.is_province_admin else user.city_id
     waiting = (

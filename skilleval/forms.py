@@ -1,5 +1,6 @@
 import json
 
+from axes.handlers.proxy import AxesProxyHandler
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import FileExtensionValidator
@@ -87,6 +88,8 @@ class SignInForm(AuthenticationForm):
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
+        if AxesProxyHandler.is_locked(self.request, {"username": username}):
+            return super().clean()  # axes answers with its lockout page (429)
         try:
             AccountGuard.objects.gate(
                 username,

@@ -9,7 +9,7 @@ from certificates.api import views as certificate_api
 from competitions.api.views import routes as competition_routes
 from institutions import catalog
 from institutions.api.views import routes as institution_routes
-from skilleval import accounts, two_factor, views
+from skilleval import accounts, calendar_pages, two_factor, views
 from skilleval.api.views import ObtainApiTokenView
 from skilleval.api.views import routes as reference_routes
 
@@ -42,6 +42,12 @@ urlpatterns = [
     path("account/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("rules/", views.rule_list, name="rule-list"),
+    path("rules/calendar/", calendar_pages.calendar, name="working-day-calendar"),
+    path(
+        "rules/calendar/<int:pk>/delete/",
+        calendar_pages.calendar_delete,
+        name="working-day-calendar-delete",
+    ),
     path("rules/<str:rule_id>/", views.rule_detail, name="rule-detail"),
     path("jobs/<int:pk>/", views.JobDetailView.as_view(), name="job-detail"),
     path("occupations/", views.OccupationListView.as_view(), name="occupation-list"),

@@ -1,3 +1,4 @@
+from skilleval.models.calendar import CalendarDay
 from skilleval.models.jobs import Job
 from skilleval.models.occupations import ApplicationCondition, Occupation, OccupationLevel
 from skilleval.models.regions import Region
@@ -9,6 +10,7 @@ __all__ = [
     "AccountGuard",
     "ApiToken",
     "ApplicationCondition",
+    "CalendarDay",
     "Job",
     "Occupation",
     "OccupationLevel",

@@ -7,20 +7,9 @@ from rest_framework import serializers
 
 from skilleval.rules.engine import Outcome, Rule, get_rule, register
 from skilleval.rules.exit_deadlines import NOTICE_239_DATE
+from skilleval.working_days import add_working_days
 
 CUTOFFS = {"batch_1_cutoff": date(2020, 9, 30), "batch_2_cutoff": date(2020, 12, 31)}
-
-
-def add_working_days(start: date, days: int) -> date:
-    """The last day of a period of `days` working days (Mon–Fri) that starts on `start`.
-    Public holidays are not in the calendar yet: a holiday counts as a working day."""
-    day, counted = start, 0
-    while True:
-        if day.weekday() < 5:
-            counted += 1
-            if counted == days:
-                return day
-        day += timedelta(days=1)
 
 
 @register

@@ -158,12 +158,19 @@ def verify_chain(batch_size: int = 5000) -> tuple[int, str | None]:
     """Walk the chain from the first entry, checking each keyed hash and link, and that every
     signed checkpoint outside the database is still matched; return (entries checked, first
     problem or None)."""
+    from audits import archive
+
     checkpoints, problem = chain.read_checkpoints()
     if problem:
         return 0, problem
-    pending = {c.seq: c for c in checkpoints if c.seq > 0}
-    expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
-    last_seq = 0
+    # Entries written to archive files are verified there; the database goes on from the last.
+    archived, problem = archive.verify_archives()
+    if problem:
+        return archived, problem
+    base = archive.last_archived()
+    expected_prev, last_seq = (base["last_hash"], base["last"]) if base else (GENESIS_HASH, 0)
+    expected_seq, checked = last_seq + 1, last_seq
+    pending = {c.seq: c for c in checkpoints if c.seq > last_seq}
     queryset = AuditEntry.objects.order_by("seq")
     while True:
         page = list(queryset.filter(seq__gt=last_seq)[:batch_size])

@@ -26,6 +26,16 @@ def write_audit_checkpoint() -> dict:
 
 
 @shared_task
+def archive_audit_log() -> dict:
+    """Monthly: entries older than AUDIT_ONLINE_DAYS to a signed archive file (nothing deleted;
+    the owner purges with `manage.py archive_audit_log --purge`)."""
+    from audits.archive import archive
+
+    written = archive()
+    return {"file": written.name if written else None}
+
+
+@shared_task
 def run_half_year_quality_review(year: int | None = None, half: int | None = None, user_id=None):
     """The twice-yearly quality review (54号 五). The beat schedule runs it on 1 January and 1 July
     for the half-year that just ended; a province user's request passes the half-year and user.

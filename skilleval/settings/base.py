@@ -288,6 +288,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "sweep-jobs": {"task": "skilleval.tasks.sweep_jobs", "schedule": 60.0},
+    "archive-audit-log": {
+        "task": "audits.tasks.archive_audit_log",
+        "schedule": crontab(day_of_month=1, hour=3, minute=30),
+    },
     "verify-audit-log-nightly": {
         "task": "audits.tasks.verify_audit_log",
         "schedule": crontab(hour=2, minute=0),
@@ -320,6 +324,15 @@ AUDIT_CHECKPOINT_PATH = env.str(
     "AUDIT_CHECKPOINT_PATH", default=str(VAR_DIR / "audit-checkpoints.log")
 )
 AUDIT_LOG_KEY_MIN_LENGTH = 32
+# 网络安全法 第二十一条: logs kept at least six months. Older entries go to signed, chained archive
+# files (audits/archive.py, monthly by beat); the database keeps AUDIT_ONLINE_DAYS of them.
+AUDIT_ARCHIVE_DIR = env.str("AUDIT_ARCHIVE_DIR", default=str(VAR_DIR / "audit-archive"))
+AUDIT_ONLINE_DAYS = env.int("AUDIT_ONLINE_DAYS", default=400)
+if AUDIT_ONLINE_DAYS < 183:
+    raise ImproperlyConfigured(
+        "Environment variable AUDIT_ONLINE_DAYS must be at least 183 (six months, "
+        "网络安全法 第二十一条)."
+    )
 
 
 def new_audit_log_key() -> str:

@@ -6,6 +6,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from audits import chain, context
 from audits.choices import AuditAction, ComplaintStatus, ComplaintTarget, FindingOutcome, Population
@@ -22,10 +23,10 @@ class AppendOnlyError(Exception):
 
 class AuditEntryQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise AppendOnlyError("审计日志只可追加 / The audit log is append-only")
+        raise AppendOnlyError(gettext("审计日志只可追加"))
 
     def delete(self):
-        raise AppendOnlyError("审计日志只可追加 / The audit log is append-only")
+        raise AppendOnlyError(gettext("审计日志只可追加"))
 
 
 class AuditChainHead(models.Model):
@@ -120,11 +121,11 @@ class AuditEntry(models.Model):
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
-            raise AppendOnlyError("审计日志只可追加 / The audit log is append-only")
+            raise AppendOnlyError(gettext("审计日志只可追加"))
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise AppendOnlyError("审计日志只可追加 / The audit log is append-only")
+        raise AppendOnlyError(gettext("审计日志只可追加"))
 
     @property
     def object_label(self) -> str:
@@ -521,23 +522,21 @@ class Complaint(models.Model):
         if not (
             user.sees_everything or (user.role == Role.CITY_STAFF and user.city_id == self.city_id)
         ):
-            raise PermissionDenied("无权办理该举报 / You may not handle this complaint")
+            raise PermissionDenied(gettext("无权办理该举报"))
         target = self.FLOW.get(self.status)
         if target is None:
-            raise ValidationError("举报已办结 / Already concluded")
+            raise ValidationError(gettext("举报已办结"))
         fields = {"status": target}
         if target == ComplaintStatus.ASSIGNED:
             if assignee is None:
-                raise ValidationError("请指定承办人 / Choose who handles it")
+                raise ValidationError(gettext("请指定承办人"))
             fields["assigned_to"] = assignee
         if target == ComplaintStatus.CONCLUDED:
             if not outcome.strip():
-                raise ValidationError("请填写办理结果 / Record the outcome")
+                raise ValidationError(gettext("请填写办理结果"))
             fields.update(outcome=outcome.strip(), concluded_at=timezone.now())
         if not audited_update(self, {"status": self.status}, **fields):
-            raise ValidationError(
-                "举报状态已变化，请刷新 / The complaint changed meanwhile; reload"
-            )
+            raise ValidationError(gettext("举报状态已变化，请刷新"))
 
 
 # The twice-yearly quality review (54号 五) keeps its models in their own module.

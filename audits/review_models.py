@@ -87,7 +87,7 @@ class QualityReview(models.Model):
             models.UniqueConstraint(
                 fields=["year", "half", "version"],
                 name="quality_review_one_version_number",
-                violation_error_message="该半年度已有此版本 / This version of the half-year exists",
+                violation_error_message=_("该半年度已有此版本"),
             ),
             models.CheckConstraint(condition=Q(half__in=[1, 2]), name="quality_review_half_1_or_2"),
             models.CheckConstraint(

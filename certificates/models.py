@@ -6,6 +6,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from audits.signals import audited_update
 from certificates.choices import CertificateKind, CertificateStatus, PrintKind, ProofReason
@@ -132,8 +133,7 @@ class Certificate(models.Model):
             models.CheckConstraint(
                 condition=Q(exam_ended_on__isnull=True) | Q(issued_on__gt=F("exam_ended_on")),
                 name="certificate_issued_after_exam",
-                violation_error_message="证书发证日期不得早于考试结束（239号 四）/ A certificate "
-                "is not dated before its exam ends (239号 四)",
+                violation_error_message=_("证书发证日期不得早于考试结束（239号 四）"),
             ),
         ]
 
@@ -178,10 +178,10 @@ class Certificate(models.Model):
         """Revoke certificates (one, a person's, or a batch's) with a reason. Nothing is deleted;
         the lookup and verification pages show them as revoked at once."""
         if not reason.strip():
-            raise ValidationError("请填写注销原因 / Give the reason for the revocation")
+            raise ValidationError(gettext("请填写注销原因"))
         certificates = list(certificates)
         if not all(cls.may_revoke(user, c) for c in certificates):
-            raise PermissionDenied("无权注销这些证书 / You may not revoke these certificates")
+            raise PermissionDenied(gettext("无权注销这些证书"))
 
         count = 0
         with transaction.atomic():
@@ -212,20 +212,16 @@ class Certificate(models.Model):
             not (user.has_role(*INSTITUTION_ROLES) and user.institution_id == self.institution_id)
             and not user.is_province_admin
         ):
-            raise PermissionDenied(
-                "只有发证机构可以更正证书 / Only the issuing institution corrects a certificate"
-            )
+            raise PermissionDenied(gettext("只有发证机构可以更正证书"))
         if self.is_revoked:
-            raise ValidationError(
-                "已注销的证书不能更正 / A revoked certificate cannot be corrected"
-            )
+            raise ValidationError(gettext("已注销的证书不能更正"))
         unknown = set(changes) - set(self.CORRECTABLE)
         if unknown or not changes:
             raise ValidationError(
-                f"只能更正 {', '.join(self.CORRECTABLE)} / Only these fields can be corrected"
+                gettext("只能更正 %(CORRECTABLE)s") % {"CORRECTABLE": ", ".join(self.CORRECTABLE)}
             )
         if not reason.strip():
-            raise ValidationError("请填写更正原因 / Give the reason")
+            raise ValidationError(gettext("请填写更正原因"))
         before = {field: getattr(self, field) for field in changes}
         with transaction.atomic():
             for field, value in changes.items():

@@ -300,7 +300,7 @@ def certificate_revoke(request, pk):
     _require_revoker(request.user, certificate)
     form = RevokeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写注销原因 / Give the reason for the revocation")
+        messages.error(request, _("请填写注销原因"))
     else:
         try:
             Certificate.revoke_many(
@@ -309,7 +309,7 @@ def certificate_revoke(request, pk):
         except ValidationError as error:
             _refusals(request, error)
         else:
-            messages.success(request, "证书已注销 / The certificate is revoked")
+            messages.success(request, _("证书已注销"))
     return redirect("certificate-detail", pk=certificate.pk)
 
 
@@ -318,7 +318,7 @@ def _revoke_all(request, certificates, reason, back):
     if not certificates:
         messages.error(
             request,
-            "您的管辖范围内没有可注销的证书 / No valid certificates to revoke in your scope",
+            _("您的管辖范围内没有可注销的证书"),
         )
         return redirect(back)
     try:
@@ -326,7 +326,7 @@ def _revoke_all(request, certificates, reason, back):
     except ValidationError as error:
         _refusals(request, error)
     else:
-        messages.success(request, f"已注销 {count} 本证书 / {count} certificate(s) revoked")
+        messages.success(request, _("已注销 %(count)s 本证书") % {"count": count})
     return redirect(back)
 
 
@@ -358,7 +358,7 @@ def certificate_revoke_batch(request):
     _require_revoker(request.user)
     form = RevokeBatchForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写注销原因 / Give the reason for the revocation")
+        messages.error(request, _("请填写注销原因"))
         batch = request.POST.get("batch", "")
         return redirect(
             reverse("certificate-list") + (f"?batch={batch}" if batch.isdigit() else "")
@@ -391,8 +391,7 @@ def certificate_correct(request, pk):
     else:
         messages.success(
             request,
-            "已更正，原值保留在更正记录中；请重新打印证书 / Corrected; the old values are kept. "
-            "Print the certificate again",
+            _("已更正，原值保留在更正记录中；请重新打印证书"),
         )
     return redirect("certificate-detail", pk=certificate.pk)
 

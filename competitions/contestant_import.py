@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
@@ -386,9 +387,7 @@ class ContestantImportErrors(Exception):
     def __init__(self, errors: list[dict]):
         self.errors = errors
         n = len(errors)
-        super().__init__(
-            f"选手名单有 {n} 处错误，未导入任何选手 / {n} errors; nothing was imported"
-        )
+        super().__init__(gettext("选手名单有 %(n)s 处错误，未导入任何选手") % {"n": n})
 
 
 # --- the template --------------------------------------------------------------------------
@@ -449,7 +448,7 @@ def contestant_template(competition) -> bytes:
         ]
     )
     notes.append([])
-    notes.append(["列 / Column", "说明", "Notes"])
+    notes.append([gettext("列"), "说明", "Notes"])
     for column in COLUMNS:
         notes.append([column.header, column.note_zh, column.note_en])
     buffer = io.BytesIO()
@@ -786,9 +785,7 @@ def import_contestants(competition, file, filename: str, *, user) -> dict:
     """Check and import a contestant file, all or nothing. Raises PermissionDenied for anyone but
     the organiser, ContestantImportErrors (nothing written) when any row is bad."""
     if not may_register(user, competition):
-        raise PermissionDenied(
-            "只有主办单位可以登记选手 / Only the organiser registers contestants"
-        )
+        raise PermissionDenied(gettext("只有主办单位可以登记选手"))
     sheet = read_sheet(file, filename)
     with transaction.atomic():
         # One upload at a time per competition.

@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from audits.signals import audited_update
 from competitions.choices import (
@@ -99,7 +101,7 @@ class Competition(models.Model):
             models.CheckConstraint(
                 condition=Q(registration_fee=0, participation_fee=0, certificate_fee=0),
                 name="competition_charges_no_fees",
-                violation_error_message="不得收取报名费、参赛费及证书费（54号 二）/ No fees (54号 二)",
+                violation_error_message=_("不得收取报名费、参赛费及证书费（54号 二）"),
             ),
             models.CheckConstraint(
                 condition=Q(ends_on__gte=F("starts_on")), name="competition_dates_in_order"
@@ -186,17 +188,16 @@ class Competition(models.Model):
     def file(self, reason: str, *, user) -> "CompetitionFiling":
         """Submit the filing a rule requires. Cross-region filings are made in advance (提前报备)."""
         if user.role != Role.COMPETITION_ORGANISER or self.created_by_id != user.pk:
-            raise PermissionDenied("只有主办单位可以报备 / Only the organiser files")
+            raise PermissionDenied(gettext("只有主办单位可以报备"))
         level = dict(self.required_filings()).get(reason)
         if level is None:
-            raise ValidationError("该竞赛目前无需此项备案 / This filing is not required")
+            raise ValidationError(gettext("该竞赛目前无需此项备案"))
         if reason == FilingReason.CROSS_REGION and timezone.localdate() >= self.starts_on:
             raise ValidationError(
-                "跨区域办赛应在比赛开始前报备，已开赛不予受理（苏人社办函〔2022〕54号 二）/ "
-                "A cross-region competition is filed before it starts (54号 二)"
+                gettext("跨区域办赛应在比赛开始前报备，已开赛不予受理（苏人社办函〔2022〕54号 二）")
             )
         if self.filings.filter(reason=reason, status=CompetitionFilingStatus.SUBMITTED).exists():
-            raise ValidationError("已有待审核的备案 / A filing is already waiting for review")
+            raise ValidationError(gettext("已有待审核的备案"))
         authority = (
             self.host_region.city if level == FilingLevel.CITY and self.host_region.city else None
         )
@@ -218,9 +219,8 @@ class Competition(models.Model):
         on = on or timezone.localdate()
         if on < self.ends_on:
             raise ValidationError(
-                f"竞赛于 {self.ends_on} 结束，结束后方可录入成绩、提出认定和核发证书 / "
-                f"The competition ends on {self.ends_on}: results, recognitions and certificates "
-                "come after it"
+                gettext("竞赛于 %(ends_on)s 结束，结束后方可录入成绩、提出认定和核发证书")
+                % {"ends_on": self.ends_on}
             )
 
     # What decides which filings and which issuer a competition needs; frozen once a filing, a
@@ -247,9 +247,9 @@ class Competition(models.Model):
         frozen = changed & set(self.BASIS_FIELDS)
         if frozen and self.is_basis_frozen():
             raise ValidationError(
-                "已有备案、委托、认定或证书依据本竞赛的级别、类别和举办地区，不能再修改（苏人社办函〔2022〕54号 二、四）/ "
-                "Level, class and regions can no longer change: filings, a delegation, recognitions "
-                "or certificates rest on them (54号 二、四)"
+                gettext(
+                    "已有备案、委托、认定或证书依据本竞赛的级别、类别和举办地区，不能再修改（苏人社办函〔2022〕54号 二、四）"
+                )
             )
 
     @property
@@ -284,28 +284,30 @@ class Competition(models.Model):
     def delegate_certificates(self, institution, *, user, note: str) -> "CertificateDelegation":
         if not self.may_delegate_certificates(user):
             raise PermissionDenied(
-                "证书核发委托由举办地设区市人社局或省人社厅决定（54号 四）/ "
-                "The host city's HR bureau or the province decides the delegation (54号 四)"
+                gettext("证书核发委托由举办地设区市人社局或省人社厅决定（54号 四）")
             )
         if self.kind != CompetitionKind.CITY or self.competition_class != 2:
             raise ValidationError(
-                "只有市级二类赛的证书可委托具有认定权限的主办方核发（苏人社办函〔2022〕54号 四）/ "
-                "Only a city class-2 competition's certificates may be delegated (54号 四)"
+                gettext(
+                    "只有市级二类赛的证书可委托具有认定权限的主办方核发（苏人社办函〔2022〕54号 四）"
+                )
             )
         delegation = CertificateDelegation(
             competition=self, institution=institution, decided_by=user, note=note.strip()
         )
         if not delegation.institution_has_authority():
             raise ValidationError(
-                f"{institution} 不在评价机构目录中或没有有效备案，不具有职业技能等级认定权限（54号 四）/ "
-                "The institution has no certification authority: not in the catalog with a valid filing"
+                gettext(
+                    "%(institution)s 不在评价机构目录中或没有有效备案，不具有职业技能等级认定权限（54号 四）"
+                )
+                % {"institution": institution}
             )
         if not delegation.note:
-            raise ValidationError("请写明委托依据 / Give the basis of the delegation")
+            raise ValidationError(gettext("请写明委托依据"))
         with transaction.atomic():
             Competition.objects.select_for_update().filter(pk=self.pk).first()
             if CertificateDelegation.objects.filter(competition=self).exists():
-                raise ValidationError("该竞赛已有委托决定 / The delegation is already decided")
+                raise ValidationError(gettext("该竞赛已有委托决定"))
             delegation.save()
         return delegation
 
@@ -381,7 +383,7 @@ class Event(models.Model):
             models.UniqueConstraint(
                 fields=["competition", "occupation"],
                 name="event_one_per_occupation",
-                violation_error_message="每个赛项对应一个职业（工种）/ One event per occupation",
+                violation_error_message=_("每个赛项对应一个职业（工种）"),
             )
         ]
 
@@ -555,13 +557,13 @@ class CompetitionFiling(models.Model):
         if user.is_province_admin:
             field = "province_opinion"
         if field is None:
-            raise PermissionDenied("无权填写意见 / You may not give an opinion")
+            raise PermissionDenied(gettext("无权填写意见"))
         setattr(self, field, opinion.strip()[:500])
         self.save(update_fields=[field])
 
     def decide(self, *, user, approve: bool, opinion: str = "") -> None:
         if not self.may_be_decided_by(user):
-            raise PermissionDenied("该备案不由您审核 / This filing is not yours to decide")
+            raise PermissionDenied(gettext("该备案不由您审核"))
         with transaction.atomic():
             if opinion:
                 self.record_opinion(user=user, opinion=opinion)
@@ -575,7 +577,7 @@ class CompetitionFiling(models.Model):
                 decided_at=timezone.now(),
             )
             if not moved:
-                raise ValidationError("该备案已审核 / Already decided")
+                raise ValidationError(gettext("该备案已审核"))
 
 
 class Recognition(models.Model):
@@ -611,8 +613,9 @@ class Recognition(models.Model):
         contestant's current level (54号 一)."""
         if not competition.incentives_eligible:
             raise ValidationError(
-                "该竞赛应当备案而未备案，不得享受竞赛支持激励政策，获奖选手不予直接认定（苏人社办函〔2022〕54号 二）/ "
-                "A required filing is missing: no direct recognition (54号 二)"
+                gettext(
+                    "该竞赛应当备案而未备案，不得享受竞赛支持激励政策，获奖选手不予直接认定（苏人社办函〔2022〕54号 二）"
+                )
             )
         proposals = []
         for contestant in competition.contestants.filter(eligible=True, rank__isnull=False):

@@ -29,6 +29,8 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric
 
 from audits.models import AuditEntry
@@ -45,7 +47,7 @@ CHUNK = 5_000  # rows per bulk insert, and per progress report
 MAX_ERRORS_IN_MESSAGE = 20
 MAX_ERRORS_IN_RESULT = 200
 MAX_WORK_YEARS = Decimal(70)
-ERRORS_HEADER = "错误 / Errors"
+ERRORS_HEADER = _("错误")
 SHEET_TITLE = "考生名单"
 
 
@@ -338,7 +340,10 @@ def error(row: int, column: str, zh: str, en: str, value="") -> dict:
 
 def error_line(err: dict) -> str:
     column = f" {err['column']}" if err.get("column") else ""
-    return f"第{err['row']}行{column}：{err['zh']} / {err['en']}"
+    # Kept in both languages on the job; its page shows the reader's half (job_pages.in_language).
+    chinese = f"第{err['row']}行{column}：{err['zh']}"
+    english = f"Row {err['row']}{column}: {err['en']}"
+    return f"{chinese} / {english}"
 
 
 class RosterErrors(Exception):
@@ -358,7 +363,7 @@ class RosterImportFailed(Exception):
 def describe_errors(errors: list[dict], limit: int = MAX_ERRORS_IN_MESSAGE) -> str:
     n = len(errors)
     lines = [
-        f"考生名单有 {n} 处错误，未导入任何考生 / {n} errors; nothing was imported",
+        gettext("考生名单有 %(n)s 处错误，未导入任何考生") % {"n": n},
         *(error_line(e) for e in errors[:limit]),
     ]
     if n > limit:
@@ -396,8 +401,8 @@ def roster_template() -> bytes:
                 formula1='"' + ",".join(column.choices) + '"',
                 allow_blank=True,
                 showErrorMessage=True,
-                errorTitle="请从列表中选择 / Choose from the list",
-                error=f"{column.header}：请从下拉列表中选择 / choose a value from the list",
+                errorTitle=gettext("请从列表中选择"),
+                error=gettext("%(header)s：请从下拉列表中选择") % {"header": column.header},
             )
             validation.add(f"{letter}2:{letter}{last_row}")
             sheet.add_data_validation(validation)
@@ -438,7 +443,7 @@ def roster_template() -> bytes:
         notes.append([zh, "", en])
     notes["A1"].font = bold
     notes.append([])
-    notes.append(["列 / Column", "说明", "Notes"])
+    notes.append([gettext("列"), "说明", "Notes"])
     for cell in notes[notes.max_row]:
         cell.font = bold
     for column in COLUMNS:
@@ -997,7 +1002,7 @@ def validate_roster(batch, sheet: RosterSheet, progress: Progress | None = None)
             row.setdefault("birth_date", None)
             clean.append({key: row[key] for key in ("row", "id_number", *ROW_FIELDS)})
         if progress and (done % CHUNK == 0 or done == total):
-            progress(done, total, f"正在检查第 {done} 行 / Checking row {done}")
+            progress(done, total, gettext("正在检查第 %(done)s 行") % {"done": done})
 
     errors.extend(_already_enrolled(batch, first_row_of))
     if errors:
@@ -1085,13 +1090,11 @@ def import_roster(batch, file, filename: str, *, user, progress: Progress | None
 
     Progress runs over 2 × rows: checking, then writing."""
     if user is None or not batch.is_run_by(user):
-        raise PermissionDenied(
-            "您无权为该批次导入考生 / You may not import candidates into this batch"
-        )
+        raise PermissionDenied(gettext("您无权为该批次导入考生"))
     if batch.status != BatchStatus.PLAN_PUBLISHED:
         raise ValidationError(
-            f"批次当前状态为“{batch.get_status_display()}”，只有计划已发布的批次可以导入考生名单 / "
-            f"Rosters are imported only while the plan is published (now {batch.status})"
+            gettext("批次当前状态为“%(status)s”，只有计划已发布的批次可以导入考生名单")
+            % {"status": batch.get_status_display()}
         )
     sheet = read_roster(file, filename)
     total = len(sheet.rows)
@@ -1100,7 +1103,7 @@ def import_roster(batch, file, filename: str, *, user, progress: Progress | None
         progress(done, 2 * total, message)
 
     if progress:
-        progress(0, 2 * total, "正在检查 / Checking")
+        progress(0, 2 * total, gettext("正在检查"))
     with transaction.atomic():
         # One upload at a time per batch, and the batch cannot move on underneath it.
         locked = (
@@ -1110,8 +1113,8 @@ def import_roster(batch, file, filename: str, *, user, progress: Progress | None
         )
         if locked.status != BatchStatus.PLAN_PUBLISHED:
             raise ValidationError(
-                f"批次当前状态为“{locked.get_status_display()}”，未导入 / The batch is now "
-                f"{locked.status}; nothing was imported"
+                gettext("批次当前状态为“%(status)s”，未导入")
+                % {"status": locked.get_status_display()}
             )
         clean, errors = validate_roster(locked, sheet, checking if progress else None)
         if not errors:
@@ -1137,7 +1140,7 @@ def _write(batch, clean: list[dict], progress: Progress | None, total: int) -> N
         writer.write(chunk)
         if progress:
             done = start + len(chunk)
-            progress(total + done, 2 * total, f"已导入 {done} 名 / Imported {done}")
+            progress(total + done, 2 * total, gettext("已导入 %(done)s 名") % {"done": done})
     AuditEntry.objects.record(
         "create",
         object_type="institutions.candidate",

@@ -7,7 +7,8 @@ from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 
 from audits import context as audit_context
 from audits.signals import audited_update
@@ -62,7 +63,7 @@ class BatchManager(models.Manager.from_queryset(BatchQuerySet)):
             institution.pk,
             institution.parent_id,
         ):
-            raise PermissionDenied("只能为本机构创建评价批次 / Only for your own institution")
+            raise PermissionDenied(gettext("只能为本机构创建评价批次"))
         today = timezone.localdate()
         rules.require("batch.question_source", {"question_source": question_source}, today)
         problems = institution.check_scope(occupation, level, region, on=today).problems
@@ -81,7 +82,7 @@ class BatchManager(models.Manager.from_queryset(BatchQuerySet)):
             except rules.RuleRefusal as refusal:
                 problems.append(refusal.message)
         if exam_ends_on < exam_starts_on:
-            problems.append("考试结束日期不得早于开始日期 / The exam cannot end before it starts")
+            problems.append(gettext("考试结束日期不得早于开始日期"))
         if problems:
             raise ValidationError(problems)
         with transaction.atomic():
@@ -126,7 +127,7 @@ class Batch(models.Model):
         "skilleval.Region", verbose_name="考试地区", on_delete=models.PROTECT, related_name="+"
     )
     venue = models.CharField("考试地点", max_length=200)
-    examiners = models.TextField("考评人员", help_text="每行一人 / one per line")
+    examiners = models.TextField("考评人员", help_text=_("每行一人"))
     question_source = models.CharField("试题来源", max_length=20, choices=QuestionSource.choices)
     exam_starts_on = models.DateField("考试开始日期")
     exam_ends_on = models.DateField("考试结束日期")
@@ -153,7 +154,7 @@ class Batch(models.Model):
             models.CheckConstraint(
                 condition=~Q(question_source=QuestionSource.SELF_MADE),
                 name="batch_no_self_made_papers",
-                violation_error_message="严禁私自命制试题（239号 四）/ Self-made papers are refused (239号 四)",
+                violation_error_message=_("严禁私自命制试题（239号 四）"),
             ),
             models.CheckConstraint(
                 condition=Q(exam_ends_on__gte=F("exam_starts_on")), name="batch_exam_dates_in_order"
@@ -249,7 +250,7 @@ class Batch(models.Model):
 
     def _step(self, action, user, from_status, to_status, *, approver=False, **fields):
         if not (self.may_be_approved_by(user) if approver else self.is_run_by(user)):
-            raise PermissionDenied("您无权执行此操作 / You may not do this")
+            raise PermissionDenied(gettext("您无权执行此操作"))
         if self.enforce_exit_cutoff():
             raise ValidationError(self.status_reason)
         if self.status != from_status:
@@ -265,18 +266,16 @@ class Batch(models.Model):
 
     def close_roster(self, user):
         if not self.candidates.exists():
-            raise ValidationError("尚未录入考生 / No candidates yet")
+            raise ValidationError(gettext("尚未录入考生"))
         self._step("close_roster", user, BatchStatus.PLAN_PUBLISHED, BatchStatus.ROSTER_ENTERED)
         self.flag_volume_surge()
 
     def complete_eligibility_review(self, user):
         pending = self.candidates.filter(eligibility=EligibilityStatus.PENDING).count()
         if pending:
-            raise ValidationError(
-                f"还有 {pending} 名考生未审核 / {pending} candidates not yet reviewed"
-            )
+            raise ValidationError(gettext("还有 %(pending)s 名考生未审核") % {"pending": pending})
         if not self.candidates.filter(eligibility=EligibilityStatus.PASSED).exists():
-            raise ValidationError("没有审核通过的考生 / No candidate passed the review")
+            raise ValidationError(gettext("没有审核通过的考生"))
         self._step(
             "complete_eligibility_review",
             user,
@@ -287,15 +286,14 @@ class Batch(models.Model):
     def add_room(self, user, name: str, capacity: int) -> "ExamRoom":
         """A room with its seats, until the rooms are arranged (考场编排)."""
         if not self.is_run_by(user):
-            raise PermissionDenied("您无权执行此操作 / You may not do this")
+            raise PermissionDenied(gettext("您无权执行此操作"))
         if not 0 <= self.step < BATCH_FLOW.index(BatchStatus.ROOMS_ARRANGED):
             raise ValidationError(
-                f"批次当前状态为“{self.get_status_display()}”，不能再增加考场 / Rooms can no longer be added"
+                gettext("批次当前状态为“%(status)s”，不能再增加考场")
+                % {"status": self.get_status_display()}
             )
         if self.rooms.filter(name=name.strip()).exists():
-            raise ValidationError(
-                f"本批次已有考场“{name}” / The batch already has a room of that name"
-            )
+            raise ValidationError(gettext("本批次已有考场“%(name)s”") % {"name": name})
         return ExamRoom.objects.create(batch=self, name=name.strip(), capacity=capacity)
 
     def arrange_rooms(self, user):
@@ -306,7 +304,8 @@ class Batch(models.Model):
         rooms = list(self.rooms.order_by("name", "pk"))
         if sum(r.capacity for r in rooms) < len(candidates):
             raise ValidationError(
-                f"考场座位不足：{len(candidates)} 名考生，{sum(r.capacity for r in rooms)} 个座位 / Not enough seats"
+                gettext("考场座位不足：%(count)s 名考生，%(sum)s 个座位")
+                % {"count": len(candidates), "sum": sum(r.capacity for r in rooms)}
             )
         with transaction.atomic():
             self._step(
@@ -345,9 +344,7 @@ class Batch(models.Model):
         admitted = self.candidates.filter(eligibility=EligibilityStatus.PASSED)
         missing = admitted.filter(absent=False, passed__isnull=True).count()
         if missing:
-            raise ValidationError(
-                f"还有 {missing} 名考生没有成绩 / {missing} candidates have no scores"
-            )
+            raise ValidationError(gettext("还有 %(missing)s 名考生没有成绩") % {"missing": missing})
         self._step("record_examined", user, BatchStatus.TICKETS_GENERATED, BatchStatus.EXAMINED)
 
     def publicise_results(self, user):
@@ -381,7 +378,7 @@ class Batch(models.Model):
 
     def return_results(self, user, reason: str):
         if not reason.strip():
-            raise ValidationError("请填写退回原因 / Give the reason")
+            raise ValidationError(gettext("请填写退回原因"))
         self._step(
             "return_results",
             user,
@@ -420,10 +417,7 @@ class Batch(models.Model):
                 problems.extend(refusal.messages)
         institution = self.institution
         if not institution.responsible_person.strip():
-            problems.append(
-                "本机构未登记负责人，证书无人签发（54号 四）/ The institution has no responsible "
-                "person on record to sign the certificates (54号 四)"
-            )
+            problems.append(gettext("本机构未登记负责人，证书无人签发（54号 四）"))
         kind = CERTIFICATE_KIND[self.evaluation_type]
         try:
             prefix_for(kind, institution=institution, issued_on=on, level=self.level)
@@ -431,7 +425,7 @@ class Batch(models.Model):
             problems.extend(refusal.messages)
         passing = self.candidates.filter(passed=True).order_by("pk")
         if not passing.exists():
-            return [*problems, "本批次没有合格考生 / No candidate of this batch passed"]
+            return [*problems, gettext("本批次没有合格考生")]
 
         def listed(names):
             return "、".join(names[:50]) + (" …" if len(names) > 50 else "")
@@ -442,8 +436,8 @@ class Batch(models.Model):
         if without_photo:
             n = len(without_photo)
             problems.append(
-                f"以下 {n} 名合格考生没有照片，不能核发证书：{listed(without_photo)} / "
-                f"{n} passing candidates have no photo: {listed(without_photo)}"
+                gettext("以下 %(n)s 名合格考生没有照片，不能核发证书：%(listed)s")
+                % {"n": n, "listed": listed(without_photo)}
             )
         lost_photo = [
             name
@@ -453,9 +447,8 @@ class Batch(models.Model):
         if lost_photo:
             n = len(lost_photo)
             problems.append(
-                f"以下 {n} 名合格考生的照片文件已丢失，请重新上传：{listed(lost_photo)} / "
-                f"The photo files of {n} passing candidates are missing; upload them again: "
-                f"{listed(lost_photo)}"
+                gettext("以下 %(n)s 名合格考生的照片文件已丢失，请重新上传：%(listed)s")
+                % {"n": n, "listed": listed(lost_photo)}
             )
         without_id = list(
             passing.filter(Q(id_number_encrypted="") | Q(id_number_masked="")).values_list(
@@ -465,8 +458,8 @@ class Batch(models.Model):
         if without_id:
             n = len(without_id)
             problems.append(
-                f"以下 {n} 名合格考生没有证件号码，不能核发证书：{listed(without_id)} / "
-                f"{n} passing candidates have no ID number: {listed(without_id)}"
+                gettext("以下 %(n)s 名合格考生没有证件号码，不能核发证书：%(listed)s")
+                % {"n": n, "listed": listed(without_id)}
             )
         try:
             fonts.check_glyphs(
@@ -492,11 +485,9 @@ class Batch(models.Model):
         if not (
             user.role == Role.INSTITUTION_SIGNATORY and user.institution_id == self.institution_id
         ):
-            raise PermissionDenied(
-                "须由本机构负责人签发 / Only the institution's signatory signs off (54号 四)"
-            )
+            raise PermissionDenied(gettext("须由本机构负责人签发"))
         if self.status != BatchStatus.RESULTS_APPROVED:
-            raise ValidationError("成绩审核通过后方可签发证书 / Results must be approved first")
+            raise ValidationError(gettext("成绩审核通过后方可签发证书"))
         running = self.issuance_jobs().filter(status__in=["queued", "running"]).first()
         if running:
             return running  # pressing the button twice starts one job
@@ -532,13 +523,13 @@ class Batch(models.Model):
 
     def cancel(self, user, reason: str):
         if not self.is_run_by(user):
-            raise PermissionDenied("您无权执行此操作 / You may not do this")
+            raise PermissionDenied(gettext("您无权执行此操作"))
         if not reason.strip():
-            raise ValidationError("请填写取消原因 / Give the reason")
+            raise ValidationError(gettext("请填写取消原因"))
         if self.status in CLOSED_BATCH_STATUSES or self.step >= BATCH_FLOW.index(
             BatchStatus.RESULTS_APPROVED
         ):
-            raise ValidationError("该批次已不能取消 / This batch can no longer be cancelled")
+            raise ValidationError(gettext("该批次已不能取消"))
         self._move(
             "cancel",
             self.status,
@@ -556,9 +547,9 @@ class Batch(models.Model):
         reviewer (who may know another basis: 贯通, a competition, an honour), with what each
         condition lacks written down; no one is failed automatically."""
         if not self.is_run_by(user):
-            raise PermissionDenied("您无权执行此操作 / You may not do this")
+            raise PermissionDenied(gettext("您无权执行此操作"))
         if self.status not in (BatchStatus.PLAN_PUBLISHED, BatchStatus.ROSTER_ENTERED):
-            raise ValidationError("资格审核已结束 / The eligibility review is closed")
+            raise ValidationError(gettext("资格审核已结束"))
         conditions = list(rules_conditions(self.occupation_id, self.level))
         passed = waiting = 0
         for candidate in self.candidates.filter(eligibility=EligibilityStatus.PENDING):
@@ -587,19 +578,20 @@ class Batch(models.Model):
     def decide_eligibility(self, user, candidates, *, passed: bool, basis: str, reason: str) -> int:
         """A reviewer's pass or fail for several candidates, with the basis and reason."""
         if not self.is_run_by(user):
-            raise PermissionDenied("您无权执行此操作 / You may not do this")
+            raise PermissionDenied(gettext("您无权执行此操作"))
         if self.status not in (BatchStatus.PLAN_PUBLISHED, BatchStatus.ROSTER_ENTERED):
-            raise ValidationError("资格审核已结束 / The eligibility review is closed")
+            raise ValidationError(gettext("资格审核已结束"))
         if not reason.strip():
-            raise ValidationError("请填写审核理由 / Give the reason")
+            raise ValidationError(gettext("请填写审核理由"))
         if passed and basis == EligibilityBasis.EXCEPTIONAL_PROMOTION:
             institution = self.institution
             if institution.kind != InstitutionKind.EMPLOYER or not (
                 institution.promotion_policy and institution.promotion_policy_published_on
             ):
                 raise ValidationError(
-                    "破格晋升须由用人单位制定规章制度并以书面形式向全体职工公布（苏人社办函〔2022〕54号 一）/ "
-                    "Exceptional promotion needs the employer's published written policy (54号 一)"
+                    gettext(
+                        "破格晋升须由用人单位制定规章制度并以书面形式向全体职工公布（苏人社办函〔2022〕54号 一）"
+                    )
                 )
         status = EligibilityStatus.PASSED if passed else EligibilityStatus.FAILED
         # A rejection rests on its reason alone: no basis "meets the conditions" beside it.
@@ -778,7 +770,7 @@ class Candidate(models.Model):
             models.UniqueConstraint(
                 fields=["batch", "id_number_hash"],
                 name="candidate_once_per_batch",
-                violation_error_message="该考生已在本批次中 / Already in this batch",
+                violation_error_message=_("该考生已在本批次中"),
             ),
             models.UniqueConstraint(fields=["room", "seat"], name="candidate_one_per_seat"),
             *[
@@ -841,12 +833,10 @@ class Candidate(models.Model):
         """Scores out of 100; pass marks per evaluation type and level (see passes())."""
         batch = self.batch
         if batch.status != BatchStatus.TICKETS_GENERATED:
-            raise ValidationError(
-                "只有生成准考证号后、公示前可以录入成绩 / Scores are entered after tickets, before publicity"
-            )
+            raise ValidationError(gettext("只有生成准考证号后、公示前可以录入成绩"))
         batch.require_exam_over(BatchStatus.EXAMINED)  # 239号 四: no score before the exam
         if self.eligibility != EligibilityStatus.PASSED:
-            raise ValidationError("该考生未通过资格审核 / This candidate was not admitted")
+            raise ValidationError(gettext("该考生未通过资格审核"))
         self.absent = absent
         self.theory_score, self.practical_score, self.comprehensive_score = (
             theory,

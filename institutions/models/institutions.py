@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from stdnum.cn import uscc
 
 from audits.signals import audited_update
@@ -19,8 +21,7 @@ def validate_uscc(value: str) -> None:
     # GB 32100-2015: 18 characters, the last a check character.
     if not uscc.is_valid(value):
         raise ValidationError(
-            "统一社会信用代码无效（GB 32100 校验位不符）/ Invalid unified social credit code "
-            "(GB 32100 check character)",
+            gettext("统一社会信用代码无效（GB 32100 校验位不符）"),
             code="invalid_uscc",
         )
 
@@ -114,7 +115,7 @@ class Institution(models.Model):
         "协会是否已与主管部门脱钩",
         null=True,
         blank=True,
-        help_text="非协会留空 / leave empty if not an association",
+        help_text=_("非协会留空"),
     )
     catalog_status = models.CharField(
         "目录状态", max_length=12, choices=CatalogStatus.choices, default=CatalogStatus.ACTIVE
@@ -185,21 +186,14 @@ class Institution(models.Model):
 
     def clean(self):
         if self.county_id and self.city_id and self.county.parent_id != self.city_id:
-            raise ValidationError(
-                {"county": "区（县）不属于所选设区市 / The county is not in the chosen city"}
-            )
+            raise ValidationError({"county": gettext("区（县）不属于所选设区市")})
         if self.parent_id and self.parent.parent_id:
-            raise ValidationError(
-                "分支机构不能再设分支机构 / A branch has no branches of its own (41号 三(二))"
-            )
+            raise ValidationError(gettext("分支机构不能再设分支机构"))
         if self.parent_id and (
             self.kind != InstitutionKind.SOCIAL_ORG
             or self.parent.kind != InstitutionKind.SOCIAL_ORG
         ):
-            raise ValidationError(
-                "分支机构仅限社会培训评价组织设立 / Only social training evaluation organisations have branches "
-                "(中就培函〔2020〕41号 三(二))"
-            )
+            raise ValidationError(gettext("分支机构仅限社会培训评价组织设立"))
         if self.kind == InstitutionKind.SOCIAL_ORG:
             rules.require("institution.eligible_as_social_org", self.eligibility_facts)
 
@@ -245,16 +239,19 @@ class Institution(models.Model):
         filing = next((f for f in granting if region is None or f.covers_region(region)), None)
         if not scope:
             problems.append(
-                f"{on} 无有效备案（备案未批准或已过有效期限）（苏人社办函〔2022〕54号 五）/ No filing valid on {on}"
+                gettext(
+                    "%(on)s 无有效备案（备案未批准或已过有效期限）（苏人社办函〔2022〕54号 五）"
+                )
+                % {"on": on}
             )
         elif not granting:
             problems.append(
-                f"备案范围不含 {occupation} {level}级 / {occupation.code} level {level} is outside the filed scope"
-                "（苏人社办函〔2022〕54号 五）"
+                gettext("备案范围不含 %(occupation)s %(level)s级（苏人社办函〔2022〕54号 五）")
+                % {"occupation": occupation, "level": level}
             )
         elif filing is None:
             problems.append(
-                f"{region} 不在备案地域范围内 / {region.code} is outside the filed region scope（54号 五）"
+                gettext("%(region)s 不在备案地域范围内（54号 五）") % {"region": region}
             )
         if self.is_branch:
             announcement = self.branch_announcement(on)
@@ -276,11 +273,9 @@ class Institution(models.Model):
     def change_catalog_status(self, action: str, *, actor, reason: str) -> "CatalogEvent":
         """Province admins suspend, restore or remove an institution, with a reason (实施意见 二十三)."""
         if not actor.is_province_admin:
-            raise PermissionDenied(
-                "仅省级管理员可调整目录 / Only province admins change the catalog"
-            )
+            raise PermissionDenied(gettext("仅省级管理员可调整目录"))
         if not reason.strip():
-            raise ValidationError({"reason": "请填写原因 / A reason is required"})
+            raise ValidationError({"reason": gettext("请填写原因")})
         allowed_from, to = self.CATALOG_MOVES[action]
         with transaction.atomic():
             moved = audited_update(
@@ -291,8 +286,11 @@ class Institution(models.Model):
             )
             if not moved:
                 raise ValidationError(
-                    f"当前状态“{self.get_catalog_status_display()}”不能{CatalogAction(action).label} / "
-                    "not possible from the current status"
+                    gettext("当前状态“%(catalog_status)s”不能%(label)s")
+                    % {
+                        "catalog_status": self.get_catalog_status_display(),
+                        "label": CatalogAction(action).label,
+                    }
                 )
             return CatalogEvent.objects.create(
                 institution=self, action=action, reason=reason.strip(), actor=actor

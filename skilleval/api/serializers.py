@@ -1,5 +1,6 @@
 from django.contrib.auth import authenticate
 from django.urls import reverse
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from skilleval.models import ApiToken, Job, Occupation, Region
@@ -103,9 +104,7 @@ class TokenRequestSerializer(serializers.Serializer):
             password=attrs["password"],
         )
         if user is None:
-            raise serializers.ValidationError(
-                "用户名或密码错误 / Wrong username or password", code="authorization"
-            )
+            raise serializers.ValidationError(gettext("用户名或密码错误"), code="authorization")
         attrs["user"] = user
         return attrs
 

@@ -8,6 +8,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 
 from audits.signals import audited_update
 from skilleval.choices import INSTITUTION_ROLES, JobKind, JobStatus
@@ -195,9 +196,7 @@ class Job(models.Model):
         """A failed job (or one stuck without a worker) run again on a staff member's request;
         handlers are idempotent, so nothing done before is done twice."""
         if not self.may_be_retried_by(user):
-            raise PermissionDenied(
-                "只有发起人或省级管理员可以重试 / Only the starter or a province admin retries"
-            )
+            raise PermissionDenied(gettext("只有发起人或省级管理员可以重试"))
         stuck = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER)
         retried = Job.objects.filter(
             Q(status=JobStatus.FAILED)
@@ -206,7 +205,7 @@ class Job(models.Model):
             pk=self.pk,
         ).update(status=JobStatus.QUEUED, sent_at=None, attempts=0, error="", finished_at=None)
         if not retried:
-            raise ValidationError("任务正在运行或已完成，无需重试 / The job is running or finished")
+            raise ValidationError(gettext("任务正在运行或已完成，无需重试"))
         self.refresh_from_db()
         self.send()
 
@@ -231,8 +230,10 @@ class Job(models.Model):
             Job.objects.filter(pk=self.pk).update(
                 status=JobStatus.FAILED,
                 finished_at=timezone.now(),
-                error=f"任务已运行 {self.attempts - 1} 次仍未完成（工作进程多次中断），请联系管理员后重试 / "
-                "The job did not finish after repeated worker failures; retry after checking",
+                error=gettext(
+                    "任务已运行 %(value)s 次仍未完成（工作进程多次中断），请联系管理员后重试"
+                )
+                % {"value": self.attempts - 1},
             )
             return
         handler = import_string(JOB_HANDLERS[self.kind])

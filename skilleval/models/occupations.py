@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models.functions import Cast, Left
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from skilleval.choices import (
     LEVEL_NAMES_EN,
@@ -50,8 +51,7 @@ class Occupation(models.Model):
             models.CheckConstraint(
                 condition=models.Q(code__regex=r"^[1-8]-[0-9]{2}-[0-9]{2}-[0-9]{2}(-[0-9]{2})?$"),
                 name="occupation_code_format",
-                violation_error_message="职业编码格式应为 大类-中类-小类-细类，如 6-18-01-01 / "
-                "Occupation code must look like 6-18-01-01",
+                violation_error_message=_("职业编码格式应为 大类-中类-小类-细类，如 6-18-01-01"),
             ),
         ]
 
@@ -85,7 +85,7 @@ class OccupationLevel(models.Model):
             models.UniqueConstraint(
                 fields=["occupation", "level"],
                 name="occupation_level_unique",
-                violation_error_message="该职业已有此等级 / This level is already defined",
+                violation_error_message=_("该职业已有此等级"),
             ),
             models.CheckConstraint(
                 condition=models.Q(level__gte=1, level__lte=5),

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from skilleval.choices import RegionKind
 
@@ -34,13 +35,13 @@ class Region(models.Model):
             models.CheckConstraint(
                 condition=models.Q(code__regex=r"^32[0-9]{4}$"),
                 name="region_code_is_jiangsu_gbt2260",
-                violation_error_message="行政区划代码须为江苏省 GB/T 2260 六位代码 / Not a Jiangsu GB/T 2260 code",
+                violation_error_message=_("行政区划代码须为江苏省 GB/T 2260 六位代码"),
             ),
             models.CheckConstraint(
                 condition=models.Q(kind=RegionKind.PROVINCE, parent__isnull=True)
                 | (~models.Q(kind=RegionKind.PROVINCE) & models.Q(parent__isnull=False)),
                 name="region_only_province_has_no_parent",
-                violation_error_message="只有省级区划没有上级 / Only the province has no parent",
+                violation_error_message=_("只有省级区划没有上级"),
             ),
         ]
 

@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class RuleParameterVersionManager(models.Manager):
@@ -9,13 +11,7 @@ class RuleParameterVersionManager(models.Manager):
         from skilleval.rules.engine import InvalidParameters, local_today
 
         if effective_from < local_today():
-            raise InvalidParameters(
-                {
-                    "effective_from": [
-                        "生效日期不得早于今天 / The effective date cannot be in the past"
-                    ]
-                }
-            )
+            raise InvalidParameters({"effective_from": [gettext("生效日期不得早于今天")]})
         validated = rule.validate_parameters(parameters)
         return self.create(
             rule_id=rule.id,
@@ -52,8 +48,7 @@ class RuleParameterVersion(models.Model):
             models.UniqueConstraint(
                 fields=["rule_id", "effective_from"],
                 name="rule_parameters_one_version_per_day",
-                violation_error_message="该规则在此日期已有参数版本 / "
-                "This rule already has parameters from that date",
+                violation_error_message=_("该规则在此日期已有参数版本"),
             )
         ]
 

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 # Tokens look like "se_" + 43 URL-safe characters (256 bits): a leaked one is recognisable in
 # logs and code scanners, and its first characters identify it in the owner's list.
@@ -48,8 +50,8 @@ class ApiTokenManager(models.Manager.from_queryset(ApiTokenQuerySet)):
             limit = settings.API_TOKEN_MAX_PER_USER
             if self.filter(user=user).active().count() >= limit:
                 raise ValidationError(
-                    f"您已有 {limit} 个有效的 API 令牌，请先在“API 令牌”页撤销不用的令牌 / "
-                    f"You already have {limit} valid API tokens; revoke one you no longer use first"
+                    gettext("您已有 %(limit)s 个有效的 API 令牌，请先在“API 令牌”页撤销不用的令牌")
+                    % {"limit": limit}
                 )
             secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
             now = timezone.now()
@@ -104,7 +106,7 @@ class ApiToken(models.Model):
             models.CheckConstraint(
                 condition=Q(expires_at__gt=F("created_at")),
                 name="apitoken_expires_after_creation",
-                violation_error_message="令牌须在创建之后过期 / A token expires after it is created",
+                violation_error_message=_("令牌须在创建之后过期"),
             ),
         ]
 

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from skilleval.choices import INSTITUTION_ROLES, PROVINCE_ROLES, RegionKind, Role
 
@@ -49,17 +50,17 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=~Q(role=Role.CITY_STAFF) | Q(city__isnull=False),
                 name="user_city_staff_has_city",
-                violation_error_message="设区市人员须指定设区市 / City staff need a city",
+                violation_error_message=_("设区市人员须指定设区市"),
             ),
             models.CheckConstraint(
                 condition=~Q(role=Role.COUNTY_STAFF) | Q(county__isnull=False),
                 name="user_county_staff_has_county",
-                violation_error_message="区县人员须指定区县 / County staff need a county",
+                violation_error_message=_("区县人员须指定区县"),
             ),
             models.CheckConstraint(
                 condition=~Q(role__in=INSTITUTION_ROLES) | Q(institution__isnull=False),
                 name="user_institution_roles_have_institution",
-                violation_error_message="机构人员须指定评价机构 / Institution staff need an institution",
+                violation_error_message=_("机构人员须指定评价机构"),
             ),
         ]
 

@@ -58,33 +58,33 @@ class Competition(models.Model):
     """A vocational skill competition (职业技能竞赛): its organiser, level and class, host region,
     the regions involved, its events, and no fees (54号 二)."""
 
-    name = models.CharField("竞赛名称", max_length=200)
-    organiser_name = models.CharField("主办单位", max_length=200)
-    kind = models.CharField("竞赛级别", max_length=12, choices=CompetitionKind.choices)
+    name = models.CharField(_("竞赛名称"), max_length=200)
+    organiser_name = models.CharField(_("主办单位"), max_length=200)
+    kind = models.CharField(_("竞赛级别"), max_length=12, choices=CompetitionKind.choices)
     competition_class = models.PositiveSmallIntegerField(
-        "类别", null=True, blank=True, choices=[(1, "一类赛"), (2, "二类赛")]
+        _("类别"), null=True, blank=True, choices=[(1, _("一类赛")), (2, _("二类赛"))]
     )
     host_region = models.ForeignKey(
-        "skilleval.Region", verbose_name="举办地", on_delete=models.PROTECT, related_name="+"
+        "skilleval.Region", verbose_name=_("举办地"), on_delete=models.PROTECT, related_name="+"
     )
     regions_involved = models.ManyToManyField(
-        "skilleval.Region", verbose_name="涉及参赛地区", related_name="+", blank=True
+        "skilleval.Region", verbose_name=_("涉及参赛地区"), related_name="+", blank=True
     )
     other_provinces = models.CharField(
-        "涉及的其他省份", max_length=200, blank=True, help_text="逗号分隔；无则留空"
+        _("涉及的其他省份"), max_length=200, blank=True, help_text=_("逗号分隔；无则留空")
     )
-    starts_on = models.DateField("开始日期")
-    ends_on = models.DateField("结束日期")
-    conditions = models.TextField("参赛条件", blank=True)
-    contact_phone = models.CharField("报名电话", max_length=40)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    conditions = models.TextField(_("参赛条件"), blank=True)
+    contact_phone = models.CharField(_("报名电话"), max_length=40)
     registration_fee = models.DecimalField(
-        "报名费", max_digits=10, decimal_places=2, default=Decimal(0)
+        _("报名费"), max_digits=10, decimal_places=2, default=Decimal(0)
     )
     participation_fee = models.DecimalField(
-        "参赛费", max_digits=10, decimal_places=2, default=Decimal(0)
+        _("参赛费"), max_digits=10, decimal_places=2, default=Decimal(0)
     )
     certificate_fee = models.DecimalField(
-        "证书费", max_digits=10, decimal_places=2, default=Decimal(0)
+        _("证书费"), max_digits=10, decimal_places=2, default=Decimal(0)
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -95,8 +95,8 @@ class Competition(models.Model):
 
     class Meta:
         ordering = ["-starts_on"]
-        verbose_name = "职业技能竞赛"
-        verbose_name_plural = "职业技能竞赛"
+        verbose_name = _("职业技能竞赛")
+        verbose_name_plural = _("职业技能竞赛")
         constraints = [
             models.CheckConstraint(
                 condition=Q(registration_fee=0, participation_fee=0, certificate_fee=0),
@@ -334,23 +334,23 @@ class CertificateDelegation(models.Model):
     authority. A recorded decision: who decided, when, for which institution, on what basis."""
 
     competition = models.OneToOneField(
-        Competition, on_delete=models.PROTECT, related_name="+", verbose_name="竞赛"
+        Competition, on_delete=models.PROTECT, related_name="+", verbose_name=_("竞赛")
     )
     institution = models.ForeignKey(
         "institutions.Institution",
-        verbose_name="受托核发证书的评价机构",
+        verbose_name=_("受托核发证书的评价机构"),
         on_delete=models.PROTECT,
         related_name="+",
     )
-    note = models.CharField("委托依据", max_length=300)
+    note = models.CharField(_("委托依据"), max_length=300)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "竞赛证书核发委托"
-        verbose_name_plural = "竞赛证书核发委托"
+        verbose_name = _("竞赛证书核发委托")
+        verbose_name_plural = _("竞赛证书核发委托")
 
     def __str__(self):
         return f"{self.competition} → {self.institution}"
@@ -410,61 +410,63 @@ class Contestant(models.Model):
         Competition, on_delete=models.CASCADE, related_name="contestants"
     )
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="contestants")
-    name = models.CharField("姓名", max_length=50)
+    name = models.CharField(_("姓名"), max_length=50)
     id_type = models.CharField(
-        "证件类型", max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
+        _("证件类型"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
     )
     id_number_encrypted = models.TextField()
     id_number_hash = models.CharField(max_length=64, db_index=True)
-    id_number_masked = models.CharField("证件号码", max_length=40)
-    group = models.CharField("组别", max_length=10, choices=ContestantGroup.choices)
+    id_number_masked = models.CharField(_("证件号码"), max_length=40)
+    group = models.CharField(_("组别"), max_length=10, choices=ContestantGroup.choices)
     pension_region = models.ForeignKey(
         "skilleval.Region",
-        verbose_name="养老保险参保地（省内）",
+        verbose_name=_("养老保险参保地（省内）"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
     )
     pension_years = models.DecimalField(
-        "省内参保年限", max_digits=4, decimal_places=1, default=Decimal(0)
+        _("省内参保年限"), max_digits=4, decimal_places=1, default=Decimal(0)
     )
     hukou_region = models.ForeignKey(
         "skilleval.Region",
-        verbose_name="户籍地（省内）",
+        verbose_name=_("户籍地（省内）"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
     )
-    school_name = models.CharField("就读院校", max_length=100, blank=True)
+    school_name = models.CharField(_("就读院校"), max_length=100, blank=True)
     school_region = models.ForeignKey(
         "skilleval.Region",
-        verbose_name="院校所在地（省内）",
+        verbose_name=_("院校所在地（省内）"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
     )
     current_level = models.PositiveSmallIntegerField(
-        "现有等级", choices=Level.choices, null=True, blank=True
+        _("现有等级"), choices=Level.choices, null=True, blank=True
     )
-    work_years = models.DecimalField("从业年限", max_digits=4, decimal_places=1, default=Decimal(0))
-    eligible = models.BooleanField("符合参赛资格", default=False)
-    basis = models.CharField("资格依据", max_length=10, blank=True)
+    work_years = models.DecimalField(
+        _("从业年限"), max_digits=4, decimal_places=1, default=Decimal(0)
+    )
+    eligible = models.BooleanField(_("符合参赛资格"), default=False)
+    basis = models.CharField(_("资格依据"), max_length=10, blank=True)
     basis_region = models.ForeignKey(
         "skilleval.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    out_of_area = models.BooleanField("异地选手", default=False)
-    rank = models.PositiveIntegerField("名次", null=True, blank=True)
+    out_of_area = models.BooleanField(_("异地选手"), default=False)
+    rank = models.PositiveIntegerField(_("名次"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ContestantQuerySet.as_manager()
 
     class Meta:
         ordering = ["competition", "event", "rank", "pk"]
-        verbose_name = "参赛选手"
-        verbose_name_plural = "参赛选手"
+        verbose_name = _("参赛选手")
+        verbose_name_plural = _("参赛选手")
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "id_number_hash"], name="contestant_once_per_event"
@@ -511,20 +513,20 @@ class CompetitionFiling(models.Model):
     """A filing with the HR department one level up (54号 二, 附件1), with the opinions recorded."""
 
     competition = models.ForeignKey(Competition, on_delete=models.CASCADE, related_name="filings")
-    reason = models.CharField("备案事由", max_length=20, choices=FilingReason.choices)
-    level = models.CharField("备案层级", max_length=10, choices=FilingLevel.choices)
+    reason = models.CharField(_("备案事由"), max_length=20, choices=FilingReason.choices)
+    level = models.CharField(_("备案层级"), max_length=10, choices=FilingLevel.choices)
     authority = models.ForeignKey(
-        "skilleval.Region", verbose_name="备案机关", on_delete=models.PROTECT, related_name="+"
+        "skilleval.Region", verbose_name=_("备案机关"), on_delete=models.PROTECT, related_name="+"
     )
     status = models.CharField(
-        "状态",
+        _("状态"),
         max_length=10,
         choices=CompetitionFilingStatus.choices,
         default=CompetitionFilingStatus.SUBMITTED,
     )
-    county_opinion = models.CharField("区（县）人社局意见", max_length=500, blank=True)
-    city_opinion = models.CharField("设区市人社局意见", max_length=500, blank=True)
-    province_opinion = models.CharField("省人社厅意见", max_length=500, blank=True)
+    county_opinion = models.CharField(_("区（县）人社局意见"), max_length=500, blank=True)
+    city_opinion = models.CharField(_("设区市人社局意见"), max_length=500, blank=True)
+    province_opinion = models.CharField(_("省人社厅意见"), max_length=500, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -536,8 +538,8 @@ class CompetitionFiling(models.Model):
 
     class Meta:
         ordering = ["-submitted_at"]
-        verbose_name = "竞赛备案"
-        verbose_name_plural = "竞赛备案"
+        verbose_name = _("竞赛备案")
+        verbose_name_plural = _("竞赛备案")
 
     def __str__(self):
         return f"{self.competition} {self.get_reason_display()}"
@@ -587,19 +589,22 @@ class Recognition(models.Model):
         Contestant, on_delete=models.CASCADE, related_name="recognition"
     )
     level = models.PositiveSmallIntegerField(
-        "认定等级", choices=Level.choices, null=True, blank=True
+        _("认定等级"), choices=Level.choices, null=True, blank=True
     )
-    decided_by = models.CharField("认定部门", max_length=20)
+    decided_by = models.CharField(_("认定部门"), max_length=20)
     status = models.CharField(
-        "状态", max_length=10, choices=RecognitionStatus.choices, default=RecognitionStatus.PROPOSED
+        _("状态"),
+        max_length=10,
+        choices=RecognitionStatus.choices,
+        default=RecognitionStatus.PROPOSED,
     )
-    reason = models.CharField("说明", max_length=500)
+    reason = models.CharField(_("说明"), max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "竞赛直接认定"
-        verbose_name_plural = "竞赛直接认定"
+        verbose_name = _("竞赛直接认定")
+        verbose_name_plural = _("竞赛直接认定")
 
     def __str__(self):
         return f"{self.contestant} → {self.level}"

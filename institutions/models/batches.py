@@ -121,24 +121,24 @@ class Batch(models.Model):
     occupation = models.ForeignKey(
         "skilleval.Occupation", on_delete=models.PROTECT, related_name="+"
     )
-    level = models.PositiveSmallIntegerField("等级", choices=Level.choices)
-    evaluation_type = models.CharField("评价类型", max_length=30, choices=EvaluationType.choices)
+    level = models.PositiveSmallIntegerField(_("等级"), choices=Level.choices)
+    evaluation_type = models.CharField(_("评价类型"), max_length=30, choices=EvaluationType.choices)
     region = models.ForeignKey(
-        "skilleval.Region", verbose_name="考试地区", on_delete=models.PROTECT, related_name="+"
+        "skilleval.Region", verbose_name=_("考试地区"), on_delete=models.PROTECT, related_name="+"
     )
-    venue = models.CharField("考试地点", max_length=200)
-    examiners = models.TextField("考评人员", help_text=_("每行一人"))
-    question_source = models.CharField("试题来源", max_length=20, choices=QuestionSource.choices)
-    exam_starts_on = models.DateField("考试开始日期")
-    exam_ends_on = models.DateField("考试结束日期")
-    exit_batch = models.PositiveSmallIntegerField("退出目录批次", null=True, blank=True)
-    note = models.CharField("备注", max_length=500, blank=True)
+    venue = models.CharField(_("考试地点"), max_length=200)
+    examiners = models.TextField(_("考评人员"), help_text=_("每行一人"))
+    question_source = models.CharField(_("试题来源"), max_length=20, choices=QuestionSource.choices)
+    exam_starts_on = models.DateField(_("考试开始日期"))
+    exam_ends_on = models.DateField(_("考试结束日期"))
+    exit_batch = models.PositiveSmallIntegerField(_("退出目录批次"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=500, blank=True)
     status = models.CharField(
-        "状态", max_length=24, choices=BatchStatus.choices, default=BatchStatus.DRAFT
+        _("状态"), max_length=24, choices=BatchStatus.choices, default=BatchStatus.DRAFT
     )
-    tickets_generated_on = models.DateField("准考证号生成日期", null=True, blank=True)
-    publicised_on = models.DateField("公示开始日期", null=True, blank=True)
-    status_reason = models.CharField("最近退回/取消/无效原因", max_length=500, blank=True)
+    tickets_generated_on = models.DateField(_("准考证号生成日期"), null=True, blank=True)
+    publicised_on = models.DateField(_("公示开始日期"), null=True, blank=True)
+    status_reason = models.CharField(_("最近退回/取消/无效原因"), max_length=500, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -148,8 +148,8 @@ class Batch(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "评价批次"
-        verbose_name_plural = "评价批次"
+        verbose_name = _("评价批次")
+        verbose_name_plural = _("评价批次")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(question_source=QuestionSource.SELF_MADE),
@@ -235,7 +235,8 @@ class Batch(models.Model):
             if not audited_update(self, {"status": from_status}, status=to_status, **fields):
                 self.refresh_from_db()
                 raise ValidationError(
-                    f"批次当前状态为“{self.get_status_display()}”，操作未执行 / The batch is now {self.status}; nothing was done"
+                    gettext("批次当前状态为“%(status)s”，操作未执行")
+                    % {"status": self.get_status_display()}
                 )
             BatchTransition.objects.create(
                 batch=self,
@@ -255,7 +256,8 @@ class Batch(models.Model):
             raise ValidationError(self.status_reason)
         if self.status != from_status:
             raise ValidationError(
-                f"批次当前状态为“{self.get_status_display()}”，不能执行此操作 / Not possible in state {self.status}"
+                gettext("批次当前状态为“%(status)s”，不能执行此操作")
+                % {"status": self.get_status_display()}
             )
         if to_status in AFTER_EXAM_STEPS:
             self.require_exam_over(to_status)  # 239号 四: nothing is examined before the exam
@@ -401,8 +403,8 @@ class Batch(models.Model):
         on = on or timezone.localdate()
         if self.status != BatchStatus.RESULTS_APPROVED:
             return [
-                f"批次当前状态为“{self.get_status_display()}”，成绩审核通过后方可核发证书 / "
-                f"Certificates are issued once results are approved (batch is {self.status})"
+                gettext("批次当前状态为“%(status)s”，成绩审核通过后方可核发证书")
+                % {"status": self.get_status_display()}
             ]
         problems = []
         decision = self.after_exam(BatchStatus.CERTIFICATES_ISSUED, on)
@@ -644,7 +646,7 @@ class BatchTransition(models.Model):
     """One step of a batch, append-only: who did what, when (239号 二(二))."""
 
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="transitions")
-    action = models.CharField("操作", max_length=40)
+    action = models.CharField(_("操作"), max_length=40)
     from_status = models.CharField(max_length=24, choices=BatchStatus.choices, blank=True)
     to_status = models.CharField(max_length=24, choices=BatchStatus.choices)
     actor = models.ForeignKey(
@@ -656,8 +658,8 @@ class BatchTransition(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
-        verbose_name = "批次流程记录"
-        verbose_name_plural = "批次流程记录"
+        verbose_name = _("批次流程记录")
+        verbose_name_plural = _("批次流程记录")
 
     def __str__(self):
         return f"{self.batch_id} {self.action} → {self.to_status}"
@@ -667,8 +669,8 @@ class ExamRoom(models.Model):
     """A room of a batch with its number of seats."""
 
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="rooms")
-    name = models.CharField("考场", max_length=50)
-    capacity = models.PositiveIntegerField("座位数")
+    name = models.CharField(_("考场"), max_length=50)
+    capacity = models.PositiveIntegerField(_("座位数"))
 
     class Meta:
         ordering = ["name"]
@@ -701,43 +703,43 @@ class Candidate(models.Model):
     shown masked (SPEC "Public lookup and privacy")."""
 
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="candidates")
-    name = models.CharField("姓名", max_length=50)
+    name = models.CharField(_("姓名"), max_length=50)
     id_type = models.CharField(
-        "证件类型", max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
+        _("证件类型"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
     )
-    id_number_encrypted = models.TextField("证件号码（加密）")
+    id_number_encrypted = models.TextField(_("证件号码（加密）"))
     id_number_hash = models.CharField(max_length=64, db_index=True)
-    id_number_masked = models.CharField("证件号码", max_length=40)
-    birth_date = models.DateField("出生日期", null=True, blank=True)
-    gender = models.CharField("性别", max_length=6, choices=Gender.choices)
-    education = models.PositiveSmallIntegerField("学历")
-    work_years = models.DecimalField("从业年限", max_digits=4, decimal_places=1)
+    id_number_masked = models.CharField(_("证件号码"), max_length=40)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    gender = models.CharField(_("性别"), max_length=6, choices=Gender.choices)
+    education = models.PositiveSmallIntegerField(_("学历"))
+    work_years = models.DecimalField(_("从业年限"), max_digits=4, decimal_places=1)
     current_level = models.PositiveSmallIntegerField(
-        "现有等级", choices=Level.choices, null=True, blank=True
+        _("现有等级"), choices=Level.choices, null=True, blank=True
     )
-    current_certificate_number = models.CharField("现有证书编号", max_length=40, blank=True)
-    current_level_obtained_on = models.DateField("现有等级取得日期", null=True, blank=True)
-    insured_region = models.CharField("参保地", max_length=50, blank=True)
-    hukou_region = models.CharField("户籍地", max_length=50, blank=True)
-    phone = models.CharField("联系电话", max_length=30, blank=True)
-    is_own_staff = models.BooleanField("本单位职工（含劳务派遣）", null=True, blank=True)
+    current_certificate_number = models.CharField(_("现有证书编号"), max_length=40, blank=True)
+    current_level_obtained_on = models.DateField(_("现有等级取得日期"), null=True, blank=True)
+    insured_region = models.CharField(_("参保地"), max_length=50, blank=True)
+    hukou_region = models.CharField(_("户籍地"), max_length=50, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    is_own_staff = models.BooleanField(_("本单位职工（含劳务派遣）"), null=True, blank=True)
     training_route = models.CharField(
-        "技工院校或学徒经历", max_length=30, choices=TrainingRoute.choices, blank=True
+        _("技工院校或学徒经历"), max_length=30, choices=TrainingRoute.choices, blank=True
     )
-    photo = models.ImageField("照片", upload_to=candidate_photo_path, blank=True)
+    photo = models.ImageField(_("照片"), upload_to=candidate_photo_path, blank=True)
     eligibility = models.CharField(
-        "资格审核",
+        _("资格审核"),
         max_length=10,
         choices=EligibilityStatus.choices,
         default=EligibilityStatus.PENDING,
     )
     eligibility_basis = models.CharField(
-        "申报依据", max_length=30, choices=EligibilityBasis.choices, blank=True
+        _("申报依据"), max_length=30, choices=EligibilityBasis.choices, blank=True
     )
-    eligibility_reason = models.CharField("审核意见", max_length=300, blank=True)
+    eligibility_reason = models.CharField(_("审核意见"), max_length=300, blank=True)
     # The automatic check words its reason in both languages; a reviewer's own words stay as typed.
-    eligibility_reason_en = models.CharField("审核意见（英文）", max_length=300, blank=True)
-    eligibility_override = models.BooleanField("人工认定", default=False)
+    eligibility_reason_en = models.CharField(_("审核意见（英文）"), max_length=300, blank=True)
+    eligibility_override = models.BooleanField(_("人工认定"), default=False)
     eligibility_reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -745,27 +747,29 @@ class Candidate(models.Model):
     room = models.ForeignKey(
         ExamRoom, on_delete=models.PROTECT, null=True, blank=True, related_name="candidates"
     )
-    seat = models.PositiveIntegerField("座位号", null=True, blank=True)
-    ticket_number = models.CharField("准考证号", max_length=20, null=True, blank=True, unique=True)
+    seat = models.PositiveIntegerField(_("座位号"), null=True, blank=True)
+    ticket_number = models.CharField(
+        _("准考证号"), max_length=20, null=True, blank=True, unique=True
+    )
     theory_score = models.DecimalField(
-        "理论知识", max_digits=4, decimal_places=1, null=True, blank=True
+        _("理论知识"), max_digits=4, decimal_places=1, null=True, blank=True
     )
     practical_score = models.DecimalField(
-        "操作技能", max_digits=4, decimal_places=1, null=True, blank=True
+        _("操作技能"), max_digits=4, decimal_places=1, null=True, blank=True
     )
     comprehensive_score = models.DecimalField(
-        "综合评审（论文答辩/业绩评审）", max_digits=4, decimal_places=1, null=True, blank=True
+        _("综合评审（论文答辩/业绩评审）"), max_digits=4, decimal_places=1, null=True, blank=True
     )
-    absent = models.BooleanField("缺考", default=False)
-    passed = models.BooleanField("合格", null=True, blank=True)
+    absent = models.BooleanField(_("缺考"), default=False)
+    passed = models.BooleanField(_("合格"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CandidateQuerySet.as_manager()
 
     class Meta:
         ordering = ["batch", "pk"]
-        verbose_name = "考生"
-        verbose_name_plural = "考生"
+        verbose_name = _("考生")
+        verbose_name_plural = _("考生")
         constraints = [
             models.UniqueConstraint(
                 fields=["batch", "id_number_hash"],

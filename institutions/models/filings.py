@@ -199,20 +199,20 @@ class Filing(models.Model):
         "institutions.Institution", on_delete=models.PROTECT, related_name="filings"
     )
     authority = models.ForeignKey(
-        "skilleval.Region", verbose_name="备案机关", on_delete=models.PROTECT, related_name="+"
+        "skilleval.Region", verbose_name=_("备案机关"), on_delete=models.PROTECT, related_name="+"
     )
     status = models.CharField(
-        "状态", max_length=12, choices=FilingStatus.choices, default=FilingStatus.DRAFT
+        _("状态"), max_length=12, choices=FilingStatus.choices, default=FilingStatus.DRAFT
     )
     region_scope = models.ManyToManyField(
         "skilleval.Region",
-        verbose_name="地域范围",
+        verbose_name=_("地域范围"),
         related_name="+",
         blank=True,
         help_text=_("选择江苏省即全省"),
     )
-    valid_from = models.DateField("有效期自", null=True, blank=True)
-    valid_until = models.DateField("有效期至", null=True, blank=True)
+    valid_from = models.DateField(_("有效期自"), null=True, blank=True)
+    valid_until = models.DateField(_("有效期至"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -225,12 +225,12 @@ class Filing(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.CharField("审核意见", max_length=500, blank=True)
+    decision_reason = models.CharField(_("审核意见"), max_length=500, blank=True)
     # A new filing adds to the institution's scope; only one that says so replaces another, which
     # then ends the day before it starts (the scope shrinks by intent, never by accident).
     replaces = models.ForeignKey(
         "self",
-        verbose_name="替换备案",
+        verbose_name=_("替换备案"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -239,15 +239,15 @@ class Filing(models.Model):
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    ended_at = models.DateTimeField("提前终止时间", null=True, blank=True)
-    end_reason = models.CharField("提前终止原因", max_length=500, blank=True)
+    ended_at = models.DateTimeField(_("提前终止时间"), null=True, blank=True)
+    end_reason = models.CharField(_("提前终止原因"), max_length=500, blank=True)
 
     objects = FilingManager()
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "备案"
-        verbose_name_plural = "备案"
+        verbose_name = _("备案")
+        verbose_name_plural = _("备案")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status=FilingStatus.APPROVED)
@@ -671,17 +671,17 @@ class FilingItem(models.Model):
     occupation = models.ForeignKey(
         "skilleval.Occupation", on_delete=models.PROTECT, related_name="+"
     )
-    level = models.PositiveSmallIntegerField("等级", choices=Level.choices)
+    level = models.PositiveSmallIntegerField(_("等级"), choices=Level.choices)
     source = models.CharField(
-        "来源", max_length=20, choices=ItemSource.choices, default=ItemSource.REQUESTED
+        _("来源"), max_length=20, choices=ItemSource.choices, default=ItemSource.REQUESTED
     )
     # 54号 三: an employer may evaluate an occupation without a national standard only against
     # its enterprise evaluation specification filed with the appraisal centre.
     enterprise_spec = models.CharField(
-        "企业评价规范（已报职业技能鉴定机构备案）",
+        _("企业评价规范（已报职业技能鉴定机构备案）"),
         max_length=200,
         blank=True,
-        help_text="规范名称及备案编号；仅用人单位在无国家职业技能标准时填写",
+        help_text=_("规范名称及备案编号；仅用人单位在无国家职业技能标准时填写"),
     )
     addition_check = models.OneToOneField(
         "institutions.OccupationAdditionCheck",
@@ -693,8 +693,8 @@ class FilingItem(models.Model):
 
     class Meta:
         ordering = ["occupation__code", "-level"]
-        verbose_name = "备案职业等级"
-        verbose_name_plural = "备案职业等级"
+        verbose_name = _("备案职业等级")
+        verbose_name_plural = _("备案职业等级")
         constraints = [
             models.UniqueConstraint(
                 fields=["filing", "occupation", "level"],
@@ -719,9 +719,9 @@ class FilingMaterial(models.Model):
     """One document of the 41号 附件 checklist attached to a filing."""
 
     filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="materials")
-    kind = models.CharField("材料", max_length=30, choices=MaterialKind.choices)
-    file = models.FileField("文件", upload_to=material_path)
-    original_name = models.CharField("原文件名", max_length=200)
+    kind = models.CharField(_("材料"), max_length=30, choices=MaterialKind.choices)
+    file = models.FileField(_("文件"), upload_to=material_path)
+    original_name = models.CharField(_("原文件名"), max_length=200)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -729,8 +729,8 @@ class FilingMaterial(models.Model):
 
     class Meta:
         ordering = ["kind"]
-        verbose_name = "备案材料"
-        verbose_name_plural = "备案材料"
+        verbose_name = _("备案材料")
+        verbose_name_plural = _("备案材料")
         constraints = [
             models.UniqueConstraint(fields=["filing", "kind"], name="filing_material_one_per_kind")
         ]
@@ -747,12 +747,12 @@ class OccupationAdditionCheck(models.Model):
     occupation = models.ForeignKey(
         "skilleval.Occupation", on_delete=models.PROTECT, related_name="+"
     )
-    level = models.PositiveSmallIntegerField("等级", choices=Level.choices)
-    standard_ok = models.BooleanField("评价标准已核实")
-    question_bank_ok = models.BooleanField("评价试题已核实")
-    venue_ok = models.BooleanField("场地设施已核实")
-    examiners_ok = models.BooleanField("考评人员已核实")
-    note = models.CharField("核实情况", max_length=500, blank=True)
+    level = models.PositiveSmallIntegerField(_("等级"), choices=Level.choices)
+    standard_ok = models.BooleanField(_("评价标准已核实"))
+    question_bank_ok = models.BooleanField(_("评价试题已核实"))
+    venue_ok = models.BooleanField(_("场地设施已核实"))
+    examiners_ok = models.BooleanField(_("考评人员已核实"))
+    note = models.CharField(_("核实情况"), max_length=500, blank=True)
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -760,8 +760,8 @@ class OccupationAdditionCheck(models.Model):
 
     class Meta:
         ordering = ["-checked_at"]
-        verbose_name = "职业添加核实"
-        verbose_name_plural = "职业添加核实"
+        verbose_name = _("职业添加核实")
+        verbose_name_plural = _("职业添加核实")
         constraints = [
             models.CheckConstraint(
                 condition=Q(

@@ -75,14 +75,14 @@ class Institution(models.Model):
     a technical school or an appraisal centre, located in one city (属地, 41号 三(四)). A branch
     (分支机构) of a social training evaluation organisation is an institution with a parent."""
 
-    name = models.CharField("机构名称", max_length=200)
-    kind = models.CharField("机构类型", max_length=20, choices=InstitutionKind.choices)
+    name = models.CharField(_("机构名称"), max_length=200)
+    kind = models.CharField(_("机构类型"), max_length=20, choices=InstitutionKind.choices)
     uscc = models.CharField(
-        "统一社会信用代码", max_length=18, unique=True, validators=[validate_uscc]
+        _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_uscc]
     )
     parent = models.ForeignKey(
         "self",
-        verbose_name="所属社会培训评价组织（分支机构填写）",
+        verbose_name=_("所属社会培训评价组织（分支机构填写）"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -90,66 +90,74 @@ class Institution(models.Model):
     )
     city = models.ForeignKey(
         "skilleval.Region",
-        verbose_name="所在设区市",
+        verbose_name=_("所在设区市"),
         on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"kind": RegionKind.CITY},
     )
     county = models.ForeignKey(
         "skilleval.Region",
-        verbose_name="所在区（县）",
+        verbose_name=_("所在区（县）"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
         limit_choices_to={"kind": RegionKind.COUNTY},
     )
-    responsible_person = models.CharField("负责人", max_length=50)
-    contact_person = models.CharField("联系人", max_length=50, blank=True)
-    contact_phone = models.CharField("联系电话", max_length=40)
-    address = models.CharField("地址", max_length=200, blank=True)
+    responsible_person = models.CharField(_("负责人"), max_length=50)
+    contact_person = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=40)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
     # 41号 二(一): who may not be a social training evaluation organisation.
-    is_government_department = models.BooleanField("是否政府部门", default=False)
-    owned_by_government = models.BooleanField("是否政府部门所属单位", default=False)
+    is_government_department = models.BooleanField(_("是否政府部门"), default=False)
+    owned_by_government = models.BooleanField(_("是否政府部门所属单位"), default=False)
     association_decoupled = models.BooleanField(
-        "协会是否已与主管部门脱钩",
+        _("协会是否已与主管部门脱钩"),
         null=True,
         blank=True,
         help_text=_("非协会留空"),
     )
     catalog_status = models.CharField(
-        "目录状态", max_length=12, choices=CatalogStatus.choices, default=CatalogStatus.ACTIVE
+        _("目录状态"), max_length=12, choices=CatalogStatus.choices, default=CatalogStatus.ACTIVE
     )
-    catalog_reason = models.CharField("目录状态原因", max_length=300, blank=True)
+    catalog_reason = models.CharField(_("目录状态原因"), max_length=300, blank=True)
     # A branch's online announcement (网上公示, 41号 三(五)) starts when its filing is approved.
-    announced_on = models.DateField("公示开始日期", null=True, blank=True)
+    announced_on = models.DateField(_("公示开始日期"), null=True, blank=True)
     # Codes inside certificate numbers (人社鉴发〔2019〕2号): the ministry's 4-digit code ("0000" when
     # filed with the province) and the 6-digit serial the province assigns; for vocational
     # qualification stations, the station type (0–4) and 3-digit serial.
-    ministry_code = models.CharField("人社部机构代码", max_length=4, default="0000")
+    ministry_code = models.CharField(_("人社部机构代码"), max_length=4, default="0000")
     province_serial = models.CharField(
-        "省级机构序号", max_length=6, null=True, blank=True, unique=True
+        _("省级机构序号"), max_length=6, null=True, blank=True, unique=True
     )
     vq_station_type = models.PositiveSmallIntegerField(
-        "鉴定站类型",
+        _("鉴定站类型"),
         null=True,
         blank=True,
-        choices=[(0, "指导中心"), (1, "国家站"), (2, "地方站"), (3, "行业站"), (4, "企业站")],
+        choices=[
+            (0, _("指导中心")),
+            (1, _("国家站")),
+            (2, _("地方站")),
+            (3, _("行业站")),
+            (4, _("企业站")),
+        ],
     )
-    vq_station_serial = models.CharField("鉴定站序号", max_length=3, blank=True)
+    vq_station_serial = models.CharField(_("鉴定站序号"), max_length=3, blank=True)
     # 54号 一: an employer's exceptional promotion (破格) needs a written policy published to all staff.
     promotion_policy = models.FileField(
-        "破格晋升制度", upload_to="institutions/policies/", blank=True
+        _("破格晋升制度"), upload_to="institutions/policies/", blank=True
     )
-    promotion_policy_published_on = models.DateField("破格晋升制度公布日期", null=True, blank=True)
+    promotion_policy_published_on = models.DateField(
+        _("破格晋升制度公布日期"), null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = InstitutionQuerySet.as_manager()
 
     class Meta:
         ordering = ["city_id", "name"]
-        verbose_name = "评价机构"
-        verbose_name_plural = "评价机构"
+        verbose_name = _("评价机构")
+        verbose_name_plural = _("评价机构")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(parent=models.F("pk")),
@@ -303,15 +311,15 @@ class CatalogEvent(models.Model):
     institution = models.ForeignKey(
         Institution, on_delete=models.PROTECT, related_name="catalog_events"
     )
-    action = models.CharField("操作", max_length=10, choices=CatalogAction.choices)
-    reason = models.CharField("原因", max_length=300)
+    action = models.CharField(_("操作"), max_length=10, choices=CatalogAction.choices)
+    reason = models.CharField(_("原因"), max_length=300)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "目录调整记录"
-        verbose_name_plural = "目录调整记录"
+        verbose_name = _("目录调整记录")
+        verbose_name_plural = _("目录调整记录")
 
     def __str__(self):
         return f"{self.institution} {self.get_action_display()}"

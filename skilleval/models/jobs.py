@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from audits.signals import audited_update
 from skilleval.choices import INSTITUTION_ROLES, JobKind, JobStatus
@@ -75,18 +76,18 @@ class JobManager(models.Manager.from_queryset(JobQuerySet)):
 class Job(models.Model):
     """A piece of background work (import, bulk issuance, review) with its progress and outcome."""
 
-    kind = models.CharField("类型", max_length=40, choices=JobKind.choices)
+    kind = models.CharField(_("类型"), max_length=40, choices=JobKind.choices)
     status = models.CharField(
-        "状态", max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED
+        _("状态"), max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED
     )
-    done = models.PositiveIntegerField("已完成", default=0)
-    total = models.PositiveIntegerField("总数", default=0)
-    message = models.CharField("当前步骤", max_length=300, blank=True)
-    params = models.JSONField("参数", default=dict, blank=True)
-    input_file = models.FileField("输入文件", upload_to="jobs/input/%Y/%m/", blank=True)
-    result = models.JSONField("结果摘要", default=dict, blank=True)
-    result_file = models.FileField("结果文件", upload_to="jobs/result/%Y/%m/", blank=True)
-    error = models.TextField("错误", blank=True)
+    done = models.PositiveIntegerField(_("已完成"), default=0)
+    total = models.PositiveIntegerField(_("总数"), default=0)
+    message = models.CharField(_("当前步骤"), max_length=300, blank=True)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    input_file = models.FileField(_("输入文件"), upload_to="jobs/input/%Y/%m/", blank=True)
+    result = models.JSONField(_("结果摘要"), default=dict, blank=True)
+    result_file = models.FileField(_("结果文件"), upload_to="jobs/result/%Y/%m/", blank=True)
+    error = models.TextField(_("错误"), blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -107,15 +108,15 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     # Renewed by every progress report: a running job whose heartbeat stops lost its worker.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField("运行次数", default=0)
+    attempts = models.PositiveSmallIntegerField(_("运行次数"), default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = JobManager()
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "后台任务"
-        verbose_name_plural = "后台任务"
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
         constraints = [
             models.CheckConstraint(
                 condition=Q(total=0) | Q(done__lte=F("total")),

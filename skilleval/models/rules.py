@@ -29,10 +29,10 @@ class RuleParameterVersion(models.Model):
     before the first version a rule uses the defaults it declares in code.
     """
 
-    rule_id = models.CharField("规则", max_length=80)
-    effective_from = models.DateField("生效日期")
-    parameters = models.JSONField("参数")
-    note = models.CharField("说明", max_length=300, blank=True)
+    rule_id = models.CharField(_("规则"), max_length=80)
+    effective_from = models.DateField(_("生效日期"))
+    parameters = models.JSONField(_("参数"))
+    note = models.CharField(_("说明"), max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -42,8 +42,8 @@ class RuleParameterVersion(models.Model):
 
     class Meta:
         ordering = ["rule_id", "-effective_from"]
-        verbose_name = "规则参数版本"
-        verbose_name_plural = "规则参数版本"
+        verbose_name = _("规则参数版本")
+        verbose_name_plural = _("规则参数版本")
         constraints = [
             models.UniqueConstraint(
                 fields=["rule_id", "effective_from"],

@@ -84,22 +84,22 @@ class ApiToken(models.Model):
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="用户",
+        verbose_name=_("用户"),
         on_delete=models.CASCADE,
         related_name="api_tokens",
     )
-    name = models.CharField("名称", max_length=100, blank=True)
-    prefix = models.CharField("前缀", max_length=SHOWN_PREFIX_LENGTH)
-    digest = models.CharField("摘要", max_length=64, unique=True)
-    created_at = models.DateTimeField("创建时间", default=timezone.now)
-    expires_at = models.DateTimeField("过期时间")
-    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    name = models.CharField(_("名称"), max_length=100, blank=True)
+    prefix = models.CharField(_("前缀"), max_length=SHOWN_PREFIX_LENGTH)
+    digest = models.CharField(_("摘要"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("过期时间"))
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
 
     objects = ApiTokenManager()
 
     class Meta:
-        verbose_name = "API 令牌"
-        verbose_name_plural = "API 令牌"
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "expires_at"], name="apitoken_user_expires")]
         constraints = [

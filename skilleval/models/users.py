@@ -12,10 +12,10 @@ class User(AbstractUser):
     A superuser sees and may do everything a province admin may.
     """
 
-    role = models.CharField("角色", max_length=32, choices=Role.choices, blank=True)
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices, blank=True)
     city = models.ForeignKey(
         "skilleval.Region",
-        verbose_name="所属设区市",
+        verbose_name=_("所属设区市"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -24,7 +24,7 @@ class User(AbstractUser):
     )
     county = models.ForeignKey(
         "skilleval.Region",
-        verbose_name="所属区（县）",
+        verbose_name=_("所属区（县）"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -33,19 +33,19 @@ class User(AbstractUser):
     )
     institution = models.ForeignKey(
         "institutions.Institution",
-        verbose_name="所属评价机构",
+        verbose_name=_("所属评价机构"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="staff",
     )
-    organisation = models.CharField("所属单位", max_length=200, blank=True)
+    organisation = models.CharField(_("所属单位"), max_length=200, blank=True)
 
     objects = UserManager()
 
     class Meta:
-        verbose_name = "用户"
-        verbose_name_plural = "用户"
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(role=Role.CITY_STAFF) | Q(city__isnull=False),

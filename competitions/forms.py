@@ -133,7 +133,7 @@ class CompetitionForm(forms.ModelForm):
         decision = rules.evaluate("competition.fees_allowed", fees)
         if not decision.result["allowed"]:
             # The rule's message once for the form, and each charged fee marked.
-            self.add_error(None, f"{decision.zh} / {decision.en}")
+            self.add_error(None, decision.text)
             for name, fee in fees.items():
                 if fee:
                     self.add_error(name, gettext("不得收取，须为 0"))

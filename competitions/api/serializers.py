@@ -147,7 +147,7 @@ class CompetitionSerializer(serializers.ModelSerializer):
             "out_of_area": contestants.filter(out_of_area=True).count(),
             "ratio": decision.result["ratio"],
             "required_filing": decision.result["required_filing"],
-            "explanation": decision.zh,
+            "explanation": decision.text,
         }
 
     @extend_schema_field(CrossRegionSerializer)
@@ -156,7 +156,7 @@ class CompetitionSerializer(serializers.ModelSerializer):
         return {
             "span": competition.span,
             "required_filing": decision.result["required_filing"],
-            "explanation": decision.zh,
+            "explanation": decision.text,
         }
 
     @extend_schema_field(RequiredFilingSerializer(many=True))

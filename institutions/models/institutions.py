@@ -264,7 +264,7 @@ class Institution(models.Model):
         if self.is_branch:
             announcement = self.branch_announcement(on)
             if not announcement.result["may_run"]:
-                problems.append(announcement.zh)
+                problems.append(announcement.text)
         return ScopeCheck(allowed=not problems, problems=problems, filing=filing)
 
     # --- the catalog (能进能出) --------------------------------------------------------------

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -82,6 +82,15 @@ class Outcome:
     zh: str
     en: str
 
+    @property
+    def text(self) -> str:
+        """The explanation in the reader's language."""
+        return in_reader_language(self.zh, self.en)
+
+
+def in_reader_language(zh: str, en: str) -> str:
+    return en if (get_language() or "").startswith("en") else zh
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -103,6 +112,11 @@ class Decision:
             },
             "explanation": {"zh": self.zh, "en": self.en},
         }
+
+    @property
+    def text(self) -> str:
+        """The explanation in the reader's language (a refusal shown on a page or in an API error)."""
+        return in_reader_language(self.zh, self.en)
 
 
 class RegionCodeField(serializers.CharField):
@@ -249,11 +263,12 @@ def evaluate(rule_id: str, facts: dict, as_of: date | None = None) -> Decision:
 
 
 class RuleRefusal(ValidationError):
-    """A rule said no. Carries the decision; its message is the bilingual explanation."""
+    """A rule said no. Carries the decision; its message is the explanation in the language of
+    whoever is told (the request's), the decision keeps both."""
 
     def __init__(self, decision: Decision):
         self.decision = decision
-        super().__init__(f"{decision.zh} / {decision.en}", code=decision.rule.id)
+        super().__init__(decision.text, code=decision.rule.id)
 
 
 def require(rule_id: str, facts: dict, as_of: date | None = None, key: str = "allowed") -> Decision:

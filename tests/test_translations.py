@@ -155,3 +155,16 @@ def test_the_english_catalog_compiles_without_duplicates(tmp_path):
     )
 
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_the_api_answers_in_chinese_unless_the_client_asks_for_english(client, settings):
+    ask = {"username": "nobody", "password": "wrong"}
+
+    chinese = client.post("/api/v1/auth/token/", ask).json()
+    english = client.post("/api/v1/auth/token/", ask, HTTP_ACCEPT_LANGUAGE="en").json()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    chosen = client.post("/api/v1/auth/token/", ask).json()
+
+    assert CJK.search(str(chinese))
+    assert not CJK.search(str(english)) and english == chosen

@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
@@ -28,7 +28,7 @@ from audits.models import AuditEntry
 from competitions.choices import ContestantGroup
 from competitions.models import Contestant
 from institutions.choices import IdType
-from skilleval.choices import Level, RegionKind, Role
+from skilleval.choices import Level, RegionKind, Role, in_chinese
 from skilleval.models import Region
 from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
 from skilleval.spreadsheets import UnreadableSpreadsheet, read_table, safe_cell
@@ -232,7 +232,7 @@ class Column:
     note_en: str = ""
 
 
-LEVEL_LABELS = tuple(Level.labels)
+LEVEL_LABELS = tuple(in_chinese(label) for label in Level.labels)
 REGION_NOTE_ZH = (
     "江苏省设区市或区县名称（如 南京市、江宁区、南京市鼓楼区）或行政区划代码；省外填省份名称或留空"
 )
@@ -360,7 +360,7 @@ GROUP_WORDS = {
 
 def _level_words() -> dict[str, int]:
     words = {}
-    for value, label in Level.choices:
+    for value, label in zip(Level.values, map(in_chinese, Level.labels), strict=True):
         words[label] = value
         for part in label.split("/"):
             words[part] = value
@@ -387,7 +387,14 @@ class ContestantImportErrors(Exception):
     def __init__(self, errors: list[dict]):
         self.errors = errors
         n = len(errors)
-        super().__init__(gettext("选手名单有 %(n)s 处错误，未导入任何选手") % {"n": n})
+        super().__init__(
+            ngettext(
+                "选手名单有 %(n)s 处错误，未导入任何选手",
+                "选手名单有 %(n)s 处错误，未导入任何选手",
+                n,
+            )
+            % {"n": n}
+        )
 
 
 # --- the template --------------------------------------------------------------------------

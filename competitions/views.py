@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
@@ -67,21 +68,21 @@ from competitions.issuance import (
     propose_recognitions,
 )
 from competitions.models import Competition, Contestant, Event, Recognition
-from skilleval.choices import Role, in_chinese
+from skilleval.choices import Role
 from skilleval.forms import add_refusal
 from skilleval.spreadsheets import XLSX_CONTENT_TYPE
 from skilleval.views import ScopedListView, to_page
 
 BASIS = {
-    "pension": "参加我省基本养老保险一年以上",
-    "hukou": "具有我省户籍",
-    "school": "具有我省院校学籍",
+    "pension": gettext_lazy("参加我省基本养老保险一年以上"),
+    "hukou": gettext_lazy("具有我省户籍"),
+    "school": gettext_lazy("具有我省院校学籍"),
 }
 REQUIRED_FILING = {
-    "none": "无需备案（主办单位从严把握）",
-    "city": "报设区市人社局备案",
-    "province": "报省人社厅备案",
-    "co_signed": "相关省级人社部门共同会签",
+    "none": gettext_lazy("无需备案（主办单位从严把握）"),
+    "city": gettext_lazy("报设区市人社局备案"),
+    "province": gettext_lazy("报省人社厅备案"),
+    "co_signed": gettext_lazy("相关省级人社部门共同会签"),
 }
 CONTESTANTS_PER_PAGE = 50
 
@@ -101,11 +102,6 @@ def own_competition(request, pk) -> Competition:
     if not may_register(request.user, competition):
         raise PermissionDenied(_("只有主办单位可以修改"))
     return competition
-
-
-def plain(label) -> str:
-    """A choice label in Chinese (the 附件1 form and the messages still written in Chinese)."""
-    return in_chinese(label)
 
 
 # --- list, create, edit ----------------------------------------------------------------------
@@ -190,8 +186,8 @@ def filing_rows(competition, filings, user, today) -> list[dict]:
         rows.append(
             {
                 "reason": reason,
-                "reason_label": plain(FilingReason(reason).label),
-                "level_label": plain(FilingLevel(level).label),
+                "reason_label": FilingReason(reason).label,
+                "level_label": FilingLevel(level).label,
                 "covered": covered,
                 "pending": pending,
                 "latest": of_reason[0] if of_reason else None,
@@ -254,9 +250,9 @@ def competition_context(request, competition, **forms) -> dict:
         "out_percent": f"{out.result['ratio'] * 100:.1f}%",
         "cross": cross,
         "cross_label": REQUIRED_FILING[cross.result["required_filing"]],
-        "span_label": "不跨区域"
+        "span_label": _("不跨区域")
         if competition.span == Span.WITHIN_COUNTY
-        else plain(Span(competition.span).label),
+        else Span(competition.span).label,
         "filing_rows": filing_rows(competition, filings, user, today),
         "filings": filings,
         "incentives": not competition.missing_filings(),
@@ -276,7 +272,7 @@ def competition_context(request, competition, **forms) -> dict:
         "certificate_count": certificates_of(competition).count(),
         "issuer": issuer,
         "issuer_problem": issuer_problem,
-        "issuer_reason": issuer_decision.zh if issuer_decision else "",
+        "issuer_reason": issuer_decision.text if issuer_decision else "",
         "open_form": next(iter(forms), None),
         **forms,
     }
@@ -416,7 +412,7 @@ def filing_submit(request, pk):
         messages.success(
             request,
             _("已提交%(plain)s备案，备案机关：%(authority)s")
-            % {"plain": plain(filing.get_reason_display()), "authority": filing.authority},
+            % {"plain": filing.get_reason_display(), "authority": filing.authority},
         )
     return to_page("competition-detail", pk, "filings")
 
@@ -658,7 +654,7 @@ def filing_decide(request, pk):
         except ValidationError as refusal:
             add_refusal(form, refusal)
         else:
-            messages.success(request, f"{plain(filing.get_status_display())} / Decided")
+            messages.success(request, filing.get_status_display())
             return to_page("competition-filing-detail", pk)
     return render_filing(request, filing, decide_form=form)
 
@@ -726,7 +722,8 @@ def recognition_decide(request, pk):
         else:
             messages.success(
                 request,
-                f"{recognition.contestant.name}：{plain(recognition.get_status_display())} / Decided",
+                _("%(name)s：%(status)s")
+                % {"name": recognition.contestant.name, "status": recognition.get_status_display()},
             )
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):

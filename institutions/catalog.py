@@ -189,7 +189,7 @@ def _occupation_lines(scope) -> list[str]:
     levels = defaultdict(list)
     for item in scope.items:
         levels[item.occupation, item.valid_until if several_ends else None].append(
-            item.get_level_display()
+            str(item.get_level_display())
         )
     return [
         f"{occupation.code} {occupation.name}：{'、'.join(names)}"

@@ -38,6 +38,7 @@ from institutions.choices import BatchStatus, Education, Gender, IdType, Institu
 from institutions.models import Batch, Candidate
 from skilleval import rules
 from skilleval.choices import Level, TrainingRoute, in_chinese, in_english
+from skilleval.job_pages import in_both_languages
 from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
 from skilleval.spreadsheets import MAX_ROWS, UnreadableSpreadsheet, read_table, safe_cell
 
@@ -47,7 +48,7 @@ CHUNK = 5_000  # rows per bulk insert, and per progress report
 MAX_ERRORS_IN_MESSAGE = 20
 MAX_ERRORS_IN_RESULT = 200
 MAX_WORK_YEARS = Decimal(70)
-ERRORS_HEADER = _("错误")
+ERRORS_HEADER = _("错误")  # in both languages in the file: it may be read by either
 SHEET_TITLE = "考生名单"
 
 
@@ -124,7 +125,7 @@ EDUCATION_LABELS = tuple(in_chinese(label) for label in Education.labels)
 def _level_words() -> dict[str, int]:
     """ "四级/中级工", "四级", "中级工", "4", "4级" all name level 4 (实施意见 二十)."""
     words = {}
-    for value, label in zip(Level.values, Level.labels, strict=True):
+    for value, label in zip(Level.values, map(in_chinese, Level.labels), strict=True):
         words[label] = value
         for part in label.split("/"):
             words[part] = value
@@ -163,7 +164,7 @@ def _route_words() -> dict[str, str]:
 
 ROUTE_WORDS = _route_words()
 ROUTE_CHOICES = ("学徒期满", "技工学校", "高级技工学校", "技师学院", "预备技师")
-LEVEL_LABELS = tuple(Level.labels)
+LEVEL_LABELS = tuple(in_chinese(label) for label in Level.labels)
 LEVEL_BRACKETS = re.compile(r"[／()（）]+")  # "四级（中级工）" reads as "四级/中级工"
 YES_WORDS = {"是", "yes", "y", "true", "1", "√"}
 NO_WORDS = {"否", "no", "n", "false", "0", "×"}
@@ -341,9 +342,7 @@ def error(row: int, column: str, zh: str, en: str, value="") -> dict:
 def error_line(err: dict) -> str:
     column = f" {err['column']}" if err.get("column") else ""
     # Kept in both languages on the job; its page shows the reader's half (job_pages.in_language).
-    chinese = f"第{err['row']}行{column}：{err['zh']}"
-    english = f"Row {err['row']}{column}: {err['en']}"
-    return f"{chinese} / {english}"
+    return " / ".join((f"第{err['row']}行{column}：{err['zh']}", err["en"]))
 
 
 class RosterErrors(Exception):
@@ -363,7 +362,7 @@ class RosterImportFailed(Exception):
 def describe_errors(errors: list[dict], limit: int = MAX_ERRORS_IN_MESSAGE) -> str:
     n = len(errors)
     lines = [
-        gettext("考生名单有 %(n)s 处错误，未导入任何考生") % {"n": n},
+        in_both_languages(_("考生名单有 %(n)s 处错误，未导入任何考生"), {"n": n}),
         *(error_line(e) for e in errors[:limit]),
     ]
     if n > limit:
@@ -1256,7 +1255,9 @@ def annotated_roster(sheet: RosterSheet, errors: list[dict]) -> bytes:
     header_problems = by_row.get(1, [])
     header = [text_cell(_text(v), font=bold) for v in sheet.header]
     header.extend(text_cell("", font=bold) for _ in range(width - len(header)))
-    label = ERRORS_HEADER + ("\n" + messages(header_problems) if header_problems else "")
+    label = in_both_languages(ERRORS_HEADER) + (
+        "\n" + messages(header_problems) if header_problems else ""
+    )
     header.append(
         text_cell(label, font=bold, fill=red if header_problems else None, alignment=wrapped)
     )

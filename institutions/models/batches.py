@@ -369,7 +369,7 @@ class Batch(models.Model):
             self.status == BatchStatus.RESULTS_PUBLICISED
             and not self.publicity().result["may_approve"]
         ):
-            raise ValidationError(self.publicity().zh)
+            raise ValidationError(self.publicity().text)
         self._step(
             "approve_results",
             user,
@@ -410,7 +410,7 @@ class Batch(models.Model):
         decision = self.after_exam(BatchStatus.CERTIFICATES_ISSUED, on)
         if decision.in_effect and not decision.result["open"]:
             # 239号 四: a certificate is never dated before its exam (also a database check).
-            problems.append(f"{decision.zh} / {decision.en}")
+            problems.append(decision.text)
         if self.evaluation_type == EvaluationType.VOCATIONAL_QUALIFICATION:
             # 239号 二(三): no level-evaluation vocational qualification certificate from 2021-02-01.
             try:

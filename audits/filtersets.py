@@ -1,7 +1,6 @@
 import django_filters
 from django import forms
 from django.db.models import Q
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audits.choices import ComplaintStatus, ComplaintTarget, Population
@@ -14,7 +13,7 @@ YES_NO_ALL = forms.Select(choices=[("", _("全部")), ("true", _("是")), ("fals
 
 def city_filter():
     return django_filters.ModelChoiceFilter(
-        queryset=Region.objects.cities(), label=gettext("设区市"), empty_label=gettext("全部")
+        queryset=Region.objects.cities(), label=_("设区市"), empty_label=_("全部")
     )
 
 

@@ -150,7 +150,7 @@ class RedrawForm(forms.Form):
     reason = forms.CharField(
         label=_("重新抽取原因"),
         max_length=300,
-        widget=forms.TextInput(attrs={"placeholder": "例如 检查人员回避情况变化"}),
+        widget=forms.TextInput(attrs={"placeholder": _("例如 检查人员回避情况变化")}),
         error_messages={"required": _("重新抽取须说明原因")},
     )
 
@@ -384,7 +384,7 @@ class RevokePersonForm(forms.Form):
     reason = forms.CharField(
         label=_("注销原因"),
         max_length=500,
-        widget=forms.TextInput(attrs={"placeholder": "例如 督查发现违规发证（54号 五）"}),
+        widget=forms.TextInput(attrs={"placeholder": _("例如 督查发现违规发证（54号 五）")}),
         error_messages={"required": REVOCATION_REASON_MISSING},
     )
 
@@ -401,7 +401,7 @@ class RevokeBatchForm(forms.Form):
     reason = forms.CharField(
         label=_("注销原因"),
         max_length=500,
-        widget=forms.TextInput(attrs={"placeholder": "例如 抽查发现考务违规（54号 五）"}),
+        widget=forms.TextInput(attrs={"placeholder": _("例如 抽查发现考务违规（54号 五）")}),
         error_messages={"required": REVOCATION_REASON_MISSING},
     )
 
@@ -417,7 +417,7 @@ class InstitutionActionForm(forms.Form):
     reason = forms.CharField(
         label=_("原因"),
         max_length=300,
-        widget=forms.TextInput(attrs={"placeholder": "例如 双随机抽查发现违规发证"}),
+        widget=forms.TextInput(attrs={"placeholder": _("例如 双随机抽查发现违规发证")}),
         error_messages={"required": REASON_MISSING},
     )
 

@@ -321,7 +321,11 @@ class SpotCheck(models.Model):
         ]
 
     def __str__(self):
-        return f"抽查 #{self.pk} {self.get_population_display()} {self.drawn_at:%Y-%m-%d}"
+        return gettext("抽查 #%(pk)s %(population)s %(drawn_on)s") % {
+            "pk": self.pk,
+            "population": self.get_population_display(),
+            "drawn_on": f"{self.drawn_at:%Y-%m-%d}",
+        }
 
 
 class SpotCheckEntity(models.Model):

@@ -15,7 +15,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
@@ -67,8 +67,8 @@ from skilleval.views import ScopedDetailView, ScopedListView, to_page
 
 # The province's reporting hotlines, named by the notices that publish them.
 PROVINCE_HOTLINES = [
-    ("技能人才评价质量监督举报电话", "025-83201683", "苏人社函〔2020〕239号 四"),
-    ("职业证书发放监督举报电话", "025-83271773", "苏人社办函〔2022〕54号 五"),
+    (gettext_lazy("技能人才评价质量监督举报电话"), "025-83201683", "苏人社函〔2020〕239号 四"),
+    (gettext_lazy("职业证书发放监督举报电话"), "025-83271773", "苏人社办函〔2022〕54号 五"),
 ]
 
 
@@ -550,7 +550,9 @@ def complaint_advance(request, pk):
             add_refusal(form, refusal)
         else:
             messages.success(
-                request, f"举报 {complaint.reference}：{complaint.get_status_display()}"
+                request,
+                gettext("举报 %(reference)s：%(status)s")
+                % {"reference": complaint.reference, "status": complaint.get_status_display()},
             )
             return to_page("complaint-detail", complaint.pk)
     return render(

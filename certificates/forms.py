@@ -52,7 +52,7 @@ class LookupForm(forms.Form):
                 "autocomplete": "off",
                 "autocapitalize": "characters",
                 "spellcheck": "false",
-                "placeholder": "例如 32010219900101123X",
+                "placeholder": _("例如 32010219900101123X"),
             }
         ),
     )
@@ -65,7 +65,7 @@ class LookupForm(forms.Form):
                 "autocomplete": "off",
                 "autocapitalize": "characters",
                 "spellcheck": "false",
-                "placeholder": "例如 S000032000123265000001",
+                "placeholder": _("例如 S000032000123265000001"),
             }
         ),
     )
@@ -96,7 +96,7 @@ class RevokeForm(forms.Form):
         label=_("注销原因"),
         max_length=500,
         error_messages={"required": REASON_MISSING},
-        widget=forms.TextInput(attrs={"placeholder": "例如 督查发现违规发证（54号 五）"}),
+        widget=forms.TextInput(attrs={"placeholder": _("例如 督查发现违规发证（54号 五）")}),
     )
 
 

@@ -17,7 +17,7 @@ from skilleval.choices import Level
 from skilleval.forms import add_refusal
 from skilleval.models import Occupation, Region
 
-OUTSIDE_JIANGSU = "省外 / 无（Outside Jiangsu or none）"
+OUTSIDE_JIANGSU = _("省外 / 无")
 
 
 def regions_by_city(*, province: bool = False, blank: str = "---------") -> list:
@@ -27,12 +27,14 @@ def regions_by_city(*, province: bool = False, blank: str = "---------") -> list
     for region in Region.objects.exclude(kind="province").order_by("code"):
         if region.kind == "city":
             names[region.code] = region.name
-            groups.setdefault(region.code, []).append((region.pk, f"{region.name}（全市）"))
+            groups.setdefault(region.code, []).append(
+                (region.pk, gettext("%(city)s（全市）") % {"city": region.name})
+            )
         else:
             groups.setdefault(region.parent_id, []).append((region.pk, region.name))
     choices = [("", blank)]
     if province:
-        choices.append(("320000", "江苏省（全省）"))
+        choices.append(("320000", gettext("江苏省（全省）")))
     choices.extend((names[code], items) for code, items in groups.items())
     return choices
 
@@ -87,8 +89,10 @@ class CompetitionForm(forms.ModelForm):
             "certificate_fee": _("证书费（元）"),
         }
         help_texts = {
-            "other_provinces": "跨省办赛填写，如 安徽省、浙江省；由相关省级人社部门共同会签（54号 二）",
-            "conditions": "向社会公布（54号 附件3），如 年龄、从业年限、现有等级要求",
+            "other_provinces": _(
+                "跨省办赛填写，如 安徽省、浙江省；由相关省级人社部门共同会签（54号 二）"
+            ),
+            "conditions": _("向社会公布（54号 附件3），如 年龄、从业年限、现有等级要求"),
         }
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -267,10 +271,10 @@ class ContestantForm(forms.ModelForm):
         for name in ("pension_region", "hukou_region", "school_region"):
             self.fields[name].widget.choices = regions_by_city(blank=OUTSIDE_JIANGSU)
             self.fields[name].queryset = Region.objects.exclude(kind="province")
-        self.fields["pension_region"].help_text = "不在江苏省参保则不选"
-        self.fields[
-            "school_region"
-        ].help_text = "学生组：在江苏省技工、职业或高等院校就读的，选择院校所在地"
+        self.fields["pension_region"].help_text = _("不在江苏省参保则不选")
+        self.fields["school_region"].help_text = _(
+            "学生组：在江苏省技工、职业或高等院校就读的，选择院校所在地"
+        )
         self.fields["current_level"].choices = [("", gettext("无")), *Level.choices]
         self.fields["id_type"].initial = IdType.RESIDENT_ID
 
@@ -316,13 +320,13 @@ class DecideForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    decision = forms.ChoiceField(choices=[("approve", "同意备案"), ("reject", "不予备案")])
+    decision = forms.ChoiceField(choices=[("approve", _("同意备案")), ("reject", _("不予备案"))])
 
 
 class RecognitionDecisionForm(forms.Form):
     """Grant or refuse a proposed recognition; a city or county grants level 2 or below."""
 
-    decision = forms.ChoiceField(choices=[("grant", "认定"), ("refuse", "不予认定")])
+    decision = forms.ChoiceField(choices=[("grant", _("认定")), ("refuse", _("不予认定"))])
     level = forms.TypedChoiceField(
         label=_("认定等级"),
         choices=[("", "—"), *Level.choices],

@@ -331,7 +331,7 @@ def contestant_add(request, pk):
     if form.is_valid():
         contestant = form.save()
         if contestant.eligible:
-            where = "（异地选手）" if contestant.out_of_area else ""
+            where = _("（异地选手）") if contestant.out_of_area else ""
             messages.success(
                 request,
                 _("已登记 %(name)s：符合参赛资格，%(BASIS)s%(where)s")
@@ -548,10 +548,14 @@ def certificates_issue(request, pk):
         if result.issued:
             messages.success(
                 request,
-                f"{result.issuer} 已核发 {len(result.issued)} 张竞赛证书"
-                f"（{result.issued[0].number} – {result.issued[-1].number}）"
-                + (f"，{result.skipped} 名已有证书" if result.skipped else "")
-                + f" / {len(result.issued)} certificates issued",
+                _("%(issuer)s 已核发 %(count)s 张竞赛证书（%(first)s – %(last)s）")
+                % {
+                    "issuer": result.issuer,
+                    "count": len(result.issued),
+                    "first": result.issued[0].number,
+                    "last": result.issued[-1].number,
+                }
+                + (_("，%(n)s 名已有证书") % {"n": result.skipped} if result.skipped else ""),
             )
         else:
             messages.info(request, _("获奖选手均已有证书，未重复核发"))

@@ -8,6 +8,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -156,7 +157,7 @@ class FilingStatusFilterForm(forms.Form):
 class RegionChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, region):
         if region.kind == RegionKind.PROVINCE:
-            return f"{region.name}（全省）"
+            return gettext("%(province)s（全省）") % {"province": region.name}
         return region.name
 
 
@@ -356,7 +357,7 @@ class TechnicalResourceFilterForm(forms.Form):
     q = forms.CharField(label=_("编码或名称"), required=False)
     major_group = forms.TypedChoiceField(
         label=_("大类"),
-        choices=[("", _("全部")), *[(n, f"第{n}大类") for n in range(1, 9)]],
+        choices=[("", _("全部")), *[(n, format_lazy(_("第{}大类"), n)) for n in range(1, 9)]],
         coerce=int,
         empty_value=None,
         required=False,

@@ -946,7 +946,11 @@ def batch_decide_eligibility(request, pk):
             add_refusal(form, refusal)
         else:
             verdict = gettext("通过") if data["passed"] else gettext("不通过")
-            messages.success(request, f"已审核 {count} 名考生：{verdict}")
+            messages.success(
+                request,
+                gettext("已审核 %(count)s 名考生：%(verdict)s")
+                % {"count": count, "verdict": verdict},
+            )
             return to_page("batch-detail", batch.pk, "eligibility")
     return render_batch(request, batch, eligibility_form=form)
 

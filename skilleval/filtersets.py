@@ -1,6 +1,7 @@
 from decimal import Decimal, InvalidOperation
 
 import django_filters
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -48,7 +49,7 @@ class RegionFilterSet(FilterSet):
 class OccupationFilterSet(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("编码或名称"))
     major_group = django_filters.ChoiceFilter(
-        choices=[(n, f"第{n}大类") for n in range(1, 9)], label=_("大类")
+        choices=[(n, format_lazy(_("第{}大类"), n)) for n in range(1, 9)], label=_("大类")
     )
     level = django_filters.ChoiceFilter(
         field_name="levels__level", choices=Level.choices, label=_("等级")

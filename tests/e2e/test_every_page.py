@@ -47,6 +47,8 @@ def source_strings():
         if not text or not CJK.search(text) or msgstr.strip() == text:
             continue
         parts = re.split(r"%\(\w+\)[sd]|%[sd]|\{\w*\}", text)
+        if len(parts) > 1 and len(CJK.findall("".join(parts))) < 2:
+            continue  # "%(year)s年%(half)s": one character around placeholders matches any data
         patterns.append(re.compile("^" + ".+?".join(re.escape(p) for p in parts) + "$"))
     return patterns
 

@@ -25,7 +25,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
 
 from audits.choices import AuditAction
@@ -91,7 +91,12 @@ def check_issuable(batch, today) -> None:
     batch page shows the same list before the signatory signs off (Batch.issuance_problems)."""
     problems = batch.issuance_problems(today)
     if problems:
-        raise ValidationError(problems)
+        # Kept on the job in both languages: its page shows the reader's (job_pages.in_language).
+        with translation.override("zh-hans"):
+            chinese = batch.issuance_problems(today)
+        with translation.override("en"):
+            english = batch.issuance_problems(today)
+        raise ValidationError([" / ".join(pair) for pair in zip(chinese, english, strict=True)])
 
 
 # --- (a) numbers ----------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from audits.choices import FindingOutcome, Population
 from audits.models import AuditEntry, Complaint, Finding, Inspector, SpotCheck, SpotCheckEntity
@@ -101,8 +103,10 @@ def draw_from(inputs: dict, seed: str, size: int, per_entity: int) -> list[dict]
         ]
         if len(eligible) < per_entity:
             raise ValidationError(
-                f"检查人员库不足：对象（机构 {institution}）可用检查人员 {len(eligible)} 名，需要 {per_entity} 名 / "
-                "Not enough inspectors without a conflict of interest"
+                gettext(
+                    "检查人员库不足：对象（机构 %(institution)s）可用检查人员 %(count)s 名，需要 %(per_entity)s 名"
+                )
+                % {"institution": institution, "count": len(eligible), "per_entity": per_entity}
             )
         picks.append(
             {
@@ -128,9 +132,9 @@ def draw(
 ) -> SpotCheck:
     """Province auditors draw; the seed and inputs are kept so the draw can be reproduced."""
     if not (user.is_province_admin or user.role == "province_auditor"):
-        raise PermissionDenied("仅省级督查人员可以抽查 / Only province auditors draw spot checks")
+        raise PermissionDenied(gettext("仅省级督查人员可以抽查"))
     if replaces is not None and not redraw_reason.strip():
-        raise ValidationError("重新抽取须说明原因 / A redraw needs a reason")
+        raise ValidationError(gettext("重新抽取须说明原因"))
     filters = {k: str(v) for k, v in (filters or {}).items() if v}
     rows = population_rows(population, filters)
     inputs = {
@@ -147,7 +151,7 @@ def draw(
         "sample_size"
     ]
     if size == 0:
-        raise ValidationError("抽查范围内没有对象 / Nothing to draw from")
+        raise ValidationError(gettext("抽查范围内没有对象"))
     seed = seed or secrets.token_hex(16)
     picks = draw_from(inputs, seed, size, per_entity)
     with transaction.atomic():
@@ -213,13 +217,13 @@ def published_results():
 
 def require_province_staff(user) -> None:
     if not user.sees_everything:
-        raise PermissionDenied("仅省级督查人员和管理员 / Province auditors and admins only")
+        raise PermissionDenied(gettext("仅省级督查人员和管理员"))
 
 
 # --- the steps after a draw: findings, redraw, publication, responses (pages and API) ----------
 
-SUPERSEDED = "该抽查已被重新抽取，以新的抽查为准 / This draw was replaced by a redraw"
-PUBLISHED = "结果已公开，不能再修改 / The results are published and can no longer change"
+SUPERSEDED = _("该抽查已被重新抽取，以新的抽查为准")
+PUBLISHED = _("结果已公开，不能再修改")
 
 
 def check_open(spot_check: SpotCheck) -> None:
@@ -236,9 +240,7 @@ def redraw(spot_check: SpotCheck, *, user, reason: str) -> SpotCheck:
     require_province_staff(user)
     check_open(spot_check)
     if Finding.objects.filter(entity__spot_check=spot_check).exists():
-        raise ValidationError(
-            "已记录检查结果的抽查不能重新抽取 / A draw with findings cannot be redrawn"
-        )
+        raise ValidationError(gettext("已记录检查结果的抽查不能重新抽取"))
     try:
         return draw(
             user=user,
@@ -281,7 +283,7 @@ def publish(spot_check: SpotCheck, *, user) -> SpotCheck:
         missing = locked.entities.filter(finding__isnull=True).count()
         if missing:
             raise ValidationError(
-                f"还有 {missing} 个抽查对象未记录检查结果 / {missing} drawn entities have no finding yet"
+                gettext("还有 %(missing)s 个抽查对象未记录检查结果") % {"missing": missing}
             )
         locked.published_at = timezone.now()
         locked.save(update_fields=["published_at"])
@@ -308,11 +310,11 @@ def respond(entity: SpotCheckEntity, *, user, text: str) -> Finding:
         not user.has_role(*INSTITUTION_ROLES)
         or not visible_entities(entity.spot_check, user).filter(pk=entity.pk).exists()
     ):
-        raise PermissionDenied("仅被检查机构可以回应 / Only the inspected institution responds")
+        raise PermissionDenied(gettext("仅被检查机构可以回应"))
     try:
         finding = entity.finding
     except Finding.DoesNotExist:
-        raise ValidationError("尚未记录检查结果 / No finding has been recorded yet") from None
+        raise ValidationError(gettext("尚未记录检查结果")) from None
     finding.institution_response = text.strip()
     finding.save(update_fields=["institution_response"])
     return finding

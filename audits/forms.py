@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework.throttling import SimpleRateThrottle
 
 from audits.choices import ComplaintStatus, Population
@@ -24,9 +26,9 @@ from skilleval.models import Occupation, Region, User
 from skilleval.uploads import validate_document
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-REASON_MISSING = "请填写原因 / A reason is required"
+REASON_MISSING = _("请填写原因")
 # The words of Certificate.revoke_many, which checks again.
-REVOCATION_REASON_MISSING = "请填写注销原因 / Give the reason for the revocation"
+REVOCATION_REASON_MISSING = _("请填写注销原因")
 
 
 def cities():
@@ -43,18 +45,18 @@ class InspectorForm(forms.ModelForm):
         model = Inspector
         fields = ["name", "city", "institution", "field", "active"]
         labels = {
-            "name": "姓名 / Name",
-            "city": "所在设区市 / City",
-            "institution": "所在评价机构（如有）/ Institution they work at, if any",
-            "field": "专业领域 / Field",
-            "active": "在库（可被抽取）/ In the pool",
+            "name": _("姓名"),
+            "city": _("所在设区市"),
+            "institution": _("所在评价机构（如有）"),
+            "field": _("专业领域"),
+            "active": _("在库（可被抽取）"),
         }
         help_texts = {
-            "institution": "不会被派往本人所在设区市或所在机构（回避）/ Never sent to their own city or institution",
+            "institution": _("不会被派往本人所在设区市或所在机构（回避）"),
         }
         error_messages = {
-            "name": {"required": "请填写姓名 / Enter the name"},
-            "city": {"required": "请选择所在设区市 / Choose the city"},
+            "name": {"required": _("请填写姓名")},
+            "city": {"required": _("请选择所在设区市")},
         }
 
     def __init__(self, *args, **kwargs):
@@ -72,38 +74,36 @@ class DrawForm(forms.Form):
     """What to draw from; the seed is never chosen by the person drawing (no cherry-picking)."""
 
     population = forms.ChoiceField(
-        label="抽查对象 / Population",
+        label=_("抽查对象"),
         choices=Population.choices,
         initial=Population.INSTITUTIONS,
         widget=forms.RadioSelect,
     )
-    date_from = forms.DateField(
-        label="批次考试日期自 / Batches from", required=False, widget=DATE_INPUT
-    )
-    date_to = forms.DateField(label="至 / to", required=False, widget=DATE_INPUT)
+    date_from = forms.DateField(label=_("批次考试日期自"), required=False, widget=DATE_INPUT)
+    date_to = forms.DateField(label=_("至"), required=False, widget=DATE_INPUT)
     city = forms.ModelChoiceField(
-        label="设区市（选填）/ City (optional)",
+        label=_("设区市（选填）"),
         queryset=Region.objects.none(),
         required=False,
-        empty_label="全省 / Whole province",
+        empty_label=_("全省"),
     )
     occupation = forms.CharField(
-        label="职业编码（选填）/ Occupation code (optional)",
+        label=_("职业编码（选填）"),
         max_length=20,
         required=False,
         widget=forms.TextInput(attrs={"placeholder": "6-18-01-01"}),
     )
     ratio = forms.DecimalField(
-        label="抽查比例 / Sampling ratio",
+        label=_("抽查比例"),
         initial=Decimal("0.05"),
         min_value=Decimal("0.0001"),
         max_value=Decimal(1),
         max_digits=5,
         decimal_places=4,
-        help_text="0.05 即 5%；不足 1 个时抽取 1 个 / 0.05 is 5%; never fewer than one",
+        help_text=_("0.05 即 5%；不足 1 个时抽取 1 个"),
     )
     per_entity = forms.IntegerField(
-        label="每个对象的检查人员数 / Inspectors per entity",
+        label=_("每个对象的检查人员数"),
         initial=2,
         min_value=1,
         max_value=10,
@@ -116,7 +116,7 @@ class DrawForm(forms.Form):
     def clean_occupation(self):
         code = self.cleaned_data["occupation"].strip()
         if code and not Occupation.objects.filter(code=code).exists():
-            raise ValidationError("职业目录中没有该职业编码 / No occupation with this code")
+            raise ValidationError(gettext("职业目录中没有该职业编码"))
         return code
 
     def clean(self):
@@ -125,10 +125,10 @@ class DrawForm(forms.Form):
         if data.get("population") == Population.BATCHES and not (start and end):
             self.add_error(
                 "date_from",
-                "抽查评价批次须填写考试日期范围 / Give the date range of the batches",
+                gettext("抽查评价批次须填写考试日期范围"),
             )
         if start and end and start > end:
-            self.add_error("date_to", "结束日期早于开始日期 / The range ends before it starts")
+            self.add_error("date_to", gettext("结束日期早于开始日期"))
         return data
 
     def draw_arguments(self) -> dict:
@@ -148,10 +148,10 @@ class DrawForm(forms.Form):
 
 class RedrawForm(forms.Form):
     reason = forms.CharField(
-        label="重新抽取原因 / Why redraw",
+        label=_("重新抽取原因"),
         max_length=300,
-        widget=forms.TextInput(attrs={"placeholder": "例如 检查人员回避情况变化"}),
-        error_messages={"required": "重新抽取须说明原因 / A redraw needs a reason"},
+        widget=forms.TextInput(attrs={"placeholder": _("例如 检查人员回避情况变化")}),
+        error_messages={"required": _("重新抽取须说明原因")},
     )
 
 
@@ -160,26 +160,26 @@ class FindingForm(forms.ModelForm):
         model = Finding
         fields = ["outcome", "detail", "action_taken"]
         labels = {
-            "outcome": "检查结果 / Outcome",
-            "detail": "情况说明 / What was found",
-            "action_taken": "处理措施 / Action taken",
+            "outcome": _("检查结果"),
+            "detail": _("情况说明"),
+            "action_taken": _("处理措施"),
         }
         widgets = {"detail": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
-            "action_taken": "将随结果公开，例如 注销该批次证书、暂停评价资格 / Published with the result",
+            "action_taken": _("将随结果公开，例如 注销该批次证书、暂停评价资格"),
         }
         error_messages = {
-            "outcome": {"required": "请选择检查结果 / Choose the outcome"},
-            "detail": {"required": "请填写情况说明 / Describe what was found"},
+            "outcome": {"required": _("请选择检查结果")},
+            "detail": {"required": _("请填写情况说明")},
         }
 
 
 class ResponseForm(forms.Form):
     institution_response = forms.CharField(
-        label="机构回应 / The institution's response",
+        label=_("机构回应"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
-        error_messages={"required": "请填写回应内容 / Write your response"},
+        error_messages={"required": _("请填写回应内容")},
     )
 
 
@@ -193,9 +193,7 @@ def validate_attachment(upload) -> None:
     """A photo (JPEG, PNG) or a document (PDF, Office, OFD) of at most 10 MB, whose content
     matches its name: a renamed file is refused."""
     if upload.size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError(
-            "附件不得超过 10 MB / The attachment may not exceed 10 MB", code="file_size"
-        )
+        raise ValidationError(gettext("附件不得超过 10 MB"), code="file_size")
     name = upload.name.lower()
     extension = name.rsplit(".", 1)[-1] if "." in name else ""
     if extension not in IMAGE_FORMATS:
@@ -204,8 +202,7 @@ def validate_attachment(upload) -> None:
         except ValidationError as refusal:
             if refusal.code == "file_type":
                 raise ValidationError(
-                    "只接受 JPG、PNG 图片或 PDF、Word、Excel、OFD 文件 / Only JPG or PNG images "
-                    "and PDF, Word, Excel or OFD files are accepted",
+                    gettext("只接受 JPG、PNG 图片或 PDF、Word、Excel、OFD 文件"),
                     code="file_type",
                 ) from None
             raise
@@ -222,7 +219,7 @@ def validate_attachment(upload) -> None:
         upload.seek(0)
     if image_format != IMAGE_FORMATS[extension]:
         raise ValidationError(
-            f"文件内容与扩展名 .{extension} 不符 / The file's content does not match .{extension}",
+            gettext("文件内容与扩展名 .%(extension)s 不符") % {"extension": extension},
             code="file_content",
         )
 
@@ -257,25 +254,25 @@ class ComplaintForm(forms.ModelForm):
             "attachment",
         ]
         labels = {
-            "target_type": "举报对象类型 / What you report",
-            "target_description": "举报对象 / Name it",
-            "institution": "涉及的评价机构（选填）/ Institution in the catalog (optional)",
-            "city": "所在设区市（选填）/ City (optional)",
-            "content": "举报内容 / What happened",
-            "contact": "联系方式（选填）/ Contact (optional)",
-            "attachment": "附件（选填）/ Attachment (optional)",
+            "target_type": _("举报对象类型"),
+            "target_description": _("举报对象"),
+            "institution": _("涉及的评价机构（选填）"),
+            "city": _("所在设区市（选填）"),
+            "content": _("举报内容"),
+            "contact": _("联系方式（选填）"),
+            "attachment": _("附件（选填）"),
         }
         help_texts = {
-            "target_description": "机构名称、批次、竞赛名称或证书编号 / Name of the institution, batch, competition or certificate number",
-            "institution": "如在目录中，请选择，便于属地人社部门办理 / If it is in the catalog, choose it",
-            "content": "时间、地点、经过，尽量具体 / When, where, what happened",
-            "contact": "仅用于核实情况，不会公开 / Only to check the facts; never published",
-            "attachment": "JPG、PNG、PDF、Word、Excel 或 OFD，不超过 10 MB / At most 10 MB",
+            "target_description": _("机构名称、批次、竞赛名称或证书编号"),
+            "institution": _("如在目录中，请选择，便于属地人社部门办理"),
+            "content": _("时间、地点、经过，尽量具体"),
+            "contact": _("仅用于核实情况，不会公开"),
+            "attachment": _("JPG、PNG、PDF、Word、Excel 或 OFD，不超过 10 MB"),
         }
         error_messages = {
-            "target_type": {"required": "请选择举报对象类型 / Choose what you report"},
-            "target_description": {"required": "请填写举报对象 / Name what you report"},
-            "content": {"required": "请填写举报内容 / Describe what happened"},
+            "target_type": {"required": _("请选择举报对象类型")},
+            "target_description": {"required": _("请填写举报对象")},
+            "content": {"required": _("请填写举报内容")},
         }
         widgets = {
             "target_type": forms.RadioSelect,
@@ -293,9 +290,9 @@ class ComplaintForm(forms.ModelForm):
             Institution.objects.in_catalog().select_related("city").order_by("city_id", "name")
         )
         self.fields["institution"].label_from_instance = lambda i: f"{i.name}（{i.city}）"
-        self.fields["institution"].empty_label = "未列出或不清楚 / Not listed"
+        self.fields["institution"].empty_label = gettext("未列出或不清楚")
         self.fields["city"].queryset = cities()
-        self.fields["city"].empty_label = "不清楚 / Not sure"
+        self.fields["city"].empty_label = gettext("不清楚")
 
     def clean_attachment(self):
         upload = self.cleaned_data.get("attachment")
@@ -315,12 +312,12 @@ def normalise_reference(value: str) -> str:
 
 class ComplaintStatusForm(forms.Form):
     reference = forms.CharField(
-        label="受理编号 / Reference number",
+        label=_("受理编号"),
         max_length=40,
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
         ),
-        error_messages={"required": "请填写受理编号 / Enter the reference number"},
+        error_messages={"required": _("请填写受理编号")},
     )
 
     def clean_reference(self):
@@ -340,15 +337,15 @@ class AdvanceForm(forms.Form):
     (required here in the words Complaint.advance refuses with; it checks again)."""
 
     assignee = forms.ModelChoiceField(
-        label="承办人 / Handler",
+        label=_("承办人"),
         queryset=User.objects.none(),
-        error_messages={"required": "请指定承办人 / Choose who handles it"},
+        error_messages={"required": _("请指定承办人")},
     )
     outcome = forms.CharField(
-        label="办理结果 / Outcome",
+        label=_("办理结果"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "请填写办理结果 / Record the outcome"},
-        help_text="办结后通过受理编号向举报人公开 / Shown to the complainant with the reference",
+        error_messages={"required": _("请填写办理结果")},
+        help_text=_("办结后通过受理编号向举报人公开"),
     )
 
     def __init__(self, *args, complaint: Complaint, **kwargs):
@@ -379,15 +376,15 @@ def normalise_id_number(value: str) -> str:
 
 class RevokePersonForm(forms.Form):
     id_number = forms.CharField(
-        label="证件号码 / ID number",
+        label=_("证件号码"),
         max_length=64,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
-        error_messages={"required": "请填写证件号码 / Enter the ID number"},
+        error_messages={"required": _("请填写证件号码")},
     )
     reason = forms.CharField(
-        label="注销原因 / Reason",
+        label=_("注销原因"),
         max_length=500,
-        widget=forms.TextInput(attrs={"placeholder": "例如 督查发现违规发证（54号 五）"}),
+        widget=forms.TextInput(attrs={"placeholder": _("例如 督查发现违规发证（54号 五）")}),
         error_messages={"required": REVOCATION_REASON_MISSING},
     )
 
@@ -397,14 +394,14 @@ class RevokePersonForm(forms.Form):
 
 class RevokeBatchForm(forms.Form):
     batch = forms.IntegerField(
-        label="批次编号 / Batch number",
+        label=_("批次编号"),
         min_value=1,
-        error_messages={"required": "请填写批次编号 / Enter the batch number"},
+        error_messages={"required": _("请填写批次编号")},
     )
     reason = forms.CharField(
-        label="注销原因 / Reason",
+        label=_("注销原因"),
         max_length=500,
-        widget=forms.TextInput(attrs={"placeholder": "例如 抽查发现考务违规（54号 五）"}),
+        widget=forms.TextInput(attrs={"placeholder": _("例如 抽查发现考务违规（54号 五）")}),
         error_messages={"required": REVOCATION_REASON_MISSING},
     )
 
@@ -413,14 +410,14 @@ class InstitutionActionForm(forms.Form):
     """A credit-check flag or a suspension: an institution in the user's scope and the reason."""
 
     institution = forms.ModelChoiceField(
-        label="评价机构 / Institution",
+        label=_("评价机构"),
         queryset=Institution.objects.none(),
-        error_messages={"required": "请选择评价机构 / Choose the institution"},
+        error_messages={"required": _("请选择评价机构")},
     )
     reason = forms.CharField(
-        label="原因 / Reason",
+        label=_("原因"),
         max_length=300,
-        widget=forms.TextInput(attrs={"placeholder": "例如 双随机抽查发现违规发证"}),
+        widget=forms.TextInput(attrs={"placeholder": _("例如 双随机抽查发现违规发证")}),
         error_messages={"required": REASON_MISSING},
     )
 
@@ -437,14 +434,14 @@ class NoticeForm(forms.ModelForm):
         model = Notice
         fields = ["title", "body", "institution"]
         labels = {
-            "title": "标题 / Title",
-            "body": "正文 / Text",
-            "institution": "涉及的评价机构（选填）/ Institution concerned (optional)",
+            "title": _("标题"),
+            "body": _("正文"),
+            "institution": _("涉及的评价机构（选填）"),
         }
         widgets = {"body": forms.Textarea(attrs={"rows": 6})}
         error_messages = {
-            "title": {"required": "请填写标题 / Enter the title"},
-            "body": {"required": "请填写正文 / Enter the text"},
+            "title": {"required": _("请填写标题")},
+            "body": {"required": _("请填写正文")},
         }
 
     def __init__(self, *args, **kwargs):

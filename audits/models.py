@@ -6,6 +6,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from audits import chain, context
 from audits.choices import AuditAction, ComplaintStatus, ComplaintTarget, FindingOutcome, Population
@@ -22,10 +24,10 @@ class AppendOnlyError(Exception):
 
 class AuditEntryQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise AppendOnlyError("审计日志只可追加 / The audit log is append-only")
+        raise AppendOnlyError(gettext("审计日志只可追加"))
 
     def delete(self):
-        raise AppendOnlyError("审计日志只可追加 / The audit log is append-only")
+        raise AppendOnlyError(gettext("审计日志只可追加"))
 
 
 class AuditChainHead(models.Model):
@@ -86,8 +88,8 @@ class AuditEntry(models.Model):
     the one before it, so a changed or missing row breaks the chain (manage.py verify_audit_log,
     audits/chain.py)."""
 
-    seq = models.BigIntegerField("序号", unique=True)
-    created_at = models.DateTimeField("时间")
+    seq = models.BigIntegerField(_("序号"), unique=True)
+    created_at = models.DateTimeField(_("时间"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,
@@ -96,14 +98,14 @@ class AuditEntry(models.Model):
         blank=True,
         related_name="+",
     )
-    actor_name = models.CharField("操作人", max_length=150)
-    request_id = models.CharField("请求号", max_length=64, blank=True)
-    action = models.CharField("操作", max_length=20, choices=AuditAction.choices)
-    object_type = models.CharField("对象类型", max_length=100, blank=True)
-    object_id = models.CharField("对象编号", max_length=64, blank=True)
-    object_repr = models.CharField("对象", max_length=200, blank=True)
-    before = models.JSONField("修改前", null=True, blank=True, encoder=DjangoJSONEncoder)
-    after = models.JSONField("修改后", null=True, blank=True, encoder=DjangoJSONEncoder)
+    actor_name = models.CharField(_("操作人"), max_length=150)
+    request_id = models.CharField(_("请求号"), max_length=64, blank=True)
+    action = models.CharField(_("操作"), max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(_("对象类型"), max_length=100, blank=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    before = models.JSONField(_("修改前"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(_("修改后"), null=True, blank=True, encoder=DjangoJSONEncoder)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
@@ -111,8 +113,8 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-seq"]
-        verbose_name = "审计日志"
-        verbose_name_plural = "审计日志"
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self):
@@ -120,11 +122,11 @@ class AuditEntry(models.Model):
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
-            raise AppendOnlyError("审计日志只可追加 / The audit log is append-only")
+            raise AppendOnlyError(gettext("审计日志只可追加"))
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise AppendOnlyError("审计日志只可追加 / The audit log is append-only")
+        raise AppendOnlyError(gettext("审计日志只可追加"))
 
     @property
     def object_label(self) -> str:
@@ -206,7 +208,7 @@ class AuditSignal(models.Model):
     """Something the rules noticed for the auditors: rush evaluation before a deadline, a batch far
     above the institution's usual size (239号 四: 严禁突击鉴定、突击发证)."""
 
-    kind = models.CharField("类型（规则）", max_length=80)
+    kind = models.CharField(_("类型（规则）"), max_length=80)
     institution = models.ForeignKey(
         "institutions.Institution", on_delete=models.PROTECT, related_name="signals"
     )
@@ -217,13 +219,13 @@ class AuditSignal(models.Model):
         blank=True,
         related_name="signals",
     )
-    detail = models.CharField("说明", max_length=500)
+    detail = models.CharField(_("说明"), max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "督查提示"
-        verbose_name_plural = "督查提示"
+        verbose_name = _("督查提示")
+        verbose_name_plural = _("督查提示")
 
     def __str__(self):
         return f"{self.kind}: {self.detail}"
@@ -240,27 +242,27 @@ class InspectorQuerySet(models.QuerySet):
 class Inspector(models.Model):
     """A member of the inspector pool for random spot checks."""
 
-    name = models.CharField("姓名", max_length=50)
+    name = models.CharField(_("姓名"), max_length=50)
     city = models.ForeignKey(
-        "skilleval.Region", verbose_name="所在设区市", on_delete=models.PROTECT, related_name="+"
+        "skilleval.Region", verbose_name=_("所在设区市"), on_delete=models.PROTECT, related_name="+"
     )
     institution = models.ForeignKey(
         "institutions.Institution",
-        verbose_name="所在单位",
+        verbose_name=_("所在单位"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
     )
-    field = models.CharField("专业领域", max_length=100, blank=True)
-    active = models.BooleanField("在库", default=True)
+    field = models.CharField(_("专业领域"), max_length=100, blank=True)
+    active = models.BooleanField(_("在库"), default=True)
 
     objects = InspectorQuerySet.as_manager()
 
     class Meta:
         ordering = ["city_id", "name"]
-        verbose_name = "检查人员"
-        verbose_name_plural = "检查人员"
+        verbose_name = _("检查人员")
+        verbose_name_plural = _("检查人员")
 
     def __str__(self):
         return f"{self.name}（{self.city}）"
@@ -284,37 +286,37 @@ class SpotCheck(models.Model):
     """One random draw (双随机): its population, ratio and seed are recorded so anyone can repeat it.
     A redraw is a new draw that names the one it replaces; nothing is redrawn silently."""
 
-    population = models.CharField("抽查对象", max_length=20, choices=Population.choices)
-    filters = models.JSONField("范围条件", default=dict, blank=True)
+    population = models.CharField(_("抽查对象"), max_length=20, choices=Population.choices)
+    filters = models.JSONField(_("范围条件"), default=dict, blank=True)
     # Everything the draw used: population with weights, inspector pool. With the seed, it
     # reproduces the draw exactly (audits/draws.py).
-    inputs = models.JSONField("抽取输入", default=dict)
-    ratio = models.DecimalField("抽查比例", max_digits=5, decimal_places=4)
-    seed = models.CharField("随机种子", max_length=64)
-    population_size = models.PositiveIntegerField("总体数量")
-    sample_size = models.PositiveIntegerField("抽取数量")
-    inspectors_per_entity = models.PositiveSmallIntegerField("每对象检查人员数", default=2)
+    inputs = models.JSONField(_("抽取输入"), default=dict)
+    ratio = models.DecimalField(_("抽查比例"), max_digits=5, decimal_places=4)
+    seed = models.CharField(_("随机种子"), max_length=64)
+    population_size = models.PositiveIntegerField(_("总体数量"))
+    sample_size = models.PositiveIntegerField(_("抽取数量"))
+    inspectors_per_entity = models.PositiveSmallIntegerField(_("每对象检查人员数"), default=2)
     replaces = models.OneToOneField(
         "self",
-        verbose_name="替代的抽查",
+        verbose_name=_("替代的抽查"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="replaced_by",
     )
-    redraw_reason = models.CharField("重新抽取原因", max_length=300, blank=True)
+    redraw_reason = models.CharField(_("重新抽取原因"), max_length=300, blank=True)
     drawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     drawn_at = models.DateTimeField(auto_now_add=True)
-    published_at = models.DateTimeField("公开时间", null=True, blank=True)
+    published_at = models.DateTimeField(_("公开时间"), null=True, blank=True)
 
     objects = SpotCheckQuerySet.as_manager()
 
     class Meta:
         ordering = ["-drawn_at"]
-        verbose_name = "双随机抽查"
-        verbose_name_plural = "双随机抽查"
+        verbose_name = _("双随机抽查")
+        verbose_name_plural = _("双随机抽查")
         constraints = [
             models.CheckConstraint(
                 condition=Q(ratio__gt=0, ratio__lte=1), name="spot_check_ratio_0_to_1"
@@ -326,7 +328,11 @@ class SpotCheck(models.Model):
         ]
 
     def __str__(self):
-        return f"抽查 #{self.pk} {self.get_population_display()} {self.drawn_at:%Y-%m-%d}"
+        return gettext("抽查 #%(pk)s %(population)s %(drawn_on)s") % {
+            "pk": self.pk,
+            "population": self.get_population_display(),
+            "drawn_on": f"{self.drawn_at:%Y-%m-%d}",
+        }
 
 
 class SpotCheckEntity(models.Model):
@@ -359,10 +365,10 @@ class Finding(models.Model):
     """What the inspectors found at one drawn entity, and the action taken (published: 一公开)."""
 
     entity = models.OneToOneField(SpotCheckEntity, on_delete=models.PROTECT, related_name="finding")
-    outcome = models.CharField("检查结果", max_length=20, choices=FindingOutcome.choices)
-    detail = models.TextField("情况说明")
-    action_taken = models.CharField("处理措施", max_length=300, blank=True)
-    institution_response = models.TextField("机构回应", blank=True)
+    outcome = models.CharField(_("检查结果"), max_length=20, choices=FindingOutcome.choices)
+    detail = models.TextField(_("情况说明"))
+    action_taken = models.CharField(_("处理措施"), max_length=300, blank=True)
+    institution_response = models.TextField(_("机构回应"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -370,8 +376,8 @@ class Finding(models.Model):
 
     class Meta:
         ordering = ["-recorded_at"]
-        verbose_name = "检查结果"
-        verbose_name_plural = "检查结果"
+        verbose_name = _("检查结果")
+        verbose_name_plural = _("检查结果")
 
     def __str__(self):
         return f"{self.entity} {self.get_outcome_display()}"
@@ -386,7 +392,7 @@ class CreditFlag(models.Model):
     institution = models.ForeignKey(
         "institutions.Institution", on_delete=models.PROTECT, related_name="credit_flags"
     )
-    reason = models.CharField("原因", max_length=500)
+    reason = models.CharField(_("原因"), max_length=500)
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -395,8 +401,8 @@ class CreditFlag(models.Model):
 
     class Meta:
         ordering = ["-raised_at"]
-        verbose_name = "信用核查标记"
-        verbose_name_plural = "信用核查标记"
+        verbose_name = _("信用核查标记")
+        verbose_name_plural = _("信用核查标记")
 
     def __str__(self):
         return f"{self.institution}: {self.reason}"
@@ -405,8 +411,8 @@ class CreditFlag(models.Model):
 class Notice(models.Model):
     """A province-wide notice (全省通报) shown on the public pages."""
 
-    title = models.CharField("标题", max_length=200)
-    body = models.TextField("正文")
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("正文"))
     institution = models.ForeignKey(
         "institutions.Institution",
         on_delete=models.PROTECT,
@@ -417,12 +423,12 @@ class Notice(models.Model):
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    published_at = models.DateTimeField("发布时间", auto_now_add=True)
+    published_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
 
     class Meta:
         ordering = ["-published_at"]
-        verbose_name = "通报"
-        verbose_name_plural = "通报"
+        verbose_name = _("通报")
+        verbose_name_plural = _("通报")
 
     def __str__(self):
         return self.title
@@ -451,10 +457,12 @@ class Complaint(models.Model):
     handled through assigned → investigating → concluded."""
 
     reference = models.CharField(
-        "受理编号", max_length=24, unique=True, default=new_complaint_reference
+        _("受理编号"), max_length=24, unique=True, default=new_complaint_reference
     )
-    target_type = models.CharField("举报对象类型", max_length=20, choices=ComplaintTarget.choices)
-    target_description = models.CharField("举报对象", max_length=200)
+    target_type = models.CharField(
+        _("举报对象类型"), max_length=20, choices=ComplaintTarget.choices
+    )
+    target_description = models.CharField(_("举报对象"), max_length=200)
     institution = models.ForeignKey(
         "institutions.Institution",
         on_delete=models.PROTECT,
@@ -481,22 +489,22 @@ class Complaint(models.Model):
     )
     city = models.ForeignKey(
         "skilleval.Region",
-        verbose_name="所属设区市",
+        verbose_name=_("所属设区市"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
     )
-    content = models.TextField("举报内容")
-    contact = models.CharField("联系方式（选填）", max_length=100, blank=True)
-    attachment = models.FileField("附件", upload_to="complaints/%Y/%m/", blank=True)
+    content = models.TextField(_("举报内容"))
+    contact = models.CharField(_("联系方式（选填）"), max_length=100, blank=True)
+    attachment = models.FileField(_("附件"), upload_to="complaints/%Y/%m/", blank=True)
     status = models.CharField(
-        "状态", max_length=15, choices=ComplaintStatus.choices, default=ComplaintStatus.RECEIVED
+        _("状态"), max_length=15, choices=ComplaintStatus.choices, default=ComplaintStatus.RECEIVED
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    outcome = models.TextField("办理结果", blank=True)
+    outcome = models.TextField(_("办理结果"), blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     concluded_at = models.DateTimeField(null=True, blank=True)
 
@@ -504,8 +512,8 @@ class Complaint(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
-        verbose_name = "举报"
-        verbose_name_plural = "举报"
+        verbose_name = _("举报")
+        verbose_name_plural = _("举报")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status=ComplaintStatus.CONCLUDED)
@@ -528,23 +536,21 @@ class Complaint(models.Model):
         if not (
             user.sees_everything or (user.role == Role.CITY_STAFF and user.city_id == self.city_id)
         ):
-            raise PermissionDenied("无权办理该举报 / You may not handle this complaint")
+            raise PermissionDenied(gettext("无权办理该举报"))
         target = self.FLOW.get(self.status)
         if target is None:
-            raise ValidationError("举报已办结 / Already concluded")
+            raise ValidationError(gettext("举报已办结"))
         fields = {"status": target}
         if target == ComplaintStatus.ASSIGNED:
             if assignee is None:
-                raise ValidationError("请指定承办人 / Choose who handles it")
+                raise ValidationError(gettext("请指定承办人"))
             fields["assigned_to"] = assignee
         if target == ComplaintStatus.CONCLUDED:
             if not outcome.strip():
-                raise ValidationError("请填写办理结果 / Record the outcome")
+                raise ValidationError(gettext("请填写办理结果"))
             fields.update(outcome=outcome.strip(), concluded_at=timezone.now())
         if not audited_update(self, {"status": self.status}, **fields):
-            raise ValidationError(
-                "举报状态已变化，请刷新 / The complaint changed meanwhile; reload"
-            )
+            raise ValidationError(gettext("举报状态已变化，请刷新"))
 
 
 # The twice-yearly quality review (54号 五) keeps its models in their own module.

@@ -49,16 +49,16 @@ class QualityReview(models.Model):
     """One run of the half-year quality review (54号 五). Re-running a half-year adds version 2, 3 …;
     the latest version of a half-year is the one in force, the earlier ones are kept."""
 
-    year = models.PositiveSmallIntegerField("年度")
-    half = models.PositiveSmallIntegerField("半年", choices=Half.choices)
-    version = models.PositiveSmallIntegerField("版本")
-    period_start = models.DateField("评估期自")
-    period_end = models.DateField("评估期至")
-    generated_at = models.DateTimeField("生成时间", default=timezone.now)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    half = models.PositiveSmallIntegerField(_("半年"), choices=Half.choices)
+    version = models.PositiveSmallIntegerField(_("版本"))
+    period_start = models.DateField(_("评估期自"))
+    period_end = models.DateField(_("评估期至"))
+    generated_at = models.DateTimeField(_("生成时间"), default=timezone.now)
     # Empty when the beat schedule ran it (the system actor).
     generated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="生成人",
+        verbose_name=_("生成人"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -67,27 +67,27 @@ class QualityReview(models.Model):
     # The latest review of the previous half-year when this one was generated: the page's deltas.
     compared_with = models.ForeignKey(
         "self",
-        verbose_name="对比的上期评估",
+        verbose_name=_("对比的上期评估"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
     )
     # Sums per indicator, flag counts, thresholds in force and the run time.
-    totals = models.JSONField("汇总", default=dict)
+    totals = models.JSONField(_("汇总"), default=dict)
 
     objects = QualityReviewQuerySet.as_manager()
 
     class Meta:
         app_label = "audits"
         ordering = ["-year", "-half", "-version"]
-        verbose_name = "质量专项评估"
-        verbose_name_plural = "质量专项评估"
+        verbose_name = _("质量专项评估")
+        verbose_name_plural = _("质量专项评估")
         constraints = [
             models.UniqueConstraint(
                 fields=["year", "half", "version"],
                 name="quality_review_one_version_number",
-                violation_error_message="该半年度已有此版本 / This version of the half-year exists",
+                violation_error_message=_("该半年度已有此版本"),
             ),
             models.CheckConstraint(condition=Q(half__in=[1, 2]), name="quality_review_half_1_or_2"),
             models.CheckConstraint(
@@ -133,35 +133,35 @@ class ReviewRow(models.Model):
     review = models.ForeignKey(QualityReview, on_delete=models.CASCADE, related_name="rows")
     institution = models.ForeignKey(
         "institutions.Institution",
-        verbose_name="评价机构",
+        verbose_name=_("评价机构"),
         on_delete=models.PROTECT,
         related_name="review_rows",
     )
-    certificates_issued = models.PositiveIntegerField("发证数", default=0)
-    out_of_scope = models.PositiveIntegerField("超范围发证", default=0)
-    outside_validity = models.PositiveIntegerField("有效期外发证", default=0)
-    rush_issued = models.PositiveIntegerField("截止前15日发证", default=0)
+    certificates_issued = models.PositiveIntegerField(_("发证数"), default=0)
+    out_of_scope = models.PositiveIntegerField(_("超范围发证"), default=0)
+    outside_validity = models.PositiveIntegerField(_("有效期外发证"), default=0)
+    rush_issued = models.PositiveIntegerField(_("截止前15日发证"), default=0)
     rush_share = models.DecimalField(
-        "截止前15日发证占比（%）", max_digits=5, decimal_places=1, default=0
+        _("截止前15日发证占比（%）"), max_digits=5, decimal_places=1, default=0
     )
-    batches = models.PositiveIntegerField("评价批次", default=0)
-    pass_rate_anomalies = models.PositiveIntegerField("合格率异常批次", default=0)
-    eligibility_overrides = models.PositiveIntegerField("人工认定资格人数", default=0)
-    complaints = models.PositiveIntegerField("举报", default=0)
-    late_publicity = models.PositiveIntegerField("公示不及时批次", default=0)
-    flags = models.JSONField("问题标记", default=list)
-    flag_count = models.PositiveSmallIntegerField("标记数", default=0)
+    batches = models.PositiveIntegerField(_("评价批次"), default=0)
+    pass_rate_anomalies = models.PositiveIntegerField(_("合格率异常批次"), default=0)
+    eligibility_overrides = models.PositiveIntegerField(_("人工认定资格人数"), default=0)
+    complaints = models.PositiveIntegerField(_("举报"), default=0)
+    late_publicity = models.PositiveIntegerField(_("公示不及时批次"), default=0)
+    flags = models.JSONField(_("问题标记"), default=list)
+    flag_count = models.PositiveSmallIntegerField(_("标记数"), default=0)
     # The batches behind the batch flags as they were at review time (pass rate and norm,
     # publicity delay), so the drill-down shows what the review saw.
-    evidence = models.JSONField("依据", default=dict)
+    evidence = models.JSONField(_("依据"), default=dict)
 
     objects = ReviewRowQuerySet.as_manager()
 
     class Meta:
         app_label = "audits"
         ordering = ["-flag_count", "institution_id"]
-        verbose_name = "质量专项评估机构指标"
-        verbose_name_plural = "质量专项评估机构指标"
+        verbose_name = _("质量专项评估机构指标")
+        verbose_name_plural = _("质量专项评估机构指标")
         constraints = [
             models.UniqueConstraint(
                 fields=["review", "institution"], name="review_row_one_per_institution"

@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from audits.review_models import Half, QualityReview, ReviewFlag, ReviewRow
@@ -166,20 +167,28 @@ def review_run(request):
     from audits.tasks import run_half_year_quality_review
 
     if not may_run(request.user):
-        raise PermissionDenied("仅省级人员可以发起评估 / Only province staff run a review")
+        raise PermissionDenied(gettext("仅省级人员可以发起评估"))
     try:
         year, half = int(request.POST.get("year", "")), int(request.POST.get("half", ""))
     except ValueError:
         year = half = None
     today = timezone.localdate()
     if half not in (1, 2) or year is None or not 2019 <= year <= today.year:
-        messages.error(request, "请选择有效的年度和半年 / Choose a valid year and half")
+        messages.error(request, gettext("请选择有效的年度和半年"))
         return redirect("quality-review-list")
     run_half_year_quality_review.delay(year=year, half=half, user_id=request.user.pk)
     messages.success(
         request,
-        f"{year}年{'上' if half == 1 else '下'}半年质量专项评估已开始，完成后出现在列表中（新版本，不覆盖已有评估）"
-        " / The review has started; it appears in the list when done (as a new version)",
+        (
+            gettext(
+                "%(year)s年上半年质量专项评估已开始，完成后出现在列表中（新版本，不覆盖已有评估）"
+            )
+            if half == 1
+            else gettext(
+                "%(year)s年下半年质量专项评估已开始，完成后出现在列表中（新版本，不覆盖已有评估）"
+            )
+        )
+        % {"year": year},
     )
     return redirect("quality-review-list")
 

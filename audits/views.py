@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
@@ -66,8 +67,8 @@ from skilleval.views import ScopedDetailView, ScopedListView, to_page
 
 # The province's reporting hotlines, named by the notices that publish them.
 PROVINCE_HOTLINES = [
-    ("技能人才评价质量监督举报电话", "025-83201683", "苏人社函〔2020〕239号 四"),
-    ("职业证书发放监督举报电话", "025-83271773", "苏人社办函〔2022〕54号 五"),
+    (gettext_lazy("技能人才评价质量监督举报电话"), "025-83201683", "苏人社函〔2020〕239号 四"),
+    (gettext_lazy("职业证书发放监督举报电话"), "025-83271773", "苏人社办函〔2022〕54号 五"),
 ]
 
 
@@ -78,7 +79,7 @@ def is_hr_staff(user) -> bool:
 
 def require_hr_staff(user) -> None:
     if not is_hr_staff(user):
-        raise PermissionDenied("仅人社部门工作人员 / HR department staff only")
+        raise PermissionDenied(gettext("仅人社部门工作人员"))
 
 
 def filters_summary(spot_check: SpotCheck) -> list[str]:
@@ -86,13 +87,16 @@ def filters_summary(spot_check: SpotCheck) -> list[str]:
     parts = []
     if filters.get("city"):
         city = Region.objects.filter(pk=filters["city"]).first()
-        parts.append(f"设区市 / City：{city or filters['city']}")
+        parts.append(gettext("设区市：%(city)s") % {"city": city or filters["city"]})
     else:
-        parts.append("全省 / Whole province")
+        parts.append(gettext("全省"))
     if filters.get("occupation"):
-        parts.append(f"职业 / Occupation：{filters['occupation']}")
+        parts.append(gettext("职业：%(occupation)s") % {"occupation": filters["occupation"]})
     if filters.get("from") or filters.get("to"):
-        parts.append(f"考试日期 / Exam dates：{filters.get('from', '')} — {filters.get('to', '')}")
+        parts.append(
+            gettext("考试日期：%(start)s — %(end)s")
+            % {"start": filters.get("from", ""), "end": filters.get("to", "")}
+        )
     return parts
 
 
@@ -127,7 +131,9 @@ class InspectorListView(LoginRequiredMixin, ListView):
         form = InspectorForm(request.POST)
         if form.is_valid():
             inspector = form.save()
-            messages.success(request, f"已加入检查人员库：{inspector} / Added to the pool")
+            messages.success(
+                request, gettext("已加入检查人员库：%(inspector)s") % {"inspector": inspector}
+            )
             return to_page("inspector-list")
         self.object_list = self.get_queryset()
         return self.render_to_response(self.get_context_data(form=form, open_form=True))
@@ -140,7 +146,7 @@ def inspector_edit(request, pk):
     form = InspectorForm(request.POST or None, instance=inspector)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, f"已保存：{inspector} / Saved")
+        messages.success(request, gettext("已保存：%(inspector)s") % {"inspector": inspector})
         return to_page("inspector-list")
     return render(request, "audits/inspector_edit.html", {"form": form, "inspector": inspector})
 
@@ -154,9 +160,11 @@ def inspector_active(request, pk):
     inspector.active = request.POST.get("active") == "1"
     inspector.save(update_fields=["active"])
     if inspector.active:
-        messages.success(request, f"{inspector} 已恢复入库 / Back in the pool")
+        messages.success(request, gettext("%(inspector)s 已恢复入库") % {"inspector": inspector})
     else:
-        messages.success(request, f"{inspector} 已停用，不再被抽取 / No longer drawn")
+        messages.success(
+            request, gettext("%(inspector)s 已停用，不再被抽取") % {"inspector": inspector}
+        )
     return to_page("inspector-list")
 
 
@@ -189,8 +197,11 @@ class SpotCheckListView(ScopedListView):
             else:
                 messages.success(
                     request,
-                    f"已抽取 {spot_check.sample_size} 个对象（总体 {spot_check.population_size}）/ "
-                    f"Drew {spot_check.sample_size} of {spot_check.population_size}",
+                    gettext("已抽取 %(sample_size)s 个对象（总体 %(population_size)s）")
+                    % {
+                        "sample_size": spot_check.sample_size,
+                        "population_size": spot_check.population_size,
+                    },
                 )
                 return to_page("spot-check-detail", spot_check.pk)
         self.object_list = self.get_queryset()
@@ -296,7 +307,8 @@ def spot_check_redraw(request, pk):
         else:
             messages.success(
                 request,
-                f"已重新抽取，新抽查 #{new.pk} 替代 #{spot_check.pk} / Redrawn as #{new.pk}",
+                gettext("已重新抽取，新抽查 #%(pk)s 替代 #%(pk2)s")
+                % {"pk": new.pk, "pk2": spot_check.pk},
             )
             return to_page("spot-check-detail", new.pk)
     return render_spot_check(request, spot_check, redraw_form=form)
@@ -310,7 +322,7 @@ def spot_check_publish(request, pk):
         publish(spot_check, user=request.user)
     except ValidationError as refusal:
         return render_spot_check(request, spot_check, publish_errors=refusal.messages)
-    messages.success(request, "检查结果已公开 / The results are published")
+    messages.success(request, gettext("检查结果已公开"))
     return to_page("spot-check-detail", spot_check.pk)
 
 
@@ -333,7 +345,7 @@ def spot_check_finding(request, pk, entity_pk):
         except ValidationError as refusal:
             add_refusal(form, refusal)
         else:
-            messages.success(request, f"已记录检查结果：{entity} / Finding recorded")
+            messages.success(request, gettext("已记录检查结果：%(entity)s") % {"entity": entity})
             return to_page("spot-check-detail", spot_check.pk, fragment=f"entity-{entity.pk}")
     return render_spot_check(request, spot_check, failed=(entity.pk, "finding_form", form))
 
@@ -349,7 +361,7 @@ def spot_check_response(request, pk, entity_pk):
         except ValidationError as refusal:
             add_refusal(form, refusal)
         else:
-            messages.success(request, "回应已提交 / Response saved")
+            messages.success(request, gettext("回应已提交"))
             return to_page("spot-check-detail", spot_check.pk, fragment=f"entity-{entity.pk}")
     return render_spot_check(request, spot_check, failed=(entity.pk, "response_form", form))
 
@@ -538,7 +550,9 @@ def complaint_advance(request, pk):
             add_refusal(form, refusal)
         else:
             messages.success(
-                request, f"举报 {complaint.reference}：{complaint.get_status_display()}"
+                request,
+                gettext("举报 %(reference)s：%(status)s")
+                % {"reference": complaint.reference, "status": complaint.get_status_display()},
             )
             return to_page("complaint-detail", complaint.pk)
     return render(
@@ -564,7 +578,7 @@ def require_sanctioner(user) -> None:
     # Revocation is the widest of the actions: province auditors and admins, and city staff for
     # their city (Certificate.may_revoke); the others say who may use them.
     if not Certificate.may_revoke(user):
-        raise PermissionDenied("无权处理督查结果 / You may not act on findings")
+        raise PermissionDenied(gettext("无权处理督查结果"))
 
 
 def actions_context(request, **forms) -> dict:
@@ -615,7 +629,7 @@ def _revoke(request, form, certificates, form_name):
     if not certificates:
         form.add_error(
             None,
-            "您的管辖范围内没有可注销的有效证书 / No valid certificates to revoke in your scope",
+            gettext("您的管辖范围内没有可注销的有效证书"),
         )
         return render_actions(request, **{form_name: form})
     try:
@@ -625,7 +639,7 @@ def _revoke(request, form, certificates, form_name):
     except (ValidationError, PermissionDenied) as refusal:
         add_refusal(form, refusal)
         return render_actions(request, **{form_name: form})
-    messages.success(request, f"已注销 {count} 本证书 / {count} certificate(s) revoked")
+    messages.success(request, gettext("已注销 %(count)s 本证书") % {"count": count})
     return to_page("audit-actions", fragment="revoke")
 
 
@@ -652,7 +666,7 @@ def revoke_batch(request):
         return render_actions(request, revoke_batch_form=form)
     batch = Batch.objects.visible_to(request.user).filter(pk=form.cleaned_data["batch"]).first()
     if batch is None:
-        form.add_error("batch", "您的管辖范围内没有该批次 / No such batch in your scope")
+        form.add_error("batch", gettext("您的管辖范围内没有该批次"))
         return render_actions(request, revoke_batch_form=form)
     certificates = Certificate.objects.visible_to(request.user).filter(batch=batch)
     return _revoke(request, form, certificates, "revoke_batch_form")
@@ -671,7 +685,9 @@ def credit_flag(request):
         reason=form.cleaned_data["reason"],
         raised_by=request.user,
     )
-    messages.success(request, f"已标记信用核查：{flag.institution} / Credit check flagged")
+    messages.success(
+        request, gettext("已标记信用核查：%(institution)s") % {"institution": flag.institution}
+    )
     return to_page("audit-actions", fragment="credit")
 
 
@@ -691,7 +707,7 @@ def suspend(request):
     except (ValidationError, PermissionDenied) as refusal:
         add_refusal(form, refusal)
         return render_actions(request, suspend_form=form)
-    messages.success(request, f"已暂停：{institution} / Suspended from the catalog")
+    messages.success(request, gettext("已暂停：%(institution)s") % {"institution": institution})
     return to_page("audit-actions", fragment="suspend")
 
 
@@ -706,5 +722,5 @@ def notice_create(request):
     notice = form.save(commit=False)
     notice.issued_by = request.user
     notice.save()
-    messages.success(request, f"通报已发布：{notice.title} / Notice published")
+    messages.success(request, gettext("通报已发布：%(title)s") % {"title": notice.title})
     return redirect(f"{reverse('notice-list')}#notice-{notice.pk}")

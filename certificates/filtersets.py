@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from certificates.choices import CertificateKind, CertificateStatus
 from certificates.models import Certificate
@@ -19,23 +20,23 @@ class CertificateFilterSet(FilterSet):
     """The staff certificate list, its .xlsx export and the API resource share these filters."""
 
     institution = django_filters.ModelChoiceFilter(
-        queryset=visible_institutions, label="发证机构 / institution"
+        queryset=visible_institutions, label=_("发证机构")
     )
     occupation = django_filters.CharFilter(
         field_name="occupation__code",
         lookup_expr="startswith",
-        label="职业编码 / occupation code",
+        label=_("职业编码"),
     )
-    level = django_filters.ChoiceFilter(choices=Level.choices, label="等级 / level")
+    level = django_filters.ChoiceFilter(choices=Level.choices, label=_("等级"))
     year = django_filters.NumberFilter(
-        field_name="issued_on", lookup_expr="year", label="发证年份 / year"
+        field_name="issued_on", lookup_expr="year", label=_("发证年份")
     )
-    status = django_filters.ChoiceFilter(choices=CertificateStatus.choices, label="状态 / status")
-    kind = django_filters.ChoiceFilter(choices=CertificateKind.choices, label="类型 / kind")
-    batch = django_filters.NumberFilter(field_name="batch_id", label="批次编号 / batch")
-    number = django_filters.CharFilter(method="filter_number", label="证书编号 / number")
+    status = django_filters.ChoiceFilter(choices=CertificateStatus.choices, label=_("状态"))
+    kind = django_filters.ChoiceFilter(choices=CertificateKind.choices, label=_("类型"))
+    batch = django_filters.NumberFilter(field_name="batch_id", label=_("批次编号"))
+    number = django_filters.CharFilter(method="filter_number", label=_("证书编号"))
     name = django_filters.CharFilter(
-        field_name="holder_name", lookup_expr="contains", label="姓名 / name"
+        field_name="holder_name", lookup_expr="contains", label=_("姓名")
     )
 
     class Meta:

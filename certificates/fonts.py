@@ -29,6 +29,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from skilleval.job_pages import in_both_languages
 
 log = logging.getLogger(__name__)
 
@@ -285,10 +289,7 @@ def _primary() -> tuple[InstalledFace, Path, str]:
     any_cjk = [face for face in faces if _sets_simplified_chinese(face)]
     for face in serif + any_cjk:
         return face, _single_face_file(face), face.family
-    raise ImproperlyConfigured(
-        "没有可用的中文字体，请安装 fonts-noto-cjk / No Chinese font is installed: install the "
-        "Debian package fonts-noto-cjk (see the Makefile's SYSTEM_PACKAGES)"
-    )
+    raise ImproperlyConfigured(gettext("没有可用的中文字体，请安装 fonts-noto-cjk"))
 
 
 # Faces tried, in order, for the characters the text face lacks.
@@ -367,9 +368,12 @@ def check_glyphs(texts) -> None:
     if problems:
         raise MissingGlyph(
             [
-                f"“{text}”中的字符“{char}”（U+{ord(char):04X}）没有已安装的字体可以显示，"
-                f"请安装含该字的字体 / No installed font has the character {char} "
-                f"(U+{ord(char):04X}) in “{text}”"
+                in_both_languages(
+                    _(
+                        "“%(text)s”中的字符“%(char)s”（U+%(code)s）没有已安装的字体可以显示，请安装含该字的字体"
+                    ),
+                    {"text": text, "char": char, "code": f"{ord(char):04X}"},
+                )
                 for char, text in problems
             ]
         )

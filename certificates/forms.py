@@ -2,13 +2,15 @@
 They collect input; the models and certificates/lookup.py decide."""
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from certificates.lookup import normalise_code, normalise_name
 from certificates.models import Certificate
 
-NAME_MISSING = "请填写姓名 / Enter the name"
-NUMBER_MISSING = "请填写证件号码或证书编号 / Enter the ID number or the certificate number"
-REASON_MISSING = "请填写原因 / Give the reason"
+NAME_MISSING = _("请填写姓名")
+NUMBER_MISSING = _("请填写证件号码或证书编号")
+REASON_MISSING = _("请填写原因")
 
 
 class UnechoedTextInput(forms.TextInput):
@@ -24,25 +26,25 @@ class LookupForm(forms.Form):
     the ID number never appears in a URL or an access log."""
 
     MODES = [
-        ("id", "证件号码 / ID number"),
-        ("number", "证书编号 / Certificate number"),
+        ("id", _("证件号码")),
+        ("number", _("证书编号")),
     ]
 
     mode = forms.ChoiceField(
-        label="查询方式 / Look up by",
+        label=_("查询方式"),
         choices=MODES,
         initial="id",
         required=False,
         widget=forms.RadioSelect,
     )
     name = forms.CharField(
-        label="姓名 / Name",
+        label=_("姓名"),
         max_length=64,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
     )
     id_number = forms.CharField(
-        label="证件号码 / ID number",
+        label=_("证件号码"),
         max_length=64,
         required=False,
         widget=UnechoedTextInput(
@@ -50,12 +52,12 @@ class LookupForm(forms.Form):
                 "autocomplete": "off",
                 "autocapitalize": "characters",
                 "spellcheck": "false",
-                "placeholder": "例如 32010219900101123X",
+                "placeholder": _("例如 32010219900101123X"),
             }
         ),
     )
     certificate_number = forms.CharField(
-        label="证书编号 / Certificate number",
+        label=_("证书编号"),
         max_length=64,
         required=False,
         widget=forms.TextInput(
@@ -63,7 +65,7 @@ class LookupForm(forms.Form):
                 "autocomplete": "off",
                 "autocapitalize": "characters",
                 "spellcheck": "false",
-                "placeholder": "例如 S000032000123265000001",
+                "placeholder": _("例如 S000032000123265000001"),
             }
         ),
     )
@@ -91,10 +93,10 @@ class LookupForm(forms.Form):
 
 class RevokeForm(forms.Form):
     reason = forms.CharField(
-        label="注销原因 / Reason",
+        label=_("注销原因"),
         max_length=500,
         error_messages={"required": REASON_MISSING},
-        widget=forms.TextInput(attrs={"placeholder": "例如 督查发现违规发证（54号 五）"}),
+        widget=forms.TextInput(attrs={"placeholder": _("例如 督查发现违规发证（54号 五）")}),
     )
 
 
@@ -103,7 +105,7 @@ class RevokePersonForm(RevokeForm):
     detail page, which never shows the full ID number)."""
 
     id_number = forms.CharField(
-        label="证件号码 / ID number",
+        label=_("证件号码"),
         max_length=64,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
@@ -118,7 +120,7 @@ class RevokePersonForm(RevokeForm):
     def clean(self):
         data = super().clean()
         if not data.get("id_number") and not data.get("certificate"):
-            self.add_error("id_number", "请填写证件号码 / Enter the ID number")
+            self.add_error("id_number", gettext("请填写证件号码"))
         return data
 
 
@@ -131,15 +133,15 @@ class RevokeBatchForm(RevokeForm):
 class CorrectionForm(forms.Form):
     """A misspelt name or work type; the old values stay in the certificate's revision history."""
 
-    holder_name = forms.CharField(label="姓名 / Name", max_length=50)
+    holder_name = forms.CharField(label=_("姓名"), max_length=50)
     work_type = forms.CharField(
-        label="工种/职业方向 / Work type",
+        label=_("工种/职业方向"),
         max_length=100,
         required=False,
-        help_text="无则留空，证书上显示“--” / Leave blank for none",
+        help_text=_("无则留空，证书上显示“--”"),
     )
     reason = forms.CharField(
-        label="更正原因 / Reason", max_length=300, error_messages={"required": REASON_MISSING}
+        label=_("更正原因"), max_length=300, error_messages={"required": REASON_MISSING}
     )
 
     def __init__(self, *args, certificate: Certificate, **kwargs):
@@ -155,7 +157,7 @@ class CorrectionForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not self.errors and not self.changes():
-            raise forms.ValidationError("没有需要更正的内容 / Nothing was changed")
+            raise forms.ValidationError(gettext("没有需要更正的内容"))
         return data
 
     def changes(self) -> dict:

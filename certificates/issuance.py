@@ -26,7 +26,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy
 
 from audits.choices import AuditAction
 from audits.models import AuditEntry
@@ -37,11 +38,16 @@ from certificates.numbering import SEQUENCE_WIDTH, allocate, prefix_for
 from institutions.choices import BatchStatus, EvaluationType
 from skilleval import rules
 from skilleval.choices import INSTITUTION_ROLES
+from skilleval.job_pages import in_both_languages
 
 log = logging.getLogger(__name__)
 
 NUMBER_CHUNK = 500  # candidates numbered per transaction
 RENDER_CHUNK = 100  # certificates laid out per WeasyPrint document
+# Progress lines of the issuance job, kept in both languages for its page.
+NUMBERING = gettext_lazy("生成证书编号 %(done)s/%(total)s")
+RENDERING = gettext_lazy("生成证书 PDF %(done)s/%(total)s")
+ZIPPING = gettext_lazy("打包 ZIP %(done)s/%(total)s")
 RENDER_PROCESSES = 2  # this machine has two cores
 
 CERTIFICATE_KIND = {
@@ -86,7 +92,12 @@ def check_issuable(batch, today) -> None:
     batch page shows the same list before the signatory signs off (Batch.issuance_problems)."""
     problems = batch.issuance_problems(today)
     if problems:
-        raise ValidationError(problems)
+        # Kept on the job in both languages: its page shows the reader's (job_pages.in_language).
+        with translation.override("zh-hans"):
+            chinese = batch.issuance_problems(today)
+        with translation.override("en"):
+            english = batch.issuance_problems(today)
+        raise ValidationError([" / ".join(pair) for pair in zip(chinese, english, strict=True)])
 
 
 # --- (a) numbers ----------------------------------------------------------------------------------
@@ -163,7 +174,7 @@ def _render_all(batch, chunks, progress, total) -> int:
     """Render the chunks not done yet; store each certificate's PDF as its chunk completes."""
     todo = [chunk for chunk in chunks if not _chunk_done(batch, chunk)]
     done = total - sum(len(chunk) for chunk in todo)
-    progress(done, total, f"生成证书 PDF / Rendering PDFs {done}/{total}")
+    progress(done, total, in_both_languages(RENDERING, {"done": done, "total": total}))
     if not todo:
         return 0
     fonts.prepare()  # build cached faces once, before the render processes start
@@ -194,7 +205,7 @@ def _render_all(batch, chunks, progress, total) -> int:
                 ]
             )
         done += len(by_pk)
-        progress(done, total, f"生成证书 PDF / Rendering PDFs {done}/{total}")
+        progress(done, total, in_both_languages(RENDERING, {"done": done, "total": total}))
 
     processes = min(RENDER_PROCESSES, len(todo), os.cpu_count() or 1)
     if processes > 1 and multiprocessing.current_process().daemon:
@@ -252,7 +263,7 @@ def _zip(batch, certificates, progress) -> str:
                 f"{certificate.number}-{certificate.holder_name}.pdf",
             )
             if n % 1000 == 0 or n == total:
-                progress(n, total, f"打包 ZIP / Writing the ZIP {n}/{total}")
+                progress(n, total, in_both_languages(ZIPPING, {"done": n, "total": total}))
     os.replace(tmp, target)
     return name
 
@@ -280,11 +291,11 @@ def issue_batch(batch, signatory, progress=None, issued_on=None) -> dict:
     prefix = prefix_for(kind, institution=batch.institution, issued_on=today, level=batch.level)
     numbered = batch.certificates.count()
     created = 0
-    progress(numbered, total, f"生成证书编号 / Numbering {numbered}/{total}")
+    progress(numbered, total, in_both_languages(NUMBERING, {"done": numbered, "total": total}))
     while chunk := _number_chunk(batch, kind, today, prefix):
         created += len(chunk)
         numbered += len(chunk)
-        progress(numbered, total, f"生成证书编号 / Numbering {numbered}/{total}")
+        progress(numbered, total, in_both_languages(NUMBERING, {"done": numbered, "total": total}))
     timings["numbers"] = time.perf_counter() - started
 
     certificates = list(
@@ -293,8 +304,8 @@ def issue_batch(batch, signatory, progress=None, issued_on=None) -> dict:
     holders = {c.candidate_id for c in certificates}
     if len(certificates) != total or len(holders) != total:
         raise RuntimeError(
-            f"批次 {batch.pk}：{total} 名合格考生，却有 {len(certificates)} 张证书 / "
-            f"{total} passing candidates but {len(certificates)} certificates"
+            gettext("批次 %(pk)s：%(total)s 名合格考生，却有 %(count)s 张证书")
+            % {"pk": batch.pk, "total": total, "count": len(certificates)}
         )
 
     # (b) PDFs
@@ -307,9 +318,9 @@ def issue_batch(batch, signatory, progress=None, issued_on=None) -> dict:
 
     # (c) merged print PDF, ZIP
     mark = time.perf_counter()
-    progress(0, 1, "合并打印文件 / Merging the print PDF")
+    progress(0, 1, gettext("合并打印文件"))
     merged, pages = _merge(batch, chunks)
-    progress(1, 1, "合并打印文件 / Merging the print PDF")
+    progress(1, 1, gettext("合并打印文件"))
     timings["merge"] = time.perf_counter() - mark
     mark = time.perf_counter()
     archive = _zip(batch, certificates, progress)
@@ -348,7 +359,7 @@ def issue_batch(batch, signatory, progress=None, issued_on=None) -> dict:
         batch.mark_certificates_issued(signatory)
     timings["records"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - started
-    progress(total, total, f"已核发 {total} 张证书 / {total} certificates issued")
+    progress(total, total, gettext("已核发 %(total)s 张证书") % {"total": total})
     return {
         "batch": batch.pk,
         "certificates": total,
@@ -424,7 +435,7 @@ def reprint_certificate(certificate, user, kind=PrintKind.REPRINT) -> bytes:
         today = timezone.localdate()
         rules.require("exit.certificate_issue_deadline", {"issue_date": today}, today)
     if certificate.is_revoked:
-        raise ValidationError("已注销的证书不能打印 / A revoked certificate is not printed")
+        raise ValidationError(gettext("已注销的证书不能打印"))
     data = pdf.render_certificate(certificate)
     CertificatePrint.objects.create(certificate=certificate, kind=kind, actor=user)
     return data
@@ -434,20 +445,16 @@ def issue_proof(certificate, user, reason: str, detail: str = "") -> Proof:
     """239号 二(三): after the exit, a lost or wrong vocational qualification certificate gets a
     proof (证明) from the original issuer — never a new certificate."""
     if certificate.kind != CertificateKind.VOCATIONAL_QUALIFICATION:
-        raise ValidationError(
-            "证明只为退出目录的职业资格证书出具；其他证书请补打证书 / Proofs are only for exited "
-            "vocational qualification certificates; other certificates are reprinted (239号 二(三))"
-        )
+        raise ValidationError(gettext("证明只为退出目录的职业资格证书出具；其他证书请补打证书"))
     if not _may_act_for(user, certificate):
-        raise PermissionDenied(
-            "证明由原发证机构出具 / The proof comes from the original issuer (239号 二(三))"
-        )
+        raise PermissionDenied(gettext("证明由原发证机构出具"))
     if reason not in ProofReason.values:
         raise ValidationError(
-            f"原因只能是：{'、'.join(str(label) for label in ProofReason.labels)} / Unknown reason"
+            gettext("原因只能是：%(items)s")
+            % {"items": "、".join(str(label) for label in ProofReason.labels)}
         )
     if certificate.is_revoked:
-        raise ValidationError("已注销的证书不能出具证明 / No proof for a revoked certificate")
+        raise ValidationError(gettext("已注销的证书不能出具证明"))
     with transaction.atomic():
         proof = Proof.objects.create(
             certificate=certificate,

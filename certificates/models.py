@@ -6,6 +6,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from audits.signals import audited_update
 from certificates.choices import CertificateKind, CertificateStatus, PrintKind, ProofReason
@@ -32,8 +33,8 @@ class NumberSeries(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = "证书编号段"
-        verbose_name_plural = "证书编号段"
+        verbose_name = _("证书编号段")
+        verbose_name_plural = _("证书编号段")
         constraints = [
             models.CheckConstraint(condition=Q(last__gte=0), name="number_series_last_not_negative")
         ]
@@ -56,14 +57,14 @@ class Certificate(models.Model):
     """A certificate recorded in the provincial system — the only valid ones (54号 四). Issued by the
     evaluating institution and signed by its responsible person (谁评价、谁发证、谁负责)."""
 
-    kind = models.CharField("证书类型", max_length=30, choices=CertificateKind.choices)
-    number = models.CharField("证书编号", max_length=30, unique=True)
+    kind = models.CharField(_("证书类型"), max_length=30, choices=CertificateKind.choices)
+    number = models.CharField(_("证书编号"), max_length=30, unique=True)
     status = models.CharField(
-        "状态", max_length=10, choices=CertificateStatus.choices, default=CertificateStatus.VALID
+        _("状态"), max_length=10, choices=CertificateStatus.choices, default=CertificateStatus.VALID
     )
     institution = models.ForeignKey(
         "institutions.Institution",
-        verbose_name="发证机构",
+        verbose_name=_("发证机构"),
         on_delete=models.PROTECT,
         related_name="certificates",
     )
@@ -81,41 +82,43 @@ class Certificate(models.Model):
         blank=True,
         related_name="certificate",
     )
-    holder_name = models.CharField("姓名", max_length=50)
+    holder_name = models.CharField(_("姓名"), max_length=50)
     id_type = models.CharField(
-        "证件类型", max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
+        _("证件类型"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
     )
     id_number_encrypted = models.TextField()
     id_number_hash = models.CharField(max_length=64, db_index=True)
-    id_number_masked = models.CharField("证件号码", max_length=40)
+    id_number_masked = models.CharField(_("证件号码"), max_length=40)
     occupation = models.ForeignKey(
         "skilleval.Occupation", on_delete=models.PROTECT, related_name="+"
     )
-    work_type = models.CharField("工种/职业方向", max_length=100, blank=True)
-    level = models.PositiveSmallIntegerField("等级", choices=Level.choices, null=True, blank=True)
-    issued_on = models.DateField("发证日期")
+    work_type = models.CharField(_("工种/职业方向"), max_length=100, blank=True)
+    level = models.PositiveSmallIntegerField(
+        _("等级"), choices=Level.choices, null=True, blank=True
+    )
+    issued_on = models.DateField(_("发证日期"))
     # Kept with the certificate so that the database itself refuses an issue date before the
     # exam (239号 四); empty for certificates of no batch (competitions, older records).
-    exam_ended_on = models.DateField("考试结束日期", null=True, blank=True)
-    signatory = models.CharField("签发人", max_length=50)
-    photo = models.ImageField("照片", upload_to="certificates/photos/%Y/", blank=True)
-    pdf = models.FileField("证书文件", upload_to="certificates/pdf/%Y/%m/", blank=True)
+    exam_ended_on = models.DateField(_("考试结束日期"), null=True, blank=True)
+    signatory = models.CharField(_("签发人"), max_length=50)
+    photo = models.ImageField(_("照片"), upload_to="certificates/photos/%Y/", blank=True)
+    pdf = models.FileField(_("证书文件"), upload_to="certificates/pdf/%Y/%m/", blank=True)
     verification_token = models.CharField(
         max_length=64, unique=True, default=new_verification_token
     )
-    revoked_at = models.DateTimeField("注销时间", null=True, blank=True)
+    revoked_at = models.DateTimeField(_("注销时间"), null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    revocation_reason = models.CharField("注销原因", max_length=500, blank=True)
+    revocation_reason = models.CharField(_("注销原因"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CertificateQuerySet.as_manager()
 
     class Meta:
         ordering = ["-issued_on", "number"]
-        verbose_name = "证书"
-        verbose_name_plural = "证书"
+        verbose_name = _("证书")
+        verbose_name_plural = _("证书")
         constraints = [
             models.CheckConstraint(
                 condition=Q(status=CertificateStatus.VALID, revoked_at__isnull=True)
@@ -132,8 +135,7 @@ class Certificate(models.Model):
             models.CheckConstraint(
                 condition=Q(exam_ended_on__isnull=True) | Q(issued_on__gt=F("exam_ended_on")),
                 name="certificate_issued_after_exam",
-                violation_error_message="证书发证日期不得早于考试结束（239号 四）/ A certificate "
-                "is not dated before its exam ends (239号 四)",
+                violation_error_message=_("证书发证日期不得早于考试结束（239号 四）"),
             ),
         ]
 
@@ -178,10 +180,10 @@ class Certificate(models.Model):
         """Revoke certificates (one, a person's, or a batch's) with a reason. Nothing is deleted;
         the lookup and verification pages show them as revoked at once."""
         if not reason.strip():
-            raise ValidationError("请填写注销原因 / Give the reason for the revocation")
+            raise ValidationError(gettext("请填写注销原因"))
         certificates = list(certificates)
         if not all(cls.may_revoke(user, c) for c in certificates):
-            raise PermissionDenied("无权注销这些证书 / You may not revoke these certificates")
+            raise PermissionDenied(gettext("无权注销这些证书"))
 
         count = 0
         with transaction.atomic():
@@ -212,20 +214,16 @@ class Certificate(models.Model):
             not (user.has_role(*INSTITUTION_ROLES) and user.institution_id == self.institution_id)
             and not user.is_province_admin
         ):
-            raise PermissionDenied(
-                "只有发证机构可以更正证书 / Only the issuing institution corrects a certificate"
-            )
+            raise PermissionDenied(gettext("只有发证机构可以更正证书"))
         if self.is_revoked:
-            raise ValidationError(
-                "已注销的证书不能更正 / A revoked certificate cannot be corrected"
-            )
+            raise ValidationError(gettext("已注销的证书不能更正"))
         unknown = set(changes) - set(self.CORRECTABLE)
         if unknown or not changes:
             raise ValidationError(
-                f"只能更正 {', '.join(self.CORRECTABLE)} / Only these fields can be corrected"
+                gettext("只能更正 %(CORRECTABLE)s") % {"CORRECTABLE": ", ".join(self.CORRECTABLE)}
             )
         if not reason.strip():
-            raise ValidationError("请填写更正原因 / Give the reason")
+            raise ValidationError(gettext("请填写更正原因"))
         before = {field: getattr(self, field) for field in changes}
         with transaction.atomic():
             for field, value in changes.items():
@@ -315,12 +313,12 @@ class Proof(models.Model):
     certificate gets a proof (证明) from the original issuer — never a new certificate."""
 
     certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="proofs")
-    reason = models.CharField("原因", max_length=10, choices=ProofReason.choices)
-    detail = models.CharField("说明", max_length=300, blank=True)
+    reason = models.CharField(_("原因"), max_length=10, choices=ProofReason.choices)
+    detail = models.CharField(_("说明"), max_length=300, blank=True)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    issued_on = models.DateField("出具日期")
+    issued_on = models.DateField(_("出具日期"))
     pdf = models.FileField(upload_to="certificates/proofs/%Y/", blank=True)
     verification_token = models.CharField(
         max_length=64, unique=True, default=new_verification_token
@@ -328,8 +326,8 @@ class Proof(models.Model):
 
     class Meta:
         ordering = ["-issued_on"]
-        verbose_name = "职业资格证书证明"
-        verbose_name_plural = "职业资格证书证明"
+        verbose_name = _("职业资格证书证明")
+        verbose_name_plural = _("职业资格证书证明")
 
     def __str__(self):
         return f"证明 {self.certificate.number}"

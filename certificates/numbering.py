@@ -9,6 +9,7 @@ get the same one. The prefixes follow skilleval/rules/certificates.py.
 from datetime import date
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from certificates.models import NumberExhausted, NumberSeries
 from skilleval import rules
@@ -31,8 +32,8 @@ def allocate(prefix: str, width: int, count: int = 1) -> list[str]:
     first, last = series.last + 1, series.last + count
     if last > 10**width - 1:
         raise NumberExhausted(
-            f"证书编号段 {prefix} 已用尽（最大 {10**width - 1}，已用 {series.last}，需 {count}）/ "
-            f"Number series {prefix} is exhausted"
+            gettext("证书编号段 %(prefix)s 已用尽（最大 %(value)s，已用 %(last)s，需 %(count)s）")
+            % {"prefix": prefix, "value": 10**width - 1, "last": series.last, "count": count}
         )
     series.last = last
     series.save(update_fields=["last"])
@@ -46,7 +47,8 @@ def _city(institution) -> str:
 def _province_serial(institution) -> str:
     if not institution.province_serial:
         raise NumberExhausted(
-            f"{institution} 尚未分配省级机构序号，不能生成证书编号 / No provincial institution serial assigned"
+            gettext("%(institution)s 尚未分配省级机构序号，不能生成证书编号")
+            % {"institution": institution}
         )
     return institution.province_serial
 
@@ -69,7 +71,7 @@ def prefix_for(
     if kind == "vocational_qualification":
         if institution.vq_station_type is None or not institution.vq_station_serial:
             raise NumberExhausted(
-                f"{institution} 不是登记的职业技能鉴定站 / Not a registered appraisal station"
+                gettext("%(institution)s 不是登记的职业技能鉴定站") % {"institution": institution}
             )
         return f"{yy}{JIANGSU}{_city(institution)}{institution.vq_station_type}{institution.vq_station_serial}{level}"
     if kind == "special_ability":

@@ -236,8 +236,7 @@ def _write(template: str, context: dict) -> tuple[bytes, int]:
 def _one_page_each(pdf: bytes, pages: int, expected: int) -> bytes:
     if pages != expected:
         raise RuntimeError(
-            f"证书版面超出一页 / A certificate does not fit on one page "
-            f"({pages} pages for {expected} certificates)"
+            f"A certificate does not fit on one page ({pages} pages for {expected} certificates)"
         )
     return pdf
 

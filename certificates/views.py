@@ -225,26 +225,26 @@ def certificate_export(request):
     response = xlsx_response(
         f"证书-{timezone.localdate():%Y%m%d}.xlsx",
         [
-            "证书编号",
-            "证书类型",
-            "姓名",
-            "证件类型",
-            "证件号码",
-            "职业编码",
-            "职业",
-            "工种/职业方向",
-            "等级",
-            "发证机构",
-            "批次",
-            "发证日期",
-            "签发人",
-            "状态",
-            "注销日期",
-            "注销原因",
+            _("证书编号"),
+            _("证书类型"),
+            _("姓名"),
+            _("证件类型"),
+            _("证件号码"),
+            _("职业编码"),
+            _("职业"),
+            _("工种/职业方向"),
+            _("等级"),
+            _("发证机构"),
+            _("批次"),
+            _("发证日期"),
+            _("签发人"),
+            _("状态"),
+            _("注销日期"),
+            _("注销原因"),
         ],
         rows,
         widths=[26, 18, 10, 14, 22, 12, 16, 16, 14, 28, 8, 12, 10, 10, 12, 24],
-        sheet_title="证书",
+        sheet_title=_("证书"),
     )
     response["Cache-Control"] = "no-store"
     return response
@@ -300,7 +300,7 @@ def certificate_revoke(request, pk):
     _require_revoker(request.user, certificate)
     form = RevokeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写注销原因 / Give the reason for the revocation")
+        messages.error(request, _("请填写注销原因"))
     else:
         try:
             Certificate.revoke_many(
@@ -309,7 +309,7 @@ def certificate_revoke(request, pk):
         except ValidationError as error:
             _refusals(request, error)
         else:
-            messages.success(request, "证书已注销 / The certificate is revoked")
+            messages.success(request, _("证书已注销"))
     return redirect("certificate-detail", pk=certificate.pk)
 
 
@@ -318,7 +318,7 @@ def _revoke_all(request, certificates, reason, back):
     if not certificates:
         messages.error(
             request,
-            "您的管辖范围内没有可注销的证书 / No valid certificates to revoke in your scope",
+            _("您的管辖范围内没有可注销的证书"),
         )
         return redirect(back)
     try:
@@ -326,7 +326,7 @@ def _revoke_all(request, certificates, reason, back):
     except ValidationError as error:
         _refusals(request, error)
     else:
-        messages.success(request, f"已注销 {count} 本证书 / {count} certificate(s) revoked")
+        messages.success(request, _("已注销 %(count)s 本证书") % {"count": count})
     return redirect(back)
 
 
@@ -358,7 +358,7 @@ def certificate_revoke_batch(request):
     _require_revoker(request.user)
     form = RevokeBatchForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写注销原因 / Give the reason for the revocation")
+        messages.error(request, _("请填写注销原因"))
         batch = request.POST.get("batch", "")
         return redirect(
             reverse("certificate-list") + (f"?batch={batch}" if batch.isdigit() else "")
@@ -391,8 +391,7 @@ def certificate_correct(request, pk):
     else:
         messages.success(
             request,
-            "已更正，原值保留在更正记录中；请重新打印证书 / Corrected; the old values are kept. "
-            "Print the certificate again",
+            _("已更正，原值保留在更正记录中；请重新打印证书"),
         )
     return redirect("certificate-detail", pk=certificate.pk)
 

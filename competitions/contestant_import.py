@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext, ngettext
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
@@ -27,7 +28,7 @@ from audits.models import AuditEntry
 from competitions.choices import ContestantGroup
 from competitions.models import Contestant
 from institutions.choices import IdType
-from skilleval.choices import Level, RegionKind, Role
+from skilleval.choices import Level, RegionKind, Role, in_chinese
 from skilleval.models import Region
 from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
 from skilleval.spreadsheets import UnreadableSpreadsheet, read_table, safe_cell
@@ -231,7 +232,7 @@ class Column:
     note_en: str = ""
 
 
-LEVEL_LABELS = tuple(Level.labels)
+LEVEL_LABELS = tuple(in_chinese(label) for label in Level.labels)
 REGION_NOTE_ZH = (
     "江苏省设区市或区县名称（如 南京市、江宁区、南京市鼓楼区）或行政区划代码；省外填省份名称或留空"
 )
@@ -359,7 +360,7 @@ GROUP_WORDS = {
 
 def _level_words() -> dict[str, int]:
     words = {}
-    for value, label in Level.choices:
+    for value, label in zip(Level.values, map(in_chinese, Level.labels), strict=True):
         words[label] = value
         for part in label.split("/"):
             words[part] = value
@@ -387,7 +388,12 @@ class ContestantImportErrors(Exception):
         self.errors = errors
         n = len(errors)
         super().__init__(
-            f"选手名单有 {n} 处错误，未导入任何选手 / {n} errors; nothing was imported"
+            ngettext(
+                "选手名单有 %(n)s 处错误，未导入任何选手",
+                "选手名单有 %(n)s 处错误，未导入任何选手",
+                n,
+            )
+            % {"n": n}
         )
 
 
@@ -449,7 +455,7 @@ def contestant_template(competition) -> bytes:
         ]
     )
     notes.append([])
-    notes.append(["列 / Column", "说明", "Notes"])
+    notes.append([gettext("列"), "说明", "Notes"])
     for column in COLUMNS:
         notes.append([column.header, column.note_zh, column.note_en])
     buffer = io.BytesIO()
@@ -785,9 +791,7 @@ def import_contestants(competition, file, filename: str, *, user) -> dict:
     """Check and import a contestant file, all or nothing. Raises PermissionDenied for anyone but
     the organiser, ContestantImportErrors (nothing written) when any row is bad."""
     if not may_register(user, competition):
-        raise PermissionDenied(
-            "只有主办单位可以登记选手 / Only the organiser registers contestants"
-        )
+        raise PermissionDenied(gettext("只有主办单位可以登记选手"))
     sheet = read_sheet(file, filename)
     with transaction.atomic():
         # One upload at a time per competition.

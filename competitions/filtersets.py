@@ -4,6 +4,7 @@ are reached through their competition (filings, recognitions)."""
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from competitions.choices import (
     CompetitionFilingStatus,
@@ -47,16 +48,14 @@ class CityFilter(django_filters.ModelChoiceFilter):
 
 
 class CompetitionFilterSet(FilterSet):
-    q = django_filters.CharFilter(
-        field_name="name", lookup_expr="contains", label="竞赛名称 / name"
-    )
-    city = CityFilter(label="举办地（设区市）/ city")
-    kind = django_filters.ChoiceFilter(choices=CompetitionKind.choices, label="级别 / level")
+    q = django_filters.CharFilter(field_name="name", lookup_expr="contains", label=_("竞赛名称"))
+    city = CityFilter(label=_("举办地（设区市）"))
+    kind = django_filters.ChoiceFilter(choices=CompetitionKind.choices, label=_("级别"))
     competition_class = django_filters.ChoiceFilter(
-        choices=[(1, "一类赛 / Class 1"), (2, "二类赛 / Class 2")], label="类别 / class"
+        choices=[(1, _("一类赛")), (2, _("二类赛"))], label=_("类别")
     )
     starts_after = django_filters.DateFilter(
-        field_name="starts_on", lookup_expr="gte", label="开始日期不早于 / starts on or after"
+        field_name="starts_on", lookup_expr="gte", label=_("开始日期不早于")
     )
 
     class Meta:
@@ -67,15 +66,15 @@ class CompetitionFilterSet(FilterSet):
 class PublicCompetitionFilterSet(FilterSet):
     """The public list (54号 附件3): by city and by level."""
 
-    city = CityFilter(label="设区市 / City", empty_label="全省 / All")
+    city = CityFilter(label=_("设区市"), empty_label=_("全省"))
     kind = django_filters.ChoiceFilter(
-        choices=CompetitionKind.choices, label="竞赛级别 / Level", empty_label="全部 / All"
+        choices=CompetitionKind.choices, label=_("竞赛级别"), empty_label=_("全部")
     )
     when = django_filters.ChoiceFilter(
         method="filter_when",
-        label="举办时间 / When",
-        choices=[("upcoming", "未结束 / Not yet ended"), ("past", "已结束 / Ended")],
-        empty_label="全部 / All",
+        label=_("举办时间"),
+        choices=[("upcoming", _("未结束")), ("past", _("已结束"))],
+        empty_label=_("全部"),
     )
 
     class Meta:
@@ -93,10 +92,8 @@ class PublicCompetitionFilterSet(FilterSet):
 
 class ContestantFilterSet(FilterSet):
     # Plain numbers: an unknown id and one outside the scope both give an empty list.
-    competition = django_filters.NumberFilter(
-        field_name="competition_id", label="竞赛 / competition"
-    )
-    event = django_filters.NumberFilter(field_name="event_id", label="赛项 / event")
+    competition = django_filters.NumberFilter(field_name="competition_id", label=_("竞赛"))
+    event = django_filters.NumberFilter(field_name="event_id", label=_("赛项"))
 
     class Meta:
         model = Contestant
@@ -104,14 +101,10 @@ class ContestantFilterSet(FilterSet):
 
 
 class CompetitionFilingFilterSet(FilterSet):
-    competition = django_filters.NumberFilter(
-        field_name="competition_id", label="竞赛 / competition"
-    )
-    status = django_filters.ChoiceFilter(
-        choices=CompetitionFilingStatus.choices, label="状态 / status"
-    )
-    reason = django_filters.ChoiceFilter(choices=FilingReason.choices, label="备案事由 / reason")
-    level = django_filters.ChoiceFilter(choices=FilingLevel.choices, label="备案层级 / level")
+    competition = django_filters.NumberFilter(field_name="competition_id", label=_("竞赛"))
+    status = django_filters.ChoiceFilter(choices=CompetitionFilingStatus.choices, label=_("状态"))
+    reason = django_filters.ChoiceFilter(choices=FilingReason.choices, label=_("备案事由"))
+    level = django_filters.ChoiceFilter(choices=FilingLevel.choices, label=_("备案层级"))
 
     class Meta:
         model = CompetitionFiling
@@ -120,15 +113,15 @@ class CompetitionFilingFilterSet(FilterSet):
 
 class RecognitionFilterSet(FilterSet):
     competition = django_filters.NumberFilter(
-        field_name="contestant__competition_id", label="竞赛 / competition"
+        field_name="contestant__competition_id", label=_("竞赛")
     )
-    status = django_filters.ChoiceFilter(choices=RecognitionStatus.choices, label="状态 / status")
+    status = django_filters.ChoiceFilter(choices=RecognitionStatus.choices, label=_("状态"))
     decided_by = django_filters.ChoiceFilter(
         choices=[
-            ("province", "省人社厅 / Province"),
-            ("city_or_county", "市、县人社部门 / City or county"),
+            ("province", _("省人社厅")),
+            ("city_or_county", _("市、县人社部门")),
         ],
-        label="认定部门 / decided by",
+        label=_("认定部门"),
     )
 
     class Meta:

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from competitions.contestant_import import already_registered, check_id_number, identity_fields
@@ -17,7 +18,7 @@ from skilleval.forms import add_refusal
 from skilleval.models import Occupation, Region
 from skilleval.models.regions import PROVINCE_CODE
 
-OUTSIDE_JIANGSU = "省外 / 无（Outside Jiangsu or none）"
+OUTSIDE_JIANGSU = _("省外 / 无")
 
 
 def regions_by_city(*, province: bool = False, blank: str = "---------") -> list:
@@ -27,12 +28,14 @@ def regions_by_city(*, province: bool = False, blank: str = "---------") -> list
     for region in Region.objects.exclude(kind="province").order_by("code"):
         if region.kind == "city":
             names[region.code] = region.name
-            groups.setdefault(region.code, []).append((region.pk, f"{region.name}（全市）"))
+            groups.setdefault(region.code, []).append(
+                (region.pk, gettext("%(city)s（全市）") % {"city": region.name})
+            )
         else:
             groups.setdefault(region.parent_id, []).append((region.pk, region.name))
     choices = [("", blank)]
     if province:
-        choices.append((PROVINCE_CODE, "江苏省（全省）"))
+        choices.append((PROVINCE_CODE, gettext("江苏省（全省）")))
     choices.extend((names[code], items) for code, items in groups.items())
     return choices
 
@@ -42,13 +45,13 @@ class CompetitionForm(forms.ModelForm):
     cities and as counties; the fees are shown, and any non-zero fee is refused (54号 二)."""
 
     involved_cities = forms.ModelMultipleChoiceField(
-        label="涉及参赛地区：设区市 / Cities involved",
+        label=_("涉及参赛地区：设区市"),
         queryset=Region.objects.cities(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     involved_counties = forms.ModelMultipleChoiceField(
-        label="涉及参赛地区：区（县）/ Counties involved",
+        label=_("涉及参赛地区：区（县）"),
         queryset=Region.objects.counties().select_related("parent"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -72,23 +75,25 @@ class CompetitionForm(forms.ModelForm):
             "certificate_fee",
         ]
         labels = {
-            "name": "竞赛名称 / Name",
-            "organiser_name": "主办单位 / Organiser",
-            "kind": "竞赛级别 / Level",
-            "competition_class": "类别 / Class",
-            "host_region": "举办地 / Host region",
-            "other_provinces": "涉及的其他省份 / Other provinces involved",
-            "starts_on": "开始日期 / Starts on",
-            "ends_on": "结束日期 / Ends on",
-            "conditions": "参赛条件 / Conditions of entry",
-            "contact_phone": "报名电话 / Registration phone",
-            "registration_fee": "报名费（元）/ Registration fee",
-            "participation_fee": "参赛费（元）/ Participation fee",
-            "certificate_fee": "证书费（元）/ Certificate fee",
+            "name": _("竞赛名称"),
+            "organiser_name": _("主办单位"),
+            "kind": _("竞赛级别"),
+            "competition_class": _("类别"),
+            "host_region": _("举办地"),
+            "other_provinces": _("涉及的其他省份"),
+            "starts_on": _("开始日期"),
+            "ends_on": _("结束日期"),
+            "conditions": _("参赛条件"),
+            "contact_phone": _("报名电话"),
+            "registration_fee": _("报名费（元）"),
+            "participation_fee": _("参赛费（元）"),
+            "certificate_fee": _("证书费（元）"),
         }
         help_texts = {
-            "other_provinces": "跨省办赛填写，如 安徽省、浙江省；由相关省级人社部门共同会签（54号 二）",
-            "conditions": "向社会公布（54号 附件3），如 年龄、从业年限、现有等级要求",
+            "other_provinces": _(
+                "跨省办赛填写，如 安徽省、浙江省；由相关省级人社部门共同会签（54号 二）"
+            ),
+            "conditions": _("向社会公布（54号 附件3），如 年龄、从业年限、现有等级要求"),
         }
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -106,9 +111,9 @@ class CompetitionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["host_region"].widget.choices = regions_by_city(province=True)
         self.fields["competition_class"].widget.choices = [
-            ("", "—（无 / none）"),
-            (1, "一类赛 / Class 1"),
-            (2, "二类赛 / Class 2"),
+            ("", gettext("—（无）")),
+            (1, gettext("一类赛")),
+            (2, gettext("二类赛")),
         ]
         for name in self.FEES:
             self.fields[name].initial = Decimal(0)
@@ -133,16 +138,16 @@ class CompetitionForm(forms.ModelForm):
         decision = rules.evaluate("competition.fees_allowed", fees)
         if not decision.result["allowed"]:
             # The rule's message once for the form, and each charged fee marked.
-            self.add_error(None, f"{decision.zh} / {decision.en}")
+            self.add_error(None, decision.text)
             for name, fee in fees.items():
                 if fee:
-                    self.add_error(name, "不得收取，须为 0 / Must be 0")
+                    self.add_error(name, gettext("不得收取，须为 0"))
         for name in self.FEES:
             if cleaned.get(name) is None and name not in self.errors:
                 cleaned[name] = Decimal(0)
         starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
         if starts and ends and ends < starts:
-            self.add_error("ends_on", "结束日期不能早于开始日期 / The end is before the start")
+            self.add_error("ends_on", gettext("结束日期不能早于开始日期"))
         if self.instance.pk:
             try:
                 self.instance.refuse_basis_change(set(self.changed_data))
@@ -176,7 +181,7 @@ class EventForm(forms.Form):
     """Add an event (赛项) by the occupation code of the 大典: one whole occupation (54号 三)."""
 
     occupation_code = forms.CharField(
-        label="职业编码 / Occupation code",
+        label=_("职业编码"),
         max_length=20,
         widget=forms.TextInput(attrs={"placeholder": "6-18-01-01"}),
     )
@@ -190,8 +195,8 @@ class EventForm(forms.Form):
         occupation = Occupation.objects.filter(code=code, is_active=True).first()
         if occupation is None:
             raise ValidationError(
-                f"职业目录中没有编码为“{code}”的职业（工种），不得擅造职业名称（54号 三）/ "
-                f"No occupation {code} in the occupation list (54号 三)"
+                gettext("职业目录中没有编码为“%(code)s”的职业（工种），不得擅造职业名称（54号 三）")
+                % {"code": code}
             )
         self.occupation = occupation
         return code
@@ -216,7 +221,7 @@ class ContestantForm(forms.ModelForm):
     """One contestant. Regions left blank mean outside Jiangsu; eligibility (54号 一) and
     out-of-area status are decided by the model when it is saved."""
 
-    id_number = forms.CharField(label="证件号码 / ID number", max_length=30)
+    id_number = forms.CharField(label=_("证件号码"), max_length=30)
 
     class Meta:
         model = Contestant
@@ -235,17 +240,17 @@ class ContestantForm(forms.ModelForm):
             "work_years",
         ]
         labels = {
-            "event": "赛项 / Event",
-            "name": "姓名 / Name",
-            "id_type": "证件类型 / ID type",
-            "group": "组别 / Group",
-            "pension_region": "养老保险参保地 / Pension insurance region",
-            "pension_years": "省内参保年限 / Years insured in Jiangsu",
-            "hukou_region": "户籍地 / Hukou region",
-            "school_name": "就读院校 / School",
-            "school_region": "院校所在地 / School region",
-            "current_level": "现有等级 / Current level",
-            "work_years": "从业年限 / Work years",
+            "event": _("赛项"),
+            "name": _("姓名"),
+            "id_type": _("证件类型"),
+            "group": _("组别"),
+            "pension_region": _("养老保险参保地"),
+            "pension_years": _("省内参保年限"),
+            "hukou_region": _("户籍地"),
+            "school_name": _("就读院校"),
+            "school_region": _("院校所在地"),
+            "current_level": _("现有等级"),
+            "work_years": _("从业年限"),
         }
         widgets = {
             "pension_years": forms.NumberInput(attrs={"step": "0.1", "min": "0"}),
@@ -267,11 +272,11 @@ class ContestantForm(forms.ModelForm):
         for name in ("pension_region", "hukou_region", "school_region"):
             self.fields[name].widget.choices = regions_by_city(blank=OUTSIDE_JIANGSU)
             self.fields[name].queryset = Region.objects.exclude(kind="province")
-        self.fields["pension_region"].help_text = "不在江苏省参保则不选"
-        self.fields[
-            "school_region"
-        ].help_text = "学生组：在江苏省技工、职业或高等院校就读的，选择院校所在地"
-        self.fields["current_level"].choices = [("", "无 / none"), *Level.choices]
+        self.fields["pension_region"].help_text = _("不在江苏省参保则不选")
+        self.fields["school_region"].help_text = _(
+            "学生组：在江苏省技工、职业或高等院校就读的，选择院校所在地"
+        )
+        self.fields["current_level"].choices = [("", gettext("无")), *Level.choices]
         self.fields["id_type"].initial = IdType.RESIDENT_ID
 
     def clean(self):
@@ -287,7 +292,7 @@ class ContestantForm(forms.ModelForm):
                 if event is not None and already_registered(event, number):
                     self.add_error(
                         "id_number",
-                        "该选手已报名本赛项 / This contestant is already registered for this event",
+                        gettext("该选手已报名本赛项"),
                     )
                 for name, value in identity_fields(number).items():
                     setattr(self.instance, name, value)
@@ -296,14 +301,14 @@ class ContestantForm(forms.ModelForm):
 
 class ContestantImportForm(forms.Form):
     file = forms.FileField(
-        label="选手名单（.xlsx 或 .csv）/ Contestant list",
+        label=_("选手名单（.xlsx 或 .csv）"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
 
 
 class OpinionForm(forms.Form):
     opinion = forms.CharField(
-        label="意见 / Opinion", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("意见"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
@@ -311,20 +316,20 @@ class DecideForm(forms.Form):
     """Approve or reject (the button pressed says which), with an optional opinion."""
 
     opinion = forms.CharField(
-        label="意见 / Opinion",
+        label=_("意见"),
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    decision = forms.ChoiceField(choices=[("approve", "同意备案"), ("reject", "不予备案")])
+    decision = forms.ChoiceField(choices=[("approve", _("同意备案")), ("reject", _("不予备案"))])
 
 
 class RecognitionDecisionForm(forms.Form):
     """Grant or refuse a proposed recognition; a city or county grants level 2 or below."""
 
-    decision = forms.ChoiceField(choices=[("grant", "认定"), ("refuse", "不予认定")])
+    decision = forms.ChoiceField(choices=[("grant", _("认定")), ("refuse", _("不予认定"))])
     level = forms.TypedChoiceField(
-        label="认定等级 / Level",
+        label=_("认定等级"),
         choices=[("", "—"), *Level.choices],
         coerce=int,
         empty_value=None,

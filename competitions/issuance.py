@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from audits.choices import AuditAction
 from audits.models import AuditEntry
@@ -66,21 +68,21 @@ def issuer_or_refusal(competition):
     """The issuing institution, or a ValidationError saying why there is none."""
     if competition.kind not in (CompetitionKind.CITY, CompetitionKind.COUNTY):
         raise ValidationError(
-            "苏人社办函〔2022〕54号 四 规定市级、区（县）级竞赛证书的核发权限；"
-            f"{competition.get_kind_display().split(' / ')[0]}竞赛的证书不在本平台核发 / "
-            "54号 四 covers city and county competitions only"
+            gettext(
+                "苏人社办函〔2022〕54号 四 规定市级、区（县）级竞赛证书的核发权限；%(kind)s竞赛的证书不在本平台核发"
+            )
+            % {"kind": competition.get_kind_display()}
         )
     city = competition.host_region.city
     if city is None:
-        raise ValidationError(
-            "市级、区（县）级竞赛的举办地须为设区市或区县 / The host must be a city or county"
-        )
+        raise ValidationError(gettext("市级、区（县）级竞赛的举办地须为设区市或区县"))
     issuer = competition.certificate_issuer()
     if issuer is None:
         raise ValidationError(
-            f"{city.name}尚无登记的市职业技能鉴定机构（鉴定中心），无法代章核发竞赛证书"
-            "（苏人社办函〔2022〕54号 四）。请先登记该市鉴定中心 / "
-            f"{city.name} has no appraisal centre to issue the certificates on behalf (54号 四)"
+            gettext(
+                "%(name)s尚无登记的市职业技能鉴定机构（鉴定中心），无法代章核发竞赛证书（苏人社办函〔2022〕54号 四）。请先登记该市鉴定中心"
+            )
+            % {"name": city.name}
         )
     return issuer
 
@@ -99,11 +101,13 @@ def issue_competition_certificates(competition: Competition, user) -> IssueResul
     issuer = issuer_or_refusal(competition)
     if not may_issue_certificates(user, competition):
         raise PermissionDenied(
-            f"本竞赛证书由{issuer}核发，须由举办地设区市人社局办理（苏人社办函〔2022〕54号 四）/ "
-            "The host city issues these certificates (54号 四)"
+            gettext(
+                "本竞赛证书由%(issuer)s核发，须由举办地设区市人社局办理（苏人社办函〔2022〕54号 四）"
+            )
+            % {"issuer": issuer}
         )
     if competition.pk > MAX_SERIAL:
-        raise ValidationError("竞赛序号超过 5 位 / The competition serial has run out")
+        raise ValidationError(gettext("竞赛序号超过 5 位"))
     today = timezone.localdate()
     with transaction.atomic():
         # One issuance per competition at a time: a second run waits, then finds the work done.
@@ -114,9 +118,7 @@ def issue_competition_certificates(competition: Competition, user) -> IssueResul
             .order_by("event__occupation__code", "rank", "pk")
         )
         if not contestants:
-            raise ValidationError(
-                "尚无录入名次的合格选手，无证书可发 / No ranked eligible contestants yet"
-            )
+            raise ValidationError(gettext("尚无录入名次的合格选手，无证书可发"))
         held = set(
             certificates_of(competition)
             .filter(id_number_hash__in=[c.id_number_hash for c in contestants])
@@ -174,19 +176,17 @@ def propose_recognitions(competition: Competition, user) -> list[Recognition]:
     """Propose (again) the recognitions of a competition's results. Once one has been decided the
     proposals stand: proposing again would rewrite a decided level."""
     if not may_act_on_results(user, competition):
-        raise PermissionDenied("无权提出认定建议 / You may not propose recognitions")
+        raise PermissionDenied(gettext("无权提出认定建议"))
     competition.refuse_results_before_the_end()
     decided = Recognition.objects.filter(contestant__competition=competition).exclude(
         status=RecognitionStatus.PROPOSED
     )
     if decided.exists():
-        raise ValidationError(
-            "已有认定结果，不能重新提出认定建议 / Some recognitions are decided; no new proposals"
-        )
+        raise ValidationError(gettext("已有认定结果，不能重新提出认定建议"))
     return Recognition.propose_for(competition)
 
 
-DECIDERS = {"province": "省人社厅 / Province", "city_or_county": "市、县人社部门 / City or county"}
+DECIDERS = {"province": _("省人社厅"), "city_or_county": _("市、县人社部门")}
 
 
 def may_decide_recognition(user, recognition: Recognition) -> bool:
@@ -208,23 +208,22 @@ def decide_recognition(recognition: Recognition, *, user, grant: bool, level=Non
     """Grant or refuse a proposed recognition. A conditional update moves it from "proposed",
     so two people deciding at once cannot both succeed."""
     if not may_decide_recognition(user, recognition):
-        raise PermissionDenied("该认定不由您决定 / This recognition is not yours to decide")
+        raise PermissionDenied(gettext("该认定不由您决定"))
     if grant:
         if recognition.decided_by == "province":
             level = recognition.level
         level = level or recognition.level
         if level is None:
-            raise ValidationError("请选择认定等级 / Choose the level to recognise")
+            raise ValidationError(gettext("请选择认定等级"))
         if recognition.decided_by == "city_or_county" and level < 2:
-            raise ValidationError(
-                "市、县人社部门认定二级/技师及以下等级（实施意见 十五）/ "
-                "A city or county recognises level 2 or below"
-            )
+            raise ValidationError(gettext("市、县人社部门认定二级/技师及以下等级（实施意见 十五）"))
         current = recognition.contestant.current_level
         if current and current <= level:
             raise ValidationError(
-                f"选手现有等级为{Level(current).label}，认定{Level(level).label}不构成晋升"
-                "（苏人社办函〔2022〕54号 一）/ Not a promotion over the current level"
+                gettext(
+                    "选手现有等级为%(label)s，认定%(label2)s不构成晋升（苏人社办函〔2022〕54号 一）"
+                )
+                % {"label": Level(current).label, "label2": Level(level).label}
             )
     status = RecognitionStatus.GRANTED if grant else RecognitionStatus.REFUSED
     moved = audited_update(
@@ -234,5 +233,5 @@ def decide_recognition(recognition: Recognition, *, user, grant: bool, level=Non
         level=level if grant else recognition.level,
     )
     if not moved:
-        raise ValidationError("该认定已处理 / Already decided")
+        raise ValidationError(gettext("该认定已处理"))
     return recognition

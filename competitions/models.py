@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from audits.signals import audited_update
 from competitions.choices import (
@@ -55,33 +57,33 @@ class Competition(models.Model):
     """A vocational skill competition (职业技能竞赛): its organiser, level and class, host region,
     the regions involved, its events, and no fees (54号 二)."""
 
-    name = models.CharField("竞赛名称", max_length=200)
-    organiser_name = models.CharField("主办单位", max_length=200)
-    kind = models.CharField("竞赛级别", max_length=12, choices=CompetitionKind.choices)
+    name = models.CharField(_("竞赛名称"), max_length=200)
+    organiser_name = models.CharField(_("主办单位"), max_length=200)
+    kind = models.CharField(_("竞赛级别"), max_length=12, choices=CompetitionKind.choices)
     competition_class = models.PositiveSmallIntegerField(
-        "类别", null=True, blank=True, choices=[(1, "一类赛"), (2, "二类赛")]
+        _("类别"), null=True, blank=True, choices=[(1, _("一类赛")), (2, _("二类赛"))]
     )
     host_region = models.ForeignKey(
-        "skilleval.Region", verbose_name="举办地", on_delete=models.PROTECT, related_name="+"
+        "skilleval.Region", verbose_name=_("举办地"), on_delete=models.PROTECT, related_name="+"
     )
     regions_involved = models.ManyToManyField(
-        "skilleval.Region", verbose_name="涉及参赛地区", related_name="+", blank=True
+        "skilleval.Region", verbose_name=_("涉及参赛地区"), related_name="+", blank=True
     )
     other_provinces = models.CharField(
-        "涉及的其他省份", max_length=200, blank=True, help_text="逗号分隔；无则留空"
+        _("涉及的其他省份"), max_length=200, blank=True, help_text=_("逗号分隔；无则留空")
     )
-    starts_on = models.DateField("开始日期")
-    ends_on = models.DateField("结束日期")
-    conditions = models.TextField("参赛条件", blank=True)
-    contact_phone = models.CharField("报名电话", max_length=40)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    conditions = models.TextField(_("参赛条件"), blank=True)
+    contact_phone = models.CharField(_("报名电话"), max_length=40)
     registration_fee = models.DecimalField(
-        "报名费", max_digits=10, decimal_places=2, default=Decimal(0)
+        _("报名费"), max_digits=10, decimal_places=2, default=Decimal(0)
     )
     participation_fee = models.DecimalField(
-        "参赛费", max_digits=10, decimal_places=2, default=Decimal(0)
+        _("参赛费"), max_digits=10, decimal_places=2, default=Decimal(0)
     )
     certificate_fee = models.DecimalField(
-        "证书费", max_digits=10, decimal_places=2, default=Decimal(0)
+        _("证书费"), max_digits=10, decimal_places=2, default=Decimal(0)
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -92,13 +94,13 @@ class Competition(models.Model):
 
     class Meta:
         ordering = ["-starts_on"]
-        verbose_name = "职业技能竞赛"
-        verbose_name_plural = "职业技能竞赛"
+        verbose_name = _("职业技能竞赛")
+        verbose_name_plural = _("职业技能竞赛")
         constraints = [
             models.CheckConstraint(
                 condition=Q(registration_fee=0, participation_fee=0, certificate_fee=0),
                 name="competition_charges_no_fees",
-                violation_error_message="不得收取报名费、参赛费及证书费（54号 二）/ No fees (54号 二)",
+                violation_error_message=_("不得收取报名费、参赛费及证书费（54号 二）"),
             ),
             models.CheckConstraint(
                 condition=Q(ends_on__gte=F("starts_on")), name="competition_dates_in_order"
@@ -185,17 +187,16 @@ class Competition(models.Model):
     def file(self, reason: str, *, user) -> "CompetitionFiling":
         """Submit the filing a rule requires. Cross-region filings are made in advance (提前报备)."""
         if user.role != Role.COMPETITION_ORGANISER or self.created_by_id != user.pk:
-            raise PermissionDenied("只有主办单位可以报备 / Only the organiser files")
+            raise PermissionDenied(gettext("只有主办单位可以报备"))
         level = dict(self.required_filings()).get(reason)
         if level is None:
-            raise ValidationError("该竞赛目前无需此项备案 / This filing is not required")
+            raise ValidationError(gettext("该竞赛目前无需此项备案"))
         if reason == FilingReason.CROSS_REGION and timezone.localdate() >= self.starts_on:
             raise ValidationError(
-                "跨区域办赛应在比赛开始前报备，已开赛不予受理（苏人社办函〔2022〕54号 二）/ "
-                "A cross-region competition is filed before it starts (54号 二)"
+                gettext("跨区域办赛应在比赛开始前报备，已开赛不予受理（苏人社办函〔2022〕54号 二）")
             )
         if self.filings.filter(reason=reason, status=CompetitionFilingStatus.SUBMITTED).exists():
-            raise ValidationError("已有待审核的备案 / A filing is already waiting for review")
+            raise ValidationError(gettext("已有待审核的备案"))
         authority = (
             self.host_region.city if level == FilingLevel.CITY and self.host_region.city else None
         )
@@ -217,9 +218,8 @@ class Competition(models.Model):
         on = on or timezone.localdate()
         if on < self.ends_on:
             raise ValidationError(
-                f"竞赛于 {self.ends_on} 结束，结束后方可录入成绩、提出认定和核发证书 / "
-                f"The competition ends on {self.ends_on}: results, recognitions and certificates "
-                "come after it"
+                gettext("竞赛于 %(ends_on)s 结束，结束后方可录入成绩、提出认定和核发证书")
+                % {"ends_on": self.ends_on}
             )
 
     # What decides which filings and which issuer a competition needs; frozen once a filing, a
@@ -246,9 +246,9 @@ class Competition(models.Model):
         frozen = changed & set(self.BASIS_FIELDS)
         if frozen and self.is_basis_frozen():
             raise ValidationError(
-                "已有备案、委托、认定或证书依据本竞赛的级别、类别和举办地区，不能再修改（苏人社办函〔2022〕54号 二、四）/ "
-                "Level, class and regions can no longer change: filings, a delegation, recognitions "
-                "or certificates rest on them (54号 二、四)"
+                gettext(
+                    "已有备案、委托、认定或证书依据本竞赛的级别、类别和举办地区，不能再修改（苏人社办函〔2022〕54号 二、四）"
+                )
             )
 
     @property
@@ -283,28 +283,30 @@ class Competition(models.Model):
     def delegate_certificates(self, institution, *, user, note: str) -> "CertificateDelegation":
         if not self.may_delegate_certificates(user):
             raise PermissionDenied(
-                "证书核发委托由举办地设区市人社局或省人社厅决定（54号 四）/ "
-                "The host city's HR bureau or the province decides the delegation (54号 四)"
+                gettext("证书核发委托由举办地设区市人社局或省人社厅决定（54号 四）")
             )
         if self.kind != CompetitionKind.CITY or self.competition_class != 2:
             raise ValidationError(
-                "只有市级二类赛的证书可委托具有认定权限的主办方核发（苏人社办函〔2022〕54号 四）/ "
-                "Only a city class-2 competition's certificates may be delegated (54号 四)"
+                gettext(
+                    "只有市级二类赛的证书可委托具有认定权限的主办方核发（苏人社办函〔2022〕54号 四）"
+                )
             )
         delegation = CertificateDelegation(
             competition=self, institution=institution, decided_by=user, note=note.strip()
         )
         if not delegation.institution_has_authority():
             raise ValidationError(
-                f"{institution} 不在评价机构目录中或没有有效备案，不具有职业技能等级认定权限（54号 四）/ "
-                "The institution has no certification authority: not in the catalog with a valid filing"
+                gettext(
+                    "%(institution)s 不在评价机构目录中或没有有效备案，不具有职业技能等级认定权限（54号 四）"
+                )
+                % {"institution": institution}
             )
         if not delegation.note:
-            raise ValidationError("请写明委托依据 / Give the basis of the delegation")
+            raise ValidationError(gettext("请写明委托依据"))
         with transaction.atomic():
             Competition.objects.select_for_update().filter(pk=self.pk).first()
             if CertificateDelegation.objects.filter(competition=self).exists():
-                raise ValidationError("该竞赛已有委托决定 / The delegation is already decided")
+                raise ValidationError(gettext("该竞赛已有委托决定"))
             delegation.save()
         return delegation
 
@@ -331,23 +333,23 @@ class CertificateDelegation(models.Model):
     authority. A recorded decision: who decided, when, for which institution, on what basis."""
 
     competition = models.OneToOneField(
-        Competition, on_delete=models.PROTECT, related_name="+", verbose_name="竞赛"
+        Competition, on_delete=models.PROTECT, related_name="+", verbose_name=_("竞赛")
     )
     institution = models.ForeignKey(
         "institutions.Institution",
-        verbose_name="受托核发证书的评价机构",
+        verbose_name=_("受托核发证书的评价机构"),
         on_delete=models.PROTECT,
         related_name="+",
     )
-    note = models.CharField("委托依据", max_length=300)
+    note = models.CharField(_("委托依据"), max_length=300)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "竞赛证书核发委托"
-        verbose_name_plural = "竞赛证书核发委托"
+        verbose_name = _("竞赛证书核发委托")
+        verbose_name_plural = _("竞赛证书核发委托")
 
     def __str__(self):
         return f"{self.competition} → {self.institution}"
@@ -380,7 +382,7 @@ class Event(models.Model):
             models.UniqueConstraint(
                 fields=["competition", "occupation"],
                 name="event_one_per_occupation",
-                violation_error_message="每个赛项对应一个职业（工种）/ One event per occupation",
+                violation_error_message=_("每个赛项对应一个职业（工种）"),
             )
         ]
 
@@ -407,61 +409,63 @@ class Contestant(models.Model):
         Competition, on_delete=models.CASCADE, related_name="contestants"
     )
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="contestants")
-    name = models.CharField("姓名", max_length=50)
+    name = models.CharField(_("姓名"), max_length=50)
     id_type = models.CharField(
-        "证件类型", max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
+        _("证件类型"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
     )
     id_number_encrypted = models.TextField()
     id_number_hash = models.CharField(max_length=64, db_index=True)
-    id_number_masked = models.CharField("证件号码", max_length=40)
-    group = models.CharField("组别", max_length=10, choices=ContestantGroup.choices)
+    id_number_masked = models.CharField(_("证件号码"), max_length=40)
+    group = models.CharField(_("组别"), max_length=10, choices=ContestantGroup.choices)
     pension_region = models.ForeignKey(
         "skilleval.Region",
-        verbose_name="养老保险参保地（省内）",
+        verbose_name=_("养老保险参保地（省内）"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
     )
     pension_years = models.DecimalField(
-        "省内参保年限", max_digits=4, decimal_places=1, default=Decimal(0)
+        _("省内参保年限"), max_digits=4, decimal_places=1, default=Decimal(0)
     )
     hukou_region = models.ForeignKey(
         "skilleval.Region",
-        verbose_name="户籍地（省内）",
+        verbose_name=_("户籍地（省内）"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
     )
-    school_name = models.CharField("就读院校", max_length=100, blank=True)
+    school_name = models.CharField(_("就读院校"), max_length=100, blank=True)
     school_region = models.ForeignKey(
         "skilleval.Region",
-        verbose_name="院校所在地（省内）",
+        verbose_name=_("院校所在地（省内）"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
     )
     current_level = models.PositiveSmallIntegerField(
-        "现有等级", choices=Level.choices, null=True, blank=True
+        _("现有等级"), choices=Level.choices, null=True, blank=True
     )
-    work_years = models.DecimalField("从业年限", max_digits=4, decimal_places=1, default=Decimal(0))
-    eligible = models.BooleanField("符合参赛资格", default=False)
-    basis = models.CharField("资格依据", max_length=10, blank=True)
+    work_years = models.DecimalField(
+        _("从业年限"), max_digits=4, decimal_places=1, default=Decimal(0)
+    )
+    eligible = models.BooleanField(_("符合参赛资格"), default=False)
+    basis = models.CharField(_("资格依据"), max_length=10, blank=True)
     basis_region = models.ForeignKey(
         "skilleval.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    out_of_area = models.BooleanField("异地选手", default=False)
-    rank = models.PositiveIntegerField("名次", null=True, blank=True)
+    out_of_area = models.BooleanField(_("异地选手"), default=False)
+    rank = models.PositiveIntegerField(_("名次"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ContestantQuerySet.as_manager()
 
     class Meta:
         ordering = ["competition", "event", "rank", "pk"]
-        verbose_name = "参赛选手"
-        verbose_name_plural = "参赛选手"
+        verbose_name = _("参赛选手")
+        verbose_name_plural = _("参赛选手")
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "id_number_hash"], name="contestant_once_per_event"
@@ -508,20 +512,20 @@ class CompetitionFiling(models.Model):
     """A filing with the HR department one level up (54号 二, 附件1), with the opinions recorded."""
 
     competition = models.ForeignKey(Competition, on_delete=models.CASCADE, related_name="filings")
-    reason = models.CharField("备案事由", max_length=20, choices=FilingReason.choices)
-    level = models.CharField("备案层级", max_length=10, choices=FilingLevel.choices)
+    reason = models.CharField(_("备案事由"), max_length=20, choices=FilingReason.choices)
+    level = models.CharField(_("备案层级"), max_length=10, choices=FilingLevel.choices)
     authority = models.ForeignKey(
-        "skilleval.Region", verbose_name="备案机关", on_delete=models.PROTECT, related_name="+"
+        "skilleval.Region", verbose_name=_("备案机关"), on_delete=models.PROTECT, related_name="+"
     )
     status = models.CharField(
-        "状态",
+        _("状态"),
         max_length=10,
         choices=CompetitionFilingStatus.choices,
         default=CompetitionFilingStatus.SUBMITTED,
     )
-    county_opinion = models.CharField("区（县）人社局意见", max_length=500, blank=True)
-    city_opinion = models.CharField("设区市人社局意见", max_length=500, blank=True)
-    province_opinion = models.CharField("省人社厅意见", max_length=500, blank=True)
+    county_opinion = models.CharField(_("区（县）人社局意见"), max_length=500, blank=True)
+    city_opinion = models.CharField(_("设区市人社局意见"), max_length=500, blank=True)
+    province_opinion = models.CharField(_("省人社厅意见"), max_length=500, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -533,8 +537,8 @@ class CompetitionFiling(models.Model):
 
     class Meta:
         ordering = ["-submitted_at"]
-        verbose_name = "竞赛备案"
-        verbose_name_plural = "竞赛备案"
+        verbose_name = _("竞赛备案")
+        verbose_name_plural = _("竞赛备案")
 
     def __str__(self):
         return f"{self.competition} {self.get_reason_display()}"
@@ -554,13 +558,13 @@ class CompetitionFiling(models.Model):
         if user.is_province_admin:
             field = "province_opinion"
         if field is None:
-            raise PermissionDenied("无权填写意见 / You may not give an opinion")
+            raise PermissionDenied(gettext("无权填写意见"))
         setattr(self, field, opinion.strip()[:500])
         self.save(update_fields=[field])
 
     def decide(self, *, user, approve: bool, opinion: str = "") -> None:
         if not self.may_be_decided_by(user):
-            raise PermissionDenied("该备案不由您审核 / This filing is not yours to decide")
+            raise PermissionDenied(gettext("该备案不由您审核"))
         with transaction.atomic():
             if opinion:
                 self.record_opinion(user=user, opinion=opinion)
@@ -574,7 +578,7 @@ class CompetitionFiling(models.Model):
                 decided_at=timezone.now(),
             )
             if not moved:
-                raise ValidationError("该备案已审核 / Already decided")
+                raise ValidationError(gettext("该备案已审核"))
 
 
 class Recognition(models.Model):
@@ -584,19 +588,22 @@ class Recognition(models.Model):
         Contestant, on_delete=models.CASCADE, related_name="recognition"
     )
     level = models.PositiveSmallIntegerField(
-        "认定等级", choices=Level.choices, null=True, blank=True
+        _("认定等级"), choices=Level.choices, null=True, blank=True
     )
-    decided_by = models.CharField("认定部门", max_length=20)
+    decided_by = models.CharField(_("认定部门"), max_length=20)
     status = models.CharField(
-        "状态", max_length=10, choices=RecognitionStatus.choices, default=RecognitionStatus.PROPOSED
+        _("状态"),
+        max_length=10,
+        choices=RecognitionStatus.choices,
+        default=RecognitionStatus.PROPOSED,
     )
-    reason = models.CharField("说明", max_length=500)
+    reason = models.CharField(_("说明"), max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "竞赛直接认定"
-        verbose_name_plural = "竞赛直接认定"
+        verbose_name = _("竞赛直接认定")
+        verbose_name_plural = _("竞赛直接认定")
 
     def __str__(self):
         return f"{self.contestant} → {self.level}"
@@ -610,8 +617,9 @@ class Recognition(models.Model):
         contestant's current level (54号 一)."""
         if not competition.incentives_eligible:
             raise ValidationError(
-                "该竞赛应当备案而未备案，不得享受竞赛支持激励政策，获奖选手不予直接认定（苏人社办函〔2022〕54号 二）/ "
-                "A required filing is missing: no direct recognition (54号 二)"
+                gettext(
+                    "该竞赛应当备案而未备案，不得享受竞赛支持激励政策，获奖选手不予直接认定（苏人社办函〔2022〕54号 二）"
+                )
             )
         proposals = []
         for contestant in competition.contestants.filter(eligible=True, rank__isnull=False):

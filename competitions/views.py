@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
@@ -67,21 +68,21 @@ from competitions.issuance import (
     propose_recognitions,
 )
 from competitions.models import Competition, Contestant, Event, Recognition
-from skilleval.choices import Role, in_chinese
+from skilleval.choices import Role
 from skilleval.forms import add_refusal
 from skilleval.spreadsheets import XLSX_CONTENT_TYPE
 from skilleval.views import ScopedListView, to_page
 
 BASIS = {
-    "pension": "参加我省基本养老保险一年以上",
-    "hukou": "具有我省户籍",
-    "school": "具有我省院校学籍",
+    "pension": gettext_lazy("参加我省基本养老保险一年以上"),
+    "hukou": gettext_lazy("具有我省户籍"),
+    "school": gettext_lazy("具有我省院校学籍"),
 }
 REQUIRED_FILING = {
-    "none": "无需备案（主办单位从严把握）",
-    "city": "报设区市人社局备案",
-    "province": "报省人社厅备案",
-    "co_signed": "相关省级人社部门共同会签",
+    "none": gettext_lazy("无需备案（主办单位从严把握）"),
+    "city": gettext_lazy("报设区市人社局备案"),
+    "province": gettext_lazy("报省人社厅备案"),
+    "co_signed": gettext_lazy("相关省级人社部门共同会签"),
 }
 CONTESTANTS_PER_PAGE = 50
 
@@ -99,13 +100,8 @@ def own_competition(request, pk) -> Competition:
     """A competition the user organises: out of scope → 404, in scope but not theirs → 403."""
     competition = scoped_competition(request, pk)
     if not may_register(request.user, competition):
-        raise PermissionDenied("只有主办单位可以修改 / Only the organiser may change this")
+        raise PermissionDenied(_("只有主办单位可以修改"))
     return competition
-
-
-def plain(label) -> str:
-    """A choice label in Chinese (the 附件1 form and the messages still written in Chinese)."""
-    return in_chinese(label)
 
 
 # --- list, create, edit ----------------------------------------------------------------------
@@ -142,7 +138,7 @@ class CompetitionListView(ScopedListView):
 @login_required
 def competition_create(request):
     if request.user.role != Role.COMPETITION_ORGANISER:
-        raise PermissionDenied("只有竞赛主办单位可以新建竞赛 / Only organisers create competitions")
+        raise PermissionDenied(_("只有竞赛主办单位可以新建竞赛"))
     form = CompetitionForm(
         request.POST or None, initial={"organiser_name": request.user.organisation}
     )
@@ -152,7 +148,8 @@ def competition_create(request):
             with transaction.atomic():
                 competition = form.save()
             messages.success(
-                request, f"已新建竞赛“{competition}”，下一步：添加赛项 / Created; next, add events"
+                request,
+                _("已新建竞赛“%(competition)s”，下一步：添加赛项") % {"competition": competition},
             )
             return to_page("competition-detail", competition.pk, "events")
     return render(request, "competitions/form.html", {"form": form})
@@ -165,7 +162,7 @@ def competition_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             form.save()
-        messages.success(request, "已保存 / Saved")
+        messages.success(request, _("已保存"))
         return to_page("competition-detail", competition.pk)
     return render(request, "competitions/form.html", {"form": form, "competition": competition})
 
@@ -189,8 +186,8 @@ def filing_rows(competition, filings, user, today) -> list[dict]:
         rows.append(
             {
                 "reason": reason,
-                "reason_label": plain(FilingReason(reason).label),
-                "level_label": plain(FilingLevel(level).label),
+                "reason_label": FilingReason(reason).label,
+                "level_label": FilingLevel(level).label,
                 "covered": covered,
                 "pending": pending,
                 "latest": of_reason[0] if of_reason else None,
@@ -253,9 +250,9 @@ def competition_context(request, competition, **forms) -> dict:
         "out_percent": f"{out.result['ratio'] * 100:.1f}%",
         "cross": cross,
         "cross_label": REQUIRED_FILING[cross.result["required_filing"]],
-        "span_label": "不跨区域"
+        "span_label": _("不跨区域")
         if competition.span == Span.WITHIN_COUNTY
-        else plain(Span(competition.span).label),
+        else Span(competition.span).label,
         "filing_rows": filing_rows(competition, filings, user, today),
         "filings": filings,
         "incentives": not competition.missing_filings(),
@@ -275,7 +272,7 @@ def competition_context(request, competition, **forms) -> dict:
         "certificate_count": certificates_of(competition).count(),
         "issuer": issuer,
         "issuer_problem": issuer_problem,
-        "issuer_reason": issuer_decision.zh if issuer_decision else "",
+        "issuer_reason": issuer_decision.text if issuer_decision else "",
         "open_form": next(iter(forms), None),
         **forms,
     }
@@ -308,7 +305,7 @@ def event_add(request, pk):
     form = EventForm(request.POST, competition=competition)
     if form.is_valid():
         event = form.save()
-        messages.success(request, f"已添加赛项：{event.occupation.name} / Event added")
+        messages.success(request, _("已添加赛项：%(name)s") % {"name": event.occupation.name})
         return to_page("competition-detail", pk, "events")
     return render_competition(request, competition, event_form=form)
 
@@ -319,12 +316,10 @@ def event_delete(request, pk, event_pk):
     competition = own_competition(request, pk)
     event = get_object_or_404(Event, competition=competition, pk=event_pk)
     if event.contestants.exists():
-        messages.error(
-            request, "该赛项已有选手，不能删除 / The event has contestants and cannot be removed"
-        )
+        messages.error(request, _("该赛项已有选手，不能删除"))
     else:
         event.delete()
-        messages.success(request, "已删除赛项 / Event removed")
+        messages.success(request, _("已删除赛项"))
     return to_page("competition-detail", pk, "events")
 
 
@@ -336,16 +331,16 @@ def contestant_add(request, pk):
     if form.is_valid():
         contestant = form.save()
         if contestant.eligible:
-            where = "（异地选手）" if contestant.out_of_area else ""
+            where = _("（异地选手）") if contestant.out_of_area else ""
             messages.success(
                 request,
-                f"已登记 {contestant.name}：符合参赛资格，{BASIS[contestant.basis]}{where} / "
-                "Registered; eligible",
+                _("已登记 %(name)s：符合参赛资格，%(BASIS)s%(where)s")
+                % {"name": contestant.name, "BASIS": BASIS[contestant.basis], "where": where},
             )
         else:
             messages.warning(
                 request,
-                f"已登记 {contestant.name}：不符合参赛资格（54号 一）/ Registered; not eligible",
+                _("已登记 %(name)s：不符合参赛资格（54号 一）") % {"name": contestant.name},
             )
         return to_page("competition-detail", pk, "contestants")
     return render_competition(request, competition, contestant_form=form)
@@ -357,12 +352,10 @@ def contestant_delete(request, pk, contestant_pk):
     competition = own_competition(request, pk)
     contestant = get_object_or_404(Contestant, competition=competition, pk=contestant_pk)
     if Recognition.objects.filter(contestant=contestant).exists():
-        messages.error(
-            request, "该选手已有直接认定记录，不能删除 / The contestant has a recognition"
-        )
+        messages.error(request, _("该选手已有直接认定记录，不能删除"))
     else:
         contestant.delete()
-        messages.success(request, f"已删除选手 {contestant.name} / Contestant removed")
+        messages.success(request, _("已删除选手 %(name)s") % {"name": contestant.name})
     return to_page("competition-detail", pk, "contestants")
 
 
@@ -381,8 +374,12 @@ def contestant_import(request, pk):
             )
         messages.success(
             request,
-            f"已导入 {result['imported']} 名选手，其中符合参赛资格 {result['eligible']} 名、"
-            f"异地选手 {result['out_of_area']} 名 / Imported {result['imported']} contestants",
+            _("已导入 %(result)s 名选手，其中符合参赛资格 %(result2)s 名、异地选手 %(result3)s 名")
+            % {
+                "result": result["imported"],
+                "result2": result["eligible"],
+                "result3": result["out_of_area"],
+            },
         )
         return to_page("competition-detail", pk, "contestants")
     return render_competition(request, competition, import_form=form)
@@ -404,7 +401,7 @@ def filing_submit(request, pk):
     competition = own_competition(request, pk)
     reason = request.POST.get("reason", "")
     if reason not in FilingReason.values:
-        messages.error(request, "未知的备案事由 / Unknown filing reason")
+        messages.error(request, _("未知的备案事由"))
         return to_page("competition-detail", pk, "filings")
     try:
         filing = competition.file(reason, user=request.user)
@@ -414,7 +411,8 @@ def filing_submit(request, pk):
     else:
         messages.success(
             request,
-            f"已提交{plain(filing.get_reason_display())}备案，备案机关：{filing.authority} / Filed",
+            _("已提交%(plain)s备案，备案机关：%(authority)s")
+            % {"plain": filing.get_reason_display(), "authority": filing.authority},
         )
     return to_page("competition-detail", pk, "filings")
 
@@ -428,7 +426,7 @@ def results(request, pk):
     competition = own_competition(request, pk)
     events = list(competition.events.select_related("occupation"))
     if not events:
-        messages.error(request, "请先添加赛项 / Add events first")
+        messages.error(request, _("请先添加赛项"))
         return to_page("competition-detail", pk, "events")
     event = next((e for e in events if str(e.pk) == request.GET.get("event")), events[0])
     rows = list(event.contestants.filter(eligible=True).order_by("rank", "name", "pk"))
@@ -447,13 +445,14 @@ def results(request, pk):
             elif raw.isdigit() and int(raw) >= 1:
                 ranks[contestant.pk] = int(raw)
             else:
-                errors.append(f"{contestant.name}：名次应为正整数 / The rank must be 1 or more")
+                errors.append(_("%(name)s：名次应为正整数") % {"name": contestant.name})
         taken = {}
         for contestant in rows:
             rank = ranks.get(contestant.pk)
             if rank is not None and rank in taken:
                 errors.append(
-                    f"名次 {rank} 重复（{taken[rank]}、{contestant.name}）/ Rank {rank} is given twice"
+                    _("名次 %(rank)s 重复（%(taken)s、%(name)s）")
+                    % {"rank": rank, "taken": taken[rank], "name": contestant.name}
                 )
             elif rank is not None:
                 taken[rank] = contestant.name
@@ -470,7 +469,9 @@ def results(request, pk):
                     if contestant.rank is not None:
                         contestant.save(update_fields=["rank"])
             messages.success(
-                request, f"已保存 {event.occupation.name} 的名次 / Ranks saved ({len(changed)})"
+                request,
+                _("已保存 %(occupation)s 的名次（%(count)s 名）")
+                % {"occupation": event.occupation.name, "count": len(changed)},
             )
             return redirect(f"{reverse('competition-results', args=[pk])}?event={event.pk}")
         for contestant in rows:
@@ -505,8 +506,8 @@ def recognitions_propose(request, pk):
         with_level = sum(1 for r in proposals if r.level)
         messages.success(
             request,
-            f"已为 {len(proposals)} 名获奖选手提出认定建议，其中直接认定等级 {with_level} 名 / "
-            f"{len(proposals)} recognitions proposed",
+            _("已为 %(count)s 名获奖选手提出认定建议，其中直接认定等级 %(with_level)s 名")
+            % {"count": len(proposals), "with_level": with_level},
         )
     return to_page("competition-detail", pk, "recognitions")
 
@@ -547,15 +548,17 @@ def certificates_issue(request, pk):
         if result.issued:
             messages.success(
                 request,
-                f"{result.issuer} 已核发 {len(result.issued)} 张竞赛证书"
-                f"（{result.issued[0].number} – {result.issued[-1].number}）"
-                + (f"，{result.skipped} 名已有证书" if result.skipped else "")
-                + f" / {len(result.issued)} certificates issued",
+                _("%(issuer)s 已核发 %(count)s 张竞赛证书（%(first)s – %(last)s）")
+                % {
+                    "issuer": result.issuer,
+                    "count": len(result.issued),
+                    "first": result.issued[0].number,
+                    "last": result.issued[-1].number,
+                }
+                + (_("，%(n)s 名已有证书") % {"n": result.skipped} if result.skipped else ""),
             )
         else:
-            messages.info(
-                request, "获奖选手均已有证书，未重复核发 / Everyone already has a certificate"
-            )
+            messages.info(request, _("获奖选手均已有证书，未重复核发"))
     return to_page("competition-detail", pk, "certificates")
 
 
@@ -635,7 +638,7 @@ def filing_opinion(request, pk):
     form = OpinionForm(request.POST)
     if form.is_valid():
         filing.record_opinion(user=request.user, opinion=form.cleaned_data["opinion"])
-        messages.success(request, "已填写意见 / Opinion recorded")
+        messages.success(request, _("已填写意见"))
         return to_page("competition-filing-detail", pk, "opinions")
     return render_filing(request, filing, opinion_form=form)
 
@@ -655,7 +658,7 @@ def filing_decide(request, pk):
         except ValidationError as refusal:
             add_refusal(form, refusal)
         else:
-            messages.success(request, f"{plain(filing.get_status_display())} / Decided")
+            messages.success(request, filing.get_status_display())
             return to_page("competition-filing-detail", pk)
     return render_filing(request, filing, decide_form=form)
 
@@ -708,7 +711,7 @@ def recognition_decide(request, pk):
     )
     form = RecognitionDecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请选择认定或不予认定 / Choose grant or refuse")
+        messages.error(request, _("请选择认定或不予认定"))
     else:
         try:
             decide_recognition(
@@ -723,7 +726,8 @@ def recognition_decide(request, pk):
         else:
             messages.success(
                 request,
-                f"{recognition.contestant.name}：{plain(recognition.get_status_display())} / Decided",
+                _("%(name)s：%(status)s")
+                % {"name": recognition.contestant.name, "status": recognition.get_status_display()},
             )
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):

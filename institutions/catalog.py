@@ -14,8 +14,8 @@ import django_filters
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import render
-from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils import timezone, translation
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
@@ -189,11 +189,11 @@ def _occupation_lines(scope) -> list[str]:
     levels = defaultdict(list)
     for item in scope.items:
         levels[item.occupation, item.valid_until if several_ends else None].append(
-            item.get_level_display()
+            str(item.get_level_display())
         )
     return [
         f"{occupation.code} {occupation.name}：{'、'.join(names)}"
-        + (f"（有效期至 {until:%Y-%m-%d}）" if until else "")
+        + (gettext("（有效期至 %(until)s）") % {"until": f"{until:%Y-%m-%d}"} if until else "")
         for (occupation, until), names in levels.items()
     ]
 
@@ -203,7 +203,7 @@ def _region_names(scope) -> list[str]:
         return []
     regions = scope.regions
     if any(region.code == PROVINCE_CODE for region in regions):
-        return ["江苏省（全省）"]
+        return [gettext("江苏省（全省）")]
     return [region.name for region in regions]
 
 
@@ -296,10 +296,12 @@ EXPORT_HEADERS = [
 
 @require_safe
 def catalog_export(request):
-    """The same filtered main list as the page, all of it, as .xlsx with Chinese headers."""
+    """The same filtered main list as the page, all of it, as .xlsx: the 54号 附件2 table, in
+    Chinese whatever the reader's language (headers and cells alike)."""
     on = timezone.localdate()
     catalog = filtered_catalog(request.GET, on)
-    rows = catalog_rows(list(catalog.listed), on)
+    with translation.override("zh-hans"):
+        rows = catalog_rows(list(catalog.listed), on)
     return xlsx_response(
         f"评价机构目录-{on:%Y%m%d}.xlsx",
         [header for header, _width in EXPORT_HEADERS],

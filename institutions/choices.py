@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class InstitutionKind(models.TextChoices):
@@ -165,8 +166,8 @@ class Education(models.IntegerChoices):
 
 class EligibilityStatus(models.TextChoices):
     PENDING = "pending", _("待审核")
-    PASSED = "passed", _("审核通过")
-    FAILED = "failed", _("审核不通过")
+    PASSED = "passed", pgettext_lazy("eligibility", "审核通过")  # the button says "Approve"
+    FAILED = "failed", pgettext_lazy("eligibility", "审核不通过")
 
 
 class EligibilityBasis(models.TextChoices):

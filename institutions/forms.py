@@ -8,6 +8,8 @@ from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from institutions.choices import CatalogAction, FilingStatus, InstitutionKind
@@ -18,9 +20,9 @@ from skilleval.models.occupations import EVALUABLE_MAJOR_GROUPS
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ASSOCIATION_CHOICES = [
-    ("", "不是协会 / Not an association"),
-    ("true", "是协会，已与主管部门脱钩 / An association, decoupled from its department"),
-    ("false", "是协会，未与主管部门脱钩 / An association, not decoupled"),
+    ("", _("不是协会")),
+    ("true", _("是协会，已与主管部门脱钩")),
+    ("false", _("是协会，未与主管部门脱钩")),
 ]
 
 
@@ -44,7 +46,7 @@ class InstitutionFieldsMixin:
         self.fields["county"].widget.attrs["data-role"] = "county"
         self.fields["county"].required = True
         self.fields["association_decoupled"] = forms.NullBooleanField(
-            label="是否为协会 / Is it an association?",
+            label=gettext("是否为协会"),
             required=False,
             widget=forms.Select(choices=ASSOCIATION_CHOICES),
         )
@@ -71,17 +73,17 @@ class InstitutionRegistrationForm(InstitutionFieldsMixin, forms.ModelForm):
             "association_decoupled",
         ]
         labels = {
-            "name": "机构名称 / Name",
-            "kind": "机构类型 / Kind",
-            "uscc": "统一社会信用代码 / USCC",
-            "city": "所在设区市 / City",
-            "county": "所在区（县）/ District or county",
-            "responsible_person": "负责人 / Responsible person",
-            "contact_person": "联系人 / Contact person",
-            "contact_phone": "联系电话 / Contact phone",
-            "address": "地址 / Address",
-            "is_government_department": "本单位是政府部门 / A government department",
-            "owned_by_government": "本单位是政府部门所属单位 / A unit owned by a government department",
+            "name": _("机构名称"),
+            "kind": _("机构类型"),
+            "uscc": _("统一社会信用代码"),
+            "city": _("所在设区市"),
+            "county": _("所在区（县）"),
+            "responsible_person": _("负责人"),
+            "contact_person": _("联系人"),
+            "contact_phone": _("联系电话"),
+            "address": _("地址"),
+            "is_government_department": _("本单位是政府部门"),
+            "owned_by_government": _("本单位是政府部门所属单位"),
         }
         widgets = {"uscc": forms.TextInput(attrs={"autocapitalize": "characters"})}
 
@@ -99,7 +101,7 @@ class BranchForm(InstitutionRegistrationForm):
 
     class Meta(InstitutionRegistrationForm.Meta):
         fields = [f for f in InstitutionRegistrationForm.Meta.fields if f != "kind"]
-        labels = {**InstitutionRegistrationForm.Meta.labels, "name": "分支机构名称 / Branch name"}
+        labels = {**InstitutionRegistrationForm.Meta.labels, "name": _("分支机构名称")}
 
     def __init__(self, *args, parent: Institution, **kwargs):
         super().__init__(*args, **kwargs)
@@ -112,7 +114,7 @@ class StaffAccountForm(UserCreationForm):
 
     class Meta(UserCreationForm.Meta):
         model = User
-        labels = {"username": "用户名 / Username"}
+        labels = {"username": _("用户名")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,16 +129,14 @@ class ContactsForm(forms.ModelForm):
 
 
 class NewFilingForm(forms.Form):
-    province_level = forms.BooleanField(
-        label="向省人社厅备案（省级备案）/ File with the province", required=False
-    )
+    province_level = forms.BooleanField(label=_("向省人社厅备案（省级备案）"), required=False)
 
 
 class CatalogStatusForm(forms.Form):
     action = forms.ChoiceField(choices=CatalogAction.choices, widget=forms.HiddenInput)
     # Left to the model to refuse an empty reason, so its own message is shown.
     reason = forms.CharField(
-        label="原因 / Reason",
+        label=_("原因"),
         max_length=300,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "required": True}),
@@ -148,8 +148,8 @@ class CatalogStatusForm(forms.Form):
 
 class FilingStatusFilterForm(forms.Form):
     status = forms.ChoiceField(
-        label="状态 / Status",
-        choices=[("", "全部 / All"), *FilingStatus.choices],
+        label=_("状态"),
+        choices=[("", _("全部")), *FilingStatus.choices],
         required=False,
     )
 
@@ -157,7 +157,7 @@ class FilingStatusFilterForm(forms.Form):
 class RegionChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, region):
         if region.kind == RegionKind.PROVINCE:
-            return f"{region.name}（全省）"
+            return gettext("%(province)s（全省）") % {"province": region.name}
         return region.name
 
 
@@ -165,13 +165,13 @@ class RegionScopeForm(forms.Form):
     """地域范围 (54号 五): the whole province, cities, or counties of the institution's own city."""
 
     cities = RegionChoiceField(
-        label="全省或设区市 / The province or cities",
+        label=_("全省或设区市"),
         queryset=Region.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     counties = RegionChoiceField(
-        label="本市区（县）/ Counties of the institution's city",
+        label=_("本市区（县）"),
         queryset=Region.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -185,9 +185,7 @@ class RegionScopeForm(forms.Form):
         self.fields["counties"].queryset = Region.objects.filter(
             parent_id=institution.city_id
         ).order_by("code")
-        self.fields[
-            "counties"
-        ].label = f"{institution.city}所辖区（县）/ Counties of {institution.city}"
+        self.fields["counties"].label = gettext("%(city)s所辖区（县）") % {"city": institution.city}
 
     @classmethod
     def for_filing(cls, filing, *args, **kwargs):
@@ -203,7 +201,7 @@ class RegionScopeForm(forms.Form):
         data = super().clean()
         regions = [*data.get("cities", []), *data.get("counties", [])]
         if not regions and not self.errors:
-            raise ValidationError("请至少选择一个地区 / Choose at least one region")
+            raise ValidationError(gettext("请至少选择一个地区"))
         data["regions"] = regions
         return data
 
@@ -219,12 +217,10 @@ def evaluable_occupations():
 
 
 class FilingItemForm(forms.Form):
-    occupation = OccupationChoiceField(
-        label="职业（工种）/ Occupation", queryset=Occupation.objects.none()
-    )
+    occupation = OccupationChoiceField(label=_("职业（工种）"), queryset=Occupation.objects.none())
     # Every level is offered; the model refuses one the standard does not define (54号 三).
     level = forms.TypedChoiceField(
-        label="等级 / Level", choices=[("", "---------"), *Level.choices], coerce=int
+        label=_("等级"), choices=[("", "---------"), *Level.choices], coerce=int
     )
     enterprise_spec = forms.CharField(
         label=_("企业评价规范（用人单位，无国家标准时）"),
@@ -274,16 +270,13 @@ def three_years_from(day: date) -> date:
     return end - timedelta(days=1)
 
 
-SCOPE_REDUCTION_LABEL = (
-    "我已知晓上列进行中的评价批次将超出备案范围，确认作出决定 / I know the batches listed will "
-    "fall outside the filed scope, and confirm"
-)
+SCOPE_REDUCTION_LABEL = _("我已知晓上列进行中的评价批次将超出备案范围，确认作出决定")
 
 
 class ApproveForm(forms.Form):
-    valid_from = forms.DateField(label="有效期自 / Valid from", widget=DATE_INPUT)
-    valid_until = forms.DateField(label="有效期至 / Valid until", widget=DATE_INPUT)
-    note = forms.CharField(label="审核意见 / Note", max_length=500, required=False)
+    valid_from = forms.DateField(label=_("有效期自"), widget=DATE_INPUT)
+    valid_until = forms.DateField(label=_("有效期至"), widget=DATE_INPUT)
+    note = forms.CharField(label=_("审核意见"), max_length=500, required=False)
     # Asked for by the model only when open batches would fall outside (a replacing filing).
     confirm_scope_reduction = forms.BooleanField(label=SCOPE_REDUCTION_LABEL, required=False)
 
@@ -296,9 +289,9 @@ class ApproveForm(forms.Form):
 class EndEarlyForm(forms.Form):
     """The filing authority ends an approved filing before its validity runs out."""
 
-    last_day = forms.DateField(label="最后有效日 / Last valid day", widget=DATE_INPUT)
+    last_day = forms.DateField(label=_("最后有效日"), widget=DATE_INPUT)
     reason = forms.CharField(
-        label="提前终止理由 / Reason",
+        label=_("提前终止理由"),
         max_length=500,
         required=False,  # the model refuses an empty reason with its own message
         widget=forms.Textarea(attrs={"rows": 2, "required": True}),
@@ -310,10 +303,10 @@ class ReplacesForm(forms.Form):
     """Whether a draft adds to the institution's scope (the default) or replaces a filing."""
 
     replaces = forms.ModelChoiceField(
-        label="本备案替换 / This filing replaces",
+        label=_("本备案替换"),
         queryset=Filing.objects.none(),
         required=False,
-        empty_label="不替换：在现有备案范围之外新增 / None: adds to the current scope",
+        empty_label=_("不替换：在现有备案范围之外新增"),
     )
 
     def __init__(self, *args, filing, **kwargs):
@@ -332,7 +325,7 @@ class ReplacesForm(forms.Form):
 
 class RejectForm(forms.Form):
     reason = forms.CharField(
-        label="不予备案理由 / Reason for rejection",
+        label=_("不予备案理由"),
         max_length=500,
         required=False,  # the model refuses an empty reason with its own message
         widget=forms.Textarea(attrs={"rows": 3, "required": True}),
@@ -343,44 +336,40 @@ class AdditionForm(FilingItemForm):
     """239号 三: city staff add an occupation to a still-valid filing after checking four things."""
 
     # Not required here: the model refuses an unchecked box and says which (239号 三).
-    standard_ok = forms.BooleanField(label="评价标准已核实 / Standard checked", required=False)
-    question_bank_ok = forms.BooleanField(
-        label="评价试题已核实 / Question bank checked", required=False
-    )
-    venue_ok = forms.BooleanField(label="场地设施已核实 / Venue checked", required=False)
-    examiners_ok = forms.BooleanField(label="考评人员已核实 / Examiners checked", required=False)
-    note = forms.CharField(label="核实情况 / Note", max_length=500, required=False)
+    standard_ok = forms.BooleanField(label=_("评价标准已核实"), required=False)
+    question_bank_ok = forms.BooleanField(label=_("评价试题已核实"), required=False)
+    venue_ok = forms.BooleanField(label=_("场地设施已核实"), required=False)
+    examiners_ok = forms.BooleanField(label=_("考评人员已核实"), required=False)
+    note = forms.CharField(label=_("核实情况"), max_length=500, required=False)
 
 
 # --- technical resources (54号 三) ----------------------------------------------------------
 
 RESOURCE_CHOICES = [
-    ("", "全部 / All"),
-    ("national", "有国家标准和题库 / National standard and bank"),
-    ("provincial", "有省级评价规范 / Provincial specification"),
-    ("none", "均无 / Neither"),
+    ("", _("全部")),
+    ("national", _("有国家标准和题库")),
+    ("provincial", _("有省级评价规范")),
+    ("none", _("均无")),
 ]
 
 
 class TechnicalResourceFilterForm(forms.Form):
-    q = forms.CharField(label="编码或名称 / Code or name", required=False)
+    q = forms.CharField(label=_("编码或名称"), required=False)
     major_group = forms.TypedChoiceField(
-        label="大类 / Major group",
-        choices=[("", "全部 / All"), *[(n, f"第{n}大类") for n in range(1, 9)]],
+        label=_("大类"),
+        choices=[("", _("全部")), *[(n, format_lazy(_("第{}大类"), n)) for n in range(1, 9)]],
         coerce=int,
         empty_value=None,
         required=False,
     )
     level = forms.TypedChoiceField(
-        label="等级 / Level",
-        choices=[("", "全部 / All"), *Level.choices],
+        label=_("等级"),
+        choices=[("", _("全部")), *Level.choices],
         coerce=int,
         empty_value=None,
         required=False,
     )
-    resources = forms.ChoiceField(
-        label="技术资源 / Resources", choices=RESOURCE_CHOICES, required=False
-    )
+    resources = forms.ChoiceField(label=_("技术资源"), choices=RESOURCE_CHOICES, required=False)
 
     def filter(self, queryset):
         if not self.is_valid():
@@ -418,11 +407,10 @@ class TechnicalResourceForm(forms.ModelForm):
             "provincial_spec_name",
         ]
         labels = {
-            "has_national_standard": "有国家职业技能标准 / National standard",
-            "has_question_bank": "有评价题库 / Question bank",
-            "has_provincial_spec": "有省级评价规范（已纳入《江苏省技术资源发布目录》）/ "
-            "Approved provincial specification",
-            "provincial_spec_name": "省级评价规范名称 / Name of the provincial specification",
+            "has_national_standard": _("有国家职业技能标准"),
+            "has_question_bank": _("有评价题库"),
+            "has_provincial_spec": _("有省级评价规范（已纳入《江苏省技术资源发布目录》）"),
+            "provincial_spec_name": _("省级评价规范名称"),
         }
 
     def clean(self):
@@ -430,7 +418,7 @@ class TechnicalResourceForm(forms.ModelForm):
         if data.get("has_provincial_spec") and not data.get("provincial_spec_name", "").strip():
             self.add_error(
                 "provincial_spec_name",
-                "请填写省级评价规范名称 / Name the provincial specification",
+                gettext("请填写省级评价规范名称"),
             )
         return data
 
@@ -447,11 +435,11 @@ class BatchListFilterForm(forms.Form):
     sees (BatchFilterSet applies the values, within the user's scope)."""
 
     institution = forms.ModelChoiceField(
-        label="评价机构 / Institution", queryset=Institution.objects.none(), required=False
+        label=_("评价机构"), queryset=Institution.objects.none(), required=False
     )
-    occupation = forms.CharField(label="职业编码 / Occupation code", required=False)
-    exam_from = forms.DateField(label="考试日期自 / Exam from", required=False, widget=DATE_INPUT)
-    exam_to = forms.DateField(label="考试日期至 / Exam to", required=False, widget=DATE_INPUT)
+    occupation = forms.CharField(label=_("职业编码"), required=False)
+    exam_from = forms.DateField(label=_("考试日期自"), required=False, widget=DATE_INPUT)
+    exam_to = forms.DateField(label=_("考试日期至"), required=False, widget=DATE_INPUT)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -478,21 +466,21 @@ class BatchPlanForm(forms.Form):
 
     # Only asked when the user acts for several (an organisation and its branches).
     institution = forms.ModelChoiceField(
-        label="评价机构 / Institution", queryset=Institution.objects.none(), required=False
+        label=_("评价机构"), queryset=Institution.objects.none(), required=False
     )
-    occupation_level = forms.ChoiceField(label="职业（工种）和等级 / Occupation and level")
-    region = forms.ModelChoiceField(label="考试地区 / Region", queryset=Region.objects.none())
-    evaluation_type = forms.ChoiceField(label="评价类型 / Evaluation type", choices=())
-    exam_starts_on = forms.DateField(label="考试开始日期 / Exam starts", widget=DATE_INPUT)
-    exam_ends_on = forms.DateField(label="考试结束日期 / Exam ends", widget=DATE_INPUT)
-    venue = forms.CharField(label="考试地点 / Venue", max_length=200)
+    occupation_level = forms.ChoiceField(label=_("职业（工种）和等级"))
+    region = forms.ModelChoiceField(label=_("考试地区"), queryset=Region.objects.none())
+    evaluation_type = forms.ChoiceField(label=_("评价类型"), choices=())
+    exam_starts_on = forms.DateField(label=_("考试开始日期"), widget=DATE_INPUT)
+    exam_ends_on = forms.DateField(label=_("考试结束日期"), widget=DATE_INPUT)
+    venue = forms.CharField(label=_("考试地点"), max_length=200)
     examiners = forms.CharField(
-        label="考评人员（每行一人）/ Examiners, one per line",
+        label=_("考评人员（每行一人）"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     # Self-made papers are offered so that the model's 239号 四 refusal is what the user reads.
-    question_source = forms.ChoiceField(label="试题来源 / Question source", choices=())
-    note = forms.CharField(label="备注 / Note", max_length=500, required=False)
+    question_source = forms.ChoiceField(label=_("试题来源"), choices=())
+    note = forms.CharField(label=_("备注"), max_length=500, required=False)
 
     def __init__(self, *args, user, **kwargs):
         from institutions.choices import EvaluationType, QuestionSource
@@ -534,34 +522,30 @@ class BatchPlanForm(forms.Form):
     def clean_institution(self):
         institution = self.cleaned_data["institution"] or self.own
         if institution is None:
-            raise ValidationError("请选择评价机构 / Choose the institution")
+            raise ValidationError(gettext("请选择评价机构"))
         return institution
 
     def clean_occupation_level(self):
         occupation_id, _, level = self.cleaned_data["occupation_level"].partition(":")
         occupation = Occupation.objects.filter(pk=occupation_id).first()
         if occupation is None or not level.isdigit():
-            raise ValidationError("请选择职业和等级 / Choose an occupation and level")
+            raise ValidationError(gettext("请选择职业和等级"))
         return occupation, int(level)
 
 
 class EligibilityDecisionForm(forms.Form):
     """A reviewer's pass or fail for the selected candidates, with basis and reason (54号 一)."""
 
-    candidates = forms.ModelMultipleChoiceField(
-        label="考生 / Candidates", queryset=None, required=False
-    )
-    all_pending = forms.BooleanField(
-        label="所有待审核考生（不必逐个勾选）/ Every candidate still pending", required=False
-    )
+    candidates = forms.ModelMultipleChoiceField(label=_("考生"), queryset=None, required=False)
+    all_pending = forms.BooleanField(label=_("所有待审核考生（不必逐个勾选）"), required=False)
     passed = forms.TypedChoiceField(
-        label="审核结论 / Decision",
-        choices=[("1", "通过 / Pass"), ("0", "不通过 / Fail")],
+        label=_("审核结论"),
+        choices=[("1", _("通过")), ("0", _("不通过"))],
         coerce=lambda v: v == "1",
     )
-    basis = forms.ChoiceField(label="申报依据 / Basis", choices=())
+    basis = forms.ChoiceField(label=_("申报依据"), choices=())
     # The model refuses an empty reason with its own message.
-    reason = forms.CharField(label="审核意见 / Reason", max_length=300, required=False)
+    reason = forms.CharField(label=_("审核意见"), max_length=300, required=False)
 
     def __init__(self, *args, batch, **kwargs):
         from institutions.choices import EligibilityBasis
@@ -573,19 +557,19 @@ class EligibilityDecisionForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not data.get("candidates") and not data.get("all_pending"):
-            raise ValidationError("请勾选考生 / Select candidates")
+            raise ValidationError(gettext("请勾选考生"))
         return data
 
 
 class ExamRoomForm(forms.Form):
-    name = forms.CharField(label="考场名称 / Room", max_length=50)
-    capacity = forms.IntegerField(label="座位数 / Seats", min_value=1, max_value=500)
+    name = forms.CharField(label=_("考场名称"), max_length=50)
+    capacity = forms.IntegerField(label=_("座位数"), min_value=1, max_value=500)
 
 
 class BatchReasonForm(forms.Form):
     # Required by the model, which says so in its own words.
     reason = forms.CharField(
-        label="原因 / Reason",
+        label=_("原因"),
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "required": True}),
@@ -594,20 +578,20 @@ class BatchReasonForm(forms.Form):
 
 class RosterUploadForm(forms.Form):
     file = forms.FileField(
-        label="考生名单（.xlsx 或 .csv）/ Roster",
+        label=_("考生名单（.xlsx 或 .csv）"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith((".xlsx", ".csv")):
-            raise ValidationError("只接受 .xlsx 或 .csv 文件 / Only .xlsx or .csv files")
+            raise ValidationError(gettext("只接受 .xlsx 或 .csv 文件"))
         return upload
 
 
 class PhotoUploadForm(forms.Form):
     file = forms.FileField(
-        label="照片 ZIP（文件名为证件号码）/ Photos ZIP, named by ID number",
+        label=_("照片 ZIP（文件名为证件号码）"),
         widget=forms.ClearableFileInput(attrs={"accept": ".zip"}),
     )
 
@@ -618,7 +602,7 @@ SCORE = {"max_digits": 4, "decimal_places": 1, "min_value": 0, "max_value": 100,
 class ScoreRowForm(forms.Form):
     """One admitted candidate's scores; the candidate's record_scores() decides pass or fail."""
 
-    theory = forms.DecimalField(label="理论知识 / Theory", **SCORE)
-    practical = forms.DecimalField(label="操作技能 / Practical", **SCORE)
-    comprehensive = forms.DecimalField(label="综合评审 / Comprehensive", **SCORE)
-    absent = forms.BooleanField(label="缺考 / Absent", required=False)
+    theory = forms.DecimalField(label=_("理论知识"), **SCORE)
+    practical = forms.DecimalField(label=_("操作技能"), **SCORE)
+    comprehensive = forms.DecimalField(label=_("综合评审"), **SCORE)
+    absent = forms.BooleanField(label=_("缺考"), required=False)

@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext
 from PIL import Image, ImageOps, ImageStat, UnidentifiedImageError
 
 from audits.models import AuditEntry
@@ -47,7 +48,7 @@ class PhotoErrors(Exception):
     def __init__(self, errors: list[dict]):
         self.errors = errors
         n = len(errors)
-        lines = [f"照片有 {n} 处错误，未保存任何照片 / {n} errors; no photo was saved"]
+        lines = [gettext("照片有 %(n)s 处错误，未保存任何照片") % {"n": n}]
         lines += [f"{e['file'] or 'ZIP'}：{e['zh']} / {e['en']}" for e in errors[:20]]
         super().__init__("\n".join(lines))
 
@@ -226,10 +227,10 @@ def import_photos(batch, zip_file, *, user) -> dict:
     """Check and save a ZIP of photos for a batch, all or nothing. Returns the number saved and
     the names of the candidates still without a photo; raises PhotoErrors when any file is bad."""
     if user is None or not batch.is_run_by(user):
-        raise PermissionDenied("您无权为该批次上传照片 / You may not upload photos for this batch")
+        raise PermissionDenied(gettext("您无权为该批次上传照片"))
     if batch.status in CLOSED_BATCH_STATUSES:
         raise ValidationError(
-            f"批次已“{batch.get_status_display()}”，不能再上传照片 / The batch is closed"
+            gettext("批次已“%(status)s”，不能再上传照片") % {"status": batch.get_status_display()}
         )
     if hasattr(zip_file, "seek"):
         zip_file.seek(0)

@@ -28,6 +28,8 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric
 
 from audits.models import AuditEntry
@@ -35,6 +37,7 @@ from institutions.choices import BatchStatus, Education, Gender, IdType, Institu
 from institutions.models import Batch, Candidate
 from skilleval import rules
 from skilleval.choices import Level, TrainingRoute, in_chinese, in_english
+from skilleval.job_pages import in_both_languages
 from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
 from skilleval.spreadsheets import (
     MAX_ROWS,
@@ -50,7 +53,7 @@ CHUNK = 5_000  # rows per bulk insert, and per progress report
 MAX_ERRORS_IN_MESSAGE = 20
 MAX_ERRORS_IN_RESULT = 200
 MAX_WORK_YEARS = Decimal(70)
-ERRORS_HEADER = "错误 / Errors"
+ERRORS_HEADER = _("错误")  # in both languages in the file: it may be read by either
 SHEET_TITLE = "考生名单"
 
 
@@ -127,7 +130,7 @@ EDUCATION_LABELS = tuple(in_chinese(label) for label in Education.labels)
 def _level_words() -> dict[str, int]:
     """ "四级/中级工", "四级", "中级工", "4", "4级" all name level 4 (实施意见 二十)."""
     words = {}
-    for value, label in zip(Level.values, Level.labels, strict=True):
+    for value, label in zip(Level.values, map(in_chinese, Level.labels), strict=True):
         words[label] = value
         for part in label.split("/"):
             words[part] = value
@@ -166,7 +169,7 @@ def _route_words() -> dict[str, str]:
 
 ROUTE_WORDS = _route_words()
 ROUTE_CHOICES = ("学徒期满", "技工学校", "高级技工学校", "技师学院", "预备技师")
-LEVEL_LABELS = tuple(Level.labels)
+LEVEL_LABELS = tuple(in_chinese(label) for label in Level.labels)
 LEVEL_BRACKETS = re.compile(r"[／()（）]+")  # "四级（中级工）" reads as "四级/中级工"
 YES_WORDS = {"是", "yes", "y", "true", "1", "√"}
 NO_WORDS = {"否", "no", "n", "false", "0", "×"}
@@ -343,7 +346,8 @@ def error(row: int, column: str, zh: str, en: str, value="") -> dict:
 
 def error_line(err: dict) -> str:
     column = f" {err['column']}" if err.get("column") else ""
-    return f"第{err['row']}行{column}：{err['zh']} / {err['en']}"
+    # Kept in both languages on the job; its page shows the reader's half (job_pages.in_language).
+    return " / ".join((f"第{err['row']}行{column}：{err['zh']}", err["en"]))
 
 
 class RosterErrors(Exception):
@@ -363,7 +367,7 @@ class RosterImportFailed(Exception):
 def describe_errors(errors: list[dict], limit: int = MAX_ERRORS_IN_MESSAGE) -> str:
     n = len(errors)
     lines = [
-        f"考生名单有 {n} 处错误，未导入任何考生 / {n} errors; nothing was imported",
+        in_both_languages(_("考生名单有 %(n)s 处错误，未导入任何考生"), {"n": n}),
         *(error_line(e) for e in errors[:limit]),
     ]
     if n > limit:
@@ -401,8 +405,8 @@ def roster_template() -> bytes:
                 formula1='"' + ",".join(column.choices) + '"',
                 allow_blank=True,
                 showErrorMessage=True,
-                errorTitle="请从列表中选择 / Choose from the list",
-                error=f"{column.header}：请从下拉列表中选择 / choose a value from the list",
+                errorTitle=gettext("请从列表中选择"),
+                error=gettext("%(header)s：请从下拉列表中选择") % {"header": column.header},
             )
             validation.add(f"{letter}2:{letter}{last_row}")
             sheet.add_data_validation(validation)
@@ -443,7 +447,7 @@ def roster_template() -> bytes:
         notes.append([zh, "", en])
     notes["A1"].font = bold
     notes.append([])
-    notes.append(["列 / Column", "说明", "Notes"])
+    notes.append([gettext("列"), "说明", "Notes"])
     for cell in notes[notes.max_row]:
         cell.font = bold
     for column in COLUMNS:
@@ -988,7 +992,7 @@ def validate_roster(batch, sheet: RosterSheet, progress: Progress | None = None)
             row.setdefault("birth_date", None)
             clean.append({key: row[key] for key in ("row", "id_number", *ROW_FIELDS)})
         if progress and (done % CHUNK == 0 or done == total):
-            progress(done, total, f"正在检查第 {done} 行 / Checking row {done}")
+            progress(done, total, gettext("正在检查第 %(done)s 行") % {"done": done})
 
     errors.extend(_already_enrolled(batch, first_row_of))
     if errors:
@@ -1076,13 +1080,11 @@ def import_roster(batch, file, filename: str, *, user, progress: Progress | None
 
     Progress runs over 2 × rows: checking, then writing."""
     if user is None or not batch.is_run_by(user):
-        raise PermissionDenied(
-            "您无权为该批次导入考生 / You may not import candidates into this batch"
-        )
+        raise PermissionDenied(gettext("您无权为该批次导入考生"))
     if batch.status != BatchStatus.PLAN_PUBLISHED:
         raise ValidationError(
-            f"批次当前状态为“{batch.get_status_display()}”，只有计划已发布的批次可以导入考生名单 / "
-            f"Rosters are imported only while the plan is published (now {batch.status})"
+            gettext("批次当前状态为“%(status)s”，只有计划已发布的批次可以导入考生名单")
+            % {"status": batch.get_status_display()}
         )
     sheet = read_roster(file, filename)
     total = len(sheet.rows)
@@ -1091,7 +1093,7 @@ def import_roster(batch, file, filename: str, *, user, progress: Progress | None
         progress(done, 2 * total, message)
 
     if progress:
-        progress(0, 2 * total, "正在检查 / Checking")
+        progress(0, 2 * total, gettext("正在检查"))
     with transaction.atomic():
         # One upload at a time per batch, and the batch cannot move on underneath it.
         locked = (
@@ -1101,8 +1103,8 @@ def import_roster(batch, file, filename: str, *, user, progress: Progress | None
         )
         if locked.status != BatchStatus.PLAN_PUBLISHED:
             raise ValidationError(
-                f"批次当前状态为“{locked.get_status_display()}”，未导入 / The batch is now "
-                f"{locked.status}; nothing was imported"
+                gettext("批次当前状态为“%(status)s”，未导入")
+                % {"status": locked.get_status_display()}
             )
         clean, errors = validate_roster(locked, sheet, checking if progress else None)
         if not errors:
@@ -1128,7 +1130,7 @@ def _write(batch, clean: list[dict], progress: Progress | None, total: int) -> N
         writer.write(chunk)
         if progress:
             done = start + len(chunk)
-            progress(total + done, 2 * total, f"已导入 {done} 名 / Imported {done}")
+            progress(total + done, 2 * total, gettext("已导入 %(done)s 名") % {"done": done})
     AuditEntry.objects.record(
         "create",
         object_type="institutions.candidate",
@@ -1244,7 +1246,9 @@ def annotated_roster(sheet: RosterSheet, errors: list[dict]) -> bytes:
     header_problems = by_row.get(1, [])
     header = [text_cell(_text(v), font=bold) for v in sheet.header]
     header.extend(text_cell("", font=bold) for _ in range(width - len(header)))
-    label = ERRORS_HEADER + ("\n" + messages(header_problems) if header_problems else "")
+    label = in_both_languages(ERRORS_HEADER) + (
+        "\n" + messages(header_problems) if header_problems else ""
+    )
     header.append(
         text_cell(label, font=bold, fill=red if header_problems else None, alignment=wrapped)
     )

@@ -15,6 +15,7 @@ import segno
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
 
 from institutions.choices import EligibilityStatus, EvaluationType, IdType
 from skilleval.choices import in_chinese
@@ -68,10 +69,10 @@ def admission_tickets_pdf(batch) -> bytes:
     from weasyprint.urls import URLFetcher
 
     if not batch.tickets_generated_on:
-        raise ValidationError("尚未生成准考证号 / Admission tickets have not been generated yet")
+        raise ValidationError(gettext("尚未生成准考证号"))
     rows = ticket_rows(batch)
     if not rows:
-        raise ValidationError("没有持准考证号的考生 / No candidate holds a ticket number")
+        raise ValidationError(gettext("没有持准考证号的考生"))
     pages = [rows[i : i + TICKETS_PER_PAGE] for i in range(0, len(rows), TICKETS_PER_PAGE)]
     html = render_to_string(
         "institutions/admission_tickets.html",

@@ -17,6 +17,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
@@ -81,9 +82,7 @@ from skilleval.views import ScopedDetailView, ScopedListView, to_page
 def register(request):
     """An institution registers itself and its first staff account in one step."""
     if request.user.is_authenticated:
-        messages.info(
-            request, "您已登录；注册新机构请先退出 / You are signed in; sign out to register"
-        )
+        messages.info(request, gettext("您已登录；注册新机构请先退出"))
         return redirect("dashboard")
     institution_form = InstitutionRegistrationForm(request.POST or None)
     account_form = StaffAccountForm(request.POST or None)
@@ -99,8 +98,8 @@ def register(request):
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
                 request,
-                f"{institution} 已注册，您已登录。下一步：新建备案 / Registered and signed in; "
-                "next, start a filing",
+                gettext("%(institution)s 已注册，您已登录。下一步：新建备案")
+                % {"institution": institution},
             )
             return to_page("institution-detail", institution.pk)
     return render(
@@ -203,7 +202,9 @@ def institution_new_filing(request, pk):
             add_refusal(form, refusal)
         else:
             messages.success(
-                request, f"已新建备案草稿，备案机关：{filing.authority} / Draft filing started"
+                request,
+                gettext("已新建备案草稿，备案机关：%(authority)s")
+                % {"authority": filing.authority},
             )
             return to_page("filing-detail", filing.pk)
     return render_institution(request, institution, new_filing_form=form)
@@ -219,7 +220,7 @@ def institution_contacts(request, pk):
     form = ContactsForm(request.POST, instance=Institution.objects.get(pk=institution.pk))
     if form.is_valid():
         form.save()
-        messages.success(request, "联系信息已更新 / Contact details updated")
+        messages.success(request, gettext("联系信息已更新"))
         return to_page("institution-detail", institution.pk)
     return render_institution(request, institution, contacts_form=form)
 
@@ -240,8 +241,10 @@ def institution_branch_create(request, pk):
         branch = form.save()
         messages.success(
             request,
-            f"分支机构 {branch} 已登记；请在 {branch.city} 人社部门备案，备案通过并公示后方可开展评价"
-            "（中就培函〔2020〕41号 三(四)(五)）/ Branch registered; file it where it is located",
+            gettext(
+                "分支机构 %(branch)s 已登记；请在 %(city)s 人社部门备案，备案通过并公示后方可开展评价（中就培函〔2020〕41号 三(四)(五)）"
+            )
+            % {"branch": branch, "city": branch.city},
         )
         return to_page("institution-detail", branch.pk)
     return render_institution(request, parent, branch_form=form)
@@ -426,7 +429,7 @@ def filing_regions(request, pk):
         except ValidationError as refusal:
             add_refusal(form, refusal)
         else:
-            messages.success(request, "地域范围已保存 / Region scope saved")
+            messages.success(request, gettext("地域范围已保存"))
             return to_page("filing-detail", filing.pk, "regions")
     return render_filing(request, filing, region_form=form)
 
@@ -447,7 +450,7 @@ def filing_item_add(request, pk):
         except ValidationError as refusal:
             add_refusal(form, refusal)
         else:
-            messages.success(request, f"已添加 {item} / Added")
+            messages.success(request, gettext("已添加 %(item)s") % {"item": item})
             return to_page("filing-detail", filing.pk, "items")
     return render_filing(request, filing, item_form=form)
 
@@ -462,7 +465,7 @@ def filing_item_delete(request, pk, item_pk):
     except ValidationError as refusal:
         messages.error(request, " ".join(refusal.messages))
     else:
-        messages.success(request, f"已删除 {item} / Removed")
+        messages.success(request, gettext("已删除 %(item)s") % {"item": item})
     return to_page("filing-detail", filing.pk, "items")
 
 
@@ -475,7 +478,7 @@ def filing_materials(request, pk):
     if form.is_valid():
         uploads = form.uploads()
         if not uploads:
-            form.add_error(None, "请选择要上传的文件 / Choose a file to upload")
+            form.add_error(None, gettext("请选择要上传的文件"))
         stored = 0
         for kind, upload in uploads.items():
             try:
@@ -486,7 +489,7 @@ def filing_materials(request, pk):
             else:
                 stored += 1
         if stored:
-            messages.success(request, f"已上传 {stored} 份材料 / {stored} file(s) uploaded")
+            messages.success(request, gettext("已上传 %(stored)s 份材料") % {"stored": stored})
         if not form.errors:
             return to_page("filing-detail", filing.pk, "materials")
     return render_filing(request, filing, materials_form=form)
@@ -511,7 +514,7 @@ def filing_submit(request, pk):
     except ValidationError as refusal:
         return render_filing(request, filing, submit_errors=refusal.messages)
     messages.success(
-        request, f"备案已提交 {filing.authority} 人社部门审核 / Filing submitted for review"
+        request, gettext("备案已提交 %(authority)s 人社部门审核") % {"authority": filing.authority}
     )
     return to_page("filing-detail", filing.pk)
 
@@ -533,7 +536,8 @@ def filing_approve(request, pk):
         else:
             messages.success(
                 request,
-                f"已备案，有效期 {filing.valid_from} 至 {filing.valid_until} / Filing approved",
+                gettext("已备案，有效期 %(valid_from)s 至 %(valid_until)s")
+                % {"valid_from": filing.valid_from, "valid_until": filing.valid_until},
             )
             return to_page("filing-detail", filing.pk)
     return render_filing(request, filing, approve_form=form, outside_batches=outside)
@@ -557,7 +561,9 @@ def filing_end_early(request, pk):
             add_refusal(form, refusal)
         else:
             messages.success(
-                request, f"备案有效期已提前终止于 {filing.valid_until} / Filing ended early"
+                request,
+                gettext("备案有效期已提前终止于 %(valid_until)s")
+                % {"valid_until": filing.valid_until},
             )
             return to_page("filing-detail", filing.pk)
     return render_filing(request, filing, end_form=form, outside_batches=outside)
@@ -575,7 +581,7 @@ def filing_replaces(request, pk):
         except ValidationError as refusal:
             add_refusal(form, refusal)
         else:
-            messages.success(request, "已保存 / Saved")
+            messages.success(request, gettext("已保存"))
             return to_page("filing-detail", filing.pk, "replaces")
     return render_filing(request, filing, replaces_form=form)
 
@@ -591,7 +597,7 @@ def filing_reject(request, pk):
         except ValidationError as refusal:
             add_refusal(form, refusal)
         else:
-            messages.success(request, "已作出不予备案决定 / Filing rejected")
+            messages.success(request, gettext("已作出不予备案决定"))
             return to_page("filing-detail", filing.pk)
     return render_filing(request, filing, reject_form=form)
 
@@ -608,7 +614,7 @@ def filing_addition(request, pk):
         except ValidationError as refusal:
             add_refusal(form, refusal)
         else:
-            messages.success(request, f"已核实并添加 {item}（239号 三）/ Added after the check")
+            messages.success(request, gettext("已核实并添加 %(item)s（239号 三）") % {"item": item})
             return to_page("filing-detail", filing.pk, "items")
     return render_filing(request, filing, addition_form=form)
 
@@ -642,7 +648,7 @@ def technical_resource_edit(request, pk):
     form = TechnicalResourceForm(request.POST or None, instance=row)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, f"技术资源已更新：{row} / Technical resources updated")
+        messages.success(request, gettext("技术资源已更新：%(row)s") % {"row": row})
         return redirect(reverse("technical-resource-list") + f"?q={row.occupation.code}")
     return render(request, "institutions/technical_resource_edit.html", {"form": form, "row": row})
 
@@ -685,7 +691,7 @@ class BatchListView(ScopedListView):
                 label.split("/")[0].strip(),
                 f"?{rest}&status={value}" if rest else f"?status={value}",
             )
-            for value, label in [("", "全部 / All"), *BatchStatus.choices]
+            for value, label in [("", gettext("全部")), *BatchStatus.choices]
         ]
         context["filter_form"] = BatchListFilterForm(self.request.GET, user=self.request.user)
         context["may_plan"] = self.request.user.has_role(*INSTITUTION_ROLES)
@@ -708,9 +714,7 @@ def batch_create(request):
         except ValidationError as refusal:
             add_refusal(form, refusal)
         else:
-            messages.success(
-                request, f"评价批次 #{batch.pk} 已创建（草稿）/ Batch planned as a draft"
-            )
+            messages.success(request, gettext("评价批次 #%(pk)s 已创建（草稿）") % {"pk": batch.pk})
             return to_page("batch-detail", batch.pk)
     return render(request, "institutions/batch_create.html", {"form": form})
 
@@ -887,7 +891,7 @@ def run_batch_action(request, pk, action, success: str, fragment="top"):
 @require_POST
 def batch_publish_plan(request, pk):
     return run_batch_action(
-        request, pk, lambda b: b.publish_plan(request.user), "评价计划已发布 / Plan published"
+        request, pk, lambda b: b.publish_plan(request.user), gettext("评价计划已发布")
     )
 
 
@@ -898,7 +902,7 @@ def batch_close_roster(request, pk):
         request,
         pk,
         lambda b: b.close_roster(request.user),
-        "考生信息录入完成，进入资格审核 / Roster closed; eligibility review next",
+        gettext("考生信息录入完成，进入资格审核"),
     )
 
 
@@ -941,8 +945,12 @@ def batch_decide_eligibility(request, pk):
         except ValidationError as refusal:
             add_refusal(form, refusal)
         else:
-            verdict = "通过 / passed" if data["passed"] else "不通过 / failed"
-            messages.success(request, f"已审核 {count} 名考生：{verdict}")
+            verdict = gettext("通过") if data["passed"] else gettext("不通过")
+            messages.success(
+                request,
+                gettext("已审核 %(count)s 名考生：%(verdict)s")
+                % {"count": count, "verdict": verdict},
+            )
             return to_page("batch-detail", batch.pk, "eligibility")
     return render_batch(request, batch, eligibility_form=form)
 
@@ -954,7 +962,7 @@ def batch_complete_review(request, pk):
         request,
         pk,
         lambda b: b.complete_eligibility_review(request.user),
-        "资格审核完成 / Eligibility review completed",
+        gettext("资格审核完成"),
     )
 
 
@@ -967,14 +975,16 @@ def batch_room_add(request, pk):
     form = ExamRoomForm(request.POST)
     if form.is_valid():
         if batch.status != BatchStatus.ELIGIBILITY_REVIEWED:
-            form.add_error(
-                None, "资格审核完成后、编排考场前可以添加考场 / Rooms are added before seating"
-            )
+            form.add_error(None, gettext("资格审核完成后、编排考场前可以添加考场"))
         elif batch.rooms.filter(name=form.cleaned_data["name"]).exists():
-            form.add_error("name", "本批次已有同名考场 / A room of that name exists")
+            form.add_error("name", gettext("本批次已有同名考场"))
         else:
             room = ExamRoom.objects.create(batch=batch, **form.cleaned_data)
-            messages.success(request, f"已添加考场 {room.name}（{room.capacity} 座）/ Room added")
+            messages.success(
+                request,
+                gettext("已添加考场 %(name)s（%(capacity)s 座）")
+                % {"name": room.name, "capacity": room.capacity},
+            )
             return to_page("batch-detail", batch.pk, "rooms")
     return render_batch(request, batch, room_form=form)
 
@@ -986,7 +996,7 @@ def batch_arrange_rooms(request, pk):
         request,
         pk,
         lambda b: b.arrange_rooms(request.user),
-        "考场已编排，座位已分配 / Rooms arranged, seats assigned",
+        gettext("考场已编排，座位已分配"),
         "rooms",
     )
 
@@ -998,7 +1008,7 @@ def batch_generate_tickets(request, pk):
         request,
         pk,
         lambda b: b.generate_tickets(request.user),
-        "准考证号已生成，可打印准考证 / Admission tickets generated",
+        gettext("准考证号已生成，可打印准考证"),
     )
 
 
@@ -1034,14 +1044,12 @@ def batch_scores(request, pk):
             saved += 1
     failed = [row for row in rows if row["errors"]]
     if saved:
-        messages.success(request, f"已保存 {saved} 名考生的成绩 / Scores saved for {saved}")
+        messages.success(request, gettext("已保存 %(saved)s 名考生的成绩") % {"saved": saved})
     if failed:
-        messages.error(
-            request, f"{len(failed)} 行有错误，未保存 / {len(failed)} rows have errors, not saved"
-        )
+        messages.error(request, gettext("%(count)s 行有错误，未保存") % {"count": len(failed)})
         return render_batch(request, batch, score_rows=rows)
     if not saved:
-        messages.info(request, "成绩没有变化 / No scores changed")
+        messages.info(request, gettext("成绩没有变化"))
     return to_page("batch-detail", batch.pk, "scores")
 
 
@@ -1052,7 +1060,7 @@ def batch_record_examined(request, pk):
         request,
         pk,
         lambda b: b.record_examined(request.user),
-        "成绩录入完成 / Scores complete; the batch is examined",
+        gettext("成绩录入完成"),
     )
 
 
@@ -1068,7 +1076,7 @@ def batch_publicise(request, pk):
         request,
         pk,
         lambda b: publicise(b, request.user),
-        "成绩已公示，公示至 {outcome} / Results publicised until {outcome}",
+        gettext("成绩已公示，公示至 {outcome}"),
     )
 
 
@@ -1081,7 +1089,7 @@ def batch_approve(request, pk):
         request,
         pk,
         lambda b: b.approve_results(request.user),
-        "成绩审核通过 / Results approved",
+        gettext("成绩审核通过"),
     )
 
 
@@ -1098,7 +1106,7 @@ def batch_return(request, pk):
         except ValidationError as refusal:
             add_refusal(form, refusal)
         else:
-            messages.success(request, "成绩已退回机构修改 / Results returned to the institution")
+            messages.success(request, gettext("成绩已退回机构修改"))
             return to_page("batch-detail", batch.pk)
     return render_batch(request, batch, return_form=form)
 
@@ -1119,20 +1127,16 @@ def batch_sign_off(request, pk):
     if job.status == JobStatus.FAILED:
         messages.error(
             request,
-            "已签发，但证书核发任务失败，原因见下 / Signed off, but the issuance job failed; "
-            "the reasons are below",
+            gettext("已签发，但证书核发任务失败，原因见下"),
         )
     elif job.status == JobStatus.SUCCEEDED:
-        messages.success(request, "已签发，证书已核发 / Signed off; the certificates are issued")
+        messages.success(request, gettext("已签发，证书已核发"))
     elif job.status == JobStatus.RUNNING:
-        messages.info(
-            request, "已签发，证书正在核发 / Signed off; the certificates are being issued"
-        )
+        messages.info(request, gettext("已签发，证书正在核发"))
     else:
         messages.info(
             request,
-            "已签发，证书核发任务排队中，稍后开始 / Signed off; the issuance job is queued and "
-            "starts shortly",
+            gettext("已签发，证书核发任务排队中，稍后开始"),
         )
     return redirect("job-detail", pk=job.pk)
 
@@ -1148,7 +1152,7 @@ def batch_cancel(request, pk):
         except ValidationError as refusal:
             add_refusal(form, refusal)
         else:
-            messages.success(request, "批次已取消 / Batch cancelled")
+            messages.success(request, gettext("批次已取消"))
             return to_page("batch-detail", batch.pk)
     return render_batch(request, batch, cancel_form=form)
 
@@ -1179,7 +1183,7 @@ def batch_roster_upload(request, pk):
         if batch.status != BatchStatus.PLAN_PUBLISHED:
             form.add_error(
                 None,
-                "只有计划已发布的批次可以导入考生名单 / Rosters are imported while the plan is published",
+                gettext("只有计划已发布的批次可以导入考生名单"),
             )
         else:
             job = Job.objects.start(
@@ -1208,16 +1212,15 @@ def batch_photos(request, pk):
             photo_errors = refused.errors
             form.add_error(
                 None,
-                f"照片有 {len(refused.errors)} 处错误，未保存任何照片 / "
-                f"{len(refused.errors)} problems; no photo was saved",
+                gettext("照片有 %(count)s 处错误，未保存任何照片") % {"count": len(refused.errors)},
             )
         except ValidationError as refusal:
             add_refusal(form, refusal)
         else:
             messages.success(
                 request,
-                f"已保存 {outcome['saved']} 张照片，仍缺 {len(outcome['missing'])} 人 / "
-                f"{outcome['saved']} photos saved",
+                gettext("已保存 %(outcome)s 张照片，仍缺 %(count)s 人")
+                % {"outcome": outcome["saved"], "count": len(outcome["missing"])},
             )
             return to_page("batch-detail", batch.pk, "photos")
     return render_batch(request, batch, photo_form=form, photo_errors=photo_errors)

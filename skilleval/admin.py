@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from skilleval.models import Job, Occupation, OccupationLevel, Region, RuleParameterVersion, User
 
@@ -11,7 +12,7 @@ class PortalUserAdmin(UserAdmin):
     fieldsets = [
         *UserAdmin.fieldsets,
         (
-            "角色与管辖范围 / Role and scope",
+            _("角色与管辖范围"),
             {"fields": ["role", "city", "county", "institution", "organisation"]},
         ),
     ]

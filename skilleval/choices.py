@@ -32,11 +32,11 @@ class RegionKind(models.TextChoices):
 class Level(models.IntegerChoices):
     """The five skill levels (实施意见 二十). Posts above level 1 (特级技师, 首席技师) are not levels."""
 
-    LEVEL_1 = 1, "一级/高级技师"
-    LEVEL_2 = 2, "二级/技师"
-    LEVEL_3 = 3, "三级/高级工"
-    LEVEL_4 = 4, "四级/中级工"
-    LEVEL_5 = 5, "五级/初级工"
+    LEVEL_1 = 1, _("一级/高级技师")
+    LEVEL_2 = 2, _("二级/技师")
+    LEVEL_3 = 3, _("三级/高级工")
+    LEVEL_4 = 4, _("四级/中级工")
+    LEVEL_5 = 5, _("五级/初级工")
 
 
 class TrainingRoute(models.TextChoices):

@@ -1,6 +1,9 @@
 from decimal import Decimal, InvalidOperation
 
 import django_filters
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from skilleval.choices import Level
 from skilleval.models import Occupation, Region
@@ -33,7 +36,7 @@ class FilterSet(django_filters.FilterSet):
                 self.data.pop(name)
         valid = super().is_valid()
         for name in beyond:
-            self.form.add_error(name, "数值超出范围 / out of range")
+            self.form.add_error(name, gettext("数值超出范围"))
         return valid and not beyond
 
 
@@ -44,12 +47,12 @@ class RegionFilterSet(FilterSet):
 
 
 class OccupationFilterSet(FilterSet):
-    q = django_filters.CharFilter(method="search", label="编码或名称 / code or name")
+    q = django_filters.CharFilter(method="search", label=_("编码或名称"))
     major_group = django_filters.ChoiceFilter(
-        choices=[(n, f"第{n}大类") for n in range(1, 9)], label="大类 / major group"
+        choices=[(n, format_lazy(_("第{}大类"), n)) for n in range(1, 9)], label=_("大类")
     )
     level = django_filters.ChoiceFilter(
-        field_name="levels__level", choices=Level.choices, label="等级 / level"
+        field_name="levels__level", choices=Level.choices, label=_("等级")
     )
 
     class Meta:

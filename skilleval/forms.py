@@ -5,6 +5,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import FileExtensionValidator
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from skilleval import proof_of_work
 from skilleval.models.users import ACCOUNT_POW_SALT, AccountGuard, SignInRefused
@@ -27,53 +29,51 @@ class JSONObjectField(forms.CharField):
         try:
             data = json.loads(value or "{}")
         except json.JSONDecodeError as exc:
-            raise forms.ValidationError(f"JSON 格式错误 / Invalid JSON: {exc.msg}") from None
+            raise forms.ValidationError(
+                gettext("JSON 格式错误：%(error)s") % {"error": exc.msg}
+            ) from None
         if not isinstance(data, dict):
-            raise forms.ValidationError("应为 JSON 对象 / Expected a JSON object")
+            raise forms.ValidationError(gettext("应为 JSON 对象"))
         return data
 
 
 class RuleSelfCheckForm(forms.Form):
-    as_of = forms.DateField(
-        label="评价日期 / As of", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    facts = JSONObjectField(label="事实 / Facts (JSON)")
+    as_of = forms.DateField(label=_("评价日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    facts = JSONObjectField(label=_("事实"))
 
 
 class ParameterVersionForm(forms.Form):
     effective_from = forms.DateField(
-        label="生效日期 / Effective from", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    parameters = JSONObjectField(label="参数 / Parameters (JSON)")
-    note = forms.CharField(label="说明 / Note", max_length=300, required=False)
+    parameters = JSONObjectField(label=_("参数"))
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
 
 
 class OccupationImportForm(forms.Form):
     file = forms.FileField(
-        label="职业目录文件（.xlsx 或 .csv）/ Occupation list (.xlsx or .csv)",
+        label=_("职业目录文件（.xlsx 或 .csv）"),
         validators=[FileExtensionValidator(["xlsx", "csv"])],
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError("文件不得超过 20 MB / The file may not exceed 20 MB")
+            raise forms.ValidationError(gettext("文件不得超过 20 MB"))
         head = upload.read(4)
         upload.seek(0)
         # An .xlsx is a ZIP archive; refuse a renamed file of another type.
         if upload.name.lower().endswith(".xlsx") and head != b"PK\x03\x04":
-            raise forms.ValidationError("不是有效的 .xlsx 文件 / Not a valid .xlsx file")
+            raise forms.ValidationError(gettext("不是有效的 .xlsx 文件"))
         return upload
 
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(
-        label="名称（用途）/ Name (what it is for)",
+        label=_("名称（用途）"),
         max_length=100,
         required=False,
-        widget=forms.TextInput(
-            attrs={"placeholder": "例如：成绩导入脚本 / e.g. score import script"}
-        ),
+        widget=forms.TextInput(attrs={"placeholder": _("例如：成绩导入脚本")}),
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
@@ -21,6 +22,17 @@ def in_language(text: str, language: str | None = None) -> str:
     if not sep:
         return text or ""
     return en.strip() if (language or get_language() or "").startswith("en") else zh.strip()
+
+
+def in_both_languages(message, params: dict | None = None) -> str:
+    """A (lazy) message kept on a job (its progress line, its errors) as "中文 / English", so that
+    the job's page can show it later in whichever language its reader chose (in_language)."""
+    texts = []
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            text = str(message)
+        texts.append(text % params if params else text)
+    return " / ".join(texts)
 
 
 # An absolute path (an OSError names the file it could not open): never shown to a reader.

@@ -19,10 +19,17 @@ class NoStoreForStaffMiddleware:
 
 class ChineseFirstLocaleMiddleware(LocaleMiddleware):
     """Pages are in Chinese unless the user chose English with the switch (a cookie). The
-    browser's Accept-Language is not consulted: the portal's users read Chinese first."""
+    browser's Accept-Language is not consulted: the portal's users read Chinese first. The API
+    answers a client in the language it asks for (the cookie, else Accept-Language), Chinese
+    when it asks for none."""
 
     def process_request(self, request):
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        if chosen in dict(settings.LANGUAGES):
+            language = chosen
+        elif request.path.startswith("/api/"):
+            language = translation.get_language_from_request(request)
+        else:
+            language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()

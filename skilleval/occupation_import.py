@@ -9,7 +9,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
+from skilleval.job_pages import in_both_languages
 from skilleval.models import ApplicationCondition, Occupation, OccupationLevel
 from skilleval.spreadsheets import UnreadableSpreadsheet, is_blank, read_table
 
@@ -77,15 +79,19 @@ def error(row: int, column: str, zh: str, en: str, value="") -> dict:
     }
 
 
+# The headline of a refused import, kept on the job in both languages.
+REFUSED = gettext_lazy("导入被拒绝，共 %(count)s 处错误，未做任何修改")
+
+
 def error_line(err: dict) -> str:
     column = f" {err['column']}" if err.get("column") else ""
-    return f"第{err['row']}行{column}：{err['zh']} / {err['en']}"
+    # Kept in both languages on the job; its page shows the reader's half (job_pages.in_language).
+    return " / ".join((f"第{err['row']}行{column}：{err['zh']}", err["en"]))
 
 
 def describe_errors(errors: list[dict], limit: int = MAX_ERRORS_IN_MESSAGE) -> str:
     lines = [
-        f"导入被拒绝，共 {len(errors)} 处错误，未做任何修改 / "
-        f"Import refused: {len(errors)} error(s), nothing was changed",
+        in_both_languages(REFUSED, {"count": len(errors)}),
         *(error_line(e) for e in errors[:limit]),
     ]
     if len(errors) > limit:

@@ -14,6 +14,7 @@ from io import BytesIO
 from pathlib import Path
 
 from django.http import HttpResponse
+from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -29,7 +30,10 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 def safe_cell(value):
     """The value as it may be written to a spreadsheet cell: a string that a spreadsheet would
-    take for a formula gets a leading apostrophe and stays text; anything else is unchanged."""
+    take for a formula gets a leading apostrophe and stays text; anything else is unchanged. A
+    lazy label is written in the language active now."""
+    if isinstance(value, Promise):
+        value = str(value)
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         if set(value) <= {"-", "—"}:
             return value  # "--" (no 工种) is how the certificate writes nothing; not a formula

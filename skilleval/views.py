@@ -87,7 +87,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         ApiToken.objects.revoke_all(self.request.user)
         messages.success(
             self.request,
-            "密码已修改，您的 API 令牌已全部撤销 / Password changed; your API tokens have been revoked",
+            _("密码已修改，您的 API 令牌已全部撤销"),
         )
         return response
 
@@ -121,7 +121,7 @@ def api_tokens(request):
 def api_token_revoke(request, pk):
     token = get_object_or_404(ApiToken.objects.visible_to(request.user), pk=pk)
     token.delete()
-    messages.success(request, f"令牌 {token} 已撤销 / Token {token} revoked")
+    messages.success(request, _("令牌 %(token)s 已撤销") % {"token": token})
     return to_page("api-tokens")
 
 
@@ -193,11 +193,9 @@ def rule_detail(request, rule_id):
                         label = PARAMETER_LABELS.get(field, field)
                         version_form.add_error(None, f"{label}：{' '.join(map(str, errors))}")
             except IntegrityError:
-                version_form.add_error(
-                    "effective_from", "该日期已有参数版本 / A version from that date exists"
-                )
+                version_form.add_error("effective_from", _("该日期已有参数版本"))
             else:
-                messages.success(request, "参数版本已保存 / Parameter version saved")
+                messages.success(request, _("参数版本已保存"))
                 return redirect("rule-detail", rule_id=rule.id)
     elif request.method == "POST":
         raise PermissionDenied

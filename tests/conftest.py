@@ -38,6 +38,16 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _portal_language():
+    """Every test starts in the portal's language (Chinese): a request of an earlier test that
+    chose English leaves English active in the thread."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _own_audit_checkpoints(settings, tmp_path):
     """Each test's audit checkpoints go to a file of its own, like its database starts empty."""
     settings.AUDIT_CHECKPOINT_PATH = str(tmp_path / "audit-checkpoints.log")

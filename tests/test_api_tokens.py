@@ -55,7 +55,11 @@ def test_only_the_hash_of_a_token_is_stored(alice):
 
 
 def test_a_wrong_password_gets_no_token(alice):
-    response = APIClient().post("/api/v1/auth/token/", {"username": "alice", "password": "nope"})
+    response = APIClient().post(
+        "/api/v1/auth/token/",
+        {"username": "alice", "password": "nope"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 400
     assert "Wrong username or password" in response.content.decode()
     assert not ApiToken.objects.exists()
@@ -66,8 +70,10 @@ def test_an_expired_token_is_refused_with_a_401_that_says_so(alice, settings):
     later = timezone.now() + timedelta(hours=settings.API_TOKEN_TTL_HOURS, minutes=1)
     with time_machine.travel(later, tick=False):
         response = with_token(secret).get("/api/v1/institutions/")
-    assert response.status_code == 401
-    assert "expired" in response.json()["detail"] and "过期" in response.json()["detail"]
+        in_english = with_token(secret).get("/api/v1/institutions/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 401 and in_english.status_code == 401
+    assert "过期" in response.json()["detail"]  # in Chinese unless the client asks for English
+    assert "expired" in in_english.json()["detail"] and "过期" not in in_english.json()["detail"]
 
 
 def test_a_token_still_works_just_before_it_expires(alice, settings):
@@ -92,7 +98,7 @@ def test_signing_out_of_the_web_session_revokes_the_users_tokens(alice, bob):
         == 302
     )
     browser.post("/accounts/logout/")
-    response = with_token(alices).get("/api/v1/institutions/")
+    response = with_token(alices).get("/api/v1/institutions/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 401
     assert "revoked" in response.json()["detail"]
     assert with_token(bobs).get("/api/v1/institutions/").status_code == 200  # only hers
@@ -137,7 +143,11 @@ def test_another_user_can_neither_see_nor_revoke_a_token(alice, bob, province_ad
 def test_the_number_of_valid_tokens_per_user_is_limited(alice, settings):
     settings.API_TOKEN_MAX_PER_USER = 2
     obtain("alice"), obtain("alice")
-    response = APIClient().post("/api/v1/auth/token/", {"username": "alice", "password": PASSWORD})
+    response = APIClient().post(
+        "/api/v1/auth/token/",
+        {"username": "alice", "password": PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 400
     assert "revoke one" in response.content.decode()
 

@@ -16,6 +16,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from certificates import issuance
 from institutions.choices import BatchStatus, EligibilityStatus, EvaluationType, QuestionSource
@@ -23,6 +24,7 @@ from institutions.models import Batch, ExamRoom, Institution
 from institutions.tickets import admission_tickets_pdf
 from skilleval.choices import JobKind, JobStatus, Role
 from skilleval.demo import make_photo_jpeg
+from skilleval.job_pages import in_language
 from skilleval.models import Job
 from tests.factories import UserFactory, make_candidate, occupation_with_resources, region
 from tests.test_certificate_views import PERSON, make_certificate
@@ -173,10 +175,13 @@ class TestSignOff:
         assert "尚未分配省级机构序号" in problems[0]
         assert "1 名合格考生没有照片" in problems[1] and "考生1" in problems[1]
         assert "1 名合格考生没有证件号码" in problems[2] and "考生2" in problems[2]
-        # The job refuses with the very same list.
+        # The job refuses with the very same list, kept in both languages for its page.
         with pytest.raises(ValidationError) as refused:
             issuance.issue_batch(batch, signatory_of(batch.institution))
-        assert refused.value.messages == problems
+        assert [in_language(m, "zh-hans") for m in refused.value.messages] == problems
+        with translation.override("en"):
+            in_english = batch.issuance_problems()
+        assert [in_language(m, "en") for m in refused.value.messages] == in_english
 
     def test_a_photo_file_lost_from_storage_is_listed(self):
         batch = approved_batch(passing=1, failing=0)

@@ -461,7 +461,7 @@ class TestRefusals:
         as_user(alice).step(planned, "close-roster")
         second = as_user(bob).post(f"{BATCHES}{planned}/close-roster/")
         assert second.status_code == 400
-        assert "roster_entered" in detail(second)
+        assert "考生信息已录入" in detail(second)  # the state the other click left
         assert Batch.objects.get(pk=planned).transitions.filter(action="close_roster").count() == 1
 
     def test_an_empty_roster_cannot_be_closed(self, planned, alice, as_user):
@@ -560,9 +560,9 @@ class TestWhoMayDoWhat:
         assert city.post(f"{BATCHES}{planned}/cancel/", {"reason": "不要了"}).status_code == 403
         assert Batch.objects.get(pk=planned).status == BatchStatus.PLAN_PUBLISHED
 
-    def test_only_the_institutions_signatory_signs_off(self, planned, alice, as_user):
+    def test_only_the_institutions_signatory_signs_off(self, planned, alice, api_as):
         Batch.objects.filter(pk=planned).update(status=BatchStatus.RESULTS_APPROVED)
-        response = as_user(alice).post(f"{BATCHES}{planned}/sign-off/")
+        response = api_as(alice).post(f"{BATCHES}{planned}/sign-off/", HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 403 and "54号 四" in response.json()["detail"]
 
     def test_the_same_sign_off_twice_starts_one_job(

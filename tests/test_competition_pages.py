@@ -353,9 +353,9 @@ class TestContestants:
         text = page(response)
         assert not Contestant.objects.exists()
         assert "未导入任何选手" in text
-        assert "校验位不正确" in text and "wrong check character" in text  # row 3
+        assert "校验位不正确" in text and "wrong check character" not in text  # row 3
         assert "不是本竞赛的赛项" in text  # row 4
-        assert "无法识别的地区" in text and "Unknown place" in text  # row 5
+        assert "无法识别的地区" in text and "Unknown place" not in text  # row 5
         assert "不止一处" in text  # row 6: 鼓楼区 is in 南京 and in 徐州
         assert "第 3 行" in text and "第 6 行" in text
 

@@ -556,7 +556,7 @@ class TestJob:
         job.refresh_from_db()
         assert job.status == JobStatus.FAILED
         assert job.error.startswith(
-            "考生名单有 2 处错误，未导入任何考生 / 2 errors; nothing was imported"
+            "考生名单有 2 处错误，未导入任何考生 / The roster has 2 error(s); nothing was imported"
         )
         assert "第3行 学历：无法识别的学历" in job.error
         assert job.result["error_count"] == 2

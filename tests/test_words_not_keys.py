@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from institutions.models import Filing
 from skilleval import rules
@@ -27,10 +28,14 @@ def test_a_charged_fee_is_named_in_words_in_both_languages():
 def test_missing_filing_materials_are_named_in_words(nanjing_institution, alice):
     filing = Filing.objects.open_draft(nanjing_institution, user=alice)
 
-    [missing] = [p for p in filing.problems_before_decision() if "材料不全" in p]
+    with translation.override("zh-hans"):
+        [missing] = [p for p in filing.problems_before_decision() if "材料不全" in p]
+    with translation.override("en"):
+        [in_english] = [p for p in filing.problems_before_decision() if "Missing" in p]
 
-    assert "职业技能等级认定工作方案" in missing and "Work plan" in missing
-    assert "work_plan" not in missing and "exam_management" not in missing
+    assert "职业技能等级认定工作方案" in missing and "Work plan" not in missing
+    assert "Work plan" in in_english and "职业技能等级认定工作方案" not in in_english
+    assert "work_plan" not in missing + in_english and "exam_management" not in missing
 
 
 @pytest.fixture

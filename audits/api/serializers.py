@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -168,12 +170,10 @@ class DrawRequestSerializer(serializers.Serializer):
             data.get("date_from") and data.get("date_to")
         ):
             raise serializers.ValidationError(
-                {"date_from": "抽查评价批次须填写考试日期范围 / Give the date range of the batches"}
+                {"date_from": gettext("抽查评价批次须填写考试日期范围")}
             )
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise serializers.ValidationError(
-                {"date_to": "结束日期早于开始日期 / The range ends before it starts"}
-            )
+            raise serializers.ValidationError({"date_to": gettext("结束日期早于开始日期")})
         return data
 
     def draw_arguments(self) -> dict:
@@ -213,7 +213,7 @@ class ReproductionSerializer(serializers.Serializer):
 
 
 class FindingRequestSerializer(serializers.Serializer):
-    entity = serializers.IntegerField(help_text="抽中对象的 id / id of the drawn entity")
+    entity = serializers.IntegerField(help_text=_("抽中对象的 id"))
     outcome = serializers.ChoiceField(choices=FindingOutcome.choices)
     detail = serializers.CharField()
     action_taken = serializers.CharField(max_length=300, required=False, allow_blank=True)
@@ -345,9 +345,7 @@ class AdvanceSerializer(serializers.Serializer):
     def validate_assignee(self, user):
         complaint = self.context["complaint"]
         if user is not None and not assignable_users(complaint).filter(pk=user.pk).exists():
-            raise serializers.ValidationError(
-                "只能分派给省级或本市人社部门工作人员 / Assign to province staff or staff of the complaint's city"
-            )
+            raise serializers.ValidationError(gettext("只能分派给省级或本市人社部门工作人员"))
         return user
 
 

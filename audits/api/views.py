@@ -3,6 +3,8 @@ findings and publication, complaints (public to file and to follow, staff to han
 Scoped like the pages; the steps are the same functions the pages call."""
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -47,7 +49,7 @@ from audits.views import is_hr_staff
 from skilleval.api.base import ScopedViewSetMixin
 from skilleval.choices import INSTITUTION_ROLES
 
-THROTTLED = OpenApiResponse(description="提交过于频繁 / Too many requests from this address")
+THROTTLED = OpenApiResponse(description=_("提交过于频繁"))
 
 
 class ProvinceStaffOnly(permissions.BasePermission):
@@ -220,7 +222,7 @@ class ComplaintViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Rea
         reference = normalise_reference(body.validated_data["reference"])
         complaint = Complaint.objects.filter(reference=reference).first()
         if complaint is None:
-            raise exceptions.NotFound("未找到该受理编号 / No complaint with this reference")
+            raise exceptions.NotFound(gettext("未找到该受理编号"))
         return Response(ComplaintStatusSerializer(complaint).data)
 
     @extend_schema(request=AdvanceSerializer, responses=ComplaintSerializer)

@@ -1,5 +1,7 @@
 from datetime import date
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from certificates.choices import CertificateKind, CertificateStatus, ProofReason
@@ -73,12 +75,10 @@ class RevokePersonSerializer(RevokeSerializer):
 
 
 class RevokedCountSerializer(serializers.Serializer):
-    revoked = serializers.IntegerField(help_text="本次注销的证书数 / certificates revoked now")
+    revoked = serializers.IntegerField(help_text=_("本次注销的证书数"))
 
 
 # --- public --------------------------------------------------------------------------------------
-
-FIELD_MISSING = "请填写{label} / {english} is required"
 
 
 class LookupRequestSerializer(serializers.Serializer):
@@ -88,28 +88,28 @@ class LookupRequestSerializer(serializers.Serializer):
         max_length=64,
         required=False,
         allow_blank=True,
-        help_text="持证人姓名 / holder's name",
+        help_text=_("持证人姓名"),
     )
     id_number = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, help_text="证件号码 / ID number"
+        max_length=64, required=False, allow_blank=True, help_text=_("证件号码")
     )
     certificate_number = serializers.CharField(
         max_length=64,
         required=False,
         allow_blank=True,
-        help_text="证书编号 / certificate number",
+        help_text=_("证书编号"),
     )
     captcha_token = serializers.CharField(
         max_length=500,
         required=False,
         allow_blank=True,
-        help_text="连续查无结果后需要 / needed after repeated misses (GET public/captcha/)",
+        help_text=_("连续查无结果后需要"),
     )
     captcha_answer = serializers.CharField(
         max_length=32,
         required=False,
         allow_blank=True,
-        help_text="工作量证明的答案（十进制数字）/ the proof of work's answer (decimal digits)",
+        help_text=_("工作量证明的答案（十进制数字）"),
     )
 
     def validate(self, data):
@@ -117,22 +117,14 @@ class LookupRequestSerializer(serializers.Serializer):
         id_number = normalise_code(data.get("id_number"))
         number = normalise_code(data.get("certificate_number"))
         if not name:
-            raise serializers.ValidationError(
-                {"name": "缺少姓名 name / The holder's name (name) is required"}
-            )
+            raise serializers.ValidationError({"name": gettext("缺少姓名 name")})
         if not id_number and not number:
             raise serializers.ValidationError(
-                {
-                    "id_number": "缺少证件号码 id_number 或证书编号 certificate_number / "
-                    "Give id_number or certificate_number with the name"
-                }
+                {"id_number": gettext("缺少证件号码 id_number 或证书编号 certificate_number")}
             )
         if id_number and number:
             raise serializers.ValidationError(
-                {
-                    "certificate_number": "证件号码与证书编号只填其一 / "
-                    "Give either id_number or certificate_number, not both"
-                }
+                {"certificate_number": gettext("证件号码与证书编号只填其一")}
             )
         return {**data, "name": name, "id_number": id_number, "certificate_number": number}
 
@@ -166,9 +158,7 @@ class PublicCertificateSerializer(serializers.Serializer):
 
 
 class LookupResultSerializer(PublicCertificateSerializer):
-    download_url = serializers.SerializerMethodField(
-        help_text="10 分钟内有效的本人证书下载链接 / the holder's PDF, valid 10 minutes"
-    )
+    download_url = serializers.SerializerMethodField(help_text=_("10 分钟内有效的本人证书下载链接"))
 
     def get_download_url(self, certificate) -> str | None:
         path = download_path(certificate)
@@ -183,8 +173,8 @@ class CaptchaSerializer(serializers.Serializer):
     """A proof-of-work challenge: find decimal digits `answer` such that SHA-256 of
     "<token>:<answer>" starts with `bits` zero bits; send token and answer with the lookup."""
 
-    token = serializers.CharField(help_text="与答案一同提交 / send back with the answer")
-    bits = serializers.IntegerField(help_text="所需前导零位数 / leading zero bits required")
+    token = serializers.CharField(help_text=_("与答案一同提交"))
+    bits = serializers.IntegerField(help_text=_("所需前导零位数"))
     algorithm = serializers.CharField()
 
 

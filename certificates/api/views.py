@@ -4,6 +4,8 @@ actions) and the public lookup, captcha and verification endpoints."""
 from django.core import exceptions as django_exceptions
 from django.http import Http404
 from django.urls import path
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, viewsets
 from rest_framework.decorators import action
@@ -29,7 +31,7 @@ from certificates.filtersets import CertificateFilterSet
 from certificates.models import Certificate
 from skilleval.api.base import ScopedViewSetMixin
 
-NOT_IN_SCOPE = "您的管辖范围内没有这些证书 / No such certificates in your scope"
+NOT_IN_SCOPE = _("您的管辖范围内没有这些证书")
 
 
 class CertificateViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -51,8 +53,7 @@ class CertificateViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def _require_revoker(self):
         if not Certificate.may_revoke(self.request.user):
             raise exceptions.PermissionDenied(
-                "只有省级督查员、管理员和设区市人社局可以注销证书 / "
-                "Only province auditors, admins and city staff revoke certificates"
+                gettext("只有省级督查员、管理员和设区市人社局可以注销证书")
             )
 
     def _body(self, serializer_class):
@@ -109,7 +110,7 @@ class PublicView(APIView):
     def throttled(self, request, wait):
         raise exceptions.Throttled(
             wait,
-            detail="查询过于频繁，请稍后再试 / Too many lookups; please try again later",
+            detail=gettext("查询过于频繁，请稍后再试"),
         )
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -136,9 +137,9 @@ class PublicLookupView(PublicView):
             200: LookupResponseSerializer,
             400: OpenApiResponse(
                 CaptchaRequiredSerializer,
-                description="缺少字段，或需要验证码 / a field is missing, or a captcha is needed",
+                description=_("缺少字段，或需要验证码"),
             ),
-            429: OpenApiResponse(description="查询过于频繁 / rate limited"),
+            429: OpenApiResponse(description=_("查询过于频繁")),
         },
         auth=[],
     )
@@ -160,9 +161,9 @@ class PublicLookupView(PublicView):
         ):
             challenge = public_lookup.new_challenge()
             detail = (
-                "验证码错误或已失效，请输入新的验证码 / Wrong or expired captcha; answer the new one"
+                gettext("验证码错误或已失效，请输入新的验证码")
                 if data.get("captcha_token")
-                else "请先完成验证码 / Answer the captcha first"
+                else gettext("请先完成验证码")
             )
             return Response(
                 {
@@ -196,7 +197,7 @@ class PublicVerifyView(PublicView):
         operation_id="public_verify",
         responses={
             200: VerificationSerializer,
-            404: OpenApiResponse(description="未找到 / unknown"),
+            404: OpenApiResponse(description=_("未找到")),
         },
         auth=[],
     )

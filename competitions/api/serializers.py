@@ -1,5 +1,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -24,10 +26,10 @@ from skilleval.api.base import DecisionField
 
 # One choice set for both filing decisions, so the schema has one enum for them.
 REQUIRED_FILING_CHOICES = [
-    ("none", "无需备案 / None"),
-    ("city", "设区市人社局 / City HR bureau"),
-    ("province", "省人社厅 / Provincial department"),
-    ("co_signed", "相关省份共同会签 / Co-signed by each province"),
+    ("none", _("无需备案")),
+    ("city", _("设区市人社局")),
+    ("province", _("省人社厅")),
+    ("co_signed", _("相关省份共同会签")),
 ]
 
 
@@ -145,7 +147,7 @@ class CompetitionSerializer(serializers.ModelSerializer):
             "out_of_area": contestants.filter(out_of_area=True).count(),
             "ratio": decision.result["ratio"],
             "required_filing": decision.result["required_filing"],
-            "explanation": decision.zh,
+            "explanation": decision.text,
         }
 
     @extend_schema_field(CrossRegionSerializer)
@@ -154,7 +156,7 @@ class CompetitionSerializer(serializers.ModelSerializer):
         return {
             "span": competition.span,
             "required_filing": decision.result["required_filing"],
-            "explanation": decision.zh,
+            "explanation": decision.text,
         }
 
     @extend_schema_field(RequiredFilingSerializer(many=True))
@@ -171,9 +173,7 @@ class CompetitionSerializer(serializers.ModelSerializer):
 
         starts, ends = value("starts_on"), value("ends_on")
         if starts and ends and ends < starts:
-            raise serializers.ValidationError(
-                {"ends_on": "结束日期不能早于开始日期 / The end is before the start"}
-            )
+            raise serializers.ValidationError({"ends_on": gettext("结束日期不能早于开始日期")})
         if self.instance is not None:
             changed = {
                 name
@@ -253,24 +253,18 @@ class ContestantSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         competition, event = attrs["competition"], attrs["event"]
         if event.competition_id != competition.pk:
-            raise serializers.ValidationError({"event": "该赛项不属于此竞赛 / Not an event of it"})
+            raise serializers.ValidationError({"event": gettext("该赛项不属于此竞赛")})
         if not may_register(self.context["request"].user, competition):
-            raise serializers.ValidationError(
-                {"competition": "只有主办单位可以登记选手 / Only the organiser registers"}
-            )
+            raise serializers.ValidationError({"competition": gettext("只有主办单位可以登记选手")})
         for name in ("pension_region", "hukou_region", "school_region"):
             region = attrs.get(name)
             if region is not None and region.kind == "province":
-                raise serializers.ValidationError(
-                    {name: "请填写设区市或区县 / Give a city or county"}
-                )
+                raise serializers.ValidationError({name: gettext("请填写设区市或区县")})
         number, problem = check_id_number(attrs.get("id_type", "resident_id"), attrs["id_number"])
         if problem:
             raise serializers.ValidationError({"id_number": " / ".join(problem)})
         if already_registered(event, number):
-            raise serializers.ValidationError(
-                {"id_number": "该选手已报名本赛项 / Already registered for this event"}
-            )
+            raise serializers.ValidationError({"id_number": gettext("该选手已报名本赛项")})
         attrs["id_number"] = number
         return attrs
 

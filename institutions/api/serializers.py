@@ -1,3 +1,5 @@
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -337,13 +339,9 @@ class BatchSerializer(serializers.ModelSerializer):
     region_name = serializers.CharField(source="region.name", read_only=True)
     publicity_ends = serializers.SerializerMethodField()
     candidate_count = serializers.IntegerField(read_only=True)
-    eligible_count = serializers.IntegerField(
-        read_only=True, help_text="资格审核通过 / passed the eligibility review"
-    )
-    scored_count = serializers.IntegerField(
-        read_only=True, help_text="已有成绩（含缺考）/ with a result (absent included)"
-    )
-    passed_count = serializers.IntegerField(read_only=True, help_text="合格 / passed the exam")
+    eligible_count = serializers.IntegerField(read_only=True, help_text=_("资格审核通过"))
+    scored_count = serializers.IntegerField(read_only=True, help_text=_("已有成绩（含缺考）"))
+    passed_count = serializers.IntegerField(read_only=True, help_text=_("合格"))
     transitions = BatchTransitionSerializer(many=True, read_only=True)
 
     class Meta:
@@ -403,10 +401,10 @@ class BatchCreateSerializer(serializers.Serializer):
     institution = VisibleInstitutionField(
         queryset=Institution.objects.all(),
         default=UserInstitutionDefault(),
-        help_text="默认为本机构；上级机构可为其分支机构创建 / defaults to your own institution",
+        help_text=_("默认为本机构；上级机构可为其分支机构创建"),
     )
     occupation = serializers.SlugRelatedField(
-        slug_field="code", queryset=Occupation.objects.all(), help_text="职业编码 / code"
+        slug_field="code", queryset=Occupation.objects.all(), help_text=_("职业编码")
     )
     level = serializers.ChoiceField(choices=Level.choices)
     evaluation_type = serializers.ChoiceField(choices=EvaluationType.choices)
@@ -416,16 +414,14 @@ class BatchCreateSerializer(serializers.Serializer):
     exam_starts_on = serializers.DateField()
     exam_ends_on = serializers.DateField()
     venue = serializers.CharField(max_length=200)
-    examiners = serializers.CharField(help_text="每行一人 / one per line")
+    examiners = serializers.CharField(help_text=_("每行一人"))
     # Self-made papers are let through so that the model refuses them citing 239号 四.
     question_source = serializers.ChoiceField(choices=QuestionSource.choices)
     note = serializers.CharField(max_length=500, allow_blank=True, default="")
 
     def validate_institution(self, institution):
         if institution is None:
-            raise serializers.ValidationError(
-                "请指定评价机构 / Name the institution", code="required"
-            )
+            raise serializers.ValidationError(gettext("请指定评价机构"), code="required")
         return institution
 
     def create(self, validated_data):
@@ -481,18 +477,14 @@ class RosterUploadSerializer(serializers.Serializer):
         name = upload.name.lower()
         suffix = name[name.rfind(".") :] if "." in name else ""
         if suffix not in self.SIGNATURES:
-            raise serializers.ValidationError(
-                "只接受 .xlsx 或 .csv 文件 / Only .xlsx or .csv files are accepted"
-            )
+            raise serializers.ValidationError(gettext("只接受 .xlsx 或 .csv 文件"))
         if upload.size > self.MAX_BYTES:
-            raise serializers.ValidationError("文件不得超过 50 MB / The file may not exceed 50 MB")
+            raise serializers.ValidationError(gettext("文件不得超过 50 MB"))
         head = upload.read(4)
         upload.seek(0)
         signatures = self.SIGNATURES[suffix]
         if signatures and not head.startswith(signatures):
-            raise serializers.ValidationError(
-                "文件内容不是 .xlsx 表格 / The file's content is not an .xlsx workbook"
-            )
+            raise serializers.ValidationError(gettext("文件内容不是 .xlsx 表格"))
         return upload
 
 
@@ -505,16 +497,14 @@ class PhotoUploadSerializer(serializers.Serializer):
 
     def validate_file(self, upload):
         if upload.size > self.MAX_BYTES:
-            raise serializers.ValidationError(
-                "文件不得超过 300 MB / The file may not exceed 300 MB"
-            )
+            raise serializers.ValidationError(gettext("文件不得超过 300 MB"))
         return upload
 
 
 class PhotoImportSerializer(serializers.Serializer):
     saved = serializers.IntegerField()
     missing = serializers.ListField(
-        child=serializers.CharField(), help_text="仍无照片的考生姓名 / still without a photo"
+        child=serializers.CharField(), help_text=_("仍无照片的考生姓名")
     )
 
 
@@ -540,7 +530,7 @@ class CandidateSerializer(serializers.ModelSerializer):
     # A plain value rather than an enum: the same choices are already named "basis" (of a
     # decision) in the schema, and one choice set may have only one name there.
     eligibility_basis = serializers.CharField(
-        read_only=True, help_text="申报依据 / basis: " + ", ".join(EligibilityBasis.values)
+        read_only=True, help_text=_("申报依据") + ", ".join(EligibilityBasis.values)
     )
 
     class Meta:
@@ -601,6 +591,6 @@ class ScoresSerializer(serializers.Serializer):
         max_value=100,
         allow_null=True,
         default=None,
-        help_text="综合评审（论文答辩/业绩评审），一、二级 / comprehensive review, levels 1–2",
+        help_text=_("综合评审（论文答辩/业绩评审），一、二级"),
     )
     absent = serializers.BooleanField(default=False)

@@ -5,6 +5,8 @@ from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
@@ -87,7 +89,7 @@ class ProvinceAdminWrite(permissions.BasePermission):
 
 @extend_schema_view(
     partial_update=extend_schema(
-        description="联系方式（负责人、联系人、电话、地址），仅本机构人员 / Contacts; the institution's own staff only"
+        description=_("联系方式（负责人、联系人、电话、地址），仅本机构人员")
     )
 )
 class InstitutionViewSet(
@@ -349,7 +351,7 @@ class BatchViewSet(
         """The batch, for actions the model does not guard itself."""
         batch = self.get_object()
         if not batch.is_run_by(self.request.user):
-            raise PermissionDenied("您无权执行此操作 / You may not do this")
+            raise PermissionDenied(gettext("您无权执行此操作"))
         return batch
 
     # --- the workflow, one step per action ---------------------------------------------
@@ -389,7 +391,7 @@ class BatchViewSet(
         ids = set(data["candidates"])
         candidates = list(batch.candidates.filter(pk__in=ids))
         if len(candidates) != len(ids):
-            raise ValidationError("所选考生不在本批次中 / Some candidates are not in this batch")
+            raise ValidationError(gettext("所选考生不在本批次中"))
         batch.decide_eligibility(
             request.user,
             candidates,
@@ -521,8 +523,8 @@ class BatchViewSet(
         batch = self._run_by_user()
         if batch.status != BatchStatus.PLAN_PUBLISHED:
             raise ValidationError(
-                f"批次当前状态为“{batch.get_status_display()}”，只有计划已发布的批次可以导入考生名单 / "
-                f"Rosters are imported only while the plan is published (now {batch.status})"
+                gettext("批次当前状态为“%(status)s”，只有计划已发布的批次可以导入考生名单")
+                % {"status": batch.get_status_display()}
             )
         upload = self._body(RosterUploadSerializer)["file"]
         job = Job.objects.start(
@@ -575,9 +577,7 @@ class CandidateViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         staff of the institution running the batch only."""
         candidate = self.get_object()
         if not candidate.batch.is_run_by(request.user):
-            raise PermissionDenied(
-                "只有本批次的评价机构可以录入成绩 / Only the batch's institution"
-            )
+            raise PermissionDenied(gettext("只有本批次的评价机构可以录入成绩"))
         body = ScoresSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         candidate.record_scores(**body.validated_data)

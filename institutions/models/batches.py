@@ -7,7 +7,8 @@ from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 
 from audits import context as audit_context
 from audits.signals import audited_update
@@ -62,7 +63,7 @@ class BatchManager(models.Manager.from_queryset(BatchQuerySet)):
             institution.pk,
             institution.parent_id,
         ):
-            raise PermissionDenied("只能为本机构创建评价批次 / Only for your own institution")
+            raise PermissionDenied(gettext("只能为本机构创建评价批次"))
         today = timezone.localdate()
         rules.require("batch.question_source", {"question_source": question_source}, today)
         problems = institution.check_scope(occupation, level, region, on=today).problems
@@ -81,7 +82,7 @@ class BatchManager(models.Manager.from_queryset(BatchQuerySet)):
             except rules.RuleRefusal as refusal:
                 problems.append(refusal.message)
         if exam_ends_on < exam_starts_on:
-            problems.append("考试结束日期不得早于开始日期 / The exam cannot end before it starts")
+            problems.append(gettext("考试结束日期不得早于开始日期"))
         if problems:
             raise ValidationError(problems)
         with transaction.atomic():
@@ -120,24 +121,24 @@ class Batch(models.Model):
     occupation = models.ForeignKey(
         "skilleval.Occupation", on_delete=models.PROTECT, related_name="+"
     )
-    level = models.PositiveSmallIntegerField("等级", choices=Level.choices)
-    evaluation_type = models.CharField("评价类型", max_length=30, choices=EvaluationType.choices)
+    level = models.PositiveSmallIntegerField(_("等级"), choices=Level.choices)
+    evaluation_type = models.CharField(_("评价类型"), max_length=30, choices=EvaluationType.choices)
     region = models.ForeignKey(
-        "skilleval.Region", verbose_name="考试地区", on_delete=models.PROTECT, related_name="+"
+        "skilleval.Region", verbose_name=_("考试地区"), on_delete=models.PROTECT, related_name="+"
     )
-    venue = models.CharField("考试地点", max_length=200)
-    examiners = models.TextField("考评人员", help_text="每行一人 / one per line")
-    question_source = models.CharField("试题来源", max_length=20, choices=QuestionSource.choices)
-    exam_starts_on = models.DateField("考试开始日期")
-    exam_ends_on = models.DateField("考试结束日期")
-    exit_batch = models.PositiveSmallIntegerField("退出目录批次", null=True, blank=True)
-    note = models.CharField("备注", max_length=500, blank=True)
+    venue = models.CharField(_("考试地点"), max_length=200)
+    examiners = models.TextField(_("考评人员"), help_text=_("每行一人"))
+    question_source = models.CharField(_("试题来源"), max_length=20, choices=QuestionSource.choices)
+    exam_starts_on = models.DateField(_("考试开始日期"))
+    exam_ends_on = models.DateField(_("考试结束日期"))
+    exit_batch = models.PositiveSmallIntegerField(_("退出目录批次"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=500, blank=True)
     status = models.CharField(
-        "状态", max_length=24, choices=BatchStatus.choices, default=BatchStatus.DRAFT
+        _("状态"), max_length=24, choices=BatchStatus.choices, default=BatchStatus.DRAFT
     )
-    tickets_generated_on = models.DateField("准考证号生成日期", null=True, blank=True)
-    publicised_on = models.DateField("公示开始日期", null=True, blank=True)
-    status_reason = models.CharField("最近退回/取消/无效原因", max_length=500, blank=True)
+    tickets_generated_on = models.DateField(_("准考证号生成日期"), null=True, blank=True)
+    publicised_on = models.DateField(_("公示开始日期"), null=True, blank=True)
+    status_reason = models.CharField(_("最近退回/取消/无效原因"), max_length=500, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -147,13 +148,13 @@ class Batch(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "评价批次"
-        verbose_name_plural = "评价批次"
+        verbose_name = _("评价批次")
+        verbose_name_plural = _("评价批次")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(question_source=QuestionSource.SELF_MADE),
                 name="batch_no_self_made_papers",
-                violation_error_message="严禁私自命制试题（239号 四）/ Self-made papers are refused (239号 四)",
+                violation_error_message=_("严禁私自命制试题（239号 四）"),
             ),
             models.CheckConstraint(
                 condition=Q(exam_ends_on__gte=F("exam_starts_on")), name="batch_exam_dates_in_order"
@@ -234,7 +235,8 @@ class Batch(models.Model):
             if not audited_update(self, {"status": from_status}, status=to_status, **fields):
                 self.refresh_from_db()
                 raise ValidationError(
-                    f"批次当前状态为“{self.get_status_display()}”，操作未执行 / The batch is now {self.status}; nothing was done"
+                    gettext("批次当前状态为“%(status)s”，操作未执行")
+                    % {"status": self.get_status_display()}
                 )
             BatchTransition.objects.create(
                 batch=self,
@@ -249,12 +251,13 @@ class Batch(models.Model):
 
     def _step(self, action, user, from_status, to_status, *, approver=False, **fields):
         if not (self.may_be_approved_by(user) if approver else self.is_run_by(user)):
-            raise PermissionDenied("您无权执行此操作 / You may not do this")
+            raise PermissionDenied(gettext("您无权执行此操作"))
         if self.enforce_exit_cutoff():
             raise ValidationError(self.status_reason)
         if self.status != from_status:
             raise ValidationError(
-                f"批次当前状态为“{self.get_status_display()}”，不能执行此操作 / Not possible in state {self.status}"
+                gettext("批次当前状态为“%(status)s”，不能执行此操作")
+                % {"status": self.get_status_display()}
             )
         if to_status in AFTER_EXAM_STEPS:
             self.require_exam_over(to_status)  # 239号 四: nothing is examined before the exam
@@ -265,18 +268,16 @@ class Batch(models.Model):
 
     def close_roster(self, user):
         if not self.candidates.exists():
-            raise ValidationError("尚未录入考生 / No candidates yet")
+            raise ValidationError(gettext("尚未录入考生"))
         self._step("close_roster", user, BatchStatus.PLAN_PUBLISHED, BatchStatus.ROSTER_ENTERED)
         self.flag_volume_surge()
 
     def complete_eligibility_review(self, user):
         pending = self.candidates.filter(eligibility=EligibilityStatus.PENDING).count()
         if pending:
-            raise ValidationError(
-                f"还有 {pending} 名考生未审核 / {pending} candidates not yet reviewed"
-            )
+            raise ValidationError(gettext("还有 %(pending)s 名考生未审核") % {"pending": pending})
         if not self.candidates.filter(eligibility=EligibilityStatus.PASSED).exists():
-            raise ValidationError("没有审核通过的考生 / No candidate passed the review")
+            raise ValidationError(gettext("没有审核通过的考生"))
         self._step(
             "complete_eligibility_review",
             user,
@@ -287,15 +288,14 @@ class Batch(models.Model):
     def add_room(self, user, name: str, capacity: int) -> "ExamRoom":
         """A room with its seats, until the rooms are arranged (考场编排)."""
         if not self.is_run_by(user):
-            raise PermissionDenied("您无权执行此操作 / You may not do this")
+            raise PermissionDenied(gettext("您无权执行此操作"))
         if not 0 <= self.step < BATCH_FLOW.index(BatchStatus.ROOMS_ARRANGED):
             raise ValidationError(
-                f"批次当前状态为“{self.get_status_display()}”，不能再增加考场 / Rooms can no longer be added"
+                gettext("批次当前状态为“%(status)s”，不能再增加考场")
+                % {"status": self.get_status_display()}
             )
         if self.rooms.filter(name=name.strip()).exists():
-            raise ValidationError(
-                f"本批次已有考场“{name}” / The batch already has a room of that name"
-            )
+            raise ValidationError(gettext("本批次已有考场“%(name)s”") % {"name": name})
         return ExamRoom.objects.create(batch=self, name=name.strip(), capacity=capacity)
 
     def arrange_rooms(self, user):
@@ -306,7 +306,8 @@ class Batch(models.Model):
         rooms = list(self.rooms.order_by("name", "pk"))
         if sum(r.capacity for r in rooms) < len(candidates):
             raise ValidationError(
-                f"考场座位不足：{len(candidates)} 名考生，{sum(r.capacity for r in rooms)} 个座位 / Not enough seats"
+                gettext("考场座位不足：%(count)s 名考生，%(sum)s 个座位")
+                % {"count": len(candidates), "sum": sum(r.capacity for r in rooms)}
             )
         with transaction.atomic():
             self._step(
@@ -345,9 +346,7 @@ class Batch(models.Model):
         admitted = self.candidates.filter(eligibility=EligibilityStatus.PASSED)
         missing = admitted.filter(absent=False, passed__isnull=True).count()
         if missing:
-            raise ValidationError(
-                f"还有 {missing} 名考生没有成绩 / {missing} candidates have no scores"
-            )
+            raise ValidationError(gettext("还有 %(missing)s 名考生没有成绩") % {"missing": missing})
         self._step("record_examined", user, BatchStatus.TICKETS_GENERATED, BatchStatus.EXAMINED)
 
     def publicise_results(self, user):
@@ -370,7 +369,7 @@ class Batch(models.Model):
             self.status == BatchStatus.RESULTS_PUBLICISED
             and not self.publicity().result["may_approve"]
         ):
-            raise ValidationError(self.publicity().zh)
+            raise ValidationError(self.publicity().text)
         self._step(
             "approve_results",
             user,
@@ -381,7 +380,7 @@ class Batch(models.Model):
 
     def return_results(self, user, reason: str):
         if not reason.strip():
-            raise ValidationError("请填写退回原因 / Give the reason")
+            raise ValidationError(gettext("请填写退回原因"))
         self._step(
             "return_results",
             user,
@@ -404,14 +403,14 @@ class Batch(models.Model):
         on = on or timezone.localdate()
         if self.status != BatchStatus.RESULTS_APPROVED:
             return [
-                f"批次当前状态为“{self.get_status_display()}”，成绩审核通过后方可核发证书 / "
-                f"Certificates are issued once results are approved (batch is {self.status})"
+                gettext("批次当前状态为“%(status)s”，成绩审核通过后方可核发证书")
+                % {"status": self.get_status_display()}
             ]
         problems = []
         decision = self.after_exam(BatchStatus.CERTIFICATES_ISSUED, on)
         if decision.in_effect and not decision.result["open"]:
             # 239号 四: a certificate is never dated before its exam (also a database check).
-            problems.append(f"{decision.zh} / {decision.en}")
+            problems.append(decision.text)
         if self.evaluation_type == EvaluationType.VOCATIONAL_QUALIFICATION:
             # 239号 二(三): no level-evaluation vocational qualification certificate from 2021-02-01.
             try:
@@ -420,10 +419,7 @@ class Batch(models.Model):
                 problems.extend(refusal.messages)
         institution = self.institution
         if not institution.responsible_person.strip():
-            problems.append(
-                "本机构未登记负责人，证书无人签发（54号 四）/ The institution has no responsible "
-                "person on record to sign the certificates (54号 四)"
-            )
+            problems.append(gettext("本机构未登记负责人，证书无人签发（54号 四）"))
         kind = CERTIFICATE_KIND[self.evaluation_type]
         try:
             prefix_for(kind, institution=institution, issued_on=on, level=self.level)
@@ -431,7 +427,7 @@ class Batch(models.Model):
             problems.extend(refusal.messages)
         passing = self.candidates.filter(passed=True).order_by("pk")
         if not passing.exists():
-            return [*problems, "本批次没有合格考生 / No candidate of this batch passed"]
+            return [*problems, gettext("本批次没有合格考生")]
 
         def listed(names):
             return "、".join(names[:50]) + (" …" if len(names) > 50 else "")
@@ -442,8 +438,8 @@ class Batch(models.Model):
         if without_photo:
             n = len(without_photo)
             problems.append(
-                f"以下 {n} 名合格考生没有照片，不能核发证书：{listed(without_photo)} / "
-                f"{n} passing candidates have no photo: {listed(without_photo)}"
+                gettext("以下 %(n)s 名合格考生没有照片，不能核发证书：%(listed)s")
+                % {"n": n, "listed": listed(without_photo)}
             )
         lost_photo = [
             name
@@ -453,9 +449,8 @@ class Batch(models.Model):
         if lost_photo:
             n = len(lost_photo)
             problems.append(
-                f"以下 {n} 名合格考生的照片文件已丢失，请重新上传：{listed(lost_photo)} / "
-                f"The photo files of {n} passing candidates are missing; upload them again: "
-                f"{listed(lost_photo)}"
+                gettext("以下 %(n)s 名合格考生的照片文件已丢失，请重新上传：%(listed)s")
+                % {"n": n, "listed": listed(lost_photo)}
             )
         without_id = list(
             passing.filter(Q(id_number_encrypted="") | Q(id_number_masked="")).values_list(
@@ -465,8 +460,8 @@ class Batch(models.Model):
         if without_id:
             n = len(without_id)
             problems.append(
-                f"以下 {n} 名合格考生没有证件号码，不能核发证书：{listed(without_id)} / "
-                f"{n} passing candidates have no ID number: {listed(without_id)}"
+                gettext("以下 %(n)s 名合格考生没有证件号码，不能核发证书：%(listed)s")
+                % {"n": n, "listed": listed(without_id)}
             )
         try:
             fonts.check_glyphs(
@@ -492,11 +487,9 @@ class Batch(models.Model):
         if not (
             user.role == Role.INSTITUTION_SIGNATORY and user.institution_id == self.institution_id
         ):
-            raise PermissionDenied(
-                "须由本机构负责人签发 / Only the institution's signatory signs off (54号 四)"
-            )
+            raise PermissionDenied(gettext("须由本机构负责人签发"))
         if self.status != BatchStatus.RESULTS_APPROVED:
-            raise ValidationError("成绩审核通过后方可签发证书 / Results must be approved first")
+            raise ValidationError(gettext("成绩审核通过后方可签发证书"))
         running = self.issuance_jobs().filter(status__in=["queued", "running"]).first()
         if running:
             return running  # pressing the button twice starts one job
@@ -534,13 +527,13 @@ class Batch(models.Model):
 
     def cancel(self, user, reason: str):
         if not self.is_run_by(user):
-            raise PermissionDenied("您无权执行此操作 / You may not do this")
+            raise PermissionDenied(gettext("您无权执行此操作"))
         if not reason.strip():
-            raise ValidationError("请填写取消原因 / Give the reason")
+            raise ValidationError(gettext("请填写取消原因"))
         if self.status in CLOSED_BATCH_STATUSES or self.step >= BATCH_FLOW.index(
             BatchStatus.RESULTS_APPROVED
         ):
-            raise ValidationError("该批次已不能取消 / This batch can no longer be cancelled")
+            raise ValidationError(gettext("该批次已不能取消"))
         self._move(
             "cancel",
             self.status,
@@ -558,9 +551,9 @@ class Batch(models.Model):
         reviewer (who may know another basis: 贯通, a competition, an honour), with what each
         condition lacks written down; no one is failed automatically."""
         if not self.is_run_by(user):
-            raise PermissionDenied("您无权执行此操作 / You may not do this")
+            raise PermissionDenied(gettext("您无权执行此操作"))
         if self.status not in (BatchStatus.PLAN_PUBLISHED, BatchStatus.ROSTER_ENTERED):
-            raise ValidationError("资格审核已结束 / The eligibility review is closed")
+            raise ValidationError(gettext("资格审核已结束"))
         conditions = list(rules_conditions(self.occupation_id, self.level))
         passed = waiting = 0
         for candidate in self.candidates.filter(eligibility=EligibilityStatus.PENDING):
@@ -589,19 +582,20 @@ class Batch(models.Model):
     def decide_eligibility(self, user, candidates, *, passed: bool, basis: str, reason: str) -> int:
         """A reviewer's pass or fail for several candidates, with the basis and reason."""
         if not self.is_run_by(user):
-            raise PermissionDenied("您无权执行此操作 / You may not do this")
+            raise PermissionDenied(gettext("您无权执行此操作"))
         if self.status not in (BatchStatus.PLAN_PUBLISHED, BatchStatus.ROSTER_ENTERED):
-            raise ValidationError("资格审核已结束 / The eligibility review is closed")
+            raise ValidationError(gettext("资格审核已结束"))
         if not reason.strip():
-            raise ValidationError("请填写审核理由 / Give the reason")
+            raise ValidationError(gettext("请填写审核理由"))
         if passed and basis == EligibilityBasis.EXCEPTIONAL_PROMOTION:
             institution = self.institution
             if institution.kind != InstitutionKind.EMPLOYER or not (
                 institution.promotion_policy and institution.promotion_policy_published_on
             ):
                 raise ValidationError(
-                    "破格晋升须由用人单位制定规章制度并以书面形式向全体职工公布（苏人社办函〔2022〕54号 一）/ "
-                    "Exceptional promotion needs the employer's published written policy (54号 一)"
+                    gettext(
+                        "破格晋升须由用人单位制定规章制度并以书面形式向全体职工公布（苏人社办函〔2022〕54号 一）"
+                    )
                 )
         status = EligibilityStatus.PASSED if passed else EligibilityStatus.FAILED
         # A rejection rests on its reason alone: no basis "meets the conditions" beside it.
@@ -654,7 +648,7 @@ class BatchTransition(models.Model):
     """One step of a batch, append-only: who did what, when (239号 二(二))."""
 
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="transitions")
-    action = models.CharField("操作", max_length=40)
+    action = models.CharField(_("操作"), max_length=40)
     from_status = models.CharField(max_length=24, choices=BatchStatus.choices, blank=True)
     to_status = models.CharField(max_length=24, choices=BatchStatus.choices)
     actor = models.ForeignKey(
@@ -666,8 +660,8 @@ class BatchTransition(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
-        verbose_name = "批次流程记录"
-        verbose_name_plural = "批次流程记录"
+        verbose_name = _("批次流程记录")
+        verbose_name_plural = _("批次流程记录")
 
     def __str__(self):
         return f"{self.batch_id} {self.action} → {self.to_status}"
@@ -677,8 +671,8 @@ class ExamRoom(models.Model):
     """A room of a batch with its number of seats."""
 
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="rooms")
-    name = models.CharField("考场", max_length=50)
-    capacity = models.PositiveIntegerField("座位数")
+    name = models.CharField(_("考场"), max_length=50)
+    capacity = models.PositiveIntegerField(_("座位数"))
 
     class Meta:
         ordering = ["name"]
@@ -711,43 +705,43 @@ class Candidate(models.Model):
     shown masked (SPEC "Public lookup and privacy")."""
 
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="candidates")
-    name = models.CharField("姓名", max_length=50)
+    name = models.CharField(_("姓名"), max_length=50)
     id_type = models.CharField(
-        "证件类型", max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
+        _("证件类型"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
     )
-    id_number_encrypted = models.TextField("证件号码（加密）")
+    id_number_encrypted = models.TextField(_("证件号码（加密）"))
     id_number_hash = models.CharField(max_length=64, db_index=True)
-    id_number_masked = models.CharField("证件号码", max_length=40)
-    birth_date = models.DateField("出生日期", null=True, blank=True)
-    gender = models.CharField("性别", max_length=6, choices=Gender.choices)
-    education = models.PositiveSmallIntegerField("学历")
-    work_years = models.DecimalField("从业年限", max_digits=4, decimal_places=1)
+    id_number_masked = models.CharField(_("证件号码"), max_length=40)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    gender = models.CharField(_("性别"), max_length=6, choices=Gender.choices)
+    education = models.PositiveSmallIntegerField(_("学历"))
+    work_years = models.DecimalField(_("从业年限"), max_digits=4, decimal_places=1)
     current_level = models.PositiveSmallIntegerField(
-        "现有等级", choices=Level.choices, null=True, blank=True
+        _("现有等级"), choices=Level.choices, null=True, blank=True
     )
-    current_certificate_number = models.CharField("现有证书编号", max_length=40, blank=True)
-    current_level_obtained_on = models.DateField("现有等级取得日期", null=True, blank=True)
-    insured_region = models.CharField("参保地", max_length=50, blank=True)
-    hukou_region = models.CharField("户籍地", max_length=50, blank=True)
-    phone = models.CharField("联系电话", max_length=30, blank=True)
-    is_own_staff = models.BooleanField("本单位职工（含劳务派遣）", null=True, blank=True)
+    current_certificate_number = models.CharField(_("现有证书编号"), max_length=40, blank=True)
+    current_level_obtained_on = models.DateField(_("现有等级取得日期"), null=True, blank=True)
+    insured_region = models.CharField(_("参保地"), max_length=50, blank=True)
+    hukou_region = models.CharField(_("户籍地"), max_length=50, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    is_own_staff = models.BooleanField(_("本单位职工（含劳务派遣）"), null=True, blank=True)
     training_route = models.CharField(
-        "技工院校或学徒经历", max_length=30, choices=TrainingRoute.choices, blank=True
+        _("技工院校或学徒经历"), max_length=30, choices=TrainingRoute.choices, blank=True
     )
-    photo = models.ImageField("照片", upload_to=candidate_photo_path, blank=True)
+    photo = models.ImageField(_("照片"), upload_to=candidate_photo_path, blank=True)
     eligibility = models.CharField(
-        "资格审核",
+        _("资格审核"),
         max_length=10,
         choices=EligibilityStatus.choices,
         default=EligibilityStatus.PENDING,
     )
     eligibility_basis = models.CharField(
-        "申报依据", max_length=30, choices=EligibilityBasis.choices, blank=True
+        _("申报依据"), max_length=30, choices=EligibilityBasis.choices, blank=True
     )
-    eligibility_reason = models.CharField("审核意见", max_length=300, blank=True)
+    eligibility_reason = models.CharField(_("审核意见"), max_length=300, blank=True)
     # The automatic check words its reason in both languages; a reviewer's own words stay as typed.
-    eligibility_reason_en = models.CharField("审核意见（英文）", max_length=300, blank=True)
-    eligibility_override = models.BooleanField("人工认定", default=False)
+    eligibility_reason_en = models.CharField(_("审核意见（英文）"), max_length=300, blank=True)
+    eligibility_override = models.BooleanField(_("人工认定"), default=False)
     eligibility_reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -755,32 +749,34 @@ class Candidate(models.Model):
     room = models.ForeignKey(
         ExamRoom, on_delete=models.PROTECT, null=True, blank=True, related_name="candidates"
     )
-    seat = models.PositiveIntegerField("座位号", null=True, blank=True)
-    ticket_number = models.CharField("准考证号", max_length=20, null=True, blank=True, unique=True)
+    seat = models.PositiveIntegerField(_("座位号"), null=True, blank=True)
+    ticket_number = models.CharField(
+        _("准考证号"), max_length=20, null=True, blank=True, unique=True
+    )
     theory_score = models.DecimalField(
-        "理论知识", max_digits=4, decimal_places=1, null=True, blank=True
+        _("理论知识"), max_digits=4, decimal_places=1, null=True, blank=True
     )
     practical_score = models.DecimalField(
-        "操作技能", max_digits=4, decimal_places=1, null=True, blank=True
+        _("操作技能"), max_digits=4, decimal_places=1, null=True, blank=True
     )
     comprehensive_score = models.DecimalField(
-        "综合评审（论文答辩/业绩评审）", max_digits=4, decimal_places=1, null=True, blank=True
+        _("综合评审（论文答辩/业绩评审）"), max_digits=4, decimal_places=1, null=True, blank=True
     )
-    absent = models.BooleanField("缺考", default=False)
-    passed = models.BooleanField("合格", null=True, blank=True)
+    absent = models.BooleanField(_("缺考"), default=False)
+    passed = models.BooleanField(_("合格"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CandidateQuerySet.as_manager()
 
     class Meta:
         ordering = ["batch", "pk"]
-        verbose_name = "考生"
-        verbose_name_plural = "考生"
+        verbose_name = _("考生")
+        verbose_name_plural = _("考生")
         constraints = [
             models.UniqueConstraint(
                 fields=["batch", "id_number_hash"],
                 name="candidate_once_per_batch",
-                violation_error_message="该考生已在本批次中 / Already in this batch",
+                violation_error_message=_("该考生已在本批次中"),
             ),
             models.UniqueConstraint(fields=["room", "seat"], name="candidate_one_per_seat"),
             *[
@@ -843,12 +839,10 @@ class Candidate(models.Model):
         """Scores out of 100; pass marks per evaluation type and level (see passes())."""
         batch = self.batch
         if batch.status != BatchStatus.TICKETS_GENERATED:
-            raise ValidationError(
-                "只有生成准考证号后、公示前可以录入成绩 / Scores are entered after tickets, before publicity"
-            )
+            raise ValidationError(gettext("只有生成准考证号后、公示前可以录入成绩"))
         batch.require_exam_over(BatchStatus.EXAMINED)  # 239号 四: no score before the exam
         if self.eligibility != EligibilityStatus.PASSED:
-            raise ValidationError("该考生未通过资格审核 / This candidate was not admitted")
+            raise ValidationError(gettext("该考生未通过资格审核"))
         self.absent = absent
         self.theory_score, self.practical_score, self.comprehensive_score = (
             theory,

@@ -9,12 +9,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F, Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from audits.signals import audited_update
 from institutions.choices import FilingStatus, InstitutionKind, ItemSource, MaterialKind
 from institutions.models.institutions import institution_scope
 from skilleval import rules
-from skilleval.choices import INSTITUTION_ROLES, Level, Role, in_chinese, in_english
+from skilleval.choices import INSTITUTION_ROLES, Level, Role
 from skilleval.models import OccupationLevel, Region
 from skilleval.models.regions import PROVINCE_CODE
 from skilleval.querysets import ScopedQuerySet
@@ -162,9 +164,10 @@ class ScopeReductionUnconfirmed(ValidationError):
         ]
         super().__init__(
             [
-                f"自 {on:%Y-%m-%d} 起，以下 {len(batches)} 个进行中的评价批次将超出备案范围（苏人社办函〔2022〕54号 五），"
-                f"请确认后再作决定 / From {on:%Y-%m-%d}, {len(batches)} open batch(es) would fall "
-                "outside the filed scope (54号 五); confirm the scope reduction to go ahead",
+                gettext(
+                    "自 %(on)s 起，以下 %(count)s 个进行中的评价批次将超出备案范围（苏人社办函〔2022〕54号 五），请确认后再作决定"
+                )
+                % {"on": f"{on:%Y-%m-%d}", "count": len(batches)},
                 *lines,
             ],
             code="scope_reduction",
@@ -179,13 +182,9 @@ class FilingManager(models.Manager.from_queryset(FilingQuerySet)):
             institution.pk,
             institution.parent_id,
         ):
-            raise PermissionDenied(
-                "只能为本机构或其分支机构备案 / Only for your own institution or its branches"
-            )
+            raise PermissionDenied(gettext("只能为本机构或其分支机构备案"))
         if province_level and institution.is_branch:
-            raise ValidationError(
-                "分支机构在所在地备案 / A branch files where it is located (41号 三(四))"
-            )
+            raise ValidationError(gettext("分支机构在所在地备案"))
         authority = Region.objects.get(code=PROVINCE_CODE) if province_level else institution.city
         return self.create(institution=institution, authority=authority, created_by=user)
 
@@ -199,20 +198,20 @@ class Filing(models.Model):
         "institutions.Institution", on_delete=models.PROTECT, related_name="filings"
     )
     authority = models.ForeignKey(
-        "skilleval.Region", verbose_name="备案机关", on_delete=models.PROTECT, related_name="+"
+        "skilleval.Region", verbose_name=_("备案机关"), on_delete=models.PROTECT, related_name="+"
     )
     status = models.CharField(
-        "状态", max_length=12, choices=FilingStatus.choices, default=FilingStatus.DRAFT
+        _("状态"), max_length=12, choices=FilingStatus.choices, default=FilingStatus.DRAFT
     )
     region_scope = models.ManyToManyField(
         "skilleval.Region",
-        verbose_name="地域范围",
+        verbose_name=_("地域范围"),
         related_name="+",
         blank=True,
-        help_text="选择江苏省即全省 / choosing 江苏省 means the whole province",
+        help_text=_("选择江苏省即全省"),
     )
-    valid_from = models.DateField("有效期自", null=True, blank=True)
-    valid_until = models.DateField("有效期至", null=True, blank=True)
+    valid_from = models.DateField(_("有效期自"), null=True, blank=True)
+    valid_until = models.DateField(_("有效期至"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -225,12 +224,12 @@ class Filing(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.CharField("审核意见", max_length=500, blank=True)
+    decision_reason = models.CharField(_("审核意见"), max_length=500, blank=True)
     # A new filing adds to the institution's scope; only one that says so replaces another, which
     # then ends the day before it starts (the scope shrinks by intent, never by accident).
     replaces = models.ForeignKey(
         "self",
-        verbose_name="替换备案",
+        verbose_name=_("替换备案"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -239,15 +238,15 @@ class Filing(models.Model):
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    ended_at = models.DateTimeField("提前终止时间", null=True, blank=True)
-    end_reason = models.CharField("提前终止原因", max_length=500, blank=True)
+    ended_at = models.DateTimeField(_("提前终止时间"), null=True, blank=True)
+    end_reason = models.CharField(_("提前终止原因"), max_length=500, blank=True)
 
     objects = FilingManager()
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "备案"
-        verbose_name_plural = "备案"
+        verbose_name = _("备案")
+        verbose_name_plural = _("备案")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status=FilingStatus.APPROVED)
@@ -257,18 +256,18 @@ class Filing(models.Model):
                     valid_until__gte=F("valid_from"),
                 ),
                 name="filing_approved_has_validity",
-                violation_error_message="批准的备案须有有效期限 / An approved filing needs a validity period",
+                violation_error_message=_("批准的备案须有有效期限"),
             ),
             models.CheckConstraint(
                 condition=~Q(status=FilingStatus.REJECTED) | ~Q(decision_reason=""),
                 name="filing_rejection_has_reason",
-                violation_error_message="不予备案须说明理由 / A rejection needs a reason",
+                violation_error_message=_("不予备案须说明理由"),
             ),
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True)
                 | Q(status=FilingStatus.APPROVED, ended_by__isnull=False) & ~Q(end_reason=""),
                 name="filing_early_end_is_decided_with_reason",
-                violation_error_message="提前终止须由审核人说明理由 / An early end needs who and why",
+                violation_error_message=_("提前终止须由审核人说明理由"),
             ),
             models.CheckConstraint(
                 condition=~Q(replaces=F("pk")),
@@ -335,9 +334,10 @@ class Filing(models.Model):
         ).first()
         if occupation_level is None:
             raise ValidationError(
-                f"{occupation} 的国家职业技能标准未设置{Level(level).label}，不得擅加职业技能等级"
-                f"（苏人社办函〔2022〕54号 三）/ The standard of {occupation.code} defines no level {level}; "
-                "levels may not be added (54号 三)",
+                gettext(
+                    "%(occupation)s 的国家职业技能标准未设置%(level)s，不得擅加职业技能等级（苏人社办函〔2022〕54号 三）"
+                )
+                % {"occupation": occupation, "level": Level(level).label},
                 code="level_not_defined",
             )
         rules.require(
@@ -374,11 +374,11 @@ class Filing(models.Model):
 
     def _require_draft(self):
         if self.status != FilingStatus.DRAFT:
-            raise ValidationError("只有草稿状态的备案可以修改 / Only a draft filing can be changed")
+            raise ValidationError(gettext("只有草稿状态的备案可以修改"))
 
     def _require_manager(self, user):
         if not self.institution.may_be_managed_by(user):
-            raise PermissionDenied("只能修改本机构的备案 / Only your own institution's filing")
+            raise PermissionDenied(gettext("只能修改本机构的备案"))
 
     def _locked_draft(self, user) -> "Filing":
         """The filing row locked for this transaction, refused unless it is still a draft: a
@@ -397,17 +397,14 @@ class Filing(models.Model):
     def problems_before_decision(self) -> list[str]:
         problems = []
         if not self.items.exists():
-            problems.append("未申报任何职业（工种）和等级 / No occupation-level requested")
+            problems.append(gettext("未申报任何职业（工种）和等级"))
         if not self.region_scope.exists():
-            problems.append("未填写地域范围 / No region scope")
-        missing = [
-            (in_chinese(MaterialKind(k).label), in_english(MaterialKind(k).label))
-            for k in self.missing_materials()
-        ]
+            problems.append(gettext("未填写地域范围"))
+        missing = [str(MaterialKind(k).label) for k in self.missing_materials()]
         if missing:
             problems.append(
-                f"材料不全（中就培函〔2020〕41号 附件），缺：{'、'.join(zh for zh, _en in missing)} / "
-                f"Missing materials: {'; '.join(en for _zh, en in missing)}"
+                gettext("材料不全（中就培函〔2020〕41号 附件），缺：%(items)s")
+                % {"items": gettext("、").join(missing)}
             )
         if self.institution.kind == InstitutionKind.SOCIAL_ORG:
             try:
@@ -437,10 +434,7 @@ class Filing(models.Model):
             replaced.institution_id != self.institution_id
             or replaced.status != FilingStatus.APPROVED
         ):
-            raise ValidationError(
-                "只能替换本机构已批准的备案 / Only an approved filing of the same institution "
-                "can be replaced"
-            )
+            raise ValidationError(gettext("只能替换本机构已批准的备案"))
         with transaction.atomic():
             locked = self._locked_draft(user)
             locked.replaces = replaced
@@ -486,8 +480,8 @@ class Filing(models.Model):
         ):
             if last_day < replaced.valid_from:
                 raise ValidationError(
-                    f"替换备案须在被替换备案 #{replaced.pk} 开始（{replaced.valid_from}）之后生效 / "
-                    "The replacement must start after the filing it replaces starts"
+                    gettext("替换备案须在被替换备案 #%(pk)s 开始（%(valid_from)s）之后生效")
+                    % {"pk": replaced.pk, "valid_from": replaced.valid_from}
                 )
             replaced.valid_until = last_day
             decided.append(replaced)
@@ -519,11 +513,9 @@ class Filing(models.Model):
         confirm_scope_reduction: bool = False,
     ) -> None:
         if not self.may_be_decided_by(user):
-            raise PermissionDenied("该备案不由您审核 / This filing is not yours to decide")
+            raise PermissionDenied(gettext("该备案不由您审核"))
         if valid_until < valid_from:
-            raise ValidationError(
-                "有效期至不得早于有效期自 / The validity must end after it starts"
-            )
+            raise ValidationError(gettext("有效期至不得早于有效期自"))
         problems = self.problems_before_decision()
         if problems:
             raise ValidationError(problems)
@@ -546,7 +538,7 @@ class Filing(models.Model):
             )
             if replaced in decided:  # it ends the day before this one starts
                 replaced.ended_by, replaced.ended_at = user, timezone.now()
-                replaced.end_reason = f"被备案 #{self.pk} 替换 / Replaced by filing #{self.pk}"
+                replaced.end_reason = gettext("被备案 #%(pk)s 替换") % {"pk": self.pk}
                 replaced.save(update_fields=["valid_until", "ended_by", "ended_at", "end_reason"])
             # 41号 三(五): a branch's online announcement starts once its local filing is approved.
             audited_update(
@@ -561,17 +553,17 @@ class Filing(models.Model):
         """The HR department it was filed with ends an approved filing before its validity runs
         out (e.g. after a finding); its occupations leave the scope the next day."""
         if not self.may_be_decided_by(user):
-            raise PermissionDenied("该备案不由您审核 / This filing is not yours to decide")
+            raise PermissionDenied(gettext("该备案不由您审核"))
         if not reason.strip():
-            raise ValidationError("请填写提前终止的理由 / Give the reason for ending early")
+            raise ValidationError(gettext("请填写提前终止的理由"))
         with transaction.atomic():
             locked = Filing.objects.select_for_update().get(pk=self.pk)
             if locked.status != FilingStatus.APPROVED or not (
                 locked.valid_from <= last_day < locked.valid_until
             ):
                 raise ValidationError(
-                    f"终止日期须在有效期内（{locked.valid_from} 至 {locked.valid_until} 之前）/ "
-                    "The last day must fall inside the current validity"
+                    gettext("终止日期须在有效期内（%(valid_from)s 至 %(valid_until)s 之前）")
+                    % {"valid_from": locked.valid_from, "valid_until": locked.valid_until}
                 )
             decided = Filing(
                 pk=self.pk, status=locked.status, valid_from=locked.valid_from, valid_until=last_day
@@ -587,9 +579,9 @@ class Filing(models.Model):
 
     def reject(self, *, user, reason: str) -> None:
         if not self.may_be_decided_by(user):
-            raise PermissionDenied("该备案不由您审核 / This filing is not yours to decide")
+            raise PermissionDenied(gettext("该备案不由您审核"))
         if not reason.strip():
-            raise ValidationError("请填写不予备案的理由 / Give the reason for the rejection")
+            raise ValidationError(gettext("请填写不予备案的理由"))
         self._move(
             FilingStatus.SUBMITTED,
             FilingStatus.REJECTED,
@@ -603,8 +595,8 @@ class Filing(models.Model):
         if not audited_update(self, {"status": from_status}, status=to_status, **fields):
             self.refresh_from_db(fields=["status"])
             raise ValidationError(
-                f"备案当前状态为“{self.get_status_display()}”，操作未执行 / The filing is now "
-                f"{self.status}; nothing was done"
+                gettext("备案当前状态为“%(status)s”，操作未执行")
+                % {"status": self.get_status_display()}
             )
 
     def add_occupation_after_check(
@@ -623,11 +615,10 @@ class Filing(models.Model):
         """239号 三: while the filing is valid, an occupation is added after city staff check its
         standard, question bank, venue and examiners — no new filing."""
         if not self.may_be_decided_by(user):
-            raise PermissionDenied("该备案不由您审核 / This filing is not yours to decide")
+            raise PermissionDenied(gettext("该备案不由您审核"))
         if not self.is_valid_on(timezone.localdate()):
             raise ValidationError(
-                "备案不在有效期内，须重新备案（苏人社函〔2020〕239号 三）/ The filing is not valid today; "
-                "file again (239号 三)"
+                gettext("备案不在有效期内，须重新备案（苏人社函〔2020〕239号 三）")
             )
         unchecked = [
             name
@@ -641,7 +632,8 @@ class Filing(models.Model):
         ]
         if unchecked:
             raise ValidationError(
-                f"须核实{'、'.join(unchecked)}后方可添加（苏人社函〔2020〕239号 三）/ Check all four before adding"
+                gettext("须核实%(unchecked)s后方可添加（苏人社函〔2020〕239号 三）")
+                % {"unchecked": "、".join(unchecked)}
             )
         self.check_item(occupation, level, enterprise_spec=enterprise_spec)
         with transaction.atomic():
@@ -667,7 +659,7 @@ class Filing(models.Model):
                 },
             )
             if not created:
-                raise ValidationError("该职业等级已在备案范围内 / Already in the filed scope")
+                raise ValidationError(gettext("该职业等级已在备案范围内"))
         return item
 
 
@@ -678,17 +670,17 @@ class FilingItem(models.Model):
     occupation = models.ForeignKey(
         "skilleval.Occupation", on_delete=models.PROTECT, related_name="+"
     )
-    level = models.PositiveSmallIntegerField("等级", choices=Level.choices)
+    level = models.PositiveSmallIntegerField(_("等级"), choices=Level.choices)
     source = models.CharField(
-        "来源", max_length=20, choices=ItemSource.choices, default=ItemSource.REQUESTED
+        _("来源"), max_length=20, choices=ItemSource.choices, default=ItemSource.REQUESTED
     )
     # 54号 三: an employer may evaluate an occupation without a national standard only against
     # its enterprise evaluation specification filed with the appraisal centre.
     enterprise_spec = models.CharField(
-        "企业评价规范（已报职业技能鉴定机构备案）",
+        _("企业评价规范（已报职业技能鉴定机构备案）"),
         max_length=200,
         blank=True,
-        help_text="规范名称及备案编号；仅用人单位在无国家职业技能标准时填写",
+        help_text=_("规范名称及备案编号；仅用人单位在无国家职业技能标准时填写"),
     )
     addition_check = models.OneToOneField(
         "institutions.OccupationAdditionCheck",
@@ -700,13 +692,13 @@ class FilingItem(models.Model):
 
     class Meta:
         ordering = ["occupation__code", "-level"]
-        verbose_name = "备案职业等级"
-        verbose_name_plural = "备案职业等级"
+        verbose_name = _("备案职业等级")
+        verbose_name_plural = _("备案职业等级")
         constraints = [
             models.UniqueConstraint(
                 fields=["filing", "occupation", "level"],
                 name="filing_item_unique",
-                violation_error_message="该职业等级已在备案中 / Already in the filing",
+                violation_error_message=_("该职业等级已在备案中"),
             ),
             models.CheckConstraint(
                 condition=~Q(source=ItemSource.ADDED_AFTER_CHECK) | Q(addition_check__isnull=False),
@@ -726,9 +718,9 @@ class FilingMaterial(models.Model):
     """One document of the 41号 附件 checklist attached to a filing."""
 
     filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="materials")
-    kind = models.CharField("材料", max_length=30, choices=MaterialKind.choices)
-    file = models.FileField("文件", upload_to=material_path)
-    original_name = models.CharField("原文件名", max_length=200)
+    kind = models.CharField(_("材料"), max_length=30, choices=MaterialKind.choices)
+    file = models.FileField(_("文件"), upload_to=material_path)
+    original_name = models.CharField(_("原文件名"), max_length=200)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -736,8 +728,8 @@ class FilingMaterial(models.Model):
 
     class Meta:
         ordering = ["kind"]
-        verbose_name = "备案材料"
-        verbose_name_plural = "备案材料"
+        verbose_name = _("备案材料")
+        verbose_name_plural = _("备案材料")
         constraints = [
             models.UniqueConstraint(fields=["filing", "kind"], name="filing_material_one_per_kind")
         ]
@@ -754,12 +746,12 @@ class OccupationAdditionCheck(models.Model):
     occupation = models.ForeignKey(
         "skilleval.Occupation", on_delete=models.PROTECT, related_name="+"
     )
-    level = models.PositiveSmallIntegerField("等级", choices=Level.choices)
-    standard_ok = models.BooleanField("评价标准已核实")
-    question_bank_ok = models.BooleanField("评价试题已核实")
-    venue_ok = models.BooleanField("场地设施已核实")
-    examiners_ok = models.BooleanField("考评人员已核实")
-    note = models.CharField("核实情况", max_length=500, blank=True)
+    level = models.PositiveSmallIntegerField(_("等级"), choices=Level.choices)
+    standard_ok = models.BooleanField(_("评价标准已核实"))
+    question_bank_ok = models.BooleanField(_("评价试题已核实"))
+    venue_ok = models.BooleanField(_("场地设施已核实"))
+    examiners_ok = models.BooleanField(_("考评人员已核实"))
+    note = models.CharField(_("核实情况"), max_length=500, blank=True)
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -767,15 +759,15 @@ class OccupationAdditionCheck(models.Model):
 
     class Meta:
         ordering = ["-checked_at"]
-        verbose_name = "职业添加核实"
-        verbose_name_plural = "职业添加核实"
+        verbose_name = _("职业添加核实")
+        verbose_name_plural = _("职业添加核实")
         constraints = [
             models.CheckConstraint(
                 condition=Q(
                     standard_ok=True, question_bank_ok=True, venue_ok=True, examiners_ok=True
                 ),
                 name="addition_check_all_four_verified",
-                violation_error_message="四项须全部核实 / All four must be verified (239号 三)",
+                violation_error_message=_("四项须全部核实"),
             )
         ]
 

@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from stdnum.cn import uscc
 
 from audits.signals import audited_update
@@ -19,8 +21,7 @@ def validate_uscc(value: str) -> None:
     # GB 32100-2015: 18 characters, the last a check character.
     if not uscc.is_valid(value):
         raise ValidationError(
-            "统一社会信用代码无效（GB 32100 校验位不符）/ Invalid unified social credit code "
-            "(GB 32100 check character)",
+            gettext("统一社会信用代码无效（GB 32100 校验位不符）"),
             code="invalid_uscc",
         )
 
@@ -74,14 +75,14 @@ class Institution(models.Model):
     a technical school or an appraisal centre, located in one city (属地, 41号 三(四)). A branch
     (分支机构) of a social training evaluation organisation is an institution with a parent."""
 
-    name = models.CharField("机构名称", max_length=200)
-    kind = models.CharField("机构类型", max_length=20, choices=InstitutionKind.choices)
+    name = models.CharField(_("机构名称"), max_length=200)
+    kind = models.CharField(_("机构类型"), max_length=20, choices=InstitutionKind.choices)
     uscc = models.CharField(
-        "统一社会信用代码", max_length=18, unique=True, validators=[validate_uscc]
+        _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_uscc]
     )
     parent = models.ForeignKey(
         "self",
-        verbose_name="所属社会培训评价组织（分支机构填写）",
+        verbose_name=_("所属社会培训评价组织（分支机构填写）"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -89,66 +90,74 @@ class Institution(models.Model):
     )
     city = models.ForeignKey(
         "skilleval.Region",
-        verbose_name="所在设区市",
+        verbose_name=_("所在设区市"),
         on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"kind": RegionKind.CITY},
     )
     county = models.ForeignKey(
         "skilleval.Region",
-        verbose_name="所在区（县）",
+        verbose_name=_("所在区（县）"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
         limit_choices_to={"kind": RegionKind.COUNTY},
     )
-    responsible_person = models.CharField("负责人", max_length=50)
-    contact_person = models.CharField("联系人", max_length=50, blank=True)
-    contact_phone = models.CharField("联系电话", max_length=40)
-    address = models.CharField("地址", max_length=200, blank=True)
+    responsible_person = models.CharField(_("负责人"), max_length=50)
+    contact_person = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=40)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
     # 41号 二(一): who may not be a social training evaluation organisation.
-    is_government_department = models.BooleanField("是否政府部门", default=False)
-    owned_by_government = models.BooleanField("是否政府部门所属单位", default=False)
+    is_government_department = models.BooleanField(_("是否政府部门"), default=False)
+    owned_by_government = models.BooleanField(_("是否政府部门所属单位"), default=False)
     association_decoupled = models.BooleanField(
-        "协会是否已与主管部门脱钩",
+        _("协会是否已与主管部门脱钩"),
         null=True,
         blank=True,
-        help_text="非协会留空 / leave empty if not an association",
+        help_text=_("非协会留空"),
     )
     catalog_status = models.CharField(
-        "目录状态", max_length=12, choices=CatalogStatus.choices, default=CatalogStatus.ACTIVE
+        _("目录状态"), max_length=12, choices=CatalogStatus.choices, default=CatalogStatus.ACTIVE
     )
-    catalog_reason = models.CharField("目录状态原因", max_length=300, blank=True)
+    catalog_reason = models.CharField(_("目录状态原因"), max_length=300, blank=True)
     # A branch's online announcement (网上公示, 41号 三(五)) starts when its filing is approved.
-    announced_on = models.DateField("公示开始日期", null=True, blank=True)
+    announced_on = models.DateField(_("公示开始日期"), null=True, blank=True)
     # Codes inside certificate numbers (人社鉴发〔2019〕2号): the ministry's 4-digit code ("0000" when
     # filed with the province) and the 6-digit serial the province assigns; for vocational
     # qualification stations, the station type (0–4) and 3-digit serial.
-    ministry_code = models.CharField("人社部机构代码", max_length=4, default="0000")
+    ministry_code = models.CharField(_("人社部机构代码"), max_length=4, default="0000")
     province_serial = models.CharField(
-        "省级机构序号", max_length=6, null=True, blank=True, unique=True
+        _("省级机构序号"), max_length=6, null=True, blank=True, unique=True
     )
     vq_station_type = models.PositiveSmallIntegerField(
-        "鉴定站类型",
+        _("鉴定站类型"),
         null=True,
         blank=True,
-        choices=[(0, "指导中心"), (1, "国家站"), (2, "地方站"), (3, "行业站"), (4, "企业站")],
+        choices=[
+            (0, _("指导中心")),
+            (1, _("国家站")),
+            (2, _("地方站")),
+            (3, _("行业站")),
+            (4, _("企业站")),
+        ],
     )
-    vq_station_serial = models.CharField("鉴定站序号", max_length=3, blank=True)
+    vq_station_serial = models.CharField(_("鉴定站序号"), max_length=3, blank=True)
     # 54号 一: an employer's exceptional promotion (破格) needs a written policy published to all staff.
     promotion_policy = models.FileField(
-        "破格晋升制度", upload_to="institutions/policies/", blank=True
+        _("破格晋升制度"), upload_to="institutions/policies/", blank=True
     )
-    promotion_policy_published_on = models.DateField("破格晋升制度公布日期", null=True, blank=True)
+    promotion_policy_published_on = models.DateField(
+        _("破格晋升制度公布日期"), null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = InstitutionQuerySet.as_manager()
 
     class Meta:
         ordering = ["city_id", "name"]
-        verbose_name = "评价机构"
-        verbose_name_plural = "评价机构"
+        verbose_name = _("评价机构")
+        verbose_name_plural = _("评价机构")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(parent=models.F("pk")),
@@ -181,21 +190,14 @@ class Institution(models.Model):
 
     def clean(self):
         if self.county_id and self.city_id and self.county.parent_id != self.city_id:
-            raise ValidationError(
-                {"county": "区（县）不属于所选设区市 / The county is not in the chosen city"}
-            )
+            raise ValidationError({"county": gettext("区（县）不属于所选设区市")})
         if self.parent_id and self.parent.parent_id:
-            raise ValidationError(
-                "分支机构不能再设分支机构 / A branch has no branches of its own (41号 三(二))"
-            )
+            raise ValidationError(gettext("分支机构不能再设分支机构"))
         if self.parent_id and (
             self.kind != InstitutionKind.SOCIAL_ORG
             or self.parent.kind != InstitutionKind.SOCIAL_ORG
         ):
-            raise ValidationError(
-                "分支机构仅限社会培训评价组织设立 / Only social training evaluation organisations have branches "
-                "(中就培函〔2020〕41号 三(二))"
-            )
+            raise ValidationError(gettext("分支机构仅限社会培训评价组织设立"))
         if self.kind == InstitutionKind.SOCIAL_ORG:
             rules.require("institution.eligible_as_social_org", self.eligibility_facts)
 
@@ -241,21 +243,24 @@ class Institution(models.Model):
         filing = next((f for f in granting if region is None or f.covers_region(region)), None)
         if not scope:
             problems.append(
-                f"{on} 无有效备案（备案未批准或已过有效期限）（苏人社办函〔2022〕54号 五）/ No filing valid on {on}"
+                gettext(
+                    "%(on)s 无有效备案（备案未批准或已过有效期限）（苏人社办函〔2022〕54号 五）"
+                )
+                % {"on": on}
             )
         elif not granting:
             problems.append(
-                f"备案范围不含 {occupation} {level}级 / {occupation.code} level {level} is outside the filed scope"
-                "（苏人社办函〔2022〕54号 五）"
+                gettext("备案范围不含 %(occupation)s %(level)s级（苏人社办函〔2022〕54号 五）")
+                % {"occupation": occupation, "level": level}
             )
         elif filing is None:
             problems.append(
-                f"{region} 不在备案地域范围内 / {region.code} is outside the filed region scope（54号 五）"
+                gettext("%(region)s 不在备案地域范围内（54号 五）") % {"region": region}
             )
         if self.is_branch:
             announcement = self.branch_announcement(on)
             if not announcement.result["may_run"]:
-                problems.append(announcement.zh)
+                problems.append(announcement.text)
         return ScopeCheck(allowed=not problems, problems=problems, filing=filing)
 
     # --- the catalog (能进能出) --------------------------------------------------------------
@@ -272,11 +277,9 @@ class Institution(models.Model):
     def change_catalog_status(self, action: str, *, actor, reason: str) -> "CatalogEvent":
         """Province admins suspend, restore or remove an institution, with a reason (实施意见 二十三)."""
         if not actor.is_province_admin:
-            raise PermissionDenied(
-                "仅省级管理员可调整目录 / Only province admins change the catalog"
-            )
+            raise PermissionDenied(gettext("仅省级管理员可调整目录"))
         if not reason.strip():
-            raise ValidationError({"reason": "请填写原因 / A reason is required"})
+            raise ValidationError({"reason": gettext("请填写原因")})
         allowed_from, to = self.CATALOG_MOVES[action]
         with transaction.atomic():
             moved = audited_update(
@@ -287,8 +290,11 @@ class Institution(models.Model):
             )
             if not moved:
                 raise ValidationError(
-                    f"当前状态“{self.get_catalog_status_display()}”不能{CatalogAction(action).label} / "
-                    "not possible from the current status"
+                    gettext("当前状态“%(catalog_status)s”不能%(label)s")
+                    % {
+                        "catalog_status": self.get_catalog_status_display(),
+                        "label": CatalogAction(action).label,
+                    }
                 )
             return CatalogEvent.objects.create(
                 institution=self, action=action, reason=reason.strip(), actor=actor
@@ -301,15 +307,15 @@ class CatalogEvent(models.Model):
     institution = models.ForeignKey(
         Institution, on_delete=models.PROTECT, related_name="catalog_events"
     )
-    action = models.CharField("操作", max_length=10, choices=CatalogAction.choices)
-    reason = models.CharField("原因", max_length=300)
+    action = models.CharField(_("操作"), max_length=10, choices=CatalogAction.choices)
+    reason = models.CharField(_("原因"), max_length=300)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "目录调整记录"
-        verbose_name_plural = "目录调整记录"
+        verbose_name = _("目录调整记录")
+        verbose_name_plural = _("目录调整记录")
 
     def __str__(self):
         return f"{self.institution} {self.get_action_display()}"

@@ -1,6 +1,7 @@
 """API token authentication: `Authorization: Token <secret>`, checked against the stored hash."""
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework import authentication, exceptions
 
 from skilleval.models import ApiToken
@@ -15,16 +16,14 @@ class ExpiringTokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key):
         token = ApiToken.objects.find(key)
         if token is None:
-            raise exceptions.AuthenticationFailed(
-                "API 令牌无效或已撤销 / Invalid or revoked API token"
-            )
+            raise exceptions.AuthenticationFailed(gettext("API 令牌无效或已撤销"))
         if token.is_expired:
             expired_at = timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M")
             raise exceptions.AuthenticationFailed(
-                f"API 令牌已于 {expired_at} 过期，请通过 POST /api/v1/auth/token/ 重新获取 / "
-                f"The API token expired at {expired_at}; get a new one with POST /api/v1/auth/token/"
+                gettext("API 令牌已于 %(expired_at)s 过期，请通过 POST")
+                % {"expired_at": expired_at}
             )
         if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("账号已停用 / The account is disabled")
+            raise exceptions.AuthenticationFailed(gettext("账号已停用"))
         token.touch()
         return token.user, token

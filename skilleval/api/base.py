@@ -2,6 +2,7 @@
 
 from django.core import exceptions as django_exceptions
 from django.db import transaction
+from django.utils.translation import gettext
 from rest_framework import exceptions, permissions, serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.fields import empty
@@ -20,7 +21,7 @@ class ScopedViewSetMixin:
         with transaction.atomic():
             instance = serializer.save()
             if not self.get_queryset().filter(pk=instance.pk).exists():
-                raise PermissionDenied("超出您的管辖范围 / Outside your scope")
+                raise PermissionDenied(gettext("超出您的管辖范围"))
 
     def perform_create(self, serializer):
         self._save_in_scope(serializer)

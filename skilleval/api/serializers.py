@@ -120,9 +120,7 @@ class TokenRequestSerializer(serializers.Serializer):
         )
         if user is None:
             AccountGuard.objects.record_failure(attrs["username"])
-            raise serializers.ValidationError(
-                "用户名或密码错误 / Wrong username or password", code="authorization"
-            )
+            raise serializers.ValidationError(gettext("用户名或密码错误"), code="authorization")
         # A token is a session without a browser: it needs the second factor as much.
         if settings.TWO_FACTOR_REQUIRED and two_factor.verify_code(user, attrs["code"]) is None:
             raise serializers.ValidationError(

@@ -1,5 +1,6 @@
 from django.db import IntegrityError
 from django.http import Http404
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -101,7 +102,7 @@ class RuleViewSet(viewsets.ViewSet):
         try:
             return rules.get_rule(rule_id)
         except rules.UnknownRule:
-            raise Http404(f"没有规则 {rule_id} / No rule {rule_id}") from None
+            raise Http404(gettext("没有规则 %(rule_id)s") % {"rule_id": rule_id}) from None
 
     @extend_schema(responses=RuleSerializer(many=True))
     def list(self, request):
@@ -141,9 +142,7 @@ class RuleViewSet(viewsets.ViewSet):
         """Province admins add a parameter version in force from a date (today or later)."""
         if not request.user.is_province_admin:
             return Response(
-                {
-                    "detail": "仅省级管理员可修改规则参数 / Only province admins may change rule parameters"
-                },
+                {"detail": gettext("仅省级管理员可修改规则参数")},
                 status=status.HTTP_403_FORBIDDEN,
             )
         rule = self._rule(rule_id)

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from audits.signals import audited_update
 from skilleval.choices import INSTITUTION_ROLES, JobKind, JobStatus
@@ -126,18 +127,18 @@ class JobManager(models.Manager.from_queryset(JobQuerySet)):
 class Job(models.Model):
     """A piece of background work (import, bulk issuance, review) with its progress and outcome."""
 
-    kind = models.CharField("类型", max_length=40, choices=JobKind.choices)
+    kind = models.CharField(_("类型"), max_length=40, choices=JobKind.choices)
     status = models.CharField(
-        "状态", max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED
+        _("状态"), max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED
     )
-    done = models.PositiveIntegerField("已完成", default=0)
-    total = models.PositiveIntegerField("总数", default=0)
-    message = models.CharField("当前步骤", max_length=300, blank=True)
-    params = models.JSONField("参数", default=dict, blank=True)
-    input_file = models.FileField("输入文件", upload_to="jobs/input/%Y/%m/", blank=True)
-    result = models.JSONField("结果摘要", default=dict, blank=True)
-    result_file = models.FileField("结果文件", upload_to="jobs/result/%Y/%m/", blank=True)
-    error = models.TextField("错误", blank=True)
+    done = models.PositiveIntegerField(_("已完成"), default=0)
+    total = models.PositiveIntegerField(_("总数"), default=0)
+    message = models.CharField(_("当前步骤"), max_length=300, blank=True)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    input_file = models.FileField(_("输入文件"), upload_to="jobs/input/%Y/%m/", blank=True)
+    result = models.JSONField(_("结果摘要"), default=dict, blank=True)
+    result_file = models.FileField(_("结果文件"), upload_to="jobs/result/%Y/%m/", blank=True)
+    error = models.TextField(_("错误"), blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -158,7 +159,7 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     # Renewed by every progress report: a running job whose heartbeat stops lost its worker.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField("运行次数", default=0)
+    attempts = models.PositiveSmallIntegerField(_("运行次数"), default=0)
     # Numbers the messages sent for the job (see send): a message starts only the run it names.
     run_number = models.PositiveIntegerField(default=0)
     # Host and process running the job (written with the heartbeat), for an operator.
@@ -169,8 +170,8 @@ class Job(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "后台任务"
-        verbose_name_plural = "后台任务"
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
         constraints = [
             models.CheckConstraint(
                 condition=Q(total=0) | Q(done__lte=F("total")),
@@ -292,9 +293,7 @@ class Job(models.Model):
         """A failed job (or one stuck without a worker) run again on a staff member's request;
         handlers are idempotent, so nothing done before is done twice."""
         if not self.may_be_retried_by(user):
-            raise PermissionDenied(
-                "只有发起人或省级管理员可以重试 / Only the starter or a province admin retries"
-            )
+            raise PermissionDenied(gettext("只有发起人或省级管理员可以重试"))
         stuck = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER)
         retried = Job.objects.filter(
             Q(status=JobStatus.FAILED)
@@ -303,7 +302,7 @@ class Job(models.Model):
             pk=self.pk,
         ).update(status=JobStatus.QUEUED, sent_at=None, attempts=0, error="", finished_at=None)
         if not retried:
-            raise ValidationError("任务正在运行或已完成，无需重试 / The job is running or finished")
+            raise ValidationError(gettext("任务正在运行或已完成，无需重试"))
         self.refresh_from_db()
         self.send()
 
@@ -346,8 +345,10 @@ class Job(models.Model):
             Job.objects.filter(pk=self.pk, **mine).update(
                 status=JobStatus.FAILED,
                 finished_at=timezone.now(),
-                error=f"任务已运行 {self.attempts - 1} 次仍未完成（工作进程多次中断），请联系管理员后重试 / "
-                "The job did not finish after repeated worker failures; retry after checking",
+                error=gettext(
+                    "任务已运行 %(value)s 次仍未完成（工作进程多次中断），请联系管理员后重试"
+                )
+                % {"value": self.attempts - 1},
             )
             return
         handler = import_string(JOB_HANDLERS[self.kind])

@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models.functions import Cast, Left
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from skilleval.choices import (
     LEVEL_NAMES_EN,
@@ -23,35 +24,37 @@ class Occupation(models.Model):
     The code reads 大类-中类-小类-细类, e.g. 6-18-01-01 车工; a 工种 below a 细类 adds a fifth part.
     """
 
-    code = models.CharField("职业编码", max_length=20, unique=True)
-    name = models.CharField("职业名称", max_length=100)
+    code = models.CharField(_("职业编码"), max_length=20, unique=True)
+    name = models.CharField(_("职业名称"), max_length=100)
     major_group = models.GeneratedField(
-        verbose_name="大类",
+        verbose_name=_("大类"),
         expression=Cast(Left("code", 1), models.PositiveSmallIntegerField()),
         output_field=models.PositiveSmallIntegerField(),
         db_persist=True,
     )
     work_type = models.CharField(
-        "工种/职业方向", max_length=100, blank=True, help_text="无则留空，证书上显示“--”"
+        _("工种/职业方向"), max_length=100, blank=True, help_text=_("无则留空，证书上显示“--”")
     )
-    is_active = models.BooleanField("在用", default=True)
+    is_active = models.BooleanField(_("在用"), default=True)
     # 239号: the batch (1 or 2) in which this occupation's level-evaluation vocational
     # qualification left the national catalog; empty when it never was one.
     vq_exit_batch = models.PositiveSmallIntegerField(
-        "水平评价类职业资格退出批次", null=True, blank=True, choices=[(1, "第一批"), (2, "第二批")]
+        _("水平评价类职业资格退出批次"),
+        null=True,
+        blank=True,
+        choices=[(1, _("第一批")), (2, _("第二批"))],
     )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["code"]
-        verbose_name = "职业（工种）"
-        verbose_name_plural = "职业（工种）"
+        verbose_name = _("职业（工种）")
+        verbose_name_plural = _("职业（工种）")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(code__regex=r"^[1-8]-[0-9]{2}-[0-9]{2}-[0-9]{2}(-[0-9]{2})?$"),
                 name="occupation_code_format",
-                violation_error_message="职业编码格式应为 大类-中类-小类-细类，如 6-18-01-01 / "
-                "Occupation code must look like 6-18-01-01",
+                violation_error_message=_("职业编码格式应为 大类-中类-小类-细类，如 6-18-01-01"),
             ),
         ]
 
@@ -67,25 +70,25 @@ class OccupationLevel(models.Model):
     """A level that the occupation's standard defines; no other level may be evaluated (54号 三)."""
 
     occupation = models.ForeignKey(Occupation, on_delete=models.CASCADE, related_name="levels")
-    level = models.PositiveSmallIntegerField("等级", choices=Level.choices)
+    level = models.PositiveSmallIntegerField(_("等级"), choices=Level.choices)
     # The technical-resource catalog (54号 三), kept by province admins.
-    has_national_standard = models.BooleanField("有国家职业技能标准", default=False)
-    has_question_bank = models.BooleanField("有评价题库", default=False)
+    has_national_standard = models.BooleanField(_("有国家职业技能标准"), default=False)
+    has_question_bank = models.BooleanField(_("有评价题库"), default=False)
     has_provincial_spec = models.BooleanField(
-        "有省级评价规范（已纳入技术资源发布目录）", default=False
+        _("有省级评价规范（已纳入技术资源发布目录）"), default=False
     )
-    provincial_spec_name = models.CharField("省级评价规范名称", max_length=200, blank=True)
-    resources_updated_at = models.DateTimeField("技术资源更新时间", null=True, blank=True)
+    provincial_spec_name = models.CharField(_("省级评价规范名称"), max_length=200, blank=True)
+    resources_updated_at = models.DateTimeField(_("技术资源更新时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["occupation__code", "-level"]
-        verbose_name = "职业等级"
-        verbose_name_plural = "职业等级"
+        verbose_name = _("职业等级")
+        verbose_name_plural = _("职业等级")
         constraints = [
             models.UniqueConstraint(
                 fields=["occupation", "level"],
                 name="occupation_level_unique",
-                violation_error_message="该职业已有此等级 / This level is already defined",
+                violation_error_message=_("该职业已有此等级"),
             ),
             models.CheckConstraint(
                 condition=models.Q(level__gte=1, level__lte=5),
@@ -112,50 +115,54 @@ class OccupationLevel(models.Model):
 STANDARD_CONDITIONS = {
     5: [
         dict(
-            label="累计从事本职业或相关职业工作1年（含）以上",
+            label=_("累计从事本职业或相关职业工作1年（含）以上"),
             label_en="At least 1 year in the occupation or a related one",
             min_work_years=1,
         ),
         dict(
-            label="本职业或相关职业学徒期满",
+            label=_("本职业或相关职业学徒期满"),
             label_en="Completed an apprenticeship in the occupation or a related one",
             required_route=TrainingRoute.APPRENTICESHIP,
         ),
     ],
     4: [
         dict(
-            label="取得五级/初级工证书后，累计从事本职业或相关职业工作4年（含）以上",
+            label=_("取得五级/初级工证书后，累计从事本职业或相关职业工作4年（含）以上"),
             label_en="Level 5 certificate, then at least 4 years in the occupation",
             required_prior_level=5,
             min_years_since_prior=4,
         ),
         dict(
-            label="累计从事本职业或相关职业工作6年（含）以上",
+            label=_("累计从事本职业或相关职业工作6年（含）以上"),
             label_en="At least 6 years in the occupation or a related one",
             min_work_years=6,
         ),
         dict(
-            label="技工学校或中等及以上职业学校本专业或相关专业毕业（含应届毕业生）",
+            label=_("技工学校或中等及以上职业学校本专业或相关专业毕业（含应届毕业生）"),
             label_en="Graduate of a technical or vocational school in the trade (incl. final-year students)",
             required_route=TrainingRoute.TECHNICAL_SCHOOL,
         ),
     ],
     3: [
         dict(
-            label="取得四级/中级工证书后，累计从事本职业或相关职业工作5年（含）以上",
+            label=_("取得四级/中级工证书后，累计从事本职业或相关职业工作5年（含）以上"),
             label_en="Level 4 certificate, then at least 5 years in the occupation",
             required_prior_level=4,
             min_years_since_prior=5,
         ),
         dict(
-            label="取得四级/中级工证书，并具有高级技工学校、技师学院或高等职业学校本专业毕业证书（含应届毕业生）",
+            label=_(
+                "取得四级/中级工证书，并具有高级技工学校、技师学院或高等职业学校本专业毕业证书（含应届毕业生）"
+            ),
             label_en="Level 4 certificate and graduate of a senior technical school, technician "
             "college or higher vocational school in the trade",
             required_prior_level=4,
             required_route=TrainingRoute.SENIOR_TECHNICAL_SCHOOL,
         ),
         dict(
-            label="具有大专及以上本专业或相关专业毕业证书，并取得四级/中级工证书后，累计从事本职业或相关职业工作2年（含）以上",
+            label=_(
+                "具有大专及以上本专业或相关专业毕业证书，并取得四级/中级工证书后，累计从事本职业或相关职业工作2年（含）以上"
+            ),
             label_en="Junior college degree or higher, level 4 certificate, then at least 2 years "
             "in the occupation",
             required_prior_level=4,
@@ -165,13 +172,15 @@ STANDARD_CONDITIONS = {
     ],
     2: [
         dict(
-            label="取得三级/高级工证书后，累计从事本职业或相关职业工作4年（含）以上",
+            label=_("取得三级/高级工证书后，累计从事本职业或相关职业工作4年（含）以上"),
             label_en="Level 3 certificate, then at least 4 years in the occupation",
             required_prior_level=3,
             min_years_since_prior=4,
         ),
         dict(
-            label="取得三级/高级工证书的高级技工学校、技师学院毕业生，累计从事本职业或相关职业工作3年（含）以上",
+            label=_(
+                "取得三级/高级工证书的高级技工学校、技师学院毕业生，累计从事本职业或相关职业工作3年（含）以上"
+            ),
             label_en="Level 3 certificate, graduate of a senior technical school or technician "
             "college, at least 3 years in the occupation",
             required_prior_level=3,
@@ -179,7 +188,7 @@ STANDARD_CONDITIONS = {
             min_work_years=3,
         ),
         dict(
-            label="取得预备技师证书的技师学院毕业生，累计从事本职业或相关职业工作2年（含）以上",
+            label=_("取得预备技师证书的技师学院毕业生，累计从事本职业或相关职业工作2年（含）以上"),
             label_en="Technician college graduate of the preparatory technician class, at least 2 "
             "years in the occupation",
             required_route=TrainingRoute.PREPARATORY_TECHNICIAN,
@@ -188,7 +197,7 @@ STANDARD_CONDITIONS = {
     ],
     1: [
         dict(
-            label="取得二级/技师证书后，累计从事本职业或相关职业工作4年（含）以上",
+            label=_("取得二级/技师证书后，累计从事本职业或相关职业工作4年（含）以上"),
             label_en="Level 2 certificate, then at least 4 years in the occupation",
             required_prior_level=2,
             min_years_since_prior=4,
@@ -224,32 +233,32 @@ class ApplicationCondition(models.Model):
     occupation_level = models.ForeignKey(
         OccupationLevel, on_delete=models.CASCADE, related_name="conditions"
     )
-    label = models.CharField("条件说明", max_length=200)
-    label_en = models.CharField("条件说明（英文）", max_length=200, blank=True)
+    label = models.CharField(_("条件说明"), max_length=200)
+    label_en = models.CharField(_("条件说明（英文）"), max_length=200, blank=True)
     min_work_years = models.DecimalField(
-        "累计从事本职业年限（年）", max_digits=4, decimal_places=1, default=0
+        _("累计从事本职业年限（年）"), max_digits=4, decimal_places=1, default=0
     )
     required_prior_level = models.PositiveSmallIntegerField(
-        "须已取得的等级", choices=Level.choices, null=True, blank=True, help_text="空：不要求"
+        _("须已取得的等级"), choices=Level.choices, null=True, blank=True, help_text=_("空：不要求")
     )
     min_years_since_prior = models.DecimalField(
-        "取得该等级后年限（年）", max_digits=4, decimal_places=1, null=True, blank=True
+        _("取得该等级后年限（年）"), max_digits=4, decimal_places=1, null=True, blank=True
     )
-    min_education = models.PositiveSmallIntegerField("最低学历", null=True, blank=True)
+    min_education = models.PositiveSmallIntegerField(_("最低学历"), null=True, blank=True)
     required_route = models.CharField(
-        "须具备的学校或学徒经历",
+        _("须具备的学校或学徒经历"),
         max_length=30,
         choices=TrainingRoute.choices,
         blank=True,
-        help_text="空：不要求",
+        help_text=_("空：不要求"),
     )
 
     objects = ApplicationConditionManager()
 
     class Meta:
         ordering = ["occupation_level", "id"]
-        verbose_name = "申报条件"
-        verbose_name_plural = "申报条件"
+        verbose_name = _("申报条件")
+        verbose_name_plural = _("申报条件")
 
     def __str__(self):
         return f"{self.occupation_level}: {self.label}"

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from skilleval.choices import RegionKind
 
@@ -17,33 +18,33 @@ class RegionQuerySet(models.QuerySet):
 class Region(models.Model):
     """An administrative division of Jiangsu by its GB/T 2260 code: the province, a 设区市, or a 区/县."""
 
-    code = models.CharField("行政区划代码", max_length=6, primary_key=True)
-    name = models.CharField("名称", max_length=40)
-    kind = models.CharField("级别", max_length=10, choices=RegionKind.choices)
+    code = models.CharField(_("行政区划代码"), max_length=6, primary_key=True)
+    name = models.CharField(_("名称"), max_length=40)
+    kind = models.CharField(_("级别"), max_length=10, choices=RegionKind.choices)
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
     # 昆山市, 泰兴市 and 沭阳县 are addressed by the notices directly (省直管).
-    directly_managed = models.BooleanField("省直管", default=False)
-    complaint_hotline = models.CharField("监督举报电话", max_length=40, blank=True)
+    directly_managed = models.BooleanField(_("省直管"), default=False)
+    complaint_hotline = models.CharField(_("监督举报电话"), max_length=40, blank=True)
 
     objects = RegionQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
-        verbose_name = "行政区划"
-        verbose_name_plural = "行政区划"
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(code__regex=r"^32[0-9]{4}$"),
                 name="region_code_is_jiangsu_gbt2260",
-                violation_error_message="行政区划代码须为江苏省 GB/T 2260 六位代码 / Not a Jiangsu GB/T 2260 code",
+                violation_error_message=_("行政区划代码须为江苏省 GB/T 2260 六位代码"),
             ),
             models.CheckConstraint(
                 condition=models.Q(kind=RegionKind.PROVINCE, parent__isnull=True)
                 | (~models.Q(kind=RegionKind.PROVINCE) & models.Q(parent__isnull=False)),
                 name="region_only_province_has_no_parent",
-                violation_error_message="只有省级区划没有上级 / Only the province has no parent",
+                violation_error_message=_("只有省级区划没有上级"),
             ),
         ]
 

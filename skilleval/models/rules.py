@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class RuleParameterVersionManager(models.Manager):
@@ -9,13 +11,7 @@ class RuleParameterVersionManager(models.Manager):
         from skilleval.rules.engine import InvalidParameters, local_today
 
         if effective_from < local_today():
-            raise InvalidParameters(
-                {
-                    "effective_from": [
-                        "生效日期不得早于今天 / The effective date cannot be in the past"
-                    ]
-                }
-            )
+            raise InvalidParameters({"effective_from": [gettext("生效日期不得早于今天")]})
         validated = rule.validate_parameters(parameters)
         return self.create(
             rule_id=rule.id,
@@ -33,10 +29,10 @@ class RuleParameterVersion(models.Model):
     before the first version a rule uses the defaults it declares in code.
     """
 
-    rule_id = models.CharField("规则", max_length=80)
-    effective_from = models.DateField("生效日期")
-    parameters = models.JSONField("参数")
-    note = models.CharField("说明", max_length=300, blank=True)
+    rule_id = models.CharField(_("规则"), max_length=80)
+    effective_from = models.DateField(_("生效日期"))
+    parameters = models.JSONField(_("参数"))
+    note = models.CharField(_("说明"), max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -46,14 +42,13 @@ class RuleParameterVersion(models.Model):
 
     class Meta:
         ordering = ["rule_id", "-effective_from"]
-        verbose_name = "规则参数版本"
-        verbose_name_plural = "规则参数版本"
+        verbose_name = _("规则参数版本")
+        verbose_name_plural = _("规则参数版本")
         constraints = [
             models.UniqueConstraint(
                 fields=["rule_id", "effective_from"],
                 name="rule_parameters_one_version_per_day",
-                violation_error_message="该规则在此日期已有参数版本 / "
-                "This rule already has parameters from that date",
+                violation_error_message=_("该规则在此日期已有参数版本"),
             )
         ]
 

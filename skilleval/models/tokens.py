@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 # Tokens look like "se_" + 43 URL-safe characters (256 bits): a leaked one is recognisable in
 # logs and code scanners, and its first characters identify it in the owner's list.
@@ -48,8 +50,8 @@ class ApiTokenManager(models.Manager.from_queryset(ApiTokenQuerySet)):
             limit = settings.API_TOKEN_MAX_PER_USER
             if self.filter(user=user).active().count() >= limit:
                 raise ValidationError(
-                    f"您已有 {limit} 个有效的 API 令牌，请先在“API 令牌”页撤销不用的令牌 / "
-                    f"You already have {limit} valid API tokens; revoke one you no longer use first"
+                    gettext("您已有 %(limit)s 个有效的 API 令牌，请先在“API 令牌”页撤销不用的令牌")
+                    % {"limit": limit}
                 )
             secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
             now = timezone.now()
@@ -82,29 +84,29 @@ class ApiToken(models.Model):
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="用户",
+        verbose_name=_("用户"),
         on_delete=models.CASCADE,
         related_name="api_tokens",
     )
-    name = models.CharField("名称", max_length=100, blank=True)
-    prefix = models.CharField("前缀", max_length=SHOWN_PREFIX_LENGTH)
-    digest = models.CharField("摘要", max_length=64, unique=True)
-    created_at = models.DateTimeField("创建时间", default=timezone.now)
-    expires_at = models.DateTimeField("过期时间")
-    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    name = models.CharField(_("名称"), max_length=100, blank=True)
+    prefix = models.CharField(_("前缀"), max_length=SHOWN_PREFIX_LENGTH)
+    digest = models.CharField(_("摘要"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("过期时间"))
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
 
     objects = ApiTokenManager()
 
     class Meta:
-        verbose_name = "API 令牌"
-        verbose_name_plural = "API 令牌"
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "expires_at"], name="apitoken_user_expires")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(expires_at__gt=F("created_at")),
                 name="apitoken_expires_after_creation",
-                violation_error_message="令牌须在创建之后过期 / A token expires after it is created",
+                violation_error_message=_("令牌须在创建之后过期"),
             ),
         ]
 

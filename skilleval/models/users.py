@@ -3,8 +3,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from skilleval.choices import (
     ADMINISTRATOR_ROLES,
@@ -21,10 +20,10 @@ class User(AbstractUser):
     A superuser sees and may do everything a province admin may.
     """
 
-    role = models.CharField("角色", max_length=32, choices=Role.choices, blank=True)
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices, blank=True)
     city = models.ForeignKey(
         "skilleval.Region",
-        verbose_name="所属设区市",
+        verbose_name=_("所属设区市"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -33,7 +32,7 @@ class User(AbstractUser):
     )
     county = models.ForeignKey(
         "skilleval.Region",
-        verbose_name="所属区（县）",
+        verbose_name=_("所属区（县）"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -42,38 +41,38 @@ class User(AbstractUser):
     )
     institution = models.ForeignKey(
         "institutions.Institution",
-        verbose_name="所属评价机构",
+        verbose_name=_("所属评价机构"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="staff",
     )
-    organisation = models.CharField("所属单位", max_length=200, blank=True)
+    organisation = models.CharField(_("所属单位"), max_length=200, blank=True)
     # skilleval/passwords.py: set whenever the password changes; an administrator's new account
     # changes its initial password at the first sign-in.
-    password_changed_at = models.DateTimeField(gettext_lazy("密码修改时间"), null=True, blank=True)
-    must_change_password = models.BooleanField(gettext_lazy("须修改初始密码"), default=False)
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+    must_change_password = models.BooleanField(_("须修改初始密码"), default=False)
 
     objects = UserManager()
 
     class Meta:
-        verbose_name = "用户"
-        verbose_name_plural = "用户"
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(role=Role.CITY_STAFF) | Q(city__isnull=False),
                 name="user_city_staff_has_city",
-                violation_error_message="设区市人员须指定设区市 / City staff need a city",
+                violation_error_message=_("设区市人员须指定设区市"),
             ),
             models.CheckConstraint(
                 condition=~Q(role=Role.COUNTY_STAFF) | Q(county__isnull=False),
                 name="user_county_staff_has_county",
-                violation_error_message="区县人员须指定区县 / County staff need a county",
+                violation_error_message=_("区县人员须指定区县"),
             ),
             models.CheckConstraint(
                 condition=~Q(role__in=INSTITUTION_ROLES) | Q(institution__isnull=False),
                 name="user_institution_roles_have_institution",
-                violation_error_message="机构人员须指定评价机构 / Institution staff need an institution",
+                violation_error_message=_("机构人员须指定评价机构"),
             ),
         ]
 
@@ -136,8 +135,8 @@ class PasswordHistory(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        verbose_name = gettext_lazy("历史密码")
-        verbose_name_plural = gettext_lazy("历史密码")
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
 
     def __str__(self):
         return f"{self.user} {self.created_at:%Y-%m-%d}"
@@ -204,16 +203,16 @@ class AccountGuard(models.Model):
     after SIGN_IN_CHALLENGE_AFTER a proof of work whose difficulty grows with each failure, after
     SIGN_IN_LOCK_AFTER a lock that SIGN_IN_LOCK_MINUTES or a security administrator lifts."""
 
-    username = models.CharField(gettext_lazy("用户名"), max_length=150, unique=True)
-    failures = models.PositiveIntegerField(gettext_lazy("连续错误次数"), default=0)
-    last_failed_at = models.DateTimeField(gettext_lazy("最近一次错误"), null=True, blank=True)
-    locked_until = models.DateTimeField(gettext_lazy("锁定至"), null=True, blank=True)
+    username = models.CharField(_("用户名"), max_length=150, unique=True)
+    failures = models.PositiveIntegerField(_("连续错误次数"), default=0)
+    last_failed_at = models.DateTimeField(_("最近一次错误"), null=True, blank=True)
+    locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
 
     objects = AccountGuardManager()
 
     class Meta:
-        verbose_name = gettext_lazy("登录保护")
-        verbose_name_plural = gettext_lazy("登录保护")
+        verbose_name = _("登录保护")
+        verbose_name_plural = _("登录保护")
 
     def __str__(self):
         return self.username

@@ -5,6 +5,7 @@ recognition of levels from competitions and honours (实施意见 十五、十�
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from skilleval.rules.engine import Outcome, Rule, register
@@ -36,9 +37,7 @@ class OutOfAreaFiling(Rule):
         def validate(self, data):
             if data["contestants_out_of_area"] > data["contestants_total"]:
                 raise serializers.ValidationError(
-                    {
-                        "contestants_out_of_area": "异地选手数不能超过选手总数 / cannot exceed contestants_total"
-                    }
+                    {"contestants_out_of_area": gettext("异地选手数不能超过选手总数")}
                 )
             return data
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -51,25 +52,22 @@ def out_of_range(values: dict) -> dict:
         if isinstance(value, date):
             if not EARLIEST_DAY <= value <= LATEST_DAY:
                 errors[name] = [
-                    f"日期须在 {EARLIEST_DAY} 至 {LATEST_DAY} 之间 / "
-                    f"must be between {EARLIEST_DAY} and {LATEST_DAY}"
+                    gettext("日期须在 %(EARLIEST_DAY)s 至 %(LATEST_DAY)s 之间")
+                    % {"EARLIEST_DAY": EARLIEST_DAY, "LATEST_DAY": LATEST_DAY}
                 ]
         elif isinstance(value, int | Decimal) and not isinstance(value, bool):
             finite = not isinstance(value, Decimal) or value.is_finite()
             if not finite or abs(value) > LARGEST_NUMBER:
                 errors[name] = [
-                    f"数值超出范围（绝对值不超过 {LARGEST_NUMBER}）/ "
-                    f"out of range (at most {LARGEST_NUMBER} either way)"
+                    gettext("数值超出范围（绝对值不超过 %(LARGEST_NUMBER)s）")
+                    % {"LARGEST_NUMBER": LARGEST_NUMBER}
                 ]
     return errors
 
 
 def unknown_names(data, known) -> dict:
     """Names a rule does not know: refused, never ignored (a typo would silently take a default)."""
-    return {
-        name: ["未知的字段，本规则不使用 / unknown to this rule"]
-        for name in sorted(set(data) - set(known))
-    }
+    return {name: [gettext("未知的字段，本规则不使用")] for name in sorted(set(data) - set(known))}
 
 
 def local_today() -> date:
@@ -83,6 +81,15 @@ class Outcome:
     result: dict
     zh: str
     en: str
+
+    @property
+    def text(self) -> str:
+        """The explanation in the reader's language."""
+        return in_reader_language(self.zh, self.en)
+
+
+def in_reader_language(zh: str, en: str) -> str:
+    return en if (get_language() or "").startswith("en") else zh
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,11 @@ class Decision:
             "explanation": {"zh": self.zh, "en": self.en},
         }
 
+    @property
+    def text(self) -> str:
+        """The explanation in the reader's language (a refusal shown on a page or in an API error)."""
+        return in_reader_language(self.zh, self.en)
+
 
 class RegionCodeField(serializers.CharField):
     """A Jiangsu region (GB/T 2260 code) the system knows; anything else is refused by name."""
@@ -118,7 +130,7 @@ class RegionCodeField(serializers.CharField):
             Region.objects.filter(code=code).exists()
         ):
             raise serializers.ValidationError(
-                f"“{code}”不是江苏省的行政区划代码 / not a Jiangsu region code"
+                gettext("“%(code)s”不是江苏省的行政区划代码") % {"code": code}
             )
         return code
 
@@ -189,7 +201,7 @@ class Rule:
 
     def validate_parameters(self, data: dict) -> dict:
         if not isinstance(data, dict):
-            raise InvalidParameters({"parameters": ["须为对象 / must be an object"]})
+            raise InvalidParameters({"parameters": [gettext("须为对象")]})
         unknown = unknown_names(data, self.Parameters().fields)
         if unknown:
             raise InvalidParameters(unknown)
@@ -207,7 +219,7 @@ class Rule:
     def evaluate(self, facts: dict, as_of: date | None = None) -> Decision:
         as_of = as_of or local_today()
         if not isinstance(facts, dict):
-            raise InvalidFacts({"facts": ["须为对象 / must be an object"]})
+            raise InvalidFacts({"facts": [gettext("须为对象")]})
         errors = unknown_names(facts, self.Facts().fields) | out_of_range({"as_of": as_of})
         if errors:
             raise InvalidFacts(errors)
@@ -251,11 +263,12 @@ def evaluate(rule_id: str, facts: dict, as_of: date | None = None) -> Decision:
 
 
 class RuleRefusal(ValidationError):
-    """A rule said no. Carries the decision; its message is the bilingual explanation."""
+    """A rule said no. Carries the decision; its message is the explanation in the language of
+    whoever is told (the request's), the decision keeps both."""
 
     def __init__(self, decision: Decision):
         self.decision = decision
-        super().__init__(f"{decision.zh} / {decision.en}", code=decision.rule.id)
+        super().__init__(decision.text, code=decision.rule.id)
 
 
 def require(rule_id: str, facts: dict, as_of: date | None = None, key: str = "allowed") -> Decision:

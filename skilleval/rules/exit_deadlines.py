@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from skilleval.rules.engine import Outcome, Rule, register
@@ -22,7 +23,7 @@ class ExitApplicationDeadline(Rule):
     class Facts(serializers.Serializer):
         exit_batch = serializers.ChoiceField(
             choices=[1, 2],
-            error_messages={"invalid_choice": "退出批次只能是 1 或 2 / exit_batch must be 1 or 2"},
+            error_messages={"invalid_choice": _("退出批次只能是 1 或 2")},
         )
         received_on = serializers.DateField()
 

@@ -1,5 +1,6 @@
 from datetime import date
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from skilleval.rules.engine import Outcome, Rule, register
@@ -35,10 +36,7 @@ class OccupationEvaluable(Rule):
     class Facts(serializers.Serializer):
         occupation_code = serializers.RegexField(
             OCCUPATION_CODE,
-            error_messages={
-                "invalid": "职业编码格式应为 大类-中类-小类-细类，如 6-18-01-01 / "
-                "expected 大类-中类-小类-细类, e.g. 6-18-01-01"
-            },
+            error_messages={"invalid": _("职业编码格式应为 大类-中类-小类-细类，如 6-18-01-01")},
         )
 
     class Parameters(serializers.Serializer):

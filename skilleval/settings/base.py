@@ -10,6 +10,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"  # local state of the embedded default: SQLite, media, keys
@@ -218,7 +219,7 @@ WORKER_HEARTBEAT_MAX_AGE = 120
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "skilleval API",
-    "DESCRIPTION": "江苏省技能人才评价管理 / Jiangsu skill-evaluation administration",
+    "DESCRIPTION": _("江苏省技能人才评价管理"),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI assets come from the installed sidecar package: no CDN.

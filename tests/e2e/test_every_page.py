@@ -9,7 +9,6 @@ import re
 from collections import deque
 from urllib.parse import urljoin, urlsplit
 
-import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.conftest import REPO
@@ -48,6 +47,8 @@ def source_strings():
         if not text or not CJK.search(text) or msgstr.strip() == text:
             continue
         parts = re.split(r"%\(\w+\)[sd]|%[sd]|\{\w*\}", text)
+        if len(parts) > 1 and len(CJK.findall("".join(parts))) < 2:
+            continue  # "%(year)s年%(half)s": one character around placeholders matches any data
         patterns.append(re.compile("^" + ".+?".join(re.escape(p) for p in parts) + "$"))
     return patterns
 
@@ -136,22 +137,12 @@ def problems_of(report, kind: str) -> list[str]:
     return [f"{who}: {p}" for who, (_, found) in report.items() for p in found if kind in p]
 
 
-def test_every_page_linked_from_each_dashboard_answers_without_a_server_error(
+def test_every_page_linked_from_each_dashboard_answers_in_english_without_a_server_error(
     demo, live_server, browser, sign_in, switch_to_english, screenshot
 ):
     report = crawl_every_role(live_server, browser, sign_in, switch_to_english, screenshot)
     failures = problems_of(report, "HTTP ")
-    assert not failures, "\n".join(failures)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="Messages written in Python as 中文 / English strings, the rule titles and some filter "
-    "labels are not yet translated (journeys issue: English); strict, so it fails once fixed",
-)
-def test_no_interface_text_is_left_in_chinese_in_english(
-    demo, live_server, browser, sign_in, switch_to_english, screenshot
-):
-    report = crawl_every_role(live_server, browser, sign_in, switch_to_english, screenshot)
     untranslated = problems_of(report, "untranslated")
+
+    assert not failures, "\n".join(failures)
     assert not untranslated, "\n".join(untranslated)

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.conftest import REPO
+from tests.e2e.conftest import watch_for_csp_refusals
 
 ROLES = [
     "root",
@@ -59,6 +60,7 @@ def shape(path: str) -> str:
 def crawl(page, base_url: str, start: str, untranslated_patterns):
     seen_shapes: dict[str, int] = {}
     seen, queue, problems = {start}, deque([start]), []
+    refused = watch_for_csp_refusals(page)
     visited = 0
     while queue and visited < MAX_PAGES_PER_ROLE:
         path = queue.popleft()
@@ -70,6 +72,8 @@ def crawl(page, base_url: str, start: str, untranslated_patterns):
                 continue
             raise
         status = response.status if response else 0
+        problems.extend(f"{path}: CSP refused {message}" for message in refused)
+        refused.clear()
         if status >= 500:
             problems.append(f"{path}: HTTP {status}")
             continue
@@ -140,7 +144,7 @@ def test_every_page_linked_from_each_dashboard_answers_without_a_server_error(
     demo, live_server, browser, sign_in, switch_to_english, screenshot
 ):
     report = crawl_every_role(live_server, browser, sign_in, switch_to_english, screenshot)
-    failures = problems_of(report, "HTTP ")
+    failures = problems_of(report, "HTTP ") + problems_of(report, "CSP refused")
     assert not failures, "\n".join(failures)
 
 

@@ -1,7 +1,8 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from audits.api.views import routes as audit_routes
@@ -16,6 +17,12 @@ from skilleval.api.views import routes as reference_routes
 # The Django admin is for superusers only; everybody else works in the portal's pages.
 admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
 admin.site.site_header = "江苏省技能人才评价管理平台"
+
+# Swagger UI under the site's CSP: its start-up script is a file (the split view), its page has no
+# inline style, and only this page allows data: images (the icons in Swagger UI's stylesheet).
+api_docs = csp_update({"img-src": ["data:"]})(
+    SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html")
+)
 
 api = DefaultRouter()
 for prefix, viewset, basename in [
@@ -63,7 +70,7 @@ urlpatterns = [
     path("api/v1/", include((api.urls, "api"))),
     path("api/v1/auth/token/", ObtainApiTokenView.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", api_docs, name="api-docs"),
     # Uploaded and generated files are never served as plain media: always through a scoped view.
     path("jobs/<int:pk>/result/", views.job_result, name="job-result"),
     path("jobs/<int:pk>/retry/", views.job_retry, name="job-retry"),

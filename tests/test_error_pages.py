@@ -82,7 +82,8 @@ def test_the_500_page_renders_with_the_database_and_redis_down(settings):
         response = defaults.server_error(bare_request())
     html = response.content.decode()
     assert response.status_code == 500 and BRAND_EN in html and "Server error" in html
-    assert ".masthead" in html  # the site's look, inline: no static-file lookup
+    # The site's look by the stylesheet's plain name: no manifest lookup, no inline style (CSP).
+    assert '<link rel="stylesheet" href="/static/css/site.css">' in html and "<style" not in html
 
 
 def test_the_404_and_403_pages_render_without_the_database():

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",
     "skilleval",
     "institutions",
     "certificates",
@@ -78,6 +80,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "skilleval.health.HealthCheckMiddleware",  # first: /healthz and /readyz need nothing below
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "skilleval.middleware.ChineseFirstLocaleMiddleware",
@@ -182,6 +186,50 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Security headers on every response (tests/test_security_headers.py).
+# Content-Security-Policy: the pages load only this site's own scripts, styles, images and fonts,
+# and run no inline script or style: templates keep theirs in static/js and static/css (a test
+# scans them). The PDFs' data: images (QR codes, photos) are drawn by WeasyPrint on the server,
+# where no CSP applies; only the API docs page widens img-src, for Swagger UI's data: icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# No page needs a device or a payment: refused to the pages and to anything they might embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "serial",
+        "usb",
+    )
+}
+# Django's defaults, stated because they are part of the policy: another site never learns which
+# page (a certificate's, a lookup's) a link was followed from, and a window this site opens or
+# is opened by shares no browsing context with another origin.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -6,6 +6,7 @@ each journey's last step are kept under var/e2e/ (CI keeps them as artifacts).
 """
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -20,6 +21,9 @@ from tests.conftest import REPO, needs
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = REPO / "var" / "e2e"
 DEMO_PASSWORD = "Demo-2026-skill"
+# What Chromium logs when the page's Content-Security-Policy refuses something: "Refused to load
+# the script …", "Executing inline script violates the following Content Security Policy …".
+CSP_REFUSAL = re.compile(r"Content Security Policy|Refused to")
 
 
 def pytest_collection_modifyitems(items):
@@ -60,6 +64,39 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "zh-CN", "accept_downloads": True}
+
+
+def watch_for_csp_refusals(page_or_context) -> list[str]:
+    """The console messages of what the site's CSP refused on this page (or on every page of this
+    browser context), collected as they come: an inline script or style, another site's file."""
+    refused: list[str] = []
+
+    def on_console(message):
+        if CSP_REFUSAL.search(message.text):
+            where = message.page.url if message.page else message.location.get("url", "")
+            refused.append(f"{where}: {message.text}")
+
+    page_or_context.on("console", on_console)
+    return refused
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_refusals(browser, monkeypatch):
+    """Every journey runs under the site's CSP without a refusal: each browser context a journey
+    opens (itself or through pytest-playwright's `page`) is watched, and the journey errors at its
+    end, listing what was refused."""
+    watched: list[list[str]] = []
+    new_context = browser.new_context
+
+    def new_watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        watched.append(watch_for_csp_refusals(context))
+        return context
+
+    monkeypatch.setattr(browser, "new_context", new_watched_context)
+    yield
+    refused = [message for messages in watched for message in messages]
+    assert not refused, "The Content-Security-Policy refused:\n" + "\n".join(refused)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.conftest import REPO
+from tests.e2e.conftest import watch_for_csp_refusals
 
 ROLES = [
     "root",
@@ -24,6 +25,9 @@ ROLES = [
     "inst_signatory",
     "suzhou_org_staff",
     "organiser",
+    "security_admin",
+    "audit_admin",
+    "system_admin",
 ]
 # Links a crawl must not follow: signing out, switching language, files, the admin and the API.
 SKIP = re.compile(
@@ -60,6 +64,7 @@ def shape(path: str) -> str:
 def crawl(page, base_url: str, start: str, untranslated_patterns):
     seen_shapes: dict[str, int] = {}
     seen, queue, problems = {start}, deque([start]), []
+    refused = watch_for_csp_refusals(page)
     visited = 0
     while queue and visited < MAX_PAGES_PER_ROLE:
         path = queue.popleft()
@@ -71,6 +76,8 @@ def crawl(page, base_url: str, start: str, untranslated_patterns):
                 continue
             raise
         status = response.status if response else 0
+        problems.extend(f"{path}: CSP refused {message}" for message in refused)
+        refused.clear()
         if status >= 500:
             problems.append(f"{path}: HTTP {status}")
             continue
@@ -141,7 +148,7 @@ def test_every_page_linked_from_each_dashboard_answers_in_english_without_a_serv
     demo, live_server, browser, sign_in, switch_to_english, screenshot
 ):
     report = crawl_every_role(live_server, browser, sign_in, switch_to_english, screenshot)
-    failures = problems_of(report, "HTTP ")
+    failures = problems_of(report, "HTTP ") + problems_of(report, "CSP refused")
     untranslated = problems_of(report, "untranslated")
 
     assert not failures, "\n".join(failures)

@@ -4,7 +4,7 @@ from certificates.choices import CertificateKind, CertificateStatus
 from certificates.models import Certificate
 from institutions.models import Institution
 from skilleval.choices import Level
-from skilleval.filtersets import FilterSet
+from skilleval.filtersets import FilterSet, YearFilter
 
 
 def visible_institutions(request):
@@ -27,9 +27,7 @@ class CertificateFilterSet(FilterSet):
         label="职业编码 / occupation code",
     )
     level = django_filters.ChoiceFilter(choices=Level.choices, label="等级 / level")
-    year = django_filters.NumberFilter(
-        field_name="issued_on", lookup_expr="year", label="发证年份 / year"
-    )
+    year = YearFilter(field_name="issued_on", label="发证年份 / year")
     status = django_filters.ChoiceFilter(choices=CertificateStatus.choices, label="状态 / status")
     kind = django_filters.ChoiceFilter(choices=CertificateKind.choices, label="类型 / kind")
     batch = django_filters.NumberFilter(field_name="batch_id", label="批次编号 / batch")

@@ -14,12 +14,8 @@ LOOKUP_RATE_PER_CLIENT, LOOKUP_RATE_PER_IDENTITY, LOOKUP_CAPTCHA_AFTER_MISSES,
 LOOKUP_MISS_WINDOW, LOOKUP_CAPTCHA_MAX_AGE, LOOKUP_DOWNLOAD_MAX_AGE (seconds), LOOKUP_POW_BITS.
 """
 
-import hashlib
-import itertools
 import math
-import secrets
 import unicodedata
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
@@ -30,6 +26,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from certificates.choices import CertificateStatus
 from certificates.models import Certificate, Proof
+from skilleval import proof_of_work
 from skilleval.addresses import client_address
 from skilleval.personal_data import keyed_hash
 
@@ -244,65 +241,26 @@ def captcha_required(client: str) -> bool:
 
 
 # --- the proof-of-work gate ---------------------------------------------------------------------
-# After repeated misses a lookup must carry a proof of work: the browser (static/js/lookup-pow.js)
-# finds an `answer` such that SHA-256 of "<token>:<answer>" starts with `bits` zero bits. A
-# person waits about a second once; an enumeration pays that for every guess, on its own CPU. No
-# image to read (a machine read the old arithmetic picture 10 times out of 10), nothing fetched
-# from elsewhere: it works offline.
+# After repeated misses a lookup must carry a proof of work (skilleval/proof_of_work.py).
 
 POW_SALT = "certificates.lookup.pow"
-POW_ALGORITHM = 'sha256("<token>:<answer>") has <bits> leading zero bits; answer: decimal digits'
+POW_ALGORITHM = proof_of_work.ALGORITHM
+solve = proof_of_work.solve
 
 
-@dataclass(frozen=True)
-class Challenge:
-    token: str
-    bits: int
-
-
-def new_challenge() -> Challenge:
-    """A signed challenge (random nonce and difficulty), good for LOOKUP_CAPTCHA_MAX_AGE seconds
-    and one attempt."""
-    bits = int(setting("LOOKUP_POW_BITS"))
-    token = signing.dumps({"n": secrets.token_hex(12), "b": bits}, salt=POW_SALT)
-    return Challenge(token=token, bits=bits)
-
-
-def leading_zero_bits(digest: bytes) -> int:
-    bits = 0
-    for byte in digest:
-        if byte:
-            return bits + 8 - byte.bit_length()
-        bits += 8
-    return bits
+def new_challenge() -> proof_of_work.Challenge:
+    """A challenge good for LOOKUP_CAPTCHA_MAX_AGE seconds and one attempt."""
+    return proof_of_work.new_challenge(POW_SALT, int(setting("LOOKUP_POW_BITS")))
 
 
 def check_captcha(token: str | None, answer: str | None) -> bool:
-    """True when the answer proves the work for an unexpired token not used before. Any attempt
-    uses the token up, right or wrong, so one challenge cannot be tried twice."""
-    if not token or not answer or len(answer) > 32 or not (answer.isascii() and answer.isdigit()):
-        return False
-    max_age = setting("LOOKUP_CAPTCHA_MAX_AGE")
-    try:
-        payload = signing.loads(token, salt=POW_SALT, max_age=max_age)
-        nonce, bits = str(payload["n"]), int(payload["b"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        return False
-    if bits < int(setting("LOOKUP_POW_BITS")):
-        return False  # issued before the difficulty was raised
-    if not cache.add(f"lookup-pow-used:{nonce}", True, timeout=max_age + 60):
-        return False
-    digest = hashlib.sha256(f"{token}:{answer}".encode()).digest()
-    return leading_zero_bits(digest) >= bits
-
-
-def solve(token: str, bits: int) -> str:
-    """What the browser computes; here for API clients written in Python and for the tests."""
-    for counter in itertools.count():
-        answer = str(counter)
-        if leading_zero_bits(hashlib.sha256(f"{token}:{answer}".encode()).digest()) >= bits:
-            return answer
-    raise AssertionError("unreachable")
+    return proof_of_work.check(
+        POW_SALT,
+        token,
+        answer,
+        min_bits=int(setting("LOOKUP_POW_BITS")),
+        max_age=setting("LOOKUP_CAPTCHA_MAX_AGE"),
+    )
 
 
 # --- the holder's own download -----------------------------------------------------------------

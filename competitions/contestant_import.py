@@ -490,8 +490,7 @@ def read_sheet(file, filename: str) -> Sheet:
     try:
         if hasattr(file, "seek"):
             file.seek(0)
-        data = file if isinstance(file, bytes) else file.read()
-        table = read_table(data, filename, SHEET_TITLE)
+        table = read_table(file, filename, SHEET_TITLE)
     except UnreadableSpreadsheet as refused:
         raise ContestantImportErrors([error(1, "", refused.zh, refused.en)]) from refused
     except Exception as exc:  # a corrupt upload is a refusal, not a crash

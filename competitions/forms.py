@@ -15,6 +15,7 @@ from skilleval import rules
 from skilleval.choices import Level
 from skilleval.forms import add_refusal
 from skilleval.models import Occupation, Region
+from skilleval.models.regions import PROVINCE_CODE
 
 OUTSIDE_JIANGSU = "省外 / 无（Outside Jiangsu or none）"
 
@@ -31,7 +32,7 @@ def regions_by_city(*, province: bool = False, blank: str = "---------") -> list
             groups.setdefault(region.parent_id, []).append((region.pk, region.name))
     choices = [("", blank)]
     if province:
-        choices.append(("320000", "江苏省（全省）"))
+        choices.append((PROVINCE_CODE, "江苏省（全省）"))
     choices.extend((names[code], items) for code, items in groups.items())
     return choices
 

@@ -20,9 +20,8 @@ from competitions.choices import (
 from institutions.choices import IdType
 from skilleval import rules
 from skilleval.choices import Level, Role
+from skilleval.models.regions import PROVINCE_CODE
 from skilleval.querysets import ScopedQuerySet
-
-PROVINCE_CODE = "320000"
 
 
 def region_within(region, host) -> bool:

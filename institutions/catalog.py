@@ -25,10 +25,10 @@ from skilleval import rules
 from skilleval.choices import Level
 from skilleval.filtersets import FilterSet
 from skilleval.models import Region
+from skilleval.models.regions import PROVINCE_CODE
 from skilleval.spreadsheets import xlsx_response
 
 PAGE_SIZE = 50
-PROVINCE_CODE = "320000"  # a region scope of 江苏省 means the whole province
 
 # Batches the public may still sign up for or sit: the plan is published, the exam not yet held.
 UPCOMING_BATCH_STATUSES = (

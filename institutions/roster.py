@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import Enum
-from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -37,7 +36,13 @@ from institutions.models import Batch, Candidate
 from skilleval import rules
 from skilleval.choices import Level, TrainingRoute, in_chinese, in_english
 from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
-from skilleval.spreadsheets import MAX_ROWS, UnreadableSpreadsheet, read_table, safe_cell
+from skilleval.spreadsheets import (
+    MAX_ROWS,
+    UnreadableSpreadsheet,
+    is_blank,
+    read_table,
+    safe_cell,
+)
 
 Progress = Callable[[int, int, str], None]
 
@@ -463,25 +468,11 @@ class RosterSheet:
     header_errors: list[dict] = field(default_factory=list)
 
 
-def _read_bytes(file) -> bytes:
-    if isinstance(file, bytes):
-        return file
-    if isinstance(file, str | Path):
-        return Path(file).read_bytes()
-    if hasattr(file, "seek"):
-        file.seek(0)
-    return file.read()
-
-
-def _is_blank(value) -> bool:
-    return value is None or value == "" or (isinstance(value, str) and not value.strip())
-
-
 def read_roster(file, filename: str) -> RosterSheet:
     """Read an .xlsx (python-calamine) or .csv upload. Raises RosterErrors when the file cannot
     be read at all; column problems are kept in ``header_errors`` for validate_roster."""
     try:
-        table = read_table(_read_bytes(file), filename, SHEET_TITLE)
+        table = read_table(file, filename, SHEET_TITLE)
     except UnreadableSpreadsheet as refused:
         raise RosterErrors([error(1, "", refused.zh, refused.en)]) from refused
     except Exception as exc:  # a corrupt upload reads as a refusal, not a crash
@@ -495,7 +486,7 @@ def read_roster(file, filename: str) -> RosterSheet:
     width = len(header)
     rows = []
     for number, cells in enumerate(table[1:], start=2):
-        if all(_is_blank(c) for c in cells):
+        if all(is_blank(c) for c in cells):
             continue  # spreadsheets often carry trailing empty rows
         cells = list(cells)
         if len(cells) < width:
@@ -756,7 +747,7 @@ def check_education(value, row, ctx) -> int:
 
 
 def check_work_years(value, row, ctx) -> Decimal:
-    if _is_blank(value):
+    if is_blank(value):
         raise Bad("从业年限为空", "Work years is empty")
     years = _parse_work_years(value)
     if years is None or not (0 <= years <= MAX_WORK_YEARS):
@@ -794,7 +785,7 @@ def check_certificate_number(value, row, ctx) -> str:
 
 
 def check_obtained_on(value, row, ctx) -> date | None:
-    if _is_blank(value):
+    if is_blank(value):
         return None
     obtained = _parse_date(value)
     if obtained is None:

@@ -16,6 +16,13 @@ class PortalUserAdmin(UserAdmin):
         ),
     ]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            # An initial password set by an administrator is changed at the first sign-in
+            # (after saving: recording the new password clears the flag).
+            User.objects.filter(pk=obj.pk).update(must_change_password=True)
+
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):

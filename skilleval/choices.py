@@ -11,10 +11,16 @@ class Role(models.TextChoices):
     INSTITUTION_STAFF = "institution_staff", _("评价机构工作人员")
     INSTITUTION_SIGNATORY = "institution_signatory", _("评价机构负责人")
     COMPETITION_ORGANISER = "competition_organiser", _("竞赛主办单位")
+    # 等保 2.0 third level separates three administrators, none able to do another's work and none
+    # seeing the business data: accounts and second factors; the audit log; the system (jobs).
+    SECURITY_ADMIN = "security_admin", _("安全管理员")
+    AUDIT_ADMIN = "audit_admin", _("审计管理员")
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
 
 
 PROVINCE_ROLES = (Role.PROVINCE_ADMIN, Role.PROVINCE_AUDITOR)
 INSTITUTION_ROLES = (Role.INSTITUTION_STAFF, Role.INSTITUTION_SIGNATORY)
+ADMINISTRATOR_ROLES = (Role.SECURITY_ADMIN, Role.AUDIT_ADMIN, Role.SYSTEM_ADMIN)
 
 
 class RegionKind(models.TextChoices):

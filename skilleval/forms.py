@@ -1,7 +1,13 @@
 import json
 
+from axes.handlers.proxy import AxesProxyHandler
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import FileExtensionValidator
+from django.utils import timezone
+
+from skilleval import proof_of_work
+from skilleval.models.users import ACCOUNT_POW_SALT, AccountGuard, SignInRefused
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
@@ -69,3 +75,38 @@ class ApiTokenForm(forms.Form):
             attrs={"placeholder": "例如：成绩导入脚本 / e.g. score import script"}
         ),
     )
+
+
+class SignInForm(AuthenticationForm):
+    """The password step of the sign-in, behind the per-account guard (AccountGuard): a locked
+    account or a missing proof of work is refused before the password is tried."""
+
+    captcha_token = forms.CharField(required=False, widget=forms.HiddenInput)
+    captcha_answer = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    challenge = None  # a proof of work the page must ask for
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        if AxesProxyHandler.is_locked(self.request, {"username": username}):
+            return super().clean()  # axes answers with its lockout page (429)
+        try:
+            AccountGuard.objects.gate(
+                username,
+                self.cleaned_data.get("captcha_token"),
+                self.cleaned_data.get("captcha_answer"),
+            )
+        except SignInRefused as refusal:
+            self.challenge = refusal.challenge
+            raise forms.ValidationError(refusal.message, code="guarded") from None
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError as error:
+            if username and error.code == "invalid_login":
+                guard = AccountGuard.objects.record_failure(username)
+                bits = guard.challenge_bits(timezone.now())
+                if bits:  # the next try of this account needs it
+                    self.challenge = proof_of_work.new_challenge(ACCOUNT_POW_SALT, bits)
+            raise
+        AccountGuard.objects.record_success(username)
+        return cleaned

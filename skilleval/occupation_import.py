@@ -11,7 +11,7 @@ from pathlib import Path
 from django.db import transaction
 
 from skilleval.models import ApplicationCondition, Occupation, OccupationLevel
-from skilleval.spreadsheets import UnreadableSpreadsheet, read_table
+from skilleval.spreadsheets import UnreadableSpreadsheet, is_blank, read_table
 
 STARTER_CSV = Path(__file__).resolve().parent / "fixtures" / "occupations_starter.csv"
 
@@ -104,7 +104,7 @@ def read_rows(path_or_file, filename: str) -> list[dict]:
     Cell values are passed through raw; validation happens in import_occupations.
     """
     try:
-        table = read_table(_read_bytes(path_or_file), filename)
+        table = read_table(path_or_file, filename)
     except UnreadableSpreadsheet as refused:
         raise OccupationImportError([error(1, "", refused.zh, refused.en)]) from refused
     except Exception as exc:  # a corrupt upload should read as a refusal, not a crash
@@ -112,18 +112,6 @@ def read_rows(path_or_file, filename: str) -> list[dict]:
             [error(1, "", f"无法读取文件：{exc}", f"The file could not be read: {exc}")]
         ) from exc
     return _table_to_rows(table)
-
-
-def _read_bytes(path_or_file) -> bytes:
-    if isinstance(path_or_file, str | Path):
-        return Path(path_or_file).read_bytes()
-    if hasattr(path_or_file, "seek"):
-        path_or_file.seek(0)
-    return path_or_file.read()
-
-
-def _is_blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _header_key(cell) -> str:
@@ -145,7 +133,7 @@ def _table_to_rows(table: list) -> list[dict]:
         )
     rows = []
     for number, cells in enumerate(table[1:], start=2):
-        if all(_is_blank(c) for c in cells):
+        if all(is_blank(c) for c in cells):
             continue  # spreadsheets often carry trailing empty rows
         row = {"row": number, "work_type": ""}
         for key, value in zip(header, cells, strict=False):
@@ -184,7 +172,7 @@ def _clean_row(raw: dict, number: int, errors: list[dict]) -> dict | None:
     code = ""
     if isinstance(code_cell, str):
         code = code_cell.strip().translate(DASHES)
-    if _is_blank(code_cell):
+    if is_blank(code_cell):
         errors.append(error(number, "code", "职业编码为空", "Occupation code is empty"))
     elif not isinstance(code_cell, str):
         # Excel turns codes typed without text formatting into numbers or dates.

@@ -218,9 +218,16 @@ _BINARY_MAGIC = (
 )
 
 
-def read_table(data: bytes, filename: str, sheet_title: str | None = None) -> list[list]:
-    """The rows of an uploaded .xlsx or .csv, bounded in rows, columns, cells and unpacked
-    size before anything is laid out. Raises UnreadableSpreadsheet with the reason."""
+def is_blank(value) -> bool:
+    """An empty cell: nothing, or only spaces."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def read_table(source, filename: str, sheet_title: str | None = None) -> list[list]:
+    """The rows of an uploaded .xlsx or .csv (bytes, a path, or an open file), bounded in rows,
+    columns, cells and unpacked size before anything is laid out. Raises UnreadableSpreadsheet
+    with the reason."""
+    data = _bytes_of(source)
     suffix = Path(filename or "").suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise UnreadableSpreadsheet(
@@ -240,3 +247,13 @@ def read_table(data: bytes, filename: str, sheet_title: str | None = None) -> li
             "Excel or WPS",
         )
     return _xlsx_table(data, sheet_title) if suffix == ".xlsx" else _csv_table(data)
+
+
+def _bytes_of(source) -> bytes:
+    if isinstance(source, bytes):
+        return source
+    if isinstance(source, str | Path):
+        return Path(source).read_bytes()
+    if hasattr(source, "seek"):
+        source.seek(0)
+    return source.read()

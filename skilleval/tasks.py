@@ -2,11 +2,14 @@ from celery import shared_task
 
 
 @shared_task(acks_late=True)
-def run_job(job_id: int) -> None:
-    """Run one background job; all the work is in Job.run and the job's handler."""
+def run_job(job_id: int, run_number: int | None = None) -> None:
+    """Run one background job for the run its message names (Job.send numbers them); a copy
+    delivered twice or a message of an earlier run does nothing. Messages sent before runs were
+    numbered carry only the job and are for its current run. All the work is in Job.run and the
+    job's handler."""
     from skilleval.models import Job
 
-    Job.objects.get(pk=job_id).run()
+    Job.objects.get(pk=job_id).run(run_number)
 
 
 @shared_task

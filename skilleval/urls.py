@@ -9,7 +9,7 @@ from certificates.api import views as certificate_api
 from competitions.api.views import routes as competition_routes
 from institutions import catalog
 from institutions.api.views import routes as institution_routes
-from skilleval import views
+from skilleval import accounts, two_factor, views
 from skilleval.api.views import ObtainApiTokenView
 from skilleval.api.views import routes as reference_routes
 
@@ -34,6 +34,11 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password-change"),
     path("account/tokens/", views.api_tokens, name="api-tokens"),
+    path("account/two-factor/setup/", two_factor.setup, name="two-factor-setup"),
+    path("account/two-factor/verify/", two_factor.verify, name="two-factor-verify"),
+    path("account/two-factor/reset/<int:pk>/", two_factor.reset, name="two-factor-reset"),
+    path("account/users/", accounts.account_list, name="account-list"),
+    path("account/users/<int:pk>/unlock/", accounts.unlock, name="account-unlock"),
     path("account/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("rules/", views.rule_list, name="rule-list"),

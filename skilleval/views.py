@@ -22,6 +22,7 @@ from skilleval.forms import (
     OccupationImportForm,
     ParameterVersionForm,
     RuleSelfCheckForm,
+    SignInForm,
     add_refusal,
 )
 from skilleval.job_pages import describe as describe_job
@@ -64,7 +65,14 @@ class ScopedDetailView(LoginRequiredMixin, DetailView):
 
 
 class SignInView(auth_views.LoginView):
+    """The password step; the second factor follows (skilleval/two_factor.py)."""
+
     redirect_authenticated_user = True
+    form_class = SignInForm
+
+    def form_invalid(self, form):
+        # The proof of work the next attempt of this account needs (AccountGuard).
+        return self.render_to_response(self.get_context_data(form=form, captcha=form.challenge))
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -15,6 +15,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from skilleval.choices import JobStatus, Role
+from skilleval.models.regions import PROVINCE_CODE
 
 SHOWN_PER_QUEUE = 10
 SIGNAL_WINDOW = timedelta(days=30)  # rush and volume signals stay on the list for a month
@@ -52,7 +53,6 @@ def _queue(name, link, queryset, to_task) -> Queue:
 def filings_to_decide(user) -> Queue:
     from institutions.choices import FilingStatus
     from institutions.models import Filing
-    from institutions.models.filings import PROVINCE_CODE
 
     authority = PROVINCE_CODE if user.is_province_admin else user.city_id
     waiting = (
@@ -248,6 +248,34 @@ def unfinished_jobs(user) -> Queue:
     )
 
 
+def jobs_needing_attention(user) -> Queue:
+    """The system administrator's: every failed job, and every job still waiting or running."""
+    from skilleval.models import Job
+
+    jobs = Job.objects.visible_to(user).exclude(status=JobStatus.SUCCEEDED).order_by("created_at")
+    return _queue(
+        _("失败或未完成的后台任务（全部）"),
+        reverse("dashboard"),
+        jobs,
+        lambda j: Task(
+            str(j), reverse("job-detail", args=[j.pk]), j.created_at, j.get_status_display()
+        ),
+    )
+
+
+def locked_accounts(user) -> Queue:
+    """The security administrator's: accounts locked after repeated wrong passwords."""
+    from skilleval.models import AccountGuard
+
+    locked = AccountGuard.objects.filter(locked_until__gt=timezone.now()).order_by("last_failed_at")
+    return _queue(
+        _("因多次密码错误锁定的账号"),
+        reverse("account-list"),
+        locked,
+        lambda g: Task(g.username, reverse("account-list"), g.last_failed_at, ""),
+    )
+
+
 def competition_filings_of_organiser(user) -> Queue:
     from competitions.choices import CompetitionFilingStatus
     from competitions.models import CompetitionFiling
@@ -298,6 +326,8 @@ QUEUES_BY_ROLE = {
     Role.INSTITUTION_STAFF: [running_batches, unfinished_jobs],
     Role.INSTITUTION_SIGNATORY: [batches_to_sign_off, running_batches, unfinished_jobs],
     Role.COMPETITION_ORGANISER: [competition_filings_of_organiser, unfinished_jobs],
+    Role.SECURITY_ADMIN: [locked_accounts],
+    Role.SYSTEM_ADMIN: [jobs_needing_attention],
 }
 
 

@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from institutions.choices import BatchStatus, EligibilityStatus, EvaluationType, QuestionSource
 from institutions.models import Batch, ExamRoom
@@ -356,7 +357,8 @@ class TestWalk:
             response = post(client, "batch-sign-off", batch)
             job = Job.objects.get(kind=JobKind.CERTIFICATE_ISSUANCE)
             assert response["Location"] == url("job-detail", job.pk)
-            assert job.params == {"batch_id": batch.pk}
+            signed_off_on = timezone.localdate().isoformat()  # the certificates' date
+            assert job.params == {"batch_id": batch.pk, "issued_on": signed_off_on}
 
         # The log names who did each step.
         log = seen_pages[-1]

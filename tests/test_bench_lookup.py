@@ -4,7 +4,7 @@ import json
 
 from stdnum.cn import ric
 
-from certificates.management.commands import bench_lookup as bench
+from skilleval.management.commands import bench_lookup as bench
 
 
 def test_percentile_interpolates_between_ranks():

@@ -364,9 +364,13 @@ def test_killing_the_worker_mid_job_and_running_it_again_issues_each_certificate
     signatory = signatory_of(batch.institution)
     job = batch.sign_off(signatory)  # committed at once: the worker is another process
 
-    # Kill the worker while the job is running, once some work is visible.
+    # Kill the worker while the job is running, once some work is visible: numbers allocated.
+    # (Not the row's progress count: the row is written at most every few seconds.)
     wait_for(
-        lambda: Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, done__gt=0).exists(),
+        lambda: (
+            Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).exists()
+            and Certificate.objects.filter(candidate__batch=batch).exists()
+        ),
         120,
         "the job to start",
     )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from certificates import lookup as public_lookup
 from certificates.choices import CertificateKind, PrintKind, ProofReason
 from certificates.models import Certificate, CertificatePrint, Proof
+from skilleval import proof_of_work
 from skilleval.demo import make_resident_id
 from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
 from tests.factories import OccupationFactory
@@ -304,7 +305,7 @@ def a_wrong_answer(token: str, bits: int = 8) -> str:
         str(n)
         for n in range(10**6)
         if str(n) != right
-        and public_lookup.leading_zero_bits(hashlib.sha256(f"{token}:{n}".encode()).digest()) < bits
+        and proof_of_work.leading_zero_bits(hashlib.sha256(f"{token}:{n}".encode()).digest()) < bits
     )
 
 

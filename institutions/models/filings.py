@@ -16,10 +16,9 @@ from institutions.models.institutions import institution_scope
 from skilleval import rules
 from skilleval.choices import INSTITUTION_ROLES, Level, Role, in_chinese, in_english
 from skilleval.models import OccupationLevel, Region
+from skilleval.models.regions import PROVINCE_CODE
 from skilleval.querysets import ScopedQuerySet
 from skilleval.uploads import validate_document
-
-PROVINCE_CODE = "320000"
 
 
 class FilingQuerySet(ScopedQuerySet):

@@ -179,10 +179,6 @@ class Institution(models.Model):
             and user.institution_id in (self.pk, self.parent_id)
         )
 
-    @property
-    def is_third_party(self) -> bool:
-        return self.kind != InstitutionKind.EMPLOYER
-
     def clean(self):
         if self.county_id and self.city_id and self.county.parent_id != self.city_id:
             raise ValidationError(

@@ -1,8 +1,11 @@
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.urls import reverse
+from django.utils.translation import gettext
 from rest_framework import serializers
 
-from skilleval.models import ApiToken, Job, Occupation, Region
+from skilleval import two_factor
+from skilleval.models import AccountGuard, ApiToken, Job, Occupation, Region
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -93,7 +96,20 @@ class TokenRequestSerializer(serializers.Serializer):
 
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    code = serializers.CharField(
+        max_length=20,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="The current code of the user's authenticator app (two-factor sign-in)",
+    )
     name = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+    captcha_token = serializers.CharField(
+        required=False, help_text="After repeated wrong passwords: the challenge of the 429 answer"
+    )
+    captcha_answer = serializers.CharField(
+        required=False, help_text="Its solution (see the challenge's algorithm)"
+    )
 
     def validate(self, attrs):
         # The lockout backend (axes) counts failures and refuses a locked account here too.
@@ -103,9 +119,17 @@ class TokenRequestSerializer(serializers.Serializer):
             password=attrs["password"],
         )
         if user is None:
+            AccountGuard.objects.record_failure(attrs["username"])
             raise serializers.ValidationError(
                 "用户名或密码错误 / Wrong username or password", code="authorization"
             )
+        # A token is a session without a browser: it needs the second factor as much.
+        if settings.TWO_FACTOR_REQUIRED and two_factor.verify_code(user, attrs["code"]) is None:
+            raise serializers.ValidationError(
+                {"code": gettext("需要身份验证器的当前验证码（先在网页上完成绑定）")},
+                code="authorization",
+            )
+        AccountGuard.objects.record_success(attrs["username"])
         attrs["user"] = user
         return attrs
 

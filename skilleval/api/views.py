@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from skilleval import rules
+from skilleval import proof_of_work, rules
 from skilleval.addresses import client_address
 from skilleval.api.base import ScopedViewSetMixin
 from skilleval.api.serializers import (
@@ -23,7 +23,15 @@ from skilleval.api.serializers import (
     TokenRequestSerializer,
 )
 from skilleval.filtersets import OccupationFilterSet, RegionFilterSet
-from skilleval.models import ApiToken, Job, Occupation, Region, RuleParameterVersion
+from skilleval.models import (
+    AccountGuard,
+    ApiToken,
+    Job,
+    Occupation,
+    Region,
+    RuleParameterVersion,
+    SignInRefused,
+)
 from skilleval.rules.listing import describe
 
 
@@ -168,6 +176,22 @@ class ObtainApiTokenView(APIView):
 
     @extend_schema(request=TokenRequestSerializer, responses=IssuedTokenSerializer)
     def post(self, request):
+        # The per-account guard of the sign-in page (AccountGuard): locked, or a proof of work
+        # is due (429 with the challenge to solve, as the lookup API does).
+        data = request.data
+        try:
+            AccountGuard.objects.gate(
+                str(data.get("username", "")), data.get("captcha_token"), data.get("captcha_answer")
+            )
+        except SignInRefused as refusal:
+            if refusal.challenge is None:
+                return Response({"detail": refusal.message}, status=403)
+            challenge = {
+                "token": refusal.challenge.token,
+                "bits": refusal.challenge.bits,
+                "algorithm": proof_of_work.ALGORITHM,
+            }
+            return Response({"detail": refusal.message, "challenge": challenge}, status=429)
         body = TokenRequestSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         token, secret = ApiToken.objects.issue(

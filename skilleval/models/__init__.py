@@ -3,15 +3,18 @@ from skilleval.models.occupations import ApplicationCondition, Occupation, Occup
 from skilleval.models.regions import Region
 from skilleval.models.rules import RuleParameterVersion
 from skilleval.models.tokens import ApiToken
-from skilleval.models.users import User
+from skilleval.models.users import AccountGuard, PasswordHistory, SignInRefused, User
 
 __all__ = [
+    "AccountGuard",
     "ApiToken",
     "ApplicationCondition",
     "Job",
     "Occupation",
     "OccupationLevel",
+    "PasswordHistory",
     "Region",
     "RuleParameterVersion",
+    "SignInRefused",
     "User",
 ]

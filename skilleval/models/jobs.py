@@ -1,4 +1,7 @@
 import logging
+import os
+import socket
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -6,8 +9,9 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext, gettext_noop
 
 from audits.signals import audited_update
 from skilleval.choices import INSTITUTION_ROLES, JobKind, JobStatus
@@ -22,9 +26,40 @@ JOB_HANDLERS = {
     JobKind.CERTIFICATE_ISSUANCE: "certificates.issuance.run_issuance_job",
 }
 
+TIME_LIMIT_EXCEEDED = gettext_noop(
+    "任务运行超过 %(minutes)s 分钟仍未完成，已停止；请检查原因后重试"
+)
+
+
+def in_both_languages(text: str, **params) -> str:
+    """A text stored on a job for readers of either language ("中文 / English"); the job's page
+    shows the reader's half (skilleval.job_pages.in_language)."""
+    halves = []
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            halves.append(gettext(text) % params)
+    return " / ".join(halves)
+
+
+def this_worker() -> str:
+    """Who runs a job, for the operator reading the row: host and process."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+class JobTimeLimitExceeded(Exception):
+    """Raised by a progress report once the run is older than JOB_TIME_LIMIT: the job fails with
+    this text instead of running (and keeping its heartbeat) forever."""
+
+
+class JobSuperseded(Exception):
+    """Raised by a progress report when the job is no longer this run's (the sweeper requeued it
+    or a staff member retried it): the run stops and leaves the job to the run that has it."""
+
 
 class JobQuerySet(ScopedQuerySet):
     def scope_for(self, user):
+        if user.may_run_the_system:
+            return Q()
         mine = Q(started_by=user)
         if user.role in INSTITUTION_ROLES:
             return mine | Q(institution_id=user.institution_id)
@@ -46,28 +81,45 @@ class JobManager(models.Manager.from_queryset(JobQuerySet)):
         return job
 
     def sweep(self, now=None) -> dict:
-        """What the sweeper (Celery beat, every minute) does: a running job whose heartbeat
-        stopped (its worker died) goes back to the queue; a queued job never handed to the broker
-        (it was down), or handed over but never picked up, is sent again. Each move is a
-        conditional update, so two sweepers never requeue one job twice."""
+        """What the sweeper (Celery beat, every minute) does.
+
+        A running job whose heartbeat stopped (its worker died) goes back to the queue. Its row is
+        locked first and a row locked by someone else is skipped (SKIP LOCKED): a worker reporting
+        progress inside its handler's transaction holds that lock, so a job is never requeued
+        under the run still doing it. A queued job the broker never got (it was down) is sent
+        again; one handed over but not started yet (a long queue) only after JOB_RESEND_AFTER, so
+        waiting jobs are not sent again every minute. Sending numbers the run (see send), so of
+        two messages for one job only the newest can start it."""
         now = now or timezone.now()
         stale = now - timedelta(seconds=settings.JOB_STALE_AFTER)
-        requeued = [
-            pk
-            for pk in self.filter(status=JobStatus.RUNNING, heartbeat_at__lt=stale).values_list(
-                "pk", flat=True
+        requeued = []
+        with transaction.atomic():
+            dead = self.select_for_update(skip_locked=True).filter(
+                status=JobStatus.RUNNING, heartbeat_at__lt=stale
             )
-            if cache.get(f"job-heartbeat:{pk}", 0) < stale.timestamp()
-            and self.filter(pk=pk, status=JobStatus.RUNNING, heartbeat_at__lt=stale).update(
-                status=JobStatus.QUEUED, sent_at=None, message="工作进程中断，已重新排队"
-            )
-        ]
-        unsent = self.filter(status=JobStatus.QUEUED).filter(
-            Q(pk__in=requeued)
-            | Q(sent_at__isnull=True, created_at__lt=now - timedelta(seconds=30))
-            | Q(sent_at__lt=stale)
+            for job in dead:
+                # The cache has the heartbeat of a handler whose transaction hides the row's.
+                if cache.get(f"job-heartbeat:{job.pk}", 0) >= stale.timestamp():
+                    continue
+                if audited_update(
+                    job,
+                    {"status": JobStatus.RUNNING, "heartbeat_at__lt": stale},
+                    status=JobStatus.QUEUED,
+                    sent_at=None,
+                    message="工作进程中断，已重新排队",
+                ):
+                    requeued.append(job.pk)
+        # Sent once the requeue is committed: the worker that gets the message must see it.
+        never_sent = Q(sent_at__isnull=True) & (
+            Q(pk__in=requeued) | Q(created_at__lt=now - timedelta(seconds=30))
         )
-        sent = [job.pk for job in unsent if job.send()]
+        not_started = Q(sent_at__lt=now - timedelta(seconds=settings.JOB_RESEND_AFTER))
+        sent = []
+        for job in self.filter(status=JobStatus.QUEUED).filter(never_sent | not_started):
+            # Only if nobody sent it meanwhile (another sweeper, a retry).
+            unchanged = Q(sent_at__isnull=True) if job.sent_at is None else Q(sent_at=job.sent_at)
+            if job.send(where=unchanged):
+                sent.append(job.pk)
         return {"requeued": requeued, "sent": sent}
 
 
@@ -107,6 +159,10 @@ class Job(models.Model):
     # Renewed by every progress report: a running job whose heartbeat stops lost its worker.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField("运行次数", default=0)
+    # Numbers the messages sent for the job (see send): a message starts only the run it names.
+    run_number = models.PositiveIntegerField(default=0)
+    # Host and process running the job (written with the heartbeat), for an operator.
+    worker = models.CharField(max_length=100, blank=True, default="")
     finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = JobManager()
@@ -140,27 +196,49 @@ class Job(models.Model):
         return f"job-progress:{self.pk}"
 
     def report_progress(self, done: int, total: int | None = None, message: str | None = None):
-        """Record progress where a browser polling the job sees it at once.
+        """Record progress where a browser polling the job sees it at once, and renew the
+        heartbeat that tells the sweeper the run is alive.
 
         A handler that works inside one transaction (all-or-nothing imports) would hide a row
-        update until it commits, so progress also goes to the cache, which is outside it.
-        """
-        changes = {"done": done}
+        update until it commits, so progress and heartbeat also go to the cache, which is outside
+        it; the row itself is written at most every JOB_HEARTBEAT_INTERVAL seconds.
+
+        Raises JobTimeLimitExceeded once the run is older than JOB_TIME_LIMIT, and JobSuperseded
+        when the job is no longer this run's: the handler stops there (its transaction, if any,
+        rolls back)."""
+        self.done = done
         if total is not None:
-            changes["total"] = total
+            self.total = total
         if message is not None:
-            changes["message"] = message[:300]
-        for field, value in changes.items():
-            setattr(self, field, value)
+            self.message = message[:300]
+        now = timezone.now()
+        limit = timedelta(seconds=settings.JOB_TIME_LIMIT)
+        if self.started_at and now - self.started_at > limit:
+            raise JobTimeLimitExceeded(
+                in_both_languages(TIME_LIMIT_EXCEEDED, minutes=settings.JOB_TIME_LIMIT // 60)
+            )
         cache.set(
             self._progress_key,
             {"done": self.done, "total": self.total, "message": self.message},
             timeout=24 * 60 * 60,
         )
-        now = timezone.now()
-        # The row update is invisible while the handler's transaction is open; the cache is not.
         cache.set(f"job-heartbeat:{self.pk}", now.timestamp(), timeout=24 * 60 * 60)
-        Job.objects.filter(pk=self.pk).update(**changes, heartbeat_at=now)
+        last_beat = getattr(self, "_row_beat_at", None)
+        if last_beat is not None and time.monotonic() - last_beat < settings.JOB_HEARTBEAT_INTERVAL:
+            return
+        # Only while the job is still this run's: requeued or retried, it is another run's.
+        beating = Job.objects.filter(
+            pk=self.pk, status=JobStatus.RUNNING, run_number=self.run_number
+        ).update(
+            done=self.done,
+            total=self.total,
+            message=self.message,
+            heartbeat_at=now,
+            worker=this_worker(),
+        )
+        if not beating:
+            raise JobSuperseded(f"job {self.pk}: run {self.run_number} is no longer the job's run")
+        self._row_beat_at = time.monotonic()
 
     def with_live_progress(self) -> "Job":
         """The job with the freshest progress of a running handler (see report_progress)."""
@@ -174,22 +252,41 @@ class Job(models.Model):
     def waits_for_the_broker(self) -> bool:
         return self.status == JobStatus.QUEUED and self.sent_at is None
 
-    def send(self) -> bool:
-        """Hand the job to the broker; False (logged, never raised) when the broker is down."""
+    def send(self, where: Q | None = None) -> bool:
+        """Hand the job's next run to the broker: the run number goes up (with sent_at) and the
+        message names it, so only the newest message of a job can start it (see run). False,
+        logged and never raised, when the job is not queued, `where` no longer holds, or the
+        broker is down (then sent_at is cleared and the sweeper sends it again).
+
+        A worker must see the new number before the message: inside a transaction, the message
+        goes when it commits."""
         from skilleval.tasks import run_job
 
+        if transaction.get_connection().in_atomic_block and not run_job.app.conf.task_always_eager:
+            transaction.on_commit(lambda: self.send(where))
+            return True
+        now = timezone.now()
+        with transaction.atomic():
+            numbered = Job.objects.filter(where or Q(), pk=self.pk, status=JobStatus.QUEUED)
+            if not numbered.update(run_number=F("run_number") + 1, sent_at=now):
+                return False
+            self.run_number = Job.objects.values_list("run_number", flat=True).get(pk=self.pk)
+        self.sent_at = now
         try:
-            run_job.apply_async(args=[self.pk], retry=False)
+            run_job.apply_async(args=[self.pk, self.run_number], retry=False)
         except Exception:  # kombu's OperationalError and whatever a broken transport raises
             log.warning(
                 "broker unavailable: job %s stays queued until the sweeper resends it", self.pk
             )
+            Job.objects.filter(pk=self.pk, run_number=self.run_number).update(sent_at=None)
+            self.sent_at = None
             return False
-        Job.objects.filter(pk=self.pk, sent_at__isnull=True).update(sent_at=timezone.now())
         return True
 
     def may_be_retried_by(self, user) -> bool:
-        return user.is_authenticated and (user.pk == self.started_by_id or user.is_province_admin)
+        return user.is_authenticated and (
+            user.pk == self.started_by_id or user.is_province_admin or user.may_run_the_system
+        )
 
     def retry(self, user) -> None:
         """A failed job (or one stuck without a worker) run again on a staff member's request;
@@ -210,25 +307,43 @@ class Job(models.Model):
         self.refresh_from_db()
         self.send()
 
-    def run(self) -> None:
-        """Run the job's handler. Safe to call twice: a finished job is left alone, and a job
-        whose worker died mid-run (still 'running') is run again; handlers are idempotent.
-        After JOB_MAX_ATTEMPTS runs that never finished, the job fails instead of looping."""
+    def run(self, run_number: int | None = None) -> None:
+        """Run the job's handler for the message of run `run_number`.
+
+        Only a queued job starts, and only for the message of its current run: a copy delivered
+        again while the job runs (acks_late, the broker's visibility timeout), a copy arriving
+        after it finished, or the message of a run since replaced (requeued, retried) is logged
+        and dropped, so no job ever runs twice at once. A message without a number (sent before
+        runs were numbered) is for the current run. Handlers are idempotent: a run after a worker
+        died mid-run finishes the work without doing any of it twice. After JOB_MAX_ATTEMPTS runs
+        that never finished, the job fails instead of looping."""
+        where = {"status": JobStatus.QUEUED}
+        if run_number is not None:
+            where["run_number"] = run_number
         claimed = audited_update(
             self,
-            {"status__in": [JobStatus.QUEUED, JobStatus.RUNNING]},
+            where,
             status=JobStatus.RUNNING,
             started_at=timezone.now(),
             heartbeat_at=timezone.now(),
             attempts=F("attempts") + 1,
             error="",
+            worker=this_worker(),
         )
         if not claimed:
-            log.info("job %s already finished; nothing to do", self.pk)
+            self.refresh_from_db(fields=["status", "run_number"])
+            log.info(
+                "job %s: message for run %s dropped (the job is %s, run %s)",
+                self.pk,
+                run_number,
+                self.status,
+                self.run_number,
+            )
             return
-        self.refresh_from_db()
+        self._row_beat_at = time.monotonic()
+        mine = {"status": JobStatus.RUNNING, "run_number": self.run_number}
         if self.attempts > settings.JOB_MAX_ATTEMPTS:
-            Job.objects.filter(pk=self.pk).update(
+            Job.objects.filter(pk=self.pk, **mine).update(
                 status=JobStatus.FAILED,
                 finished_at=timezone.now(),
                 error=f"任务已运行 {self.attempts - 1} 次仍未完成（工作进程多次中断），请联系管理员后重试 / "
@@ -238,12 +353,21 @@ class Job(models.Model):
         handler = import_string(JOB_HANDLERS[self.kind])
         try:
             result = handler(self) or {}
+        except JobSuperseded:
+            log.warning(
+                "job %s: run %s stopped, the job was requeued or retried", self.pk, self.run_number
+            )
+            return
         except Exception as exc:
             log.exception("job %s failed", self.pk)
-            audited_update(
-                self, {}, status=JobStatus.FAILED, error=str(exc)[:5000], finished_at=timezone.now()
-            )
+            outcome = {"status": JobStatus.FAILED, "error": str(exc)[:5000]}
         else:
-            audited_update(
-                self, {}, status=JobStatus.SUCCEEDED, result=result, finished_at=timezone.now()
+            outcome = {"status": JobStatus.SUCCEEDED, "result": result}
+        progress = {"done": self.done, "total": self.total, "message": self.message}
+        if not audited_update(self, mine, **outcome, **progress, finished_at=timezone.now()):
+            log.warning(
+                "job %s: run %s finished after the job was requeued or retried; the run that "
+                "has it records the outcome",
+                self.pk,
+                mine["run_number"],
             )

@@ -2,6 +2,9 @@ from django.db import models
 
 from skilleval.choices import RegionKind
 
+# Jiangsu's own code (GB/T 2260): a region scope of 江苏省 means the whole province.
+PROVINCE_CODE = "320000"
+
 
 class RegionQuerySet(models.QuerySet):
     def cities(self):

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from skilleval.models.regions import PROVINCE_CODE
 from skilleval.rules.engine import Outcome, RegionCodeField, Rule, register
 
 
@@ -68,7 +69,7 @@ class InspectorMayInspect(Rule):
         inspector_city, inspector_institution, entity_city, entity_institution
     ) -> str | None:
         """The reason an inspector must stand aside, or None. The draw uses this directly."""
-        if city_of(inspector_city) == city_of(entity_city) != "320000":
+        if city_of(inspector_city) == city_of(entity_city) != PROVINCE_CODE:
             return "city"
         if inspector_institution and inspector_institution == entity_institution:
             return "institution"

@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "skilleval",
     "institutions",
     "certificates",
@@ -80,9 +83,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): second factor given
     "django.contrib.messages.middleware.MessageMiddleware",
+    "skilleval.two_factor.RequireTwoFactorMiddleware",
+    "skilleval.passwords.RequirePasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audits.middleware.AuditContextMiddleware",
+    "skilleval.accounts.LogSuperuserChangesMiddleware",
     "skilleval.middleware.NoStoreForStaffMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -120,7 +127,11 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "skilleval.passwords.PasswordHistoryValidator"},
 ]
+# 等保 2.0 third level: passwords change periodically and do not come back (skilleval/passwords.py).
+PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=90)
+PASSWORD_HISTORY_SIZE = 5
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "home"
@@ -133,6 +144,23 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Lockout after repeated sign-in failures, with a cool-off rather than a permanent lock,
 # keyed to username and the client address (skilleval/addresses.py: X-Forwarded-For is
 # believed only from TRUSTED_PROXIES).
+# Two-factor sign-in (等保 2.0 third level: two kinds of authentication, one cryptographic): every
+# account gives a TOTP code after its password; the first sign-in enrols an authenticator app.
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=True)
+# A code every demo account may give instead of its app's. Only the embedded default sets it; the
+# production settings refuse to start with one.
+TWO_FACTOR_DEMO_CODE = ""
+OTP_TOTP_ISSUER = "江苏省技能人才评价管理平台"
+TWO_FACTOR_RECOVERY_CODES = 10
+
+# Wrong passwords of one account from all addresses together (skilleval.models.AccountGuard):
+# a proof of work from the 5th (16 bits, one more per failure), a lock from the 15th.
+SIGN_IN_CHALLENGE_AFTER = 5
+SIGN_IN_LOCK_AFTER = 15
+SIGN_IN_LOCK_MINUTES = 60
+SIGN_IN_FAILURE_WINDOW = 24 * 60 * 60
+SIGN_IN_POW_BITS = 16
+
 AXES_CLIENT_IP_CALLABLE = "skilleval.addresses.client_address_or_none"
 TRUSTED_PROXIES: list[str] = []
 AXES_FAILURE_LIMIT = 5
@@ -228,15 +256,34 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True  # a job killed mid-run is delivered again
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 60 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
-# Redis redelivers an unacknowledged task after the visibility timeout: just above the longest a
-# job may run, so a live job is never delivered twice and a dead one is not stuck for long.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60}
-# Jobs (skilleval/models/jobs.py): a running job whose heartbeat (every progress report) is older
-# than this lost its worker and is requeued by the sweeper; after this many runs it fails.
+# Jobs (skilleval/models/jobs.py): a running job whose heartbeat (its progress reports, written to
+# the row at most every JOB_HEARTBEAT_INTERVAL seconds) is older than JOB_STALE_AFTER lost its
+# worker and is requeued by the sweeper; after JOB_MAX_ATTEMPTS runs it fails.
 JOB_STALE_AFTER = env.int("JOB_STALE_AFTER", default=10 * 60)
+JOB_HEARTBEAT_INTERVAL = 5
 JOB_MAX_ATTEMPTS = 3
+# A job handed to the broker but not started (a long queue) is sent again only after this long,
+# not every minute: a queue is never flooded with copies of its own messages.
+JOB_RESEND_AFTER = env.int("JOB_RESEND_AFTER", default=6 * 60 * 60)
+# A run older than this stops at its next progress report and the job fails with a message. The
+# job checks it itself: the worker's thread pool (docker-compose.yml) ignores Celery's time limits.
+JOB_TIME_LIMIT = env.int("JOB_TIME_LIMIT", default=2 * 60 * 60)
+for _name, _seconds in [
+    ("JOB_STALE_AFTER", JOB_STALE_AFTER),
+    ("JOB_RESEND_AFTER", JOB_RESEND_AFTER),
+    ("JOB_TIME_LIMIT", JOB_TIME_LIMIT),
+]:
+    if _seconds <= JOB_HEARTBEAT_INTERVAL:
+        raise ImproperlyConfigured(
+            f"Environment variable {_name} has a bad value. "
+            f"Seconds, more than the heartbeat's {JOB_HEARTBEAT_INTERVAL}."
+        )
+# Celery's own limits (enforced by a prefork pool only) come after the job's, which explains itself.
+CELERY_TASK_SOFT_TIME_LIMIT = JOB_TIME_LIMIT + 5 * 60
+CELERY_TASK_TIME_LIMIT = JOB_TIME_LIMIT + 10 * 60
+# Redis redelivers an unacknowledged task after the visibility timeout: above the longest a task
+# may run. A copy delivered while its job still runs is dropped all the same (Job.run).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {

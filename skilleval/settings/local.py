@@ -34,6 +34,10 @@ AUDIT_LOG_KEY = env.str("AUDIT_LOG_KEY", default="") or local_secret(
     VAR_DIR / "audit_log.key", new_audit_log_key
 )
 
+# The demo accounts (seed_demo) may give this code instead of their authenticator app's: the
+# portal stays walkable on a fresh machine. Production refuses to start with one.
+TWO_FACTOR_DEMO_CODE = env.str("TWO_FACTOR_DEMO_CODE", default="246810")
+
 # Static files come straight from static/ and the installed apps; no collectstatic needed.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True

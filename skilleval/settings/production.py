@@ -103,3 +103,11 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Lockout and rate limits key on the real client address: X-Forwarded-For is believed only
 # from these proxies (skilleval/addresses.py). Empty: gunicorn is reached directly.
 TRUSTED_PROXIES = trusted_proxies(env.list("TRUSTED_PROXIES", default=[]))
+
+# Two-factor sign-in is not optional here, and the demo's shared code is never accepted.
+if not TWO_FACTOR_REQUIRED or env.str("TWO_FACTOR_DEMO_CODE", default=""):
+    raise ImproperlyConfigured(
+        "Production requires two-factor sign-in: unset TWO_FACTOR_REQUIRED=false and "
+        "TWO_FACTOR_DEMO_CODE (the demo code is for the embedded default only)."
+    )
+TWO_FACTOR_DEMO_CODE = ""

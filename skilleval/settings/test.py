@@ -17,6 +17,9 @@ DATABASES = {
 MEDIA_ROOT = env.str("TEST_MEDIA_ROOT", default=str(VAR_DIR / "test-media"))
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Unit tests sign in with force_login; the two-factor tests and the browser journeys switch the
+# requirement on and give real TOTP codes.
+TWO_FACTOR_REQUIRED = False
 
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"

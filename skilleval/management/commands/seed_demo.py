@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from institutions.choices import (
     BatchStatus,
@@ -28,7 +29,7 @@ from institutions.models import (
     Filing,
     Institution,
 )
-from skilleval import personal_data
+from skilleval import personal_data, two_factor
 from skilleval.choices import JobKind, Role
 from skilleval.demo import make_photo_jpeg, make_resident_id, make_uscc
 from skilleval.models import Job, Occupation, OccupationLevel, Region, User
@@ -215,6 +216,10 @@ ACCOUNTS = [
         "南京市总工会 冯干事",
         {"organisation": "南京市总工会"},
     ),
+    # The three administrators, each unable to do the others' work (等保 2.0 third level).
+    ("security_admin", Role.SECURITY_ADMIN, "省信息中心 陈安全", {"organisation": "省信息中心"}),
+    ("audit_admin", Role.AUDIT_ADMIN, "省信息中心 林审计", {"organisation": "省信息中心"}),
+    ("system_admin", Role.SYSTEM_ADMIN, "省信息中心 何系统", {"organisation": "省信息中心"}),
 ]
 
 
@@ -307,6 +312,7 @@ class Command(BaseCommand):
             root.set_password(DEMO_PASSWORD)
             root.save()
         users["root"] = root
+        self._authenticator(root)
         for username, role, full_name, scope in ACCOUNTS:
             fields = {"role": role, "first_name": full_name}
             if "city" in scope:
@@ -322,7 +328,15 @@ class Command(BaseCommand):
                 user.set_password(DEMO_PASSWORD)
                 user.save()
             users[username] = user
+            self._authenticator(user)
         return users
+
+    def _authenticator(self, user):
+        """Every account signs in with a second factor: the demo accounts come enrolled, their
+        secrets printed below for an authenticator app."""
+        TOTPDevice.objects.get_or_create(
+            user=user, confirmed=True, defaults={"name": two_factor.DEVICE_NAME}
+        )
 
     def _occupations(self, province_admin):
         if Occupation.objects.exists():
@@ -841,7 +855,20 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"\n演示账号 / Demo accounts (password: {DEMO_PASSWORD})")
         )
-        self.stdout.write(f"  {'root':<20} 超级管理员 / Superuser")
+        if settings.TWO_FACTOR_DEMO_CODE:
+            self.stdout.write(
+                f"双因素认证：输入验证码 {settings.TWO_FACTOR_DEMO_CODE}（仅本地演示环境接受），"
+                "或把下列密钥添加到身份验证器应用\n"
+                f"Two-factor sign-in: give the code {settings.TWO_FACTOR_DEMO_CODE} (accepted "
+                "only by the embedded default), or add the secret below to an authenticator app"
+            )
+        secrets = {
+            device.user.username: two_factor.secret_of(device)
+            for device in TOTPDevice.objects.filter(confirmed=True).select_related("user")
+        }
+        self.stdout.write(f"  {'root':<20} {secrets.get('root', ''):<42} 超级管理员 / Superuser")
         for username, role, full_name, _scope in ACCOUNTS:
-            self.stdout.write(f"  {username:<20} {Role(role).label}  {full_name}")
+            self.stdout.write(
+                f"  {username:<20} {secrets.get(username, ''):<42} {Role(role).label}  {full_name}"
+            )
         self.stdout.write(f"\n门户 / Portal: {settings.SITE_URL}/\n")

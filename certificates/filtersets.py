@@ -5,7 +5,7 @@ from certificates.choices import CertificateKind, CertificateStatus
 from certificates.models import Certificate
 from institutions.models import Institution
 from skilleval.choices import Level
-from skilleval.filtersets import FilterSet
+from skilleval.filtersets import FilterSet, YearFilter
 
 
 def visible_institutions(request):
@@ -28,9 +28,7 @@ class CertificateFilterSet(FilterSet):
         label=_("职业编码"),
     )
     level = django_filters.ChoiceFilter(choices=Level.choices, label=_("等级"))
-    year = django_filters.NumberFilter(
-        field_name="issued_on", lookup_expr="year", label=_("发证年份")
-    )
+    year = YearFilter(field_name="issued_on", label=_("发证年份"))
     status = django_filters.ChoiceFilter(choices=CertificateStatus.choices, label=_("状态"))
     kind = django_filters.ChoiceFilter(choices=CertificateKind.choices, label=_("类型"))
     batch = django_filters.NumberFilter(field_name="batch_id", label=_("批次编号"))

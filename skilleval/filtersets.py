@@ -1,6 +1,7 @@
 from decimal import Decimal, InvalidOperation
 
 import django_filters
+from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,19 @@ def _beyond_any_key(value) -> bool:
     except (InvalidOperation, ValueError):
         return False
     return number.is_finite() and abs(number) > LARGEST_KEY
+
+
+class YearFilter(django_filters.NumberFilter):
+    """A calendar year of a date field: a whole number a date can have (1–9999). Any other
+    (``?year=0``, ``?year=0.25``) is a 400 naming the filter, not a date the database cannot make."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("lookup_expr", "year")
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 9999)
+        super().__init__(*args, **kwargs)
 
 
 class FilterSet(django_filters.FilterSet):

@@ -455,6 +455,21 @@ class TestRefusals:
         )
         assert response.status_code == 400 and "54号 一" in detail(response)
 
+    def test_a_candidate_id_beyond_any_key_is_a_400_not_a_server_error(self, lathe, as_user):
+        # Found by the API fuzzer: the id overflowed in the query (SQLite) and answered a 500.
+        employer = InstitutionFactory(kind=InstitutionKind.EMPLOYER)
+        staff = UserFactory(username="emp", role=Role.INSTITUTION_STAFF, institution=employer)
+        approved_filing(employer, [(lathe, 4)], regions=["320100"])
+        client = as_user(staff)
+        pk = client.post(BATCHES, plan_body(lathe)).json()["id"]
+        client.step(pk, "publish-plan")
+        candidate = make_candidate(Batch.objects.get(pk=pk), 1)
+        response = client.post(
+            f"{BATCHES}{pk}/decide-eligibility/",
+            {"candidates": [candidate.pk, 10**22], "passed": True, "reason": "符合申报条件"},
+        )
+        assert response.status_code == 400 and "candidates" in response.json()
+
     def test_closing_the_roster_twice_is_refused_the_second_time(
         self, planned, roster, alice, bob, as_user
     ):

@@ -127,7 +127,7 @@ def test_every_model_label_and_choice_reads_in_english():
             if untranslated(text := str(label))
         ]
 
-    assert not left, "labels without English:\n" + "\n".join(untranslated)
+    assert not left, "labels without English:\n" + "\n".join(left)
 
 
 def test_notice_numbers_may_stay_in_chinese_but_nothing_else():

@@ -23,6 +23,7 @@ from institutions.models import (
 )
 from skilleval.api.base import DecisionField
 from skilleval.choices import Level
+from skilleval.filtersets import LARGEST_KEY
 from skilleval.models import Occupation, OccupationLevel, Region
 
 CONTACT_FIELDS = ["responsible_person", "contact_person", "contact_phone", "address"]
@@ -441,8 +442,11 @@ class ExamRoomSerializer(serializers.ModelSerializer):
 class EligibilityDecisionSerializer(serializers.Serializer):
     """A reviewer's pass or fail for several candidates of the batch, with basis and reason."""
 
+    # An id beyond any the database stores is a 400 here, not an overflow in the query.
     candidates = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=10_000
+        child=serializers.IntegerField(min_value=1, max_value=LARGEST_KEY),
+        allow_empty=False,
+        max_length=10_000,
     )
     passed = DecisionField()
     basis = serializers.ChoiceField(

@@ -76,9 +76,10 @@ AUDIT_LOG_KEY = require(
 CELERY_BROKER_URL = REDIS_URL
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Redis; while it is unreachable each process keeps the keys in memory (skilleval/cache.py).
+        "BACKEND": "skilleval.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
-        # An unreachable Redis fails a request (and /readyz) in seconds instead of hanging it.
+        # An unreachable Redis is given up on (and /readyz fails) in seconds, not waited for.
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
     }
 }

@@ -1,0 +1,78 @@
+"""PostgreSQL drops the worker's connection in the middle of an issuance job (the server restarts,
+a failover, an administrator's pg_terminate_backend): the job is run again and ends with every
+passing candidate holding exactly one certificate, the numbers without gap or duplicate.
+A real Celery worker on Redis, a real PostgreSQL connection terminated by the server; no mocks.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from certificates.models import Certificate, CertificatePrint
+from institutions.choices import BatchStatus
+from skilleval.choices import JobStatus
+from skilleval.models import Job
+from tests.test_issuance import approved_batch, sequences, signatory_of, wait_for
+
+
+def terminate_other_connections() -> list[int]:
+    """End, from the server side, every other session on the test database: here, the worker's."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'"
+        )
+        return [pid for pid, terminated in cursor.fetchall() if terminated]
+
+
+def worker_is_idle() -> bool:
+    """A solo worker answers control messages only between tasks."""
+    from skilleval.celery import app
+
+    replies = app.control.inspect(timeout=1).active()
+    return bool(replies) and all(not tasks for tasks in replies.values())
+
+
+@pytest.mark.celery_worker
+def test_a_connection_dropped_mid_issuance_loses_nothing_and_duplicates_nothing(
+    live_db, on_postgres, celery_worker_process, settings
+):
+    passing = 240  # several number and render chunks: the drop falls between two of them
+    batch = approved_batch(passing=passing, failing=2)
+    job = batch.sign_off(signatory_of(batch.institution))
+
+    wait_for(
+        lambda: Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, done__gt=0).exists(),
+        120,
+        "the job to start",
+    )
+    assert terminate_other_connections(), "the worker had no connection to drop"
+    wait_for(worker_is_idle, 120, "the worker to give up the interrupted run")
+    job.refresh_from_db()
+    assert job.status in (JobStatus.RUNNING, JobStatus.QUEUED)  # cut short, not finished
+
+    if job.status == JobStatus.RUNNING:
+        # Its heartbeat stopped: the sweeper (beat, every minute) puts it back in the queue.
+        stale = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER + 1)
+        Job.objects.filter(pk=job.pk).update(heartbeat_at=stale)
+        assert Job.objects.sweep()["requeued"] == [job.pk]
+    wait_for(
+        lambda: Job.objects.get(pk=job.pk).status in (JobStatus.SUCCEEDED, JobStatus.FAILED),
+        300,
+        "the job to finish",
+    )
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.attempts >= 2  # the interrupted run and the one that finished
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.CERTIFICATES_ISSUED
+    passing_candidates = batch.candidates.filter(passed=True)
+    assert passing_candidates.filter(certificate__isnull=True).count() == 0
+    assert batch.certificates.count() == passing
+    assert sequences(batch) == list(range(1, passing + 1))
+    assert Certificate.objects.filter(candidate__batch=batch, candidate__passed=False).count() == 0
+    assert not batch.certificates.filter(pdf="").exists()
+    assert CertificatePrint.objects.filter(certificate__batch=batch).count() == passing

@@ -37,6 +37,11 @@ def worker_is_idle() -> bool:
 
 
 @pytest.mark.celery_worker
+@pytest.mark.xfail(
+    strict=True,
+    reason="Job.run (skilleval/models/jobs.py) records the handler's lost database connection as "
+    "the job's failure; it should leave the job for another run (requeue or task retry) instead",
+)
 def test_a_connection_dropped_mid_issuance_loses_nothing_and_duplicates_nothing(
     live_db, on_postgres, celery_worker_process, settings
 ):

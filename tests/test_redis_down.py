@@ -108,9 +108,11 @@ def redis_server(settings, on_postgres):
 
 
 def use_broker(app, url):
-    """Point the test process's Celery app at another broker (its connection pools follow)."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """Point the test process's Celery app at another broker. kombu keeps its pools in a registry
+    shared by the process: they are closed and forgotten, so the next send opens new ones."""
+    from kombu import pools
+
+    pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
     app.conf.broker_url = url

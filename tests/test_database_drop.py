@@ -37,11 +37,6 @@ def worker_is_idle() -> bool:
 
 
 @pytest.mark.celery_worker
-@pytest.mark.xfail(
-    strict=True,
-    reason="Job.run (skilleval/models/jobs.py) records the handler's lost database connection as "
-    "the job's failure; it should leave the job for another run (requeue or task retry) instead",
-)
 def test_a_connection_dropped_mid_issuance_loses_nothing_and_duplicates_nothing(
     live_db, on_postgres, celery_worker_process, settings
 ):
@@ -55,10 +50,10 @@ def test_a_connection_dropped_mid_issuance_loses_nothing_and_duplicates_nothing(
         "the job to start",
     )
     assert terminate_other_connections(), "the worker had no connection to drop"
-    wait_for(worker_is_idle, 120, "the worker to give up the interrupted run")
+    wait_for(worker_is_idle, 300, "the worker to be done with the job")
     job.refresh_from_db()
-    assert job.status in (JobStatus.RUNNING, JobStatus.QUEUED)  # cut short, not finished
-
+    # The run that lost its connection puts the job back in the queue and the worker runs it
+    # again at once; had it died instead, the sweeper would requeue the silent run.
     if job.status == JobStatus.RUNNING:
         # Its heartbeat stopped: the sweeper (beat, every minute) puts it back in the queue.
         stale = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER + 1)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import InterfaceError, OperationalError, connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
@@ -107,7 +107,7 @@ class JobManager(models.Manager.from_queryset(JobQuerySet)):
                     {"status": JobStatus.RUNNING, "heartbeat_at__lt": stale},
                     status=JobStatus.QUEUED,
                     sent_at=None,
-                    message="工作进程中断，已重新排队",
+                    message=in_both_languages(gettext_noop("工作进程中断，已重新排队")),
                 ):
                     requeued.append(job.pk)
         # Sent once the requeue is committed: the worker that gets the message must see it.
@@ -358,6 +358,18 @@ class Job(models.Model):
             log.warning(
                 "job %s: run %s stopped, the job was requeued or retried", self.pk, self.run_number
             )
+            return
+        except (InterfaceError, OperationalError):
+            # The database went away under the run (restart, failover, a killed connection):
+            # nothing the job did wrong. A new connection puts it back in the queue for another
+            # run; handlers are idempotent and JOB_MAX_ATTEMPTS still bounds the retries.
+            log.exception("job %s: database connection lost; requeued", self.pk)
+            connection.close()
+            requeued = in_both_languages(gettext_noop("数据库连接中断，已重新排队"))
+            if Job.objects.filter(pk=self.pk, **mine).update(
+                status=JobStatus.QUEUED, sent_at=None, message=requeued
+            ):
+                self.send()
             return
         except Exception as exc:
             log.exception("job %s failed", self.pk)

@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
@@ -25,6 +26,7 @@ from skilleval.forms import (
     SignInForm,
     add_refusal,
 )
+from skilleval.health import readiness
 from skilleval.job_pages import describe as describe_job
 from skilleval.models import ApiToken, Job, Occupation, RuleParameterVersion
 from skilleval.rules.engine import PARAMETER_LABELS, local_today, parameter_rows
@@ -146,7 +148,23 @@ def dashboard(request):
         from audits.models import AuditEntry
 
         context["recent_changes"] = AuditEntry.objects.all()[:8]
+    if user.is_province_admin or user.may_run_the_system:
+        # The alarm of a failed service (the checks of /readyz) where its owners look first.
+        _ready, checks = readiness()
+        context["service_problems"] = [
+            (SERVICE_NAMES[name], result["error"])
+            for name, result in checks.items()
+            if not result["ok"]
+        ]
     return render(request, "dashboard.html", context)
+
+
+SERVICE_NAMES = {
+    "database": gettext_lazy("数据库"),
+    "cache": gettext_lazy("缓存（Redis）：查询限流暂按各进程分别计算"),
+    "worker": gettext_lazy("后台工作进程：导入和证书核发暂不运行"),
+    "disk": gettext_lazy("存储空间"),
+}
 
 
 def rule_list(request):

@@ -165,6 +165,17 @@ def test_with_redis_down_sign_in_works(redis_server, province_admin):
     assert client.get("/dashboard/").status_code == 200
 
 
+def test_with_redis_down_the_province_admin_dashboard_raises_the_alarm(
+    redis_server, province_admin
+):
+    client = Client()
+    client.force_login(province_admin)
+    assert "service-alarm" not in client.get("/dashboard/").content.decode()
+    redis_server.stop()
+    page = client.get("/dashboard/").content.decode()
+    assert "service-alarm" in page and "缓存（Redis）" in page
+
+
 def test_a_job_started_with_redis_down_is_recorded_and_sent_by_the_sweeper_once_it_is_back(
     live_db, redis_server, province_admin, settings
 ):

@@ -9,13 +9,14 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import InterfaceError, OperationalError, connection, models, transaction
 from django.db.models import F, Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audits.signals import audited_update
 from skilleval.choices import INSTITUTION_ROLES, JobKind, JobStatus
+from skilleval.job_pages import in_both_languages
 from skilleval.querysets import ScopedQuerySet
 
 log = logging.getLogger(__name__)
@@ -27,19 +28,7 @@ JOB_HANDLERS = {
     JobKind.CERTIFICATE_ISSUANCE: "certificates.issuance.run_issuance_job",
 }
 
-TIME_LIMIT_EXCEEDED = gettext_noop(
-    "任务运行超过 %(minutes)s 分钟仍未完成，已停止；请检查原因后重试"
-)
-
-
-def in_both_languages(text: str, **params) -> str:
-    """A text stored on a job for readers of either language ("中文 / English"); the job's page
-    shows the reader's half (skilleval.job_pages.in_language)."""
-    halves = []
-    for language in ("zh-hans", "en"):
-        with translation.override(language):
-            halves.append(gettext(text) % params)
-    return " / ".join(halves)
+TIME_LIMIT_EXCEEDED = _("任务运行超过 %(minutes)s 分钟仍未完成，已停止；请检查原因后重试")
 
 
 def this_worker() -> str:
@@ -107,7 +96,7 @@ class JobManager(models.Manager.from_queryset(JobQuerySet)):
                     {"status": JobStatus.RUNNING, "heartbeat_at__lt": stale},
                     status=JobStatus.QUEUED,
                     sent_at=None,
-                    message=in_both_languages(gettext_noop("工作进程中断，已重新排队")),
+                    message=in_both_languages(_("工作进程中断，已重新排队")),
                 ):
                     requeued.append(job.pk)
         # Sent once the requeue is committed: the worker that gets the message must see it.
@@ -216,7 +205,7 @@ class Job(models.Model):
         limit = timedelta(seconds=settings.JOB_TIME_LIMIT)
         if self.started_at and now - self.started_at > limit:
             raise JobTimeLimitExceeded(
-                in_both_languages(TIME_LIMIT_EXCEEDED, minutes=settings.JOB_TIME_LIMIT // 60)
+                in_both_languages(TIME_LIMIT_EXCEEDED, {"minutes": settings.JOB_TIME_LIMIT // 60})
             )
         cache.set(
             self._progress_key,
@@ -365,7 +354,7 @@ class Job(models.Model):
             # run; handlers are idempotent and JOB_MAX_ATTEMPTS still bounds the retries.
             log.exception("job %s: database connection lost; requeued", self.pk)
             connection.close()
-            requeued = in_both_languages(gettext_noop("数据库连接中断，已重新排队"))
+            requeued = in_both_languages(_("数据库连接中断，已重新排队"))
             if Job.objects.filter(pk=self.pk, **mine).update(
                 status=JobStatus.QUEUED, sent_at=None, message=requeued
             ):

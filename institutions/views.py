@@ -522,51 +522,53 @@ def filing_submit(request, pk):
 @login_required
 @require_POST
 def filing_approve(request, pk):
-    filing = scoped_filing(request, pk)
-    form = ApproveForm(request.POST)
-    outside = []
-    if form.is_valid():
-        try:
-            filing.approve(user=request.user, **form.cleaned_data)
-        except ScopeReductionUnconfirmed as refusal:
-            outside = refusal.batches
-            add_refusal(form, refusal)
-        except ValidationError as refusal:
-            add_refusal(form, refusal)
-        else:
-            messages.success(
-                request,
-                gettext("已备案，有效期 %(valid_from)s 至 %(valid_until)s")
-                % {"valid_from": filing.valid_from, "valid_until": filing.valid_until},
-            )
-            return to_page("filing-detail", filing.pk)
-    return render_filing(request, filing, approve_form=form, outside_batches=outside)
+    return _scope_decision(
+        request,
+        pk,
+        ApproveForm,
+        "approve",
+        "approve_form",
+        lambda f: (
+            gettext("已备案，有效期 %(valid_from)s 至 %(valid_until)s")
+            % {"valid_from": f.valid_from, "valid_until": f.valid_until}
+        ),
+    )
 
 
 @login_required
 @require_POST
 def filing_end_early(request, pk):
-    """The filing authority ends an approved filing early; open batches it would leave outside
-    the scope are listed and must be confirmed."""
+    """The filing authority ends an approved filing early."""
+    return _scope_decision(
+        request,
+        pk,
+        EndEarlyForm,
+        "end_early",
+        "end_form",
+        lambda f: (
+            gettext("备案有效期已提前终止于 %(valid_until)s") % {"valid_until": f.valid_until}
+        ),
+    )
+
+
+def _scope_decision(request, pk, form_class, method, form_name, success_message):
+    """Approving a filing or ending it early may leave open batches outside the scope: they are
+    listed on the page and must be confirmed (Filing.approve / Filing.end_early decide)."""
     filing = scoped_filing(request, pk)
-    form = EndEarlyForm(request.POST)
+    form = form_class(request.POST)
     outside = []
     if form.is_valid():
         try:
-            filing.end_early(user=request.user, **form.cleaned_data)
+            getattr(filing, method)(user=request.user, **form.cleaned_data)
         except ScopeReductionUnconfirmed as refusal:
             outside = refusal.batches
             add_refusal(form, refusal)
         except ValidationError as refusal:
             add_refusal(form, refusal)
         else:
-            messages.success(
-                request,
-                gettext("备案有效期已提前终止于 %(valid_until)s")
-                % {"valid_until": filing.valid_until},
-            )
+            messages.success(request, success_message(filing))
             return to_page("filing-detail", filing.pk)
-    return render_filing(request, filing, end_form=form, outside_batches=outside)
+    return render_filing(request, filing, **{form_name: form}, outside_batches=outside)
 
 
 @login_required

@@ -508,6 +508,21 @@ class Contestant(models.Model):
         return decision
 
 
+class CompetitionFilingQuerySet(models.QuerySet):
+    def waiting_for(self, user):
+        """Submitted filings on this user's desk (CompetitionFiling.may_be_decided_by): the
+        province decides the provincial and cross-city ones, a city its own; a county gives its
+        opinion on competitions held in it."""
+        waiting = self.filter(status=CompetitionFilingStatus.SUBMITTED)
+        if user.is_province_admin:
+            return waiting.exclude(level=FilingLevel.CITY)
+        if user.role == Role.CITY_STAFF:
+            return waiting.filter(level=FilingLevel.CITY, authority_id=user.city_id)
+        if user.role == Role.COUNTY_STAFF:
+            return waiting.filter(competition__host_region_id=user.county_id, county_opinion="")
+        return waiting.none()
+
+
 class CompetitionFiling(models.Model):
     """A filing with the HR department one level up (54号 二, 附件1), with the opinions recorded."""
 
@@ -534,6 +549,8 @@ class CompetitionFiling(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CompetitionFilingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-submitted_at"]

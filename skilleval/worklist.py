@@ -15,7 +15,6 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from skilleval.choices import JobStatus, Role
-from skilleval.models.regions import PROVINCE_CODE
 
 SHOWN_PER_QUEUE = 10
 SIGNAL_WINDOW = timedelta(days=30)  # rush and volume signals stay on the list for a month
@@ -51,14 +50,10 @@ def _queue(name, link, queryset, to_task) -> Queue:
 
 
 def filings_to_decide(user) -> Queue:
-    from institutions.choices import FilingStatus
     from institutions.models import Filing
 
-    authority = PROVINCE_CODE if user.is_province_admin else user.city_id
     waiting = (
-        Filing.objects.filter(status=FilingStatus.SUBMITTED, authority_id=authority)
-        .select_related("institution")
-        .order_by("submitted_at")
+        Filing.objects.waiting_for(user).select_related("institution").order_by("submitted_at")
     )
     return _queue(
         _("待审核的机构备案"),
@@ -85,17 +80,13 @@ def batches_to_approve(user) -> Queue:
 
 
 def competition_filings_to_decide(user) -> Queue:
-    from competitions.choices import CompetitionFilingStatus, FilingLevel
     from competitions.models import CompetitionFiling
 
-    waiting = CompetitionFiling.objects.filter(status=CompetitionFilingStatus.SUBMITTED)
-    if user.is_province_admin:
-        waiting = waiting.exclude(level=FilingLevel.CITY)
-    elif user.role == Role.CITY_STAFF:
-        waiting = waiting.filter(level=FilingLevel.CITY, authority_id=user.city_id)
-    else:  # county staff give an opinion on competitions held in their county
-        waiting = waiting.filter(competition__host_region_id=user.county_id, county_opinion="")
-    waiting = waiting.select_related("competition").order_by("submitted_at")
+    waiting = (
+        CompetitionFiling.objects.waiting_for(user)
+        .select_related("competition")
+        .order_by("submitted_at")
+    )
     return _queue(
         _("待处理的竞赛备案"),
         reverse("competition-filing-list"),

@@ -30,6 +30,13 @@ class FilingQuerySet(ScopedQuerySet):
             return condition | Q(authority_id=user.city_id)  # filed with this city
         return condition
 
+    def waiting_for(self, user):
+        """Submitted filings on this user's desk: filed with their city, or with the province for
+        a province admin (who may decide any, Filing.may_be_decided_by, but files go to the
+        authority they were filed with)."""
+        authority = PROVINCE_CODE if user.is_province_admin else user.city_id
+        return self.filter(status=FilingStatus.SUBMITTED, authority_id=authority)
+
     def valid_on(self, day: date):
         """Filings in force on the day: approved, started, not yet expired or ended (54号 五)."""
         return self.filter(status=FilingStatus.APPROVED, valid_from__lte=day, valid_until__gte=day)

@@ -347,9 +347,10 @@ API_COMPETITION_CERTIFICATES = Rule(
     get="anon=401 su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
     post="anon=401 su=ACT pa=ACT pau=ACT city=ACT/404 county=404 staff=404 sign=404 org=ACT/404",
 )
+# Who may delegate is the model's decision (403 with a body); the scope comes first (404).
 API_COMPETITION_DELEGATION = Rule(
     get="anon=401 su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
-    post="anon=401 su=ACT pa=ACT pau=ACT city=ACT county=ACT staff=ACT sign=ACT org=ACT",
+    post="anon=401 su=ACT pa=ACT pau=ACT city=ACT/404 county=404 staff=404 sign=404 org=ACT/404",
 )
 API_COMPETITION_EVENTS = Rule(
     get="anon=401 su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",

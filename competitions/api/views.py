@@ -99,8 +99,9 @@ class CompetitionViewSet(
     def delegation(self, request, pk=None):
         """The host city's HR staff (or the province) record that a city class-2 competition's
         certificates are issued by the organiser's certifying institution (54号 四)."""
+        competition = self.get_object()  # outside the caller's scope: 404 before reading the body
         body = self._body(DelegateRequestSerializer)
-        delegation = self.get_object().delegate_certificates(
+        delegation = competition.delegate_certificates(
             body["institution"], user=request.user, note=body["note"]
         )
         return Response(

@@ -441,6 +441,43 @@ JOB_RETRY_2 = Rule(
     post="anon=L su=ACT pa=ACT pau=403 city=404 county=404 staff=ACT/404 sign=403/404 org=404",
 )
 
+# The security administrator's page and actions (today: the superuser; the three administrator
+# roles are checked in tests/test_administrators.py).
+ACCOUNTS_PAGE = Rule(
+    get="anon=L su=200 pa=403 pau=403 city=403 county=403 staff=403 sign=403 org=403",
+    post="anon=L su=ACT pa=403 pau=403 city=403 county=403 staff=403 sign=403 org=403",
+)
+ACCOUNT_ACTION = Rule(
+    get="anon=405 su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
+    post="anon=L su=ACT pa=403 pau=403 city=403 county=403 staff=403 sign=403 org=403",
+)
+AUDIT_LOG = Rule(
+    get="anon=L su=200 pa=403 pau=403 city=403 county=403 staff=403 sign=403 org=403",
+    post="anon=L su=ACT pa=403 pau=403 city=403 county=403 staff=403 sign=403 org=403",
+)
+AUDIT_LOG_VERIFY = Rule(
+    get="anon=405 su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
+    post="anon=L su=ACT pa=403 pau=403 city=403 county=403 staff=403 sign=403 org=403",
+)
+# Signed in by password only (in the matrix the requirement is off and nobody is enrolled).
+TWO_FACTOR_SETUP = Rule(
+    get="anon=L su=200 pa=200 pau=200 city=200 county=200 staff=200 sign=200 org=200",
+    post="anon=L su=ACT pa=ACT pau=ACT city=ACT county=ACT staff=ACT sign=ACT org=ACT",
+)
+TWO_FACTOR_VERIFY = Rule(
+    get="anon=L su=R pa=R pau=R city=R county=R staff=R sign=R org=R",
+    post="anon=L su=R pa=R pau=R city=R county=R staff=R sign=R org=R",
+)
+WORKING_DAY_CALENDAR = Rule(
+    get="anon=200 su=200 pa=200 pau=200 city=200 county=200 staff=200 sign=200 org=200",
+    post="anon=403 su=ACT pa=ACT pau=403 city=403 county=403 staff=403 sign=403 org=403",
+)
+WORKING_DAY_CALENDAR_DELETE = Rule(
+    get="anon=405 su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
+    post="anon=403 su=ACT pa=ACT pau=403 city=403 county=403 staff=403 sign=403 org=403",
+)
+
+
 TABLE = {
     "home": (HOME, None),
     "dashboard": (DASHBOARD, None),
@@ -449,6 +486,15 @@ TABLE = {
     "password-change": (DASHBOARD, None),
     "api-tokens": (DASHBOARD, None),
     "api-token-revoke": (API_TOKEN_REVOKE, "token"),
+    "account-list": (ACCOUNTS_PAGE, None),
+    "account-unlock": (ACCOUNT_ACTION, "account"),
+    "two-factor-reset": (ACCOUNT_ACTION, "account"),
+    "two-factor-setup": (TWO_FACTOR_SETUP, None),
+    "two-factor-verify": (TWO_FACTOR_VERIFY, None),
+    "audit-log": (AUDIT_LOG, None),
+    "audit-log-verify": (AUDIT_LOG_VERIFY, None),
+    "working-day-calendar": (WORKING_DAY_CALENDAR, None),
+    "working-day-calendar-delete": (WORKING_DAY_CALENDAR_DELETE, "calendar_day"),
     "set_language": (SET_LANGUAGE, None),
     "rule-list": (HOME, None),
     "rule-detail": (RULE_DETAIL, None),

@@ -61,6 +61,17 @@ def resolve_target(target, world, tenant, user):
         return world.review
     if target == "notice":
         return world.notice
+    if target == "account":
+        return tenant.users["institution_staff"]
+    if target == "calendar_day":
+        from datetime import date
+
+        from skilleval.models import CalendarDay
+
+        day, _ = CalendarDay.objects.get_or_create(
+            date=date(2031, 2, 3), defaults={"is_working_day": False, "note": "春节"}
+        )
+        return day
     if target == "token":
         # A user's own token; the other tenant's staff's for "other" (and for anonymous callers).
         from skilleval.models import ApiToken

@@ -44,8 +44,13 @@ def test_a_connection_dropped_mid_issuance_loses_nothing_and_duplicates_nothing(
     batch = approved_batch(passing=passing, failing=2)
     job = batch.sign_off(signatory_of(batch.institution))
 
+    # Some work visible (numbers allocated), not the row's progress count: the row is written
+    # at most every few seconds, and a quick run may finish between two writes.
     wait_for(
-        lambda: Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, done__gt=0).exists(),
+        lambda: (
+            Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).exists()
+            and Certificate.objects.filter(candidate__batch=batch).exists()
+        ),
         120,
         "the job to start",
     )

@@ -7,6 +7,7 @@ to a real worker. PostgreSQL and a Redis server of the test's own, stopped and s
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from datetime import timedelta
 
@@ -112,7 +113,11 @@ def use_broker(app, url):
     shared by the process: they are closed and forgotten, so the next send opens new ones."""
     from kombu import pools
 
-    pools.reset()
+    # Closing a pooled connection reads the answer of a consumer's pending BRPOP first; one left
+    # blocking by an earlier test (a reply queue read without a timeout) would hang the suite.
+    closer = threading.Thread(target=pools.reset, daemon=True)
+    closer.start()
+    closer.join(timeout=10)
     app._pool = None
     app.amqp._producer_pool = None
     app.conf.broker_url = url

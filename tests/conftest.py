@@ -175,6 +175,9 @@ def api_as():
     return login
 
 
+WORKER_APPLICATION_NAME = "skilleval-test-worker"
+
+
 def start_celery_worker(settings) -> subprocess.Popen:
     """A real `celery worker` process on Redis, sharing the test database (PostgreSQL)."""
     from skilleval.celery import app
@@ -183,7 +186,9 @@ def start_celery_worker(settings) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "skilleval.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        # Named, so a fault test can end the worker's sessions and nobody else's.
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/"
+        f"{db['NAME']}?application_name={WORKER_APPLICATION_NAME}",
         "REDIS_URL": settings.REDIS_URL,
         "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }

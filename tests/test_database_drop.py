@@ -14,16 +14,19 @@ from certificates.models import Certificate, CertificatePrint
 from institutions.choices import BatchStatus
 from skilleval.choices import JobStatus
 from skilleval.models import Job
+from tests.conftest import WORKER_APPLICATION_NAME
 from tests.test_issuance import approved_batch, sequences, signatory_of, wait_for
 
 
 def terminate_other_connections() -> list[int]:
-    """End, from the server side, every other session on the test database: here, the worker's."""
+    """End, from the server side, the worker's sessions on the test database (by their name:
+    the suite's other sessions, a live server's included, are left alone)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-            "AND backend_type = 'client backend'"
+            "AND application_name = %s",
+            [WORKER_APPLICATION_NAME],
         )
         return [pid for pid, terminated in cursor.fetchall() if terminated]
 

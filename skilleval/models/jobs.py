@@ -31,6 +31,17 @@ JOB_HANDLERS = {
 TIME_LIMIT_EXCEEDED = _("任务运行超过 %(minutes)s 分钟仍未完成，已停止；请检查原因后重试")
 
 
+def connection_lost(exc: Exception) -> bool:
+    """Whether a handler running in a Celery worker failed because of its database connection.
+    Never for a job run in-process (tasks run eagerly inside a caller's transaction): closing
+    the connection there would end the caller's transaction."""
+    from celery import current_task
+
+    in_a_worker = bool(current_task) and not current_task.request.is_eager
+    # OperationalError covers a killed or restarted server (and a deadlock): a run later helps.
+    return in_a_worker and isinstance(exc, InterfaceError | OperationalError)
+
+
 def this_worker() -> str:
     """Who runs a job, for the operator reading the row: host and process."""
     return f"{socket.gethostname()}:{os.getpid()}"[:100]
@@ -348,19 +359,19 @@ class Job(models.Model):
                 "job %s: run %s stopped, the job was requeued or retried", self.pk, self.run_number
             )
             return
-        except (InterfaceError, OperationalError):
-            # The database went away under the run (restart, failover, a killed connection):
-            # nothing the job did wrong. A new connection puts it back in the queue for another
-            # run; handlers are idempotent and JOB_MAX_ATTEMPTS still bounds the retries.
-            log.exception("job %s: database connection lost; requeued", self.pk)
-            connection.close()
-            requeued = in_both_languages(_("数据库连接中断，已重新排队"))
-            if Job.objects.filter(pk=self.pk, **mine).update(
-                status=JobStatus.QUEUED, sent_at=None, message=requeued
-            ):
-                self.send()
-            return
         except Exception as exc:
+            if connection_lost(exc):
+                # The database went away under the run (restart, failover, a killed
+                # connection): nothing the job did wrong. A new connection puts it back in the
+                # queue for another run; handlers are idempotent, JOB_MAX_ATTEMPTS bounds it.
+                log.exception("job %s: database connection lost; requeued", self.pk)
+                connection.close()
+                requeued = in_both_languages(_("数据库连接中断，已重新排队"))
+                if Job.objects.filter(pk=self.pk, **mine).update(
+                    status=JobStatus.QUEUED, sent_at=None, message=requeued
+                ):
+                    self.send()
+                return
             log.exception("job %s failed", self.pk)
             outcome = {"status": JobStatus.FAILED, "error": str(exc)[:5000]}
         else:

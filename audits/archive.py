@@ -44,21 +44,7 @@ def _signature(manifest: dict) -> str:
 
 
 def _entry_line(entry) -> dict:
-    return {
-        "seq": entry.seq,
-        "created_at": entry.created_at.isoformat(),
-        "actor_id": entry.actor_id,
-        "actor_name": entry.actor_name,
-        "request_id": entry.request_id,
-        "action": entry.action,
-        "object_type": entry.object_type,
-        "object_id": entry.object_id,
-        "object_repr": entry.object_repr,
-        "before": entry.before,
-        "after": entry.after,
-        "prev_hash": entry.prev_hash,
-        "hash": entry.hash,
-    }
+    return {**chain.entry_fields(entry), "hash": entry.hash}
 
 
 def last_archived() -> dict | None:

@@ -37,25 +37,28 @@ def _canonical(payload: dict) -> bytes:
     ).encode()
 
 
+def entry_fields(entry) -> dict:
+    """Every column of an entry but its hash, as its hash covers them (and as archives keep
+    them). `entry` may be a historical model (migrations), so only attributes are read."""
+    return {
+        "seq": entry.seq,
+        "created_at": entry.created_at.astimezone(UTC).isoformat(),
+        "actor_id": entry.actor_id,
+        "actor_name": entry.actor_name,
+        "request_id": entry.request_id,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "object_repr": entry.object_repr,
+        "before": entry.before,
+        "after": entry.after,
+        "prev_hash": entry.prev_hash,
+    }
+
+
 def entry_payload(entry) -> bytes:
-    """What an entry's hash covers: every column but the hash itself. `entry` may be a
-    historical model (migrations), so only attributes are read."""
-    return _canonical(
-        {
-            "seq": entry.seq,
-            "created_at": entry.created_at.astimezone(UTC).isoformat(),
-            "actor_id": entry.actor_id,
-            "actor_name": entry.actor_name,
-            "request_id": entry.request_id,
-            "action": entry.action,
-            "object_type": entry.object_type,
-            "object_id": entry.object_id,
-            "object_repr": entry.object_repr,
-            "before": entry.before,
-            "after": entry.after,
-            "prev_hash": entry.prev_hash,
-        }
-    )
+    """What an entry's hash covers: every column but the hash itself."""
+    return _canonical(entry_fields(entry))
 
 
 def entry_hash(entry) -> str:

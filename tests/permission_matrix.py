@@ -570,7 +570,7 @@ TABLE = {
     "competition-contestant-delete": (COMPETITION_EVENT_ADD, "competition"),
     "competition-contestant-import": (COMPETITION_EVENT_ADD, "competition"),
     "competition-contestant-template": (COMPETITION_EDIT, "competition"),
-    "competition-filing-submit": (COMPETITION_EVENT_ADD, "competition_filing"),
+    "competition-filing-submit": (COMPETITION_EVENT_ADD, "competition"),
     "competition-results": (COMPETITION_EDIT, "competition"),
     "competition-recognitions-propose": (COMPETITION_RECOGNITIONS_PROPOSE, "competition"),
     "competition-certificates": (COMPETITION_CERTIFICATES, "competition"),

@@ -1,8 +1,6 @@
 from django.contrib import admin
 
 from audits.models import (
-    AuditEntry,
-    AuditSignal,
     Complaint,
     CreditFlag,
     Finding,
@@ -11,46 +9,7 @@ from audits.models import (
     SpotCheck,
     SpotCheckEntity,
 )
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """Read-only: the app offers no way to change or delete entries."""
-
-    list_display = [
-        "seq",
-        "created_at",
-        "actor_name",
-        "action",
-        "object_type",
-        "object_id",
-        "object_repr",
-    ]
-    list_filter = ["action", "object_type"]
-    search_fields = ["actor_name", "object_repr", "object_id", "request_id"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows that change only through their workflow (a draw, a complaint's steps): shown here,
-    never edited, so that nothing bypasses the rules or breaks a draw's reproducibility."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from skilleval.admin import ReadOnlyAdmin
 
 
 @admin.register(Inspector)
@@ -126,9 +85,3 @@ class NoticeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(AuditSignal)
-class AuditSignalAdmin(ReadOnlyAdmin):
-    list_display = ["kind", "institution", "batch", "detail", "created_at"]
-    list_filter = ["kind"]

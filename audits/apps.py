@@ -2,12 +2,8 @@ from django.apps import AppConfig
 
 
 class AuditsConfig(AppConfig):
-    """The append-only audit log; later spot checks, quality reviews and complaints."""
+    """Supervision: spot checks, findings, complaints, notices, credit flags and quality reviews.
+    The change log they read lives in the core app (skilleval/changelog/)."""
 
     name = "audits"
     verbose_name = "审计与质量"
-
-    def ready(self):
-        from audits import signals
-
-        signals.connect()

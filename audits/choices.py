@@ -2,16 +2,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class AuditAction(models.TextChoices):
-    CREATE = "create", _("新增")
-    UPDATE = "update", _("修改")
-    DELETE = "delete", _("删除")
-    LOGIN = "login", _("登录")
-    LOGIN_FAILED = "login_failed", _("登录失败")
-    LOCKED_OUT = "locked_out", _("账号锁定")
-    LOGOUT = "logout", _("退出")
-
-
 class Population(models.TextChoices):
     INSTITUTIONS = "institutions", _("目录内评价机构")
     BATCHES = "batches", _("评价批次")

@@ -18,9 +18,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audits.choices import FindingOutcome, Population
-from audits.models import AuditEntry, Complaint, Finding, Inspector, SpotCheck, SpotCheckEntity
+from audits.models import Complaint, Finding, Inspector, SpotCheck, SpotCheckEntity
 from skilleval import rules
 from skilleval.choices import INSTITUTION_ROLES
+from skilleval.models import AuditEntry
 from skilleval.rules.audits import InspectorMayInspect
 
 COMPLAINT_WEIGHT = 1.0  # each complaint adds this to an entity's weight of 1

@@ -22,7 +22,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from audits.review_models import Half, QualityReview, ReviewFlag, ReviewRow
+from audits.models import Half, QualityReview, ReviewFlag, ReviewRow
 from audits.reviews import (
     FLAG_INDICATOR,
     INDICATORS,

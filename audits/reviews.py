@@ -46,7 +46,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from audits.review_models import QualityReview, ReviewFlag, ReviewRow
+from audits.models import QualityReview, ReviewFlag, ReviewRow
 from certificates.choices import CertificateKind
 from certificates.models import Certificate
 from institutions.choices import BatchStatus, CatalogStatus, FilingStatus
@@ -531,8 +531,8 @@ def summarise(rows: list[dict]) -> dict:
 
 def run_review(year: int, half: int, user=None, *, today: date | None = None) -> QualityReview:
     """Compute the half-year and keep it as the next version of its review (54号 五)."""
-    from audits.models import AuditEntry
-    from audits.signals import snapshot
+    from skilleval.changelog.signals import snapshot
+    from skilleval.models import AuditEntry
 
     started = time.perf_counter()
     start, end = half_year_period(year, half)

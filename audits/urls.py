@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from audits import log_views, views
+from audits import views
 
 urlpatterns = [
     # The public: results of the random spot checks (一公开), notices, complaints (举报).
@@ -9,9 +9,6 @@ urlpatterns = [
     path("complaints/new/", views.complaint_create, name="complaint-create"),
     path("complaints/received/", views.complaint_received, name="complaint-received"),
     path("complaints/status/", views.complaint_status, name="complaint-status"),
-    # The audit administrator.
-    path("log/", log_views.audit_log, name="audit-log"),
-    path("log/verify/", log_views.audit_log_verify, name="audit-log-verify"),
     # Staff.
     path("inspectors/", views.InspectorListView.as_view(), name="inspector-list"),
     path("inspectors/<int:pk>/edit/", views.inspector_edit, name="inspector-edit"),

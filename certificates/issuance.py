@@ -29,16 +29,15 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
 
-from audits.choices import AuditAction
-from audits.models import AuditEntry
 from certificates import fonts, pdf
 from certificates.choices import CertificateKind, PrintKind, ProofReason
 from certificates.models import Certificate, CertificatePrint, Proof
 from certificates.numbering import SEQUENCE_WIDTH, allocate, prefix_for
 from institutions.choices import BatchStatus, EvaluationType
 from skilleval import rules
-from skilleval.choices import INSTITUTION_ROLES
+from skilleval.choices import INSTITUTION_ROLES, AuditAction
 from skilleval.job_pages import in_both_languages
+from skilleval.models import AuditEntry
 
 log = logging.getLogger(__name__)
 

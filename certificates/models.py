@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from audits.signals import audited_update
 from certificates.choices import CertificateKind, CertificateStatus, PrintKind, ProofReason
 from institutions.choices import IdType
 from institutions.models.institutions import institution_scope
+from skilleval.changelog.signals import audited_update
 from skilleval.choices import INSTITUTION_ROLES, Level, Role
 from skilleval.querysets import ScopedQuerySet
 

@@ -24,12 +24,11 @@ from django.utils.translation import gettext, ngettext
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
-from audits.models import AuditEntry
 from competitions.choices import ContestantGroup
 from competitions.models import Contestant
 from institutions.choices import IdType
 from skilleval.choices import Level, RegionKind, Role, in_chinese
-from skilleval.models import Region
+from skilleval.models import AuditEntry, Region
 from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
 from skilleval.spreadsheets import UnreadableSpreadsheet, read_table, safe_cell
 

@@ -18,15 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from audits.choices import AuditAction
-from audits.models import AuditEntry
-from audits.signals import audited_update
 from certificates.choices import CertificateKind
 from certificates.models import Certificate
 from certificates.numbering import SEQUENCE_WIDTH, allocate, prefix_for
 from competitions.choices import CompetitionKind, RecognitionStatus
 from competitions.models import Competition, Recognition
-from skilleval.choices import Level, Role
+from skilleval.changelog.signals import audited_update
+from skilleval.choices import AuditAction, Level, Role
+from skilleval.models import AuditEntry
 
 MAX_SERIAL = 99_999  # the competition serial has five digits in the number
 

@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from audits.signals import audited_update
 from competitions.choices import (
     CompetitionFilingStatus,
     CompetitionKind,
@@ -21,6 +20,7 @@ from competitions.choices import (
 )
 from institutions.choices import IdType
 from skilleval import rules
+from skilleval.changelog.signals import audited_update
 from skilleval.choices import Level, Role
 from skilleval.models.regions import PROVINCE_CODE
 from skilleval.querysets import ScopedQuerySet

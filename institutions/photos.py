@@ -19,9 +19,9 @@ from django.db import transaction
 from django.utils.translation import gettext
 from PIL import Image, ImageOps, ImageStat, UnidentifiedImageError
 
-from audits.models import AuditEntry
 from institutions.choices import CLOSED_BATCH_STATUSES
 from institutions.models import Candidate
+from skilleval.models import AuditEntry
 from skilleval.personal_data import keyed_hash
 
 # Zip-bomb guards: the archive is read entry by entry and never trusted for its own sizes.

@@ -32,12 +32,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric
 
-from audits.models import AuditEntry
 from institutions.choices import BatchStatus, Education, Gender, IdType, InstitutionKind
 from institutions.models import Batch, Candidate
 from skilleval import rules
 from skilleval.choices import Level, TrainingRoute, in_chinese, in_english
 from skilleval.job_pages import in_both_languages
+from skilleval.models import AuditEntry
 from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
 from skilleval.spreadsheets import (
     MAX_ROWS,

@@ -11,9 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from audits.choices import AuditAction
-from audits.models import AuditEntry
-from skilleval.models import AccountGuard, User
+from skilleval.choices import AuditAction
+from skilleval.models import AccountGuard, AuditEntry, User
 
 
 def _security_administrator(request):

@@ -2,7 +2,16 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from skilleval.models import Job, Occupation, OccupationLevel, Region, RuleParameterVersion, User
+from skilleval.models import (
+    AuditEntry,
+    AuditSignal,
+    Job,
+    Occupation,
+    OccupationLevel,
+    Region,
+    RuleParameterVersion,
+    User,
+)
 
 
 @admin.register(User)
@@ -65,3 +74,41 @@ class JobAdmin(admin.ModelAdmin):
     ]
     list_filter = ["kind", "status"]
     readonly_fields = ["done", "total", "result", "error", "started_at", "finished_at"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that change only through their workflow (a draw, a complaint's steps): shown here,
+    never edited, so that nothing bypasses the rules, breaks a draw's reproducibility or rewrites the
+    change log."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """Read-only: the app offers no way to change or delete entries."""
+
+    list_display = [
+        "seq",
+        "created_at",
+        "actor_name",
+        "action",
+        "object_type",
+        "object_id",
+        "object_repr",
+    ]
+    list_filter = ["action", "object_type"]
+    search_fields = ["actor_name", "object_repr", "object_id", "request_id"]
+
+
+@admin.register(AuditSignal)
+class AuditSignalAdmin(ReadOnlyAdmin):
+    list_display = ["kind", "institution", "batch", "detail", "created_at"]
+    list_filter = ["kind"]

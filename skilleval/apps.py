@@ -10,5 +10,7 @@ class SkillevalConfig(AppConfig):
     def ready(self):
         # Rules register themselves on import.
         from skilleval import rules, signals  # noqa: F401
+        from skilleval.changelog import signals as changelog
 
         signals.connect()
+        changelog.connect()

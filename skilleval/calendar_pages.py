@@ -11,9 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from audits.choices import AuditAction
-from audits.models import AuditEntry
-from skilleval.models import CalendarDay
+from skilleval.choices import AuditAction
+from skilleval.models import AuditEntry, CalendarDay
 from skilleval.working_days import is_known
 
 

@@ -5,6 +5,8 @@ import os
 from celery import Celery, bootsteps
 from celery.signals import task_postrun, task_prerun
 
+from skilleval.changelog import context
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "skilleval.settings.local")
 
 app = Celery("skilleval")
@@ -43,13 +45,9 @@ app.steps["worker"].add(WorkerHeartbeat)
 @task_prerun.connect
 def _record_changes_as_the_task(task=None, **kwargs):
     # Changes made by a task are audited under a named system actor.
-    from audits.context import set_system_actor
-
-    set_system_actor(f"system:celery:{task.name}")
+    context.set_system_actor(f"system:celery:{task.name}")
 
 
 @task_postrun.connect
 def _forget_the_task_actor(**kwargs):
-    from audits.context import clear
-
-    clear()
+    context.clear()

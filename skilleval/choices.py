@@ -82,6 +82,16 @@ class JobKind(models.TextChoices):
     CERTIFICATE_ISSUANCE = "certificate_issuance", _("证书批量核发")
 
 
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("新增")
+    UPDATE = "update", _("修改")
+    DELETE = "delete", _("删除")
+    LOGIN = "login", _("登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOCKED_OUT = "locked_out", _("账号锁定")
+    LOGOUT = "logout", _("退出")
+
+
 def in_chinese(label) -> str:
     """A (lazy) label in Chinese whatever the user's language: for the printed documents
     (certificates, proofs, admission tickets, filing forms), which are Chinese by rule."""

@@ -31,8 +31,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from audits.choices import AuditAction
-from audits.models import AuditEntry
+from skilleval.choices import AuditAction
+from skilleval.models import AuditEntry
 
 # Paths a signed-in user reaches before giving the second factor.
 OPEN_PATHS = (

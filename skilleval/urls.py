@@ -13,6 +13,7 @@ from institutions.api.views import routes as institution_routes
 from skilleval import accounts, calendar_pages, two_factor, views
 from skilleval.api.views import ObtainApiTokenView
 from skilleval.api.views import routes as reference_routes
+from skilleval.changelog import views as changelog
 
 # The Django admin is for superusers only; everybody else works in the portal's pages.
 admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
@@ -64,6 +65,9 @@ urlpatterns = [
     path("catalog/export.xlsx", catalog.catalog_export, name="catalog-export"),
     path("", include("certificates.urls")),
     path("competitions/", include("competitions.urls")),
+    # The audit administrator reads the change log beside the auditors' pages.
+    path("audits/log/", changelog.audit_log, name="audit-log"),
+    path("audits/log/verify/", changelog.audit_log_verify, name="audit-log-verify"),
     path("audits/", include("audits.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(certificate_api.urlpatterns)),

@@ -145,7 +145,7 @@ def dashboard(request):
         "queues": work_queues(user),
     }
     if user.sees_everything:
-        from audits.models import AuditEntry
+        from skilleval.models import AuditEntry
 
         context["recent_changes"] = AuditEntry.objects.all()[:8]
     if user.is_province_admin or user.may_run_the_system:

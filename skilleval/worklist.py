@@ -118,7 +118,7 @@ def open_complaints(user) -> Queue:
 
 
 def audit_signals(user) -> Queue:
-    from audits.models import AuditSignal
+    from skilleval.models import AuditSignal
 
     recent = AuditSignal.objects.filter(created_at__gte=timezone.now() - SIGNAL_WINDOW)
     if user.role == Role.CITY_STAFF:

@@ -4,8 +4,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from audits.models import AuditEntry
-from skilleval.models import ApiToken
+from skilleval.models import ApiToken, AuditEntry
 
 pytestmark = pytest.mark.django_db
 OLD, NEW = "Correct-horse-9", "Lantern-river-2026"

@@ -3,9 +3,8 @@ the business data; the superuser's changes are logged."""
 
 import pytest
 
-from audits.models import AuditEntry
 from skilleval.choices import JobKind, JobStatus, Role
-from skilleval.models import Job
+from skilleval.models import AuditEntry, Job
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

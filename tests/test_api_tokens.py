@@ -10,8 +10,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from audits.models import AuditEntry
-from skilleval.models import ApiToken
+from skilleval.models import ApiToken, AuditEntry
 from skilleval.models.tokens import token_digest
 
 pytestmark = pytest.mark.django_db

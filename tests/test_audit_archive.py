@@ -8,8 +8,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from audits import archive
-from audits.models import AuditEntry, verify_chain, write_checkpoint
+from skilleval.changelog import archive
+from skilleval.changelog.archive import verify_chain, write_checkpoint
+from skilleval.models import AuditEntry
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DAY = timedelta(days=1)

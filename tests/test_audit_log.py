@@ -12,12 +12,14 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 
-from audits import chain, context
-from audits.choices import AuditAction
-from audits.models import AppendOnlyError, AuditEntry, Complaint, verify_chain, write_checkpoint
+from audits.models import Complaint
 from competitions.models import CompetitionFiling, Contestant, Recognition
 from institutions.choices import InstitutionKind
 from institutions.models import Batch, Filing, Institution
+from skilleval.changelog import chain, context
+from skilleval.changelog.archive import verify_chain, write_checkpoint
+from skilleval.choices import AuditAction
+from skilleval.models import AppendOnlyError, AuditEntry
 from tests.conftest import REPO
 from tests.factories import (
     InstitutionFactory,

@@ -6,8 +6,8 @@ from rest_framework.test import APIClient
 
 from audits.choices import ComplaintStatus, Population
 from audits.draws import draw
-from audits.models import AuditEntry, Complaint, Inspector, Notice, SpotCheck
-from skilleval.models import Region
+from audits.models import Complaint, Inspector, Notice, SpotCheck
+from skilleval.models import AuditEntry, Region
 from tests.factories import InstitutionFactory, approved_filing, occupation_with_resources, region
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,6 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 
-from audits.models import AuditSignal
 from institutions.choices import (
     BatchStatus,
     CatalogAction,
@@ -21,7 +20,7 @@ from institutions.choices import (
 )
 from institutions.models import Batch, ExamRoom
 from institutions.tasks import invalidate_batches_past_exit_cutoff
-from skilleval.models import ApplicationCondition, OccupationLevel
+from skilleval.models import ApplicationCondition, AuditSignal, OccupationLevel
 from tests.factories import (
     InstitutionFactory,
     UserFactory,

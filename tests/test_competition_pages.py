@@ -17,13 +17,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from stdnum.cn import ric
 
-from audits.models import AuditEntry
 from certificates.models import Certificate
 from competitions.choices import CompetitionFilingStatus, FilingReason, RecognitionStatus
 from competitions.models import Competition, CompetitionFiling, Contestant, Event, Recognition
 from institutions.choices import InstitutionKind
 from skilleval import personal_data, rules
 from skilleval.choices import Role
+from skilleval.models import AuditEntry
 from tests.factories import InstitutionFactory, OccupationFactory, UserFactory, region
 
 pytestmark = pytest.mark.django_db

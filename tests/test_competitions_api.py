@@ -10,13 +10,13 @@ import pytest
 import time_machine
 from stdnum.cn import ric
 
-from audits.models import AuditEntry
 from certificates.models import Certificate
 from competitions.choices import CompetitionFilingStatus, FilingReason, RecognitionStatus
 from competitions.models import Competition, CompetitionFiling, Contestant, Recognition
 from institutions.choices import InstitutionKind
 from skilleval import rules
 from skilleval.choices import Role
+from skilleval.models import AuditEntry
 from tests.factories import (
     InstitutionFactory,
     OccupationFactory,

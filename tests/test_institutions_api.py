@@ -9,11 +9,10 @@ from datetime import date
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from audits.models import AuditEntry
 from institutions.choices import FilingStatus, InstitutionKind, MaterialKind
 from institutions.models import Filing
 from skilleval.choices import Role
-from skilleval.models import OccupationLevel
+from skilleval.models import AuditEntry, OccupationLevel
 from tests.factories import (
     InstitutionFactory,
     UserFactory,

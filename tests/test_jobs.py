@@ -87,7 +87,7 @@ def test_a_real_worker_runs_the_job_through_redis(live_db, celery_worker_process
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert job.result["created"] == 2
     assert Occupation.objects.get(code="4-14-02-02").level_numbers == [1, 2, 3]
-    from audits.models import AuditEntry
+    from skilleval.models import AuditEntry
 
     entry = AuditEntry.objects.filter(object_type="skilleval.occupation").first()
     assert entry.actor_name == "system:celery:skilleval.tasks.run_job"

@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from PIL import Image, ImageDraw
 from stdnum.cn import ric
 
-from audits.models import AuditEntry
 from institutions.choices import EvaluationType, QuestionSource
 from institutions.models import Batch
 from institutions.photos import (
@@ -20,6 +19,7 @@ from institutions.photos import (
     import_photos,
 )
 from skilleval import personal_data
+from skilleval.models import AuditEntry
 from tests.factories import approved_filing, make_candidate, occupation_with_resources, region
 from tests.hostile_files import png_header_only, zip_of
 

@@ -19,8 +19,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from audits.models import Complaint
-from audits.review_models import QualityReview, ReviewFlag
+from audits.models import Complaint, QualityReview, ReviewFlag
 from audits.reviews import (
     attach_deltas,
     compute_rows,
@@ -437,7 +436,7 @@ def test_the_command_runs_any_half_year_and_prints_a_summary(scenario, province_
 
 
 def test_the_rows_of_a_review_are_in_the_audit_log(scenario):
-    from audits.models import AuditEntry
+    from skilleval.models import AuditEntry
 
     review = run_review(2026, 1, today=TODAY)
     logged = AuditEntry.objects.filter(object_type="audits.reviewrow").count()

@@ -12,7 +12,6 @@ from django.core.files.base import ContentFile
 from openpyxl import Workbook, load_workbook
 from stdnum.cn import ric
 
-from audits.models import AuditEntry
 from institutions.choices import BatchStatus, EvaluationType, InstitutionKind, QuestionSource
 from institutions.models import Batch, Candidate, Institution
 from institutions.roster import (
@@ -25,7 +24,7 @@ from institutions.roster import (
 )
 from skilleval import personal_data
 from skilleval.choices import JobKind, JobStatus
-from skilleval.models import Job
+from skilleval.models import AuditEntry, Job
 from tests.factories import approved_filing, make_candidate, occupation_with_resources, region
 from tests.hostile_files import far_cell_xlsx, png_header_only, wide_and_long_xlsx
 

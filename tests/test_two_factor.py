@@ -13,8 +13,8 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from audits.models import AuditEntry
 from skilleval.choices import Role
+from skilleval.models import AuditEntry
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

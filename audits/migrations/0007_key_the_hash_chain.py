@@ -15,7 +15,7 @@ import hashlib
 
 from django.db import migrations
 
-from audits.chain import GENESIS_HASH, entry_hash, entry_payload
+from skilleval.changelog.chain import GENESIS_HASH, entry_hash, entry_payload
 
 PAGE = 2000
 TRIGGER = "audits_auditentry_append_only"

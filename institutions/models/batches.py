@@ -10,8 +10,6 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from audits import context as audit_context
-from audits.signals import audited_update
 from institutions.choices import (
     BATCH_FLOW,
     CLOSED_BATCH_STATUSES,
@@ -26,6 +24,8 @@ from institutions.choices import (
 )
 from institutions.models.institutions import institution_scope
 from skilleval import rules
+from skilleval.changelog import context as audit_context
+from skilleval.changelog.signals import audited_update
 from skilleval.choices import INSTITUTION_ROLES, Level, Role, TrainingRoute
 from skilleval.querysets import ScopedQuerySet
 from skilleval.rules.batches import AFTER_EXAM_STEPS
@@ -611,7 +611,7 @@ class Batch(models.Model):
     def flag_if(self, rule_id: str, facts: dict):
         decision = rules.evaluate(rule_id, facts)
         if decision.result["flag"]:
-            from audits.models import AuditSignal
+            from skilleval.models import AuditSignal
 
             AuditSignal.objects.create(
                 kind=rule_id,

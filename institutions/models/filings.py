@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from audits.signals import audited_update
 from institutions.choices import FilingStatus, InstitutionKind, ItemSource, MaterialKind
 from institutions.models.institutions import institution_scope
 from skilleval import rules
+from skilleval.changelog.signals import audited_update
 from skilleval.choices import INSTITUTION_ROLES, Level, Role
 from skilleval.models import OccupationLevel, Region
 from skilleval.models.regions import PROVINCE_CODE

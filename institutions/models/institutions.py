@@ -10,9 +10,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import uscc
 
-from audits.signals import audited_update
 from institutions.choices import CatalogAction, CatalogStatus, InstitutionKind
 from skilleval import rules
+from skilleval.changelog.signals import audited_update
 from skilleval.choices import INSTITUTION_ROLES, RegionKind, Role
 from skilleval.querysets import ScopedQuerySet
 

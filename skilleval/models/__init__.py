@@ -1,4 +1,10 @@
 from skilleval.models.calendar import CalendarDay
+from skilleval.models.changelog import (
+    AppendOnlyError,
+    AuditChainHead,
+    AuditEntry,
+    AuditSignal,
+)
 from skilleval.models.jobs import Job
 from skilleval.models.occupations import ApplicationCondition, Occupation, OccupationLevel
 from skilleval.models.regions import Region
@@ -9,7 +15,11 @@ from skilleval.models.users import AccountGuard, PasswordHistory, SignInRefused,
 __all__ = [
     "AccountGuard",
     "ApiToken",
+    "AppendOnlyError",
     "ApplicationCondition",
+    "AuditChainHead",
+    "AuditEntry",
+    "AuditSignal",
     "CalendarDay",
     "Job",
     "Occupation",

@@ -14,7 +14,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from audits.signals import audited_update
+from skilleval.changelog.signals import audited_update
 from skilleval.choices import INSTITUTION_ROLES, JobKind, JobStatus
 from skilleval.job_pages import in_both_languages
 from skilleval.querysets import ScopedQuerySet

@@ -93,7 +93,7 @@ MIDDLEWARE = [
     "skilleval.two_factor.RequireTwoFactorMiddleware",
     "skilleval.passwords.RequirePasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "audits.middleware.AuditContextMiddleware",
+    "skilleval.changelog.context.AuditContextMiddleware",
     "skilleval.accounts.LogSuperuserChangesMiddleware",
     "skilleval.middleware.NoStoreForStaffMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -338,17 +338,17 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "sweep-jobs": {"task": "skilleval.tasks.sweep_jobs", "schedule": 60.0},
     "archive-audit-log": {
-        "task": "audits.tasks.archive_audit_log",
+        "task": "skilleval.tasks.archive_audit_log",
         "schedule": crontab(day_of_month=1, hour=3, minute=30),
     },
     "verify-audit-log-nightly": {
-        "task": "audits.tasks.verify_audit_log",
+        "task": "skilleval.tasks.verify_audit_log",
         "schedule": crontab(hour=2, minute=0),
     },
     # Signed checkpoints outside the database: rows removed or rewritten after a checkpoint are
     # detected by verify_audit_log; the interval bounds what could go unnoticed.
     "audit-log-checkpoint": {
-        "task": "audits.tasks.write_audit_checkpoint",
+        "task": "skilleval.tasks.write_audit_checkpoint",
         "schedule": crontab(minute="*/15"),
     },
     # Just after midnight, so a batch is invalid from the first minute after its cut-off day.
@@ -374,7 +374,7 @@ AUDIT_CHECKPOINT_PATH = env.str(
 )
 AUDIT_LOG_KEY_MIN_LENGTH = 32
 # 网络安全法 第二十一条: logs kept at least six months. Older entries go to signed, chained archive
-# files (audits/archive.py, monthly by beat); the database keeps AUDIT_ONLINE_DAYS of them.
+# files (skilleval/changelog/archive.py, monthly by beat); the database keeps AUDIT_ONLINE_DAYS of them.
 AUDIT_ARCHIVE_DIR = env.str("AUDIT_ARCHIVE_DIR", default=str(VAR_DIR / "audit-archive"))
 AUDIT_ONLINE_DAYS = env.int("AUDIT_ONLINE_DAYS", default=400)
 if AUDIT_ONLINE_DAYS < 183:

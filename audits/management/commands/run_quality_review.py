@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from audits.review_models import ReviewFlag, ReviewRow
+from audits.models import ReviewFlag, ReviewRow
 from audits.reviews import half_just_ended, run_review
 
 

@@ -22,8 +22,6 @@ from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from audits.choices import AuditAction
-from audits.models import AuditEntry
 from certificates import fonts, issuance, pdf
 from certificates.models import Certificate, CertificatePrint, NumberSeries
 from institutions.choices import (
@@ -35,9 +33,9 @@ from institutions.choices import (
 )
 from institutions.models import Batch, Candidate, Institution
 from skilleval import personal_data
-from skilleval.choices import Role
+from skilleval.choices import AuditAction, Role
 from skilleval.demo import make_photo_jpeg, make_resident_id, make_uscc
-from skilleval.models import Occupation, Region, User
+from skilleval.models import AuditEntry, Occupation, Region, User
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英建华文辉玉兰萍红鹏飞宇浩然子轩梓涵一诺欣怡晨阳雨桐佳琪俊杰志强国庆海燕丹丹思远嘉怡博文家豪"

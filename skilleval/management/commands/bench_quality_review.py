@@ -31,7 +31,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audits.review_models import QualityReview, ReviewRow
+from audits.models import QualityReview, ReviewRow
 from audits.reviews import half_year_period, run_review
 from certificates.models import Certificate
 from institutions.models import Batch, BatchTransition, Candidate, Filing, FilingItem, Institution

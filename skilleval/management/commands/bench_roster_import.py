@@ -21,7 +21,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from stdnum.cn import ric
 
-from audits.models import AuditEntry
 from institutions import roster
 from institutions.choices import (
     BatchStatus,
@@ -34,7 +33,7 @@ from institutions.models import Batch, Candidate, Filing, FilingItem, Institutio
 from institutions.roster import COLUMNS
 from skilleval.choices import Role
 from skilleval.demo import make_uscc
-from skilleval.models import Occupation, OccupationLevel, Region, User
+from skilleval.models import AuditEntry, Occupation, OccupationLevel, Region, User
 
 COUNTY = "320115"  # 江宁区, Nanjing
 OCCUPATION_CODE = "6-99-99-99"  # not in the 大典: the benchmark's own occupation

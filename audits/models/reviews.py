@@ -3,8 +3,6 @@
 A review is a kept report: one row per institution with the indicators of the half-year, the
 flags they raised and the evidence behind the batch flags. Running the same half-year again adds a
 new version; no review is ever replaced or edited (audits/reviews.py computes them).
-
-Imported into audits/models.py, so the models belong to the audits app.
 """
 
 from django.conf import settings
@@ -13,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from institutions.models import Institution
 from skilleval.choices import INSTITUTION_ROLES, Role
 from skilleval.querysets import ScopedQuerySet
 
@@ -119,8 +118,6 @@ class QualityReview(models.Model):
 class ReviewRowQuerySet(ScopedQuerySet):
     def scope_for(self, user):
         # The institution's scope, seen from the row: city staff their city, institutions their own.
-        from institutions.models import Institution
-
         condition = Institution.objects.all().scope_for(user)
         if condition is None:
             return None

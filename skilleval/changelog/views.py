@@ -14,8 +14,9 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from audits.choices import AuditAction
-from audits.models import AuditEntry, verify_chain
+from skilleval.changelog.archive import verify_chain
+from skilleval.choices import AuditAction
+from skilleval.models import AuditEntry
 from skilleval.spreadsheets import safe_cell
 
 EXPORT_LIMIT = 100_000  # a larger export is a job for the checkpoint files, not a page

@@ -1,5 +1,7 @@
 """Keeping the audit log for years without keeping it all in the database (网络安全法 第二十一条:
-network logs kept no less than six months).
+network logs kept no less than six months), and checking it: the signed checkpoints outside the
+database (write_checkpoint), the archives, and the chain as one from the first archived entry to
+the newest row (verify_chain, manage.py verify_audit_log).
 
 Entries older than AUDIT_ONLINE_DAYS (at least 183) are written, in order, to archive files under
 AUDIT_ARCHIVE_DIR: one JSON line per entry exactly as stored (with its keyed hash and the link to
@@ -20,9 +22,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 
-from audits import chain
+from skilleval.changelog import chain
+from skilleval.models.changelog import AuditChainHead, AuditEntry
 
 ARCHIVE_DOMAIN = b"skilleval audit archive v1\n"
 TRIGGER = "audits_auditentry_append_only"
@@ -58,8 +62,6 @@ def last_archived() -> dict | None:
 def archive(now=None) -> Path | None:
     """Write the entries older than AUDIT_ONLINE_DAYS that no archive holds yet to a new file;
     None when there are none. Nothing is deleted."""
-    from audits.models import AuditEntry
-
     now = now or timezone.now()
     before = now - timedelta(days=settings.AUDIT_ONLINE_DAYS)
     previous = last_archived()
@@ -101,8 +103,6 @@ def archive(now=None) -> Path | None:
 def verify_archives() -> tuple[int, str | None]:
     """Check every archive file: its signature, its entries' hashes and links, and its link to
     the file before; return (entries checked, first problem or None)."""
-    from audits.models import AuditEntry
-
     expected_prev, expected_seq, checked, previous_bytes = chain.GENESIS_HASH, 1, 0, None
     for path in _files():
         raw = path.read_bytes()
@@ -155,3 +155,63 @@ def purge_archived() -> int:
             with connection.cursor() as cursor:
                 cursor.execute(f"ALTER TABLE audits_auditentry ENABLE TRIGGER {TRIGGER}")
     return deleted
+
+
+def write_checkpoint() -> chain.Checkpoint:
+    """Append a signed checkpoint of the log's current end to the file outside the database."""
+    # One statement, so the count and the last number come from the same snapshot.
+    totals = AuditEntry.objects.aggregate(last=Max("seq"), count=Count("pk"))
+    last = totals["last"] or 0
+    last_hash = (
+        AuditEntry.objects.filter(seq=last).values_list("hash", flat=True).first()
+        or chain.GENESIS_HASH
+    )
+    checkpoint = chain.Checkpoint(last, last_hash, totals["count"], chain.now_iso())
+    chain.append_checkpoint(checkpoint)
+    return checkpoint
+
+
+def verify_chain(batch_size: int = 5000) -> tuple[int, str | None]:
+    """Walk the chain from the first entry, checking each keyed hash and link, and that every
+    signed checkpoint outside the database is still matched; return (entries checked, first
+    problem or None)."""
+    checkpoints, problem = chain.read_checkpoints()
+    if problem:
+        return 0, problem
+    # Entries written to archive files are verified there; the database goes on from the last.
+    archived, problem = verify_archives()
+    if problem:
+        return archived, problem
+    base = last_archived()
+    expected_prev, last_seq = (base["last_hash"], base["last"]) if base else (chain.GENESIS_HASH, 0)
+    expected_seq, checked = last_seq + 1, last_seq
+    pending = {c.seq: c for c in checkpoints if c.seq > last_seq}
+    queryset = AuditEntry.objects.order_by("seq")
+    while True:
+        page = list(queryset.filter(seq__gt=last_seq)[:batch_size])
+        if not page:
+            break
+        for entry in page:
+            if entry.seq != expected_seq:
+                return checked, f"entry #{expected_seq} is missing (next is #{entry.seq})"
+            if entry.prev_hash != expected_prev:
+                return checked, f"entry #{entry.seq}: link to the previous entry is broken"
+            if entry.compute_hash() != entry.hash:
+                return checked, f"entry #{entry.seq}: content does not match its hash"
+            expected_prev, expected_seq, checked = entry.hash, entry.seq + 1, checked + 1
+            last_seq = entry.seq
+            checkpoint = pending.pop(entry.seq, None)
+            if checkpoint and (checkpoint.hash, checkpoint.count) != (entry.hash, checked):
+                return checked, (
+                    f"entry #{entry.seq} differs from the checkpoint of {checkpoint.at}"
+                )
+    if pending:
+        checkpoint = pending[max(pending)]
+        return checked, (
+            f"the log ends at #{last_seq}, but the checkpoint of {checkpoint.at} recorded "
+            f"#{checkpoint.seq}: entries were removed"
+        )
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is not None and (head.seq, head.hash) != (last_seq, expected_prev):
+        return checked, f"the chain head says #{head.seq} but the log ends at #{last_seq}"
+    return checked, None

@@ -16,11 +16,12 @@ from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
-from audits.choices import AuditAction
 from skilleval.addresses import client_address
+from skilleval.choices import AuditAction
+from skilleval.models.changelog import AuditEntry
 
 AUDITED_APPS = {"skilleval", "institutions", "certificates", "competitions", "audits"}
-NOT_AUDITED = {"audits.auditentry", "audits.auditchainhead"}
+NOT_AUDITED = {"skilleval.auditentry", "skilleval.auditchainhead"}
 # Never copied into the log: secrets (the API token digest too), and fields that change on every
 # sign-in.
 HIDDEN_FIELDS = {"password", "last_login", "key", "digest"}
@@ -48,8 +49,6 @@ def snapshot(instance) -> dict:
 
 
 def _record(action, instance, before, after):
-    from audits.models import AuditEntry
-
     AuditEntry.objects.record(
         action,
         object_type=instance._meta.label_lower,
@@ -125,8 +124,6 @@ def _record_logout(sender, request, user, **kwargs):
 
 
 def _record_login_failure(sender, credentials, request=None, **kwargs):
-    from audits.models import AuditEntry
-
     username = str(credentials.get("username", ""))[:150]
     AuditEntry.objects.record(
         AuditAction.LOGIN_FAILED,
@@ -137,8 +134,6 @@ def _record_login_failure(sender, credentials, request=None, **kwargs):
 
 
 def _record_lockout(sender, request, username, ip_address, **kwargs):
-    from audits.models import AuditEntry
-
     AuditEntry.objects.record(
         AuditAction.LOCKED_OUT,
         object_type="skilleval.user",

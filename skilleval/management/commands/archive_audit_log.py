@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from audits.archive import archive, purge_archived, verify_archives
+from skilleval.changelog.archive import archive, purge_archived, verify_archives
 
 
 class Command(BaseCommand):

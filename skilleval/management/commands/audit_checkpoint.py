@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from audits import chain
-from audits.models import write_checkpoint
+from skilleval.changelog import chain
+from skilleval.changelog.archive import write_checkpoint
 
 
 class Command(BaseCommand):

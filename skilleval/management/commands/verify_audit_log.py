@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from audits import chain
-from audits.models import verify_chain
+from skilleval.changelog import chain
+from skilleval.changelog.archive import verify_chain
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """Who is acting right now, for the audit log: the request's user, or a named system actor.
 
-Set by AuditContextMiddleware for web and API requests and by a Celery signal for tasks.
+Set by AuditContextMiddleware (below) for web and API requests and by a Celery signal for tasks.
 Anything else — the shell, a management command, a migration — is recorded as
 `system:<command>`, so no change goes unattributed.
 """
@@ -58,3 +58,19 @@ def current() -> Actor:
         return Actor(None, "anonymous", _request_id.get())
     name = _system_actor.get() or _command_name()
     return Actor(None, name, _request_id.get())
+
+
+class AuditContextMiddleware:
+    """Makes the request's user and a request id available to the audit log."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.request_id = set_request(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            clear()
+        response["X-Request-ID"] = request.request_id
+        return response

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audits.choices import FindingOutcome, Population
 from audits.models import Complaint, Finding, Inspector, SpotCheck, SpotCheckEntity
+from institutions.models import Batch, Filing, Institution
 from skilleval import rules
 from skilleval.choices import INSTITUTION_ROLES
 from skilleval.models import AuditEntry
@@ -30,8 +31,6 @@ FINDING_WEIGHT = 2.0  # each past finding with issues adds this
 
 def population_rows(population: str, filters: dict) -> list[list]:
     """[[institution id, batch id or None, city code], …] in a stable order."""
-    from institutions.models import Batch, Filing, Institution
-
     if population == Population.INSTITUTIONS:
         queryset = Institution.objects.in_catalog()
         if filters.get("city"):
@@ -299,8 +298,6 @@ def visible_entities(spot_check: SpotCheck, user):
         "institution__city", "batch__occupation", "finding"
     ).prefetch_related("inspectors__city", "inspectors__institution")
     if not user.sees_everything:
-        from institutions.models import Institution
-
         entities = entities.filter(institution__in=Institution.objects.visible_to(user))
     return entities
 

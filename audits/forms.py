@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from PIL import Image
 from rest_framework.throttling import SimpleRateThrottle
 
 from audits.choices import ComplaintStatus, Population
@@ -207,8 +208,6 @@ def validate_attachment(upload) -> None:
                 ) from None
             raise
         return
-    from PIL import Image
-
     try:
         with Image.open(upload) as image:
             image_format = image.format

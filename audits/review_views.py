@@ -31,7 +31,10 @@ from audits.reviews import (
     half_just_ended,
     visible_totals,
 )
+from audits.tasks import run_half_year_quality_review
+from institutions.choices import FilingStatus
 from skilleval.choices import in_chinese
+from skilleval.spreadsheets import xlsx_response
 
 ROWS_PER_PAGE = 100
 RECORDS_PER_PAGE = 50
@@ -164,8 +167,6 @@ def review_list(request):
 @require_POST
 def review_run(request):
     """Province roles run a half-year on demand; a re-run adds a version, it replaces nothing."""
-    from audits.tasks import run_half_year_quality_review
-
     if not may_run(request.user):
         raise PermissionDenied(gettext("仅省级人员可以发起评估"))
     try:
@@ -275,8 +276,6 @@ def review_flag(request, pk, institution, flag):
         "drill": True,
     }
     if indicator.lists == "certificates":
-        from institutions.choices import FilingStatus
-
         context["filings"] = row.institution.filings.filter(status=FilingStatus.APPROVED).order_by(
             "valid_from"
         )
@@ -334,8 +333,6 @@ def review_pdf(request, pk):
 @login_required
 def review_xlsx(request, pk):
     """The review as .xlsx: every cell through safe_cell (skilleval/spreadsheets.py)."""
-    from skilleval.spreadsheets import xlsx_response
-
     review = scoped_review(request, pk)
     rows = report_rows(request, review)
     headers = ["评价机构", "所在设区市"]

@@ -46,12 +46,15 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from audits.models import QualityReview, ReviewFlag, ReviewRow
+from audits.models import Complaint, QualityReview, ReviewFlag, ReviewRow
 from certificates.choices import CertificateKind
 from certificates.models import Certificate
 from institutions.choices import BatchStatus, CatalogStatus, FilingStatus
 from institutions.models import Batch, BatchTransition, Candidate, Filing, FilingItem, Institution
+from skilleval import rules
+from skilleval.changelog.signals import snapshot
 from skilleval.choices import in_chinese, in_english
+from skilleval.models import AuditEntry
 
 log = logging.getLogger(__name__)
 
@@ -190,8 +193,6 @@ def local_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 
 def vq_last_issue_day(on: date) -> date:
     """239号 二(三): the rule's current last issue day for vocational qualification certificates."""
-    from skilleval import rules
-
     try:
         return rules.get_rule("exit.certificate_issue_deadline").parameters_as_of(on)["last_day"]
     except (rules.UnknownRule, KeyError):
@@ -393,8 +394,6 @@ def _pass_rate_anomalies(per_batch: list[dict]) -> dict[int, list[dict]]:
 
 
 def _complaint_stats(start: date, end: date) -> dict[int, int]:
-    from audits.models import Complaint
-
     since, until = local_bounds(start, end)
     rows = (
         Complaint.objects.filter(
@@ -531,9 +530,6 @@ def summarise(rows: list[dict]) -> dict:
 
 def run_review(year: int, half: int, user=None, *, today: date | None = None) -> QualityReview:
     """Compute the half-year and keep it as the next version of its review (54号 五)."""
-    from skilleval.changelog.signals import snapshot
-    from skilleval.models import AuditEntry
-
     started = time.perf_counter()
     start, end = half_year_period(year, half)
     rows = compute_rows(year, half, today=today)
@@ -559,7 +555,7 @@ def run_review(year: int, half: int, user=None, *, today: date | None = None) ->
                 objects = ReviewRow.objects.bulk_create(
                     [ReviewRow(review=review, **row) for row in rows], batch_size=1000
                 )
-                # bulk_create sends no signals: the rows are logged here (audits/signals.py).
+                # bulk_create sends no signals: the rows are logged here (changelog/signals.py).
                 AuditEntry.objects.record_many(
                     [
                         {
@@ -629,8 +625,6 @@ def flag_records(row: ReviewRow, flag: str, user):
     """The records behind one flag of one row, as a queryset the user may see (or a list of
     batches with the evidence the review kept). Recomputed from today's data for certificates,
     candidates and complaints; batch flags show what the review saw."""
-    from audits.models import Complaint
-
     review = row.review
     start, end = review.period_start, review.period_end
     if flag in (ReviewFlag.OUT_OF_SCOPE, ReviewFlag.OUTSIDE_VALIDITY, ReviewFlag.RUSH_ISSUANCE):

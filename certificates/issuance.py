@@ -34,10 +34,11 @@ from certificates.choices import CertificateKind, PrintKind, ProofReason
 from certificates.models import Certificate, CertificatePrint, Proof
 from certificates.numbering import SEQUENCE_WIDTH, allocate, prefix_for
 from institutions.choices import BatchStatus, EvaluationType
+from institutions.models import Batch
 from skilleval import rules
 from skilleval.choices import INSTITUTION_ROLES, AuditAction
 from skilleval.job_pages import in_both_languages
-from skilleval.models import AuditEntry
+from skilleval.models import AuditEntry, Job
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +105,6 @@ def check_issuable(batch, today) -> None:
 
 def _number_chunk(batch, kind, today, prefix) -> list[Certificate]:
     """Certificates for the next chunk of candidates without one, in one transaction."""
-    from institutions.models import Batch
-
     with transaction.atomic():
         # One issuer per batch at a time: a second run waits here, then finds the work done.
         Batch.objects.select_for_update().filter(pk=batch.pk).first()
@@ -276,8 +275,6 @@ def issue_batch(batch, signatory, progress=None, issued_on=None) -> dict:
 
     ``issued_on`` is the day the signatory signed off (签发): the certificates carry it even when
     the job runs, or is retried, on a later day; without it, today."""
-    from institutions.models import Batch
-
     progress = progress or _no_progress
     timings, started = {}, time.perf_counter()
     batch = Batch.objects.select_related("institution", "occupation").get(pk=batch.pk)
@@ -380,9 +377,6 @@ class IssuanceRefused(Exception):
 def run_issuance_job(job) -> dict:
     """The CERTIFICATE_ISSUANCE job handler: the batch from the job's params, the signatory who
     started it. A rerun after the worker died at the very end only reports what was done."""
-    from institutions.models import Batch
-    from skilleval.models import Job
-
     batch = Batch.objects.get(pk=job.params["batch_id"])
     if batch.status == BatchStatus.CERTIFICATES_ISSUED:
         names = outputs(batch)

@@ -26,8 +26,10 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from certificates.choices import CertificateStatus
 from certificates.models import Certificate, Proof
+from institutions.models import Institution
 from skilleval import proof_of_work
 from skilleval.addresses import client_address
+from skilleval.models import Occupation
 from skilleval.personal_data import keyed_hash
 
 DEFAULTS = {
@@ -98,9 +100,6 @@ ORDER BY c.issued_on DESC, c.number
 
 
 def _find(column: str, name: str, value: str) -> list[Certificate]:
-    from institutions.models import Institution
-    from skilleval.models import Occupation
-
     certificates = list(Certificate.objects.raw(LOOKUP_SQL.format(column=column), [name, value]))
     for certificate in certificates:
         # The related names come with the row: no further query when the answer is rendered.

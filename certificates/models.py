@@ -2,17 +2,20 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from certificates import pdf as certificate_pdf
 from certificates.choices import CertificateKind, CertificateStatus, PrintKind, ProofReason
 from institutions.choices import IdType
 from institutions.models.institutions import institution_scope
 from skilleval.changelog.signals import audited_update
 from skilleval.choices import INSTITUTION_ROLES, Level, Role
+from skilleval.personal_data import decrypt, keyed_hash
 from skilleval.querysets import ScopedQuerySet
 
 
@@ -48,8 +51,6 @@ class CertificateQuerySet(ScopedQuerySet):
         return institution_scope(user, "institution__")
 
     def of_person(self, id_number: str):
-        from skilleval.personal_data import keyed_hash
-
         return self.filter(id_number_hash=keyed_hash(id_number))
 
 
@@ -157,8 +158,6 @@ class Certificate(models.Model):
 
     @property
     def id_number(self) -> str:
-        from skilleval.personal_data import decrypt
-
         return decrypt(self.id_number_encrypted)
 
     def verification_path(self) -> str:
@@ -234,10 +233,6 @@ class Certificate(models.Model):
             )
             # Reprinted at once, so every download shows the corrected certificate.
             if self.pdf:
-                from django.core.files.base import ContentFile
-
-                from certificates import pdf as certificate_pdf
-
                 self.pdf.save(
                     f"{self.number}.pdf",
                     ContentFile(certificate_pdf.render_certificate(self)),

@@ -15,6 +15,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
+import django
 import segno
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -326,8 +327,6 @@ def render_chunk(task: dict) -> list[tuple[int, str]]:
 def init_render_process(media_root: str, site_url: str) -> None:
     """Set up a render process started with "spawn": Django, the parent's run-time settings,
     the fonts."""
-    import django
-
     django.setup()
     settings.MEDIA_ROOT, settings.SITE_URL = media_root, site_url
     fonts.prepare()

@@ -22,6 +22,7 @@ from certificates.forms import (
     RevokePersonForm,
 )
 from certificates.models import Certificate, CertificatePrint
+from institutions.models import Batch
 from skilleval.choices import INSTITUTION_ROLES, JobStatus
 from skilleval.spreadsheets import xlsx_response
 from skilleval.views import ScopedListView
@@ -170,8 +171,6 @@ class CertificateListView(ScopedListView):
         context["may_revoke"] = Certificate.may_revoke(user)
         batch = self.filterset.form.cleaned_data.get("batch") if self.filterset.is_valid() else None
         if batch:  # the list of one batch links back to it and to its print files
-            from institutions.models import Batch
-
             shown = Batch.objects.visible_to(user).select_related("occupation")
             context["filtered_batch"] = shown.filter(pk=batch).first()
             if context["filtered_batch"]:

@@ -21,6 +21,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext, ngettext
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
@@ -402,11 +406,6 @@ class ContestantImportErrors(Exception):
 def contestant_template(competition) -> bytes:
     """The .xlsx template: bold frozen Chinese headers, ID and code columns as text, drop-downs
     for the group, the competition's event codes and the levels, and instructions."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     codes = [e.occupation.code for e in competition.events.select_related("occupation")]
     workbook = Workbook()
     sheet = workbook.active

@@ -18,10 +18,12 @@ from competitions.choices import (
     RecognitionStatus,
     Span,
 )
-from institutions.choices import IdType
+from institutions.choices import CatalogStatus, FilingStatus, IdType, InstitutionKind
+from institutions.models import Institution
 from skilleval import rules
 from skilleval.changelog.signals import audited_update
 from skilleval.choices import Level, Role
+from skilleval.models import Region
 from skilleval.models.regions import PROVINCE_CODE
 from skilleval.querysets import ScopedQuerySet
 
@@ -200,8 +202,6 @@ class Competition(models.Model):
         authority = (
             self.host_region.city if level == FilingLevel.CITY and self.host_region.city else None
         )
-        from skilleval.models import Region
-
         return CompetitionFiling.objects.create(
             competition=self,
             reason=reason,
@@ -314,9 +314,6 @@ class Competition(models.Model):
         """The institution that issues this competition's certificates: the city appraisal centre
         (on behalf, 代章) unless a city class-2 competition delegated it to an organiser with
         certification authority."""
-        from institutions.choices import InstitutionKind
-        from institutions.models import Institution
-
         decision = self.certificate_issuer_decision()
         if decision is None:
             return None
@@ -356,8 +353,6 @@ class CertificateDelegation(models.Model):
 
     def institution_has_authority(self, on=None) -> bool:
         """Certification authority: in the catalog with an approved filing valid on the day."""
-        from institutions.choices import CatalogStatus, FilingStatus
-
         on = on or timezone.localdate()
         institution = self.institution
         return (

@@ -12,7 +12,14 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from institutions.choices import CatalogAction, FilingStatus, InstitutionKind
+from institutions.choices import (
+    CatalogAction,
+    EligibilityBasis,
+    EvaluationType,
+    FilingStatus,
+    InstitutionKind,
+    QuestionSource,
+)
 from institutions.models import Filing, Institution
 from skilleval.choices import Level, RegionKind
 from skilleval.models import Occupation, OccupationLevel, Region, User
@@ -449,8 +456,6 @@ class BatchListFilterForm(forms.Form):
 def filed_regions(scope) -> list:
     """The regions a batch may be held in: the filed scope's regions, expanded (the province →
     every city and county; a city → it and its counties)."""
-    from skilleval.choices import RegionKind
-
     scope = scope.regions if scope else []
     codes = {r.code for r in scope}
     if any(r.kind == RegionKind.PROVINCE for r in scope):
@@ -483,8 +488,6 @@ class BatchPlanForm(forms.Form):
     note = forms.CharField(label=_("备注"), max_length=500, required=False)
 
     def __init__(self, *args, user, **kwargs):
-        from institutions.choices import EvaluationType, QuestionSource
-
         super().__init__(*args, **kwargs)
         self.fields["evaluation_type"].choices = EvaluationType.choices
         self.fields["question_source"].choices = QuestionSource.choices
@@ -548,8 +551,6 @@ class EligibilityDecisionForm(forms.Form):
     reason = forms.CharField(label=_("审核意见"), max_length=300, required=False)
 
     def __init__(self, *args, batch, **kwargs):
-        from institutions.choices import EligibilityBasis
-
         super().__init__(*args, **kwargs)
         self.fields["candidates"].queryset = batch.candidates.all()
         self.fields["basis"].choices = EligibilityBasis.choices

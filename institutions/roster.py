@@ -30,6 +30,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from stdnum.cn import ric
 
 from institutions.choices import BatchStatus, Education, Gender, IdType, InstitutionKind
@@ -37,7 +42,7 @@ from institutions.models import Batch, Candidate
 from skilleval import rules
 from skilleval.choices import Level, TrainingRoute, in_chinese, in_english
 from skilleval.job_pages import in_both_languages
-from skilleval.models import AuditEntry
+from skilleval.models import AuditEntry, Job
 from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
 from skilleval.spreadsheets import (
     MAX_ROWS,
@@ -381,11 +386,6 @@ def describe_errors(errors: list[dict], limit: int = MAX_ERRORS_IN_MESSAGE) -> s
 def roster_template() -> bytes:
     """The .xlsx template: Chinese headers (bold, frozen), ID and phone columns as text,
     drop-down lists for the coded columns, and a sheet of instructions in Chinese and English."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET_TITLE
@@ -1206,11 +1206,6 @@ class _CopyWriter:
 def annotated_roster(sheet: RosterSheet, errors: list[dict]) -> bytes:
     """The uploaded rows as text with a last column "错误 / Errors" and the bad cells filled light
     red; rows keep their numbers. Every cell passes safe_cell, so nothing opens as a formula."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
     by_row: dict[int, list[dict]] = defaultdict(list)
     for err in errors:
         by_row[err["row"]].append(err)
@@ -1284,8 +1279,6 @@ def run_roster_import_job(job) -> dict:
     A refused roster leaves the annotated spreadsheet in job.result_file and the first errors in
     job.result["errors"], then fails the job with the headline and the first 20 errors.
     """
-    from skilleval.models import Job
-
     batch = Batch.objects.select_related("institution", "occupation").get(pk=job.params["batch_id"])
     try:
         with job.input_file.open("rb") as handle:

@@ -69,6 +69,8 @@ from institutions.models import (
     ScopeReductionUnconfirmed,
 )
 from institutions.photos import PhotoErrors, candidates_without_photo, import_photos
+from institutions.roster import roster_template
+from institutions.tickets import admission_tickets_pdf
 from skilleval.choices import INSTITUTION_ROLES, JobKind, JobStatus, Role
 from skilleval.forms import add_refusal
 from skilleval.job_pages import in_language
@@ -1161,8 +1163,6 @@ def batch_cancel(request, pk):
 
 @login_required
 def batch_roster_template(request, pk):
-    from institutions.roster import roster_template
-
     batch = scoped_batch(request, pk)
     response = HttpResponse(
         roster_template(),
@@ -1230,8 +1230,6 @@ def batch_photos(request, pk):
 
 @login_required
 def batch_tickets_pdf(request, pk):
-    from institutions.tickets import admission_tickets_pdf
-
     batch = scoped_batch(request, pk)
     if batch.status in (BatchStatus.INVALID, BatchStatus.CANCELLED):
         raise Http404

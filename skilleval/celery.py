@@ -4,8 +4,10 @@ import os
 
 from celery import Celery, bootsteps
 from celery.signals import task_postrun, task_prerun
+from django.conf import settings
 
 from skilleval.changelog import context
+from skilleval.health import write_worker_heartbeat
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "skilleval.settings.local")
 
@@ -25,10 +27,6 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
         self.timer_entry = None
 
     def start(self, worker):
-        from django.conf import settings
-
-        from skilleval.health import write_worker_heartbeat
-
         write_worker_heartbeat()
         self.timer_entry = worker.timer.call_repeatedly(
             settings.WORKER_HEARTBEAT_INTERVAL, write_worker_heartbeat

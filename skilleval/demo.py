@@ -1,6 +1,9 @@
 """Small helpers shared by seed_demo and the test factories."""
 
-from stdnum.cn import uscc
+import io
+
+from PIL import Image, ImageDraw
+from stdnum.cn import ric, uscc
 
 
 def make_uscc(region_code: str, serial: int) -> str:
@@ -13,8 +16,6 @@ def make_uscc(region_code: str, serial: int) -> str:
 def make_resident_id(region_code: str, birth: str, sequence: int) -> str:
     """A well-formed 居民身份证号 (GB 11643): region, birth date YYYYMMDD, 3-digit sequence and the
     check character. For demo and test data only."""
-    from stdnum.cn import ric
-
     body = f"{region_code}{birth}{sequence % 1000:03d}"
     # calc_check_digit takes the whole 18-character number and ignores its last character.
     return body + ric.calc_check_digit(body + "0")
@@ -22,10 +23,6 @@ def make_resident_id(region_code: str, birth: str, sequence: int) -> str:
 
 def make_photo_jpeg() -> bytes:
     """A plain 一寸 photo (295×413 px, white background, JPEG) for demo, test and benchmark data."""
-    import io
-
-    from PIL import Image, ImageDraw
-
     image = Image.new("RGB", (295, 413), "white")
     draw = ImageDraw.Draw(image)
     draw.ellipse((85, 60, 210, 215), fill=(222, 184, 150))

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from django.apps import apps
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language, pgettext
@@ -77,8 +78,8 @@ class JobPage:
 
 
 def _batch_of(job, user):
-    from institutions.models import Batch
-
+    # By name: the job models come before the apps whose jobs they run.
+    Batch = apps.get_model("institutions", "Batch")
     batch_id = job.params.get("batch_id")
     if batch_id is None:
         return None

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy
 
 from skilleval.job_pages import in_both_languages
-from skilleval.models import ApplicationCondition, Occupation, OccupationLevel
+from skilleval.models import ApplicationCondition, Job, Occupation, OccupationLevel
 from skilleval.spreadsheets import UnreadableSpreadsheet, is_blank, read_table
 
 STARTER_CSV = Path(__file__).resolve().parent / "fixtures" / "occupations_starter.csv"
@@ -344,8 +344,6 @@ def run_import_job(job) -> dict:
     An OccupationImportError propagates as is: its message is the refusal headline plus the
     first 20 row errors (第N行 列名：中文 / English), which Job.run stores in ``job.error``.
     """
-    from skilleval.models import Job
-
     try:
         with job.input_file.open("rb") as handle:
             rows = read_rows(handle, job.input_file.name)

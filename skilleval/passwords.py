@@ -13,11 +13,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from skilleval.models import PasswordHistory, User
 from skilleval.two_factor import OPEN_PATHS
 
 CHANGE_PATH = "/account/password/"
@@ -43,8 +45,6 @@ class PasswordHistoryValidator:
             )
 
     def password_changed(self, password, user=None):
-        from skilleval.models import PasswordHistory, User
-
         if user is None or user.pk is None:
             return
         now = timezone.now()
@@ -83,8 +83,6 @@ class RequirePasswordChangeMiddleware:
             and password_must_change(user)
         ):
             if request.path.startswith("/api/"):
-                from django.http import JsonResponse
-
                 return JsonResponse({"detail": _("密码已过期，请先在网页上修改密码")}, status=403)
             messages.warning(
                 request,

@@ -2,12 +2,12 @@
 
 from django.contrib.auth.signals import user_logged_out
 
+from skilleval.models import ApiToken
+
 
 def _revoke_api_tokens_on_sign_out(sender, request, user, **kwargs):
     # All of them, not only those issued from this session: a sign-out means "end my access",
     # and a token is at most API_TOKEN_TTL_HOURS old anyway.
-    from skilleval.models import ApiToken
-
     if user is not None:
         ApiToken.objects.revoke_all(user)
 

@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from python_calamine import load_workbook
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -158,8 +159,6 @@ def _refuse_extent(rows: int, columns: int) -> None:
 
 
 def _xlsx_table(data: bytes, sheet_title: str | None) -> list[list]:
-    from python_calamine import load_workbook
-
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:

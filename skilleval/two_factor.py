@@ -32,7 +32,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from skilleval.choices import AuditAction
-from skilleval.models import AuditEntry
+from skilleval.models import AuditEntry, User
 
 # Paths a signed-in user reaches before giving the second factor.
 OPEN_PATHS = (
@@ -177,8 +177,6 @@ def verify(request):
 def reset(request, pk):
     """A security administrator clears a user's devices (a lost phone); the user enrols anew at
     the next sign-in. Nobody resets their own."""
-    from skilleval.models import User
-
     account = get_object_or_404(User, pk=pk)
     if not request.user.may_manage_accounts or account.pk == request.user.pk:
         raise PermissionDenied(_("只有安全管理员可以重置其他用户的双因素认证"))

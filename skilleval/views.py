@@ -14,7 +14,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
-from institutions.models import Institution
+from audits.models import Notice
+from certificates.issuance import outputs
+from institutions.models import Batch, Institution
 from skilleval import rules
 from skilleval.choices import JobKind, JobStatus
 from skilleval.filtersets import OccupationFilterSet
@@ -28,7 +30,7 @@ from skilleval.forms import (
 )
 from skilleval.health import readiness
 from skilleval.job_pages import describe as describe_job
-from skilleval.models import ApiToken, Job, Occupation, RuleParameterVersion
+from skilleval.models import ApiToken, AuditEntry, Job, Occupation, RuleParameterVersion
 from skilleval.rules.engine import PARAMETER_LABELS, local_today, parameter_rows
 from skilleval.rules.listing import describe
 from skilleval.worklist import work_queues
@@ -128,8 +130,6 @@ def api_token_revoke(request, pk):
 
 
 def home(request):
-    from audits.models import Notice
-
     return render(request, "home.html", {"latest_notices": Notice.objects.all()[:3]})
 
 
@@ -145,8 +145,6 @@ def dashboard(request):
         "queues": work_queues(user),
     }
     if user.sees_everything:
-        from skilleval.models import AuditEntry
-
         context["recent_changes"] = AuditEntry.objects.all()[:8]
     if user.is_province_admin or user.may_run_the_system:
         # The alarm of a failed service (the checks of /readyz) where its owners look first.
@@ -280,9 +278,6 @@ def job_result(request, pk):
 def job_print_pdf(request, pk):
     """The merged print PDF of a finished issuance job, for those who see the job (else 404).
     Its name comes from the batch, never from anything stored in or sent to the job."""
-    from certificates.issuance import outputs
-    from institutions.models import Batch
-
     job = get_object_or_404(
         Job.objects.visible_to(request.user),
         pk=pk,

@@ -8,13 +8,13 @@ from datetime import date, timedelta
 
 import chinese_calendar
 
+from skilleval.models import CalendarDay
+
 # More than any period of working days the rules count (30 working days plus the longest holiday).
 HORIZON = timedelta(days=90)
 
 
 def _overrides(start: date, end: date) -> dict[date, bool]:
-    from skilleval.models import CalendarDay
-
     return dict(
         CalendarDay.objects.filter(date__range=(start, end)).values_list("date", "is_working_day")
     )

@@ -14,7 +14,14 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
+from audits.choices import ComplaintStatus
+from audits.models import Complaint, SpotCheck
+from competitions.choices import CompetitionFilingStatus
+from competitions.models import Competition, CompetitionFiling
+from institutions.choices import CLOSED_BATCH_STATUSES, NEXT_BATCH_ACTION, BatchStatus
+from institutions.models import Batch, Filing
 from skilleval.choices import JobStatus, Role
+from skilleval.models import AccountGuard, AuditSignal, Job
 
 SHOWN_PER_QUEUE = 10
 SIGNAL_WINDOW = timedelta(days=30)  # rush and volume signals stay on the list for a month
@@ -50,8 +57,6 @@ def _queue(name, link, queryset, to_task) -> Queue:
 
 
 def filings_to_decide(user) -> Queue:
-    from institutions.models import Filing
-
     waiting = (
         Filing.objects.waiting_for(user).select_related("institution").order_by("submitted_at")
     )
@@ -64,9 +69,6 @@ def filings_to_decide(user) -> Queue:
 
 
 def batches_to_approve(user) -> Queue:
-    from institutions.choices import BatchStatus
-    from institutions.models import Batch
-
     waiting = Batch.objects.visible_to(user).filter(status=BatchStatus.RESULTS_PUBLICISED)
     if not user.is_province_admin:
         waiting = waiting.filter(institution__city_id=user.city_id)
@@ -80,8 +82,6 @@ def batches_to_approve(user) -> Queue:
 
 
 def competition_filings_to_decide(user) -> Queue:
-    from competitions.models import CompetitionFiling
-
     waiting = (
         CompetitionFiling.objects.waiting_for(user)
         .select_related("competition")
@@ -96,9 +96,6 @@ def competition_filings_to_decide(user) -> Queue:
 
 
 def open_complaints(user) -> Queue:
-    from audits.choices import ComplaintStatus
-    from audits.models import Complaint
-
     waiting = (
         Complaint.objects.visible_to(user)
         .exclude(status=ComplaintStatus.CONCLUDED)
@@ -118,8 +115,6 @@ def open_complaints(user) -> Queue:
 
 
 def audit_signals(user) -> Queue:
-    from skilleval.models import AuditSignal
-
     recent = AuditSignal.objects.filter(created_at__gte=timezone.now() - SIGNAL_WINDOW)
     if user.role == Role.CITY_STAFF:
         recent = recent.filter(institution__city_id=user.city_id)
@@ -141,8 +136,6 @@ def audit_signals(user) -> Queue:
 
 
 def spot_checks_to_carry_out(user) -> Queue:
-    from audits.models import SpotCheck
-
     unfinished = (
         SpotCheck.objects.filter(replaced_by__isnull=True, published_at__isnull=True)
         .filter(Q(entities__finding__isnull=True))
@@ -158,8 +151,6 @@ def spot_checks_to_carry_out(user) -> Queue:
 
 
 def spot_checks_to_publish(user) -> Queue:
-    from audits.models import SpotCheck
-
     finished = (
         SpotCheck.objects.filter(replaced_by__isnull=True, published_at__isnull=True)
         .exclude(entities__finding__isnull=True)
@@ -175,9 +166,6 @@ def spot_checks_to_publish(user) -> Queue:
 
 
 def running_batches(user) -> Queue:
-    from institutions.choices import CLOSED_BATCH_STATUSES, NEXT_BATCH_ACTION, BatchStatus
-    from institutions.models import Batch
-
     # Waiting for the city or the signatory is not this user's next step.
     not_ours = [
         *CLOSED_BATCH_STATUSES,
@@ -204,9 +192,6 @@ def running_batches(user) -> Queue:
 
 
 def batches_to_sign_off(user) -> Queue:
-    from institutions.choices import BatchStatus
-    from institutions.models import Batch
-
     waiting = (
         Batch.objects.visible_to(user)
         .filter(status=BatchStatus.RESULTS_APPROVED)
@@ -222,8 +207,6 @@ def batches_to_sign_off(user) -> Queue:
 
 
 def unfinished_jobs(user) -> Queue:
-    from skilleval.models import Job
-
     jobs = (
         Job.objects.filter(started_by=user)
         .exclude(status=JobStatus.SUCCEEDED)
@@ -241,8 +224,6 @@ def unfinished_jobs(user) -> Queue:
 
 def jobs_needing_attention(user) -> Queue:
     """The system administrator's: every failed job, and every job still waiting or running."""
-    from skilleval.models import Job
-
     jobs = Job.objects.visible_to(user).exclude(status=JobStatus.SUCCEEDED).order_by("created_at")
     return _queue(
         _("失败或未完成的后台任务（全部）"),
@@ -256,8 +237,6 @@ def jobs_needing_attention(user) -> Queue:
 
 def locked_accounts(user) -> Queue:
     """The security administrator's: accounts locked after repeated wrong passwords."""
-    from skilleval.models import AccountGuard
-
     locked = AccountGuard.objects.filter(locked_until__gt=timezone.now()).order_by("last_failed_at")
     return _queue(
         _("因多次密码错误锁定的账号"),
@@ -268,9 +247,6 @@ def locked_accounts(user) -> Queue:
 
 
 def competition_filings_of_organiser(user) -> Queue:
-    from competitions.choices import CompetitionFilingStatus
-    from competitions.models import CompetitionFiling
-
     open_filings = (
         CompetitionFiling.objects.filter(
             competition__in=_visible_competitions(user),
@@ -293,8 +269,6 @@ def competition_filings_of_organiser(user) -> Queue:
 
 
 def _visible_competitions(user):
-    from competitions.models import Competition
-
     return Competition.objects.visible_to(user)
 
 

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audits.choices import ComplaintStatus, FindingOutcome, Population
+from audits.draws import visible_entities
 from audits.forms import anonymous_name, assignable_users, settle_city
 from audits.forms import validate_attachment as check_attachment
 from audits.models import (
@@ -128,8 +129,6 @@ class SpotCheckSerializer(serializers.ModelSerializer):
     @extend_schema_field(SpotCheckEntitySerializer(many=True))
     def get_entities(self, spot_check):
         """The drawn entities in the caller's scope."""
-        from audits.draws import visible_entities
-
         request = self.context["request"]
         return SpotCheckEntitySerializer(
             visible_entities(spot_check, request.user), many=True, context=self.context

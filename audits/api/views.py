@@ -45,6 +45,7 @@ from audits.forms import (
     throttle_wait,
 )
 from audits.models import Complaint, Inspector, Notice, QualityReview, SpotCheck
+from audits.reviews import run_review
 from audits.views import is_hr_staff
 from skilleval.api.base import ScopedViewSetMixin
 from skilleval.choices import INSTITUTION_ROLES
@@ -260,8 +261,6 @@ class QualityReviewViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=RunReviewSerializer, responses={201: QualityReviewSerializer})
     @action(detail=False, methods=["post"], permission_classes=[ProvinceStaffOnly])
     def run(self, request):
-        from audits.reviews import run_review
-
         body = RunReviewSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         review = run_review(

@@ -26,7 +26,9 @@ from institutions.models.institutions import institution_scope
 from skilleval import rules
 from skilleval.changelog import context as audit_context
 from skilleval.changelog.signals import audited_update
-from skilleval.choices import INSTITUTION_ROLES, Level, Role, TrainingRoute
+from skilleval.choices import INSTITUTION_ROLES, JobKind, Level, Role, TrainingRoute
+from skilleval.models import ApplicationCondition, AuditSignal, Job
+from skilleval.personal_data import decrypt
 from skilleval.querysets import ScopedQuerySet
 from skilleval.rules.batches import AFTER_EXAM_STEPS
 
@@ -481,9 +483,6 @@ class Batch(models.Model):
         """谁评价、谁发证、谁负责 (54号 四): the institution's responsible person signs off approved
         results; certificates are then issued by a background job. Refused, with every reason,
         when the job would refuse the batch (issuance_problems)."""
-        from skilleval.choices import JobKind
-        from skilleval.models import Job
-
         if not (
             user.role == Role.INSTITUTION_SIGNATORY and user.institution_id == self.institution_id
         ):
@@ -507,13 +506,9 @@ class Batch(models.Model):
 
     def jobs(self):
         """The background jobs of this batch (roster imports, issuance), newest first."""
-        from skilleval.models import Job
-
         return Job.objects.filter(params__batch_id=self.pk).order_by("-created_at", "-pk")
 
     def issuance_jobs(self):
-        from skilleval.choices import JobKind
-
         return self.jobs().filter(kind=JobKind.CERTIFICATE_ISSUANCE)
 
     def mark_certificates_issued(self, user):
@@ -611,8 +606,6 @@ class Batch(models.Model):
     def flag_if(self, rule_id: str, facts: dict):
         decision = rules.evaluate(rule_id, facts)
         if decision.result["flag"]:
-            from skilleval.models import AuditSignal
-
             AuditSignal.objects.create(
                 kind=rule_id,
                 institution_id=self.institution_id,
@@ -637,8 +630,6 @@ class Batch(models.Model):
 
 
 def rules_conditions(occupation_id, level):
-    from skilleval.models import ApplicationCondition
-
     return ApplicationCondition.objects.filter(
         occupation_level__occupation_id=occupation_id, occupation_level__level=level
     )
@@ -794,8 +785,6 @@ class Candidate(models.Model):
 
     @property
     def id_number(self) -> str:
-        from skilleval.personal_data import decrypt
-
         return decrypt(self.id_number_encrypted)
 
     def unmet(self, condition, on) -> list[tuple[str, str]]:

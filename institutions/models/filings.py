@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from institutions.choices import FilingStatus, InstitutionKind, ItemSource, MaterialKind
+from institutions.models.batches import Batch
 from institutions.models.institutions import institution_scope
 from skilleval import rules
 from skilleval.changelog.signals import audited_update
@@ -451,8 +452,6 @@ class Filing(models.Model):
     def batches_outside_after(self, decided: list["Filing"], on: date) -> list:
         """The institution's open batches that its filed scope covers on the day, and would not
         once `decided` (filings as a decision leaves them, in memory) take effect."""
-        from institutions.models.batches import Batch
-
         on = max(on, timezone.localdate())
         empty = FiledScope(on=on)
         filings = Filing.objects.filter(institution_id=self.institution_id)

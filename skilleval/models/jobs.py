@@ -4,6 +4,7 @@ import socket
 import time
 from datetime import timedelta
 
+from celery import current_task
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -35,8 +36,6 @@ def connection_lost(exc: Exception) -> bool:
     """Whether a handler running in a Celery worker failed because of its database connection.
     Never for a job run in-process (tasks run eagerly inside a caller's transaction): closing
     the connection there would end the caller's transaction."""
-    from celery import current_task
-
     in_a_worker = bool(current_task) and not current_task.request.is_eager
     # OperationalError covers a killed or restarted server (and a deadlock): a run later helps.
     return in_a_worker and isinstance(exc, InterfaceError | OperationalError)

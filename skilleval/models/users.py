@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from skilleval import proof_of_work
 from skilleval.choices import (
     ADMINISTRATOR_ROLES,
     INSTITUTION_ROLES,
@@ -156,8 +157,6 @@ class AccountGuardManager(models.Manager):
         it has had SIGN_IN_CHALLENGE_AFTER wrong passwords (from any address) and this attempt
         carries no proof of work. Without the proof the password is not even tried and nothing
         is counted, so no loop can lock an account out without paying for every guess."""
-        from skilleval import proof_of_work
-
         guard = self.filter(username=username.casefold()).first()
         if guard is None:
             return

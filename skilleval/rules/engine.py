@@ -17,6 +17,8 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from skilleval.models import Region, RuleParameterVersion
+
 RULES: dict[str, "Rule"] = {}
 
 
@@ -123,8 +125,6 @@ class RegionCodeField(serializers.CharField):
     """A Jiangsu region (GB/T 2260 code) the system knows; anything else is refused by name."""
 
     def to_internal_value(self, data):
-        from skilleval.models import Region
-
         code = super().to_internal_value(data)
         if not (len(code) == 6 and code.isascii() and code.startswith("32")) or not (
             Region.objects.filter(code=code).exists()
@@ -187,8 +187,6 @@ class Rule:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
     def parameter_version_as_of(self, day: date):
-        from skilleval.models import RuleParameterVersion
-
         return (
             RuleParameterVersion.objects.filter(rule_id=self.id, effective_from__lte=day)
             .order_by("-effective_from")

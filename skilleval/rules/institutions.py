@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from rest_framework import serializers
 
+from skilleval.models import OccupationLevel
 from skilleval.rules.engine import Outcome, Rule, register
 from skilleval.rules.occupations import OCCUPATION_CODE, in_catalog, not_in_catalog
 
@@ -58,8 +59,6 @@ class InstitutionScopeAllows(Rule):
             )
         if not in_catalog(code):
             return not_in_catalog(code, self.clause)
-        from skilleval.models import OccupationLevel
-
         if not OccupationLevel.objects.filter(occupation__code=code, level=level).exists():
             return Outcome(
                 {"allowed": False},

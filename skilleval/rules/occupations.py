@@ -3,14 +3,13 @@ from datetime import date
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from skilleval.models import Occupation
 from skilleval.rules.engine import Outcome, Rule, register
 
 OCCUPATION_CODE = r"^[1-8]-[0-9]{2}-[0-9]{2}-[0-9]{2}(-[0-9]{2})?$"
 
 
 def in_catalog(code: str) -> bool:
-    from skilleval.models import Occupation
-
     return Occupation.objects.filter(code=code, is_active=True).exists()
 
 

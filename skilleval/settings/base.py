@@ -5,6 +5,7 @@ database, cache, broker and secrets. Nothing here changes URLs or behaviour.
 """
 
 import os
+import secrets
 from pathlib import Path
 
 import environ
@@ -385,8 +386,6 @@ if AUDIT_ONLINE_DAYS < 183:
 
 
 def new_audit_log_key() -> str:
-    import secrets
-
     return secrets.token_urlsafe(48)
 
 

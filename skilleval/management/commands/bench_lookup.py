@@ -40,6 +40,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -521,8 +522,6 @@ class Command(BaseCommand):
 
     def load(self, start: int, stop: int):
         """COPY rows [start, stop) in one transaction, then ANALYZE."""
-        from cryptography.fernet import Fernet
-
         encrypt = Fernet(settings.PERSONAL_DATA_KEY.encode()).encrypt
 
         def fernet_encrypt(value: str) -> str:

@@ -31,7 +31,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audits.models import QualityReview, ReviewRow
+from audits.models import Complaint, QualityReview, ReviewRow
 from audits.reviews import half_year_period, run_review
 from certificates.models import Certificate
 from institutions.models import Batch, BatchTransition, Candidate, Filing, FilingItem, Institution
@@ -292,8 +292,6 @@ class Command(BaseCommand):
                 [now],
             )
             # Complaints against every 5th institution, received in the half-year.
-            from audits.models import Complaint
-
             received = timezone.make_aware(
                 timezone.datetime.combine(start + timedelta(days=30), timezone.datetime.min.time())
             )
@@ -311,8 +309,6 @@ class Command(BaseCommand):
     # --- clean-up ----------------------------------------------------------------------------
 
     def _clean(self, review=None):
-        from audits.models import Complaint
-
         mine = f"SELECT id FROM {table(Institution)} WHERE name LIKE '{MARK}%%'"
         with transaction.atomic(), connection.cursor() as cursor:
             if review is not None:

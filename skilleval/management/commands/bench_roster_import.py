@@ -10,6 +10,7 @@ It works on the configured database: a benchmark institution, occupation, approv
 batch are created once and reused; the batch's candidates are deleted afterwards unless --keep.
 """
 
+import csv
 import os
 import resource
 import tempfile
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from openpyxl import Workbook
 from stdnum.cn import ric
 
 from institutions import roster
@@ -179,8 +181,6 @@ class Command(BaseCommand):
     # --- the file ----------------------------------------------------------------------------
 
     def _write_xlsx(self, path: Path, rows: int):
-        from openpyxl import Workbook
-
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet("考生名单")
         sheet.append([column.header for column in COLUMNS])
@@ -189,8 +189,6 @@ class Command(BaseCommand):
         workbook.save(path)
 
     def _write_csv(self, path: Path, rows: int):
-        import csv
-
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow([column.header for column in COLUMNS])

@@ -3,6 +3,7 @@ account per role, the starter occupation list. Safe to run twice: existing rows 
 missing ones are added."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -11,6 +12,15 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audits import draws
+from audits.choices import ComplaintStatus, FindingOutcome, Population
+from audits.forms import settle_city
+from audits.models import Complaint, Inspector, Notice, QualityReview, SpotCheck
+from audits.reviews import run_review
+from certificates.models import Certificate
+from competitions.choices import FilingReason
+from competitions.issuance import decide_recognition, issue_competition_certificates
+from competitions.models import Competition, Contestant, Event, Recognition
 from institutions.choices import (
     BatchStatus,
     CatalogAction,
@@ -574,8 +584,6 @@ class Command(BaseCommand):
     def _issue(self, batch, users):
         """Photos for the passing candidates, then the signatory signs off and the issuance job
         numbers and prints the certificates; one is then corrected and one revoked."""
-        from certificates.models import Certificate
-
         Institution.objects.filter(pk=batch.institution_id, province_serial__isnull=True).update(
             province_serial="000123"
         )
@@ -624,12 +632,6 @@ class Command(BaseCommand):
         """Demo competitions (issue 6): city filing (30% out of area), provincial filing (60%),
         across cities (filed with the province), lost incentives (cross-county, started unfiled),
         and one walked through to results, recognitions and certificates."""
-        from decimal import Decimal
-
-        from competitions.choices import FilingReason
-        from competitions.issuance import decide_recognition, issue_competition_certificates
-        from competitions.models import Competition, Contestant, Event, Recognition
-
         organiser, today = users["organiser"], timezone.localdate()
         region = {r.code: r for r in Region.objects.all()}
         conditions = (
@@ -739,13 +741,6 @@ class Command(BaseCommand):
     def _audits(self, institutions, users):
         """An inspector pool (two per city, one affiliated with an institution), a published
         spot check with findings, a batch draw in progress, and complaints in each state."""
-        from decimal import Decimal
-
-        from audits import draws
-        from audits.choices import ComplaintStatus, FindingOutcome, Population
-        from audits.forms import settle_city
-        from audits.models import Complaint, Inspector, Notice, SpotCheck
-
         if SpotCheck.objects.exists():
             return
         surnames = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹"
@@ -839,9 +834,6 @@ class Command(BaseCommand):
                     outcome="经查属实，已责令主办单位退还报名费，并在全市通报（54号 二：不得收取任何报名费、参赛费）。",
                 )
         # The quality review of the current half-year (54号 五: 一年两次), with its flags.
-        from audits.models import QualityReview
-        from audits.reviews import run_review
-
         if not QualityReview.objects.exists():
             run_review(TODAY.year, 1 if TODAY.month <= 6 else 2, auditor)
         Notice.objects.create(

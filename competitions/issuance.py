@@ -22,7 +22,7 @@ from certificates.choices import CertificateKind
 from certificates.models import Certificate
 from certificates.numbering import SEQUENCE_WIDTH, allocate, prefix_for
 from competitions.choices import CompetitionKind, RecognitionStatus
-from competitions.models import Competition, Recognition
+from competitions.models import Competition, Recognition, certificates_of
 from skilleval.changelog.signals import audited_update
 from skilleval.choices import AuditAction, Level, Role
 from skilleval.models import AuditEntry
@@ -52,15 +52,6 @@ def may_issue_certificates(user, competition) -> bool:
     if user.role == Role.COMPETITION_ORGANISER:
         return competition.delegation is not None
     return True
-
-
-def certificates_of(competition):
-    """The competition certificates issued for this competition (its serial sits in the number:
-    2 letters, 32, city, year, then the five-digit serial)."""
-    return Certificate.objects.filter(
-        kind=CertificateKind.COMPETITION,
-        number__regex=rf"^[A-Z]{{2}}32[0-9]{{4}}{competition.pk:05d}[0-9]{{4}}$",
-    )
 
 
 def issuer_or_refusal(competition):

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from certificates.choices import CertificateKind
+from certificates.models import Certificate
 from competitions.choices import (
     CompetitionFilingStatus,
     CompetitionKind,
@@ -35,6 +37,15 @@ def region_within(region, host) -> bool:
     if host.code == PROVINCE_CODE:
         return True
     return region.code == host.code or region.parent_id == host.code
+
+
+def certificates_of(competition):
+    """The competition certificates issued for this competition (its serial sits in the number:
+    2 letters, 32, city, year, then the five-digit serial)."""
+    return Certificate.objects.filter(
+        kind=CertificateKind.COMPETITION,
+        number__regex=rf"^[A-Z]{{2}}32[0-9]{{4}}{competition.pk:05d}[0-9]{{4}}$",
+    )
 
 
 class CompetitionQuerySet(ScopedQuerySet):
@@ -233,8 +244,6 @@ class Competition(models.Model):
     )
 
     def is_basis_frozen(self) -> bool:
-        from competitions.issuance import certificates_of
-
         return (
             self.filings.exists()
             or CertificateDelegation.objects.filter(competition=self).exists()

@@ -32,8 +32,6 @@ IMPORTS_IN_FUNCTIONS = {
     ("institutions.models.batches", "certificates.issuance"),
     ("institutions.models.batches", "certificates.models"),
     ("institutions.models.batches", "certificates.numbering"),
-    # A competition's certificates are found by the issuance module, which imports the models.
-    ("competitions.models", "competitions.issuance"),
 }
 # The PDF stack costs 0.6 s and 40 MB per process: loaded by the first PDF, not by every process.
 HEAVY_LIBRARIES = ("weasyprint", "pikepdf", "fontTools")

@@ -2,7 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -21,6 +21,7 @@ from competitions.choices import (
 )
 from institutions.choices import IdType
 from skilleval import rules
+from skilleval.actions import Forbidden
 from skilleval.choices import Level, Role
 from skilleval.models.regions import PROVINCE_CODE
 from skilleval.querysets import ScopedQuerySet
@@ -187,7 +188,7 @@ class Competition(models.Model):
     def file(self, reason: str, *, user) -> "CompetitionFiling":
         """Submit the filing a rule requires. Cross-region filings are made in advance (提前报备)."""
         if user.role != Role.COMPETITION_ORGANISER or self.created_by_id != user.pk:
-            raise PermissionDenied(gettext("只有主办单位可以报备"))
+            raise Forbidden(gettext("只有主办单位可以报备"))
         level = dict(self.required_filings()).get(reason)
         if level is None:
             raise ValidationError(gettext("该竞赛目前无需此项备案"))
@@ -282,9 +283,7 @@ class Competition(models.Model):
 
     def delegate_certificates(self, institution, *, user, note: str) -> "CertificateDelegation":
         if not self.may_delegate_certificates(user):
-            raise PermissionDenied(
-                gettext("证书核发委托由举办地设区市人社局或省人社厅决定（54号 四）")
-            )
+            raise Forbidden(gettext("证书核发委托由举办地设区市人社局或省人社厅决定（54号 四）"))
         if self.kind != CompetitionKind.CITY or self.competition_class != 2:
             raise ValidationError(
                 gettext(
@@ -575,13 +574,13 @@ class CompetitionFiling(models.Model):
         if user.is_province_admin:
             field = "province_opinion"
         if field is None:
-            raise PermissionDenied(gettext("无权填写意见"))
+            raise Forbidden(gettext("无权填写意见"))
         setattr(self, field, opinion.strip()[:500])
         self.save(update_fields=[field])
 
     def decide(self, *, user, approve: bool, opinion: str = "") -> None:
         if not self.may_be_decided_by(user):
-            raise PermissionDenied(gettext("该备案不由您审核"))
+            raise Forbidden(gettext("该备案不由您审核"))
         with transaction.atomic():
             if opinion:
                 self.record_opinion(user=user, opinion=opinion)

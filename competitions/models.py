@@ -281,6 +281,18 @@ class Competition(models.Model):
             user.role == Role.CITY_STAFF and city is not None and user.city_id == city.code
         )
 
+    def remove_event(self, event) -> None:
+        """An event goes only while nobody is entered in it (the organiser's page checks who)."""
+        if event.contestants.exists():
+            raise ValidationError(gettext("该赛项已有选手，不能删除"))
+        event.delete()
+
+    def remove_contestant(self, contestant) -> None:
+        """A contestant goes only before a direct recognition rests on their result."""
+        if Recognition.objects.filter(contestant=contestant).exists():
+            raise ValidationError(gettext("该选手已有直接认定记录，不能删除"))
+        contestant.delete()
+
     def delegate_certificates(self, institution, *, user, note: str) -> "CertificateDelegation":
         if not self.may_delegate_certificates(user):
             raise Forbidden(gettext("证书核发委托由举办地设区市人社局或省人社厅决定（54号 四）"))
@@ -566,13 +578,15 @@ class CompetitionFiling(models.Model):
             )
         return user.is_province_admin
 
+    def opinion_field(self, user) -> str | None:
+        """The line of the 附件1 form the user's level writes: county, city or province."""
+        if user.is_province_admin:
+            return "province_opinion"
+        return {Role.COUNTY_STAFF: "county_opinion", Role.CITY_STAFF: "city_opinion"}.get(user.role)
+
     def record_opinion(self, *, user, opinion: str) -> None:
         """County, city and province each write their opinion on the 附件1 form."""
-        field = {Role.COUNTY_STAFF: "county_opinion", Role.CITY_STAFF: "city_opinion"}.get(
-            user.role
-        )
-        if user.is_province_admin:
-            field = "province_opinion"
+        field = self.opinion_field(user)
         if field is None:
             raise Forbidden(gettext("无权填写意见"))
         setattr(self, field, opinion.strip()[:500])

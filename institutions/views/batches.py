@@ -4,6 +4,7 @@ batch_steps.py)."""
 
 from datetime import timedelta
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
@@ -199,6 +200,12 @@ def batch_context(request, batch, **forms) -> dict:
     context["jobs"] = batch.jobs().visible_to(user)[:10]
     if runs and is_open and batch.step < BATCH_FLOW.index(BatchStatus.RESULTS_APPROVED):
         context["cancel_form"] = forms.get("cancel_form") or BatchReasonForm()
+    # A form refused in a state that does not offer it (sent from an older page): its reasons
+    # are shown as the page's messages, never lost.
+    for name, form in forms.items():
+        if name.endswith("_form") and name not in context:
+            for message in form.non_field_errors():
+                messages.error(request, message)
     return context
 
 

@@ -1,0 +1,305 @@
+"""Every action gives the same answer through its page and through the API: the same actor, in the
+same state, is allowed with the same effect, or refused (403) for who they are, or refused (400 /
+the page's message) with the same reason. Each case runs the page inside a savepoint that is
+rolled back, then the API on the very same state."""
+
+import html
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from institutions.choices import BatchStatus, EvaluationType, QuestionSource
+from institutions.models import Batch
+from skilleval.choices import JobKind, Role
+from skilleval.models import Job
+from tests.factories import UserFactory, approved_filing, occupation_with_resources, region
+
+pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+ROSTER = "姓名,证件号码\n".encode()
+
+
+@dataclass
+class Case:
+    """One action, one actor, one state; `page` is (URL name, form data), `api` (path after
+    /api/v1/batches/<pk>/, body); `answer` is "allowed", "forbidden" or a reason both show."""
+
+    id: str
+    actor: str
+    state: dict
+    page: tuple
+    api: tuple
+    answer: str
+    files: dict = field(default_factory=dict)
+
+
+def roster_file():
+    return SimpleUploadedFile("roster.csv", ROSTER, content_type="text/csv")
+
+
+CASES = [
+    Case("publish-plan", "alice", {}, ("batch-publish", {}), ("publish-plan", {}), "allowed"),
+    Case(
+        "publish-plan-by-the-city",
+        "city",
+        {},
+        ("batch-publish", {}),
+        ("publish-plan", {}),
+        "forbidden",
+    ),
+    Case(
+        "publish-plan-twice",
+        "alice",
+        {"status": BatchStatus.PLAN_PUBLISHED},
+        ("batch-publish", {}),
+        ("publish-plan", {}),
+        "批次当前状态为“计划已发布",
+    ),
+    # "May a roster be uploaded now" is Batch.check_roster_upload, asked by both doors.
+    Case(
+        "roster-before-the-plan",
+        "alice",
+        {},
+        ("batch-roster-upload", {}),
+        ("roster", {}),
+        "只有计划已发布的批次可以导入考生名单",
+        files={"file": roster_file},
+    ),
+    Case(
+        "roster-by-the-city",
+        "city",
+        {"status": BatchStatus.PLAN_PUBLISHED},
+        ("batch-roster-upload", {}),
+        ("roster", {}),
+        "forbidden",
+        files={"file": roster_file},
+    ),
+    Case(
+        "roster-while-the-plan-is-published",
+        "alice",
+        {"status": BatchStatus.PLAN_PUBLISHED},
+        ("batch-roster-upload", {}),
+        ("roster", {}),
+        "allowed",
+        files={"file": roster_file},
+    ),
+    Case(
+        "close-an-empty-roster",
+        "alice",
+        {"status": BatchStatus.PLAN_PUBLISHED},
+        ("batch-close-roster", {}),
+        ("close-roster", {}),
+        "尚未录入考生",
+    ),
+    # Adding a room is Batch.add_room: from the plan until the rooms are arranged, on both doors.
+    Case(
+        "room-while-the-plan-is-published",
+        "alice",
+        {"status": BatchStatus.PLAN_PUBLISHED},
+        ("batch-room-add", {"name": "第01考场", "capacity": 5}),
+        ("rooms", {"name": "第01考场", "capacity": 5}),
+        "allowed",
+    ),
+    Case(
+        "room-with-a-name-taken",
+        "alice",
+        {"status": BatchStatus.PLAN_PUBLISHED, "room": "第01考场"},
+        ("batch-room-add", {"name": "第01考场", "capacity": 5}),
+        ("rooms", {"name": "第01考场", "capacity": 5}),
+        "本批次已有考场“第01考场”",
+    ),
+    Case(
+        "room-after-arranging",
+        "alice",
+        {"status": BatchStatus.ROOMS_ARRANGED},
+        ("batch-room-add", {"name": "第02考场", "capacity": 5}),
+        ("rooms", {"name": "第02考场", "capacity": 5}),
+        "不能再增加考场",
+    ),
+    Case(
+        "room-by-the-city",
+        "city",
+        {"status": BatchStatus.PLAN_PUBLISHED},
+        ("batch-room-add", {"name": "第01考场", "capacity": 5}),
+        ("rooms", {"name": "第01考场", "capacity": 5}),
+        "forbidden",
+    ),
+    # Approving: who before when (54号 五), then the publicity period.
+    Case(
+        "approve-by-the-institution",
+        "alice",
+        {"status": BatchStatus.RESULTS_PUBLICISED, "publicised_on": date(2026, 11, 5)},
+        ("batch-approve", {}),
+        ("approve-results", {}),
+        "forbidden",
+    ),
+    Case(
+        "approve-during-the-publicity",
+        "city",
+        {"status": BatchStatus.RESULTS_PUBLICISED, "publicised_on": date(2026, 11, 5)},
+        ("batch-approve", {}),
+        ("approve-results", {}),
+        "公示",
+    ),
+    Case(
+        "return-by-the-institution",
+        "alice",
+        {"status": BatchStatus.RESULTS_PUBLICISED, "publicised_on": date(2026, 11, 5)},
+        ("batch-return", {"reason": "成绩有误"}),
+        ("return-results", {"reason": "成绩有误"}),
+        "forbidden",
+    ),
+    Case(
+        "return-by-the-city",
+        "city",
+        {"status": BatchStatus.RESULTS_PUBLICISED, "publicised_on": date(2026, 11, 5)},
+        ("batch-return", {"reason": "成绩有误"}),
+        ("return-results", {"reason": "成绩有误"}),
+        "allowed",
+    ),
+    # Who signs off is Batch.may_be_signed_off_by (54号 四), on the page and in the model.
+    Case(
+        "sign-off-by-staff",
+        "alice",
+        {"status": BatchStatus.RESULTS_APPROVED},
+        ("batch-sign-off", {}),
+        ("sign-off", {}),
+        "forbidden",
+    ),
+    Case(
+        "sign-off-before-approval",
+        "signatory",
+        {"status": BatchStatus.EXAMINED},
+        ("batch-sign-off", {}),
+        ("sign-off", {}),
+        "成绩审核通过后方可签发证书",
+    ),
+    Case(
+        "cancel-without-a-reason-by-the-city",
+        "city",
+        {},
+        ("batch-cancel", {"reason": "不办了"}),
+        ("cancel", {"reason": "不办了"}),
+        "forbidden",
+    ),
+    Case(
+        "cancel",
+        "alice",
+        {},
+        ("batch-cancel", {"reason": "考点变更"}),
+        ("cancel", {"reason": "考点变更"}),
+        "allowed",
+    ),
+]
+
+
+@pytest.fixture
+def people(nanjing_institution, alice, nanjing_staff):
+    signatory = UserFactory(
+        username="dora", role=Role.INSTITUTION_SIGNATORY, institution=nanjing_institution
+    )
+    return {"alice": alice, "city": nanjing_staff, "signatory": signatory}
+
+
+@pytest.fixture
+def batch(nanjing_institution, alice):
+    lathe = occupation_with_resources()
+    approved_filing(nanjing_institution, [(lathe, 4)], regions=["320100"])
+    with time_machine.travel(datetime(2026, 11, 2, 12, tzinfo=SHANGHAI), tick=False):
+        return Batch.objects.plan(
+            institution=nanjing_institution,
+            user=alice,
+            occupation=lathe,
+            level=4,
+            evaluation_type=EvaluationType.SKILL_LEVEL,
+            region=region("320115"),
+            exam_starts_on=date(2026, 11, 3),
+            exam_ends_on=date(2026, 11, 4),
+            venue="江宁区某实训基地",
+            examiners="张考评",
+            question_source=QuestionSource.NATIONAL_BANK,
+        )
+
+
+def put_in_state(batch, state):
+    """The state a case starts from, written straight to the row (the walk is tested elsewhere)."""
+    state = dict(state)
+    room = state.pop("room", None)
+    if state:
+        Batch.objects.filter(pk=batch.pk).update(**state)
+    if room:
+        batch.rooms.create(name=room, capacity=5)
+
+
+def effect(batch) -> dict:
+    """What an allowed action changed, comparable between the two doors."""
+    batch.refresh_from_db()
+    return {
+        "status": batch.status,
+        "status_reason": batch.status_reason,
+        "rooms": sorted(batch.rooms.values_list("name", "capacity")),
+        "roster_jobs": Job.objects.filter(
+            kind=JobKind.ROSTER_IMPORT, params__batch_id=batch.pk
+        ).count(),
+        "steps": list(batch.transitions.values_list("action", "to_status")),
+    }
+
+
+def through_page(user, case, batch):
+    client = Client()
+    client.force_login(user)
+    data = {**case.page[1], **{name: make() for name, make in case.files.items()}}
+    response = client.post(reverse(case.page[0], args=[batch.pk]), data, follow=True)
+    if response.status_code == 403:
+        return "forbidden", None, ""
+    shown = html.unescape(response.content.decode())
+    errors = [m for m in response.context["messages"] if m.level_tag == "error"]
+    if response.redirect_chain and not errors:  # a refused form is shown again, not redirected
+        return "allowed", effect(batch), shown
+    return "refused", None, shown
+
+
+def through_api(user, case, batch):
+    client = APIClient()
+    client.force_authenticate(user)
+    data = {**case.api[1], **{name: make() for name, make in case.files.items()}}
+    response = client.post(
+        f"/api/v1/batches/{batch.pk}/{case.api[0]}/",
+        data,
+        format="multipart" if case.files else "json",
+    )
+    if response.status_code == 403:
+        return "forbidden", None, [response.json()["detail"]]
+    if response.status_code >= 400:
+        return "refused", None, response.json()["detail"]
+    return "allowed", effect(batch), []
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_page_and_api_give_the_same_answer(case, batch, people):
+    user = people[case.actor]
+    put_in_state(batch, case.state)
+    with time_machine.travel(datetime(2026, 11, 6, 12, tzinfo=SHANGHAI), tick=False):
+        with transaction.atomic():
+            page_answer, page_effect, page_text = through_page(user, case, batch)
+            transaction.set_rollback(True)  # the API starts from the very same state
+        api_answer, api_effect, api_text = through_api(user, case, batch)
+
+    assert page_answer == api_answer
+    if case.answer in ("allowed", "forbidden"):
+        assert api_answer == case.answer
+        assert page_effect == api_effect
+    else:
+        assert api_answer == "refused"
+        assert any(case.answer in message for message in api_text)
+        # The same reason, word for word, on the page.
+        for message in api_text:
+            assert message in page_text

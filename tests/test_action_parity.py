@@ -16,8 +16,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from institutions.choices import BatchStatus, EvaluationType, QuestionSource
-from institutions.models import Batch
+from institutions.choices import BatchStatus, EvaluationType, FilingStatus, QuestionSource
+from institutions.models import Batch, Filing, FilingItem
 from skilleval.choices import JobKind, Role
 from skilleval.models import Job
 from tests.factories import UserFactory, approved_filing, occupation_with_resources, region
@@ -30,7 +30,8 @@ ROSTER = "姓名,证件号码\n".encode()
 @dataclass
 class Case:
     """One action, one actor, one state; `page` is (URL name, form data), `api` (path after
-    /api/v1/batches/<pk>/, body); `answer` is "allowed", "forbidden" or a reason both show."""
+    /api/v1/<collection>/<pk>/, body); `answer` is "allowed", "forbidden" or a reason both show.
+    `on` names the object acted on: the batch, a submitted filing or the approved filing."""
 
     id: str
     actor: str
@@ -39,6 +40,7 @@ class Case:
     api: tuple
     answer: str
     files: dict = field(default_factory=dict)
+    on: str = "batch"
 
 
 def roster_file():
@@ -198,6 +200,95 @@ CASES = [
         ("cancel", {"reason": "考点变更"}),
         "allowed",
     ),
+    # Filings: the department it is filed with decides (Filing.may_be_decided_by, 54号 五).
+    Case(
+        "reject-a-filing-by-the-institution",
+        "alice",
+        {},
+        ("filing-reject", {"reason": "材料不全"}),
+        ("reject", {"reason": "材料不全"}),
+        "forbidden",
+        on="filing",
+    ),
+    Case(
+        "reject-a-filing-without-a-reason",
+        "city",
+        {},
+        ("filing-reject", {"reason": ""}),
+        ("reject", {"reason": ""}),
+        "请填写不予备案的理由",
+        on="filing",
+    ),
+    Case(
+        "reject-a-filing",
+        "city",
+        {},
+        ("filing-reject", {"reason": "材料不全"}),
+        ("reject", {"reason": "材料不全"}),
+        "allowed",
+        on="filing",
+    ),
+    Case(
+        "approve-a-filing-by-the-institution",
+        "alice",
+        {},
+        ("filing-approve", {"valid_from": "2026-11-06", "valid_until": "2029-11-05"}),
+        ("approve", {"valid_from": "2026-11-06", "valid_until": "2029-11-05"}),
+        "forbidden",
+        on="filing",
+    ),
+    Case(
+        "approve-a-filing-ending-before-it-starts",
+        "city",
+        {},
+        ("filing-approve", {"valid_from": "2026-11-06", "valid_until": "2026-11-01"}),
+        ("approve", {"valid_from": "2026-11-06", "valid_until": "2026-11-01"}),
+        "有效期至不得早于有效期自",
+        on="filing",
+    ),
+    Case(
+        "end-a-filing-early-by-the-institution",
+        "alice",
+        {},
+        ("filing-end-early", {"last_day": "2026-11-30", "reason": "督查发现问题"}),
+        ("end-early", {"last_day": "2026-11-30", "reason": "督查发现问题"}),
+        "forbidden",
+        on="approved",
+    ),
+    Case(
+        "end-a-filing-early-without-a-reason",
+        "city",
+        {},
+        ("filing-end-early", {"last_day": "2026-11-30", "reason": ""}),
+        ("end-early", {"last_day": "2026-11-30", "reason": ""}),
+        "请填写提前终止的理由",
+        on="approved",
+    ),
+    # The batch is still open: ending the filing would leave it outside, unless confirmed.
+    Case(
+        "end-a-filing-early-leaving-a-batch-outside",
+        "city",
+        {},
+        ("filing-end-early", {"last_day": "2026-11-30", "reason": "督查发现问题"}),
+        ("end-early", {"last_day": "2026-11-30", "reason": "督查发现问题"}),
+        "进行中的评价批次将超出备案范围",
+        on="approved",
+    ),
+    Case(
+        "end-a-filing-early-confirmed",
+        "city",
+        {},
+        (
+            "filing-end-early",
+            {"last_day": "2026-11-30", "reason": "督查发现问题", "confirm_scope_reduction": "on"},
+        ),
+        (
+            "end-early",
+            {"last_day": "2026-11-30", "reason": "督查发现问题", "confirm_scope_reduction": True},
+        ),
+        "allowed",
+        on="approved",
+    ),
 ]
 
 
@@ -210,9 +301,29 @@ def people(nanjing_institution, alice, nanjing_staff):
 
 
 @pytest.fixture
-def batch(nanjing_institution, alice):
-    lathe = occupation_with_resources()
-    approved_filing(nanjing_institution, [(lathe, 4)], regions=["320100"])
+def lathe(db):
+    return occupation_with_resources()
+
+
+@pytest.fixture
+def approved(nanjing_institution, lathe):
+    return approved_filing(nanjing_institution, [(lathe, 4)], regions=["320100"])
+
+
+@pytest.fixture
+def submitted(nanjing_institution, alice, lathe):
+    filing = Filing.objects.create(
+        institution=nanjing_institution,
+        authority=nanjing_institution.city,
+        status=FilingStatus.SUBMITTED,
+        created_by=alice,
+    )
+    FilingItem.objects.create(filing=filing, occupation=lathe, level=3)
+    return filing
+
+
+@pytest.fixture
+def batch(nanjing_institution, alice, approved, lathe):
     with time_machine.travel(datetime(2026, 11, 2, 12, tzinfo=SHANGHAI), tick=False):
         return Batch.objects.plan(
             institution=nanjing_institution,
@@ -239,9 +350,17 @@ def put_in_state(batch, state):
         batch.rooms.create(name=room, capacity=5)
 
 
-def effect(batch) -> dict:
+def effect(target) -> dict:
     """What an allowed action changed, comparable between the two doors."""
-    batch.refresh_from_db()
+    target.refresh_from_db()
+    if isinstance(target, Filing):
+        return {
+            "status": target.status,
+            "valid_until": target.valid_until,
+            "decision_reason": target.decision_reason,
+            "end_reason": target.end_reason,
+        }
+    batch = target
     return {
         "status": batch.status,
         "status_reason": batch.status_reason,
@@ -253,26 +372,27 @@ def effect(batch) -> dict:
     }
 
 
-def through_page(user, case, batch):
+def through_page(user, case, target):
     client = Client()
     client.force_login(user)
     data = {**case.page[1], **{name: make() for name, make in case.files.items()}}
-    response = client.post(reverse(case.page[0], args=[batch.pk]), data, follow=True)
+    response = client.post(reverse(case.page[0], args=[target.pk]), data, follow=True)
     if response.status_code == 403:
         return "forbidden", None, ""
     shown = html.unescape(response.content.decode())
     errors = [m for m in response.context["messages"] if m.level_tag == "error"]
     if response.redirect_chain and not errors:  # a refused form is shown again, not redirected
-        return "allowed", effect(batch), shown
+        return "allowed", effect(target), shown
     return "refused", None, shown
 
 
-def through_api(user, case, batch):
+def through_api(user, case, target):
     client = APIClient()
     client.force_authenticate(user)
     data = {**case.api[1], **{name: make() for name, make in case.files.items()}}
+    collection = "filings" if isinstance(target, Filing) else "batches"
     response = client.post(
-        f"/api/v1/batches/{batch.pk}/{case.api[0]}/",
+        f"/api/v1/{collection}/{target.pk}/{case.api[0]}/",
         data,
         format="multipart" if case.files else "json",
     )
@@ -280,18 +400,19 @@ def through_api(user, case, batch):
         return "forbidden", None, [response.json()["detail"]]
     if response.status_code >= 400:
         return "refused", None, response.json()["detail"]
-    return "allowed", effect(batch), []
+    return "allowed", effect(target), []
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_page_and_api_give_the_same_answer(case, batch, people):
+def test_page_and_api_give_the_same_answer(case, batch, approved, submitted, people):
     user = people[case.actor]
     put_in_state(batch, case.state)
+    target = {"batch": batch, "filing": submitted, "approved": approved}[case.on]
     with time_machine.travel(datetime(2026, 11, 6, 12, tzinfo=SHANGHAI), tick=False):
         with transaction.atomic():
-            page_answer, page_effect, page_text = through_page(user, case, batch)
+            page_answer, page_effect, page_text = through_page(user, case, target)
             transaction.set_rollback(True)  # the API starts from the very same state
-        api_answer, api_effect, api_text = through_api(user, case, batch)
+        api_answer, api_effect, api_text = through_api(user, case, target)
 
     assert page_answer == api_answer
     if case.answer in ("allowed", "forbidden"):

@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from competitions.models import Competition, CompetitionFiling
 from institutions.choices import BatchStatus, EvaluationType, FilingStatus, QuestionSource
 from institutions.models import Batch, Filing, FilingItem
 from skilleval.choices import JobKind, Role
@@ -31,7 +32,8 @@ ROSTER = "姓名,证件号码\n".encode()
 class Case:
     """One action, one actor, one state; `page` is (URL name, form data), `api` (path after
     /api/v1/<collection>/<pk>/, body); `answer` is "allowed", "forbidden" or a reason both show.
-    `on` names the object acted on: the batch, a submitted filing or the approved filing."""
+    `on` names the object acted on: the batch, a submitted filing, the approved filing, the
+    competition or its submitted filing."""
 
     id: str
     actor: str
@@ -289,15 +291,114 @@ CASES = [
         "allowed",
         on="approved",
     ),
+    # Competitions: the organiser files (54号 二); county, city and province each give their
+    # opinion on the 附件1 form; the department it is filed with decides.
+    Case(
+        "file-a-competition-by-the-city",
+        "city",
+        {},
+        ("competition-filing-submit", {"reason": "cross_region"}),
+        ("filings", {"reason": "cross_region"}),
+        "forbidden",
+        on="competition",
+    ),
+    Case(
+        "file-for-a-reason-not-required",
+        "organiser",
+        {},
+        ("competition-filing-submit", {"reason": "out_of_area"}),
+        ("filings", {"reason": "out_of_area"}),
+        "该竞赛目前无需此项备案",
+        on="competition",
+    ),
+    Case(
+        "file-a-competition",
+        "organiser",
+        {},
+        ("competition-filing-submit", {"reason": "cross_region"}),
+        ("filings", {"reason": "cross_region"}),
+        "allowed",
+        on="competition",
+    ),
+    Case(
+        "opinion-by-the-organiser",
+        "organiser",
+        {},
+        ("competition-filing-opinion", {"opinion": "同意"}),
+        ("opinion", {"opinion": "同意"}),
+        "forbidden",
+        on="competition_filing",
+    ),
+    Case(
+        "opinion-by-the-county",
+        "county",
+        {},
+        ("competition-filing-opinion", {"opinion": "情况属实"}),
+        ("opinion", {"opinion": "情况属实"}),
+        "allowed",
+        on="competition_filing",
+    ),
+    Case(
+        "decide-by-the-county",
+        "county",
+        {},
+        ("competition-filing-decide", {"decision": "approve", "opinion": ""}),
+        ("decide", {"approve": True, "opinion": ""}),
+        "forbidden",
+        on="competition_filing",
+    ),
+    Case(
+        "decide-by-the-city",
+        "city",
+        {},
+        ("competition-filing-decide", {"decision": "approve", "opinion": "同意备案"}),
+        ("decide", {"approve": True, "opinion": "同意备案"}),
+        "allowed",
+        on="competition_filing",
+    ),
 ]
 
 
 @pytest.fixture
-def people(nanjing_institution, alice, nanjing_staff):
+def people(nanjing_institution, alice, nanjing_staff, jiangning_staff, organiser):
     signatory = UserFactory(
         username="dora", role=Role.INSTITUTION_SIGNATORY, institution=nanjing_institution
     )
-    return {"alice": alice, "city": nanjing_staff, "signatory": signatory}
+    return {
+        "alice": alice,
+        "city": nanjing_staff,
+        "county": jiangning_staff,
+        "signatory": signatory,
+        "organiser": organiser,
+    }
+
+
+@pytest.fixture
+def competition(organiser, lathe):
+    """A county competition in Jiangning with an event in Gulou: a cross-region filing to the
+    city (54号 二)."""
+    with time_machine.travel(datetime(2026, 11, 2, 12, tzinfo=SHANGHAI), tick=False):
+        competition = Competition.objects.create(
+            name="江宁区车工技能大赛",
+            organiser_name="江宁区总工会",
+            kind="county",
+            competition_class=1,
+            host_region=region("320115"),
+            starts_on=date(2026, 12, 1),
+            ends_on=date(2026, 12, 3),
+            conditions="从事车工2年以上",
+            contact_phone="025-83311234",
+            created_by=organiser,
+        )
+        competition.regions_involved.set([region("320106")])
+        competition.events.create(occupation=lathe)
+    return competition
+
+
+@pytest.fixture
+def competition_filing(competition, organiser):
+    with time_machine.travel(datetime(2026, 11, 2, 12, tzinfo=SHANGHAI), tick=False):
+        return competition.file("cross_region", user=organiser)
 
 
 @pytest.fixture
@@ -353,6 +454,13 @@ def put_in_state(batch, state):
 def effect(target) -> dict:
     """What an allowed action changed, comparable between the two doors."""
     target.refresh_from_db()
+    if isinstance(target, Competition):
+        return {"filings": list(target.filings.values_list("reason", "level", "status"))}
+    if isinstance(target, CompetitionFiling):
+        return {
+            "status": target.status,
+            "opinions": (target.county_opinion, target.city_opinion, target.province_opinion),
+        }
     if isinstance(target, Filing):
         return {
             "status": target.status,
@@ -390,7 +498,12 @@ def through_api(user, case, target):
     client = APIClient()
     client.force_authenticate(user)
     data = {**case.api[1], **{name: make() for name, make in case.files.items()}}
-    collection = "filings" if isinstance(target, Filing) else "batches"
+    collection = {
+        Batch: "batches",
+        Filing: "filings",
+        Competition: "competitions",
+        CompetitionFiling: "competition-filings",
+    }[type(target)]
     response = client.post(
         f"/api/v1/{collection}/{target.pk}/{case.api[0]}/",
         data,
@@ -404,10 +517,18 @@ def through_api(user, case, target):
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_page_and_api_give_the_same_answer(case, batch, approved, submitted, people):
+def test_page_and_api_give_the_same_answer(case, request, batch, people):
     user = people[case.actor]
     put_in_state(batch, case.state)
-    target = {"batch": batch, "filing": submitted, "approved": approved}[case.on]
+    target = request.getfixturevalue(
+        {
+            "batch": "batch",
+            "filing": "submitted",
+            "approved": "approved",
+            "competition": "competition",
+            "competition_filing": "competition_filing",
+        }[case.on]
+    )
     with time_machine.travel(datetime(2026, 11, 6, 12, tzinfo=SHANGHAI), tick=False):
         with transaction.atomic():
             page_answer, page_effect, page_text = through_page(user, case, target)

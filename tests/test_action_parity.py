@@ -103,6 +103,14 @@ CASES = [
         ("close-roster", {}),
         "尚未录入考生",
     ),
+    Case(
+        "close-an-empty-roster-by-the-city",  # who before why not
+        "city",
+        {"status": BatchStatus.PLAN_PUBLISHED},
+        ("batch-close-roster", {}),
+        ("close-roster", {}),
+        "forbidden",
+    ),
     # Adding a room is Batch.add_room: from the plan until the rooms are arranged, on both doors.
     Case(
         "room-while-the-plan-is-published",

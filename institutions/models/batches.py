@@ -314,12 +314,14 @@ class Batch(models.Model):
         )
 
     def close_roster(self, user):
+        self.require_run_by(user)  # who before why not, as in every step
         if not self.candidates.exists():
             raise ValidationError(gettext("尚未录入考生"))
         self._step("close_roster", user, BatchStatus.PLAN_PUBLISHED, BatchStatus.ROSTER_ENTERED)
         self.flag_volume_surge()
 
     def complete_eligibility_review(self, user):
+        self.require_run_by(user)
         pending = self.candidates.filter(eligibility=EligibilityStatus.PENDING).count()
         if pending:
             raise ValidationError(gettext("还有 %(pending)s 名考生未审核") % {"pending": pending})
@@ -346,6 +348,7 @@ class Batch(models.Model):
 
     def arrange_rooms(self, user):
         """Seat every admitted candidate, room by room, in roster order."""
+        self.require_run_by(user)
         candidates = list(
             self.candidates.filter(eligibility=EligibilityStatus.PASSED).order_by("pk")
         )
@@ -396,6 +399,7 @@ class Batch(models.Model):
             candidate.record_scores(**scores)
 
     def record_examined(self, user):
+        self.require_run_by(user)
         if self.status == BatchStatus.TICKETS_GENERATED:
             self.require_exam_over(BatchStatus.EXAMINED)  # before "N have no scores": the reason
         admitted = self.candidates.filter(eligibility=EligibilityStatus.PASSED)

@@ -185,10 +185,18 @@ class Competition(models.Model):
         policy, so its results earn no direct recognition."""
         return not self.missing_filings()
 
+    def is_organised_by(self, user) -> bool:
+        """The organiser who created the competition edits it, registers its contestants and
+        files it (54号 二)."""
+        return user.role == Role.COMPETITION_ORGANISER and self.created_by_id == user.pk
+
+    def require_organiser(self, user, message=None):
+        if not self.is_organised_by(user):
+            raise Forbidden(message or gettext("只有主办单位可以修改"))
+
     def file(self, reason: str, *, user) -> "CompetitionFiling":
         """Submit the filing a rule requires. Cross-region filings are made in advance (提前报备)."""
-        if user.role != Role.COMPETITION_ORGANISER or self.created_by_id != user.pk:
-            raise Forbidden(gettext("只有主办单位可以报备"))
+        self.require_organiser(user, gettext("只有主办单位可以报备"))
         level = dict(self.required_filings()).get(reason)
         if level is None:
             raise ValidationError(gettext("该竞赛目前无需此项备案"))

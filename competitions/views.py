@@ -36,7 +36,6 @@ from competitions.contestant_import import (
     ContestantImportErrors,
     contestant_template,
     import_contestants,
-    may_register,
 )
 from competitions.filtersets import (
     CompetitionFilingFilterSet,
@@ -99,8 +98,7 @@ def scoped_competition(request, pk) -> Competition:
 def own_competition(request, pk) -> Competition:
     """A competition the user organises: out of scope → 404, in scope but not theirs → 403."""
     competition = scoped_competition(request, pk)
-    if not may_register(request.user, competition):
-        raise PermissionDenied(_("只有主办单位可以修改"))
+    competition.require_organiser(request.user)
     return competition
 
 
@@ -192,7 +190,7 @@ def filing_rows(competition, filings, user, today) -> list[dict]:
                 "pending": pending,
                 "latest": of_reason[0] if of_reason else None,
                 "too_late": too_late and not covered,
-                "may_submit": may_register(user, competition)
+                "may_submit": competition.is_organised_by(user)
                 and not covered
                 and pending is None
                 and not too_late,
@@ -205,7 +203,7 @@ def competition_context(request, competition, **forms) -> dict:
     """Everything the competition page shows; `forms` are bound forms that failed, shown again
     with their errors. The ratio and filings are computed from the rows as they are now."""
     user, today = request.user, timezone.localdate()
-    owner = may_register(user, competition)
+    owner = competition.is_organised_by(user)
     out = competition.out_of_area_decision()
     cross = competition.cross_region_decision()
     filings = list(competition.filings.select_related("authority", "decided_by"))

@@ -19,6 +19,7 @@ from institutions.forms import (
     PhotoUploadForm,
     RosterUploadForm,
 )
+from institutions.models import Batch
 from institutions.photos import PhotoErrors, import_photos
 from institutions.views.batches import render_batch, scoped_batch, score_rows
 from skilleval.actions import button_action, form_action
@@ -29,7 +30,8 @@ from skilleval.views import to_page
 
 
 def batch_button(request, pk, action, success, fragment="top"):
-    """Press one workflow button: `action(batch, user)`, then back to the batch page."""
+    """Press one workflow button, `action(batch, user)` (a Batch method), then back to the batch
+    page."""
     batch = scoped_batch(request, pk)
     return button_action(
         request,
@@ -42,15 +44,13 @@ def batch_button(request, pk, action, success, fragment="top"):
 @login_required
 @require_POST
 def batch_publish_plan(request, pk):
-    return batch_button(request, pk, lambda b, u: b.publish_plan(u), gettext("评价计划已发布"))
+    return batch_button(request, pk, Batch.publish_plan, gettext("评价计划已发布"))
 
 
 @login_required
 @require_POST
 def batch_close_roster(request, pk):
-    return batch_button(
-        request, pk, lambda b, u: b.close_roster(u), gettext("考生信息录入完成，进入资格审核")
-    )
+    return batch_button(request, pk, Batch.close_roster, gettext("考生信息录入完成，进入资格审核"))
 
 
 @login_required
@@ -59,7 +59,7 @@ def batch_review_automatically(request, pk):
     return batch_button(
         request,
         pk,
-        lambda b, u: b.review_eligibility_automatically(u),
+        Batch.review_eligibility_automatically,
         _(
             "按申报条件自动审核：{outcome[passed]} 名通过，{outcome[waiting]} 名待人工审核"
             "（共 {outcome[conditions]} 项条件）"
@@ -71,16 +71,14 @@ def batch_review_automatically(request, pk):
 @login_required
 @require_POST
 def batch_complete_review(request, pk):
-    return batch_button(
-        request, pk, lambda b, u: b.complete_eligibility_review(u), gettext("资格审核完成")
-    )
+    return batch_button(request, pk, Batch.complete_eligibility_review, gettext("资格审核完成"))
 
 
 @login_required
 @require_POST
 def batch_arrange_rooms(request, pk):
     return batch_button(
-        request, pk, lambda b, u: b.arrange_rooms(u), gettext("考场已编排，座位已分配"), "rooms"
+        request, pk, Batch.arrange_rooms, gettext("考场已编排，座位已分配"), "rooms"
     )
 
 
@@ -88,14 +86,14 @@ def batch_arrange_rooms(request, pk):
 @require_POST
 def batch_generate_tickets(request, pk):
     return batch_button(
-        request, pk, lambda b, u: b.generate_tickets(u), gettext("准考证号已生成，可打印准考证")
+        request, pk, Batch.generate_tickets, gettext("准考证号已生成，可打印准考证")
     )
 
 
 @login_required
 @require_POST
 def batch_record_examined(request, pk):
-    return batch_button(request, pk, lambda b, u: b.record_examined(u), gettext("成绩录入完成"))
+    return batch_button(request, pk, Batch.record_examined, gettext("成绩录入完成"))
 
 
 def publicise(batch, user):
@@ -113,7 +111,7 @@ def batch_publicise(request, pk):
 @require_POST
 def batch_approve(request, pk):
     # Batch.approve_results says who before when: the city approves, nobody else (403).
-    return batch_button(request, pk, lambda b, u: b.approve_results(u), gettext("成绩审核通过"))
+    return batch_button(request, pk, Batch.approve_results, gettext("成绩审核通过"))
 
 
 @login_required

@@ -17,11 +17,23 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from competitions.models import Competition, CompetitionFiling
-from institutions.choices import BatchStatus, EvaluationType, FilingStatus, QuestionSource
+from institutions.choices import (
+    BatchStatus,
+    EligibilityStatus,
+    EvaluationType,
+    FilingStatus,
+    QuestionSource,
+)
 from institutions.models import Batch, Filing, FilingItem
 from skilleval.choices import JobKind, Role
 from skilleval.models import Job
-from tests.factories import UserFactory, approved_filing, occupation_with_resources, region
+from tests.factories import (
+    UserFactory,
+    approved_filing,
+    make_candidate,
+    occupation_with_resources,
+    region,
+)
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -553,3 +565,58 @@ def test_page_and_api_give_the_same_answer(case, request, batch, people):
         # The same reason, word for word, on the page.
         for message in api_text:
             assert message in page_text
+
+
+# --- scores: one form row per candidate on the page, one candidate per call in the API ----------
+
+
+@pytest.mark.parametrize(
+    ("actor", "today", "answer"),
+    [
+        ("city", date(2026, 11, 6), "forbidden"),
+        ("alice", date(2026, 11, 4), "考试"),  # the exam's last day: no score yet (239号 四)
+        ("alice", date(2026, 11, 5), "allowed"),  # the day after
+    ],
+    ids=["by-the-city", "on-the-last-exam-day", "the-day-after"],
+)
+def test_scores_give_the_same_answer(actor, today, answer, batch, people):
+    user = people[actor]
+    put_in_state(batch, {"status": BatchStatus.TICKETS_GENERATED})
+    candidate = make_candidate(batch, 1, eligibility=EligibilityStatus.PASSED)
+    row = f"c{candidate.pk}"
+
+    def scores():
+        candidate.refresh_from_db()
+        return (candidate.theory_score, candidate.practical_score, candidate.passed)
+
+    with time_machine.travel(datetime(today.year, today.month, today.day, 12, tzinfo=SHANGHAI)):
+        with transaction.atomic():
+            client = Client()
+            client.force_login(user)
+            page = client.post(
+                reverse("batch-scores", args=[batch.pk]),
+                {f"{row}-theory": "75", f"{row}-practical": "80"},
+            )
+            page_scores = scores()
+            transaction.set_rollback(True)
+        api = APIClient()
+        api.force_authenticate(user)
+        answered = api.post(
+            f"/api/v1/candidates/{candidate.pk}/scores/",
+            {"theory": "75", "practical": "80"},
+            format="json",
+        )
+
+    if answer == "forbidden":
+        assert page.status_code == answered.status_code == 403
+        assert scores() == (None, None, None)
+    elif answer == "allowed":
+        assert page.status_code == 302 and answered.status_code == 200
+        assert page_scores == scores() == (75, 80, True)
+    else:
+        assert answered.status_code == 400 and page.status_code == 200
+        reasons = answered.json()["detail"]
+        assert any(answer in reason for reason in reasons)
+        shown = html.unescape(page.content.decode())
+        assert all(reason in shown for reason in reasons)
+        assert scores() == (None, None, None)

@@ -28,6 +28,7 @@ from institutions.models import Batch, Filing, FilingItem
 from skilleval.choices import JobKind, Role
 from skilleval.models import Job
 from tests.factories import (
+    InstitutionFactory,
     UserFactory,
     approved_filing,
     make_candidate,
@@ -620,3 +621,45 @@ def test_scores_give_the_same_answer(actor, today, answer, batch, people):
         shown = html.unescape(page.content.decode())
         assert all(reason in shown for reason in reasons)
         assert scores() == (None, None, None)
+
+
+# --- contacts: whoever acts for the institution (Institution.may_be_managed_by) ---------------
+
+
+@pytest.mark.parametrize(
+    ("actor", "answer"),
+    [("parent_staff", "allowed"), ("other_staff", "forbidden"), ("city", "forbidden")],
+)
+def test_branch_contacts_give_the_same_answer(actor, answer, nanjing_institution, people):
+    """41号 三(四): the organisation's staff act for its branch; the API used to allow the
+    branch's own staff only."""
+    branch = InstitutionFactory(name="南京测试分支机构", parent=nanjing_institution)
+    other = InstitutionFactory(name="另一家机构")
+    users = {
+        "parent_staff": people["alice"],
+        "other_staff": UserFactory(username="erin", role=Role.INSTITUTION_STAFF, institution=other),
+        "city": people["city"],
+    }
+    user = users[actor]
+    contacts = {"contact_person": "李四", "contact_phone": "025-87654321", "address": "江宁区"}
+
+    with transaction.atomic():
+        client = Client()
+        client.force_login(user)
+        page = client.post(reverse("institution-contacts", args=[branch.pk]), contacts)
+        branch.refresh_from_db()
+        page_person = branch.contact_person
+        transaction.set_rollback(True)
+    api = APIClient()
+    api.force_authenticate(user)
+    answered = api.patch(f"/api/v1/institutions/{branch.pk}/", contacts, format="json")
+    branch.refresh_from_db()
+
+    if answer == "allowed":
+        assert page.status_code == 302 and answered.status_code == 200
+        assert page_person == branch.contact_person == "李四"
+    else:
+        # Outside the scope is 404 on both doors, in it but not acting for it 403 on both.
+        assert page.status_code == answered.status_code
+        assert page.status_code in (403, 404)
+        assert branch.contact_person != "李四"

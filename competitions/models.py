@@ -2,7 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -23,6 +23,7 @@ from competitions.choices import (
 from institutions.choices import CatalogStatus, FilingStatus, IdType, InstitutionKind
 from institutions.models import Institution
 from skilleval import rules
+from skilleval.actions import Forbidden
 from skilleval.changelog.signals import audited_update
 from skilleval.choices import Level, Role
 from skilleval.models import Region
@@ -197,10 +198,18 @@ class Competition(models.Model):
         policy, so its results earn no direct recognition."""
         return not self.missing_filings()
 
+    def is_organised_by(self, user) -> bool:
+        """The organiser who created the competition edits it, registers its contestants and
+        files it (54号 二)."""
+        return user.role == Role.COMPETITION_ORGANISER and self.created_by_id == user.pk
+
+    def require_organiser(self, user, message=None):
+        if not self.is_organised_by(user):
+            raise Forbidden(message or gettext("只有主办单位可以修改"))
+
     def file(self, reason: str, *, user) -> "CompetitionFiling":
         """Submit the filing a rule requires. Cross-region filings are made in advance (提前报备)."""
-        if user.role != Role.COMPETITION_ORGANISER or self.created_by_id != user.pk:
-            raise PermissionDenied(gettext("只有主办单位可以报备"))
+        self.require_organiser(user, gettext("只有主办单位可以报备"))
         level = dict(self.required_filings()).get(reason)
         if level is None:
             raise ValidationError(gettext("该竞赛目前无需此项备案"))
@@ -289,11 +298,21 @@ class Competition(models.Model):
             user.role == Role.CITY_STAFF and city is not None and user.city_id == city.code
         )
 
+    def remove_event(self, event) -> None:
+        """An event goes only while nobody is entered in it (the organiser's page checks who)."""
+        if event.contestants.exists():
+            raise ValidationError(gettext("该赛项已有选手，不能删除"))
+        event.delete()
+
+    def remove_contestant(self, contestant) -> None:
+        """A contestant goes only before a direct recognition rests on their result."""
+        if Recognition.objects.filter(contestant=contestant).exists():
+            raise ValidationError(gettext("该选手已有直接认定记录，不能删除"))
+        contestant.delete()
+
     def delegate_certificates(self, institution, *, user, note: str) -> "CertificateDelegation":
         if not self.may_delegate_certificates(user):
-            raise PermissionDenied(
-                gettext("证书核发委托由举办地设区市人社局或省人社厅决定（54号 四）")
-            )
+            raise Forbidden(gettext("证书核发委托由举办地设区市人社局或省人社厅决定（54号 四）"))
         if self.kind != CompetitionKind.CITY or self.competition_class != 2:
             raise ValidationError(
                 gettext(
@@ -571,21 +590,23 @@ class CompetitionFiling(models.Model):
             )
         return user.is_province_admin
 
+    def opinion_field(self, user) -> str | None:
+        """The line of the 附件1 form the user's level writes: county, city or province."""
+        if user.is_province_admin:
+            return "province_opinion"
+        return {Role.COUNTY_STAFF: "county_opinion", Role.CITY_STAFF: "city_opinion"}.get(user.role)
+
     def record_opinion(self, *, user, opinion: str) -> None:
         """County, city and province each write their opinion on the 附件1 form."""
-        field = {Role.COUNTY_STAFF: "county_opinion", Role.CITY_STAFF: "city_opinion"}.get(
-            user.role
-        )
-        if user.is_province_admin:
-            field = "province_opinion"
+        field = self.opinion_field(user)
         if field is None:
-            raise PermissionDenied(gettext("无权填写意见"))
+            raise Forbidden(gettext("无权填写意见"))
         setattr(self, field, opinion.strip()[:500])
         self.save(update_fields=[field])
 
     def decide(self, *, user, approve: bool, opinion: str = "") -> None:
         if not self.may_be_decided_by(user):
-            raise PermissionDenied(gettext("该备案不由您审核"))
+            raise Forbidden(gettext("该备案不由您审核"))
         with transaction.atomic():
             if opinion:
                 self.record_opinion(user=user, opinion=opinion)

@@ -36,7 +36,6 @@ from competitions.contestant_import import (
     ContestantImportErrors,
     contestant_template,
     import_contestants,
-    may_register,
 )
 from competitions.filtersets import (
     CompetitionFilingFilterSet,
@@ -68,8 +67,8 @@ from competitions.issuance import (
     propose_recognitions,
 )
 from competitions.models import Competition, Contestant, Event, Recognition
+from skilleval.actions import button_action, form_action
 from skilleval.choices import Role
-from skilleval.forms import add_refusal
 from skilleval.spreadsheets import XLSX_CONTENT_TYPE
 from skilleval.views import ScopedListView, to_page
 
@@ -99,8 +98,7 @@ def scoped_competition(request, pk) -> Competition:
 def own_competition(request, pk) -> Competition:
     """A competition the user organises: out of scope → 404, in scope but not theirs → 403."""
     competition = scoped_competition(request, pk)
-    if not may_register(request.user, competition):
-        raise PermissionDenied(_("只有主办单位可以修改"))
+    competition.require_organiser(request.user)
     return competition
 
 
@@ -192,7 +190,7 @@ def filing_rows(competition, filings, user, today) -> list[dict]:
                 "pending": pending,
                 "latest": of_reason[0] if of_reason else None,
                 "too_late": too_late and not covered,
-                "may_submit": may_register(user, competition)
+                "may_submit": competition.is_organised_by(user)
                 and not covered
                 and pending is None
                 and not too_late,
@@ -205,7 +203,7 @@ def competition_context(request, competition, **forms) -> dict:
     """Everything the competition page shows; `forms` are bound forms that failed, shown again
     with their errors. The ratio and filings are computed from the rows as they are now."""
     user, today = request.user, timezone.localdate()
-    owner = may_register(user, competition)
+    owner = competition.is_organised_by(user)
     out = competition.out_of_area_decision()
     cross = competition.cross_region_decision()
     filings = list(competition.filings.select_related("authority", "decided_by"))
@@ -315,12 +313,12 @@ def event_add(request, pk):
 def event_delete(request, pk, event_pk):
     competition = own_competition(request, pk)
     event = get_object_or_404(Event, competition=competition, pk=event_pk)
-    if event.contestants.exists():
-        messages.error(request, _("该赛项已有选手，不能删除"))
-    else:
-        event.delete()
-        messages.success(request, _("已删除赛项"))
-    return to_page("competition-detail", pk, "events")
+    return button_action(
+        request,
+        lambda: competition.remove_event(event),
+        success=_("已删除赛项"),
+        done=to_page("competition-detail", pk, "events"),
+    )
 
 
 @login_required
@@ -351,12 +349,12 @@ def contestant_add(request, pk):
 def contestant_delete(request, pk, contestant_pk):
     competition = own_competition(request, pk)
     contestant = get_object_or_404(Contestant, competition=competition, pk=contestant_pk)
-    if Recognition.objects.filter(contestant=contestant).exists():
-        messages.error(request, _("该选手已有直接认定记录，不能删除"))
-    else:
-        contestant.delete()
-        messages.success(request, _("已删除选手 %(name)s") % {"name": contestant.name})
-    return to_page("competition-detail", pk, "contestants")
+    return button_action(
+        request,
+        lambda: competition.remove_contestant(contestant),
+        success=_("已删除选手 %(name)s") % {"name": contestant.name},
+        done=to_page("competition-detail", pk, "contestants"),
+    )
 
 
 @login_required
@@ -403,18 +401,15 @@ def filing_submit(request, pk):
     if reason not in FilingReason.values:
         messages.error(request, _("未知的备案事由"))
         return to_page("competition-detail", pk, "filings")
-    try:
-        filing = competition.file(reason, user=request.user)
-    except ValidationError as refusal:
-        for message in refusal.messages:
-            messages.error(request, message)
-    else:
-        messages.success(
-            request,
+    return button_action(
+        request,
+        lambda: competition.file(reason, user=request.user),
+        success=lambda filing: (
             _("已提交%(plain)s备案，备案机关：%(authority)s")
-            % {"plain": filing.get_reason_display(), "authority": filing.authority},
-        )
-    return to_page("competition-detail", pk, "filings")
+            % {"plain": filing.get_reason_display(), "authority": filing.authority}
+        ),
+        done=to_page("competition-detail", pk, "filings"),
+    )
 
 
 # --- results, recognitions, certificates -----------------------------------------------------
@@ -497,19 +492,15 @@ def results(request, pk):
 @require_POST
 def recognitions_propose(request, pk):
     competition = scoped_competition(request, pk)
-    try:
-        proposals = propose_recognitions(competition, request.user)
-    except ValidationError as refusal:
-        for message in refusal.messages:
-            messages.error(request, message)
-    else:
-        with_level = sum(1 for r in proposals if r.level)
-        messages.success(
-            request,
+    return button_action(
+        request,
+        lambda: propose_recognitions(competition, request.user),
+        success=lambda proposals: (
             _("已为 %(count)s 名获奖选手提出认定建议，其中直接认定等级 %(with_level)s 名")
-            % {"count": len(proposals), "with_level": with_level},
-        )
-    return to_page("competition-detail", pk, "recognitions")
+            % {"count": len(proposals), "with_level": sum(1 for r in proposals if r.level)}
+        ),
+        done=to_page("competition-detail", pk, "recognitions"),
+    )
 
 
 @login_required
@@ -523,16 +514,14 @@ def delegate_certificates(request, pk):
             for message in errors:
                 messages.error(request, message)
         return to_page("competition-detail", pk, "certificates")
-    try:
-        competition.delegate_certificates(
+    return button_action(
+        request,
+        lambda: competition.delegate_certificates(
             form.cleaned_data["institution"], user=request.user, note=form.cleaned_data["note"]
-        )
-    except ValidationError as refusal:
-        for message in refusal.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("已记录证书核发委托"))
-    return to_page("competition-detail", pk, "certificates")
+        ),
+        success=_("已记录证书核发委托"),
+        done=to_page("competition-detail", pk, "certificates"),
+    )
 
 
 @login_required
@@ -602,11 +591,6 @@ def scoped_filing(request, pk):
     )
 
 
-def may_give_opinion(user) -> bool:
-    """County, city and province each write their own line of the 附件1 form."""
-    return user.is_province_admin or user.role in (Role.CITY_STAFF, Role.COUNTY_STAFF)
-
-
 def render_filing(request, filing, **forms):
     user = request.user
     submitted = filing.status == CompetitionFilingStatus.SUBMITTED
@@ -618,7 +602,7 @@ def render_filing(request, filing, **forms):
         "open_form": next(iter(forms), None),
         **forms,
     }
-    if may_give_opinion(user) and not context["may_decide"]:
+    if filing.opinion_field(user) and not context["may_decide"]:
         # The department deciding writes its opinion with the decision.
         context.setdefault("opinion_form", OpinionForm())
     if context["may_decide"]:
@@ -635,32 +619,30 @@ def filing_detail(request, pk):
 @require_POST
 def filing_opinion(request, pk):
     filing = scoped_filing(request, pk)
-    form = OpinionForm(request.POST)
-    if form.is_valid():
-        filing.record_opinion(user=request.user, opinion=form.cleaned_data["opinion"])
-        messages.success(request, _("已填写意见"))
-        return to_page("competition-filing-detail", pk, "opinions")
-    return render_filing(request, filing, opinion_form=form)
+    return form_action(
+        request,
+        OpinionForm(request.POST),
+        lambda data: filing.record_opinion(user=request.user, opinion=data["opinion"]),
+        success=_("已填写意见"),
+        done=to_page("competition-filing-detail", pk, "opinions"),
+        again=lambda form: render_filing(request, filing, opinion_form=form),
+    )
 
 
 @login_required
 @require_POST
 def filing_decide(request, pk):
     filing = scoped_filing(request, pk)
-    form = DecideForm(request.POST)
-    if form.is_valid():
-        try:
-            filing.decide(
-                user=request.user,
-                approve=form.cleaned_data["decision"] == "approve",
-                opinion=form.cleaned_data["opinion"],
-            )
-        except ValidationError as refusal:
-            add_refusal(form, refusal)
-        else:
-            messages.success(request, filing.get_status_display())
-            return to_page("competition-filing-detail", pk)
-    return render_filing(request, filing, decide_form=form)
+    return form_action(
+        request,
+        DecideForm(request.POST),
+        lambda data: filing.decide(
+            user=request.user, approve=data["decision"] == "approve", opinion=data["opinion"]
+        ),
+        success=lambda _outcome: filing.get_status_display(),
+        done=to_page("competition-filing-detail", pk),
+        again=lambda form: render_filing(request, filing, decide_form=form),
+    )
 
 
 @login_required
@@ -710,29 +692,26 @@ def recognition_decide(request, pk):
         pk=pk,
     )
     form = RecognitionDecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请选择认定或不予认定"))
-    else:
-        try:
-            decide_recognition(
-                recognition,
-                user=request.user,
-                grant=form.cleaned_data["decision"] == "grant",
-                level=form.cleaned_data["level"],
-            )
-        except ValidationError as refusal:
-            for message in refusal.messages:
-                messages.error(request, message)
-        else:
-            messages.success(
-                request,
-                _("%(name)s：%(status)s")
-                % {"name": recognition.contestant.name, "status": recognition.get_status_display()},
-            )
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("competition-recognition-list")
-    return redirect(back)
+    if not form.is_valid():
+        messages.error(request, _("请选择认定或不予认定"))
+        return redirect(back)
+    return button_action(
+        request,
+        lambda: decide_recognition(
+            recognition,
+            user=request.user,
+            grant=form.cleaned_data["decision"] == "grant",
+            level=form.cleaned_data["level"],
+        ),
+        success=lambda _outcome: (
+            _("%(name)s：%(status)s")
+            % {"name": recognition.contestant.name, "status": recognition.get_status_display()}
+        ),
+        done=redirect(back),
+    )
 
 
 # --- the public list (54号 五, 附件3) ---------------------------------------------------------

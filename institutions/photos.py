@@ -13,7 +13,7 @@ import warnings
 import zipfile
 from pathlib import PurePosixPath
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext
@@ -21,6 +21,7 @@ from PIL import Image, ImageOps, ImageStat, UnidentifiedImageError
 
 from institutions.choices import CLOSED_BATCH_STATUSES
 from institutions.models import Candidate
+from skilleval.actions import Forbidden
 from skilleval.models import AuditEntry
 from skilleval.personal_data import keyed_hash
 
@@ -227,7 +228,7 @@ def import_photos(batch, zip_file, *, user) -> dict:
     """Check and save a ZIP of photos for a batch, all or nothing. Returns the number saved and
     the names of the candidates still without a photo; raises PhotoErrors when any file is bad."""
     if user is None or not batch.is_run_by(user):
-        raise PermissionDenied(gettext("您无权为该批次上传照片"))
+        raise Forbidden(gettext("您无权为该批次上传照片"))
     if batch.status in CLOSED_BATCH_STATUSES:
         raise ValidationError(
             gettext("批次已“%(status)s”，不能再上传照片") % {"status": batch.get_status_display()}

@@ -23,7 +23,7 @@ from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import Enum
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Q
@@ -1079,13 +1079,7 @@ def import_roster(batch, file, filename: str, *, user, progress: Progress | None
     (nothing written) when any row is bad.
 
     Progress runs over 2 × rows: checking, then writing."""
-    if user is None or not batch.is_run_by(user):
-        raise PermissionDenied(gettext("您无权为该批次导入考生"))
-    if batch.status != BatchStatus.PLAN_PUBLISHED:
-        raise ValidationError(
-            gettext("批次当前状态为“%(status)s”，只有计划已发布的批次可以导入考生名单")
-            % {"status": batch.get_status_display()}
-        )
+    batch.check_roster_upload(user)
     sheet = read_roster(file, filename)
     total = len(sheet.rows)
 

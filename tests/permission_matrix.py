@@ -533,7 +533,7 @@ TABLE = {
     "batch-close-roster": (INSTITUTION_FILING_CREATE, "batch"),
     "batch-eligibility-auto": (INSTITUTION_FILING_CREATE, "batch"),
     "batch-eligibility-decide": (INSTITUTION_FILING_CREATE, "batch"),
-    "batch-eligibility-complete": (INSTITUTION_CATALOG_STATUS, "batch"),
+    "batch-eligibility-complete": (INSTITUTION_FILING_CREATE, "batch"),
     "batch-room-add": (INSTITUTION_FILING_CREATE, "batch"),
     "batch-arrange": (INSTITUTION_FILING_CREATE, "batch"),
     "batch-tickets": (INSTITUTION_FILING_CREATE, "batch"),

@@ -441,10 +441,16 @@ class TestBatchRules:
         with on(date(2020, 9, 30)):  # the cut-off day itself is still inside
             clean, errors = validate_roster(batch, read_roster(content, "r.xlsx"))
             assert len(clean) == 1 and not errors
-        with on(date(2020, 10, 1)):
-            err = refusal(batch, alice, content)
-        assert cells_of(err) == [(1, "")]
-        assert "239号 二(一)" in err.errors[0]["zh"] and "239号 二(一)" in err.errors[0]["en"]
+        with on(date(2020, 10, 1)):  # a row received after the deadline: 239号 二(一)
+            clean, errors = validate_roster(batch, read_roster(content, "r.xlsx"))
+        assert not clean and [(e["row"], e["column"]) for e in errors] == [(1, "")]
+        assert "239号 二(一)" in errors[0]["zh"] and "239号 二(一)" in errors[0]["en"]
+        # Past the cut-off the batch itself is invalid (Batch.check_roster_upload, as on the page
+        # and through the API): nothing is read.
+        with on(date(2020, 10, 1)), pytest.raises(ValidationError, match=r"239号 二\(二\)"):
+            import_roster(batch, io.BytesIO(content), "r.xlsx", user=alice)
+        batch.refresh_from_db()
+        assert batch.status == BatchStatus.INVALID
         assert not batch.candidates.exists()
 
     def test_a_batch_past_the_plan_step_takes_no_roster(self, batch, alice):

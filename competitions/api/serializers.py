@@ -11,7 +11,6 @@ from competitions.contestant_import import (
     already_registered,
     check_id_number,
     identity_fields,
-    may_register,
 )
 from competitions.models import (
     CertificateDelegation,
@@ -254,7 +253,7 @@ class ContestantSerializer(serializers.ModelSerializer):
         competition, event = attrs["competition"], attrs["event"]
         if event.competition_id != competition.pk:
             raise serializers.ValidationError({"event": gettext("该赛项不属于此竞赛")})
-        if not may_register(self.context["request"].user, competition):
+        if not competition.is_organised_by(self.context["request"].user):
             raise serializers.ValidationError({"competition": gettext("只有主办单位可以登记选手")})
         for name in ("pension_region", "hukou_region", "school_region"):
             region = attrs.get(name)

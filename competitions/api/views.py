@@ -1,8 +1,6 @@
 """Competitions API: competitions, contestants, competition-filings, recognitions — scoped like the
 pages. The models and rules decide; a refusal is a 400 with its bilingual message and clause."""
 
-from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -71,8 +69,7 @@ class CompetitionViewSet(
     def events(self, request, pk=None):
         """Add an event by occupation code: one whole occupation of 大类 3–6 (54号 三)."""
         competition = self.get_object()
-        if competition.created_by_id != request.user.pk:
-            raise PermissionDenied(gettext("只有主办单位可以修改"))
+        competition.require_organiser(request.user)
         form = EventForm(self._body(EventCreateSerializer), competition=competition)
         if not form.is_valid():
             return Response(

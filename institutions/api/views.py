@@ -1,6 +1,6 @@
 import re
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.urls import reverse
@@ -43,7 +43,7 @@ from institutions.api.serializers import (
     ScoresSerializer,
     TechnicalResourceSerializer,
 )
-from institutions.choices import BatchStatus, EligibilityStatus
+from institutions.choices import EligibilityStatus
 from institutions.filtersets import (
     BatchFilterSet,
     CandidateFilterSet,
@@ -62,18 +62,18 @@ from institutions.models import (
 from institutions.photos import PhotoErrors, candidates_without_photo, import_photos
 from institutions.roster import roster_template
 from skilleval.api.base import RoleWritePermission, ScopedViewSetMixin
-from skilleval.choices import INSTITUTION_ROLES, JobKind
-from skilleval.models import Job, OccupationLevel
+from skilleval.choices import INSTITUTION_ROLES
+from skilleval.models import OccupationLevel
 from skilleval.personal_data import mask_id_number
 
 
 class OwnInstitutionWrite(permissions.BasePermission):
-    """Only the institution's own staff and signatory change its contacts."""
+    """Only those who act for the institution (Institution.may_be_managed_by) change its contacts."""
 
     def has_object_permission(self, request, view, obj):
         if request.method in permissions.SAFE_METHODS:
             return True
-        return request.user.has_role(*INSTITUTION_ROLES) and request.user.institution_id == obj.pk
+        return obj.may_be_managed_by(request.user)  # as on the page: its own or parent's staff
 
 
 class ProvinceAdminWrite(permissions.BasePermission):
@@ -347,13 +347,6 @@ class BatchViewSet(
         body.is_valid(raise_exception=True)
         return body.validated_data
 
-    def _run_by_user(self):
-        """The batch, for actions the model does not guard itself."""
-        batch = self.get_object()
-        if not batch.is_run_by(self.request.user):
-            raise PermissionDenied(gettext("您无权执行此操作"))
-        return batch
-
     # --- the workflow, one step per action ---------------------------------------------
 
     @extend_schema(request=None, responses=BatchSerializer)
@@ -520,21 +513,10 @@ class BatchViewSet(
         """Upload the filled roster (.xlsx or .csv) while the plan is published. A background job
         checks and imports it, all or nothing; a refused roster fails the job with every error
         (row, column, Chinese and English) and the annotated spreadsheet as its result file."""
-        batch = self._run_by_user()
-        if batch.status != BatchStatus.PLAN_PUBLISHED:
-            raise ValidationError(
-                gettext("批次当前状态为“%(status)s”，只有计划已发布的批次可以导入考生名单")
-                % {"status": batch.get_status_display()}
-            )
+        batch = self.get_object()
+        batch.require_run_by(request.user)  # before reading the body: a stranger gets 403
         upload = self._body(RosterUploadSerializer)["file"]
-        job = Job.objects.start(
-            JobKind.ROSTER_IMPORT,
-            user=request.user,
-            institution=batch.institution,
-            params={"batch_id": batch.pk},
-            input_file=upload,
-        )
-        return job_started(job)
+        return job_started(batch.start_roster_import(request.user, upload))
 
     @extend_schema(
         request=PhotoUploadSerializer,
@@ -576,11 +558,10 @@ class CandidateViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         """Enter a candidate's scores after the admission tickets and before the publicity; the
         staff of the institution running the batch only."""
         candidate = self.get_object()
-        if not candidate.batch.is_run_by(request.user):
-            raise PermissionDenied(gettext("只有本批次的评价机构可以录入成绩"))
+        candidate.batch.require_run_by(request.user, gettext("只有本批次的评价机构可以录入成绩"))
         body = ScoresSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        candidate.record_scores(**body.validated_data)
+        candidate.batch.record_scores(request.user, candidate, **body.validated_data)
         return Response(self.get_serializer(candidate).data)
 
 

@@ -2,7 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models import F, Q
@@ -24,6 +24,7 @@ from institutions.choices import (
 )
 from institutions.models.institutions import institution_scope
 from skilleval import rules
+from skilleval.actions import Forbidden
 from skilleval.changelog import context as audit_context
 from skilleval.changelog.signals import audited_update
 from skilleval.choices import INSTITUTION_ROLES, JobKind, Level, Role, TrainingRoute
@@ -65,7 +66,7 @@ class BatchManager(models.Manager.from_queryset(BatchQuerySet)):
             institution.pk,
             institution.parent_id,
         ):
-            raise PermissionDenied(gettext("只能为本机构创建评价批次"))
+            raise Forbidden(gettext("只能为本机构创建评价批次"))
         today = timezone.localdate()
         rules.require("batch.question_source", {"question_source": question_source}, today)
         problems = institution.check_scope(occupation, level, region, on=today).problems
@@ -177,12 +178,28 @@ class Batch(models.Model):
     # --- who may press which button ------------------------------------------------------
 
     def is_run_by(self, user) -> bool:
-        return self.institution.may_be_managed_by(user)
+        return user is not None and self.institution.may_be_managed_by(user)
 
     def may_be_approved_by(self, user) -> bool:
         return user.is_province_admin or (
             user.role == Role.CITY_STAFF and user.city_id == self.institution.city_id
         )
+
+    def may_be_signed_off_by(self, user) -> bool:
+        """谁评价、谁发证、谁负责 (54号 四): the signatory of the institution that evaluated."""
+        return (
+            user.role == Role.INSTITUTION_SIGNATORY and user.institution_id == self.institution_id
+        )
+
+    def require_run_by(self, user, message=None):
+        """Refuse (403) anyone but the staff of the institution running the batch."""
+        if not self.is_run_by(user):
+            raise Forbidden(message or gettext("您无权执行此操作"))
+
+    def require_approver(self, user):
+        """Refuse (403) anyone but the institution's city or the province (54号 五)."""
+        if not self.may_be_approved_by(user):
+            raise Forbidden(gettext("您无权执行此操作"))
 
     # --- the 239号 cut-off ----------------------------------------------------------------
 
@@ -252,8 +269,10 @@ class Batch(models.Model):
         return True
 
     def _step(self, action, user, from_status, to_status, *, approver=False, **fields):
-        if not (self.may_be_approved_by(user) if approver else self.is_run_by(user)):
-            raise PermissionDenied(gettext("您无权执行此操作"))
+        if approver:
+            self.require_approver(user)
+        else:
+            self.require_run_by(user)
         if self.enforce_exit_cutoff():
             raise ValidationError(self.status_reason)
         if self.status != from_status:
@@ -268,13 +287,40 @@ class Batch(models.Model):
     def publish_plan(self, user):
         self._step("publish_plan", user, BatchStatus.DRAFT, BatchStatus.PLAN_PUBLISHED)
 
+    def check_roster_upload(self, user):
+        """May `user` upload a roster now: the batch's own staff, while the plan is published
+        (239号 二(二): the roster follows the published plan). The page, the API and the import
+        job itself all ask here."""
+        self.require_run_by(user)
+        if self.enforce_exit_cutoff():
+            raise ValidationError(self.status_reason)
+        if self.status != BatchStatus.PLAN_PUBLISHED:
+            raise ValidationError(
+                gettext("批次当前状态为“%(status)s”，只有计划已发布的批次可以导入考生名单")
+                % {"status": self.get_status_display()}
+            )
+
+    def start_roster_import(self, user, upload):
+        """Check and import a roster in a background job (institutions.roster); the job checks
+        again when it runs."""
+        self.check_roster_upload(user)
+        return Job.objects.start(
+            JobKind.ROSTER_IMPORT,
+            user=user,
+            institution=self.institution,
+            params={"batch_id": self.pk},
+            input_file=upload,
+        )
+
     def close_roster(self, user):
+        self.require_run_by(user)  # who before why not, as in every step
         if not self.candidates.exists():
             raise ValidationError(gettext("尚未录入考生"))
         self._step("close_roster", user, BatchStatus.PLAN_PUBLISHED, BatchStatus.ROSTER_ENTERED)
         self.flag_volume_surge()
 
     def complete_eligibility_review(self, user):
+        self.require_run_by(user)
         pending = self.candidates.filter(eligibility=EligibilityStatus.PENDING).count()
         if pending:
             raise ValidationError(gettext("还有 %(pending)s 名考生未审核") % {"pending": pending})
@@ -288,9 +334,8 @@ class Batch(models.Model):
         )
 
     def add_room(self, user, name: str, capacity: int) -> "ExamRoom":
-        """A room with its seats, until the rooms are arranged (考场编排)."""
-        if not self.is_run_by(user):
-            raise PermissionDenied(gettext("您无权执行此操作"))
+        """A room with its seats, from the plan until the rooms are arranged (考场编排)."""
+        self.require_run_by(user)
         if not 0 <= self.step < BATCH_FLOW.index(BatchStatus.ROOMS_ARRANGED):
             raise ValidationError(
                 gettext("批次当前状态为“%(status)s”，不能再增加考场")
@@ -302,6 +347,7 @@ class Batch(models.Model):
 
     def arrange_rooms(self, user):
         """Seat every admitted candidate, room by room, in roster order."""
+        self.require_run_by(user)
         candidates = list(
             self.candidates.filter(eligibility=EligibilityStatus.PASSED).order_by("pk")
         )
@@ -342,7 +388,17 @@ class Batch(models.Model):
                 candidate.ticket_number = f"{prefix}{n:04d}"
             Candidate.objects.bulk_update(candidates, ["ticket_number"], batch_size=2000)
 
+    def record_scores(self, user, candidate, **scores):
+        """A candidate's scores, entered by the staff of the institution running the batch; the
+        candidate's record_scores() checks when and decides pass or fail."""
+        self.require_run_by(user, gettext("只有本批次的评价机构可以录入成绩"))
+        if candidate.batch_id != self.pk:
+            raise ValidationError(gettext("所选考生不在本批次中"))
+        with transaction.atomic():
+            candidate.record_scores(**scores)
+
     def record_examined(self, user):
+        self.require_run_by(user)
         if self.status == BatchStatus.TICKETS_GENERATED:
             self.require_exam_over(BatchStatus.EXAMINED)  # before "N have no scores": the reason
         admitted = self.candidates.filter(eligibility=EligibilityStatus.PASSED)
@@ -367,6 +423,7 @@ class Batch(models.Model):
         )
 
     def approve_results(self, user):
+        self.require_approver(user)  # the city approves, nobody else: said before the publicity
         if (
             self.status == BatchStatus.RESULTS_PUBLICISED
             and not self.publicity().result["may_approve"]
@@ -381,6 +438,7 @@ class Batch(models.Model):
         )
 
     def return_results(self, user, reason: str):
+        self.require_approver(user)
         if not reason.strip():
             raise ValidationError(gettext("请填写退回原因"))
         self._step(
@@ -483,10 +541,8 @@ class Batch(models.Model):
         """谁评价、谁发证、谁负责 (54号 四): the institution's responsible person signs off approved
         results; certificates are then issued by a background job. Refused, with every reason,
         when the job would refuse the batch (issuance_problems)."""
-        if not (
-            user.role == Role.INSTITUTION_SIGNATORY and user.institution_id == self.institution_id
-        ):
-            raise PermissionDenied(gettext("须由本机构负责人签发"))
+        if not self.may_be_signed_off_by(user):
+            raise Forbidden(gettext("须由本机构负责人签发"))
         if self.status != BatchStatus.RESULTS_APPROVED:
             raise ValidationError(gettext("成绩审核通过后方可签发证书"))
         running = self.issuance_jobs().filter(status__in=["queued", "running"]).first()
@@ -521,8 +577,7 @@ class Batch(models.Model):
         )
 
     def cancel(self, user, reason: str):
-        if not self.is_run_by(user):
-            raise PermissionDenied(gettext("您无权执行此操作"))
+        self.require_run_by(user)
         if not reason.strip():
             raise ValidationError(gettext("请填写取消原因"))
         if self.status in CLOSED_BATCH_STATUSES or self.step >= BATCH_FLOW.index(
@@ -545,8 +600,7 @@ class Batch(models.Model):
         as of the first exam day; those who meet one pass, citing it. The others stay for a
         reviewer (who may know another basis: 贯通, a competition, an honour), with what each
         condition lacks written down; no one is failed automatically."""
-        if not self.is_run_by(user):
-            raise PermissionDenied(gettext("您无权执行此操作"))
+        self.require_run_by(user)
         if self.status not in (BatchStatus.PLAN_PUBLISHED, BatchStatus.ROSTER_ENTERED):
             raise ValidationError(gettext("资格审核已结束"))
         conditions = list(rules_conditions(self.occupation_id, self.level))
@@ -576,8 +630,7 @@ class Batch(models.Model):
 
     def decide_eligibility(self, user, candidates, *, passed: bool, basis: str, reason: str) -> int:
         """A reviewer's pass or fail for several candidates, with the basis and reason."""
-        if not self.is_run_by(user):
-            raise PermissionDenied(gettext("您无权执行此操作"))
+        self.require_run_by(user)
         if self.status not in (BatchStatus.PLAN_PUBLISHED, BatchStatus.ROSTER_ENTERED):
             raise ValidationError(gettext("资格审核已结束"))
         if not reason.strip():

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from functools import cached_property
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Prefetch, Q
 from django.utils import timezone
@@ -16,6 +16,7 @@ from institutions.choices import FilingStatus, InstitutionKind, ItemSource, Mate
 from institutions.models.batches import Batch
 from institutions.models.institutions import institution_scope
 from skilleval import rules
+from skilleval.actions import Forbidden
 from skilleval.changelog.signals import audited_update
 from skilleval.choices import INSTITUTION_ROLES, Level, Role
 from skilleval.models import OccupationLevel, Region
@@ -190,7 +191,7 @@ class FilingManager(models.Manager.from_queryset(FilingQuerySet)):
             institution.pk,
             institution.parent_id,
         ):
-            raise PermissionDenied(gettext("只能为本机构或其分支机构备案"))
+            raise Forbidden(gettext("只能为本机构或其分支机构备案"))
         if province_level and institution.is_branch:
             raise ValidationError(gettext("分支机构在所在地备案"))
         authority = Region.objects.get(code=PROVINCE_CODE) if province_level else institution.city
@@ -386,7 +387,7 @@ class Filing(models.Model):
 
     def _require_manager(self, user):
         if not self.institution.may_be_managed_by(user):
-            raise PermissionDenied(gettext("只能修改本机构的备案"))
+            raise Forbidden(gettext("只能修改本机构的备案"))
 
     def _locked_draft(self, user) -> "Filing":
         """The filing row locked for this transaction, refused unless it is still a draft: a
@@ -519,7 +520,7 @@ class Filing(models.Model):
         confirm_scope_reduction: bool = False,
     ) -> None:
         if not self.may_be_decided_by(user):
-            raise PermissionDenied(gettext("该备案不由您审核"))
+            raise Forbidden(gettext("该备案不由您审核"))
         if valid_until < valid_from:
             raise ValidationError(gettext("有效期至不得早于有效期自"))
         problems = self.problems_before_decision()
@@ -559,7 +560,7 @@ class Filing(models.Model):
         """The HR department it was filed with ends an approved filing before its validity runs
         out (e.g. after a finding); its occupations leave the scope the next day."""
         if not self.may_be_decided_by(user):
-            raise PermissionDenied(gettext("该备案不由您审核"))
+            raise Forbidden(gettext("该备案不由您审核"))
         if not reason.strip():
             raise ValidationError(gettext("请填写提前终止的理由"))
         with transaction.atomic():
@@ -585,7 +586,7 @@ class Filing(models.Model):
 
     def reject(self, *, user, reason: str) -> None:
         if not self.may_be_decided_by(user):
-            raise PermissionDenied(gettext("该备案不由您审核"))
+            raise Forbidden(gettext("该备案不由您审核"))
         if not reason.strip():
             raise ValidationError(gettext("请填写不予备案的理由"))
         self._move(
@@ -621,7 +622,7 @@ class Filing(models.Model):
         """239号 三: while the filing is valid, an occupation is added after city staff check its
         standard, question bank, venue and examiners — no new filing."""
         if not self.may_be_decided_by(user):
-            raise PermissionDenied(gettext("该备案不由您审核"))
+            raise Forbidden(gettext("该备案不由您审核"))
         if not self.is_valid_on(timezone.localdate()):
             raise ValidationError(
                 gettext("备案不在有效期内，须重新备案（苏人社函〔2020〕239号 三）")

@@ -2,7 +2,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -12,6 +12,7 @@ from stdnum.cn import uscc
 
 from institutions.choices import CatalogAction, CatalogStatus, InstitutionKind
 from skilleval import rules
+from skilleval.actions import Forbidden
 from skilleval.changelog.signals import audited_update
 from skilleval.choices import INSTITUTION_ROLES, RegionKind, Role
 from skilleval.querysets import ScopedQuerySet
@@ -188,6 +189,20 @@ class Institution(models.Model):
             and user.institution_id in (self.pk, self.parent_id)
         )
 
+    def require_managed_by(self, user):
+        """Refuse (403) anyone who does not act for the institution (its contacts, its filings)."""
+        if not self.may_be_managed_by(user):
+            raise Forbidden(gettext("您无权执行此操作"))
+
+    def may_register_branch(self, user) -> bool:
+        """41号 三(四): a social training evaluation organisation registers branches, a branch
+        none of its own."""
+        return (
+            self.may_be_managed_by(user)
+            and self.kind == InstitutionKind.SOCIAL_ORG
+            and not self.is_branch
+        )
+
     def clean(self):
         if self.county_id and self.city_id and self.county.parent_id != self.city_id:
             raise ValidationError({"county": gettext("区（县）不属于所选设区市")})
@@ -277,7 +292,7 @@ class Institution(models.Model):
     def change_catalog_status(self, action: str, *, actor, reason: str) -> "CatalogEvent":
         """Province admins suspend, restore or remove an institution, with a reason (实施意见 二十三)."""
         if not actor.is_province_admin:
-            raise PermissionDenied(gettext("仅省级管理员可调整目录"))
+            raise Forbidden(gettext("仅省级管理员可调整目录"))
         if not reason.strip():
             raise ValidationError({"reason": gettext("请填写原因")})
         allowed_from, to = self.CATALOG_MOVES[action]

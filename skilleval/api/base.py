@@ -44,11 +44,13 @@ class RoleWritePermission(permissions.BasePermission):
 def exception_handler(exc, context):
     """The models refuse with Django's ValidationError, whose messages are bilingual and cite the
     clause: every API answers it with 400 `{"detail": [messages]}`, messages unchanged; a Django
-    PermissionDenied keeps its reason (e.g. 54号 四 on sign-off) in the 403."""
-    if isinstance(exc, django_exceptions.ValidationError):
+    PermissionDenied, or a Forbidden refusal (skilleval/actions.py), keeps its reason (e.g. 54号 四 on
+    sign-off) in the 403."""
+    if isinstance(exc, django_exceptions.PermissionDenied):  # also a Forbidden refusal
+        message = " ".join(exc.messages) if hasattr(exc, "messages") else str(exc)
+        exc = exceptions.PermissionDenied(message or None)
+    elif isinstance(exc, django_exceptions.ValidationError):
         exc = exceptions.ValidationError({"detail": exc.messages})
-    elif isinstance(exc, django_exceptions.PermissionDenied):
-        exc = exceptions.PermissionDenied(str(exc) or None)
     return drf_exception_handler(exc, context)
 
 

@@ -37,10 +37,11 @@ from skilleval.imports import (
     ImportRefused,
     Spec,
     cell_text,
+    check_current_level,
+    check_name,
     import_all_or_nothing,
     is_number_cell,
     parse_years,
-    read_level,
 )
 from skilleval.imports import read_sheet as read_with
 from skilleval.models import Region
@@ -454,15 +455,6 @@ class Context:
         )
 
 
-def check_name(value, row, ctx) -> str:
-    name = cell_text(value)
-    if not name:
-        raise Bad("姓名为空", "Name is empty")
-    if len(name) > 50:
-        raise Bad("姓名超过 50 个字符", "Name is longer than 50 characters")
-    return name
-
-
 def check_id_cell(value, row, ctx) -> str:
     """The ID number, normalised; its type (a residence permit by its 81/82/83 area) is noted."""
     if is_number_cell(value):
@@ -550,19 +542,6 @@ def check_school_name(value, row, ctx) -> str:
     if len(name) > 100:
         raise Bad("就读院校超过 100 个字符", "School is longer than 100 characters")
     return name
-
-
-def check_current_level(value, row, ctx) -> int | None:
-    text = cell_text(value)
-    if not text:
-        return None
-    level = read_level(text)
-    if level is None:
-        raise Bad(
-            f"无法识别的现有等级“{text}”，应为 三级/高级工 等或 1–5",
-            f"Unknown current level “{text}”; use names like 三级/高级工 or 1–5",
-        )
-    return level
 
 
 def check_work_years(value, row, ctx) -> Decimal:

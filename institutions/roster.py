@@ -44,12 +44,13 @@ from skilleval.imports import (
     ImportRefused,
     Spec,
     cell_text,
+    check_current_level,
+    check_name,
     check_rows,
     import_all_or_nothing,
     is_number_cell,
     job_refused,
     parse_years,
-    read_level,
     read_sheet,
 )
 from skilleval.job_pages import in_both_languages
@@ -464,15 +465,6 @@ class Context:
         )
 
 
-def check_name(value, row, ctx) -> str:
-    name = cell_text(value)
-    if not name:
-        raise Bad("姓名为空", "Name is empty")
-    if len(name) > 50:
-        raise Bad("姓名超过 50 个字符", "Name is longer than 50 characters")
-    return name
-
-
 def check_id_type(value, row, ctx) -> str:
     text = cell_text(value)
     if not text:
@@ -577,19 +569,6 @@ def check_work_years(value, row, ctx) -> Decimal:
             f"Work years “{cell_text(value)}” must be a number of years from 0 to {MAX_WORK_YEARS}",
         )
     return years
-
-
-def check_current_level(value, row, ctx) -> int | None:
-    text = cell_text(value)
-    if not text:
-        return None
-    level = read_level(text)
-    if level is None:
-        raise Bad(
-            f"无法识别的现有等级“{text}”，应为 五级/初级工 等或 1–5",
-            f"Unknown current level “{text}”; use names like 五级/初级工 or 1–5",
-        )
-    return level
 
 
 def check_certificate_number(value, row, ctx) -> str:

@@ -496,3 +496,29 @@ LEVEL_BRACKETS = re.compile(r"[／()（）]+")  # "四级（中级工）" reads 
 def read_level(text: str) -> int | None:
     """The level a cell names ("四级/中级工", "四级（中级工）", "中级工", "4"), or None."""
     return LEVEL_WORDS.get(LEVEL_BRACKETS.sub("/", text).strip("/"))
+
+
+# --- checks more than one import makes -----------------------------------------------------
+
+
+def check_name(value, row, ctx) -> str:
+    """A person's name as on the ID document."""
+    name = cell_text(value)
+    if not name:
+        raise Bad("姓名为空", "Name is empty")
+    if len(name) > 50:
+        raise Bad("姓名超过 50 个字符", "Name is longer than 50 characters")
+    return name
+
+
+def check_current_level(value, row, ctx) -> int | None:
+    text = cell_text(value)
+    if not text:
+        return None
+    level = read_level(text)
+    if level is None:
+        raise Bad(
+            f"无法识别的现有等级“{text}”，应为 五级/初级工 等或 1–5",
+            f"Unknown current level “{text}”; use names like 五级/初级工 or 1–5",
+        )
+    return level

@@ -15,7 +15,6 @@ encrypted, found by a keyed hash and shown masked (SPEC "Public lookup and priva
 """
 
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -42,11 +41,12 @@ from skilleval.imports import (
     import_all_or_nothing,
     is_number_cell,
     parse_years,
+    template,
 )
 from skilleval.imports import read_sheet as read_with
 from skilleval.models import Region
 from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
-from skilleval.spreadsheets import is_blank, safe_cell
+from skilleval.spreadsheets import is_blank
 
 MAX_ROWS = 20_000
 MAX_YEARS = Decimal(70)
@@ -370,64 +370,24 @@ GROUP_WORDS = {
 def contestant_template(competition) -> bytes:
     """The .xlsx template: bold frozen Chinese headers, ID and code columns as text, drop-downs
     for the group, the competition's event codes and the levels, and instructions."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    codes = [e.occupation.code for e in competition.events.select_related("occupation")]
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = SHEET_TITLE
-    for index, column in enumerate(COLUMNS, start=1):
-        letter = get_column_letter(index)
-        cell = sheet.cell(row=1, column=index, value=column.header)
-        cell.font = Font(bold=True)
-        sheet.column_dimensions[letter].width = column.width
-        if column.number_format:
-            sheet.column_dimensions[letter].number_format = column.number_format
-        choices = codes if column.key == "occupation_code" else column.choices
-        if choices:
-            validation = DataValidation(
-                type="list",
-                formula1='"' + ",".join(choices) + '"',
-                allow_blank=True,
-                showErrorMessage=column.key != "occupation_code",
-            )
-            validation.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
-            sheet.add_data_validation(validation)
-    sheet.freeze_panes = "A2"
-
-    notes = workbook.create_sheet("填写说明 Instructions")
-    for letter, width in (("A", 18), ("B", 70), ("C", 80)):
-        notes.column_dimensions[letter].width = width
-    notes.append([safe_cell(competition.name), "", ""])
-    notes["A1"].font = Font(bold=True)
-    notes.append(
-        [
+    events = list(competition.events.select_related("occupation"))
+    notes = [
+        (competition.name, "", ""),
+        (
             "赛项",
-            "、".join(
-                f"{e.occupation.name}（{e.occupation.code}）" for e in competition.events.all()
-            )
+            "、".join(f"{e.occupation.name}（{e.occupation.code}）" for e in events)
             or "尚未设置赛项",
             "Events",
-        ]
-    )
-    notes.append(
-        [
+        ),
+        (
             "规则",
             "有任何一行错误则整个文件不导入；参赛资格（54号 一）和异地选手由系统按参保、户籍、学籍自动判定。",
             "Any bad row refuses the whole file; eligibility (54号 一) and out-of-area status are "
             "decided from pension insurance, hukou and school.",
-        ]
-    )
-    notes.append([])
-    notes.append([gettext("列"), "说明", "Notes"])
-    for column in COLUMNS:
-        notes.append([column.header, column.note_zh, column.note_en])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        ),
+    ]
+    # The event codes list this competition's events; another code is refused on upload.
+    return template(SPEC, notes, {"occupation_code": [e.occupation.code for e in events]})
 
 
 # --- checking one column -------------------------------------------------------------------

@@ -16,7 +16,6 @@ bulk_create elsewhere.
 """
 
 import hashlib
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,6 +51,7 @@ from skilleval.imports import (
     job_refused,
     parse_years,
     read_sheet,
+    template,
 )
 from skilleval.job_pages import in_both_languages
 from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
@@ -313,41 +313,6 @@ COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
 def roster_template() -> bytes:
     """The .xlsx template: Chinese headers (bold, frozen), ID and phone columns as text,
     drop-down lists for the coded columns, and a sheet of instructions in Chinese and English."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = SHEET_TITLE
-    last_row = MAX_ROWS + 1
-    for index, column in enumerate(COLUMNS, start=1):
-        letter = get_column_letter(index)
-        cell = sheet.cell(row=1, column=index, value=column.header)
-        cell.font = Font(bold=True)
-        dimension = sheet.column_dimensions[letter]
-        dimension.width = column.width
-        if column.number_format:
-            # A column style: Excel and WPS give it to every cell typed into the column.
-            dimension.number_format = column.number_format
-        if column.choices:
-            validation = DataValidation(
-                type="list",
-                formula1='"' + ",".join(column.choices) + '"',
-                allow_blank=True,
-                showErrorMessage=True,
-                errorTitle=gettext("请从列表中选择"),
-                error=gettext("%(header)s：请从下拉列表中选择") % {"header": column.header},
-            )
-            validation.add(f"{letter}2:{letter}{last_row}")
-            sheet.add_data_validation(validation)
-    sheet.freeze_panes = "A2"
-
-    notes = workbook.create_sheet("填写说明 Instructions")
-    notes.column_dimensions["A"].width = 26
-    notes.column_dimensions["B"].width = 70
-    notes.column_dimensions["C"].width = 80
     lines = [
         ("考生名单填写说明", "How to fill in the roster"),
         (
@@ -374,20 +339,7 @@ def roster_template() -> bytes:
             "Photos come separately as a ZIP: 一寸 ID photos on white, JPG or PNG, named by ID number.",
         ),
     ]
-    bold = Font(bold=True)
-    for zh, en in lines:
-        notes.append([zh, "", en])
-    notes["A1"].font = bold
-    notes.append([])
-    notes.append([gettext("列"), "说明", "Notes"])
-    for cell in notes[notes.max_row]:
-        cell.font = bold
-    for column in COLUMNS:
-        notes.append([column.header, column.note_zh, column.note_en])
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return template(SPEC, [(zh, "", en) for zh, en in lines])
 
 
 def check_gb11643(number: str, today: date) -> date:

@@ -27,6 +27,7 @@ from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import transaction
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from skilleval.choices import Level, in_chinese
@@ -308,6 +309,64 @@ def import_all_or_nothing(spec: Spec, sheet: Sheet, prepare, write, progress=Non
         if not errors:
             return write(context, clean)
     raise spec.refused(errors, sheet, spec)
+
+
+# --- the template --------------------------------------------------------------------------
+
+
+def template(spec: Spec, notes: list[tuple], choices: dict | None = None) -> bytes:
+    """The .xlsx template of an import: Chinese headers (bold, frozen), each column's width and
+    number format, a drop-down list for each column with choices (``choices`` gives a column's
+    list, open to other values, when it is not fixed), and a sheet of instructions: the rows of
+    ``notes`` (Chinese, Chinese detail, English; the first in bold), then one row per column."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    choices = choices or {}
+    bold = Font(bold=True)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = spec.sheet_title or "Sheet1"
+    for index, column in enumerate(spec.columns, start=1):
+        letter = get_column_letter(index)
+        sheet.cell(row=1, column=index, value=column.header).font = bold
+        dimension = sheet.column_dimensions[letter]
+        dimension.width = column.width
+        if column.number_format:
+            # A column style: Excel and WPS give it to every cell typed into the column.
+            dimension.number_format = column.number_format
+        listed = choices.get(column.key, column.choices)
+        if listed:
+            validation = DataValidation(
+                type="list",
+                formula1='"' + ",".join(listed) + '"',
+                allow_blank=True,
+                showErrorMessage=column.key not in choices,
+                errorTitle=gettext("请从列表中选择"),
+                error=gettext("%(header)s：请从下拉列表中选择") % {"header": column.header},
+            )
+            validation.add(f"{letter}2:{letter}{spec.max_rows + 1}")
+            sheet.add_data_validation(validation)
+    sheet.freeze_panes = "A2"
+
+    instructions = workbook.create_sheet("填写说明 Instructions")
+    for letter, width in (("A", 26), ("B", 70), ("C", 80)):
+        instructions.column_dimensions[letter].width = width
+    for line in notes:
+        instructions.append([safe_cell(text) for text in line])
+    instructions["A1"].font = bold
+    instructions.append([])
+    instructions.append([gettext("列"), "说明", "Notes"])
+    for cell in instructions[instructions.max_row]:
+        cell.font = bold
+    for column in spec.columns:
+        instructions.append([column.header, column.note_zh, column.note_en])
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 # --- telling the user ----------------------------------------------------------------------

@@ -13,9 +13,19 @@ way for all of them (issue 12):
 5. on refusal, the uploaded sheet with the bad cells filled red and an errors column
    (ImportRefused.annotated), and the first errors in both languages for the job (describe).
 
-Where the importers used to disagree the pipeline keeps the stricter behaviour: a column that
-appears twice is an error in every import (the occupation import used the last one), and the
-rows are still checked when an optional column is doubled (the contestant import stopped there).
+Where the importers used to disagree, the pipeline keeps the stricter or more informative
+behaviour, the roster's unless said otherwise:
+- a column that appears twice is an error in every import (the occupation import silently used
+  the last one); only a missing required column stops the checks before the rows (the contestant
+  import also stopped at a doubled optional column, hiding the rows' own errors);
+- cells are read the roster's way (cell_text): the apostrophe our own exports put before
+  formula-like text is taken off, numbers show as Excel shows them, dates as YYYY-MM-DD;
+- levels are read the roster's way (read_level): "四级（中级工）" names level 4 in every import;
+- every problem carries the cell as read ("value", an ID number masked) and both headers.
+The ID-number rules still differ (roster: GB 11643 check character, birth date from 1900 to
+today, residence permits from 810000/820000/830000; contestants: python-stdnum, which also
+checks the birth place against a list that lacks some current counties, e.g. 320115 江宁区);
+they are left as they were until the province decides which one holds.
 """
 
 import io

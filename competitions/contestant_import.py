@@ -351,7 +351,6 @@ COLUMNS: tuple[Column, ...] = (
         note_en="Years, one decimal allowed; blank = 0",
     ),
 )
-COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 GROUP_WORDS = {
     "职工": ContestantGroup.WORKER,
     "职工组": ContestantGroup.WORKER,

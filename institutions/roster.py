@@ -305,7 +305,6 @@ COLUMNS: tuple[Column, ...] = (
         "preparatory technician; final-year students included",
     ),
 )
-COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
 
 # --- the template --------------------------------------------------------------------------
 

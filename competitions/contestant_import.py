@@ -3,7 +3,9 @@
 An organiser downloads an .xlsx template with Chinese headers, fills one row per contestant and
 uploads it (.xlsx or .csv). Every row is checked before anything is written; one bad row refuses
 the whole file (nothing half-imported), and the user gets every problem with its row, column and a
-Chinese and English message, like the roster import of evaluation batches (issue 6).
+Chinese and English message, through the same import pipeline as the roster of evaluation
+batches (skilleval.imports; issue 6). This module declares the columns, their checks and the
+write step.
 
 Regions are given as a GB/T 2260 code or a Jiangsu city/county name (“南京市”, “江宁区”,
 “南京市鼓楼区”); blank, another province's code or a place named with another province = outside
@@ -13,28 +15,37 @@ encrypted, found by a keyed hash and shown masked (SPEC "Public lookup and priva
 """
 
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.utils.translation import gettext, ngettext
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
+from django.utils.translation import gettext
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
 from competitions.choices import ContestantGroup
 from competitions.models import Contestant
 from institutions.choices import IdType
-from skilleval.choices import Level, RegionKind, Role, in_chinese
+from skilleval.choices import RegionKind, Role
+from skilleval.imports import (
+    LEVEL_LABELS,
+    Bad,
+    Column,
+    ImportRefused,
+    Spec,
+    cell_text,
+    check_current_level,
+    check_name,
+    import_all_or_nothing,
+    is_number_cell,
+    parse_years,
+    template,
+)
+from skilleval.imports import read_sheet as read_with
 from skilleval.models import AuditEntry, Region
 from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
-from skilleval.spreadsheets import UnreadableSpreadsheet, read_table, safe_cell
+from skilleval.spreadsheets import is_blank
 
 MAX_ROWS = 20_000
 MAX_YEARS = Decimal(70)
@@ -222,20 +233,6 @@ def _whole_province(text: str) -> tuple[str, str]:
 # --- the columns ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    aliases: tuple[str, ...] = ()
-    required: bool = False
-    width: int = 14
-    text: bool = False  # an Excel text column (ID numbers keep every digit)
-    choices: tuple[str, ...] = ()
-    note_zh: str = ""
-    note_en: str = ""
-
-
-LEVEL_LABELS = tuple(in_chinese(label) for label in Level.labels)
 REGION_NOTE_ZH = (
     "江苏省设区市或区县名称（如 南京市、江宁区、南京市鼓楼区）或行政区划代码；省外填省份名称或留空"
 )
@@ -244,14 +241,24 @@ REGION_NOTE_EN = (
     "outside Jiangsu: the province or blank"
 )
 COLUMNS: tuple[Column, ...] = (
-    Column("name", "姓名", ("name",), required=True, width=12, note_zh="必填", note_en="Required"),
+    Column(
+        "name",
+        "姓名",
+        "Name",
+        ("name",),
+        required=True,
+        width=12,
+        note_zh="必填",
+        note_en="Required",
+    ),
     Column(
         "id_number",
         "身份证号",
+        "ID number",
         ("id number", "居民身份证号", "身份证号码", "证件号码"),
         required=True,
         width=22,
-        text=True,
+        number_format="@",
         note_zh="必填，18 位居民身份证号（港澳台居民居住证号亦可）；本列须为文本格式",
         note_en="Required, the 18-character resident ID number (or HK/Macao/Taiwan residence "
         "permit); keep the column as text",
@@ -259,6 +266,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "group",
         "组别",
+        "Group",
         ("group",),
         required=True,
         width=10,
@@ -269,16 +277,18 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "occupation_code",
         "赛项职业编码",
+        "Event occupation code",
         ("occupation code", "event", "赛项", "职业编码"),
         required=True,
         width=16,
-        text=True,
+        number_format="@",
         note_zh="必填，本竞赛已设置赛项的职业编码，如 6-18-01-01",
         note_en="Required, the occupation code of one of this competition's events, e.g. 6-18-01-01",
     ),
     Column(
         "pension_region",
         "养老保险参保地",
+        "Pension region",
         ("pension region", "参保地"),
         width=16,
         note_zh=REGION_NOTE_ZH,
@@ -287,6 +297,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "pension_years",
         "省内参保年限",
+        "Pension years",
         ("pension years",),
         width=12,
         note_zh="在江苏省参加基本养老保险的年数，可带一位小数；不填为 0",
@@ -295,6 +306,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "hukou_region",
         "户籍地",
+        "Hukou region",
         ("hukou region", "hukou"),
         width=16,
         note_zh=REGION_NOTE_ZH,
@@ -303,6 +315,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "school_name",
         "就读院校",
+        "School",
         ("school", "school name"),
         width=20,
         note_zh="学生组填写",
@@ -311,6 +324,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "school_region",
         "院校所在地",
+        "School region",
         ("school region",),
         width=16,
         note_zh="学生组填写；" + REGION_NOTE_ZH,
@@ -319,6 +333,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "current_level",
         "现有等级",
+        "Current level",
         ("current level",),
         width=16,
         choices=LEVEL_LABELS,
@@ -328,27 +343,13 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "work_years",
         "从业年限",
+        "Work years",
         ("work years",),
         width=10,
         note_zh="年，可带一位小数；不填为 0",
         note_en="Years, one decimal allowed; blank = 0",
     ),
 )
-COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
-
-
-def _header_key(value) -> str:
-    text = str(value or "").strip().lower().replace("（", "(").replace("）", ")")
-    if " / " in text:  # “姓名 / Name”
-        text = text.split(" / ")[0]
-    return re.sub(r"[\s_\-]+", " ", text).strip()
-
-
-HEADER_KEYS = {
-    _header_key(name): column.key
-    for column in COLUMNS
-    for name in (column.header, column.key, *column.aliases)
-}
 GROUP_WORDS = {
     "职工": ContestantGroup.WORKER,
     "职工组": ContestantGroup.WORKER,
@@ -361,409 +362,201 @@ GROUP_WORDS = {
 }
 
 
-def _level_words() -> dict[str, int]:
-    words = {}
-    for value, label in zip(Level.values, map(in_chinese, Level.labels), strict=True):
-        words[label] = value
-        for part in label.split("/"):
-            words[part] = value
-        words[str(value)] = value
-        words[f"{value}级"] = value
-    return words
-
-
-LEVEL_WORDS = _level_words()
-
-
-# --- errors --------------------------------------------------------------------------------
-
-
-def error(row: int, column: str, zh: str, en: str) -> dict:
-    """One problem, in the shape of every import in the project."""
-    header = COLUMN_BY_KEY[column].header if column in COLUMN_BY_KEY else column
-    return {"row": row, "column": header, "zh": zh, "en": en}
-
-
-class ContestantImportErrors(Exception):
-    """The file was refused and nothing was imported; ``errors`` lists every problem."""
-
-    def __init__(self, errors: list[dict]):
-        self.errors = errors
-        n = len(errors)
-        super().__init__(
-            ngettext(
-                "选手名单有 %(n)s 处错误，未导入任何选手",
-                "选手名单有 %(n)s 处错误，未导入任何选手",
-                n,
-            )
-            % {"n": n}
-        )
-
-
 # --- the template --------------------------------------------------------------------------
 
 
 def contestant_template(competition) -> bytes:
     """The .xlsx template: bold frozen Chinese headers, ID and code columns as text, drop-downs
     for the group, the competition's event codes and the levels, and instructions."""
-    codes = [e.occupation.code for e in competition.events.select_related("occupation")]
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = SHEET_TITLE
-    for index, column in enumerate(COLUMNS, start=1):
-        letter = get_column_letter(index)
-        cell = sheet.cell(row=1, column=index, value=column.header)
-        cell.font = Font(bold=True)
-        sheet.column_dimensions[letter].width = column.width
-        if column.text:
-            sheet.column_dimensions[letter].number_format = "@"
-        choices = codes if column.key == "occupation_code" else column.choices
-        if choices:
-            validation = DataValidation(
-                type="list",
-                formula1='"' + ",".join(choices) + '"',
-                allow_blank=True,
-                showErrorMessage=column.key != "occupation_code",
-            )
-            validation.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
-            sheet.add_data_validation(validation)
-    sheet.freeze_panes = "A2"
-
-    notes = workbook.create_sheet("填写说明 Instructions")
-    for letter, width in (("A", 18), ("B", 70), ("C", 80)):
-        notes.column_dimensions[letter].width = width
-    notes.append([safe_cell(competition.name), "", ""])
-    notes["A1"].font = Font(bold=True)
-    notes.append(
-        [
+    events = list(competition.events.select_related("occupation"))
+    notes = [
+        (competition.name, "", ""),
+        (
             "赛项",
-            "、".join(
-                f"{e.occupation.name}（{e.occupation.code}）" for e in competition.events.all()
-            )
+            "、".join(f"{e.occupation.name}（{e.occupation.code}）" for e in events)
             or "尚未设置赛项",
             "Events",
-        ]
-    )
-    notes.append(
-        [
+        ),
+        (
             "规则",
             "有任何一行错误则整个文件不导入；参赛资格（54号 一）和异地选手由系统按参保、户籍、学籍自动判定。",
             "Any bad row refuses the whole file; eligibility (54号 一) and out-of-area status are "
             "decided from pension insurance, hukou and school.",
-        ]
-    )
-    notes.append([])
-    notes.append([gettext("列"), "说明", "Notes"])
-    for column in COLUMNS:
-        notes.append([column.header, column.note_zh, column.note_en])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        ),
+    ]
+    # The event codes list this competition's events; another code is refused on upload.
+    return template(SPEC, notes, {"occupation_code": [e.occupation.code for e in events]})
 
 
-# --- reading -------------------------------------------------------------------------------
+# --- checking one column -------------------------------------------------------------------
+#
+# One function per column, in template order (see skilleval.imports.Check): each gets the cell,
+# the row checked so far and the upload's context, and returns the value to store or raises Bad.
 
 
 @dataclass
-class Sheet:
-    """The uploaded table: data rows numbered as the user sees them (header = row 1)."""
+class Context:
+    """What the checks of one upload need to know about its competition."""
 
-    rows: list[tuple[int, list]]
-    columns: dict[str, int] = field(default_factory=dict)
-    header_errors: list[dict] = field(default_factory=list)
+    competition: object
+    events: dict  # occupation code -> the competition's event
+    regions: RegionNames
+    first_row_of: dict[tuple[int, str], int] = field(default_factory=dict)  # (event, hash) -> row
 
-
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _number_cell(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+    @classmethod
+    def of(cls, competition) -> "Context":
+        events = competition.events.select_related("occupation")
+        return cls(
+            competition=competition,
+            events={e.occupation.code: e for e in events},
+            regions=RegionNames(),
+        )
 
 
-def read_sheet(file, filename: str) -> Sheet:
-    """Read an .xlsx (python-calamine) or .csv (UTF-8 or GB18030) upload."""
-    try:
-        if hasattr(file, "seek"):
-            file.seek(0)
-        table = read_table(file, filename, SHEET_TITLE)
-    except UnreadableSpreadsheet as refused:
-        raise ContestantImportErrors([error(1, "", refused.zh, refused.en)]) from refused
-    except Exception as exc:  # a corrupt upload is a refusal, not a crash
-        raise ContestantImportErrors(
-            [error(1, "", f"无法读取文件：{exc}", f"The file could not be read: {exc}")]
-        ) from exc
-    if not table:
-        raise ContestantImportErrors([error(1, "", "文件是空的", "The file is empty")])
-
-    header, width = list(table[0]), len(table[0])
-    sheet = Sheet(
-        rows=[
-            (number, list(cells) + [""] * (width - len(cells)))
-            for number, cells in enumerate(table[1:], start=2)
-            if not all(_blank(c) for c in cells)
-        ]
-    )
-    for index, value in enumerate(header):
-        key = HEADER_KEYS.get(_header_key(value))
-        if key is None:
-            continue
-        if key in sheet.columns:
-            sheet.header_errors.append(
-                error(
-                    1,
-                    key,
-                    f"“{COLUMN_BY_KEY[key].header}”列出现了两次",
-                    f"Column “{COLUMN_BY_KEY[key].header}” appears twice",
-                )
-            )
-        else:
-            sheet.columns[key] = index
-    for column in COLUMNS:
-        if column.required and column.key not in sheet.columns:
-            sheet.header_errors.append(
-                error(
-                    1,
-                    column.key,
-                    f"缺少“{column.header}”列，请使用选手名单模板",
-                    f"Missing column “{column.header}”; use the template",
-                )
-            )
-    return sheet
+def check_id_cell(value, row, ctx) -> str:
+    """The ID number, normalised; its type (a residence permit by its 81/82/83 area) is noted."""
+    if is_number_cell(value):
+        raise Bad(
+            f"身份证号是数字格式（显示为 {cell_text(value)}）：Excel 只保留 15 位有效数字，"
+            "末几位已经丢失。请把该列设置为文本格式后重新填写",
+            f"The ID number is a number cell ({cell_text(value)}): Excel keeps only 15 "
+            "significant digits. Format the column as text and type the numbers again",
+        )
+    text = re.sub(r"[\s\-]+", "", cell_text(value)).upper()
+    id_type = IdType.HMT_RESIDENCE_PERMIT if text.startswith(HMT_PREFIXES) else IdType.RESIDENT_ID
+    id_number, problem = check_id_number(id_type, text)
+    if problem:
+        raise Bad(*problem)
+    row["id_type"] = id_type
+    return id_number
 
 
-def _years(value) -> Decimal | None:
-    text = repr(float(value)) if _number_cell(value) else _text(value).removesuffix("年")
-    if not text:
+def check_group(value, row, ctx) -> str:
+    text = cell_text(value)
+    group = GROUP_WORDS.get(text.lower())
+    if group is None:
+        if not text:
+            raise Bad("组别为空", "Group is empty")
+        raise Bad(
+            f"组别应为 职工组 或 学生组，而不是“{text}”",
+            f"Group must be 职工组 or 学生组, not “{text}”",
+        )
+    return group
+
+
+def check_event(value, row, ctx):
+    code = cell_text(value)
+    event = ctx.events.get(code)
+    if event is None:
+        if not code:
+            raise Bad("赛项职业编码为空", "The event's occupation code is empty")
+        raise Bad(
+            f"“{code}”不是本竞赛的赛项，应为 {'、'.join(ctx.events)} 之一",
+            f"“{code}” is not an event of this competition; use one of {', '.join(ctx.events)}",
+        )
+    return event
+
+
+def check_region(value, row, ctx) -> Region | None:
+    region, problem = ctx.regions.read(value)
+    if problem:
+        raise Bad(*problem)
+    return region
+
+
+def check_pension_region(value, row, ctx) -> Region | None:
+    region = check_region(value, row, ctx)
+    row["_pension_outside"] = region is None and not is_blank(value)  # a place outside Jiangsu
+    return region
+
+
+def _years(value, zh: str, en: str) -> Decimal:
+    """Years from 0 to MAX_YEARS, one decimal; blank is 0."""
+    if is_blank(value):
         return Decimal(0)
-    try:
-        years = Decimal(text)
-    except InvalidOperation:
-        return None
-    if not years.is_finite() or not (0 <= years <= MAX_YEARS):
-        return None
-    return years.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    years = parse_years(value)
+    if years is None or not (0 <= years <= MAX_YEARS):
+        text = cell_text(value)
+        raise Bad(
+            f"{zh}“{text}”应为 0–{MAX_YEARS} 之间的数字（年）",
+            f"{en} “{text}” must be a number from 0 to {MAX_YEARS}",
+        )
+    return years
 
 
-# --- validating ----------------------------------------------------------------------------
+def check_pension_years(value, row, ctx) -> Decimal:
+    years = _years(value, "省内参保年限", "Pension years")
+    if years and row.get("_pension_outside"):
+        raise Bad(
+            "养老保险参保地不在江苏省，省内参保年限应为 0 或留空",
+            "The pension insurance is paid outside Jiangsu: Jiangsu pension years must be 0 or "
+            "blank",
+        )
+    return years
 
 
-def validate_sheet(competition, sheet: Sheet) -> tuple[list[dict], list[dict]]:
-    """Check every row. Returns (clean rows, errors); a clean row holds Contestant fields plus
-    ``row`` and the plain ``id_number`` (never stored)."""
-    errors = list(sheet.header_errors)
-    if errors:
-        return [], errors
-    if not sheet.rows:
-        return [], [error(1, "", "名单中没有选手", "The file has no contestants")]
-    if len(sheet.rows) > MAX_ROWS:
-        return [], [
-            error(
-                1,
-                "",
-                f"一次最多导入 {MAX_ROWS} 名选手，本文件有 {len(sheet.rows)} 行",
-                f"At most {MAX_ROWS} contestants per upload; this file has {len(sheet.rows)} rows",
-            )
-        ]
-    events = {e.occupation.code: e for e in competition.events.select_related("occupation")}
-    if not events:
-        return [], [
-            error(
-                1,
-                "occupation_code",
-                "本竞赛尚未设置赛项，请先添加赛项",
-                "This competition has no events yet; add its events first",
-            )
-        ]
-    regions = RegionNames()
-    cols = sheet.columns
-    clean, first_row_of = [], {}
-
-    def cell(cells, key):
-        index = cols.get(key)
-        return cells[index] if index is not None else ""
-
-    for number, cells in sheet.rows:
-        found = len(errors)
-        add = errors.append
-        name = _text(cell(cells, "name"))
-        if not name:
-            add(error(number, "name", "姓名为空", "Name is empty"))
-        elif len(name) > 50:
-            add(error(number, "name", "姓名超过 50 个字符", "Name is longer than 50 characters"))
-
-        raw_id = cell(cells, "id_number")
-        id_number, id_type = "", IdType.RESIDENT_ID
-        if _number_cell(raw_id):
-            add(
-                error(
-                    number,
-                    "id_number",
-                    f"身份证号是数字格式（显示为 {_text(raw_id)}）：Excel 只保留 15 位有效数字，"
-                    "末几位已经丢失。请把该列设置为文本格式后重新填写",
-                    f"The ID number is a number cell ({_text(raw_id)}): Excel keeps only 15 "
-                    "significant digits. Format the column as text and type the numbers again",
-                )
-            )
-        else:
-            text = re.sub(r"[\s\-]+", "", _text(raw_id)).upper()
-            if text.startswith(HMT_PREFIXES):
-                id_type = IdType.HMT_RESIDENCE_PERMIT
-            id_number, problem = check_id_number(id_type, text)
-            if problem:
-                add(error(number, "id_number", *problem))
-                id_number = ""
-
-        raw_group = _text(cell(cells, "group"))
-        group = GROUP_WORDS.get(raw_group.lower())
-        if group is None:
-            add(
-                error(
-                    number,
-                    "group",
-                    f"组别应为 职工组 或 学生组，而不是“{raw_group}”" if raw_group else "组别为空",
-                    f"Group must be 职工组 or 学生组, not “{raw_group}”"
-                    if raw_group
-                    else "Group is empty",
-                )
-            )
-
-        code = _text(cell(cells, "occupation_code"))
-        event = events.get(code)
-        if event is None:
-            add(
-                error(
-                    number,
-                    "occupation_code",
-                    f"“{code}”不是本竞赛的赛项，应为 {'、'.join(events)} 之一"
-                    if code
-                    else "赛项职业编码为空",
-                    f"“{code}” is not an event of this competition; use one of {', '.join(events)}"
-                    if code
-                    else "The event's occupation code is empty",
-                )
-            )
-
-        places, unreadable = {}, set()
-        for key in ("pension_region", "hukou_region", "school_region"):
-            places[key], problem = regions.read(cell(cells, key))
-            if problem:
-                add(error(number, key, *problem))
-                unreadable.add(key)
-
-        raw_years = cell(cells, "pension_years")
-        pension_years = _years(raw_years)
-        if pension_years is None:
-            add(
-                error(
-                    number,
-                    "pension_years",
-                    f"省内参保年限“{_text(raw_years)}”应为 0–{MAX_YEARS} 之间的数字（年）",
-                    f"Pension years “{_text(raw_years)}” must be a number from 0 to {MAX_YEARS}",
-                )
-            )
-        elif (
-            pension_years
-            and places["pension_region"] is None
-            and "pension_region" not in unreadable
-            and not _blank(cell(cells, "pension_region"))
-        ):
-            add(
-                error(
-                    number,
-                    "pension_years",
-                    "养老保险参保地不在江苏省，省内参保年限应为 0 或留空",
-                    "The pension insurance is paid outside Jiangsu: Jiangsu pension years must be "
-                    "0 or blank",
-                )
-            )
-
-        school_name = _text(cell(cells, "school_name"))
-        if len(school_name) > 100:
-            add(
-                error(
-                    number,
-                    "school_name",
-                    "就读院校超过 100 个字符",
-                    "School is longer than 100 characters",
-                )
-            )
-
-        raw_level = _text(cell(cells, "current_level")).replace("／", "/")
-        current_level = LEVEL_WORDS.get(raw_level) if raw_level else None
-        if raw_level and current_level is None:
-            add(
-                error(
-                    number,
-                    "current_level",
-                    f"无法识别的现有等级“{raw_level}”，应为 三级/高级工 等或 1–5",
-                    f"Unknown current level “{raw_level}”; use names like 三级/高级工 or 1–5",
-                )
-            )
-
-        raw_work = cell(cells, "work_years")
-        work_years = _years(raw_work)
-        if work_years is None:
-            add(
-                error(
-                    number,
-                    "work_years",
-                    f"从业年限“{_text(raw_work)}”应为 0–{MAX_YEARS} 之间的数字（年）",
-                    f"Work years “{_text(raw_work)}” must be a number from 0 to {MAX_YEARS}",
-                )
-            )
-
-        if id_number and event is not None:
-            key = (event.pk, keyed_hash(id_number))
-            if key in first_row_of:
-                add(
-                    error(
-                        number,
-                        "id_number",
-                        f"该选手在同一赛项中与第 {first_row_of[key]} 行重复",
-                        f"The contestant repeats row {first_row_of[key]} in the same event",
-                    )
-                )
-            else:
-                first_row_of[key] = number
-
-        if len(errors) == found:
-            clean.append(
-                {
-                    "row": number,
-                    "id_number": id_number,
-                    "id_type": id_type,
-                    "event": event,
-                    "name": name,
-                    "group": group,
-                    "pension_region": places["pension_region"],
-                    "pension_years": pension_years,
-                    "hukou_region": places["hukou_region"],
-                    "school_name": school_name,
-                    "school_region": places["school_region"],
-                    "current_level": current_level,
-                    "work_years": work_years,
-                }
-            )
-
-    errors.extend(_already_registered(first_row_of))
-    if errors:
-        errors.sort(key=lambda e: e["row"])
-        return [], errors
-    return clean, []
+def check_school_name(value, row, ctx) -> str:
+    name = cell_text(value)
+    if len(name) > 100:
+        raise Bad("就读院校超过 100 个字符", "School is longer than 100 characters")
+    return name
 
 
-def _already_registered(first_row_of: dict[tuple[int, str], int]) -> list[dict]:
+def check_work_years(value, row, ctx) -> Decimal:
+    return _years(value, "从业年限", "Work years")
+
+
+def check_once_per_event(value, row, ctx) -> None:
+    """A contestant is registered once per event: the same ID number in the same event repeats
+    an earlier row."""
+    if not row.get("id_number") or row.get("event") is None:
+        return
+    key = (row["event"].pk, keyed_hash(row["id_number"]))
+    first = ctx.first_row_of.setdefault(key, row["row"])
+    if first != row["row"]:
+        raise Bad(
+            f"该选手在同一赛项中与第 {first} 行重复",
+            f"The contestant repeats row {first} in the same event",
+            value="",
+        )
+
+
+# (field the value is stored in, column it is read from and reported under, checker)
+CHECKS = (
+    ("name", "name", check_name),
+    ("id_number", "id_number", check_id_cell),
+    ("group", "group", check_group),
+    ("event", "occupation_code", check_event),
+    ("pension_region", "pension_region", check_pension_region),
+    ("hukou_region", "hukou_region", check_region),
+    ("school_region", "school_region", check_region),
+    ("pension_years", "pension_years", check_pension_years),
+    ("school_name", "school_name", check_school_name),
+    ("current_level", "current_level", check_current_level),
+    ("work_years", "work_years", check_work_years),
+    ("_once", "id_number", check_once_per_event),
+)
+
+
+# --- the whole file ------------------------------------------------------------------------
+
+
+def _no_events(sheet, ctx: Context) -> list[dict]:
+    if ctx.events:
+        return []
+    return [
+        SPEC.error(
+            1,
+            "occupation_code",
+            "本竞赛尚未设置赛项，请先添加赛项",
+            "This competition has no events yet; add its events first",
+        )
+    ]
+
+
+def _already_registered(ctx: Context) -> list[dict]:
     by_event: dict[int, list[str]] = {}
-    for event_id, id_hash in first_row_of:
+    for event_id, id_hash in ctx.first_row_of:
         by_event.setdefault(event_id, []).append(id_hash)
     errors = []
     for event_id, hashes in by_event.items():
@@ -772,14 +565,39 @@ def _already_registered(first_row_of: dict[tuple[int, str], int]) -> list[dict]:
                 event_id=event_id, id_number_hash__in=hashes[start : start + 500]
             ).values_list("id_number_hash", flat=True):
                 errors.append(
-                    error(
-                        first_row_of[(event_id, id_hash)],
+                    SPEC.error(
+                        ctx.first_row_of[(event_id, id_hash)],
                         "id_number",
                         "该选手已报名本赛项",
                         "This contestant is already registered for this event",
                     )
                 )
     return errors
+
+
+class ContestantImportErrors(ImportRefused):
+    """The file was refused and nothing was imported; ``errors`` lists every problem."""
+
+
+SPEC = Spec(
+    columns=COLUMNS,
+    checks=CHECKS,
+    refused=ContestantImportErrors,
+    missing_zh="缺少“{header}”列，请使用选手名单模板",
+    missing_en="Missing column “{header}”; use the template",
+    empty=("名单中没有选手", "The file has no contestants"),
+    noun=("名选手", "contestants"),
+    sheet_title=SHEET_TITLE,
+    max_rows=MAX_ROWS,
+    masks={"id_number": mask_id_number},
+    before_rows=_no_events,
+    after_rows=_already_registered,
+)
+
+
+def read_sheet(file, filename: str):
+    """The uploaded file (skilleval.imports.Sheet); ContestantImportErrors when unreadable."""
+    return read_with(SPEC, file, filename)
 
 
 # --- importing -----------------------------------------------------------------------------
@@ -791,38 +609,43 @@ def import_contestants(competition, file, filename: str, *, user) -> dict:
     if not may_register(user, competition):
         raise PermissionDenied(gettext("只有主办单位可以登记选手"))
     sheet = read_sheet(file, filename)
-    with transaction.atomic():
+
+    def lock() -> Context:
         # One upload at a time per competition.
         type(competition).objects.select_for_update().filter(pk=competition.pk).first()
-        clean, errors = validate_sheet(competition, sheet)
-        if errors:
-            raise ContestantImportErrors(errors)
-        contestants = []
-        for row in clean:
-            values = {k: v for k, v in row.items() if k not in ("row", "id_number")}
-            contestant = Contestant(
-                competition=competition, **values, **identity_fields(row["id_number"])
-            )
-            # bulk_create skips save(): decide eligibility and out-of-area status here.
-            contestant.assess()
-            contestants.append(contestant)
-        Contestant.objects.bulk_create(contestants, batch_size=1000)
-        eligible = sum(c.eligible for c in contestants)
-        out_of_area = sum(c.out_of_area for c in contestants)
-        # bulk_create sends no signals: one summary entry for the audit log.
-        AuditEntry.objects.record(
-            "create",
-            object_type="competitions.contestant",
-            object_id=f"competition:{competition.pk}",
-            object_repr=f"{competition} 参赛选手 {len(contestants)} 人",
-            after={
-                "competition": competition.pk,
-                "count": len(contestants),
-                "eligible": eligible,
-                "out_of_area": out_of_area,
-                "rows_sha256": _digest(clean),
-            },
+        return Context.of(competition)
+
+    return import_all_or_nothing(SPEC, sheet, lock, _write)
+
+
+def _write(ctx: Context, clean: list[dict]) -> dict:
+    competition = ctx.competition
+    contestants = []
+    for row in clean:
+        values = {k: v for k, v in row.items() if k not in ("row", "id_number") and k[0] != "_"}
+        contestant = Contestant(
+            competition=competition, **values, **identity_fields(row["id_number"])
         )
+        # bulk_create skips save(): decide eligibility and out-of-area status here.
+        contestant.assess()
+        contestants.append(contestant)
+    Contestant.objects.bulk_create(contestants, batch_size=1000)
+    eligible = sum(c.eligible for c in contestants)
+    out_of_area = sum(c.out_of_area for c in contestants)
+    # bulk_create sends no signals: one summary entry for the audit log.
+    AuditEntry.objects.record(
+        "create",
+        object_type="competitions.contestant",
+        object_id=f"competition:{competition.pk}",
+        object_repr=f"{competition} 参赛选手 {len(contestants)} 人",
+        after={
+            "competition": competition.pk,
+            "count": len(contestants),
+            "eligible": eligible,
+            "out_of_area": out_of_area,
+            "rows_sha256": _digest(clean),
+        },
+    )
     return {"imported": len(contestants), "eligible": eligible, "out_of_area": out_of_area}
 
 

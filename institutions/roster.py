@@ -1,11 +1,13 @@
-"""The roster of an evaluation batch (考生名单): template, upload, checks, import.
+"""The roster of an evaluation batch (考生名单): template, columns, checks, import.
 
 An institution downloads an .xlsx template with Chinese headers, fills one row per candidate
-and uploads it (.xlsx or .csv). Every row is checked before anything is written; one bad row
-refuses the whole file (nothing half-imported), and the user gets every problem with its row,
-column and a Chinese and English message — on the page and as the uploaded spreadsheet with an
-errors column (SPEC "Evaluation batches", issue 4). ID numbers are stored encrypted, found by a
-keyed hash and shown masked (SPEC "Public lookup and privacy").
+and uploads it (.xlsx or .csv). The upload goes through the project's one import pipeline
+(skilleval.imports): every row is checked before anything is written; one bad row refuses the
+whole file (nothing half-imported), and the user gets every problem with its row, column and a
+Chinese and English message — on the page and as the uploaded spreadsheet with an errors column
+(SPEC "Evaluation batches", issue 4). This module declares the columns and their checks, and
+writes the rows. ID numbers are stored encrypted, found by a keyed hash and shown masked (SPEC
+"Public lookup and privacy").
 
 Large rosters run as a background job (JobKind.ROSTER_IMPORT, run_roster_import_job). The code is
 kept lean for 100,000 rows (manage.py bench_roster_import): plain loops, no per-row queries, the
@@ -14,70 +16,55 @@ bulk_create elsewhere.
 """
 
 import hashlib
-import io
 import re
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 from stdnum.cn import ric
 
 from institutions.choices import BatchStatus, Education, Gender, IdType, InstitutionKind
 from institutions.models import Batch, Candidate
 from skilleval import rules
-from skilleval.choices import Level, TrainingRoute, in_chinese, in_english
-from skilleval.job_pages import in_both_languages
-from skilleval.models import AuditEntry, Job
-from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
-from skilleval.spreadsheets import (
-    MAX_ROWS,
-    UnreadableSpreadsheet,
-    is_blank,
-    read_table,
-    safe_cell,
+from skilleval.choices import TrainingRoute, in_chinese, in_english
+from skilleval.imports import (
+    LEVEL_LABELS,
+    Bad,
+    Column,
+    ImportRefused,
+    Spec,
+    cell_text,
+    check_current_level,
+    check_name,
+    check_rows,
+    import_all_or_nothing,
+    is_number_cell,
+    job_refused,
+    parse_years,
+    read_sheet,
+    template,
 )
+from skilleval.job_pages import in_both_languages
+from skilleval.models import AuditEntry
+from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
+from skilleval.spreadsheets import MAX_ROWS, is_blank
 
 Progress = Callable[[int, int, str], None]
 
 CHUNK = 5_000  # rows per bulk insert, and per progress report
-MAX_ERRORS_IN_MESSAGE = 20
-MAX_ERRORS_IN_RESULT = 200
 MAX_WORK_YEARS = Decimal(70)
-ERRORS_HEADER = _("错误")  # in both languages in the file: it may be read by either
 SHEET_TITLE = "考生名单"
 
 
 # --- the columns ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    """One template column: its key, the Chinese header, English aliases accepted on upload."""
-
-    key: str
-    header: str
-    aliases: tuple[str, ...] = ()
-    width: int = 14
-    required: bool = False
-    number_format: str = ""  # "@" keeps Excel from turning long digit strings into numbers
-    choices: tuple[str, ...] = ()  # the template's drop-down list
-    note_zh: str = ""
-    note_en: str = ""
 
 
 # Stored values, as plain str/int (the COPY path adapts Python values, not Django choices).
@@ -132,21 +119,6 @@ EDUCATION_WORDS = _education_words()
 EDUCATION_LABELS = tuple(in_chinese(label) for label in Education.labels)
 
 
-def _level_words() -> dict[str, int]:
-    """ "四级/中级工", "四级", "中级工", "4", "4级" all name level 4 (实施意见 二十)."""
-    words = {}
-    for value, label in zip(Level.values, map(in_chinese, Level.labels), strict=True):
-        words[label] = value
-        for part in label.split("/"):
-            words[part] = value
-        words[str(value)] = value
-        words[f"{value}级"] = value
-    return words
-
-
-LEVEL_WORDS = _level_words()
-
-
 def _route_words() -> dict[str, str]:
     """The training routes by their labels in either language, their values and short forms."""
     words = {}
@@ -174,8 +146,6 @@ def _route_words() -> dict[str, str]:
 
 ROUTE_WORDS = _route_words()
 ROUTE_CHOICES = ("学徒期满", "技工学校", "高级技工学校", "技师学院", "预备技师")
-LEVEL_LABELS = tuple(in_chinese(label) for label in Level.labels)
-LEVEL_BRACKETS = re.compile(r"[／()（）]+")  # "四级（中级工）" reads as "四级/中级工"
 YES_WORDS = {"是", "yes", "y", "true", "1", "√"}
 NO_WORDS = {"否", "no", "n", "false", "0", "×"}
 
@@ -193,6 +163,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "name",
         "姓名",
+        "Name",
         ("name", "full name"),
         width=12,
         required=True,
@@ -202,6 +173,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "id_type",
         "证件类型",
+        "ID type",
         ("id type", "document type", "id document type"),
         width=18,
         choices=("居民身份证", "港澳台居民居住证", "护照"),
@@ -211,6 +183,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "id_number",
         "证件号码",
+        "ID number",
         ("id number", "document number", "id no"),
         width=22,
         required=True,
@@ -221,6 +194,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "gender",
         "性别",
+        "Gender",
         ("gender", "sex"),
         width=8,
         choices=("男", "女"),
@@ -231,6 +205,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "education",
         "学历",
+        "Education",
         ("education",),
         width=24,
         required=True,
@@ -241,6 +216,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "work_years",
         "从业年限",
+        "Work years",
         ("work years", "years of work"),
         width=10,
         required=True,
@@ -250,6 +226,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "current_level",
         "现有等级",
+        "Current level",
         ("current level",),
         width=16,
         choices=LEVEL_LABELS,
@@ -259,6 +236,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "current_certificate_number",
         "现有证书编号",
+        "Current certificate number",
         ("current certificate number", "certificate number"),
         width=26,
         number_format="@",
@@ -268,6 +246,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "current_level_obtained_on",
         "现有等级取得日期",
+        "Current level obtained on",
         ("current level obtained on", "level obtained on", "obtained on"),
         width=16,
         number_format="yyyy-mm-dd",
@@ -277,6 +256,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "insured_region",
         "参保地",
+        "Insured region",
         ("insured region",),
         width=14,
         note_zh="参加基本养老保险的地区",
@@ -285,6 +265,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "hukou_region",
         "户籍地",
+        "Hukou region",
         ("hukou region", "hukou"),
         width=14,
         note_zh="户口所在地",
@@ -293,6 +274,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "phone",
         "联系电话",
+        "Phone",
         ("phone", "telephone", "mobile"),
         width=16,
         required=True,
@@ -303,6 +285,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "is_own_staff",
         "本单位职工（含劳务派遣）",
+        "Own staff",
         ("own staff", "is own staff", "本单位职工"),
         width=22,
         choices=("是", "否"),
@@ -312,6 +295,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "training_route",
         "技工院校或学徒经历",
+        "Training route",
         ("training route", "school or apprenticeship"),
         width=18,
         choices=ROUTE_CHOICES,
@@ -321,64 +305,6 @@ COLUMNS: tuple[Column, ...] = (
         "preparatory technician; final-year students included",
     ),
 )
-COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
-
-
-def _header_key(value) -> str:
-    text = str(value or "").strip().lower()
-    text = text.translate(str.maketrans("（）", "()"))
-    return re.sub(r"[\s_\-]+", " ", text).strip()
-
-
-HEADER_KEYS: dict[str, str] = {}
-for _column in COLUMNS:
-    for _name in (_column.header, _column.key, *_column.aliases):
-        HEADER_KEYS[_header_key(_name)] = _column.key
-
-
-# --- errors --------------------------------------------------------------------------------
-
-
-def error(row: int, column: str, zh: str, en: str, value="") -> dict:
-    """One problem, in the shape of every import in the project; `value` is the cell as read
-    (an ID number only masked: it is stored with the job and shown on its page)."""
-    header = COLUMN_BY_KEY[column].header if column in COLUMN_BY_KEY else column
-    value = "" if value is None else str(value).strip()[:100]
-    if column == "id_number" and value:
-        value = mask_id_number(value)
-    return {"row": row, "column": header, "value": value, "zh": zh, "en": en}
-
-
-def error_line(err: dict) -> str:
-    column = f" {err['column']}" if err.get("column") else ""
-    # Kept in both languages on the job; its page shows the reader's half (job_pages.in_language).
-    return " / ".join((f"第{err['row']}行{column}：{err['zh']}", err["en"]))
-
-
-class RosterErrors(Exception):
-    """The roster was refused and nothing was imported. ``errors`` lists every problem;
-    ``annotated`` is the uploaded spreadsheet with an errors column (None when unreadable)."""
-
-    def __init__(self, errors: list[dict], annotated: bytes | None = None):
-        self.errors = errors
-        self.annotated = annotated
-        super().__init__(describe_errors(errors))
-
-
-class RosterImportFailed(Exception):
-    """Raised by the job handler so that the job is marked failed with a readable message."""
-
-
-def describe_errors(errors: list[dict], limit: int = MAX_ERRORS_IN_MESSAGE) -> str:
-    n = len(errors)
-    lines = [
-        in_both_languages(_("考生名单有 %(n)s 处错误，未导入任何考生"), {"n": n}),
-        *(error_line(e) for e in errors[:limit]),
-    ]
-    if n > limit:
-        lines.append(f"……另有 {n - limit} 处错误未列出 / … and {n - limit} more not shown")
-    return "\n".join(lines)
-
 
 # --- the template --------------------------------------------------------------------------
 
@@ -386,36 +312,6 @@ def describe_errors(errors: list[dict], limit: int = MAX_ERRORS_IN_MESSAGE) -> s
 def roster_template() -> bytes:
     """The .xlsx template: Chinese headers (bold, frozen), ID and phone columns as text,
     drop-down lists for the coded columns, and a sheet of instructions in Chinese and English."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = SHEET_TITLE
-    last_row = MAX_ROWS + 1
-    for index, column in enumerate(COLUMNS, start=1):
-        letter = get_column_letter(index)
-        cell = sheet.cell(row=1, column=index, value=column.header)
-        cell.font = Font(bold=True)
-        dimension = sheet.column_dimensions[letter]
-        dimension.width = column.width
-        if column.number_format:
-            # A column style: Excel and WPS give it to every cell typed into the column.
-            dimension.number_format = column.number_format
-        if column.choices:
-            validation = DataValidation(
-                type="list",
-                formula1='"' + ",".join(column.choices) + '"',
-                allow_blank=True,
-                showErrorMessage=True,
-                errorTitle=gettext("请从列表中选择"),
-                error=gettext("%(header)s：请从下拉列表中选择") % {"header": column.header},
-            )
-            validation.add(f"{letter}2:{letter}{last_row}")
-            sheet.add_data_validation(validation)
-    sheet.freeze_panes = "A2"
-
-    notes = workbook.create_sheet("填写说明 Instructions")
-    notes.column_dimensions["A"].width = 26
-    notes.column_dimensions["B"].width = 70
-    notes.column_dimensions["C"].width = 80
     lines = [
         ("考生名单填写说明", "How to fill in the roster"),
         (
@@ -442,128 +338,7 @@ def roster_template() -> bytes:
             "Photos come separately as a ZIP: 一寸 ID photos on white, JPG or PNG, named by ID number.",
         ),
     ]
-    bold = Font(bold=True)
-    for zh, en in lines:
-        notes.append([zh, "", en])
-    notes["A1"].font = bold
-    notes.append([])
-    notes.append([gettext("列"), "说明", "Notes"])
-    for cell in notes[notes.max_row]:
-        cell.font = bold
-    for column in COLUMNS:
-        notes.append([column.header, column.note_zh, column.note_en])
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-# --- reading -------------------------------------------------------------------------------
-
-
-@dataclass
-class RosterSheet:
-    """The uploaded table: the header row and the non-blank data rows as (row number, cells),
-    numbered as the user sees them (header = row 1)."""
-
-    header: list
-    rows: list[tuple[int, list]]
-    columns: dict[str, int] = field(default_factory=dict)  # column key -> index in the row
-    header_errors: list[dict] = field(default_factory=list)
-
-
-def read_roster(file, filename: str) -> RosterSheet:
-    """Read an .xlsx (python-calamine) or .csv upload. Raises RosterErrors when the file cannot
-    be read at all; column problems are kept in ``header_errors`` for validate_roster."""
-    try:
-        table = read_table(file, filename, SHEET_TITLE)
-    except UnreadableSpreadsheet as refused:
-        raise RosterErrors([error(1, "", refused.zh, refused.en)]) from refused
-    except Exception as exc:  # a corrupt upload reads as a refusal, not a crash
-        raise RosterErrors(
-            [error(1, "", f"无法读取文件：{exc}", f"The file could not be read: {exc}")]
-        ) from exc
-    if not table:
-        raise RosterErrors([error(1, "", "文件是空的", "The file is empty")])
-
-    header = list(table[0])
-    width = len(header)
-    rows = []
-    for number, cells in enumerate(table[1:], start=2):
-        if all(is_blank(c) for c in cells):
-            continue  # spreadsheets often carry trailing empty rows
-        cells = list(cells)
-        if len(cells) < width:
-            cells.extend([""] * (width - len(cells)))
-        rows.append((number, cells))
-
-    sheet = RosterSheet(header=header, rows=rows)
-    for index, value in enumerate(header):
-        key = HEADER_KEYS.get(_header_key(value))
-        if key is None and " / " in str(value):  # "姓名 / Name"
-            key = HEADER_KEYS.get(_header_key(str(value).split(" / ")[0]))
-        if key is None:
-            continue  # other columns are kept for the annotated copy and otherwise ignored
-        if key in sheet.columns:
-            sheet.header_errors.append(
-                error(
-                    1,
-                    key,
-                    f"“{COLUMN_BY_KEY[key].header}”列出现了两次",
-                    f"Column “{COLUMN_BY_KEY[key].header}” appears twice",
-                )
-            )
-        else:
-            sheet.columns[key] = index
-    for column in COLUMNS:
-        if column.required and column.key not in sheet.columns:
-            sheet.header_errors.append(
-                error(
-                    1,
-                    column.key,
-                    f"缺少“{column.header}”列，请使用考生名单模板",
-                    f"Missing column “{column.header}”; use the roster template",
-                )
-            )
-    return sheet
-
-
-# --- reading one value ---------------------------------------------------------------------
-
-
-def _text(value) -> str:
-    """A cell as text, the way a person reads it. Formula-looking text stays text; the
-    apostrophe our own exports put before it (safe_cell) is taken off again."""
-    if isinstance(value, str):
-        value = value.strip()
-        if value[:1] == "'" and value[1:2] in ("=", "+", "-", "@"):
-            return value[1:]
-        return value
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        return _number_text(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _number_text(value: float) -> str:
-    """A number cell as Excel shows it: at most 15 significant digits, so an ID number typed as a
-    number shows the zeros Excel put in place of its last digits."""
-    if value.is_integer():
-        if abs(value) < 1e15:
-            return str(int(value))
-        return format(Decimal(f"{value:.15g}"), "f")
-    return f"{value:.15g}"
-
-
-def _is_number_cell(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return template(SPEC, [(zh, "", en) for zh, en in lines])
 
 
 def check_gb11643(number: str, today: date) -> date:
@@ -596,12 +371,12 @@ def check_gb11643(number: str, today: date) -> date:
     return birth
 
 
-def _parse_date(value) -> date | None:
+def parse_date(value) -> date | None:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    text = _text(value)
+    text = cell_text(value)
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -615,17 +390,6 @@ def _parse_date(value) -> date | None:
     return None
 
 
-def _parse_work_years(value) -> Decimal | None:
-    text = repr(float(value)) if _is_number_cell(value) else _text(value).removesuffix("年")
-    try:
-        years = Decimal(text)
-    except InvalidOperation:
-        return None
-    if not years.is_finite():
-        return None
-    return years.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
 # --- checking one column -------------------------------------------------------------------
 #
 # One function per column, in template order. Each gets the cell and the row checked so far
@@ -634,31 +398,26 @@ def _parse_work_years(value) -> Decimal | None:
 # at the ID number, the level's date at the birth date.
 
 
-class Bad(Exception):
-    """One problem with a cell; ``column`` when it belongs to another column than the checked one."""
-
-    def __init__(self, zh: str, en: str, column: str | None = None):
-        super().__init__(zh)
-        self.zh, self.en, self.column = zh, en, column
-
-
-@dataclass(frozen=True)
+@dataclass
 class Context:
+    """What the checks of one upload need to know about its batch."""
+
+    batch: Batch
     today: date
     employer: bool  # 实施意见 二十: an employer evaluates only its own staff
+    first_row_of: dict[str, int] = field(default_factory=dict)  # keyed hash -> first row
 
-
-def check_name(value, row, ctx) -> str:
-    name = _text(value)
-    if not name:
-        raise Bad("姓名为空", "Name is empty")
-    if len(name) > 50:
-        raise Bad("姓名超过 50 个字符", "Name is longer than 50 characters")
-    return name
+    @classmethod
+    def of(cls, batch) -> "Context":
+        return cls(
+            batch=batch,
+            today=timezone.localdate(),
+            employer=batch.institution.kind == InstitutionKind.EMPLOYER,
+        )
 
 
 def check_id_type(value, row, ctx) -> str:
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return RESIDENT_ID  # the default document
     id_type = ID_TYPE_WORDS.get(text.lower())
@@ -673,8 +432,8 @@ def check_id_type(value, row, ctx) -> str:
 def check_id_number(value, row, ctx) -> str:
     """The number, normalised (no spaces, upper case); notes the birth date and the gender the
     number carries."""
-    if _is_number_cell(value):
-        shown = _text(value)
+    if is_number_cell(value):
+        shown = cell_text(value)
         raise Bad(
             f"证件号码是数字格式（显示为 {shown}）：Excel 只保留 15 位有效数字，末几位已经丢失。"
             "请把“证件号码”列设置为文本格式后重新填写",
@@ -682,7 +441,7 @@ def check_id_number(value, row, ctx) -> str:
             "so the last digits are lost. Format the ID number column as text and type the "
             "numbers again",
         )
-    number = ID_NUMBER_SEPARATORS.sub("", _text(value)).upper()
+    number = ID_NUMBER_SEPARATORS.sub("", cell_text(value)).upper()
     if not number:
         raise Bad("证件号码为空", "ID number is empty")
     id_type = row.get("id_type")
@@ -694,6 +453,7 @@ def check_id_number(value, row, ctx) -> str:
                 f"护照号码“{number}”应为 5–20 位字母或数字",
                 f"Passport number “{number}” must be 5–20 letters or digits",
             )
+        row["birth_date"] = None
         return number
     birth = check_gb11643(number, ctx.today)
     permit = number.startswith(HMT_PREFIXES)
@@ -716,7 +476,7 @@ def check_id_number(value, row, ctx) -> str:
 
 
 def check_gender(value, row, ctx) -> str | None:
-    text = _text(value)
+    text = cell_text(value)
     from_id = row.get("_id_gender")
     if not text:
         if from_id is None and row.get("id_type") == PASSPORT:
@@ -736,7 +496,7 @@ def check_gender(value, row, ctx) -> str | None:
 
 
 def check_education(value, row, ctx) -> int:
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         raise Bad("学历为空", "Education is empty")
     education = EDUCATION_WORDS.get(text)
@@ -753,36 +513,23 @@ def check_education(value, row, ctx) -> int:
 def check_work_years(value, row, ctx) -> Decimal:
     if is_blank(value):
         raise Bad("从业年限为空", "Work years is empty")
-    years = _parse_work_years(value)
+    years = parse_years(value)
     if years is None or not (0 <= years <= MAX_WORK_YEARS):
         raise Bad(
-            f"从业年限“{_text(value)}”应为 0–{MAX_WORK_YEARS} 之间的数字（年）",
-            f"Work years “{_text(value)}” must be a number of years from 0 to {MAX_WORK_YEARS}",
+            f"从业年限“{cell_text(value)}”应为 0–{MAX_WORK_YEARS} 之间的数字（年）",
+            f"Work years “{cell_text(value)}” must be a number of years from 0 to {MAX_WORK_YEARS}",
         )
     return years
 
 
-def check_current_level(value, row, ctx) -> int | None:
-    text = _text(value)
-    if not text:
-        return None
-    level = LEVEL_WORDS.get(LEVEL_BRACKETS.sub("/", text).strip("/"))
-    if level is None:
-        raise Bad(
-            f"无法识别的现有等级“{text}”，应为 五级/初级工 等或 1–5",
-            f"Unknown current level “{text}”; use names like 五级/初级工 or 1–5",
-        )
-    return level
-
-
 def check_certificate_number(value, row, ctx) -> str:
-    if _is_number_cell(value):
+    if is_number_cell(value):
         raise Bad(
-            f"证书编号是数字格式（显示为 {_text(value)}），可能已丢失末几位；请把该列设置为文本格式后重新填写",
-            f"The certificate number is a number cell ({_text(value)}) and may have lost its "
+            f"证书编号是数字格式（显示为 {cell_text(value)}），可能已丢失末几位；请把该列设置为文本格式后重新填写",
+            f"The certificate number is a number cell ({cell_text(value)}) and may have lost its "
             "last digits; format the column as text and type it again",
         )
-    number = _text(value)
+    number = cell_text(value)
     if len(number) > 40:
         raise Bad("证书编号超过 40 个字符", "Certificate number is longer than 40 characters")
     return number
@@ -791,11 +538,11 @@ def check_certificate_number(value, row, ctx) -> str:
 def check_obtained_on(value, row, ctx) -> date | None:
     if is_blank(value):
         return None
-    obtained = _parse_date(value)
+    obtained = parse_date(value)
     if obtained is None:
         raise Bad(
-            f"日期“{_text(value)}”无法识别，请按 YYYY-MM-DD 填写",
-            f"Date “{_text(value)}” not understood; write YYYY-MM-DD",
+            f"日期“{cell_text(value)}”无法识别，请按 YYYY-MM-DD 填写",
+            f"Date “{cell_text(value)}” not understood; write YYYY-MM-DD",
         )
     birth = row.get("birth_date")
     if obtained > ctx.today or (birth and obtained <= birth):
@@ -822,7 +569,7 @@ def check_level_given(value, row, ctx) -> None:
 
 def _region_checker(header: str):
     def check_region(value, row, ctx) -> str:
-        text = _text(value)
+        text = cell_text(value)
         if len(text) > 50:
             raise Bad(f"{header}超过 50 个字符", f"{header} is longer than 50 characters")
         return text
@@ -831,7 +578,7 @@ def _region_checker(header: str):
 
 
 def check_phone(value, row, ctx) -> str:
-    phone = _text(value)
+    phone = cell_text(value)
     if not phone:
         raise Bad("联系电话为空", "Phone is empty")
     if len(phone) > 30 or not PHONE_RE.fullmatch(PHONE_SEPARATORS.sub("", phone)):
@@ -843,7 +590,7 @@ def check_phone(value, row, ctx) -> str:
 
 
 def check_training_route(value, row, ctx) -> str:
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return ""
     route = ROUTE_WORDS.get(text) or ROUTE_WORDS.get(text.lower())
@@ -856,7 +603,7 @@ def check_training_route(value, row, ctx) -> str:
 
 
 def check_own_staff(value, row, ctx) -> bool | None:
-    text = _text(value).lower()
+    text = cell_text(value).lower()
     if text in YES_WORDS:
         return True
     if text and text not in NO_WORDS:
@@ -871,6 +618,18 @@ def check_own_staff(value, row, ctx) -> bool | None:
             "must say 是 (实施意见 二十)",
         )
     return False if text else None
+
+
+def check_once_in_file(value, row, ctx) -> str | None:
+    """The keyed hash of the ID number, which must not repeat an earlier row of the file."""
+    id_number = row.get("id_number")
+    if not id_number:
+        return None
+    id_hash = keyed_hash(id_number)
+    first = ctx.first_row_of.setdefault(id_hash, row["row"])
+    if first != row["row"]:
+        raise Bad(f"证件号码与第 {first} 行重复", f"The ID number repeats row {first}")
+    return id_hash
 
 
 # (field the value is stored in, column it is read from and reported under, checker)
@@ -890,6 +649,7 @@ CHECKS = (
     ("hukou_region", "hukou_region", _region_checker("户籍地")),
     ("phone", "phone", check_phone),
     ("is_own_staff", "is_own_staff", check_own_staff),
+    ("id_number_hash", "id_number", check_once_in_file),
 )
 # What a clean row holds: these Candidate fields, plus row, id_number (plain) and the hash.
 ROW_FIELDS = (
@@ -911,101 +671,42 @@ ROW_FIELDS = (
 )
 
 
-# --- validating ----------------------------------------------------------------------------
+# --- the whole file ------------------------------------------------------------------------
 
 
-def validate_roster(batch, sheet: RosterSheet, progress: Progress | None = None):
-    """Check every row of a roster for a batch. Returns (clean_rows, errors); each clean row is
-    a dict of ROW_FIELDS plus ``row`` and ``id_number`` (plain).
-
-    Errors are {"row", "column", "zh", "en"}, row numbers as the user sees them, sorted by row.
-    """
-    today = timezone.localdate()
+def _before_rows(sheet, ctx: Context) -> list[dict]:
+    """Refusals of the whole file: the exit batch's cut-off, an employer's roster without the
+    own-staff column."""
+    batch = ctx.batch
     if batch.exit_batch:
         # 239号 二(一): after the exit batch's cut-off no application is accepted, retakes included.
         try:
             rules.require(
                 "exit.application_deadline",
-                {"exit_batch": batch.exit_batch, "received_on": today},
-                today,
+                {"exit_batch": batch.exit_batch, "received_on": ctx.today},
+                ctx.today,
             )
         except rules.RuleRefusal as refusal:
-            return [], [error(1, "", refusal.decision.zh, refusal.decision.en)]
-
-    errors = list(sheet.header_errors)
-    required = {column.header for column in COLUMNS if column.required}
-    if any(e["column"] in required for e in errors):
-        return [], errors  # without a required column no row can be checked
-    total = len(sheet.rows)
-    if total == 0:
-        return [], [*errors, error(1, "", "名单中没有考生", "The roster has no candidates")]
-    if total > MAX_ROWS:
-        return [], [
-            *errors,
-            error(
-                1,
-                "",
-                f"一次最多导入 {MAX_ROWS} 名考生，本文件有 {total} 行",
-                f"At most {MAX_ROWS} candidates per upload; this file has {total} rows",
-            ),
-        ]
-    ctx = Context(today=today, employer=batch.institution.kind == InstitutionKind.EMPLOYER)
+            return [SPEC.error(1, "", refusal.decision.zh, refusal.decision.en)]
     if ctx.employer and "is_own_staff" not in sheet.columns:
-        return [], [
-            *errors,
-            error(
+        return [
+            SPEC.error(
                 1,
                 "is_own_staff",
                 "用人单位只能评价本单位职工（含劳务派遣人员），名单须有“本单位职工（含劳务派遣）”列（实施意见 二十）",
                 "An employer evaluates only its own staff (dispatched workers included); the "
                 "roster needs the column “本单位职工（含劳务派遣）” (实施意见 二十)",
-            ),
+            )
         ]
-
-    # Each check with the index of its column in the upload (None: the column is absent).
-    checks = [(key, column, sheet.columns.get(column), check) for key, column, check in CHECKS]
-    clean: list[dict] = []
-    first_row_of: dict[str, int] = {}  # keyed hash -> first row with that ID number
-    for done, (number, cells) in enumerate(sheet.rows, start=1):
-        row = {"row": number}
-        found = len(errors)
-        for key, column, index, check in checks:
-            try:
-                row[key] = check(cells[index] if index is not None else "", row, ctx)
-            except Bad as bad:
-                cell = cells[index] if index is not None and not bad.column else ""
-                errors.append(error(number, bad.column or column, bad.zh, bad.en, cell))
-        id_number = row.get("id_number")
-        if id_number:
-            id_hash = row["id_number_hash"] = keyed_hash(id_number)
-            first = first_row_of.setdefault(id_hash, number)
-            if first != number:
-                errors.append(
-                    error(
-                        number,
-                        "id_number",
-                        f"证件号码与第 {first} 行重复",
-                        f"The ID number repeats row {first}",
-                    )
-                )
-        if len(errors) == found:
-            row.setdefault("birth_date", None)
-            clean.append({key: row[key] for key in ("row", "id_number", *ROW_FIELDS)})
-        if progress and (done % CHUNK == 0 or done == total):
-            progress(done, total, gettext("正在检查第 %(done)s 行") % {"done": done})
-
-    errors.extend(_already_enrolled(batch, first_row_of))
-    if errors:
-        errors.sort(key=lambda e: e["row"])  # stable: a row's own errors keep their column order
-        return [], errors
-    return clean, []
+    return []
 
 
-def _already_enrolled(batch, first_row_of: dict[str, int]) -> list[dict]:
+def _already_enrolled(ctx: Context) -> list[dict]:
     """Candidates already in this batch, or in another open batch for the same occupation and
     level (issue 4), matched by keyed hash in bulk: when those batches hold fewer people than the
     upload, all their hashes are read at once; otherwise the upload's hashes are looked up a few
     thousand per query."""
+    batch, first_row_of = ctx.batch, ctx.first_row_of
     enrolled = Candidate.objects.filter(
         Q(batch_id=batch.pk)
         | Q(
@@ -1036,7 +737,7 @@ def _already_enrolled(batch, first_row_of: dict[str, int]) -> list[dict]:
         row = first_row_of[id_hash]
         if batch_id == batch.pk:
             errors.append(
-                error(
+                SPEC.error(
                     row,
                     "id_number",
                     "该考生已在本批次中",
@@ -1048,7 +749,7 @@ def _already_enrolled(batch, first_row_of: dict[str, int]) -> list[dict]:
         which_zh = f"（批次 #{batch_id}）" if own else ""
         which_en = f" (#{batch_id})" if own else ""
         errors.append(
-            error(
+            SPEC.error(
                 row,
                 "id_number",
                 f"该考生已在同职业、同等级的另一个未结束的评价批次中{which_zh}，不能重复报名",
@@ -1057,6 +758,48 @@ def _already_enrolled(batch, first_row_of: dict[str, int]) -> list[dict]:
             )
         )
     return errors
+
+
+class RosterErrors(ImportRefused):
+    """The roster was refused and nothing was imported (see ImportRefused)."""
+
+    headline = _("考生名单有 %(n)s 处错误，未导入任何考生")
+
+
+class RosterImportFailed(Exception):
+    """Raised by the job handler so that the job is marked failed with a readable message."""
+
+
+SPEC = Spec(
+    columns=COLUMNS,
+    checks=CHECKS,
+    refused=RosterErrors,
+    missing_zh="缺少“{header}”列，请使用考生名单模板",
+    missing_en="Missing column “{header}”; use the roster template",
+    empty=("名单中没有考生", "The roster has no candidates"),
+    noun=("名考生", "candidates"),
+    sheet_title=SHEET_TITLE,
+    max_rows=MAX_ROWS,
+    masks={"id_number": mask_id_number},
+    before_rows=_before_rows,
+    after_rows=_already_enrolled,
+    progress_every=CHUNK,
+)
+
+
+def read_roster(file, filename: str):
+    """The uploaded roster (skilleval.imports.Sheet). Raises RosterErrors when the file cannot
+    be read at all; column problems are kept in ``header_errors`` for validate_roster."""
+    return read_sheet(SPEC, file, filename)
+
+
+def validate_roster(batch, sheet, progress: Callable[[int, int], None] | None = None):
+    """Check every row of a roster for a batch. Returns (clean_rows, errors); each clean row is
+    a dict of ROW_FIELDS plus ``row`` and ``id_number`` (plain).
+
+    Errors are {"row", "column", "column_en", "value", "zh", "en"}, row numbers as the user sees
+    them, sorted by row."""
+    return check_rows(SPEC, sheet, Context.of(batch), progress)
 
 
 # --- importing -----------------------------------------------------------------------------
@@ -1082,13 +825,16 @@ def import_roster(batch, file, filename: str, *, user, progress: Progress | None
     batch.check_roster_upload(user)
     sheet = read_roster(file, filename)
     total = len(sheet.rows)
-
-    def checking(done, _total, message):
-        progress(done, 2 * total, message)
-
+    checking = None
     if progress:
-        progress(0, 2 * total, gettext("正在检查"))
-    with transaction.atomic():
+        progress(0, 2 * total, in_both_languages(_("正在检查")))
+
+        def checking(done, _total):
+            progress(
+                done, 2 * total, in_both_languages(_("正在检查第 %(done)s 行"), {"done": done})
+            )
+
+    def lock() -> Context:
         # One upload at a time per batch, and the batch cannot move on underneath it.
         locked = (
             Batch.objects.select_for_update(of=("self",))
@@ -1100,12 +846,13 @@ def import_roster(batch, file, filename: str, *, user, progress: Progress | None
                 gettext("批次当前状态为“%(status)s”，未导入")
                 % {"status": locked.get_status_display()}
             )
-        clean, errors = validate_roster(locked, sheet, checking if progress else None)
-        if not errors:
-            _write(locked, clean, progress, total)
-    if errors:
-        raise RosterErrors(errors, annotated_roster(sheet, errors))
-    return {"imported": len(clean)}
+        return Context.of(locked)
+
+    def write(ctx: Context, clean: list[dict]) -> dict:
+        _write(ctx.batch, clean, progress, total)
+        return {"imported": len(clean)}
+
+    return import_all_or_nothing(SPEC, sheet, lock, write, checking)
 
 
 # PostgreSQL takes the rows by COPY: measured on 2 cores, 100,000 candidates go in about five
@@ -1124,7 +871,9 @@ def _write(batch, clean: list[dict], progress: Progress | None, total: int) -> N
         writer.write(chunk)
         if progress:
             done = start + len(chunk)
-            progress(total + done, 2 * total, gettext("已导入 %(done)s 名") % {"done": done})
+            progress(
+                total + done, 2 * total, in_both_languages(_("已导入 %(done)s 名"), {"done": done})
+            )
     AuditEntry.objects.record(
         "create",
         object_type="institutions.candidate",
@@ -1194,76 +943,6 @@ class _CopyWriter:
                 copy.write_row(values)
 
 
-# --- the annotated copy --------------------------------------------------------------------
-
-
-def annotated_roster(sheet: RosterSheet, errors: list[dict]) -> bytes:
-    """The uploaded rows as text with a last column "错误 / Errors" and the bad cells filled light
-    red; rows keep their numbers. Every cell passes safe_cell, so nothing opens as a formula."""
-    by_row: dict[int, list[dict]] = defaultdict(list)
-    for err in errors:
-        by_row[err["row"]].append(err)
-    index_of = {COLUMN_BY_KEY[key].header: index for key, index in sheet.columns.items()}
-    width = max(len(sheet.header), max((len(cells) for _, cells in sheet.rows), default=0))
-
-    workbook = Workbook(write_only=True)
-    out = workbook.create_sheet(SHEET_TITLE)
-    for index in range(width):
-        out.column_dimensions[get_column_letter(index + 1)].width = 16
-    out.column_dimensions[get_column_letter(width + 1)].width = 60
-    out.freeze_panes = "A2"
-    red = PatternFill("solid", fgColor="FFC7CE")
-    bold = Font(bold=True)
-    wrapped = Alignment(wrap_text=True, vertical="top")
-
-    def text_cell(value, *, fill=None, font=None, alignment=None):
-        cell = WriteOnlyCell(out, value=safe_cell(value))
-        cell.data_type = "s"  # text, whatever openpyxl guessed
-        if fill:
-            cell.fill = fill
-        if font:
-            cell.font = font
-        if alignment:
-            cell.alignment = alignment
-        return cell
-
-    def messages(problems):
-        return "\n".join(
-            (f"{p['column']}：" if p["column"] else "") + f"{p['zh']} / {p['en']}" for p in problems
-        )
-
-    header_problems = by_row.get(1, [])
-    header = [text_cell(_text(v), font=bold) for v in sheet.header]
-    header.extend(text_cell("", font=bold) for _ in range(width - len(header)))
-    label = in_both_languages(ERRORS_HEADER) + (
-        "\n" + messages(header_problems) if header_problems else ""
-    )
-    header.append(
-        text_cell(label, font=bold, fill=red if header_problems else None, alignment=wrapped)
-    )
-    out.append(header)
-
-    expected = 2
-    for number, cells in sheet.rows:
-        while expected < number:  # blank rows of the upload, so numbers stay aligned
-            out.append([])
-            expected += 1
-        problems = by_row.get(number)
-        if problems:
-            bad = {index_of.get(p["column"]) for p in problems}
-            row = [text_cell(_text(v), fill=red if i in bad else None) for i, v in enumerate(cells)]
-            row.extend(text_cell("") for _ in range(width - len(cells)))
-            row.append(text_cell(messages(problems), alignment=wrapped))
-        else:
-            row = [text_cell(_text(v)) for v in cells]
-        out.append(row)
-        expected = number + 1
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 # --- background job ------------------------------------------------------------------------
 
 
@@ -1284,16 +963,5 @@ def run_roster_import_job(job) -> dict:
                 progress=job.report_progress,
             )
     except RosterErrors as refused:
-        changes = {
-            "result": {
-                "errors": refused.errors[:MAX_ERRORS_IN_RESULT],
-                "error_count": len(refused.errors),
-            }
-        }
-        if refused.annotated:
-            job.result_file.save(
-                f"roster-errors-{batch.pk}.xlsx", ContentFile(refused.annotated), save=False
-            )
-            changes["result_file"] = job.result_file.name
-        Job.objects.filter(pk=job.pk).update(**changes)
-        raise RosterImportFailed(describe_errors(refused.errors)) from refused
+        job_refused(job, refused, f"roster-errors-{batch.pk}.xlsx")
+        raise RosterImportFailed(str(refused)) from refused

@@ -101,11 +101,14 @@ def _error_rows(result: dict, language: str) -> list[dict]:
     for problem in result.get("errors") or []:
         if not isinstance(problem, dict):
             continue
-        reason = problem.get("en" if language.startswith("en") else "zh") or problem.get("zh")
+        english = language.startswith("en")
+        reason = problem.get("en" if english else "zh") or problem.get("zh")
+        # Imports keep the column's English header beside its Chinese one (skilleval.imports).
+        column = (english and problem.get("column_en")) or problem.get("column") or ""
         rows.append(
             {
                 "row": problem.get("row") or "",
-                "column": problem.get("column") or "",
+                "column": column,
                 "value": problem.get("value") or "",
                 "reason": reason or in_language(problem.get("reason", ""), language),
             }

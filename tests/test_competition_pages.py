@@ -359,6 +359,23 @@ class TestContestants:
         assert "不止一处" in text  # row 6: 鼓楼区 is in 南京 and in 徐州
         assert "第 3 行" in text and "第 6 行" in text
 
+    def test_an_english_reader_sees_the_problems_and_columns_in_english(
+        self, client, organiser, lathe, settings
+    ):
+        competition = new_competition(organiser, events=[lathe])
+        signed_in(client, organiser).cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        upload = csv_file(
+            [["王伟", resident_id(1), "职工", "4-03-02-01", "", "", "", "", "", "", ""]]
+        )
+        text = page(
+            client.post(
+                reverse("competition-contestant-import", args=[competition.pk]), {"file": upload}
+            )
+        )
+        assert not Contestant.objects.exists()
+        assert "Event occupation code" in text and "is not an event of this competition" in text
+        assert "赛项职业编码" not in text.split("<tbody>")[1].split("</tbody>")[0]
+
     def test_the_template_lists_the_chinese_headers(self, client, organiser, lathe):
         from python_calamine import load_workbook
 

@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from skilleval.imports import error_line
 from skilleval.occupation_import import (
     STARTER_CSV,
     OccupationImportError,
-    error_line,
     import_occupations,
     read_rows,
 )

@@ -614,6 +614,17 @@ def attach_deltas(rows, review: QualityReview) -> None:
     return rows
 
 
+def totals_for(review: QualityReview, user) -> dict:
+    """The review's totals as the user may see them: the province's for those who see it all,
+    otherwise summed over the rows of their own scope (54号 五: each department reviews its own
+    institutions), in the same shape."""
+    if user.sees_everything:
+        return review.totals
+    fields = [field for field in INDICATOR_FIELDS if field != "rush_share"]
+    rows = ReviewRow.objects.visible_to(user).filter(review=review).values(*fields, "flags")
+    return {**summarise(list(rows)), "thresholds": review.totals.get("thresholds", {})}
+
+
 def visible_totals(review: QualityReview, rows) -> dict:
     """Sums over the rows the user sees (the province's totals only for those who see it all)."""
     sums = rows.aggregate(

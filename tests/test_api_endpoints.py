@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from audits.choices import ComplaintTarget, Population
 from audits.models import Complaint, Inspector, Notice, SpotCheck
 from audits.review_models import QualityReview
+from audits.reviews import INDICATOR_FIELDS, summarise
 from certificates.models import Certificate
 from competitions.choices import CompetitionKind, ContestantGroup
 from competitions.models import Competition, CompetitionFiling, Contestant, Recognition
@@ -24,6 +25,7 @@ from tests.api_testing import (
     CreateTests,
     ReadTests,
     UpdateTests,
+    client_for,
 )
 from tests.factories import (
     ApiTokenFactory,
@@ -41,6 +43,7 @@ from tests.factories import (
     NoticeFactory,
     QualityReviewFactory,
     RecognitionFactory,
+    ReviewRowFactory,
     SpotCheckEntityFactory,
     approved_filing,
     occupation_with_resources,
@@ -421,3 +424,27 @@ class TestQualityReviews(ReadTests):
 
     def make(self, tenant):
         return QualityReviewFactory()
+
+    def test_a_review_shows_a_city_clerk_only_the_rows_and_totals_of_their_city(self, own, other):
+        review = QualityReviewFactory(totals=summarise([]))
+        for tenant, issued in ((own, 12), (other, 30)):
+            ReviewRowFactory(
+                review=review, institution=tenant.institution, certificates_issued=issued
+            )
+        province = summarise(
+            list(review.rows.values(*(f for f in INDICATOR_FIELDS if f != "rush_share"), "flags"))
+        )
+        QualityReview.objects.filter(pk=review.pk).update(totals=province)
+        seen = {}
+        for role in (Role.PROVINCE_AUDITOR, Role.CITY_STAFF, Role.INSTITUTION_STAFF):
+            body = client_for(own.user(role)).get(f"{self.url}{review.pk}/").json()
+            seen[role] = (
+                [row["institution"] for row in body["rows"]],
+                body["totals"]["institutions"],
+                body["totals"]["indicators"]["certificates_issued"],
+            )
+        both = sorted([own.institution.pk, other.institution.pk])
+        assert sorted(seen[Role.PROVINCE_AUDITOR][0]) == both
+        assert seen[Role.PROVINCE_AUDITOR][1:] == (2, 42)
+        assert seen[Role.CITY_STAFF] == ([own.institution.pk], 1, 12)
+        assert seen[Role.INSTITUTION_STAFF] == ([own.institution.pk], 1, 12)

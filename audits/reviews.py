@@ -52,6 +52,7 @@ from certificates.models import Certificate
 from institutions.choices import BatchStatus, CatalogStatus, FilingStatus
 from institutions.models import Batch, BatchTransition, Candidate, Filing, FilingItem, Institution
 from skilleval.choices import in_chinese, in_english
+from skilleval.rules.exit_deadlines import ExitCertificateIssueDeadline
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +194,7 @@ def vq_last_issue_day(on: date) -> date:
     from skilleval import rules
 
     try:
-        return rules.get_rule("exit.certificate_issue_deadline").parameters_as_of(on)["last_day"]
+        return rules.get_rule(ExitCertificateIssueDeadline.id).parameters_as_of(on)["last_day"]
     except (rules.UnknownRule, KeyError):
         return VQ_LAST_ISSUE_DAY
 

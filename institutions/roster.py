@@ -39,6 +39,7 @@ from skilleval import rules
 from skilleval.choices import Level, TrainingRoute, in_chinese, in_english
 from skilleval.job_pages import in_both_languages
 from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
+from skilleval.rules.exit_deadlines import ExitApplicationDeadline
 from skilleval.spreadsheets import (
     MAX_ROWS,
     UnreadableSpreadsheet,
@@ -925,7 +926,7 @@ def validate_roster(batch, sheet: RosterSheet, progress: Progress | None = None)
         # 239号 二(一): after the exit batch's cut-off no application is accepted, retakes included.
         try:
             rules.require(
-                "exit.application_deadline",
+                ExitApplicationDeadline.id,
                 {"exit_batch": batch.exit_batch, "received_on": today},
                 today,
             )

@@ -5,8 +5,10 @@ from datetime import date, timedelta
 
 from rest_framework import serializers
 
+from certificates.choices import CertificateKind
+from institutions.choices import BatchStatus, QuestionSource
 from skilleval.rules.engine import Outcome, Rule, get_rule, register
-from skilleval.rules.exit_deadlines import NOTICE_239_DATE
+from skilleval.rules.exit_deadlines import NOTICE_239_DATE, ExitCertificateIssueDeadline
 from skilleval.working_days import add_working_days
 
 CUTOFFS = {"batch_1_cutoff": date(2020, 9, 30), "batch_2_cutoff": date(2020, 12, 31)}
@@ -72,7 +74,7 @@ class ExitGraduateRoute(Rule):
     def decide(self, facts, params, as_of):
         # 239号 二(三): no level-evaluation vocational qualification certificate on or after
         # 2021-02-01, on this route too; the cut-off is that rule's parameter.
-        last_day = get_rule("exit.certificate_issue_deadline").parameters_as_of(as_of)["last_day"]
+        last_day = get_rule(ExitCertificateIssueDeadline.id).parameters_as_of(as_of)["last_day"]
         if facts["exit_batch"] == 2 and as_of > last_day:
             return Outcome(
                 {"route": None, "certificate": None},
@@ -83,12 +85,15 @@ class ExitGraduateRoute(Rule):
             )
         if facts["exit_batch"] == 1:
             return Outcome(
-                {"route": "school_skill_level", "certificate": "skill_level"},
+                {"route": "school_skill_level", "certificate": CertificateKind.SKILL_LEVEL},
                 f"第一批退出目录的职业：由院校组织毕业生开展职业技能等级认定，发放职业技能等级证书（{self.clause}）。",
                 f"Batch-1 occupations: the school certifies its graduates and issues skill-level certificates ({self.clause}).",
             )
         return Outcome(
-            {"route": "city_daily_appraisal", "certificate": "vocational_qualification"},
+            {
+                "route": "city_daily_appraisal",
+                "certificate": CertificateKind.VOCATIONAL_QUALIFICATION,
+            },
             f"第二批退出目录的职业：由设区市组织日常鉴定，发放职业资格证书（{self.clause}）。",
             f"Batch-2 occupations: the city's daily appraisal, with vocational qualification certificates ({self.clause}).",
         )
@@ -105,12 +110,10 @@ class QuestionSourceAllowed(Rule):
     valid_from = NOTICE_239_DATE
 
     class Facts(serializers.Serializer):
-        question_source = serializers.ChoiceField(
-            choices=["national_bank", "provincial_bank", "approved_spec", "self_made"]
-        )
+        question_source = serializers.ChoiceField(choices=QuestionSource.values)
 
     def decide(self, facts, params, as_of):
-        if facts["question_source"] == "self_made":
+        if facts["question_source"] == QuestionSource.SELF_MADE:
             return Outcome(
                 {"allowed": False},
                 f"严禁私自随意命制评价试题，须从国家题库或省级题库抽取（{self.clause}）。",
@@ -230,10 +233,10 @@ class VolumeSurge(Rule):
 
 # The steps that wait for the end of the exam, with their names in both languages.
 AFTER_EXAM_STEPS = {
-    "examined": ("录入成绩", "Scores can be entered"),
-    "results_publicised": ("公示成绩", "Results can be publicised"),
-    "results_approved": ("审核成绩", "Results can be approved"),
-    "certificates_issued": ("签发证书", "Certificates can be signed off and issued"),
+    BatchStatus.EXAMINED: ("录入成绩", "Scores can be entered"),
+    BatchStatus.RESULTS_PUBLICISED: ("公示成绩", "Results can be publicised"),
+    BatchStatus.RESULTS_APPROVED: ("审核成绩", "Results can be approved"),
+    BatchStatus.CERTIFICATES_ISSUED: ("签发证书", "Certificates can be signed off and issued"),
 }
 
 
@@ -254,7 +257,7 @@ class StepAfterExam(Rule):
     valid_from = NOTICE_239_DATE
 
     class Facts(serializers.Serializer):
-        step = serializers.ChoiceField(choices=list(AFTER_EXAM_STEPS))
+        step = serializers.ChoiceField(choices=[step.value for step in AFTER_EXAM_STEPS])
         exam_ends_on = serializers.DateField()
         on = serializers.DateField()
 

@@ -28,6 +28,7 @@ from institutions.choices import (
     BatchStatus,
     CatalogAction,
     EligibilityStatus,
+    EvaluationType,
     FilingStatus,
     InstitutionKind,
     MaterialKind,
@@ -760,8 +761,9 @@ def batch_context(request, batch, **forms) -> dict:
             label: counts.get(value, 0) for value, label in EligibilityStatus.choices
         },
         "rooms": batch.rooms.annotate(seated=Count("candidates")),
-        "show_comprehensive": batch.level <= 2 and batch.evaluation_type != "special_ability",
-        "show_theory": batch.evaluation_type != "special_ability",
+        "show_comprehensive": batch.level <= 2
+        and batch.evaluation_type != EvaluationType.SPECIAL_ABILITY,
+        "show_theory": batch.evaluation_type != EvaluationType.SPECIAL_ABILITY,
         "has_tickets": bool(batch.tickets_generated_on)
         and status not in (BatchStatus.INVALID, BatchStatus.CANCELLED),
         "runs": runs,

@@ -16,6 +16,10 @@ from institutions.models import Batch, Candidate, Filing, Institution
 from skilleval.choices import Role
 from skilleval.demo import make_resident_id
 from skilleval.models import ApiToken, Job, Occupation, OccupationLevel, Region
+from skilleval.rules import get_rule
+from skilleval.rules.audits import SampleSize
+from skilleval.rules.batches import ExitGraduateRoute
+from skilleval.rules.competitions import FeesAllowed
 from tests.api_testing import (
     ALL,
     NOTHING,
@@ -125,6 +129,17 @@ class TestOccupations(ReadTests):
 
     def make(self, tenant):
         return occupation(tenant)
+
+
+class TestRules(ReadTests):
+    url = "/api/v1/rules/"
+    model = None  # the rules live in code (skilleval/rules/), their parameters in the database
+    lookup = body_key = "id"
+    reads = EVERYBODY
+
+    def make(self, tenant):
+        rule = {"nanjing": FeesAllowed, "xuanwu": SampleSize, "suzhou": ExitGraduateRoute}
+        return get_rule(rule[tenant.key].id)
 
 
 class TestJobs(ReadTests):

@@ -19,11 +19,12 @@ from django.utils.translation import gettext_lazy as _
 
 from audits.choices import FindingOutcome, Population
 from audits.models import Complaint, Finding, Inspector, SpotCheck, SpotCheckEntity
+from institutions.choices import BatchStatus
 from institutions.models import Batch, Filing, Institution
 from skilleval import rules
-from skilleval.choices import INSTITUTION_ROLES
+from skilleval.choices import INSTITUTION_ROLES, AuditAction, Role
 from skilleval.models import AuditEntry
-from skilleval.rules.audits import InspectorMayInspect
+from skilleval.rules.audits import InspectorMayInspect, SampleSize
 
 COMPLAINT_WEIGHT = 1.0  # each complaint adds this to an entity's weight of 1
 FINDING_WEIGHT = 2.0  # each past finding with issues adds this
@@ -48,7 +49,7 @@ def population_rows(population: str, filters: dict) -> list[list]:
             [pk, None, city]
             for pk, city in queryset.order_by("pk").values_list("pk", "city_id").distinct()
         ]
-    queryset = Batch.objects.exclude(status__in=["draft", "cancelled"])
+    queryset = Batch.objects.exclude(status__in=[BatchStatus.DRAFT, BatchStatus.CANCELLED])
     if filters.get("from"):
         queryset = queryset.filter(exam_starts_on__gte=filters["from"])
     if filters.get("to"):
@@ -131,7 +132,7 @@ def draw(
     redraw_reason: str = "",
 ) -> SpotCheck:
     """Province auditors draw; the seed and inputs are kept so the draw can be reproduced."""
-    if not (user.is_province_admin or user.role == "province_auditor"):
+    if not (user.is_province_admin or user.role == Role.PROVINCE_AUDITOR):
         raise PermissionDenied(gettext("仅省级督查人员可以抽查"))
     if replaces is not None and not redraw_reason.strip():
         raise ValidationError(gettext("重新抽取须说明原因"))
@@ -147,7 +148,7 @@ def draw(
             .values_list("pk", "city_id", "institution_id")
         ],
     }
-    size = rules.evaluate("audit.sample_size", {"population": len(rows), "ratio": ratio}).result[
+    size = rules.evaluate(SampleSize.id, {"population": len(rows), "ratio": ratio}).result[
         "sample_size"
     ]
     if size == 0:
@@ -186,7 +187,7 @@ def draw(
         )
         # bulk_create sends no signals: the drawn entities go into the audit log here.
         AuditEntry.objects.record(
-            "create",
+            AuditAction.CREATE,
             object_type="audits.spotcheckentity",
             object_id=f"spot_check:{spot_check.pk}",
             object_repr=f"{spot_check} 抽取 {len(picks)} 个对象",

@@ -55,6 +55,7 @@ from skilleval import rules
 from skilleval.changelog.signals import snapshot
 from skilleval.choices import in_chinese, in_english
 from skilleval.models import AuditEntry
+from skilleval.rules.exit_deadlines import ExitCertificateIssueDeadline
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +195,7 @@ def local_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 def vq_last_issue_day(on: date) -> date:
     """239号 二(三): the rule's current last issue day for vocational qualification certificates."""
     try:
-        return rules.get_rule("exit.certificate_issue_deadline").parameters_as_of(on)["last_day"]
+        return rules.get_rule(ExitCertificateIssueDeadline.id).parameters_as_of(on)["last_day"]
     except (rules.UnknownRule, KeyError):
         return VQ_LAST_ISSUE_DAY
 
@@ -608,6 +609,17 @@ def attach_deltas(rows, review: QualityReview) -> None:
         }
         row.previous_flags = before["flags"] if before else None
     return rows
+
+
+def totals_for(review: QualityReview, user) -> dict:
+    """The review's totals as the user may see them: the province's for those who see it all,
+    otherwise summed over the rows of their own scope (54号 五: each department reviews its own
+    institutions), in the same shape."""
+    if user.sees_everything:
+        return review.totals
+    fields = [field for field in INDICATOR_FIELDS if field != "rush_share"]
+    rows = ReviewRow.objects.visible_to(user).filter(review=review).values(*fields, "flags")
+    return {**summarise(list(rows)), "thresholds": review.totals.get("thresholds", {})}
 
 
 def visible_totals(review: QualityReview, rows) -> dict:

@@ -60,7 +60,7 @@ from certificates.choices import CertificateStatus
 from certificates.models import Certificate
 from institutions.choices import CatalogAction
 from institutions.models import Batch
-from skilleval.choices import INSTITUTION_ROLES, Role
+from skilleval.choices import INSTITUTION_ROLES, RegionKind, Role
 from skilleval.forms import add_refusal
 from skilleval.models import Region
 from skilleval.views import ScopedDetailView, ScopedListView, to_page
@@ -400,7 +400,7 @@ def hotlines(city: Region | None) -> dict:
         "city": city,
         "city_hotline": city.complaint_hotline if city else "",
         "hotline_regions": Region.objects.exclude(complaint_hotline="")
-        .exclude(kind="province")
+        .exclude(kind=RegionKind.PROVINCE)
         .select_related("parent"),
     }
 

@@ -39,6 +39,7 @@ from skilleval import rules
 from skilleval.choices import INSTITUTION_ROLES, AuditAction
 from skilleval.job_pages import in_both_languages
 from skilleval.models import AuditEntry, Job
+from skilleval.rules.exit_deadlines import ExitCertificateIssueDeadline
 
 log = logging.getLogger(__name__)
 
@@ -426,7 +427,7 @@ def reprint_certificate(certificate, user, kind=PrintKind.REPRINT) -> bytes:
     a proof instead (239号 二(三))."""
     if certificate.kind == CertificateKind.VOCATIONAL_QUALIFICATION:
         today = timezone.localdate()
-        rules.require("exit.certificate_issue_deadline", {"issue_date": today}, today)
+        rules.require(ExitCertificateIssueDeadline.id, {"issue_date": today}, today)
     if certificate.is_revoked:
         raise ValidationError(gettext("已注销的证书不能打印"))
     data = pdf.render_certificate(certificate)

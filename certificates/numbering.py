@@ -11,15 +11,17 @@ from datetime import date
 from django.db import transaction
 from django.utils.translation import gettext
 
+from certificates.choices import CertificateKind
 from certificates.models import NumberExhausted, NumberSeries
+from institutions.choices import InstitutionKind
 from skilleval import rules
-from skilleval.rules.certificates import JIANGSU
+from skilleval.rules.certificates import JIANGSU, CertificateNumberFormat
 
 SEQUENCE_WIDTH = {
-    "skill_level": 6,
-    "vocational_qualification": 5,
-    "special_ability": 5,
-    "competition": 4,
+    CertificateKind.SKILL_LEVEL: 6,
+    CertificateKind.VOCATIONAL_QUALIFICATION: 5,
+    CertificateKind.SPECIAL_ABILITY: 5,
+    CertificateKind.COMPETITION: 4,
 }
 
 
@@ -63,19 +65,19 @@ def prefix_for(
 ) -> str:
     """Everything of a number but its sequence; the year is the year of issue."""
     yy = f"{issued_on.year % 100:02d}"
-    params = rules.get_rule("certificate.number_format").parameters_as_of(issued_on)
-    if kind == "skill_level":
+    params = rules.get_rule(CertificateNumberFormat.id).parameters_as_of(issued_on)
+    if kind == CertificateKind.SKILL_LEVEL:
         # Y: employer; S: social training evaluation organisation (schools file as these too).
-        kind_letter = "Y" if institution.kind == "employer" else "S"
+        kind_letter = "Y" if institution.kind == InstitutionKind.EMPLOYER else "S"
         return f"{kind_letter}{institution.ministry_code}{JIANGSU}{_province_serial(institution)}{yy}{level}"
-    if kind == "vocational_qualification":
+    if kind == CertificateKind.VOCATIONAL_QUALIFICATION:
         if institution.vq_station_type is None or not institution.vq_station_serial:
             raise NumberExhausted(
                 gettext("%(institution)s 不是登记的职业技能鉴定站") % {"institution": institution}
             )
         return f"{yy}{JIANGSU}{_city(institution)}{institution.vq_station_type}{institution.vq_station_serial}{level}"
-    if kind == "special_ability":
+    if kind == CertificateKind.SPECIAL_ABILITY:
         return f"{params['special_ability_prefix']}{JIANGSU}{_city(institution)}{yy}{_province_serial(institution)}"
-    if kind == "competition":
+    if kind == CertificateKind.COMPETITION:
         return f"{params['competition_prefix']}{JIANGSU}{_city(institution)}{yy}{competition_serial:05d}"
     raise ValueError(kind)

@@ -17,6 +17,7 @@ from skilleval.choices import Level
 from skilleval.forms import add_refusal
 from skilleval.models import Occupation, Region
 from skilleval.models.regions import PROVINCE_CODE
+from skilleval.rules.competitions import FeesAllowed
 
 OUTSIDE_JIANGSU = _("省外 / 无")
 
@@ -135,7 +136,7 @@ class CompetitionForm(forms.ModelForm):
         cleaned = super().clean()
         # Blank fee boxes mean no fee; the model refuses anything else, citing 54号 二.
         fees = {name: cleaned.get(name) or Decimal(0) for name in self.FEES}
-        decision = rules.evaluate("competition.fees_allowed", fees)
+        decision = rules.evaluate(FeesAllowed.id, fees)
         if not decision.result["allowed"]:
             # The rule's message once for the form, and each charged fee marked.
             self.add_error(None, decision.text)

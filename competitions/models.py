@@ -29,6 +29,15 @@ from skilleval.choices import Level, Role
 from skilleval.models import Region
 from skilleval.models.regions import PROVINCE_CODE
 from skilleval.querysets import ScopedQuerySet
+from skilleval.rules.competitions import (
+    CertificateIssuer,
+    ContestantEligible,
+    CrossRegionFiling,
+    DirectRecognition,
+    FeesAllowed,
+    OutOfAreaFiling,
+)
+from skilleval.rules.occupations import OccupationEvaluable
 
 
 def region_within(region, host) -> bool:
@@ -126,7 +135,7 @@ class Competition(models.Model):
 
     def clean(self):
         rules.require(
-            "competition.fees_allowed",
+            FeesAllowed.id,
             {
                 "registration_fee": self.registration_fee,
                 "participation_fee": self.participation_fee,
@@ -156,7 +165,7 @@ class Competition(models.Model):
     def out_of_area_decision(self):
         contestants = self.contestants.filter(eligible=True)
         return rules.evaluate(
-            "competition.out_of_area_filing",
+            OutOfAreaFiling.id,
             {
                 "contestants_total": contestants.count(),
                 "contestants_out_of_area": contestants.filter(out_of_area=True).count(),
@@ -164,7 +173,7 @@ class Competition(models.Model):
         )
 
     def cross_region_decision(self):
-        return rules.evaluate("competition.cross_region_filing", {"span": self.span})
+        return rules.evaluate(CrossRegionFiling.id, {"span": self.span})
 
     def required_filings(self) -> list[tuple[str, str]]:
         """(reason, level) of every filing this competition needs now."""
@@ -278,7 +287,7 @@ class Competition(models.Model):
             return None
         delegation = self.delegation
         return rules.evaluate(
-            "competition.certificate_issuer",
+            CertificateIssuer.id,
             {
                 "competition_level": self.kind,
                 "competition_class": self.competition_class,
@@ -413,7 +422,7 @@ class Event(models.Model):
         return self.occupation.name
 
     def clean(self):
-        rules.require("occupation.evaluable", {"occupation_code": self.occupation.code})
+        rules.require(OccupationEvaluable.id, {"occupation_code": self.occupation.code})
 
 
 class ContestantQuerySet(ScopedQuerySet):
@@ -510,7 +519,7 @@ class Contestant(models.Model):
     def assess(self):
         """Decide eligibility (54号 一) and out-of-area status from the contestant's facts."""
         decision = rules.evaluate(
-            "competition.contestant_eligible",
+            ContestantEligible.id,
             {
                 "group": self.group,
                 "pension_years_in_province": self.pension_years if self.pension_region_id else 0,
@@ -666,7 +675,7 @@ class Recognition(models.Model):
         proposals = []
         for contestant in competition.contestants.filter(eligible=True, rank__isnull=False):
             decision = rules.evaluate(
-                "competition.direct_recognition",
+                DirectRecognition.id,
                 {
                     "competition_kind": competition.kind,
                     "competition_class": competition.competition_class,

@@ -26,6 +26,7 @@ from skilleval.choices import Level
 from skilleval.filtersets import FilterSet
 from skilleval.models import Region
 from skilleval.models.regions import PROVINCE_CODE
+from skilleval.rules.institutions import BranchAnnounced
 from skilleval.spreadsheets import xlsx_response
 
 PAGE_SIZE = 50
@@ -215,7 +216,7 @@ def announcing_branches(queryset: QuerySet[Institution], on: date) -> dict[int, 
     branches = list(queryset.filter(parent__isnull=False).values_list("pk", "announced_on"))
     if not branches:
         return {}
-    rule = rules.get_rule("institution.branch_announced")
+    rule = rules.get_rule(BranchAnnounced.id)
     params = rule.parameters_as_of(on)
     ends = {}
     for pk, announced_on in branches:

@@ -55,6 +55,7 @@ from skilleval.imports import (
 from skilleval.job_pages import in_both_languages
 from skilleval.models import AuditEntry
 from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
+from skilleval.rules.exit_deadlines import ExitApplicationDeadline
 from skilleval.spreadsheets import MAX_ROWS, is_blank
 
 Progress = Callable[[int, int, str], None]
@@ -682,7 +683,7 @@ def _before_rows(sheet, ctx: Context) -> list[dict]:
         # 239号 二(一): after the exit batch's cut-off no application is accepted, retakes included.
         try:
             rules.require(
-                "exit.application_deadline",
+                ExitApplicationDeadline.id,
                 {"exit_batch": batch.exit_batch, "received_on": ctx.today},
                 ctx.today,
             )

@@ -21,6 +21,7 @@ from audits.models import (
     SpotCheck,
     SpotCheckEntity,
 )
+from audits.reviews import totals_for
 from institutions.models import Institution
 from skilleval.models import Occupation, Region, User
 
@@ -385,6 +386,7 @@ class ReviewRowSerializer(serializers.ModelSerializer):
 
 
 class QualityReviewSerializer(serializers.ModelSerializer):
+    totals = serializers.SerializerMethodField()
     rows = serializers.SerializerMethodField()
 
     class Meta:
@@ -401,6 +403,11 @@ class QualityReviewSerializer(serializers.ModelSerializer):
             "rows",
         ]
         read_only_fields = fields  # reviews are run (reviews.run_review), never written
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_totals(self, review):
+        """The province's totals, or the sums over the caller's own rows."""
+        return totals_for(review, self.context["request"].user)
 
     @extend_schema_field(ReviewRowSerializer(many=True))
     def get_rows(self, review):

@@ -22,6 +22,7 @@ from competitions.models import (
 )
 from institutions.models import Institution
 from skilleval.api.base import DecisionField
+from skilleval.choices import RegionKind
 
 # One choice set for both filing decisions, so the schema has one enum for them.
 REQUIRED_FILING_CHOICES = [
@@ -257,7 +258,7 @@ class ContestantSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"competition": gettext("只有主办单位可以登记选手")})
         for name in ("pension_region", "hukou_region", "school_region"):
             region = attrs.get(name)
-            if region is not None and region.kind == "province":
+            if region is not None and region.kind == RegionKind.PROVINCE:
                 raise serializers.ValidationError({name: gettext("请填写设区市或区县")})
         number, problem = check_id_number(attrs.get("id_type", "resident_id"), attrs["id_number"])
         if problem:

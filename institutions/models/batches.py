@@ -27,11 +27,20 @@ from skilleval import rules
 from skilleval.actions import Forbidden
 from skilleval.changelog import context as audit_context
 from skilleval.changelog.signals import audited_update
-from skilleval.choices import INSTITUTION_ROLES, JobKind, Level, Role, TrainingRoute
+from skilleval.choices import INSTITUTION_ROLES, JobKind, JobStatus, Level, Role, TrainingRoute
 from skilleval.models import ApplicationCondition, AuditSignal, Job
 from skilleval.personal_data import decrypt
 from skilleval.querysets import ScopedQuerySet
-from skilleval.rules.batches import AFTER_EXAM_STEPS
+from skilleval.rules.batches import (
+    AFTER_EXAM_STEPS,
+    ExitBatchValidAtCutoff,
+    QuestionSourceAllowed,
+    ResultsPublicity,
+    RushBeforeCutoff,
+    StepAfterExam,
+    VolumeSurge,
+)
+from skilleval.rules.exit_deadlines import ExitApplicationDeadline, ExitCertificateIssueDeadline
 
 PASS_MARK = Decimal(60)
 
@@ -68,7 +77,7 @@ class BatchManager(models.Manager.from_queryset(BatchQuerySet)):
         ):
             raise Forbidden(gettext("只能为本机构创建评价批次"))
         today = timezone.localdate()
-        rules.require("batch.question_source", {"question_source": question_source}, today)
+        rules.require(QuestionSourceAllowed.id, {"question_source": question_source}, today)
         problems = institution.check_scope(occupation, level, region, on=today).problems
         exit_batch = (
             occupation.vq_exit_batch
@@ -78,7 +87,7 @@ class BatchManager(models.Manager.from_queryset(BatchQuerySet)):
         if exit_batch:
             try:
                 rules.require(
-                    "exit.application_deadline",
+                    ExitApplicationDeadline.id,
                     {"exit_batch": exit_batch, "received_on": today},
                     today,
                 )
@@ -108,9 +117,7 @@ class BatchManager(models.Manager.from_queryset(BatchQuerySet)):
                 batch=batch, action="plan", to_status=BatchStatus.DRAFT, actor=user
             )
             if exit_batch:
-                batch.flag_if(
-                    "exit.rush_before_cutoff", {"exit_batch": exit_batch, "created_on": today}
-                )
+                batch.flag_if(RushBeforeCutoff.id, {"exit_batch": exit_batch, "created_on": today})
         return batch
 
 
@@ -210,7 +217,7 @@ class Batch(models.Model):
             return False
         on = on or timezone.localdate()
         decision = rules.evaluate(
-            "exit.batch_valid_at_cutoff",
+            ExitBatchValidAtCutoff.id,
             {
                 "exit_batch": self.exit_batch,
                 "reached_admission_tickets_on": self.tickets_generated_on,
@@ -235,12 +242,12 @@ class Batch(models.Model):
         by the status it leads to) is open on a day: only once the exam's last day is over."""
         on = on or timezone.localdate()
         facts = {"step": step, "exam_ends_on": self.exam_ends_on, "on": on}
-        return rules.evaluate("batch.step_after_exam", facts, on)
+        return rules.evaluate(StepAfterExam.id, facts, on)
 
     def require_exam_over(self, step: str, on: date | None = None) -> None:
         on = on or timezone.localdate()
         facts = {"step": step, "exam_ends_on": self.exam_ends_on, "on": on}
-        rules.require("batch.step_after_exam", facts, on, key="open")
+        rules.require(StepAfterExam.id, facts, on, key="open")
 
     @property
     def exam_is_over(self) -> bool:
@@ -419,7 +426,7 @@ class Batch(models.Model):
     def publicity(self, on: date | None = None):
         on = on or timezone.localdate()
         return rules.evaluate(
-            "batch.results_publicity", {"publicised_on": self.publicised_on, "on": on}, on
+            ResultsPublicity.id, {"publicised_on": self.publicised_on, "on": on}, on
         )
 
     def approve_results(self, user):
@@ -474,7 +481,7 @@ class Batch(models.Model):
         if self.evaluation_type == EvaluationType.VOCATIONAL_QUALIFICATION:
             # 239号 二(三): no level-evaluation vocational qualification certificate from 2021-02-01.
             try:
-                rules.require("exit.certificate_issue_deadline", {"issue_date": on}, on)
+                rules.require(ExitCertificateIssueDeadline.id, {"issue_date": on}, on)
             except rules.RuleRefusal as refusal:
                 problems.extend(refusal.messages)
         institution = self.institution
@@ -545,7 +552,9 @@ class Batch(models.Model):
             raise Forbidden(gettext("须由本机构负责人签发"))
         if self.status != BatchStatus.RESULTS_APPROVED:
             raise ValidationError(gettext("成绩审核通过后方可签发证书"))
-        running = self.issuance_jobs().filter(status__in=["queued", "running"]).first()
+        running = (
+            self.issuance_jobs().filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).first()
+        )
         if running:
             return running  # pressing the button twice starts one job
         today = timezone.localdate()
@@ -677,7 +686,7 @@ class Batch(models.Model):
         )
         if previous:
             self.flag_if(
-                "batch.volume_surge",
+                VolumeSurge.id,
                 {"candidates": self.candidates.count(), "usual_candidates": previous},
             )
 

@@ -22,6 +22,8 @@ from skilleval.choices import INSTITUTION_ROLES, Level, Role
 from skilleval.models import OccupationLevel, Region
 from skilleval.models.regions import PROVINCE_CODE
 from skilleval.querysets import ScopedQuerySet
+from skilleval.rules.institutions import EligibleAsSocialOrg, InstitutionScopeAllows
+from skilleval.rules.occupations import OccupationEvaluable
 from skilleval.uploads import validate_document
 
 
@@ -337,7 +339,7 @@ class Filing(models.Model):
     ) -> OccupationLevel:
         """Refuse an occupation-level this institution may not ask for, citing the clause. An
         employer without the national standard names its enterprise specification (54号 三)."""
-        rules.require("occupation.evaluable", {"occupation_code": occupation.code}, on)
+        rules.require(OccupationEvaluable.id, {"occupation_code": occupation.code}, on)
         occupation_level = OccupationLevel.objects.filter(
             occupation=occupation, level=level
         ).first()
@@ -350,7 +352,7 @@ class Filing(models.Model):
                 code="level_not_defined",
             )
         rules.require(
-            "institution.scope_allows",
+            InstitutionScopeAllows.id,
             {
                 "institution_kind": self.institution.kind,
                 "occupation_code": occupation.code,
@@ -417,9 +419,7 @@ class Filing(models.Model):
             )
         if self.institution.kind == InstitutionKind.SOCIAL_ORG:
             try:
-                rules.require(
-                    "institution.eligible_as_social_org", self.institution.eligibility_facts
-                )
+                rules.require(EligibleAsSocialOrg.id, self.institution.eligibility_facts)
             except rules.RuleRefusal as refusal:
                 problems.append(refusal.message)
         return problems

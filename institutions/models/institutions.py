@@ -16,6 +16,7 @@ from skilleval.actions import Forbidden
 from skilleval.changelog.signals import audited_update
 from skilleval.choices import INSTITUTION_ROLES, RegionKind, Role
 from skilleval.querysets import ScopedQuerySet
+from skilleval.rules.institutions import BranchAnnounced, EligibleAsSocialOrg
 
 
 def validate_uscc(value: str) -> None:
@@ -214,7 +215,7 @@ class Institution(models.Model):
         ):
             raise ValidationError(gettext("分支机构仅限社会培训评价组织设立"))
         if self.kind == InstitutionKind.SOCIAL_ORG:
-            rules.require("institution.eligible_as_social_org", self.eligibility_facts)
+            rules.require(EligibleAsSocialOrg.id, self.eligibility_facts)
 
     @property
     def eligibility_facts(self) -> dict:
@@ -235,7 +236,7 @@ class Institution(models.Model):
 
     def branch_announcement(self, day: date):
         return rules.evaluate(
-            "institution.branch_announced", {"announced_on": self.announced_on, "on": day}, day
+            BranchAnnounced.id, {"announced_on": self.announced_on, "on": day}, day
         )
 
     def check_scope(

@@ -16,6 +16,7 @@ from institutions.choices import (
     CLOSED_BATCH_STATUSES,
     BatchStatus,
     EligibilityStatus,
+    EvaluationType,
 )
 from institutions.filtersets import BatchFilterSet
 from institutions.forms import (
@@ -143,8 +144,9 @@ def batch_context(request, batch, **forms) -> dict:
             label: counts.get(value, 0) for value, label in EligibilityStatus.choices
         },
         "rooms": batch.rooms.annotate(seated=Count("candidates")),
-        "show_comprehensive": batch.level <= 2 and batch.evaluation_type != "special_ability",
-        "show_theory": batch.evaluation_type != "special_ability",
+        "show_comprehensive": batch.level <= 2
+        and batch.evaluation_type != EvaluationType.SPECIAL_ABILITY,
+        "show_theory": batch.evaluation_type != EvaluationType.SPECIAL_ABILITY,
         "has_tickets": bool(batch.tickets_generated_on)
         and status not in (BatchStatus.INVALID, BatchStatus.CANCELLED),
         "runs": runs,

@@ -3,7 +3,6 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models.functions import Cast, Left
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from skilleval.choices import (
@@ -262,10 +261,6 @@ class ApplicationCondition(models.Model):
 
     def __str__(self):
         return f"{self.occupation_level}: {self.label}"
-
-    @property
-    def label_in_language(self) -> str:
-        return self.label_en if get_language() == "en" and self.label_en else self.label
 
     def unmet(
         self, *, work_years, current_level, current_level_obtained_on, education, route, on: date

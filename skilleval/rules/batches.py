@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from rest_framework import serializers
 
 from skilleval.rules.engine import Outcome, Rule, get_rule, register
-from skilleval.rules.exit_deadlines import NOTICE_239_DATE
+from skilleval.rules.exit_deadlines import NOTICE_239_DATE, ExitCertificateIssueDeadline
 from skilleval.working_days import add_working_days
 
 CUTOFFS = {"batch_1_cutoff": date(2020, 9, 30), "batch_2_cutoff": date(2020, 12, 31)}
@@ -72,7 +72,7 @@ class ExitGraduateRoute(Rule):
     def decide(self, facts, params, as_of):
         # 239号 二(三): no level-evaluation vocational qualification certificate on or after
         # 2021-02-01, on this route too; the cut-off is that rule's parameter.
-        last_day = get_rule("exit.certificate_issue_deadline").parameters_as_of(as_of)["last_day"]
+        last_day = get_rule(ExitCertificateIssueDeadline.id).parameters_as_of(as_of)["last_day"]
         if facts["exit_batch"] == 2 and as_of > last_day:
             return Outcome(
                 {"route": None, "certificate": None},
@@ -104,6 +104,8 @@ class QuestionSourceAllowed(Rule):
     title_en = "Papers come from the national or provincial bank; self-made papers are refused"
     valid_from = NOTICE_239_DATE
 
+    # The values of institutions.choices.QuestionSource, spelled here: the core rule engine
+    # imports no app (tests/test_import_graph.py).
     class Facts(serializers.Serializer):
         question_source = serializers.ChoiceField(
             choices=["national_bank", "provincial_bank", "approved_spec", "self_made"]

@@ -1,0 +1,39 @@
+"""Rule ids are names other systems use (the self-check API, stored parameter versions, audit
+signals): callers refer to them through the rule classes, and their values never change."""
+
+from skilleval import rules
+
+# As published in the README's rule table and /api/v1/rules/.
+PUBLISHED_IDS = {
+    "occupation.evaluable",
+    "institution.scope_allows",
+    "institution.eligible_as_social_org",
+    "institution.branch_announced",
+    "exit.application_deadline",
+    "exit.batch_valid_at_cutoff",
+    "exit.certificate_issue_deadline",
+    "exit.graduate_route",
+    "exit.rush_before_cutoff",
+    "batch.question_source",
+    "batch.volume_surge",
+    "batch.results_publicity",
+    "batch.step_after_exam",
+    "certificate.number_format",
+    "competition.contestant_eligible",
+    "competition.out_of_area_filing",
+    "competition.cross_region_filing",
+    "competition.fees_allowed",
+    "competition.certificate_issuer",
+    "competition.direct_recognition",
+    "honour.direct_recognition",
+    "audit.sample_size",
+    "audit.inspector_may_inspect",
+}
+
+
+def test_the_registered_rules_keep_their_published_ids():
+    assert set(rules.RULES) == PUBLISHED_IDS
+
+
+def test_each_rule_is_registered_under_its_own_id():
+    assert all(rule.id == rule_id for rule_id, rule in rules.RULES.items())

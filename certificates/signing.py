@@ -1,0 +1,345 @@
+"""Certificates that prove themselves: every certificate PDF handed out (the individual PDFs of a
+batch, reprints and the holder's own copy, proofs 证明) carries a PAdES signature of the issuing
+province's key, so that any change to the file breaks it in any PDF reader, and anyone can check
+it offline.
+
+54号 四: only certificates in the provincial system are valid. A signature says who made the file
+and that it is unchanged; whether the certificate still stands (not revoked) is always answered by
+the register, so `check_pdf` reads both.
+
+The key: `CERTIFICATE_SIGNING_P12` (a PKCS#12 file) and `CERTIFICATE_SIGNING_P12_PASSWORD`. Outside
+production, without them, a throwaway demo CA and signing certificate are made under
+`CERTIFICATE_SIGNING_DEMO_DIR` (named DEMO in every field a reader shows); production never signs
+with them.
+"""
+
+import datetime
+import io
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from asn1crypto import pem
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+
+from certificates.choices import PdfVerdict
+from certificates.lookup import find_by_token, revoked_on
+
+log = logging.getLogger(__name__)
+
+# Every field of the demo certificates a PDF reader shows says what they are.
+DEMO_ORGANISATION = "skilleval DEMO - not a real signing key"
+DEMO_PASSWORD = b"demo"
+DEMO_P12 = "demo-signing.p12"
+DEMO_CA = "demo-ca.pem"
+# Room for the CMS signature (key, two certificates, a timestamp token): reserved up front, so
+# pyHanko need not sign twice to learn the size.
+SIGNATURE_BYTES = 12_288
+# What a signed PDF's keywords start with, before the certificate's number and verification token.
+KEYWORD = "skilleval-certificate"
+
+
+class SigningNotConfigured(ImproperlyConfigured):
+    pass
+
+
+# --- the key --------------------------------------------------------------------------------------
+
+
+def _not_configured() -> SigningNotConfigured:
+    return SigningNotConfigured(
+        gettext(
+            "证书签名密钥未配置：请设置环境变量 CERTIFICATE_SIGNING_P12（PKCS#12 文件路径）和 "
+            "CERTIFICATE_SIGNING_P12_PASSWORD，证书才能签发"
+        )
+    )
+
+
+def key_files() -> tuple[Path, bytes]:
+    """The PKCS#12 file and its password: the configured ones, or (outside production) the demo."""
+    configured = settings.CERTIFICATE_SIGNING_P12
+    if configured:
+        password = settings.CERTIFICATE_SIGNING_P12_PASSWORD
+        if not password:
+            raise _not_configured()
+        return Path(configured), password.encode()
+    if not settings.CERTIFICATE_SIGNING_DEMO:
+        raise _not_configured()
+    return ensure_demo_key(Path(settings.CERTIFICATE_SIGNING_DEMO_DIR)) / DEMO_P12, DEMO_PASSWORD
+
+
+@cache
+def signer():
+    """The loaded signer (pyHanko), once per process."""
+    path, password = key_files()
+    if not path.is_file():
+        raise SigningNotConfigured(
+            gettext("证书签名密钥文件不存在：CERTIFICATE_SIGNING_P12=%(path)s") % {"path": path}
+        )
+    loaded = signers.SimpleSigner.load_pkcs12(str(path), passphrase=password)
+    if loaded is None:
+        raise SigningNotConfigured(
+            gettext("无法读取证书签名密钥：请检查 CERTIFICATE_SIGNING_P12_PASSWORD")
+        )
+    if is_demo(loaded.signing_cert) and not settings.CERTIFICATE_SIGNING_DEMO:
+        raise SigningNotConfigured(gettext("生产环境不得使用演示签名密钥签发证书"))
+    return loaded
+
+
+def check_configured() -> None:
+    """Raise SigningNotConfigured, naming the variables, unless certificates can be signed."""
+    signer()
+
+
+def is_demo(certificate) -> bool:
+    """asn1crypto certificate → whether it is one of the demo keys."""
+    return certificate.subject.native.get("organization_name") == DEMO_ORGANISATION
+
+
+@cache
+def trust_roots() -> list:
+    """The certificates a signature must chain to: CERTIFICATE_SIGNING_TRUST_ROOTS (PEM, one or
+    more: the province's CA), else the self-signed CAs in the key file, else its certificate."""
+    configured = settings.CERTIFICATE_SIGNING_TRUST_ROOTS
+    if configured:
+        data = Path(configured).read_bytes()
+        blocks = pem.unarmor(data, multiple=True) if pem.detect(data) else [(None, None, data)]
+        return [asn1_x509.Certificate.load(der) for _type, _headers, der in blocks]
+    own = signer()
+    roots = [c for c in own.cert_registry if c.self_signed]
+    return roots or [own.signing_cert]
+
+
+@cache
+def _timestamper():
+    if not settings.CERTIFICATE_SIGNING_TSA_URL:
+        return None
+    return HTTPTimeStamper(settings.CERTIFICATE_SIGNING_TSA_URL)
+
+
+# --- signing --------------------------------------------------------------------------------------
+
+
+def sign_pdf(data: bytes, *, title: str, number: str, token: str, issuer: str) -> bytes:
+    """The PDF signed (PAdES B-B; B-T with a timestamp authority) over the whole file. The
+    certificate's number and verification token are written into the signed revision's document
+    information, so a checker can find the register entry the file claims to be."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    writer.document_meta.title = title
+    writer.document_meta.subject = issuer
+    writer.document_meta.keywords = [KEYWORD, number, token]
+    metadata = signers.PdfSignatureMetadata(
+        field_name="Signature",
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason="江苏省技能人才评价证书电子签发",  # what a PDF reader shows beside the signature
+        location="江苏省 Jiangsu, CN",
+    )
+    pdf_signer = signers.PdfSigner(metadata, signer=signer(), timestamper=_timestamper())
+    return pdf_signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES).getvalue()
+
+
+# --- checking an uploaded PDF ------------------------------------------------------------------------
+
+MAX_UPLOAD_BYTES = 2 * 2**20  # a certificate PDF is about 60-120 KB
+
+
+@dataclass
+class PdfCheck:
+    """What a PDF proves: its verdict (certificates.choices.PdfVerdict), the register entry it
+    claims, and why, in the reader's language."""
+
+    verdict: str
+    reason: str
+    number: str = ""
+    token: str = ""
+    signer: str = ""
+    signed_at: datetime.datetime | None = None
+    certificate: object = None
+    proof: object = None
+    revoked_on: datetime.date | None = None
+
+
+def _info(reader) -> dict:
+    """The document information of the file's last revision (the signed one, when the
+    signature covers the whole file)."""
+    try:
+        return reader.trailer["/Info"]  # dereferenced
+    except KeyError:
+        return {}
+
+
+def _signed_claims(reader) -> tuple[str, str]:
+    """(number, token) from the signed document information, or ('', '')."""
+    keywords = str(_info(reader).get("/Keywords", ""))
+    parts = [part.strip() for part in keywords.replace(";", ",").split(",")]
+    if len(parts) >= 3 and parts[0] == KEYWORD:
+        return parts[1], parts[2]
+    return "", ""
+
+
+def _title(reader) -> str:
+    return str(_info(reader).get("/Title", ""))
+
+
+def check_pdf(data: bytes) -> PdfCheck:
+    """Validate an uploaded PDF's signature offline against the province's trust roots, then
+    compare what it claims with the register."""
+    not_ours = PdfVerdict.NOT_ISSUED_HERE
+    if len(data) > MAX_UPLOAD_BYTES:
+        return PdfCheck(not_ours, gettext("文件太大，不是本平台签发的证书 PDF"))
+    if not data.startswith(b"%PDF-"):
+        return PdfCheck(not_ours, gettext("不是 PDF 文件"))
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        signatures = reader.embedded_signatures
+    except Exception:  # a damaged or hostile file: whatever the parser trips on
+        log.info("an uploaded PDF could not be read", exc_info=True)
+        return PdfCheck(PdfVerdict.ALTERED, gettext("文件已损坏，无法读取"))
+    if not signatures:
+        return PdfCheck(not_ours, gettext("文件没有电子签名：本平台签发的证书都带有签名"))
+    signature = signatures[0]
+    context = ValidationContext(trust_roots=trust_roots(), allow_fetching=False)
+    try:
+        status = validate_pdf_signature(signature, context)
+    except ValueError:  # pyHanko's SignatureValidationError among them
+        log.info("an uploaded PDF's signature could not be validated", exc_info=True)
+        return PdfCheck(PdfVerdict.ALTERED, gettext("签名已损坏"))
+    subject = status.signing_cert.subject.native if status.signing_cert else {}
+    signer_name = " / ".join(
+        subject[part] for part in ("common_name", "organization_name") if subject.get(part)
+    )
+    found = PdfCheck(
+        "", "", signer=signer_name, signed_at=status.signer_reported_dt
+    )
+    if not (status.intact and status.valid):
+        found.verdict, found.reason = PdfVerdict.ALTERED, gettext("签名与文件内容不符：文件已被改动")
+        return found
+    if not status.trusted:
+        found.verdict = not_ours
+        found.reason = gettext("签名人不是江苏省技能人才评价管理平台的签发证书")
+        return found
+    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE or len(signatures) != 1:
+        found.verdict, found.reason = PdfVerdict.ALTERED, gettext("签名之后文件又被追加修改")
+        return found
+    found.number, found.token = _signed_claims(reader)
+    match = find_by_token(found.token) if found.token else None
+    if match is None:
+        found.verdict, found.reason = not_ours, gettext("平台登记中没有这份文件所载的证书")
+        return found
+    found.certificate, found.proof = match
+    certificate = found.certificate
+    if found.number != certificate.number or certificate.holder_name not in _title(reader):
+        found.verdict = PdfVerdict.ALTERED
+        found.reason = gettext("文件所载内容与平台登记不一致（证书可能已更正，请以平台记录为准）")
+        return found
+    if certificate.is_revoked:
+        found.verdict, found.revoked_on = PdfVerdict.REVOKED, revoked_on(certificate)
+        found.reason = gettext("签名有效，但该证书已被注销")
+        return found
+    found.verdict = PdfVerdict.VALID
+    found.reason = gettext("签名有效，文件未被改动，内容与平台登记一致")
+    return found
+
+
+# --- the demo key -----------------------------------------------------------------------------------
+
+
+def ensure_demo_key(directory: Path) -> Path:
+    """A throwaway CA and signing certificate under `directory` (made once; of two processes
+    making it at once, one's rename wins and the other's copy is dropped)."""
+    if (directory / DEMO_P12).is_file():
+        return directory
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".demo-signing-", dir=directory.parent))
+    try:
+        _write_demo_key(staging)
+        try:
+            os.rename(staging, directory)
+        except OSError:  # another process made it first
+            pass
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return directory
+
+
+def _write_demo_key(target: Path) -> None:
+    def name(common_name):
+        return x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, DEMO_ORGANISATION),
+                x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            ]
+        )
+
+    def usage(**allowed):
+        flags = dict.fromkeys(
+            (
+                "digital_signature content_commitment key_encipherment data_encipherment "
+                "key_agreement key_cert_sign crl_sign encipher_only decipher_only"
+            ).split(),
+            False,
+        )
+        return x509.KeyUsage(**{**flags, **allowed})
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name("演示 CA（非真实签发机构）DEMO CA"))
+        .issuer_name(name("演示 CA（非真实签发机构）DEMO CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(usage(key_cert_sign=True, crl_sign=True), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name("演示证书签发（非真实）DEMO certificate signing"))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1825))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(usage(digital_signature=True, content_commitment=True), critical=True)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    (target / DEMO_CA).write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (target / DEMO_P12).write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"skilleval demo",
+            key,
+            certificate,
+            [ca],
+            serialization.BestAvailableEncryption(DEMO_PASSWORD),
+        )
+    )

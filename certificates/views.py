@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from certificates import lookup as public_lookup
-from certificates import signing
+from certificates import verification
 from certificates.choices import CertificateStatus, PdfVerdict, PrintKind
 from certificates.filtersets import CertificateFilterSet
 from certificates.forms import (
@@ -125,7 +125,7 @@ def holder_download(request, signed):
 def verify(request, token):
     """The QR target: the record and its current status, never the full ID number. Anyone may
     also upload a certificate PDF here: its signature and content are checked against the
-    register (certificates/signing.py)."""
+    register (certificates/verification.py)."""
     found = public_lookup.find_by_token(token)
     context = {"checked_at": timezone.localtime(), "pdf_form": PdfCheckForm()}
     status = 200
@@ -145,7 +145,9 @@ def verify(request, token):
             context["throttled_minutes"] = public_lookup.retry_minutes(wait)
             status = 429
         elif form.is_valid():
-            check = signing.check_pdf(form.cleaned_data["pdf"].read(signing.MAX_UPLOAD_BYTES + 1))
+            check = verification.check_pdf(
+                form.cleaned_data["pdf"].read(verification.MAX_UPLOAD_BYTES + 1)
+            )
             context["pdf_check"] = check
             context["pdf_verdict"] = PdfVerdict(check.verdict)
             context["pdf_is_other"] = check.certificate is not None and (

@@ -12,7 +12,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from certificates import pdf, signing
+from certificates import pdf, signing, verification
 from certificates.choices import PdfVerdict, ProofReason
 from certificates.models import Certificate, Proof
 from tests.factories import UserFactory
@@ -57,7 +57,7 @@ def test_a_certificate_pdf_is_signed_over_the_whole_file_and_validates(signed):
 
 
 def test_a_signed_pdf_checks_as_valid_and_names_its_certificate(signed, certificate):
-    check = signing.check_pdf(signed)
+    check = verification.check_pdf(signed)
     assert check.verdict == PdfVerdict.VALID
     assert check.number == certificate.number
     assert check.certificate == certificate
@@ -69,7 +69,7 @@ def test_one_changed_byte_makes_it_altered(signed):
     position = signed.index(b"/MediaBox") + len(b"/MediaBox [0 0 ")
     changed = bytearray(signed)
     changed[position] = ord("7") if changed[position] != ord("7") else ord("8")
-    assert signing.check_pdf(bytes(changed)).verdict == PdfVerdict.ALTERED
+    assert verification.check_pdf(bytes(changed)).verdict == PdfVerdict.ALTERED
 
 
 def test_an_update_appended_after_signing_makes_it_altered(signed):
@@ -80,7 +80,7 @@ def test_an_update_appended_after_signing_makes_it_altered(signed):
     writer.update_root()
     out = io.BytesIO()
     writer.write(out)
-    check = signing.check_pdf(out.getvalue())
+    check = verification.check_pdf(out.getvalue())
     assert check.verdict == PdfVerdict.ALTERED
 
 
@@ -91,21 +91,21 @@ def test_a_pdf_signed_by_another_key_is_not_issued_here(certificate, settings, t
     signing.signer.cache_clear()
     signing.trust_roots.cache_clear()
     settings.CERTIFICATE_SIGNING_DEMO_DIR = str(tmp_path / "ours")
-    assert signing.check_pdf(foreign).verdict == PdfVerdict.NOT_ISSUED_HERE
-    assert signing.check_pdf(pdf.render_certificate(certificate)).verdict == PdfVerdict.VALID
+    assert verification.check_pdf(foreign).verdict == PdfVerdict.NOT_ISSUED_HERE
+    assert verification.check_pdf(pdf.render_certificate(certificate)).verdict == PdfVerdict.VALID
 
 
 def test_an_unsigned_pdf_or_not_a_pdf_is_not_issued_here(certificate):
     unsigned = pdf.render_certificates([certificate])
-    assert signing.check_pdf(unsigned).verdict == PdfVerdict.NOT_ISSUED_HERE
-    assert signing.check_pdf(b"GIF89a").verdict == PdfVerdict.NOT_ISSUED_HERE
+    assert verification.check_pdf(unsigned).verdict == PdfVerdict.NOT_ISSUED_HERE
+    assert verification.check_pdf(b"GIF89a").verdict == PdfVerdict.NOT_ISSUED_HERE
 
 
 def test_a_revoked_certificate_still_validates_but_the_register_says_revoked(
     signed, certificate, province_admin
 ):
     Certificate.revoke_many([certificate], user=province_admin, reason="以欺骗手段取得")
-    check = signing.check_pdf(signed)
+    check = verification.check_pdf(signed)
     assert check.verdict == PdfVerdict.REVOKED
     assert check.revoked_on is not None
 
@@ -115,9 +115,9 @@ def test_a_pdf_from_before_a_correction_no_longer_matches_the_register(
 ):
     certificate.pdf.save("tests/signed.pdf", ContentFile(signed))
     certificate.correct(user=province_admin, reason="姓名录入有误", holder_name="王晓明")
-    assert signing.check_pdf(signed).verdict == PdfVerdict.ALTERED
+    assert verification.check_pdf(signed).verdict == PdfVerdict.ALTERED
     certificate.refresh_from_db()
-    assert signing.check_pdf(certificate.pdf.read()).verdict == PdfVerdict.VALID
+    assert verification.check_pdf(certificate.pdf.read()).verdict == PdfVerdict.VALID
 
 
 def test_a_proof_pdf_is_signed_and_checks_against_its_certificate(certificate, nanjing_institution):
@@ -127,7 +127,7 @@ def test_a_proof_pdf_is_signed_and_checks_against_its_certificate(certificate, n
     proof = Proof.objects.create(
         certificate=certificate, reason=ProofReason.LOST, issued_by=issuer, issued_on=date.today()
     )
-    check = signing.check_pdf(pdf.render_proof(proof))
+    check = verification.check_pdf(pdf.render_proof(proof))
     assert check.verdict == PdfVerdict.VALID
     assert check.proof == proof
 
@@ -156,7 +156,7 @@ def test_a_configured_key_signs_and_its_ca_is_the_trust_root(settings, certifica
     settings.CERTIFICATE_SIGNING_P12 = str(directory / signing.DEMO_P12)
     settings.CERTIFICATE_SIGNING_P12_PASSWORD = signing.DEMO_PASSWORD.decode()
     settings.CERTIFICATE_SIGNING_TRUST_ROOTS = str(directory / signing.DEMO_CA)
-    assert signing.check_pdf(pdf.render_certificate(certificate)).verdict == PdfVerdict.VALID
+    assert verification.check_pdf(pdf.render_certificate(certificate)).verdict == PdfVerdict.VALID
     settings.CERTIFICATE_SIGNING_P12_PASSWORD = ""
     signing.signer.cache_clear()
     with pytest.raises(signing.SigningNotConfigured, match="CERTIFICATE_SIGNING_P12_PASSWORD"):

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from certificates import lookup as public_lookup
-from certificates import signing
+from certificates import verification
 from certificates.api.serializers import (
     CaptchaRequiredSerializer,
     CaptchaSerializer,
@@ -240,7 +240,7 @@ class PublicPdfCheckView(PublicView):
         body = PdfUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         upload = body.validated_data["pdf"]
-        check = signing.check_pdf(upload.read(signing.MAX_UPLOAD_BYTES + 1))
+        check = verification.check_pdf(upload.read(verification.MAX_UPLOAD_BYTES + 1))
         return Response(PdfCheckSerializer(check).data)
 
 

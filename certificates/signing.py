@@ -14,12 +14,14 @@ production, without them, a throwaway demo CA and signing certificate are made u
 with them.
 """
 
+import asyncio
 import contextlib
 import datetime
 import io
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 
@@ -146,7 +148,20 @@ def sign_pdf(data: bytes, *, title: str, number: str, token: str, issuer: str) -
         location="江苏省 Jiangsu, CN",
     )
     pdf_signer = signers.PdfSigner(metadata, signer=signer(), timestamper=_timestamper())
-    return pdf_signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES).getvalue()
+    signed = run_async(pdf_signer.async_sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES))
+    return signed.getvalue()
+
+
+def run_async(coroutine):
+    """Run one of pyHanko's coroutines to its end from synchronous code, also when the calling
+    thread already runs an event loop (a test driving a browser, an async server): then in a
+    thread of its own, since asyncio.run cannot nest."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 # --- the demo key -----------------------------------------------------------------------------------

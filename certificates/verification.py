@@ -9,13 +9,13 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from certificates.choices import PdfVerdict
 from certificates.lookup import find_by_token, revoked_on
-from certificates.signing import KEYWORD, trust_roots
+from certificates.signing import KEYWORD, run_async, trust_roots
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def check_pdf(data: bytes) -> PdfCheck:
     signature = signatures[0]
     context = ValidationContext(trust_roots=trust_roots(), allow_fetching=False)
     try:
-        status = validate_pdf_signature(signature, context)
+        status = run_async(async_validate_pdf_signature(signature, context))
     except ValueError:  # pyHanko's SignatureValidationError among them
         log.info("an uploaded PDF's signature could not be validated", exc_info=True)
         return PdfCheck(PdfVerdict.ALTERED, gettext("签名已损坏"))

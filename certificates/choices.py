@@ -26,3 +26,12 @@ class PrintKind(models.TextChoices):
 class ProofReason(models.TextChoices):
     LOST = "lost", _("证书遗失")
     WRONG = "wrong", _("证书信息有误")
+
+
+class PdfVerdict(models.TextChoices):
+    """What an uploaded certificate PDF proves (its signature, then the register)."""
+
+    VALID = "valid", _("有效")
+    REVOKED = "revoked", _("签名有效，证书已注销")
+    ALTERED = "altered", _("文件已被改动")
+    NOT_ISSUED_HERE = "not_issued_here", _("非本省平台签发")

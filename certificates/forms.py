@@ -167,3 +167,11 @@ class CorrectionForm(forms.Form):
             if field in self.cleaned_data
             and self.cleaned_data[field] != getattr(self.certificate, field)
         }
+
+
+class PdfCheckForm(forms.Form):
+    pdf = forms.FileField(
+        label=_("证书 PDF 文件"),
+        help_text=_("选择平台签发或您下载的证书（证明）PDF，核验其电子签名和登记记录"),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )

@@ -198,9 +198,15 @@ class CaptchaThrottle(ClientThrottle):
     scope = "public-captcha"
 
 
-def throttle(request) -> float | None:
+class PdfCheckThrottle(ClientThrottle):
+    """Checking an uploaded PDF costs more than a lookup: the client rate applies, apart."""
+
+    scope = "public-verify-pdf"
+
+
+def throttle(request, limiter_class=ClientThrottle) -> float | None:
     """The per-client limit for a plain Django view: None when allowed, else seconds to wait."""
-    limiter = ClientThrottle()
+    limiter = limiter_class()
     if not limiter.allow_request(request, None):
         return limiter.wait() or 60
     return None

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 
-from certificates import fonts
+from certificates import fonts, signing
 from certificates.choices import CertificateKind, ProofReason
 from institutions.choices import IdType
 from skilleval.choices import LEVEL_NAMES_EN, in_chinese, in_english
@@ -178,8 +178,20 @@ def certificate_page(certificate) -> dict:
         "signatory": certificate.signatory,
         "photo_uri": media_uri(certificate.photo.name) if certificate.photo else "",
         "verify_url": verify_url,  # the QR code is drawn where the page is rendered (with_qr)
+        "token": certificate.verification_token,
         "revoked": certificate.is_revoked,
     }
+
+
+def sign_page(data: bytes, page: dict) -> bytes:
+    """A one-certificate PDF signed, naming the certificate it is (certificates/signing.py)."""
+    return signing.sign_pdf(
+        data,
+        title=f"{page['title_zh']} {page['number']} {page['holder_name']}",
+        number=page["number"],
+        token=page["token"],
+        issuer=page["institution"],
+    )
 
 
 # The filled-in texts: each character must be drawable (fonts.check_glyphs).
@@ -264,13 +276,16 @@ def render_certificates(certificates) -> bytes:
 
 
 def render_certificate(certificate) -> bytes:
-    return render_certificates([certificate])
+    """One certificate, signed: a reprint, the holder's own copy, a corrected certificate."""
+    return sign_page(render_certificates([certificate]), certificate_page(certificate))
 
 
-def render_pages(pages: list[dict]) -> tuple[bytes, list[bytes]]:
+def render_pages(pages: list[dict], sign: bool = True) -> tuple[bytes, list[bytes]]:
     """The fast way, for bulk issuance: lay out only the filled layer of all the pages as ONE
     document, put the kind's static layer (laid out once) under every page as a shared form, and
-    cut the result into one-page PDFs. Returns (all pages, [one PDF per page])."""
+    cut the result into one-page PDFs, each signed. Returns (all pages, [one PDF per page]): the
+    all-pages PDF is for printing and stays unsigned. (`sign=False` only for the benchmark's
+    comparison.)"""
     import pikepdf
 
     with_qr(pages)
@@ -299,6 +314,8 @@ def render_pages(pages: list[dict]) -> tuple[bytes, list[bytes]]:
                 out = io.BytesIO()
                 single.save(out)
                 singles.append(out.getvalue())
+    if sign:
+        singles = [sign_page(data, page) for data, page in zip(singles, pages, strict=True)]
     background.close()
     return whole.getvalue(), singles
 
@@ -317,7 +334,7 @@ def render_chunk(task: dict) -> list[tuple[int, str]]:
     """Render one chunk of bulk issuance and store its files: the one-page PDFs first, the chunk's
     all-pages PDF last, so that an existing chunk file means a complete chunk. Runs in a render
     process (no database access) or in the caller's."""
-    whole, singles = render_pages(task["pages"])
+    whole, singles = render_pages(task["pages"], sign=task.get("sign", True))
     for name, data in zip(task["names"], singles, strict=True):
         write_stored(name, data)
     write_stored(task["chunk"], whole)
@@ -394,4 +411,10 @@ def render_proof(proof) -> bytes:
         [context["issuer"], context["holder_name"], context["occupation"], context["detail"]]
     )
     pdf, _pages = _write(PROOF_TEMPLATE, context)
-    return pdf
+    return signing.sign_pdf(
+        pdf,
+        title=f"证明 {context['certificate_number']} {context['holder_name']}",
+        number=context["certificate_number"],
+        token=proof.verification_token,
+        issuer=context["issuer"],
+    )

@@ -12,11 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from certificates import lookup as public_lookup
-from certificates.choices import CertificateStatus, PrintKind
+from certificates import verification
+from certificates.choices import CertificateStatus, PdfVerdict, PrintKind
 from certificates.filtersets import CertificateFilterSet
 from certificates.forms import (
     CorrectionForm,
     LookupForm,
+    PdfCheckForm,
     RevokeBatchForm,
     RevokeForm,
     RevokePersonForm,
@@ -122,23 +124,37 @@ def holder_download(request, signed):
 
 
 def verify(request, token):
-    """The QR target: the record and its current status, never the full ID number."""
+    """The QR target: the record and its current status, never the full ID number. Anyone may
+    also upload a certificate PDF here: its signature and content are checked against the
+    register (certificates/verification.py)."""
     found = public_lookup.find_by_token(token)
+    context = {"checked_at": timezone.localtime(), "pdf_form": PdfCheckForm()}
+    status = 200
     if found is None:
-        return _private(render(request, "certificates/verify.html", {}, status=404))
-    certificate, proof = found
-    return _private(
-        render(
-            request,
-            "certificates/verify.html",
-            {
-                "certificate": certificate,
-                "proof": proof,
-                "revoked_on": public_lookup.revoked_on(certificate),
-                "checked_at": timezone.localtime(),
-            },
-        )
-    )
+        status = 404
+    else:
+        certificate, proof = found
+        context |= {
+            "certificate": certificate,
+            "proof": proof,
+            "revoked_on": public_lookup.revoked_on(certificate),
+        }
+    if request.method == "POST":
+        form = context["pdf_form"] = PdfCheckForm(request.POST, request.FILES)
+        wait = public_lookup.throttle(request, public_lookup.PdfCheckThrottle)
+        if wait is not None:
+            context["throttled_minutes"] = public_lookup.retry_minutes(wait)
+            status = 429
+        elif form.is_valid():
+            check = verification.check_pdf(
+                form.cleaned_data["pdf"].read(verification.MAX_UPLOAD_BYTES + 1)
+            )
+            context["pdf_check"] = check
+            context["pdf_verdict"] = PdfVerdict(check.verdict)
+            context["pdf_is_other"] = check.certificate is not None and (
+                found is None or check.certificate.pk != found[0].pk
+            )
+    return _private(render(request, "certificates/verify.html", context, status=status))
 
 
 # --- staff -----------------------------------------------------------------------------------

@@ -616,6 +616,7 @@ TABLE = {
     "api-public-lookup": (LOGOUT, None),
     "api-public-captcha": (OCCUPATION_LIST, None),
     "api-public-verify": (OCCUPATION_LIST, "certificate"),
+    "api-public-verify-pdf": (LOGOUT, None),
     "api:region-list": (OCCUPATION_LIST, None),
     "api:region-detail": (REGION_DETAIL, "region"),
     "api:occupation-list": (OCCUPATION_LIST, None),

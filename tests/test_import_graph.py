@@ -29,6 +29,7 @@ IMPORTS_IN_FUNCTIONS = {
     ("institutions.models.institutions", "institutions.models.filings"),
     # A batch checks, before its sign-off, what the issuance job would refuse (54号 四).
     ("institutions.models.batches", "certificates.fonts"),
+    ("institutions.models.batches", "certificates.signing"),
     ("institutions.models.batches", "certificates.issuance"),
     ("institutions.models.batches", "certificates.models"),
     ("institutions.models.batches", "certificates.numbering"),

@@ -2,9 +2,10 @@ from datetime import date
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from certificates.choices import CertificateKind, CertificateStatus, ProofReason
+from certificates.choices import CertificateKind, CertificateStatus, PdfVerdict, ProofReason
 from certificates.lookup import download_path, normalise_code, normalise_name, public_url
 from certificates.lookup import revoked_on as revoked_on_date
 from certificates.models import Certificate, Proof
@@ -205,3 +206,36 @@ class VerificationSerializer(serializers.Serializer):
     record = serializers.ChoiceField(choices=["certificate", "proof"])
     certificate = VerifiedCertificateSerializer()
     proof = PublicProofSerializer(allow_null=True)
+
+
+class PdfUploadSerializer(serializers.Serializer):
+    pdf = serializers.FileField(help_text=_("证书或证明的 PDF 文件"))
+
+
+class PdfCheckSerializer(serializers.Serializer):
+    """What an uploaded PDF proves: its signature checked offline, then the register."""
+
+    verdict = serializers.ChoiceField(choices=PdfVerdict.choices)
+    verdict_display = serializers.SerializerMethodField()
+    reason = serializers.CharField()
+    signer = serializers.CharField()
+    signed_at = serializers.DateTimeField(allow_null=True)
+    number = serializers.CharField(help_text=_("文件所载证书编号"))
+    revoked_on = serializers.DateField(allow_null=True)
+    record = serializers.SerializerMethodField()
+
+    def get_verdict_display(self, check) -> str:
+        return str(PdfVerdict(check.verdict).label)
+
+    @extend_schema_field(VerificationSerializer(allow_null=True))
+    def get_record(self, check):
+        """The register entry the file is for (as the verification answer gives it), if any."""
+        if check.certificate is None:
+            return None
+        return VerificationSerializer(
+            {
+                "record": "proof" if check.proof else "certificate",
+                "certificate": check.certificate,
+                "proof": check.proof,
+            }
+        ).data

@@ -9,17 +9,21 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from certificates import lookup as public_lookup
+from certificates import verification
 from certificates.api.serializers import (
     CaptchaRequiredSerializer,
     CaptchaSerializer,
     CertificateSerializer,
     LookupRequestSerializer,
     LookupResponseSerializer,
+    PdfCheckSerializer,
+    PdfUploadSerializer,
     RevokeBatchSerializer,
     RevokedCountSerializer,
     RevokePersonSerializer,
@@ -219,9 +223,31 @@ class PublicVerifyView(PublicView):
         )
 
 
+class PublicPdfCheckView(PublicView):
+    """Anyone may check a certificate PDF: its signature offline against the province's key,
+    then the register (valid / revoked / altered / not issued by this province)."""
+
+    throttle_classes = [public_lookup.PdfCheckThrottle]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        operation_id="public_verify_pdf",
+        request={"multipart/form-data": PdfUploadSerializer},
+        responses={200: PdfCheckSerializer},
+        auth=[],
+    )
+    def post(self, request):
+        body = PdfUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        upload = body.validated_data["pdf"]
+        check = verification.check_pdf(upload.read(verification.MAX_UPLOAD_BYTES + 1))
+        return Response(PdfCheckSerializer(check).data)
+
+
 routes = [("certificates", CertificateViewSet, "api-certificate")]
 urlpatterns = [
     path("public/lookup/", PublicLookupView.as_view(), name="api-public-lookup"),
     path("public/captcha/", PublicCaptchaView.as_view(), name="api-public-captcha"),
     path("public/verify/<str:token>/", PublicVerifyView.as_view(), name="api-public-verify"),
+    path("public/verify-pdf/", PublicPdfCheckView.as_view(), name="api-public-verify-pdf"),
 ]

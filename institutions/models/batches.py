@@ -462,7 +462,7 @@ class Batch(models.Model):
     def issuance_problems(self, on: date | None = None) -> list[str]:
         """Everything that would make the issuance job refuse this batch, listed at once, so the
         signatory sees it before signing off (54号 四) and the job checks the very same list."""
-        from certificates import fonts
+        from certificates import fonts, signing
         from certificates.issuance import CERTIFICATE_KIND
         from certificates.models import NumberExhausted
         from certificates.numbering import prefix_for
@@ -484,6 +484,11 @@ class Batch(models.Model):
                 rules.require(ExitCertificateIssueDeadline.id, {"issue_date": on}, on)
             except rules.RuleRefusal as refusal:
                 problems.extend(refusal.messages)
+        try:
+            # A certificate PDF always carries the province's signature (54号 四).
+            signing.check_configured()
+        except signing.SigningNotConfigured as refusal:
+            problems.append(str(refusal))
         institution = self.institution
         if not institution.responsible_person.strip():
             problems.append(gettext("本机构未登记负责人，证书无人签发（54号 四）"))

@@ -411,3 +411,15 @@ LOGGING = {
     # fontTools logs every glyph it subsets at INFO: thousands of lines per certificate font.
     "loggers": {"axes": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
+
+# Certificate PDFs are signed (PAdES) with the province's key, a PKCS#12 file; its password comes
+# from the environment only (certificates/signing.py, README "Signed certificates"). Outside
+# production a throwaway demo CA is made under CERTIFICATE_SIGNING_DEMO_DIR when no key is set.
+CERTIFICATE_SIGNING_P12 = env.str("CERTIFICATE_SIGNING_P12", default="")
+CERTIFICATE_SIGNING_P12_PASSWORD = env.str("CERTIFICATE_SIGNING_P12_PASSWORD", default="")
+# The CA certificate(s) a signature must chain to (PEM); by default the CAs in the key file.
+CERTIFICATE_SIGNING_TRUST_ROOTS = env.str("CERTIFICATE_SIGNING_TRUST_ROOTS", default="")
+# A timestamp authority (RFC 3161) makes the signatures PAdES B-T; without it they are B-B.
+CERTIFICATE_SIGNING_TSA_URL = env.str("CERTIFICATE_SIGNING_TSA_URL", default="")
+CERTIFICATE_SIGNING_DEMO = False  # local and test settings allow the demo key; production never
+CERTIFICATE_SIGNING_DEMO_DIR = str(VAR_DIR / "demo-signing")

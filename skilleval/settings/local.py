@@ -41,3 +41,5 @@ TWO_FACTOR_DEMO_CODE = env.str("TWO_FACTOR_DEMO_CODE", default="246810")
 # Static files come straight from static/ and the installed apps; no collectstatic needed.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+
+CERTIFICATE_SIGNING_DEMO = True  # without CERTIFICATE_SIGNING_P12, sign with var/demo-signing/

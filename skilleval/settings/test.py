@@ -35,3 +35,6 @@ AUDIT_LOG_KEY = local_secret(VAR_DIR / "audit_log.key", new_audit_log_key)
 # Static files come straight from static/ and the installed apps; no collectstatic needed.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+
+CERTIFICATE_SIGNING_DEMO = True
+CERTIFICATE_SIGNING_DEMO_DIR = str(VAR_DIR / "test-demo-signing")

@@ -1,6 +1,7 @@
 """Journey 2: a worker on a phone looks up a certificate by ID number and by certificate number,
 gets the same answer for every kind of miss, passes the proof of work after repeated misses,
-prints their own certificate, checks the QR verification page and files a complaint."""
+prints their own certificate, checks the QR verification page, has the PDF's signature checked
+there, and files a complaint."""
 
 from certificates.choices import CertificateStatus
 from certificates.models import Certificate
@@ -67,6 +68,24 @@ def test_a_worker_finds_prints_verifies_and_reports(
     page.goto(f"{base}/v/{certificate.verification_token}/")
     text = page.inner_text("main")
     assert certificate.number in text and id_number not in text
+
+    # The PDF proves itself: uploaded on the same page it checks as valid; one changed byte
+    # inside the signed content and it reads as altered.
+    page.set_input_files("input[name=pdf]", str(pdf))
+    page.click("#pdf-check button[type=submit]")
+    page.wait_for_load_state()
+    verdict = page.locator(".verdict").inner_text()
+    assert "有效" in verdict and certificate.number in verdict
+    data = bytearray(pdf.read_bytes())
+    at = data.index(b"/MediaBox") + len(b"/MediaBox [0 0 ")
+    data[at] = ord("7") if data[at] != ord("7") else ord("8")
+    changed = tmp_path / "changed.pdf"
+    changed.write_bytes(bytes(data))
+    page.set_input_files("input[name=pdf]", str(changed))
+    page.click("#pdf-check button[type=submit]")
+    page.wait_for_load_state()
+    assert "文件已被改动" in page.locator(".verdict").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     # A complaint, then its status by reference number.
     page.goto(f"{base}/audits/complaints/new/")

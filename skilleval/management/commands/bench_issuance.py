@@ -2,7 +2,11 @@
 end by the same code path as the background job (numbers, individual PDFs, the merged print PDF,
 the ZIP), then the plain approach — one WeasyPrint document per certificate — timed on a sample.
 
-    manage.py bench_issuance --certificates 10000 --sample 50 [--keep]
+    manage.py bench_issuance --certificates 10000 --sample 50 [--signing both|on|off] [--keep]
+
+Every individual PDF is signed (certificates/signing.py); `--signing both` (the default) issues
+two batches, unsigned and signed, and prints what signing costs (target: it must not halve the
+rate).
 
 Target on the project's 2-core machine: ≥ 50 certificates/s (10,000 in ≤ 200 s), peak memory
 ≤ 1.5 GiB (this process and its render processes together, sampled from /proc).
@@ -91,26 +95,42 @@ class Command(BaseCommand):
         parser.add_argument("--certificates", type=int, default=10000)
         parser.add_argument("--sample", type=int, default=50)
         parser.add_argument("--keep", action="store_true", help="keep the batch and its files")
+        parser.add_argument(
+            "--signing",
+            choices=["both", "on", "off"],
+            default="both",
+            help="issue with signed PDFs, unsigned ones, or one batch each (compared)",
+        )
 
     def handle(self, *args, **options):
         n, sample = options["certificates"], options["sample"]
         self.stdout.write(f"faces: {', '.join(f.description for f in fonts.prepare())}")
         self.stdout.write(f"HarfBuzz subsetting: {fonts.harfbuzz_subset_available()}")
-        started = time.perf_counter()
-        batch, signatory = self.build_batch(n)
-        self.stdout.write(
-            f"built batch {batch.pk}: {n} candidates in {time.perf_counter() - started:.1f} s"
-        )
-        try:
-            self.run_bulk(batch, signatory, n)
-            self.run_plain(batch, sample)
-        finally:
-            if not options["keep"]:
-                self.clean_up(batch, signatory)
+        modes = {"both": [False, True], "on": [True], "off": [False]}[options["signing"]]
+        rates = {}
+        for sign in modes:
+            started = time.perf_counter()
+            batch, signatory = self.build_batch(n)
+            self.stdout.write(
+                f"\nbuilt batch {batch.pk}: {n} candidates in {time.perf_counter() - started:.1f} s"
+            )
+            try:
+                self.run_bulk(batch, signatory, n, sign)
+                rates[sign] = self.bulk_rate
+                if sign == modes[-1]:
+                    self.run_plain(batch, sample)
+            finally:
+                if not options["keep"]:
+                    self.clean_up(batch, signatory)
+        if len(rates) == 2:
+            self.stdout.write(
+                f"\nsigning: {rates[True]:.1f} certificates/s signed, {rates[False]:.1f} unsigned "
+                f"({rates[True] / rates[False]:.2f}×; target ≥ 0.5×)"
+            )
 
     # --- the benchmark --------------------------------------------------------------------------
 
-    def run_bulk(self, batch, signatory, n):
+    def run_bulk(self, batch, signatory, n, sign=True):
         last = {"at": 0.0}
 
         def progress(done, total=None, message=None):
@@ -122,7 +142,7 @@ class Command(BaseCommand):
         sampler = MemorySampler()
         sampler.start()
         wall = time.perf_counter()
-        result = issuance.issue_batch(batch, signatory, progress=progress)
+        result = issuance.issue_batch(batch, signatory, progress=progress, sign=sign)
         wall = time.perf_counter() - wall
         peak_tree = sampler.stop()
         self.bulk_rate = n / wall
@@ -134,7 +154,8 @@ class Command(BaseCommand):
             "merged": default_storage.size(result["merged_pdf"]),
         }
         self.stdout.write(
-            "\nbulk issuance (issue_batch, the job's code path)\n"
+            f"\nbulk issuance (issue_batch, the job's code path), PDFs "
+            f"{'signed' if sign else 'unsigned'}\n"
             f"  certificates      {n}  ({result['first_number']} … {result['last_number']})\n"
             f"  numbers           {timings['numbers']:8.1f} s\n"
             f"  PDFs              {timings['pdfs']:8.1f} s  ({issuance.RENDER_CHUNK} per document, "

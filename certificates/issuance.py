@@ -29,7 +29,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
 
-from certificates import fonts, pdf, signing
+from certificates import fonts, pdf
 from certificates.choices import CertificateKind, PrintKind, ProofReason
 from certificates.models import Certificate, CertificatePrint, Proof
 from certificates.numbering import SEQUENCE_WIDTH, allocate, prefix_for
@@ -178,8 +178,6 @@ def _render_all(batch, chunks, progress, total, sign=True) -> int:
     if not todo:
         return 0
     fonts.prepare()  # build cached faces once, before the render processes start
-    if sign:
-        signing.signer()  # the key (the demo one made) once, before the render processes start
     tasks = (
         {
             "pages": [pdf.certificate_page(c) for c in chunk],

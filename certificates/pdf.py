@@ -265,8 +265,12 @@ def static_layer(kind: str, site: str) -> bytes:
 
 def render_certificates(certificates) -> bytes:
     """The plain way: one WeasyPrint document, both layers, a page per certificate (reprints,
-    the holder's own copy, and the benchmark's baseline)."""
-    pages = with_qr([certificate_page(c) for c in certificates])
+    the holder's own copy, and the benchmark's baseline); unsigned."""
+    return _render_plain([certificate_page(c) for c in certificates])
+
+
+def _render_plain(pages: list[dict]) -> bytes:
+    with_qr(pages)
     check_page_glyphs(pages)
     pdf, count = _write(
         CERTIFICATE_TEMPLATE,
@@ -277,7 +281,8 @@ def render_certificates(certificates) -> bytes:
 
 def render_certificate(certificate) -> bytes:
     """One certificate, signed: a reprint, the holder's own copy, a corrected certificate."""
-    return sign_page(render_certificates([certificate]), certificate_page(certificate))
+    page = certificate_page(certificate)
+    return sign_page(_render_plain([page]), page)
 
 
 def render_pages(pages: list[dict], sign: bool = True) -> tuple[bytes, list[bytes]]:

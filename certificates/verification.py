@@ -27,7 +27,7 @@ class PdfCheck:
     """What a PDF proves: its verdict (certificates.choices.PdfVerdict), the register entry it
     claims, and why, in the reader's language."""
 
-    verdict: str
+    verdict: PdfVerdict | None
     reason: str
     number: str = ""
     token: str = ""
@@ -87,7 +87,7 @@ def check_pdf(data: bytes) -> PdfCheck:
     signer_name = " / ".join(
         subject[part] for part in ("common_name", "organization_name") if subject.get(part)
     )
-    found = PdfCheck("", "", signer=signer_name, signed_at=status.signer_reported_dt)
+    found = PdfCheck(None, "", signer=signer_name, signed_at=status.signer_reported_dt)
     if not (status.intact and status.valid):
         found.verdict, found.reason = (
             PdfVerdict.ALTERED,

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from certificates import lookup as public_lookup
 from certificates import verification
-from certificates.choices import CertificateStatus, PdfVerdict, PrintKind
+from certificates.choices import CertificateStatus, PrintKind
 from certificates.filtersets import CertificateFilterSet
 from certificates.forms import (
     CorrectionForm,
@@ -150,7 +150,6 @@ def verify(request, token):
                 form.cleaned_data["pdf"].read(verification.MAX_UPLOAD_BYTES + 1)
             )
             context["pdf_check"] = check
-            context["pdf_verdict"] = PdfVerdict(check.verdict)
             context["pdf_is_other"] = check.certificate is not None and (
                 found is None or check.certificate.pk != found[0].pk
             )

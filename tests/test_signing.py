@@ -64,12 +64,16 @@ def test_a_signed_pdf_checks_as_valid_and_names_its_certificate(signed, certific
     assert "DEMO" in check.signer  # outside production the demo key says what it is
 
 
-def test_one_changed_byte_makes_it_altered(signed):
-    # A byte inside the signed range (the page content), not the signature itself.
-    position = signed.index(b"/MediaBox") + len(b"/MediaBox [0 0 ")
-    changed = bytearray(signed)
+def one_byte_changed(data: bytes) -> bytes:
+    """A byte inside the signed range (the page's size), not the signature itself."""
+    position = data.index(b"/MediaBox") + len(b"/MediaBox [0 0 ")
+    changed = bytearray(data)
     changed[position] = ord("7") if changed[position] != ord("7") else ord("8")
-    assert verification.check_pdf(bytes(changed)).verdict == PdfVerdict.ALTERED
+    return bytes(changed)
+
+
+def test_one_changed_byte_makes_it_altered(signed):
+    assert verification.check_pdf(one_byte_changed(signed)).verdict == PdfVerdict.ALTERED
 
 
 def test_an_update_appended_after_signing_makes_it_altered(signed):
@@ -170,10 +174,7 @@ def test_the_verification_page_checks_an_uploaded_pdf(client, signed, certificat
     assert str(PdfVerdict.VALID.label) in text
     assert "签名有效，文件未被改动" in text
 
-    changed = bytearray(signed)
-    position = signed.index(b"/MediaBox") + len(b"/MediaBox [0 0 ")
-    changed[position] = ord("7") if changed[position] != ord("7") else ord("8")
-    page = client.post(certificate.verification_path(), {"pdf": upload(bytes(changed))})
+    page = client.post(certificate.verification_path(), {"pdf": upload(one_byte_changed(signed))})
     assert str(PdfVerdict.ALTERED.label) in page.content.decode()
 
 

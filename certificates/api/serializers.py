@@ -225,7 +225,7 @@ class PdfCheckSerializer(serializers.Serializer):
     record = serializers.SerializerMethodField()
 
     def get_verdict_display(self, check) -> str:
-        return str(PdfVerdict(check.verdict).label)
+        return str(check.verdict.label)
 
     @extend_schema_field(VerificationSerializer(allow_null=True))
     def get_record(self, check):

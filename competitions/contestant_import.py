@@ -9,9 +9,9 @@ write step.
 
 Regions are given as a GB/T 2260 code or a Jiangsu city/county name (“南京市”, “江宁区”,
 “南京市鼓楼区”); blank, another province's code or a place named with another province = outside
-Jiangsu, which is what the eligibility rule needs to know (54号 一). Resident ID numbers are checked
-with python-stdnum (GB 11643: length, check character, birth date and birth place), stored
-encrypted, found by a keyed hash and shown masked (SPEC "Public lookup and privacy").
+Jiangsu, which is what the eligibility rule needs to know (54号 一). ID numbers are checked as the
+roster checks them (GB 11643: length, check character, birth date), stored encrypted, found by a
+keyed hash and shown masked (SPEC "Public lookup and privacy").
 """
 
 import hashlib
@@ -20,15 +20,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from django.utils.translation import gettext
-from stdnum import exceptions as stdnum_errors
-from stdnum.cn import ric
 
 from competitions.choices import ContestantGroup
 from competitions.models import Contestant
 from institutions.choices import IdType
 from skilleval.choices import RegionKind, Role
 from skilleval.imports import (
+    HMT_PREFIXES,
     LEVEL_LABELS,
     Bad,
     Column,
@@ -36,9 +36,11 @@ from skilleval.imports import (
     Spec,
     cell_text,
     check_current_level,
+    check_id_document,
     check_name,
     import_all_or_nothing,
     is_number_cell,
+    normalise_id_number,
     parse_years,
     template,
 )
@@ -50,68 +52,24 @@ from skilleval.spreadsheets import is_blank
 MAX_ROWS = 20_000
 MAX_YEARS = Decimal(70)
 SHEET_TITLE = "参赛选手"
-HMT_PREFIXES = ("81", "82", "83")  # Hong Kong, Macao, Taiwan residence permits (GB 11643)
-PASSPORT_RE = re.compile(r"^[A-Z0-9]{5,20}$")
 
 
 # --- identity ------------------------------------------------------------------------------
 
 
 def check_id_number(id_type: str, raw: str) -> tuple[str, tuple[str, str] | None]:
-    """The ID number normalised, and (zh, en) of what is wrong with it, or None.
-
-    Resident ID numbers are checked with python-stdnum's `stdnum.cn.ric` (GB 11643); residence
-    permits of Hong Kong, Macao and Taiwan residents have the same format with an 81/82/83 area."""
-    number = re.sub(r"[\s\-]+", "", str(raw or "")).upper()
-    if not number:
-        return "", ("证件号码为空", "The ID number is empty")
-    if id_type == IdType.PASSPORT:
-        if PASSPORT_RE.match(number):
-            return number, None
-        return number, (
-            f"护照号码“{number}”应为 5–20 位字母或数字",
-            f"Passport number “{number}” must be 5–20 letters or digits",
-        )
-    if len(number) == 15 and number.isdigit():
-        return number, (
-            "15 位的一代身份证号码已停止使用，请填写 18 位号码",
-            "15-digit first-generation ID numbers are no longer valid; give the 18-character number",
-        )
-    hmt = number.startswith(HMT_PREFIXES)
-    if id_type == IdType.RESIDENT_ID and hmt:
-        return number, (
-            f"“{number}”是港澳台居民居住证号码，不是居民身份证号码",
-            f"“{number}” is a residence permit number, not a resident ID number",
-        )
-    if id_type == IdType.HMT_RESIDENCE_PERMIT and not hmt:
-        return number, (
-            f"港澳台居民居住证号码“{number}”应以 81、82 或 83 开头",
-            f"Residence permit number “{number}” must start with 81, 82 or 83",
-        )
+    """The ID number normalised, and (zh, en) of what is wrong with it, or None — the roster's
+    check (skilleval.imports.check_id_document), for the form, the API and the spreadsheet."""
+    number = normalise_id_number(raw)
     try:
-        if hmt:  # stdnum knows the mainland's birth places only
-            if len(number) != 18 or not number[:17].isdigit():
-                raise stdnum_errors.InvalidFormat()
-            if ric.calc_check_digit(number) != number[17]:
-                raise stdnum_errors.InvalidChecksum()
-            ric.get_birth_date(number)
-        else:
-            ric.validate(number)
-    except stdnum_errors.InvalidChecksum:
-        return number, (
-            f"身份证号“{number}”校验位不正确，请核对",
-            f"ID number “{number}” has a wrong check character",
+        check_id_document(
+            number,
+            passport=id_type == IdType.PASSPORT,
+            permit=id_type == IdType.HMT_RESIDENCE_PERMIT,
+            today=timezone.localdate(),
         )
-    except stdnum_errors.InvalidComponent:
-        return number, (
-            f"身份证号“{number}”中的出生日期或地区码无效",
-            f"ID number “{number}” has an invalid birth date or birth place",
-        )
-    except stdnum_errors.ValidationError:
-        return number, (
-            f"身份证号“{number}”应为 18 位：17 位数字加 1 位校验码（数字或 X）",
-            f"ID number “{number}” must have 18 characters: 17 digits and a check digit or X",
-        )
+    except Bad as problem:
+        return number, (problem.zh, problem.en)
     return number, None
 
 
@@ -422,7 +380,7 @@ def check_id_cell(value, row, ctx) -> str:
             f"The ID number is a number cell ({cell_text(value)}): Excel keeps only 15 "
             "significant digits. Format the column as text and type the numbers again",
         )
-    text = re.sub(r"[\s\-]+", "", cell_text(value)).upper()
+    text = normalise_id_number(cell_text(value))
     id_type = IdType.HMT_RESIDENCE_PERMIT if text.startswith(HMT_PREFIXES) else IdType.RESIDENT_ID
     id_number, problem = check_id_number(id_type, text)
     if problem:

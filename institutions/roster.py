@@ -29,7 +29,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from stdnum.cn import ric
 
 from institutions.choices import BatchStatus, Education, Gender, IdType, InstitutionKind
 from institutions.models import Batch, Candidate
@@ -43,11 +42,13 @@ from skilleval.imports import (
     Spec,
     cell_text,
     check_current_level,
+    check_id_document,
     check_name,
     check_rows,
     import_all_or_nothing,
     is_number_cell,
     job_refused,
+    normalise_id_number,
     parse_years,
     read_sheet,
     template,
@@ -150,9 +151,6 @@ ROUTE_CHOICES = ("学徒期满", "技工学校", "高级技工学校", "技师�
 YES_WORDS = {"是", "yes", "y", "true", "1", "√"}
 NO_WORDS = {"否", "no", "n", "false", "0", "×"}
 
-ID_NUMBER_SEPARATORS = re.compile(r"[\s\-]+")
-PASSPORT_RE = re.compile(r"^[A-Z0-9]{5,20}$")
-HMT_PREFIXES = ("810000", "820000", "830000")  # Hong Kong, Macao, Taiwan (GB 11643 area codes)
 PHONE_SEPARATORS = re.compile(r"[\s\-()（）]+")
 # ASCII digits only ([0-9], not \d, which takes any Unicode digit such as "０").
 PHONE_RE = re.compile(
@@ -342,36 +340,6 @@ def roster_template() -> bytes:
     return template(SPEC, [(zh, "", en) for zh, en in lines])
 
 
-def check_gb11643(number: str, today: date) -> date:
-    """An 18-character GB 11643 number (resident ID card; HK, Macao and Taiwan residence permits):
-    the check character and a real birth date. Returns the birth date; raises Bad."""
-    if len(number) == 15 and number.isdigit():
-        raise Bad(
-            "15 位的一代身份证号码已停止使用，请填写 18 位号码",
-            "15-digit first-generation ID numbers are no longer valid; give the 18-character number",
-        )
-    if len(number) != 18 or not number[:17].isdigit() or number[17] not in "0123456789X":
-        raise Bad(
-            f"证件号码“{number}”应为 18 位：17 位数字加 1 位校验码（数字或 X）",
-            f"ID number “{number}” must have 18 characters: 17 digits and a check digit or X",
-        )
-    if ric.calc_check_digit(number) != number[17]:
-        raise Bad(
-            f"证件号码“{number}”校验位不正确，请核对",
-            f"ID number “{number}” has a wrong check character; please check it",
-        )
-    try:
-        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
-        birth = None
-    if birth is None or birth > today or birth.year < 1900:
-        raise Bad(
-            f"证件号码“{number}”中的出生日期 {number[6:14]} 不是有效日期",
-            f"ID number “{number}” has no valid birth date ({number[6:14]})",
-        )
-    return birth
-
-
 def parse_date(value) -> date | None:
     if isinstance(value, datetime):
         return value.date()
@@ -442,34 +410,18 @@ def check_id_number(value, row, ctx) -> str:
             "so the last digits are lost. Format the ID number column as text and type the "
             "numbers again",
         )
-    number = ID_NUMBER_SEPARATORS.sub("", cell_text(value)).upper()
-    if not number:
-        raise Bad("证件号码为空", "ID number is empty")
+    number = normalise_id_number(cell_text(value))
     id_type = row.get("id_type")
     if id_type is None:
+        if not number:
+            raise Bad("证件号码为空", "ID number is empty")
         return ""  # the type is wrong, reported there; the number cannot be judged
-    if id_type == PASSPORT:
-        if not PASSPORT_RE.match(number):
-            raise Bad(
-                f"护照号码“{number}”应为 5–20 位字母或数字",
-                f"Passport number “{number}” must be 5–20 letters or digits",
-            )
+    birth = check_id_document(
+        number, passport=id_type == PASSPORT, permit=id_type == HMT_PERMIT, today=ctx.today
+    )
+    if birth is None:  # a passport carries neither birth date nor gender
         row["birth_date"] = None
         return number
-    birth = check_gb11643(number, ctx.today)
-    permit = number.startswith(HMT_PREFIXES)
-    if id_type == HMT_PERMIT and not permit:
-        raise Bad(
-            f"港澳台居民居住证号码“{number}”应以 810000（香港）、820000（澳门）或 830000（台湾）开头",
-            f"Residence permit number “{number}” must start with 810000 (Hong Kong), 820000 "
-            "(Macao) or 830000 (Taiwan)",
-        )
-    if id_type == RESIDENT_ID and permit:
-        raise Bad(
-            f"“{number}”是港澳台居民居住证号码，请把证件类型改为 港澳台居民居住证",
-            f"“{number}” is a residence permit number; set the ID type to 港澳台居民居住证",
-            column="id_type",
-        )
     row["birth_date"] = birth
     # GB 11643: the 17th character is odd for men, even for women.
     row["_id_gender"] = MALE if int(number[16]) % 2 else FEMALE

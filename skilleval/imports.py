@@ -22,10 +22,9 @@ behaviour, the roster's unless said otherwise:
   formula-like text is taken off, numbers show as Excel shows them, dates as YYYY-MM-DD;
 - levels are read the roster's way (read_level): "四级（中级工）" names level 4 in every import;
 - every problem carries the cell as read ("value", an ID number masked) and both headers.
-The ID-number rules still differ (roster: GB 11643 check character, birth date from 1900 to
-today, residence permits from 810000/820000/830000; contestants: python-stdnum, which also
-checks the birth place against a list that lacks some current counties, e.g. 320115 江宁区);
-they are left as they were until the province decides which one holds.
+- ID numbers are checked one way (check_id_document): the roster's GB 11643 check character,
+  birth date from 1900 to today, residence permits from 810000/820000/830000; the contestants'
+  birth-place list (python-stdnum's, which lacks current counties such as 320115 江宁区) is gone.
 """
 
 import io
@@ -45,6 +44,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from stdnum.cn import ric
 
 from skilleval.choices import Level, in_chinese
 from skilleval.job_pages import in_both_languages
@@ -558,6 +558,81 @@ LEVEL_BRACKETS = re.compile(r"[／()（）]+")  # "四级（中级工）" reads 
 def read_level(text: str) -> int | None:
     """The level a cell names ("四级/中级工", "四级（中级工）", "中级工", "4"), or None."""
     return LEVEL_WORDS.get(LEVEL_BRACKETS.sub("/", text).strip("/"))
+
+
+# --- ID numbers (roster, contestants, and the forms and API that register one person) -----
+
+ID_NUMBER_SEPARATORS = re.compile(r"[\s\-]+")
+PASSPORT_RE = re.compile(r"^[A-Z0-9]{5,20}$")
+HMT_PREFIXES = ("810000", "820000", "830000")  # Hong Kong, Macao, Taiwan (GB 11643 area codes)
+
+
+def normalise_id_number(text: str) -> str:
+    """What a person typed, as the number is printed: no spaces or dashes, upper case."""
+    return ID_NUMBER_SEPARATORS.sub("", str(text or "")).upper()
+
+
+def check_gb11643(number: str, today: date) -> date:
+    """An 18-character GB 11643 number (resident ID card; HK, Macao and Taiwan residence permits):
+    the check character and a real birth date. Returns the birth date; raises Bad.
+
+    The birth place is not checked against a list: python-stdnum's list lacks current counties
+    (320115 江宁区), and GB 11643 keeps the code a person was first registered under, which may
+    since have been renamed or merged."""
+    if len(number) == 15 and number.isdigit():
+        raise Bad(
+            "15 位的一代身份证号码已停止使用，请填写 18 位号码",
+            "15-digit first-generation ID numbers are no longer valid; give the 18-character number",
+        )
+    if len(number) != 18 or not number[:17].isdigit() or number[17] not in "0123456789X":
+        raise Bad(
+            f"证件号码“{number}”应为 18 位：17 位数字加 1 位校验码（数字或 X）",
+            f"ID number “{number}” must have 18 characters: 17 digits and a check digit or X",
+        )
+    if ric.calc_check_digit(number) != number[17]:
+        raise Bad(
+            f"证件号码“{number}”校验位不正确，请核对",
+            f"ID number “{number}” has a wrong check character; please check it",
+        )
+    try:
+        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        birth = None
+    if birth is None or birth > today or birth.year < 1900:
+        raise Bad(
+            f"证件号码“{number}”中的出生日期 {number[6:14]} 不是有效日期",
+            f"ID number “{number}” has no valid birth date ({number[6:14]})",
+        )
+    return birth
+
+
+def check_id_document(number: str, *, passport: bool, permit: bool, today: date) -> date | None:
+    """One person's document number, already normalised, for its declared type (a passport, a
+    HK/Macao/Taiwan residence permit, else a resident ID card). Returns the birth date the number
+    carries (None for a passport); raises Bad."""
+    if not number:
+        raise Bad("证件号码为空", "ID number is empty")
+    if passport:
+        if not PASSPORT_RE.match(number):
+            raise Bad(
+                f"护照号码“{number}”应为 5–20 位字母或数字",
+                f"Passport number “{number}” must be 5–20 letters or digits",
+            )
+        return None
+    birth = check_gb11643(number, today)
+    if permit and not number.startswith(HMT_PREFIXES):
+        raise Bad(
+            f"港澳台居民居住证号码“{number}”应以 810000（香港）、820000（澳门）或 830000（台湾）开头",
+            f"Residence permit number “{number}” must start with 810000 (Hong Kong), 820000 "
+            "(Macao) or 830000 (Taiwan)",
+        )
+    if not permit and number.startswith(HMT_PREFIXES):
+        raise Bad(
+            f"“{number}”是港澳台居民居住证号码，请把证件类型改为 港澳台居民居住证",
+            f"“{number}” is a residence permit number; set the ID type to 港澳台居民居住证",
+            column="id_type",
+        )
+    return birth
 
 
 # --- checks more than one import makes -----------------------------------------------------

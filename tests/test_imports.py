@@ -3,14 +3,20 @@ occupation catalogue declare their columns and checks on."""
 
 import csv
 import io
+from datetime import date
 
 import pytest
 from django.core.files.base import ContentFile
 from django.utils import translation
 from openpyxl import load_workbook
+from stdnum.cn import ric
 
 from competitions.contestant_import import SPEC as CONTESTANTS
+from competitions.contestant_import import check_id_number as check_contestant_id
+from institutions.choices import IdType
 from institutions.roster import SPEC as ROSTER
+from institutions.roster import Context as RosterContext
+from institutions.roster import check_id_number as check_roster_id
 from skilleval import imports
 from skilleval.choices import JobKind, JobStatus
 from skilleval.imports import Bad, Column, ImportRefused, Spec, check_rows, read_sheet
@@ -223,3 +229,51 @@ class TestBounds:
         assert [(e["row"], e["column"]) for e in refused.value.errors] == [(1, "")]
         assert says in refused.value.errors[0]["zh"] and refused.value.errors[0]["en"]
         assert refused.value.annotated is None
+
+
+# --- one ID-number check for the roster, the contestants' spreadsheet, form and API ----------
+
+
+def gb11643(first17: str) -> str:
+    return first17 + ric.calc_check_digit(first17 + "0")
+
+
+TODAY = date(2026, 12, 4)
+VALID_JIANGNING = gb11643("32011519900307001")  # 江宁区: missing from python-stdnum's place list
+ID_NUMBERS = [
+    (IdType.RESIDENT_ID, VALID_JIANGNING, None),
+    (IdType.RESIDENT_ID, f" {VALID_JIANGNING[:6]}-{VALID_JIANGNING[6:].lower()} ", None),
+    (
+        IdType.RESIDENT_ID,
+        VALID_JIANGNING[:17] + ("1" if VALID_JIANGNING[17] != "1" else "2"),
+        "校验位不正确",
+    ),
+    (IdType.RESIDENT_ID, gb11643("32010219900230001"), "出生日期"),  # 30 February
+    (IdType.RESIDENT_ID, "320102900307001", "15 位"),
+    (IdType.RESIDENT_ID, gb11643("81000019900307001"), "居住证号码"),
+    (IdType.HMT_RESIDENCE_PERMIT, gb11643("81000019900307001"), None),
+    (IdType.HMT_RESIDENCE_PERMIT, VALID_JIANGNING, "应以 810000"),
+    (IdType.PASSPORT, "E12345678", None),
+    (IdType.PASSPORT, "E12", "护照号码"),
+]
+
+
+@pytest.mark.parametrize(("id_type", "typed", "problem"), ID_NUMBERS)
+def test_roster_and_contestants_judge_an_id_number_alike(id_type, typed, problem):
+    """The contestants' check refused 320115 江宁区 (python-stdnum's birth-place list) while the
+    roster took it; both now ask skilleval.imports.check_id_document."""
+    row = {"id_type": id_type}
+    try:
+        roster_number = check_roster_id(
+            typed, row, RosterContext(batch=None, today=TODAY, employer=False)
+        )
+        roster_problem = None
+    except Bad as bad:
+        roster_number, roster_problem = None, bad.zh
+    contestant_number, contestant_problem = check_contestant_id(id_type, typed)
+    if problem is None:
+        assert roster_problem is None and contestant_problem is None
+        assert roster_number == contestant_number == typed.replace("-", "").strip().upper()
+    else:
+        assert problem in roster_problem
+        assert contestant_problem is not None and contestant_problem[0] == roster_problem

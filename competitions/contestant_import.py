@@ -19,14 +19,13 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from competitions.choices import ContestantGroup
 from competitions.models import Contestant
 from institutions.choices import IdType
-from skilleval.choices import RegionKind, Role
+from skilleval.choices import RegionKind
 from skilleval.imports import (
     HMT_PREFIXES,
     LEVEL_LABELS,
@@ -80,11 +79,6 @@ def identity_fields(id_number: str) -> dict:
         "id_number_hash": keyed_hash(id_number),
         "id_number_masked": mask_id_number(id_number),
     }
-
-
-def may_register(user, competition) -> bool:
-    """Only the organiser who created the competition registers its contestants."""
-    return user.role == Role.COMPETITION_ORGANISER and competition.created_by_id == user.pk
 
 
 def already_registered(event, id_number: str) -> bool:
@@ -562,10 +556,10 @@ def read_sheet(file, filename: str):
 
 
 def import_contestants(competition, file, filename: str, *, user) -> dict:
-    """Check and import a contestant file, all or nothing. Raises PermissionDenied for anyone but
-    the organiser, ContestantImportErrors (nothing written) when any row is bad."""
-    if not may_register(user, competition):
-        raise PermissionDenied(gettext("只有主办单位可以登记选手"))
+    """Check and import a contestant file, all or nothing. Raises Forbidden for anyone but the
+    organiser (Competition.is_organised_by), ContestantImportErrors (nothing written) when any row
+    is bad."""
+    competition.require_organiser(user, gettext("只有主办单位可以登记选手"))
     sheet = read_sheet(file, filename)
 
     def lock() -> Context:

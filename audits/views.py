@@ -56,10 +56,10 @@ from audits.models import (
     SpotCheck,
     SpotCheckEntity,
 )
-from certificates.choices import CertificateStatus
 from certificates.models import Certificate
 from institutions.choices import CatalogAction
 from institutions.models import Batch
+from skilleval.actions import form_action
 from skilleval.choices import INSTITUTION_ROLES, RegionKind, Role
 from skilleval.forms import add_refusal
 from skilleval.models import Region
@@ -188,24 +188,22 @@ class SpotCheckListView(ScopedListView):
 
     def post(self, request, *args, **kwargs):
         require_province_staff(request.user)
-        form = DrawForm(request.POST)
-        if form.is_valid():
-            try:
-                spot_check = draws.draw(user=request.user, **form.draw_arguments())
-            except (ValidationError, PermissionDenied) as refusal:
-                add_refusal(form, refusal)
-            else:
-                messages.success(
-                    request,
-                    gettext("已抽取 %(sample_size)s 个对象（总体 %(population_size)s）")
-                    % {
-                        "sample_size": spot_check.sample_size,
-                        "population_size": spot_check.population_size,
-                    },
-                )
-                return to_page("spot-check-detail", spot_check.pk)
         self.object_list = self.get_queryset()
-        return self.render_to_response(self.get_context_data(draw_form=form))
+        form = DrawForm(request.POST)
+        return form_action(
+            request,
+            form,
+            lambda data: draws.draw(user=request.user, **form.draw_arguments()),
+            success=lambda spot_check: (
+                gettext("已抽取 %(sample_size)s 个对象（总体 %(population_size)s）")
+                % {
+                    "sample_size": spot_check.sample_size,
+                    "population_size": spot_check.population_size,
+                }
+            ),
+            done=lambda spot_check: to_page("spot-check-detail", spot_check.pk),
+            again=lambda form: self.render_to_response(self.get_context_data(draw_form=form)),
+        )
 
 
 def scoped_spot_check(request, pk) -> SpotCheck:
@@ -298,20 +296,17 @@ def spot_check_reproduce(request, pk):
 def spot_check_redraw(request, pk):
     spot_check = scoped_spot_check(request, pk)
     require_province_staff(request.user)
-    form = RedrawForm(request.POST)
-    if form.is_valid():
-        try:
-            new = redraw(spot_check, user=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as refusal:
-            add_refusal(form, refusal)
-        else:
-            messages.success(
-                request,
-                gettext("已重新抽取，新抽查 #%(pk)s 替代 #%(pk2)s")
-                % {"pk": new.pk, "pk2": spot_check.pk},
-            )
-            return to_page("spot-check-detail", new.pk)
-    return render_spot_check(request, spot_check, redraw_form=form)
+    return form_action(
+        request,
+        RedrawForm(request.POST),
+        lambda data: redraw(spot_check, user=request.user, reason=data["reason"]),
+        success=lambda new: (
+            gettext("已重新抽取，新抽查 #%(pk)s 替代 #%(pk2)s")
+            % {"pk": new.pk, "pk2": spot_check.pk}
+        ),
+        done=lambda new: to_page("spot-check-detail", new.pk),
+        again=lambda form: render_spot_check(request, spot_check, redraw_form=form),
+    )
 
 
 @login_required
@@ -338,32 +333,32 @@ def spot_check_finding(request, pk, entity_pk):
     spot_check, entity = scoped_entity(request, pk, entity_pk)
     require_province_staff(request.user)
     finding = getattr(entity, "finding", None)
-    form = FindingForm(request.POST, instance=finding, prefix=f"e{entity.pk}")
-    if form.is_valid():
-        try:
-            record_finding(entity, user=request.user, **form.cleaned_data)
-        except ValidationError as refusal:
-            add_refusal(form, refusal)
-        else:
-            messages.success(request, gettext("已记录检查结果：%(entity)s") % {"entity": entity})
-            return to_page("spot-check-detail", spot_check.pk, fragment=f"entity-{entity.pk}")
-    return render_spot_check(request, spot_check, failed=(entity.pk, "finding_form", form))
+    return form_action(
+        request,
+        FindingForm(request.POST, instance=finding, prefix=f"e{entity.pk}"),
+        lambda data: record_finding(entity, user=request.user, **data),
+        success=gettext("已记录检查结果：%(entity)s") % {"entity": entity},
+        done=to_page("spot-check-detail", spot_check.pk, fragment=f"entity-{entity.pk}"),
+        again=lambda form: render_spot_check(
+            request, spot_check, failed=(entity.pk, "finding_form", form)
+        ),
+    )
 
 
 @login_required
 @require_POST
 def spot_check_response(request, pk, entity_pk):
     spot_check, entity = scoped_entity(request, pk, entity_pk)
-    form = ResponseForm(request.POST, prefix=f"r{entity.pk}")
-    if form.is_valid():
-        try:
-            respond(entity, user=request.user, text=form.cleaned_data["institution_response"])
-        except ValidationError as refusal:
-            add_refusal(form, refusal)
-        else:
-            messages.success(request, gettext("回应已提交"))
-            return to_page("spot-check-detail", spot_check.pk, fragment=f"entity-{entity.pk}")
-    return render_spot_check(request, spot_check, failed=(entity.pk, "response_form", form))
+    return form_action(
+        request,
+        ResponseForm(request.POST, prefix=f"r{entity.pk}"),
+        lambda data: respond(entity, user=request.user, text=data["institution_response"]),
+        success=gettext("回应已提交"),
+        done=to_page("spot-check-detail", spot_check.pk, fragment=f"entity-{entity.pk}"),
+        again=lambda form: render_spot_check(
+            request, spot_check, failed=(entity.pk, "response_form", form)
+        ),
+    )
 
 
 # --- public pages (一公开, 通报) -------------------------------------------------------------------
@@ -624,23 +619,29 @@ def actions(request):
     return render_actions(request)
 
 
-def _revoke(request, form, certificates, form_name):
-    certificates = list(certificates.filter(status=CertificateStatus.VALID))
-    if not certificates:
-        form.add_error(
-            None,
-            gettext("您的管辖范围内没有可注销的有效证书"),
-        )
-        return render_actions(request, **{form_name: form})
-    try:
-        count = Certificate.revoke_many(
-            certificates, user=request.user, reason=form.cleaned_data["reason"]
-        )
-    except (ValidationError, PermissionDenied) as refusal:
-        add_refusal(form, refusal)
-        return render_actions(request, **{form_name: form})
-    messages.success(request, gettext("已注销 %(count)s 本证书") % {"count": count})
-    return to_page("audit-actions", fragment="revoke")
+def _sanction(request, form, form_name, action, *, success, fragment):
+    """A form of the actions page: the action's refusal shows on its form, the page reopens there."""
+    return form_action(
+        request,
+        form,
+        action,
+        success=success,
+        done=to_page("audit-actions", fragment=fragment),
+        again=lambda form: render_actions(request, **{form_name: form}),
+    )
+
+
+def _revoke(request, form, form_name, certificates_of):
+    return _sanction(
+        request,
+        form,
+        form_name,
+        lambda data: Certificate.revoke_many(
+            certificates_of(data), user=request.user, reason=data["reason"]
+        ),
+        success=lambda count: gettext("已注销 %(count)s 本证书") % {"count": count},
+        fragment="revoke",
+    )
 
 
 @login_required
@@ -648,28 +649,31 @@ def _revoke(request, form, certificates, form_name):
 def revoke_person(request):
     """All of a person's valid certificates in the user's scope, found by the keyed ID hash."""
     require_sanctioner(request.user)
-    form = RevokePersonForm(request.POST, auto_id="person_%s")
-    if not form.is_valid():
-        return render_actions(request, revoke_person_form=form)
-    certificates = Certificate.objects.visible_to(request.user).of_person(
-        form.cleaned_data["id_number"]
+    return _revoke(
+        request,
+        RevokePersonForm(request.POST, auto_id="person_%s"),
+        "revoke_person_form",
+        lambda data: Certificate.objects.visible_to(request.user).of_person(data["id_number"]),
     )
-    return _revoke(request, form, certificates, "revoke_person_form")
 
 
 @login_required
 @require_POST
 def revoke_batch(request):
     require_sanctioner(request.user)
-    form = RevokeBatchForm(request.POST, auto_id="batch_%s")
-    if not form.is_valid():
-        return render_actions(request, revoke_batch_form=form)
-    batch = Batch.objects.visible_to(request.user).filter(pk=form.cleaned_data["batch"]).first()
-    if batch is None:
-        form.add_error("batch", gettext("您的管辖范围内没有该批次"))
-        return render_actions(request, revoke_batch_form=form)
-    certificates = Certificate.objects.visible_to(request.user).filter(batch=batch)
-    return _revoke(request, form, certificates, "revoke_batch_form")
+
+    def certificates_of(data):
+        batch = Batch.objects.visible_to(request.user).filter(pk=data["batch"]).first()
+        if batch is None:
+            raise ValidationError(gettext("您的管辖范围内没有该批次"))
+        return Certificate.objects.visible_to(request.user).filter(batch=batch)
+
+    return _revoke(
+        request,
+        RevokeBatchForm(request.POST, auto_id="batch_%s"),
+        "revoke_batch_form",
+        certificates_of,
+    )
 
 
 @login_required
@@ -677,18 +681,18 @@ def revoke_batch(request):
 def credit_flag(request):
     """启动信用核查联动机制 (54号 五): a flag on the institution for the credit authorities."""
     require_province_staff(request.user)
-    form = InstitutionActionForm(request.POST, user=request.user, auto_id="flag_%s")
-    if not form.is_valid():
-        return render_actions(request, credit_flag_form=form)
-    flag = CreditFlag.objects.create(
-        institution=form.cleaned_data["institution"],
-        reason=form.cleaned_data["reason"],
-        raised_by=request.user,
+    return _sanction(
+        request,
+        InstitutionActionForm(request.POST, user=request.user, auto_id="flag_%s"),
+        "credit_flag_form",
+        lambda data: CreditFlag.raise_on(
+            data["institution"], reason=data["reason"], user=request.user
+        ),
+        success=lambda flag: (
+            gettext("已标记信用核查：%(institution)s") % {"institution": flag.institution}
+        ),
+        fragment="credit",
     )
-    messages.success(
-        request, gettext("已标记信用核查：%(institution)s") % {"institution": flag.institution}
-    )
-    return to_page("audit-actions", fragment="credit")
 
 
 @login_required
@@ -696,19 +700,23 @@ def credit_flag(request):
 def suspend(request):
     """Suspend from the catalog (能进能出); the catalog decides who may and from which status."""
     require_sanctioner(request.user)
-    form = InstitutionActionForm(request.POST, user=request.user, auto_id="suspend_%s")
-    if not form.is_valid():
-        return render_actions(request, suspend_form=form)
-    institution = form.cleaned_data["institution"]
-    try:
-        institution.change_catalog_status(
-            CatalogAction.SUSPEND, actor=request.user, reason=form.cleaned_data["reason"]
+
+    def suspend(data):
+        data["institution"].change_catalog_status(
+            CatalogAction.SUSPEND, actor=request.user, reason=data["reason"]
         )
-    except (ValidationError, PermissionDenied) as refusal:
-        add_refusal(form, refusal)
-        return render_actions(request, suspend_form=form)
-    messages.success(request, gettext("已暂停：%(institution)s") % {"institution": institution})
-    return to_page("audit-actions", fragment="suspend")
+        return data["institution"]
+
+    return _sanction(
+        request,
+        InstitutionActionForm(request.POST, user=request.user, auto_id="suspend_%s"),
+        "suspend_form",
+        suspend,
+        success=lambda institution: (
+            gettext("已暂停：%(institution)s") % {"institution": institution}
+        ),
+        fragment="suspend",
+    )
 
 
 @login_required

@@ -180,7 +180,9 @@ class Certificate(models.Model):
         the lookup and verification pages show them as revoked at once."""
         if not reason.strip():
             raise ValidationError(gettext("请填写注销原因"))
-        certificates = list(certificates)
+        certificates = [c for c in certificates if c.status == CertificateStatus.VALID]
+        if not certificates:
+            raise ValidationError(gettext("没有可注销的有效证书"))
         if not all(cls.may_revoke(user, c) for c in certificates):
             raise PermissionDenied(gettext("无权注销这些证书"))
 

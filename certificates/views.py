@@ -328,13 +328,6 @@ def certificate_revoke(request, pk):
 
 
 def _revoke_all(request, certificates, reason, back):
-    certificates = list(certificates.filter(status=CertificateStatus.VALID))
-    if not certificates:
-        messages.error(
-            request,
-            _("您的管辖范围内没有可注销的证书"),
-        )
-        return redirect(back)
     try:
         count = Certificate.revoke_many(certificates, user=request.user, reason=reason)
     except ValidationError as error:

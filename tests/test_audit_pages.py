@@ -14,9 +14,10 @@ from audits.choices import ComplaintStatus, FindingOutcome, Population
 from audits.draws import draw
 from audits.models import Complaint, CreditFlag, Finding, Inspector, Notice, SpotCheck
 from certificates.choices import CertificateKind, CertificateStatus
-from certificates.models import Certificate
+from certificates.models import Certificate, RevocationRecord
 from institutions.choices import CatalogStatus, EvaluationType, QuestionSource
 from institutions.models import Batch
+from skilleval.actions import Forbidden
 from skilleval.demo import make_resident_id
 from skilleval.models import Region
 from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
@@ -432,6 +433,35 @@ def test_a_batchs_certificates_are_revoked_and_city_staff_only_in_their_city(
     assert {c.status for c in Certificate.objects.filter(batch=nanjing_batch)} == {"revoked"}
     suzhou_cert.refresh_from_db()
     assert suzhou_cert.status == "valid" and len(nanjing_certs) == 3
+    again = client.post(
+        "/audits/actions/revoke-batch/", {"batch": nanjing_batch.pk, "reason": "考务违规"}
+    )
+    assert again.status_code == 200 and "没有可注销的有效证书" in page(again)
+
+
+def test_revoking_what_is_no_longer_valid_is_refused_alike_on_every_door(
+    province_auditor, nanjing_institution, lathe, api_as
+):
+    """Certificate.revoke_many says it once; the audit page, the certificate page and the API
+    used to answer "nothing in your scope", a silent no-op and {"revoked": 0}."""
+    batch = make_batch(nanjing_institution, province_auditor, lathe)
+    certificate = make_certificate(nanjing_institution, lathe, batch=batch)
+    Certificate.revoke_many([certificate], user=province_auditor, reason="抽查发现违规")
+    api = api_as(province_auditor)
+    refused = api.post("/api/v1/certificates/revoke-batch/", {"batch": batch.pk, "reason": "x"})
+    assert refused.status_code == 400 and "没有可注销的有效证书" in str(refused.json())
+    one = api.post(f"/api/v1/certificates/{certificate.pk}/revoke/", {"reason": "x"})
+    assert one.status_code == 400
+    client = signed_in(province_auditor)
+    shown = client.post(f"/certificates/{certificate.pk}/revoke/", {"reason": "x"}, follow=True)
+    assert "没有可注销的有效证书" in page(shown)
+    assert RevocationRecord.objects.filter(certificate=certificate).count() == 1
+
+
+def test_only_province_staff_raise_a_credit_flag(nanjing_staff, nanjing_institution):
+    with pytest.raises(Forbidden):
+        CreditFlag.raise_on(nanjing_institution, reason="违规", user=nanjing_staff)
+    assert not CreditFlag.objects.exists()
 
 
 def test_a_credit_flag_and_a_suspension(province_admin, province_auditor, nanjing_institution):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audits.choices import ComplaintStatus, ComplaintTarget, FindingOutcome, Population
+from skilleval.actions import Forbidden
 from skilleval.changelog.signals import audited_update
 from skilleval.choices import INSTITUTION_ROLES, Role
 from skilleval.querysets import ScopedQuerySet
@@ -191,6 +192,13 @@ class CreditFlag(models.Model):
 
     def __str__(self):
         return f"{self.institution}: {self.reason}"
+
+    @classmethod
+    def raise_on(cls, institution, *, reason: str, user) -> "CreditFlag":
+        """启动信用核查联动机制 (54号 五): raised by the province's auditors and admins."""
+        if not user.sees_everything:
+            raise Forbidden(gettext("只有省级督查员和管理员可以标记信用核查"))
+        return cls.objects.create(institution=institution, reason=reason, raised_by=user)
 
 
 class Notice(models.Model):

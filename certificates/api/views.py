@@ -30,7 +30,6 @@ from certificates.api.serializers import (
     RevokeSerializer,
     VerificationSerializer,
 )
-from certificates.choices import CertificateStatus
 from certificates.filtersets import CertificateFilterSet
 from certificates.models import Certificate
 from skilleval.api.base import ScopedViewSetMixin
@@ -69,8 +68,7 @@ class CertificateViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         certificates = list(certificates.select_related("institution"))
         if not certificates:
             raise exceptions.NotFound(NOT_IN_SCOPE)
-        valid = [c for c in certificates if c.status == CertificateStatus.VALID]
-        count = Certificate.revoke_many(valid, user=self.request.user, reason=reason)
+        count = Certificate.revoke_many(certificates, user=self.request.user, reason=reason)
         return Response({"revoked": count})
 
     @extend_schema(request=RevokeSerializer, responses=CertificateSerializer)

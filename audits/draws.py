@@ -148,9 +148,11 @@ def draw(
             .values_list("pk", "city_id", "institution_id")
         ],
     }
-    size = rules.evaluate(SampleSize.id, {"population": len(rows), "ratio": ratio}).result[
-        "sample_size"
-    ]
+    decision = rules.evaluate(SampleSize.id, {"population": len(rows), "ratio": ratio})
+    if decision.not_in_force:
+        # The spot check itself is 实施意见 二十五: without it in force there is no draw to make.
+        raise ValidationError(decision.text)
+    size = decision.result["sample_size"]
     if size == 0:
         raise ValidationError(gettext("抽查范围内没有对象"))
     seed = seed or secrets.token_hex(16)

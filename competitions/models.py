@@ -178,12 +178,15 @@ class Competition(models.Model):
     def required_filings(self) -> list[tuple[str, str]]:
         """(reason, level) of every filing this competition needs now."""
         needed = []
-        cross = self.cross_region_decision().result["required_filing"]
-        if cross != "none":
-            needed.append((FilingReason.CROSS_REGION, cross))
-        out = self.out_of_area_decision().result["required_filing"]
-        if out != "none":
-            needed.append((FilingReason.OUT_OF_AREA, out))
+        for reason, decision in (
+            (FilingReason.CROSS_REGION, self.cross_region_decision()),
+            (FilingReason.OUT_OF_AREA, self.out_of_area_decision()),
+        ):
+            # A filing 54号 二 requires is owed only while 54号 二 is in force.
+            if decision.not_in_force:
+                continue
+            if decision.result["required_filing"] != "none":
+                needed.append((reason, decision.result["required_filing"]))
         return needed
 
     def missing_filings(self) -> list[tuple[str, str]]:
@@ -354,7 +357,9 @@ class Competition(models.Model):
         decision = self.certificate_issuer_decision()
         if decision is None:
             return None
-        if decision.result["issuer"] == "organiser":
+        # Before 54号 四 nothing could be delegated: the city appraisal centre issued, as it does
+        # for every competition not delegated.
+        if not decision.not_in_force and decision.result["issuer"] == "organiser":
             return self.delegation.institution
         return Institution.objects.filter(
             kind=InstitutionKind.APPRAISAL_CENTRE, city_id=self.host_region.city.code
@@ -683,6 +688,9 @@ class Recognition(models.Model):
                 },
                 on,
             )
+            if decision.not_in_force:
+                # No direct recognition before 实施意见 十五: nothing to propose on that day.
+                raise ValidationError(decision.text)
             level, reason = decision.result["level"], decision.zh
             if level and contestant.current_level and contestant.current_level <= level:
                 level, reason = (

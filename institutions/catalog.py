@@ -217,6 +217,8 @@ def announcing_branches(queryset: QuerySet[Institution], on: date) -> dict[int, 
     if not branches:
         return {}
     rule = rules.get_rule(BranchAnnounced.id)
+    if not rule.in_effect_on(on):
+        return {}  # before 41号 三(五) no branch waited for an announcement
     params = rule.parameters_as_of(on)
     ends = {}
     for pk, announced_on in branches:

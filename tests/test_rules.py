@@ -159,13 +159,6 @@ class TestTheRuleApi:
         assert response.status_code == 400
         assert "as_of" in response.json()["errors"]
 
-    def test_a_date_before_the_rule_was_in_force_is_flagged(self, api):
-        body = evaluate(
-            api, "occupation.evaluable", {"occupation_code": "6-18-01-01"}, as_of="2021-01-01"
-        ).json()
-        assert body["in_effect"] is False
-        assert "2022-05-01" in body["explanation"]["zh"]
-
     def test_the_self_check_is_rate_limited(self, api, monkeypatch):
         from django.core.cache import cache
 

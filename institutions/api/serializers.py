@@ -383,7 +383,7 @@ class BatchSerializer(serializers.ModelSerializer):
         """The last day of the results publicity (54号 五), once the results are publicised."""
         if batch.publicised_on is None:
             return None
-        return batch.publicity().result["publicity_ends"]
+        return batch.publicity_ends()
 
 
 class UserInstitutionDefault:

@@ -224,7 +224,8 @@ class Batch(models.Model):
             },
             on,
         )
-        if decision.result["valid"]:
+        # Before 239号 there was no cut-off: a batch is not invalidated by a rule not yet in force.
+        if decision.not_in_force or decision.result["valid"]:
             return False
         return self._move(
             "invalidate",
@@ -429,13 +430,22 @@ class Batch(models.Model):
             ResultsPublicity.id, {"publicised_on": self.publicised_on, "on": on}, on
         )
 
+    def publicity_ends(self, on: date | None = None) -> date | None:
+        """The last day of the results publicity; None when not publicised, or publicised on a day
+        the 54号 五 publicity period was not in force yet (no period to end)."""
+        publicity = self.publicity(on)
+        return None if publicity.not_in_force else publicity.result["publicity_ends"]
+
     def approve_results(self, user):
         self.require_approver(user)  # the city approves, nobody else: said before the publicity
+        publicity = self.publicity()
+        # Before 54号 五 was in force no publicity period held an approval back.
         if (
             self.status == BatchStatus.RESULTS_PUBLICISED
-            and not self.publicity().result["may_approve"]
+            and not publicity.not_in_force
+            and not publicity.result["may_approve"]
         ):
-            raise ValidationError(self.publicity().text)
+            raise ValidationError(publicity.text)
         self._step(
             "approve_results",
             user,
@@ -475,7 +485,8 @@ class Batch(models.Model):
             ]
         problems = []
         decision = self.after_exam(BatchStatus.CERTIFICATES_ISSUED, on)
-        if decision.in_effect and not decision.result["open"]:
+        # Before 239号 四 no rule ordered the dates: a rule not in force holds nothing back.
+        if not decision.not_in_force and not decision.result["open"]:
             # 239号 四: a certificate is never dated before its exam (also a database check).
             problems.append(decision.text)
         if self.evaluation_type == EvaluationType.VOCATIONAL_QUALIFICATION:
@@ -672,7 +683,8 @@ class Batch(models.Model):
 
     def flag_if(self, rule_id: str, facts: dict):
         decision = rules.evaluate(rule_id, facts)
-        if decision.result["flag"]:
+        # A signal cites 239号 四; on a day it is not in force there is nothing to signal.
+        if not decision.not_in_force and decision.result["flag"]:
             AuditSignal.objects.create(
                 kind=rule_id,
                 institution_id=self.institution_id,

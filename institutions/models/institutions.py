@@ -275,7 +275,8 @@ class Institution(models.Model):
             )
         if self.is_branch:
             announcement = self.branch_announcement(on)
-            if not announcement.result["may_run"]:
+            # Before 41号 三(五) a branch needed no announcement: not in force refuses nothing.
+            if not announcement.not_in_force and not announcement.result["may_run"]:
                 problems.append(announcement.text)
         return ScopeCheck(allowed=not problems, problems=problems, filing=filing)
 

@@ -100,7 +100,7 @@ def batch_record_examined(request, pk):
 
 def publicise(batch, user):
     batch.publicise_results(user)
-    return batch.publicity().result["publicity_ends"]
+    return batch.publicity_ends()
 
 
 @login_required

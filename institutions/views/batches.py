@@ -179,14 +179,21 @@ def batch_context(request, batch, **forms) -> dict:
         context["may_generate_tickets"] = True
     # The next step, when it waits for the end of the exam: say from when (239号 四).
     if status in (BatchStatus.TICKETS_GENERATED, BatchStatus.EXAMINED) and not batch.exam_is_over:
-        context["not_yet_open"] = batch.after_exam(BATCH_FLOW[batch.step + 1])
+        not_yet_open = batch.after_exam(BATCH_FLOW[batch.step + 1])
+        # Before 239号 四 was in force nothing waited for the exam: nothing to say.
+        if not not_yet_open.not_in_force:
+            context["not_yet_open"] = not_yet_open
     if runs and status == BatchStatus.TICKETS_GENERATED and batch.exam_is_over:
         context["score_rows"] = forms.get("score_rows") or score_rows(batch)
         context["may_record_examined"] = True
     if runs and status == BatchStatus.EXAMINED and batch.exam_is_over:
         context["may_publicise"] = True
     if status == BatchStatus.RESULTS_PUBLICISED and batch.publicised_on:
-        context["publicity"] = batch.publicity()
+        publicity = context["publicity"] = batch.publicity()
+        # A publicity period holds the approval back only while 54号 五 is in force.
+        context["publicity_holds"] = (
+            not publicity.not_in_force and not publicity.result["may_approve"]
+        )
         if batch.may_be_approved_by(user):
             context["approving"] = True
             context["return_form"] = forms.get("return_form") or BatchReasonForm()

@@ -77,6 +77,15 @@ class InstitutionListView(ScopedListView):
         return super().get_queryset().select_related("city", "county")
 
 
+def branch_announcement(institution, today):
+    """A branch's announcement (41号 三(五)) for its page; None for a head institution, and on
+    a day 41号 was not in force (a branch then announced nothing)."""
+    if not institution.is_branch:
+        return None
+    announcement = institution.branch_announcement(today)
+    return None if announcement.not_in_force else announcement
+
+
 def institution_context(request, institution, **forms) -> dict:
     """Everything the institution page shows; `forms` are bound forms that failed, shown again
     with their errors in place of the empty ones."""
@@ -101,7 +110,7 @@ def institution_context(request, institution, **forms) -> dict:
         .annotate(item_count=Count("items")),
         "scope": scope,
         "current_has_additions": any(item.added_after_check for item in scope.items),
-        "announcement": institution.branch_announcement(today) if institution.is_branch else None,
+        "announcement": branch_announcement(institution, today),
     }
     if institution.may_be_managed_by(user):
         context["new_filing_form"] = forms.get("new_filing_form") or NewFilingForm()

@@ -103,6 +103,12 @@ class Decision:
     en: str
     in_effect: bool
 
+    @property
+    def not_in_force(self) -> bool:
+        """The rule was not yet in force on the day asked: `result` then says only that (and
+        from when), so a caller must decide what "not in force" means for it."""
+        return not self.in_effect
+
     def to_dict(self) -> dict:
         return {
             "rule": self.rule.id,
@@ -228,13 +234,20 @@ class Rule:
         errors = out_of_range(validated)
         if errors:
             raise InvalidFacts(errors)
+        if not self.in_effect_on(as_of):
+            # Asked about a day before the rule entered into force: the answer is that it was not
+            # in force, never what the later rule would decide (a 2021 case is not judged by 2022).
+            return Decision(
+                self,
+                as_of,
+                {"in_force": False, "in_force_from": self.valid_from},
+                f"所询日期 {as_of} 本规则尚未施行（{self._period_zh()}施行，{self.clause}）。",
+                f"On {as_of} this rule was not yet in force (in force {self._period_en()}, "
+                f"{self.clause}).",
+                False,
+            )
         outcome = self.decide(validated, self.parameters_as_of(as_of), as_of)
-        zh, en = outcome.zh, outcome.en
-        in_effect = self.in_effect_on(as_of)
-        if not in_effect:
-            zh = f"注意：本规则施行期为{self._period_zh()}，所询日期 {as_of} 不在其内。{zh}"
-            en = f"Note: this rule is in force {self._period_en()}; {as_of} falls outside. {en}"
-        return Decision(self, as_of, outcome.result, zh, en, in_effect)
+        return Decision(self, as_of, outcome.result, outcome.zh, outcome.en, True)
 
     def _period_zh(self) -> str:
         return f"{self.valid_from}起" + (f"至{self.valid_to}" if self.valid_to else "")
@@ -271,7 +284,8 @@ class RuleRefusal(ValidationError):
 
 def require(rule_id: str, facts: dict, as_of: date | None = None, key: str = "allowed") -> Decision:
     """Evaluate a rule and raise RuleRefusal when it refuses. A rule not in force on the day
-    does not apply, so it refuses nothing (a 2021 filing is not judged by a 2022 notice)."""
+    does not apply, so it refuses nothing (a 2021 filing is not judged by a 2022 notice): the
+    caller gets the "not in force" decision back."""
     decision = evaluate(rule_id, facts, as_of)
     if decision.in_effect and not decision.result[key]:
         raise RuleRefusal(decision)

@@ -12,12 +12,10 @@ from competitions.contestant_import import already_registered, check_id_number, 
 from competitions.models import Competition, Contestant, Event
 from institutions.choices import CatalogStatus, IdType
 from institutions.models import Institution
-from skilleval import rules
 from skilleval.choices import Level
 from skilleval.forms import add_refusal
 from skilleval.models import Occupation, Region
 from skilleval.models.regions import PROVINCE_CODE
-from skilleval.rules.competitions import FeesAllowed
 
 OUTSIDE_JIANGSU = _("省外 / 无")
 
@@ -71,9 +69,6 @@ class CompetitionForm(forms.ModelForm):
             "ends_on",
             "conditions",
             "contact_phone",
-            "registration_fee",
-            "participation_fee",
-            "certificate_fee",
         ]
         labels = {
             "name": _("竞赛名称"),
@@ -86,9 +81,6 @@ class CompetitionForm(forms.ModelForm):
             "ends_on": _("结束日期"),
             "conditions": _("参赛条件"),
             "contact_phone": _("报名电话"),
-            "registration_fee": _("报名费（元）"),
-            "participation_fee": _("参赛费（元）"),
-            "certificate_fee": _("证书费（元）"),
         }
         help_texts = {
             "other_provinces": _(
@@ -101,12 +93,7 @@ class CompetitionForm(forms.ModelForm):
             "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "conditions": forms.Textarea(attrs={"rows": 3}),
             "contact_phone": forms.TextInput(attrs={"inputmode": "tel"}),
-            "registration_fee": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
-            "participation_fee": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
-            "certificate_fee": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
         }
-
-    FEES = ("registration_fee", "participation_fee", "certificate_fee")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -116,8 +103,6 @@ class CompetitionForm(forms.ModelForm):
             (1, gettext("一类赛")),
             (2, gettext("二类赛")),
         ]
-        for name in self.FEES:
-            self.fields[name].initial = Decimal(0)
         if self.instance.pk:
             involved = list(self.instance.regions_involved.all())
             self.initial["involved_cities"] = [r.pk for r in involved if r.kind == "city"]
@@ -134,18 +119,6 @@ class CompetitionForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        # Blank fee boxes mean no fee; the model refuses anything else, citing 54号 二.
-        fees = {name: cleaned.get(name) or Decimal(0) for name in self.FEES}
-        decision = rules.evaluate(FeesAllowed.id, fees)
-        if not decision.result["allowed"]:
-            # The rule's message once for the form, and each charged fee marked.
-            self.add_error(None, decision.text)
-            for name, fee in fees.items():
-                if fee:
-                    self.add_error(name, gettext("不得收取，须为 0"))
-        for name in self.FEES:
-            if cleaned.get(name) is None and name not in self.errors:
-                cleaned[name] = Decimal(0)
         starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
         if starts and ends and ends < starts:
             self.add_error("ends_on", gettext("结束日期不能早于开始日期"))
@@ -346,3 +319,18 @@ class DelegationForm(forms.Form):
         queryset=Institution.objects.filter(catalog_status=CatalogStatus.ACTIVE).order_by("name"),
     )
     note = forms.CharField(label=_("委托依据（文号）"), max_length=300)
+
+
+class CompetitionFeeForm(forms.Form):
+    """A fee item of a competition (54号 二): any name, and 0 — the model refuses anything else,
+    naming the fee."""
+
+    name = forms.CharField(label=_("费用名称"), max_length=50)
+    amount = forms.DecimalField(
+        label=_("金额（元）"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=0,
+        initial=Decimal(0),
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+    )

@@ -99,15 +99,6 @@ class Competition(models.Model):
     ends_on = models.DateField(_("结束日期"))
     conditions = models.TextField(_("参赛条件"), blank=True)
     contact_phone = models.CharField(_("报名电话"), max_length=40)
-    registration_fee = models.DecimalField(
-        _("报名费"), max_digits=10, decimal_places=2, default=Decimal(0)
-    )
-    participation_fee = models.DecimalField(
-        _("参赛费"), max_digits=10, decimal_places=2, default=Decimal(0)
-    )
-    certificate_fee = models.DecimalField(
-        _("证书费"), max_digits=10, decimal_places=2, default=Decimal(0)
-    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -121,11 +112,6 @@ class Competition(models.Model):
         verbose_name_plural = _("职业技能竞赛")
         constraints = [
             models.CheckConstraint(
-                condition=Q(registration_fee=0, participation_fee=0, certificate_fee=0),
-                name="competition_charges_no_fees",
-                violation_error_message=_("不得收取报名费、参赛费及证书费（54号 二）"),
-            ),
-            models.CheckConstraint(
                 condition=Q(ends_on__gte=F("starts_on")), name="competition_dates_in_order"
             ),
         ]
@@ -133,15 +119,39 @@ class Competition(models.Model):
     def __str__(self):
         return self.name
 
-    def clean(self):
-        rules.require(
-            FeesAllowed.id,
-            {
-                "registration_fee": self.registration_fee,
-                "participation_fee": self.participation_fee,
-                "certificate_fee": self.certificate_fee,
-            },
-        )
+    # --- fees (54号 二: none, of any name) ---------------------------------------------------
+
+    def fee_list(self) -> list[dict]:
+        """The competition's fees as the rule competition.fees_allowed reads them."""
+        return [{"name": fee.name, "amount": fee.amount} for fee in self.fees.all()]
+
+    def set_fee(self, name: str, amount: Decimal, *, user=None) -> "CompetitionFee":
+        """Record a fee item the competition lists (its amount can only be 0: any fee of any name
+        is refused by the rule, naming it, and by the database). `user` None: seeds and the API
+        serializer, which checked the organiser itself."""
+        if user is not None:
+            self.require_organiser(user)
+        fee = CompetitionFee(competition=self, name=(name or "").strip(), amount=amount)
+        # The rule names the fee and cites 54号 二; the database check stands behind it.
+        fee.full_clean(validate_unique=False, validate_constraints=False)
+        with transaction.atomic():
+            Competition.objects.select_for_update().filter(pk=self.pk).first()
+            fee, _created = CompetitionFee.objects.update_or_create(
+                competition=self, name=fee.name, defaults={"amount": fee.amount}
+            )
+        return fee
+
+    def set_fees(self, fees: list[dict]) -> None:
+        """Replace the fee list at once (the API): all refused together, naming each fee."""
+        rules.require(FeesAllowed.id, {"fees": fees})
+        with transaction.atomic():
+            self.fees.all().delete()
+            for fee in fees:
+                self.set_fee(fee["name"], fee["amount"])
+
+    def remove_fee(self, fee: "CompetitionFee", *, user) -> None:
+        self.require_organiser(user)
+        fee.delete()
 
     # --- filings (54号 二) -------------------------------------------------------------------
 
@@ -403,6 +413,44 @@ class CertificateDelegation(models.Model):
                 status=FilingStatus.APPROVED, valid_from__lte=on, valid_until__gte=on
             ).exists()
         )
+
+
+class CompetitionFee(models.Model):
+    """A fee item a competition lists (54号 二 "不得收取任何报名费、参赛费以及证书核发等费用"): any
+    name, and never more than 0 — the rule refuses it naming the fee, the database too."""
+
+    competition = models.ForeignKey(Competition, on_delete=models.CASCADE, related_name="fees")
+    name = models.CharField(_("费用名称"), max_length=50)
+    amount = models.DecimalField(
+        _("金额（元）"), max_digits=10, decimal_places=2, default=Decimal(0)
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("竞赛费用")
+        verbose_name_plural = _("竞赛费用")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount=0),
+                name="competition_fee_is_zero",
+                violation_error_message=_(
+                    "职业技能大赛不得收取任何报名费、参赛费以及证书核发等费用（苏人社办函〔2022〕54号 二）"
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["competition", "name"],
+                name="competition_fee_name_unique",
+                violation_error_message=_("同一竞赛的费用名称不能重复"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.amount}"
+
+    def clean(self):
+        if not self.name.strip():
+            raise ValidationError({"name": gettext("请填写费用名称")})
+        rules.require(FeesAllowed.id, {"fees": [{"name": self.name, "amount": self.amount}]})
 
 
 class Event(models.Model):

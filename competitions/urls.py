@@ -8,6 +8,7 @@ urlpatterns = [
     path("public/", views.public_list, name="competition-public"),
     path("<int:pk>/", views.competition_detail, name="competition-detail"),
     path("<int:pk>/edit/", views.competition_edit, name="competition-edit"),
+    path("<int:pk>/fees/", views.fee_set, name="competition-fee-set"),
     path("<int:pk>/events/", views.event_add, name="competition-event-add"),
     path(
         "<int:pk>/events/<int:event_pk>/delete/",

@@ -46,6 +46,7 @@ from competitions.filtersets import (
     visible_recognitions,
 )
 from competitions.forms import (
+    CompetitionFeeForm,
     CompetitionForm,
     ContestantForm,
     ContestantImportForm,
@@ -274,7 +275,9 @@ def competition_context(request, competition, **forms) -> dict:
         "open_form": next(iter(forms), None),
         **forms,
     }
+    context["fees"] = list(competition.fees.all())
     if owner:
+        context.setdefault("fee_form", CompetitionFeeForm())
         context.setdefault("event_form", EventForm(competition=competition))
         if events:
             context.setdefault("contestant_form", ContestantForm(competition=competition))
@@ -306,6 +309,21 @@ def event_add(request, pk):
         messages.success(request, _("已添加赛项：%(name)s") % {"name": event.occupation.name})
         return to_page("competition-detail", pk, "events")
     return render_competition(request, competition, event_form=form)
+
+
+@login_required
+@require_POST
+def fee_set(request, pk):
+    """54号 二: the organiser lists a fee item; anything but 0 is refused, naming the fee."""
+    competition = own_competition(request, pk)
+    return form_action(
+        request,
+        CompetitionFeeForm(request.POST),
+        lambda data: competition.set_fee(data["name"], data["amount"], user=request.user),
+        success=_("已记录费用项目（不收费）"),
+        done=to_page("competition-detail", pk, "fees"),
+        again=lambda form: render_competition(request, competition, fee_form=form),
+    )
 
 
 @login_required

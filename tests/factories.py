@@ -45,6 +45,7 @@ from competitions.choices import (
 from competitions.models import (
     CertificateDelegation,
     Competition,
+    CompetitionFee,
     CompetitionFiling,
     Contestant,
     Event,
@@ -510,6 +511,18 @@ class ContestantFactory(PersonalIdFactory):
     pension_years = Decimal(3)
     work_years = Decimal(6)
     current_level = 4
+
+
+class CompetitionFeeFactory(factory.django.DjangoModelFactory):
+    """A fee item a competition lists; free, as 54号 二 requires."""
+
+    class Meta:
+        model = CompetitionFee
+        django_get_or_create = ["competition", "name"]
+
+    competition = factory.SubFactory(CompetitionFactory)
+    name = "报名费"
+    amount = Decimal(0)
 
 
 class CompetitionFilingFactory(factory.django.DjangoModelFactory):

@@ -571,6 +571,7 @@ TABLE = {
     "competition-public": (HOME, None),
     "competition-detail": (COMPETITION_DETAIL, "competition"),
     "competition-edit": (COMPETITION_EDIT, "competition"),
+    "competition-fee-set": (COMPETITION_EVENT_ADD, "competition"),
     "competition-event-add": (COMPETITION_EVENT_ADD, "competition"),
     "competition-event-delete": (COMPETITION_EVENT_ADD, "competition"),
     "competition-contestant-add": (COMPETITION_EVENT_ADD, "competition"),

@@ -297,9 +297,7 @@ class TestCompetitions(ReadTests, CreateTests, UpdateTests):
             "ends_on": (starts + timedelta(days=2)).isoformat(),
             "conditions": "从事车工2年以上",
             "contact_phone": "025-83311234",
-            "registration_fee": "0.00",
-            "participation_fee": "0.00",
-            "certificate_fee": "0.00",
+            "fees": [{"name": "报名费", "amount": "0.00"}],
         }
 
     def update_data(self, tenant):

@@ -24,7 +24,13 @@ from institutions.choices import InstitutionKind
 from skilleval import personal_data, rules
 from skilleval.choices import Role
 from skilleval.models import AuditEntry
-from tests.factories import InstitutionFactory, OccupationFactory, UserFactory, region
+from tests.factories import (
+    CompetitionFactory,
+    InstitutionFactory,
+    OccupationFactory,
+    UserFactory,
+    region,
+)
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -131,9 +137,6 @@ def competition_form(**changes) -> dict:
         "ends_on": "2026-12-03",
         "conditions": "在南京从事车工2年以上",
         "contact_phone": "025-83311234",
-        "registration_fee": "0",
-        "participation_fee": "0",
-        "certificate_fee": "0",
         "involved_cities": ["320500"],
         "involved_counties": ["320583"],
         "other_provinces": "",
@@ -199,15 +202,24 @@ class TestCreating:
         detail = page(client.get(reverse("competition-detail", args=[competition.pk])))
         assert "设区市际" in detail and "报省人社厅备案" in detail  # the span, live
 
-    def test_a_non_zero_fee_is_refused_on_the_page_citing_54号_二(self, client, organiser):
+    @pytest.mark.parametrize(("amount", "recorded"), [("0", True), ("0.01", False)])
+    def test_a_fee_of_any_name_is_listed_free_or_refused_on_the_page(
+        self, client, organiser, amount, recorded
+    ):
         signed_in(client, organiser)
+        competition = CompetitionFactory(created_by=organiser)
         response = client.post(
-            reverse("competition-create"), competition_form(registration_fee="50")
+            reverse("competition-fee-set", args=[competition.pk]),
+            {"name": "资料费", "amount": amount},
         )
-        assert response.status_code == 200
-        assert "不得收取报名费、参赛费以及证书核发等费用" in page(response)
-        assert "54号 二" in page(response)
-        assert not Competition.objects.exists()
+        if recorded:
+            assert response.status_code == 302
+            detail = page(client.get(reverse("competition-detail", args=[competition.pk])))
+            assert "资料费" in detail
+        else:
+            assert response.status_code == 200
+            assert "资料费" in page(response) and "54号 二" in page(response)
+        assert competition.fees.exists() is recorded
 
     def test_only_organisers_create_competitions(self, client, nanjing_staff):
         signed_in(client, nanjing_staff)

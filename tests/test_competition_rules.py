@@ -168,20 +168,39 @@ def test_certificate_issuer(api, level, klass, delegated, authority, issuer):
 
 
 @pytest.mark.parametrize(
-    ("fees", "allowed"),
+    ("fees", "charged"),
     [
-        ((0, 0, 0), True),
-        (("0.00", 0, 0), True),
-        ((0.01, 0, 0), False),
-        ((0, 50, 0), False),
-        ((0, 0, 10), False),
+        ([], []),
+        ([{"name": "报名费", "amount": "0.00"}, {"name": "参赛费", "amount": 0}], []),
+        # Just over 0, and fees of names the notice does not list ("等费用": any name).
+        ([{"name": "报名费", "amount": "0.01"}], ["报名费"]),
+        ([{"name": "资料费", "amount": "0.01"}, {"name": "参赛费", "amount": 0}], ["资料费"]),
+        (
+            [{"name": "食宿费", "amount": 200}, {"name": "场地费", "amount": 5}],
+            ["食宿费", "场地费"],
+        ),
     ],
 )
-def test_fees_must_all_be_zero(api, fees, allowed):
-    facts = dict(
-        zip(["registration_fee", "participation_fee", "certificate_fee"], fees, strict=True)
+def test_no_fee_of_any_name(api, fees, charged):
+    response = api.post(
+        "/api/v1/rules/competition.fees_allowed/evaluate/",
+        {"as_of": "2024-06-01", "facts": {"fees": fees}},
+        format="json",
     )
-    assert result(api, "competition.fees_allowed", facts) == {"allowed": allowed}
+    body = response.json()
+    assert body["result"] == {"allowed": not charged, "charged": charged}
+    for name in charged:
+        assert name in body["explanation"]["zh"] and name in body["explanation"]["en"]
+
+
+def test_the_old_fixed_fee_facts_are_refused_by_name(api):
+    response = api.post(
+        "/api/v1/rules/competition.fees_allowed/evaluate/",
+        {"as_of": "2024-06-01", "facts": {"registration_fee": 0, "fees": []}},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "registration_fee" in response.json()["facts"]
 
 
 @pytest.mark.parametrize(

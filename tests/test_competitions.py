@@ -10,9 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 
 from competitions.choices import FilingReason, RecognitionStatus, Span
-from competitions.models import Competition, Contestant, Event, Recognition
+from competitions.models import Competition, CompetitionFee, Contestant, Event, Recognition
 from institutions.choices import InstitutionKind
 from skilleval import personal_data
+from skilleval.actions import Forbidden
 from skilleval.choices import Role
 from skilleval.demo import make_resident_id
 from tests.factories import (
@@ -85,14 +86,35 @@ def contestant(
 
 
 class TestFees:
-    def test_any_fee_is_refused_citing_the_clause(self, organiser_user):
-        with pytest.raises(ValidationError, match="54号 二"):
-            competition(organiser_user, registration_fee=Decimal("50"))
+    @pytest.mark.parametrize("name", ["报名费", "资料费", "食宿费"])
+    def test_a_fee_of_any_name_is_refused_naming_it(self, organiser_user, name):
+        comp = competition(organiser_user)
+        with pytest.raises(ValidationError, match=f"{name}.*54号 二"):
+            comp.set_fee(name, Decimal("0.01"), user=organiser_user)
+        assert not comp.fees.exists()
+
+    def test_a_free_item_is_recorded_once_per_name(self, organiser_user):
+        comp = competition(organiser_user)
+        comp.set_fee("资料费", Decimal(0), user=organiser_user)
+        comp.set_fee(" 资料费 ", Decimal("0.00"), user=organiser_user)
+        assert comp.fee_list() == [{"name": "资料费", "amount": Decimal("0.00")}]
+
+    def test_only_the_organiser_lists_fees(self, organiser_user):
+        comp = competition(organiser_user)
+        with pytest.raises(Forbidden):
+            comp.set_fee("报名费", Decimal(0), user=UserFactory(role=Role.PROVINCE_ADMIN))
 
     def test_the_database_refuses_fees_too(self, organiser_user):
         comp = competition(organiser_user)
+        comp.set_fee("报名费", Decimal(0), user=organiser_user)
         with pytest.raises(IntegrityError):
-            Competition.objects.filter(pk=comp.pk).update(certificate_fee=Decimal("10"))
+            CompetitionFee.objects.filter(competition=comp).update(amount=Decimal("0.01"))
+
+    def test_the_database_refuses_a_name_twice(self, organiser_user):
+        comp = competition(organiser_user)
+        CompetitionFee.objects.create(competition=comp, name="报名费")
+        with pytest.raises(IntegrityError):
+            CompetitionFee.objects.create(competition=comp, name="报名费")
 
 
 class TestSpan:

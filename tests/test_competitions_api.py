@@ -64,9 +64,7 @@ def competition_body(**changes) -> dict:
         "ends_on": "2026-12-03",
         "conditions": "从事车工2年以上",
         "contact_phone": "025-83311234",
-        "registration_fee": "0.00",
-        "participation_fee": "0.00",
-        "certificate_fee": "0.00",
+        "fees": [{"name": "报名费", "amount": "0.00"}],
     }
     body.update(changes)
     return body
@@ -123,15 +121,23 @@ class TestCompetitions:
 
     def test_a_non_zero_fee_is_refused_citing_54号_二(self, api_as, organiser):
         response = api_as(organiser).post(
-            "/api/v1/competitions/", competition_body(certificate_fee="20.00"), format="json"
+            "/api/v1/competitions/",
+            competition_body(
+                fees=[{"name": "证书费", "amount": "0"}, {"name": "资料费", "amount": "20.00"}]
+            ),
+            format="json",
         )
         assert response.status_code == 400
-        assert "54号 二" in str(response.json()["detail"])
+        assert "54号 二" in str(response.json()["fees"]) and "资料费" in str(
+            response.json()["fees"]
+        )
         assert not Competition.objects.exists()
 
     def test_a_fee_added_later_is_refused_too(self, api_as, created, organiser):
         response = api_as(organiser).patch(
-            f"/api/v1/competitions/{created['id']}/", {"participation_fee": "5"}, format="json"
+            f"/api/v1/competitions/{created['id']}/",
+            {"fees": [{"name": "参赛费", "amount": "5"}]},
+            format="json",
         )
         assert response.status_code == 400
         assert "54号 二" in str(response.json())

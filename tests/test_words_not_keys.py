@@ -18,11 +18,10 @@ pytestmark = pytest.mark.django_db
 def test_a_charged_fee_is_named_in_words_in_both_languages():
     decision = rules.evaluate(
         "competition.fees_allowed",
-        {"registration_fee": "200", "participation_fee": "0", "certificate_fee": "30"},
+        {"fees": [{"name": "报名费", "amount": "200"}, {"name": "证书费", "amount": "30"}]},
     )
-    assert "现收取：报名费、证书核发费" in decision.zh
-    assert "registration fee, certificate fee" in decision.en
-    assert "_fee" not in decision.zh + decision.en
+    assert "现收取：报名费 200.00 元、证书费 30.00 元" in decision.zh
+    assert "报名费 200.00 yuan, 证书费 30.00 yuan" in decision.en
 
 
 def test_missing_filing_materials_are_named_in_words(nanjing_institution, alice):

@@ -28,6 +28,8 @@ MODULES = (
 # The fields each model serializer writes, decided one by one. Who may call it, and the scope of
 # any object named, is checked by the viewset, the serializer's queryset or the model.
 WRITES = {
+    # A competition's fee items, written through the competition (54号 二: all of them 0).
+    "CompetitionFeeSerializer": {"name", "amount"},
     # The organiser's own description of the competition; never the issuer (54号 四) nor the
     # owner. Level, class and host region freeze once a decision rests on them (the model).
     "CompetitionSerializer": {
@@ -42,9 +44,7 @@ WRITES = {
         "ends_on",
         "conditions",
         "contact_phone",
-        "registration_fee",
-        "participation_fee",
-        "certificate_fee",
+        "fees",
     },
     # A competition in scope and one of its events; eligibility, out-of-area status and rank are
     # decided by the model and the results page.

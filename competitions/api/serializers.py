@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -15,14 +16,17 @@ from competitions.contestant_import import (
 from competitions.models import (
     CertificateDelegation,
     Competition,
+    CompetitionFee,
     CompetitionFiling,
     Contestant,
     Event,
     Recognition,
 )
 from institutions.models import Institution
+from skilleval import rules
 from skilleval.api.base import DecisionField
 from skilleval.choices import RegionKind
+from skilleval.rules.competitions import FeesAllowed
 
 # One choice set for both filing decisions, so the schema has one enum for them.
 REQUIRED_FILING_CHOICES = [
@@ -33,7 +37,12 @@ REQUIRED_FILING_CHOICES = [
 ]
 
 
-FEES = ("registration_fee", "participation_fee", "certificate_fee")
+class CompetitionFeeSerializer(serializers.ModelSerializer):
+    """A fee item (54号 二): any name, amount 0; the whole list is checked by the rule."""
+
+    class Meta:
+        model = CompetitionFee
+        fields = ["name", "amount"]
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -94,6 +103,7 @@ class CompetitionSerializer(serializers.ModelSerializer):
 
     host_region_name = serializers.CharField(source="host_region.name", read_only=True)
     events = EventSerializer(many=True, read_only=True)
+    fees = CompetitionFeeSerializer(many=True, required=False)
     span = serializers.CharField(read_only=True)
     out_of_area = serializers.SerializerMethodField()
     cross_region = serializers.SerializerMethodField()
@@ -118,9 +128,7 @@ class CompetitionSerializer(serializers.ModelSerializer):
             "ends_on",
             "conditions",
             "contact_phone",
-            "registration_fee",
-            "participation_fee",
-            "certificate_fee",
+            "fees",
             "delegation",
             "events",
             "span",
@@ -189,16 +197,32 @@ class CompetitionSerializer(serializers.ModelSerializer):
                 self.instance.refuse_basis_change(changed)
             except DjangoValidationError as refusal:  # 54号 二、四
                 raise serializers.ValidationError({"detail": refusal.messages}) from refusal
-        fees = {name: value(name) for name in FEES}
-        try:
-            Competition(**{k: v for k, v in fees.items() if v is not None}).clean()
-        except DjangoValidationError as refusal:  # rule competition.fees_allowed, 54号 二
-            raise serializers.ValidationError({"detail": refusal.messages}) from refusal
+        if "fees" in attrs:
+            fees = [dict(fee) for fee in attrs["fees"]]
+            try:
+                rules.require(FeesAllowed.id, {"fees": fees})
+            except DjangoValidationError as refusal:  # rule competition.fees_allowed, 54号 二
+                raise serializers.ValidationError({"fees": refusal.messages}) from refusal
+            names = [fee["name"].strip() for fee in fees]
+            if len(set(names)) != len(names):
+                raise serializers.ValidationError({"fees": [gettext("同一竞赛的费用名称不能重复")]})
         return attrs
 
     def create(self, validated_data):
         validated_data["created_by"] = self.context["request"].user
-        return super().create(validated_data)
+        fees = validated_data.pop("fees", [])
+        with transaction.atomic():
+            competition = super().create(validated_data)
+            competition.set_fees(fees)
+        return competition
+
+    def update(self, instance, validated_data):
+        fees = validated_data.pop("fees", None)
+        with transaction.atomic():
+            competition = super().update(instance, validated_data)
+            if fees is not None:
+                competition.set_fees(fees)
+        return competition
 
 
 class ContestantSerializer(serializers.ModelSerializer):

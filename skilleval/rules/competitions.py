@@ -243,38 +243,37 @@ class CertificateIssuer(Rule):
         )
 
 
+class Fee(serializers.Serializer):
+    name = serializers.CharField(max_length=50)
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+
+
 @register
 class FeesAllowed(Rule):
-    """54号 二: competitions charge no registration, participation or certificate fee."""
+    """54号 二: "不得收取任何报名费、参赛费以及证书核发等费用" — no fee of any name ("等" closes
+    nothing), so the rule takes every fee the competition lists, whatever it is called."""
 
     id = "competition.fees_allowed"
     clause = "苏人社办函〔2022〕54号 二"
     title_zh = "各地举办的职业技能大赛不得收取任何报名费、参赛费以及证书核发等费用"
-    title_en = "No registration, participation or certificate fees"
+    title_en = "No registration, participation, certificate or any other fee"
     valid_from = NOTICE_54_IN_FORCE
 
     class Facts(serializers.Serializer):
-        registration_fee = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
-        participation_fee = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
-        certificate_fee = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
-
-    FEES = {
-        "registration_fee": ("报名费", "registration fee"),
-        "participation_fee": ("参赛费", "participation fee"),
-        "certificate_fee": ("证书核发费", "certificate fee"),
-    }
+        fees = Fee(many=True, allow_empty=True)
 
     def decide(self, facts, params, as_of):
-        charged = [words for name, words in self.FEES.items() if facts[name] > 0]
+        charged = [fee for fee in facts["fees"] if fee["amount"] > 0]
         if charged:
+            names = "、".join(f"{fee['name']} {fee['amount']} 元" for fee in charged)
+            names_en = ", ".join(f"{fee['name']} {fee['amount']} yuan" for fee in charged)
             return Outcome(
-                {"allowed": False},
-                f"不得收取报名费、参赛费以及证书核发等费用，现收取：{'、'.join(zh for zh, _en in charged)}"
-                f"（{self.clause}）。",
-                f"Fees are not allowed: {', '.join(en for _zh, en in charged)} ({self.clause}).",
+                {"allowed": False, "charged": [fee["name"] for fee in charged]},
+                f"不得收取报名费、参赛费以及证书核发等任何费用，现收取：{names}（{self.clause}）。",
+                f"No fee of any name is allowed; charged: {names_en} ({self.clause}).",
             )
         return Outcome(
-            {"allowed": True},
+            {"allowed": True, "charged": []},
             f"未收取任何费用（{self.clause}）。",
             f"No fees charged ({self.clause}).",
         )

@@ -656,6 +656,9 @@ class Command(BaseCommand):
             if made:
                 item.full_clean()
                 item.regions_involved.set([region[code] for code in involved])
+                # 54号 二: the fee items the page lists, all free (the model refuses anything else).
+                for fee in ("报名费", "参赛费", "资料费"):
+                    item.set_fee(fee, Decimal(0), user=organiser)
                 for code in events:
                     Event.objects.create(
                         competition=item, occupation=Occupation.objects.get(code=code)

@@ -50,6 +50,7 @@ from skilleval.spreadsheets import is_blank
 
 MAX_ROWS = 20_000
 MAX_YEARS = Decimal(70)
+MAX_PENSION_MONTHS = 1200
 SHEET_TITLE = "参赛选手"
 
 
@@ -247,13 +248,13 @@ COLUMNS: tuple[Column, ...] = (
         note_en=REGION_NOTE_EN,
     ),
     Column(
-        "pension_years",
-        "省内参保年限",
-        "Pension years",
-        ("pension years",),
+        "pension_months",
+        "省内参保月数",
+        "Pension months",
+        ("pension months",),
         width=12,
-        note_zh="在江苏省参加基本养老保险的年数，可带一位小数；不填为 0",
-        note_en="Years of Jiangsu basic pension insurance, one decimal allowed; blank = 0",
+        note_zh="在江苏省参加基本养老保险的月数（整数，0–1200）；满 12 个月为一年以上；不填为 0",
+        note_en="Months of Jiangsu basic pension insurance (whole, 0–1200); 12 is a year; blank = 0",
     ),
     Column(
         "hukou_region",
@@ -436,15 +437,24 @@ def _years(value, zh: str, en: str) -> Decimal:
     return years
 
 
-def check_pension_years(value, row, ctx) -> Decimal:
-    years = _years(value, "省内参保年限", "Pension years")
-    if years and row.get("_pension_outside"):
+def check_pension_months(value, row, ctx) -> int:
+    """Whole months from 0 to 1200 (54号 一 "一年以上": 12 months); blank is 0."""
+    if is_blank(value):
+        return 0
+    text = cell_text(value)
+    if not (text.isascii() and text.isdigit() and int(text) <= MAX_PENSION_MONTHS):
         raise Bad(
-            "养老保险参保地不在江苏省，省内参保年限应为 0 或留空",
-            "The pension insurance is paid outside Jiangsu: Jiangsu pension years must be 0 or "
+            f"省内参保月数“{text}”应为 0–{MAX_PENSION_MONTHS} 之间的整数（月）",
+            f"Pension months “{text}” must be a whole number from 0 to {MAX_PENSION_MONTHS}",
+        )
+    months = int(text)
+    if months and row.get("_pension_outside"):
+        raise Bad(
+            "养老保险参保地不在江苏省，省内参保月数应为 0 或留空",
+            "The pension insurance is paid outside Jiangsu: Jiangsu pension months must be 0 or "
             "blank",
         )
-    return years
+    return months
 
 
 def check_school_name(value, row, ctx) -> str:
@@ -482,7 +492,7 @@ CHECKS = (
     ("pension_region", "pension_region", check_pension_region),
     ("hukou_region", "hukou_region", check_region),
     ("school_region", "school_region", check_region),
-    ("pension_years", "pension_years", check_pension_years),
+    ("pension_months", "pension_months", check_pension_months),
     ("school_name", "school_name", check_school_name),
     ("current_level", "current_level", check_current_level),
     ("work_years", "work_years", check_work_years),
@@ -542,6 +552,20 @@ SPEC = Spec(
     sheet_title=SHEET_TITLE,
     max_rows=MAX_ROWS,
     masks={"id_number": mask_id_number},
+    # Years of one decimal could not say "一年以上" (11 months is not a year): the old column is
+    # refused by name rather than read as something it is not.
+    retired={
+        "省内参保年限": (
+            "“省内参保年限”列已停用，请改用“省内参保月数”列（整数月，满 12 个月为一年以上，"
+            "苏人社办函〔2022〕54号 一），或下载新模板",
+            "The column “省内参保年限” (pension years) is no longer accepted: use “省内参保月数” "
+            "(pension months, whole months, 12 is a year, 54号 一) or download the new template",
+        ),
+        "pension years": (
+            "“Pension years”列已停用，请改用“省内参保月数”列（整数月）",
+            "The column “Pension years” is no longer accepted: use “Pension months” (whole months)",
+        ),
+    },
     before_rows=_no_events,
     after_rows=_already_registered,
 )
@@ -611,7 +635,7 @@ def _digest(clean: list[dict]) -> str:
             row["event"].pk,
             row["group"],
             getattr(row["pension_region"], "pk", ""),
-            row["pension_years"],
+            row["pension_months"],
             getattr(row["hukou_region"], "pk", ""),
             row["school_name"],
             getattr(row["school_region"], "pk", ""),

@@ -206,7 +206,7 @@ class ContestantForm(forms.ModelForm):
             "id_number",
             "group",
             "pension_region",
-            "pension_years",
+            "pension_months",
             "hukou_region",
             "school_name",
             "school_region",
@@ -219,7 +219,7 @@ class ContestantForm(forms.ModelForm):
             "id_type": _("证件类型"),
             "group": _("组别"),
             "pension_region": _("养老保险参保地"),
-            "pension_years": _("省内参保年限"),
+            "pension_months": _("省内参保月数"),
             "hukou_region": _("户籍地"),
             "school_name": _("就读院校"),
             "school_region": _("院校所在地"),
@@ -227,7 +227,7 @@ class ContestantForm(forms.ModelForm):
             "work_years": _("从业年限"),
         }
         widgets = {
-            "pension_years": forms.NumberInput(attrs={"step": "0.1", "min": "0"}),
+            "pension_months": forms.NumberInput(attrs={"step": "1", "min": "0", "max": "1200"}),
             "work_years": forms.NumberInput(attrs={"step": "0.1", "min": "0"}),
         }
 

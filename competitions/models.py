@@ -510,8 +510,10 @@ class Contestant(models.Model):
         blank=True,
         related_name="+",
     )
-    pension_years = models.DecimalField(
-        _("省内参保年限"), max_digits=4, decimal_places=1, default=Decimal(0)
+    pension_months = models.PositiveSmallIntegerField(
+        _("省内参保月数"),
+        default=0,
+        help_text=_("在江苏省参加基本养老保险的月数（54号 一：一年以上即满 12 个月）"),
     )
     hukou_region = models.ForeignKey(
         "skilleval.Region",
@@ -552,6 +554,11 @@ class Contestant(models.Model):
         verbose_name = _("参赛选手")
         verbose_name_plural = _("参赛选手")
         constraints = [
+            models.CheckConstraint(
+                condition=Q(pension_months__gte=0, pension_months__lte=1200),
+                name="contestant_pension_months_in_range",
+                violation_error_message=_("省内参保月数应为 0–1200（苏人社办函〔2022〕54号 一）"),
+            ),
             models.UniqueConstraint(
                 fields=["event", "id_number_hash"], name="contestant_once_per_event"
             ),
@@ -575,11 +582,15 @@ class Contestant(models.Model):
             ContestantEligible.id,
             {
                 "group": self.group,
-                "pension_years_in_province": self.pension_years if self.pension_region_id else 0,
+                "pension_months_in_province": self.pension_months if self.pension_region_id else 0,
                 "hukou_in_province": self.hukou_region_id is not None,
                 "enrolled_in_province_school": self.school_region_id is not None,
             },
         )
+        if decision.not_in_force:
+            # Before 54号 一 no ground was required: eligible, on no basis, hence not out of area.
+            self.eligible, self.basis, self.basis_region, self.out_of_area = True, "", None, False
+            return decision
         self.eligible = decision.result["eligible"]
         self.basis = decision.result["basis"] or ""
         self.basis_region = {

@@ -149,6 +149,9 @@ class Spec:
     sheet_title: str | None = None
     max_rows: int = MAX_ROWS
     masks: dict[str, Callable[[str], str]] = field(default_factory=dict)  # column -> shown value
+    # Headers no longer accepted -> (zh, en) refusal: an old template's column is refused by name,
+    # never ignored (it would be silently dropped) nor read as the column that replaced it.
+    retired: dict[str, tuple[str, str]] = field(default_factory=dict)
     before_rows: Callable[[Sheet, object], list[dict]] | None = None
     after_rows: Callable[[object], list[dict]] | None = None
     progress_every: int = 5_000
@@ -161,6 +164,8 @@ class Spec:
                 names[header_key(name)] = column.key
         object.__setattr__(self, "by_key", by_key)
         object.__setattr__(self, "header_names", names)
+        retired = {header_key(name): refusal for name, refusal in self.retired.items()}
+        object.__setattr__(self, "retired_names", retired)
 
     def error(self, row: int, column: str, zh: str, en: str, value="") -> dict:
         """One problem, in the shape of every import; `value` is the cell as read (masked for
@@ -217,6 +222,10 @@ def read_sheet(spec: Spec, source, filename: str) -> Sheet:
 
     sheet = Sheet(header=header, rows=rows)
     for index, value in enumerate(header):
+        retired = spec.retired_names.get(header_key(value))
+        if retired:
+            sheet.header_errors.append(spec.error(1, str(value).strip(), *retired))
+            continue
         key = spec.header_names.get(header_key(value))
         if key is None and " / " in str(value):  # "姓名 / Name"
             key = spec.header_names.get(header_key(str(value).split(" / ")[0]))

@@ -508,7 +508,7 @@ class ContestantFactory(PersonalIdFactory):
     name = "李选手"
     group = ContestantGroup.WORKER
     pension_region = factory.LazyFunction(lambda: region("320115"))
-    pension_years = Decimal(3)
+    pension_months = 36
     work_years = Decimal(6)
     current_level = 4
 

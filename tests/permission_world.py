@@ -248,7 +248,7 @@ def build_world() -> World:
             id_number_hash=personal_data.keyed_hash(contestant_id),
             id_number_masked=personal_data.mask_id_number(contestant_id),
             pension_region=county,
-            pension_years=Decimal(3),
+            pension_months=36,
             work_years=Decimal(6),
             current_level=4,
             rank=1,

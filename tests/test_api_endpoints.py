@@ -324,7 +324,7 @@ class TestContestants(ReadTests, CreateTests):
             "id_number": make_resident_id("320102", "19930506", 321),
             "group": ContestantGroup.WORKER,
             "pension_region": tenant.county.pk,
-            "pension_years": "3.0",
+            "pension_months": 36,
             "hukou_region": None,
             "work_years": "6.0",
             "current_level": 4,

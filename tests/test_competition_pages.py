@@ -8,7 +8,6 @@ import io
 import shutil
 import subprocess
 from datetime import date, datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -40,7 +39,7 @@ HEADERS = [
     "组别",
     "赛项职业编码",
     "养老保险参保地",
-    "省内参保年限",
+    "省内参保月数",
     "户籍地",
     "就读院校",
     "院校所在地",
@@ -119,7 +118,7 @@ def add_contestant(competition, n, *, pension=None, years=0, hukou=None, rank=No
         id_number_hash=personal_data.keyed_hash(number),
         id_number_masked=personal_data.mask_id_number(number),
         pension_region=region(pension) if pension else None,
-        pension_years=Decimal(years),
+        pension_months=years * 12,
         hukou_region=region(hukou) if hukou else None,
         rank=rank,
         current_level=level,
@@ -153,7 +152,7 @@ def contestant_form(competition, n, **changes) -> dict:
         "id_number": resident_id(n),
         "group": "worker",
         "pension_region": "",
-        "pension_years": "0",
+        "pension_months": "0",
         "hukou_region": "",
         "school_name": "",
         "school_region": "",
@@ -177,10 +176,10 @@ def xlsx(rows) -> SimpleUploadedFile:
     return SimpleUploadedFile("选手.xlsx", buffer.getvalue())
 
 
-def csv_file(rows) -> SimpleUploadedFile:
+def csv_file(rows, headers=HEADERS) -> SimpleUploadedFile:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(HEADERS)
+    writer.writerow(headers)
     writer.writerows(rows)
     return SimpleUploadedFile("选手.csv", buffer.getvalue().encode("utf-8-sig"))
 
@@ -275,7 +274,7 @@ class TestContestants:
         detail = reverse("competition-detail", args=[competition.pk])
 
         client.post(
-            add, contestant_form(competition, 1, pension_region="320115", pension_years="3")
+            add, contestant_form(competition, 1, pension_region="320115", pension_months="36")
         )
         first = page(client.get(detail))
         assert "0.0%" in first and "无需备案" in first
@@ -290,7 +289,7 @@ class TestContestants:
         assert "66.7%" in more and "报省人社厅备案" in more
         assert "不享受" in more  # a needed filing is missing: no incentives
 
-        client.post(add, contestant_form(competition, 4, pension_years="0"))  # nothing in Jiangsu
+        client.post(add, contestant_form(competition, 4, pension_months="0"))  # nothing in Jiangsu
         assert "不符合参赛资格" in page(client.get(detail))
         assert Contestant.objects.filter(competition=competition).count() == 4
 
@@ -319,7 +318,7 @@ class TestContestants:
         before = AuditEntry.objects.filter(object_type="competitions.contestant").count()
         upload = xlsx(
             [
-                ["王伟", resident_id(1), "职工组", "6-18-01-01", "江宁区", 3, "", "", "", "四级/中级工", 6],
+                ["王伟", resident_id(1), "职工组", "6-18-01-01", "江宁区", 36, "", "", "", "四级/中级工", 6],
                 ["李娜", resident_id(2), "职工组", "6-18-01-01", "", "", "苏州市昆山市", "", "", "", 2],
                 ["张敏", resident_id(3), "学生组", "6-18-01-01", "", "", "", "南京技师学院", "320106", "", 0],
                 ["刘洋", resident_id(4), "职工组", "6-18-01-01", "安徽省合肥市", "", "", "", "", "", 8],
@@ -352,11 +351,11 @@ class TestContestants:
         wrong_check = resident_id(2)[:-1] + ("0" if resident_id(2)[-1] != "0" else "1")
         upload = csv_file(
             [
-                ["王伟", resident_id(1), "职工组", "6-18-01-01", "江宁区", "3", "", "", "", "", "6"],
-                ["李娜", wrong_check, "职工组", "6-18-01-01", "江宁区", "3", "", "", "", "", "6"],
-                ["张敏", resident_id(3), "职工组", "4-03-02-01", "江宁区", "3", "", "", "", "", "6"],
+                ["王伟", resident_id(1), "职工组", "6-18-01-01", "江宁区", "36", "", "", "", "", "6"],
+                ["李娜", wrong_check, "职工组", "6-18-01-01", "江宁区", "36", "", "", "", "", "6"],
+                ["张敏", resident_id(3), "职工组", "4-03-02-01", "江宁区", "36", "", "", "", "", "6"],
                 ["刘洋", resident_id(4), "职工组", "6-18-01-01", "", "", "火星", "", "", "", "6"],
-                ["陈静", resident_id(5), "职工组", "6-18-01-01", "鼓楼区", "3", "", "", "", "", "6"],
+                ["陈静", resident_id(5), "职工组", "6-18-01-01", "鼓楼区", "36", "", "", "", "", "6"],
             ]
         )  # fmt: skip
         response = client.post(
@@ -370,6 +369,58 @@ class TestContestants:
         assert "无法识别的地区" in text and "Unknown place" not in text  # row 5
         assert "不止一处" in text  # row 6: 鼓楼区 is in 南京 and in 徐州
         assert "第 3 行" in text and "第 6 行" in text
+
+    @pytest.mark.parametrize(("months", "eligible"), [("11", False), ("12", True), ("13", True)])
+    def test_imported_pension_months_decide_a_year_exactly(
+        self, client, organiser, lathe, months, eligible
+    ):
+        competition = new_competition(organiser, events=[lathe])
+        signed_in(client, organiser)
+        upload = csv_file(
+            [["王伟", resident_id(1), "职工组", "6-18-01-01", "江宁区", months, "", "", "", "", "6"]]
+        )  # fmt: skip
+        response = client.post(
+            reverse("competition-contestant-import", args=[competition.pk]), {"file": upload}
+        )
+        assert response.status_code == 302
+        assert Contestant.objects.get().pension_months == int(months)
+        assert Contestant.objects.get().eligible is eligible
+
+    @pytest.mark.parametrize("months", ["1.5", "1201", "-1", "１２"])
+    def test_pension_months_are_whole_ascii_months_up_to_1200(
+        self, client, organiser, lathe, months
+    ):
+        competition = new_competition(organiser, events=[lathe])
+        signed_in(client, organiser)
+        upload = csv_file(
+            [["王伟", resident_id(1), "职工组", "6-18-01-01", "江宁区", months, "", "", "", "", "6"]]
+        )  # fmt: skip
+        text = page(
+            client.post(
+                reverse("competition-contestant-import", args=[competition.pk]), {"file": upload}
+            )
+        )
+        assert not Contestant.objects.exists()
+        assert "省内参保月数" in text and "0–1200" in text
+
+    def test_the_old_pension_years_column_is_refused_by_name(
+        self, client, organiser, lathe, settings
+    ):
+        competition = new_competition(organiser, events=[lathe])
+        old = [h if h != "省内参保月数" else "省内参保年限" for h in HEADERS]
+        upload = csv_file(
+            [["王伟", resident_id(1), "职工组", "6-18-01-01", "江宁区", "1", "", "", "", "", "6"]],
+            headers=old,
+        )  # fmt: skip
+        signed_in(client, organiser)
+        url = reverse("competition-contestant-import", args=[competition.pk])
+        text = page(client.post(url, {"file": upload}))
+        assert not Contestant.objects.exists()
+        assert "“省内参保年限”列已停用" in text and "省内参保月数" in text
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        upload.seek(0)
+        text = page(client.post(url, {"file": upload}))
+        assert "is no longer accepted" in text
 
     def test_an_english_reader_sees_the_problems_and_columns_in_english(
         self, client, organiser, lathe, settings

@@ -1,6 +1,10 @@
 """The competition rules at every boundary, through the public self-check API."""
 
+from datetime import date
+
 import pytest
+
+from skilleval import rules
 
 pytestmark = pytest.mark.django_db
 
@@ -63,25 +67,31 @@ def test_cross_region_filing(api, span, required):
 @pytest.mark.parametrize(
     ("facts", "eligible", "basis"),
     [
+        # 54号 一 "参加我省基本养老保险一年以上": 11 months is not a year, 12 is, 13 too.
         (
-            {"group": "worker", "pension_years_in_province": 1, "hukou_in_province": False},
-            True,
-            "pension",
-        ),
-        (
-            {"group": "worker", "pension_years_in_province": 0.9, "hukou_in_province": False},
+            {"group": "worker", "pension_months_in_province": 11, "hukou_in_province": False},
             False,
             None,
         ),
         (
-            {"group": "worker", "pension_years_in_province": 0, "hukou_in_province": True},
+            {"group": "worker", "pension_months_in_province": 12, "hukou_in_province": False},
+            True,
+            "pension",
+        ),
+        (
+            {"group": "worker", "pension_months_in_province": 13, "hukou_in_province": False},
+            True,
+            "pension",
+        ),
+        (
+            {"group": "worker", "pension_months_in_province": 0, "hukou_in_province": True},
             True,
             "hukou",
         ),
         (
             {
                 "group": "worker",
-                "pension_years_in_province": 0,
+                "pension_months_in_province": 0,
                 "hukou_in_province": False,
                 "enrolled_in_province_school": True,
             },
@@ -91,7 +101,7 @@ def test_cross_region_filing(api, span, required):
         (
             {
                 "group": "student",
-                "pension_years_in_province": 0,
+                "pension_months_in_province": 0,
                 "hukou_in_province": False,
                 "enrolled_in_province_school": True,
             },
@@ -101,7 +111,7 @@ def test_cross_region_filing(api, span, required):
         (
             {
                 "group": "student",
-                "pension_years_in_province": 0,
+                "pension_months_in_province": 0,
                 "hukou_in_province": False,
                 "enrolled_in_province_school": False,
             },
@@ -214,3 +224,47 @@ def test_the_old_fixed_fee_facts_are_refused_by_name(api):
 )
 def test_honours(api, honour, level):
     assert result(api, "honour.direct_recognition", {"honour": honour})["level"] == level
+
+
+@pytest.mark.parametrize(
+    ("months", "status"), [(-1, 400), (0, 200), (1200, 200), (1201, 400), ("1.5", 400)]
+)
+def test_pension_months_are_whole_months_within_a_lifetime(api, months, status):
+    response = api.post(
+        "/api/v1/rules/competition.contestant_eligible/evaluate/",
+        {
+            "as_of": "2024-06-01",
+            "facts": {
+                "group": "worker",
+                "pension_months_in_province": months,
+                "hukou_in_province": False,
+            },
+        },
+        format="json",
+    )
+    assert response.status_code == status
+    if status == 400:
+        assert "pension_months_in_province" in response.json()["facts"]
+
+
+def test_the_old_pension_years_fact_is_refused_by_name(api):
+    response = api.post(
+        "/api/v1/rules/competition.contestant_eligible/evaluate/",
+        {
+            "as_of": "2024-06-01",
+            "facts": {
+                "group": "worker",
+                "pension_years_in_province": 1,
+                "pension_months_in_province": 12,
+                "hukou_in_province": False,
+            },
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "pension_years_in_province" in response.json()["facts"]
+
+
+def test_the_minimum_is_a_parameter_in_months_of_12():
+    rule = rules.get_rule("competition.contestant_eligible")
+    assert rule.parameters_as_of(date(2024, 6, 1)) == {"min_pension_months": 12}

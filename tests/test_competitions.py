@@ -77,7 +77,7 @@ def contestant(
         id_number_hash=personal_data.keyed_hash(id_number),
         id_number_masked=personal_data.mask_id_number(id_number),
         pension_region=region(pension) if pension else None,
-        pension_years=Decimal(years),
+        pension_months=int(years * 12),
         hukou_region=region(hukou) if hukou else None,
         school_region=region(school) if school else None,
         rank=rank,
@@ -146,6 +146,19 @@ class TestContestants:
         assert (outsider.eligible, outsider.basis, outsider.out_of_area) == (True, "hukou", True)
         assert (student.eligible, student.basis, student.out_of_area) == (True, "school", False)
         assert (nobody.eligible, nobody.out_of_area) == (False, False)
+
+    @pytest.mark.parametrize(("months", "eligible"), [(11, False), (12, True), (13, True)])
+    def test_a_year_of_pension_insurance_is_12_months(self, organiser_user, months, eligible):
+        comp = competition(organiser_user)
+        entrant = contestant(comp, 1, pension="320115")
+        entrant.pension_months = months
+        entrant.save()
+        assert (entrant.eligible, entrant.basis) == (eligible, "pension" if eligible else "")
+
+    def test_the_database_keeps_pension_months_within_a_lifetime(self, organiser_user):
+        entrant = contestant(competition(organiser_user), 1, pension="320115", years=3)
+        with pytest.raises(IntegrityError):
+            Contestant.objects.filter(pk=entrant.pk).update(pension_months=1201)
 
     def test_the_required_filing_follows_the_out_of_area_ratio(self, organiser_user):
         comp = competition(organiser_user)

@@ -79,7 +79,7 @@ def contestant_body(competition, n, **changes) -> dict:
         "id_number": resident_id(n),
         "group": "worker",
         "pension_region": "320115",
-        "pension_years": "3.0",
+        "pension_months": 36,
         "hukou_region": None,
         "work_years": "6.0",
         "current_level": 4,
@@ -197,7 +197,7 @@ class TestContestants:
         client.post(
             "/api/v1/contestants/",
             contestant_body(
-                created, 2, pension_region=None, pension_years="0", hukou_region="320583"
+                created, 2, pension_region=None, pension_months="0", hukou_region="320583"
             ),
             format="json",
         )

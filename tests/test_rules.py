@@ -288,7 +288,7 @@ class TestStrictInput:
             "competition.contestant_eligible",
             {
                 "group": "student",
-                "pension_years_in_province": "0",
+                "pension_months_in_province": 0,
                 "hukou_in_province": False,
                 "enroled_in_province_school": True,  # the typo
             },

@@ -56,7 +56,7 @@ WRITES = {
         "id_number",
         "group",
         "pension_region",
-        "pension_years",
+        "pension_months",
         "hukou_region",
         "school_name",
         "school_region",

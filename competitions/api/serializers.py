@@ -243,7 +243,7 @@ class ContestantSerializer(serializers.ModelSerializer):
             "id_number_masked",
             "group",
             "pension_region",
-            "pension_years",
+            "pension_months",
             "hukou_region",
             "school_name",
             "school_region",

@@ -114,19 +114,17 @@ class ContestantEligible(Rule):
 
     class Facts(serializers.Serializer):
         group = serializers.ChoiceField(choices=["worker", "student"])
-        pension_years_in_province = serializers.DecimalField(
-            max_digits=4, decimal_places=1, min_value=0
-        )
+        # "一年以上" counted in whole months of contributions: 11 months is not a year, 12 is
+        # (one decimal of years could not say so). 1200 months = 100 years, the most there is.
+        pension_months_in_province = serializers.IntegerField(min_value=0, max_value=1200)
         hukou_in_province = serializers.BooleanField()
         enrolled_in_province_school = serializers.BooleanField(default=False)
 
     class Parameters(serializers.Serializer):
-        min_pension_years = serializers.DecimalField(
-            max_digits=3, decimal_places=1, default=Decimal(1)
-        )
+        min_pension_months = serializers.IntegerField(min_value=1, max_value=1200, default=12)
 
     def decide(self, facts, params, as_of):
-        if facts["pension_years_in_province"] >= params["min_pension_years"]:
+        if facts["pension_months_in_province"] >= params["min_pension_months"]:
             basis, zh, en = (
                 "pension",
                 "参加我省基本养老保险一年以上",

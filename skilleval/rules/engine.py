@@ -155,7 +155,7 @@ PARAMETER_LABELS = {
     "factor": _("超出常规人数的倍数"),
     "minimum": _("提示的最少人数"),
     "last_day": _("证书最后核发日期"),
-    "min_pension_years": _("省内参保最少年限"),
+    "min_pension_months": _("省内参保最少月数"),
     "window_days": _("截止前突击评价的天数"),
     "working_days": _("公示工作日数"),
     "worldskills_medal_ranks": _("世界技能大赛获奖名次（前几名）"),

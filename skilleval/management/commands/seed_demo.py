@@ -683,7 +683,7 @@ class Command(BaseCommand):
                     id_number_masked=personal_data.mask_id_number(number),
                     # Locals are insured in 江宁区 for years; outsiders have a 昆山 hukou.
                     pension_region=region["320115"] if n < local else None,
-                    pension_years=Decimal(3) if n < local else Decimal(0),
+                    pension_months=36 if n < local else 0,
                     hukou_region=None if n < local else region["320583"],
                     work_years=Decimal(6),
                     current_level=levels[n] if n < len(levels) else 4,

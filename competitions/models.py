@@ -127,8 +127,8 @@ class Competition(models.Model):
 
     def set_fee(self, name: str, amount: Decimal, *, user=None) -> "CompetitionFee":
         """Record a fee item the competition lists (its amount can only be 0: any fee of any name
-        is refused by the rule, naming it, and by the database). `user` None: seeds and the API
-        serializer, which checked the organiser itself."""
+        is refused by the rule, naming it, and by the database). `user` None: the API serializer,
+        whose permission already checked the organiser."""
         if user is not None:
             self.require_organiser(user)
         fee = CompetitionFee(competition=self, name=(name or "").strip(), amount=amount)
@@ -148,10 +148,6 @@ class Competition(models.Model):
             self.fees.all().delete()
             for fee in fees:
                 self.set_fee(fee["name"], fee["amount"])
-
-    def remove_fee(self, fee: "CompetitionFee", *, user) -> None:
-        self.require_organiser(user)
-        fee.delete()
 
     # --- filings (54号 二) -------------------------------------------------------------------
 

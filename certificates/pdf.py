@@ -266,10 +266,17 @@ def _one_page_each(pdf: bytes, pages: int, expected: int) -> bytes:
 @cache
 def static_layer(kind: str, site: str) -> bytes:
     """The static layer of a kind as a one-page PDF, laid out once per process."""
+    import pikepdf
+
     pdf, pages = _write(
         CERTIFICATE_TEMPLATE, {"certificates": [static_page(kind)], "static": True, "title": ""}
     )
-    return _one_page_each(pdf, pages, 1)
+    _one_page_each(pdf, pages, 1)
+    with pikepdf.Pdf.open(io.BytesIO(pdf)) as document:
+        own_font_subsets(document)  # its labels' glyphs only, not 7,800 glyph slots
+        out = io.BytesIO()
+        document.save(out)
+    return out.getvalue()
 
 
 def render_certificates(certificates) -> bytes:
@@ -342,20 +349,6 @@ def render_pages(pages: list[dict], sign: bool = True) -> tuple[bytes, list[byte
 # compact subset per face instead, renumbering the glyphs 0…n in its content streams.
 
 TO_UNICODE_ENTRY = re.compile(rb"<([0-9a-fA-F]{4})> <([0-9a-fA-F]*)>")
-
-
-def _content_owners(page) -> list:
-    """The page and every form it paints (the background layer), each once."""
-    owners, seen, todo = [], set(), [page.obj]
-    while todo:
-        owner = todo.pop()
-        owners.append(owner)
-        resources = owner.get("/Resources") or {}
-        for xobject in (resources.get("/XObject") or {}).values():
-            if xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
-                seen.add(xobject.objgen)
-                todo.append(xobject)
-    return owners
 
 
 def _text_runs(instructions, fonts_used):
@@ -435,28 +428,29 @@ def _to_unicode(data: bytes, new_id: dict[int, int]) -> bytes:
 
 
 def own_font_subsets(document) -> None:
-    """Give a one-page PDF (a pikepdf.Pdf) one compact subset per certificate face, shared by the
-    page and its background form, made from the prepared face file (certificates/fonts.py): the
-    glyphs it draws renumbered 0…n in order, content streams, widths and ToUnicode maps to match.
-    Faces that are not certificate faces are left as they are."""
+    """Give the page of a one-page PDF (a pikepdf.Pdf) one compact subset per certificate face,
+    made from the prepared face file (certificates/fonts.py): the glyphs it draws renumbered 0…n
+    in order, its content stream, widths and ToUnicode maps to match. Forms it paints keep their
+    own fonts (the background layer is made compact once, in `static_layer`); faces that are not
+    certificate faces are left as they are."""
     import pikepdf
 
-    parsed = []  # (owner, instructions, [(index, font, family)])
+    page = document.pages[0]
+    instructions = pikepdf.parse_content_stream(page)
+    fonts_used = (page.obj.get("/Resources") or {}).get("/Font") or {}
+    runs = []  # (instruction index, font, family)
     used: dict[str, set[int]] = {}
-    for owner in _content_owners(document.pages[0]):
-        instructions = pikepdf.parse_content_stream(owner)
-        fonts_used = (owner.get("/Resources") or {}).get("/Font") or {}
-        runs = []
-        for n, font in _text_runs(instructions, fonts_used):
-            family = str(font.BaseFont).partition("+")[2]
-            if fonts.font_path(family) is None:
-                continue
-            runs.append((n, font, family))
-            glyphs = used.setdefault(family, {0})
-            for string in _strings(*instructions[n]):
-                if isinstance(string, pikepdf.String):
-                    glyphs.update(_glyph_ids(bytes(string)))
-        parsed.append((owner, instructions, runs))
+    for n, font in _text_runs(instructions, fonts_used):
+        family = str(font.BaseFont).partition("+")[2]
+        if fonts.font_path(family) is None:
+            continue
+        runs.append((n, font, family))
+        glyphs = used.setdefault(family, {0})
+        for string in _strings(*instructions[n]):
+            if isinstance(string, pikepdf.String):
+                glyphs.update(_glyph_ids(bytes(string)))
+    if not runs:
+        return
     # HarfBuzz numbers the kept glyphs in the order of their old ids.
     new_ids = {
         family: {old: new for new, old in enumerate(sorted(ids))} for family, ids in used.items()
@@ -465,24 +459,16 @@ def own_font_subsets(document) -> None:
         family: pikepdf.Stream(document, fonts.subset(fonts.font_path(family), ids))
         for family, ids in used.items()
     }
-    done_fonts = set()
-    for owner, instructions, runs in parsed:
-        if not runs:
-            continue
-        for n, font, family in runs:
-            operands, operator = instructions[n]
-            instructions[n] = pikepdf.ContentStreamInstruction(
-                _renumbered(operands, operator, new_ids[family]), operator
-            )
-            if font.objgen in done_fonts:
-                continue
-            done_fonts.add(font.objgen)
+    renumbered_fonts = set()
+    for n, font, family in runs:
+        operands, operator = instructions[n]
+        instructions[n] = pikepdf.ContentStreamInstruction(
+            _renumbered(operands, operator, new_ids[family]), operator
+        )
+        if font.objgen not in renumbered_fonts:
+            renumbered_fonts.add(font.objgen)
             _renumber_font(document, font, programs[family], new_ids[family])
-        data = pikepdf.unparse_content_stream(instructions)
-        if isinstance(owner, pikepdf.Stream):
-            owner.write(data)
-        else:
-            owner.Contents = pikepdf.Stream(document, data)
+    page.obj.Contents = pikepdf.Stream(document, pikepdf.unparse_content_stream(instructions))
 
 
 def _renumber_font(document, font, program, new_id) -> None:

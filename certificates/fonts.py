@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
 
+import cffi
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.translation import gettext
@@ -430,8 +431,6 @@ DROPPED_TABLES = (
 
 @cache
 def _harfbuzz():
-    import cffi
-
     ffi = cffi.FFI()
     ffi.cdef(_HB_CDEF)
     return ffi, ffi.dlopen("harfbuzz"), ffi.dlopen("harfbuzz-subset")

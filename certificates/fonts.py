@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
 
+import cffi
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.translation import gettext
@@ -389,3 +390,89 @@ def font_face_css() -> str:
     ]
     stack = ", ".join(f'"{font.css_family}"' for font in fonts)
     return "\n".join([*rules, f"html {{ font-family: {stack}; }}"])
+
+
+# --- one PDF, one subset --------------------------------------------------------------------------
+# Bulk issuance lays out a hundred certificates as one document, so WeasyPrint embeds one subset
+# holding the glyphs of all hundred names; a certificate cut out of it would carry them all
+# (issue 14: 119 KB instead of 56 KB). `subset` makes the subset of one certificate's glyphs from the
+# prepared face file, with HarfBuzz (the library WeasyPrint uses, called directly: its bindings
+# cannot load a face from a file).
+
+_HB_CDEF = """
+typedef struct hb_blob_t hb_blob_t;
+typedef struct hb_face_t hb_face_t;
+typedef struct hb_set_t hb_set_t;
+typedef struct hb_subset_input_t hb_subset_input_t;
+hb_blob_t *hb_blob_create_from_file_or_fail(const char *file_name);
+void hb_blob_destroy(hb_blob_t *blob);
+const char *hb_blob_get_data(hb_blob_t *blob, unsigned int *length);
+hb_face_t *hb_face_create(hb_blob_t *blob, unsigned int index);
+void hb_face_destroy(hb_face_t *face);
+hb_blob_t *hb_face_reference_blob(hb_face_t *face);
+void hb_set_add(hb_set_t *set, uint32_t codepoint);
+hb_subset_input_t *hb_subset_input_create_or_fail(void);
+void hb_subset_input_destroy(hb_subset_input_t *input);
+hb_set_t *hb_subset_input_glyph_set(hb_subset_input_t *input);
+hb_set_t *hb_subset_input_set(hb_subset_input_t *input, int set_type);
+void hb_subset_input_set_flags(hb_subset_input_t *input, unsigned value);
+hb_face_t *hb_subset_or_fail(hb_face_t *source, const hb_subset_input_t *input);
+"""
+# hb-subset.h: the kept glyphs renumbered 0…n in the order of their old ids (the caller renumbers
+# the page content to match), no subroutines (smaller after compression for a few dozen glyphs),
+# no hinting; drop the tables a PDF reader never looks at.
+HB_SUBSET_FLAGS = 0x01 | 0x04 | 0x20  # NO_HINTING | DESUBROUTINIZE | PASSTHROUGH_UNRECOGNIZED
+HB_SUBSET_SETS_DROP_TABLE_TAG = 3
+DROPPED_TABLES = (
+    "BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GDEF", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG ",
+    "VORG", "vhea", "vmtx", "kern", "meta",
+)  # fmt: skip
+
+
+@cache
+def _harfbuzz():
+    ffi = cffi.FFI()
+    ffi.cdef(_HB_CDEF)
+    return ffi, ffi.dlopen("harfbuzz"), ffi.dlopen("harfbuzz-subset")
+
+
+@cache
+def _hb_face(path: str):
+    """The face of a prepared font file, loaded once per process (kept until the process ends)."""
+    ffi, hb, _subset = _harfbuzz()
+    blob = hb.hb_blob_create_from_file_or_fail(path.encode())
+    if blob == ffi.NULL:
+        raise OSError(f"HarfBuzz cannot read {path}")
+    face = hb.hb_face_create(blob, 0)
+    hb.hb_blob_destroy(blob)  # the face holds its own reference
+    return face
+
+
+def font_path(css_family: str) -> Path | None:
+    """The prepared file of a certificate face, by the family name the stylesheet gives it."""
+    return next((f.path for f in certificate_fonts() if f.css_family == css_family), None)
+
+
+def subset(path: Path, glyph_ids) -> bytes:
+    """The font file at `path` cut down to `glyph_ids` and .notdef, renumbered 0…n in the order
+    of their old ids."""
+    ffi, hb, hb_subset = _harfbuzz()
+    plan = ffi.gc(hb_subset.hb_subset_input_create_or_fail(), hb_subset.hb_subset_input_destroy)
+    glyphs = hb_subset.hb_subset_input_glyph_set(plan)
+    for glyph in {0, *glyph_ids}:
+        hb.hb_set_add(glyphs, glyph)
+    dropped = hb_subset.hb_subset_input_set(plan, HB_SUBSET_SETS_DROP_TABLE_TAG)
+    for tag in DROPPED_TABLES:
+        hb.hb_set_add(dropped, int.from_bytes(tag.encode(), "big"))
+    hb_subset.hb_subset_input_set_flags(plan, HB_SUBSET_FLAGS)
+    face = hb_subset.hb_subset_or_fail(_hb_face(str(path)), plan)
+    if face == ffi.NULL:
+        raise RuntimeError(f"HarfBuzz could not subset {path.name}")
+    blob = hb.hb_face_reference_blob(face)
+    try:
+        length = ffi.new("unsigned int *")
+        data = hb.hb_blob_get_data(blob, length)
+        return bytes(ffi.buffer(data, length[0]))
+    finally:
+        hb.hb_blob_destroy(blob)
+        hb.hb_face_destroy(face)

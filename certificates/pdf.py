@@ -11,6 +11,7 @@ import atexit
 import io
 import logging
 import os
+import re
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -82,10 +83,18 @@ def site_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+# The code only ever holds a verification URL of one length: error level M (15 % may be lost)
+# fixed, not raised when it happens to fit, and one fixed mask pattern. Any of the eight masks is
+# valid (GB/T 18284); letting segno score all eight took four fifths of the time of a code.
+QR_ERROR = "m"
+QR_MASK = 0
+
+
 def qr_data_uri(url: str) -> str:
     """The QR code of `url` as a PNG data URI, one pixel per module, drawn without smoothing.
     (A PNG is far cheaper for WeasyPrint to draw than the same code as an SVG path.)"""
-    return segno.make(url, error="m", micro=False).png_data_uri(scale=1, border=2)
+    code = segno.make(url, error=QR_ERROR, boost_error=False, mask=QR_MASK, micro=False)
+    return code.png_data_uri(scale=1, border=2)
 
 
 def media_uri(name: str) -> str:
@@ -257,10 +266,17 @@ def _one_page_each(pdf: bytes, pages: int, expected: int) -> bytes:
 @cache
 def static_layer(kind: str, site: str) -> bytes:
     """The static layer of a kind as a one-page PDF, laid out once per process."""
+    import pikepdf
+
     pdf, pages = _write(
         CERTIFICATE_TEMPLATE, {"certificates": [static_page(kind)], "static": True, "title": ""}
     )
-    return _one_page_each(pdf, pages, 1)
+    _one_page_each(pdf, pages, 1)
+    with pikepdf.Pdf.open(io.BytesIO(pdf)) as document:
+        own_font_subsets(document)  # its labels' glyphs only, not 7,800 glyph slots
+        out = io.BytesIO()
+        document.save(out)
+    return out.getvalue()
 
 
 def render_certificates(certificates) -> bytes:
@@ -316,6 +332,7 @@ def render_pages(pages: list[dict], sign: bool = True) -> tuple[bytes, list[byte
         for page in document.pages:
             with pikepdf.Pdf.new() as single:
                 single.pages.append(page)
+                own_font_subsets(single)
                 out = io.BytesIO()
                 single.save(out)
                 singles.append(out.getvalue())
@@ -323,6 +340,154 @@ def render_pages(pages: list[dict], sign: bool = True) -> tuple[bytes, list[byte
         singles = [sign_page(data, page) for data, page in zip(singles, pages, strict=True)]
     background.close()
     return whole.getvalue(), singles
+
+
+# --- each certificate's PDF with only its own glyphs -------------------------------------------
+# A one-certificate PDF cut out of a many-page document shares that document's font subsets: the
+# glyphs of a hundred names, at their glyph ids in a 7,800-glyph face, so every file carried
+# thousands of empty glyph slots and widths (issue 14: 119 KB). `own_font_subsets` gives it one
+# compact subset per face instead, renumbering the glyphs 0…n in its content streams.
+
+TO_UNICODE_ENTRY = re.compile(rb"<([0-9a-fA-F]{4})> <([0-9a-fA-F]*)>")
+
+
+def _text_runs(instructions, fonts_used):
+    """(instruction index, font) of every text-showing instruction in an Identity-H font."""
+    current = None
+    for n, (operands, operator) in enumerate(instructions):
+        operator = str(operator)
+        if operator == "Tf":
+            font = fonts_used.get(str(operands[0]))
+            current = font if font is not None and font.get("/Encoding") == "/Identity-H" else None
+        elif current is not None and operator in ("Tj", "TJ", "'", '"'):
+            yield n, current
+
+
+def _glyph_ids(data: bytes) -> list[int]:
+    return [int.from_bytes(data[i : i + 2]) for i in range(0, len(data) - 1, 2)]
+
+
+def _strings(operands, operator):
+    return operands[0] if str(operator) == "TJ" else [operands[-1]]
+
+
+def _renumbered(operands, operator, new_id):
+    import pikepdf
+
+    def renumber(item):
+        if not isinstance(item, pikepdf.String):
+            return item
+        return pikepdf.String(b"".join(new_id[g].to_bytes(2) for g in _glyph_ids(bytes(item))))
+
+    if str(operator) == "TJ":
+        return [pikepdf.Array([renumber(item) for item in operands[0]])]
+    return [*operands[:-1], renumber(operands[-1])]
+
+
+def _widths(array, new_id: dict[int, int]):
+    """A CIDFont's /W array for the renumbered glyphs."""
+    import pikepdf
+
+    widths, items, i = {}, list(array), 0
+    while i < len(items):
+        first = int(items[i])
+        if isinstance(items[i + 1], pikepdf.Array):
+            widths.update((first + n, w) for n, w in enumerate(items[i + 1]))
+            i += 2
+        else:  # first last width
+            widths.update((g, items[i + 2]) for g in range(first, int(items[i + 1]) + 1))
+            i += 3
+    result, run, previous = pikepdf.Array(), None, None
+    for old in sorted(new_id):
+        if old not in widths:
+            continue
+        if previous is None or new_id[old] != previous + 1:
+            run = pikepdf.Array()
+            result.append(new_id[old])
+            result.append(run)
+        run.append(widths[old])
+        previous = new_id[old]
+    return result
+
+
+def _to_unicode(data: bytes, new_id: dict[int, int]) -> bytes:
+    """A ToUnicode CMap (as WeasyPrint writes it: bfchar entries) for the renumbered glyphs: the
+    text stays selectable and searchable, other certificates' names are not in the file."""
+    head = data[: data.index(b"endcodespacerange") + len(b"endcodespacerange")]
+    entries = [
+        b"<%04x> <%s>" % (new_id[int(m.group(1), 16)], m.group(2))
+        for m in TO_UNICODE_ENTRY.finditer(data)
+        if int(m.group(1), 16) in new_id
+    ]
+    lines = [head]
+    for i in range(0, len(entries), 100):
+        lines += [f"{len(entries[i : i + 100])} beginbfchar".encode(), *entries[i : i + 100]]
+        lines.append(b"endbfchar")
+    lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
+    return b"\n".join(lines)
+
+
+def own_font_subsets(document) -> None:
+    """Give the page of a one-page PDF (a pikepdf.Pdf) one compact subset per certificate face,
+    made from the prepared face file (certificates/fonts.py): the glyphs it draws renumbered 0…n
+    in order, its content stream, widths and ToUnicode maps to match. Forms it paints keep their
+    own fonts (the background layer is made compact once, in `static_layer`); faces that are not
+    certificate faces are left as they are."""
+    import pikepdf
+
+    page = document.pages[0]
+    instructions = pikepdf.parse_content_stream(page)
+    fonts_used = (page.obj.get("/Resources") or {}).get("/Font") or {}
+    runs = []  # (instruction index, font, family)
+    used: dict[str, set[int]] = {}
+    for n, font in _text_runs(instructions, fonts_used):
+        family = str(font.BaseFont).partition("+")[2]
+        if fonts.font_path(family) is None:
+            continue
+        runs.append((n, font, family))
+        glyphs = used.setdefault(family, {0})
+        for string in _strings(*instructions[n]):
+            if isinstance(string, pikepdf.String):
+                glyphs.update(_glyph_ids(bytes(string)))
+    if not runs:
+        return
+    # HarfBuzz numbers the kept glyphs in the order of their old ids.
+    new_ids = {
+        family: {old: new for new, old in enumerate(sorted(ids))} for family, ids in used.items()
+    }
+    programs = {
+        family: pikepdf.Stream(document, fonts.subset(fonts.font_path(family), ids))
+        for family, ids in used.items()
+    }
+    renumbered_fonts = set()
+    for n, font, family in runs:
+        operands, operator = instructions[n]
+        instructions[n] = pikepdf.ContentStreamInstruction(
+            _renumbered(operands, operator, new_ids[family]), operator
+        )
+        if font.objgen not in renumbered_fonts:
+            renumbered_fonts.add(font.objgen)
+            _renumber_font(document, font, programs[family], new_ids[family])
+    page.obj.Contents = pikepdf.Stream(document, pikepdf.unparse_content_stream(instructions))
+
+
+def _renumber_font(document, font, program, new_id) -> None:
+    import pikepdf
+
+    descendant = font.DescendantFonts[0]
+    descriptor = descendant.FontDescriptor
+    if "/FontFile3" in descriptor:
+        program.Subtype = descriptor.FontFile3.get("/Subtype", pikepdf.Name.OpenType)
+        descriptor.FontFile3 = program
+    else:
+        program.Length1 = len(program.read_bytes())
+        descriptor.FontFile2 = program
+    if "/CIDSet" in descriptor:  # only PDF 1.4 has it: it would name the old glyph ids
+        del descriptor["/CIDSet"]
+    if "/W" in descendant:
+        descendant.W = _widths(descendant.W, new_id)
+    if "/ToUnicode" in font:
+        font.ToUnicode = pikepdf.Stream(document, _to_unicode(font.ToUnicode.read_bytes(), new_id))
 
 
 def write_stored(name: str, data: bytes) -> None:

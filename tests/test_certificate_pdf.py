@@ -2,6 +2,7 @@
 to the verification page, Chinese in a real CJK face, and no missing glyph for rare names."""
 
 import io
+import re
 import shutil
 import subprocess
 from datetime import date
@@ -151,7 +152,9 @@ def test_the_qr_code_decodes_to_the_verification_url(tmp_path):
                 pikepdf.PdfImage(image).as_pil_image()
                 for image in document.pages[0].get_images().values()
             ]
-        expected = segno.make(url, error="m", micro=False)
+        expected = segno.make(
+            url, error=pdf.QR_ERROR, boost_error=False, mask=pdf.QR_MASK, micro=False
+        )
         size = expected.symbol_size(scale=1, border=2)
         qr = next(image for image in images if image.size == size)
         matrix = [
@@ -247,3 +250,78 @@ def test_without_a_fangsong_face_the_text_face_is_noto_serif_cut_to_gb2312(monke
     finally:
         for cached in caches:
             cached.cache_clear()
+
+
+def _font_programs(document):
+    """(glyph count, characters of the ToUnicode maps) of every font embedded in a PDF."""
+    from fontTools.ttLib import TTFont
+
+    glyphs, mapped = [], ""
+    for obj in document.objects:
+        if not isinstance(obj, pikepdf_module().Dictionary) or obj.get("/Type") != "/Font":
+            continue
+        if obj.get("/Subtype") != "/Type0":
+            continue
+        descriptor = obj.DescendantFonts[0].FontDescriptor
+        program = descriptor.get("/FontFile3") or descriptor.get("/FontFile2")
+        glyphs.append(len(TTFont(io.BytesIO(program.read_bytes())).getGlyphOrder()))
+        cmap = obj.ToUnicode.read_bytes().decode()
+        for _code, text in re.findall(r"<([0-9a-f]{4})> <([0-9a-f]+)>", cmap):
+            mapped += bytes.fromhex(text).decode("utf-16-be")
+    return glyphs, mapped
+
+
+def pikepdf_module():
+    import pikepdf
+
+    return pikepdf
+
+
+def pages_named(*names):
+    """Certificate pages of one certificate under several holders' names (unsaved)."""
+    certificate, pages = make_certificate(), []
+    for name in names:
+        certificate.holder_name = name
+        pages.append(pdf.certificate_page(certificate))
+    return pages
+
+
+def test_each_bulk_pdf_embeds_only_the_glyphs_it_draws(tmp_path):
+    """Issue 14: a certificate cut out of a many-page document carried the font subset of all
+    its certificates. Each now has compact subsets (a few hundred glyphs, not the face's 7,800
+    glyph slots) that hold no other holder's name, and its text stays selectable."""
+    pikepdf = pikepdf_module()
+    _whole, singles = pdf.render_pages(pages_named("王小明", "欧阳娜娜"))
+    for data, own, other in (
+        (singles[0], "王小明", "欧阳娜娜"),
+        (singles[1], "欧阳娜娜", "王小明"),
+    ):
+        with pikepdf.Pdf.open(io.BytesIO(data)) as document:
+            glyphs, mapped = _font_programs(document)
+        text = pdf_text(data, tmp_path)
+        assert own in text
+        assert glyphs and max(glyphs) < 400
+        assert set(own) <= set(mapped)
+        assert not (set(other) - set(text)) & set(mapped)  # 欧阳娜 / 王小: the other name only
+
+
+def test_a_signed_bulk_pdf_with_its_photo_stays_under_60_kb():
+    _whole, singles = pdf.render_pages(pages_named("王小明", "欧阳娜娜", "李喆"))
+    assert all(len(data) <= 60 * 1024 for data in singles), [len(data) for data in singles]
+
+
+def test_a_bulk_pdf_looks_exactly_like_the_certificate_rendered_alone(tmp_path):
+    """The renumbered glyphs draw the same outlines: both files rasterised give the same pixels."""
+    if not shutil.which("pdftoppm"):
+        pytest.skip("needs pdftoppm (Debian poppler-utils)")
+    certificate = make_certificate("赵䶮")
+    _whole, singles = pdf.render_pages([pdf.certificate_page(certificate)])
+    images = []
+    for name, data in (("bulk", singles[0]), ("alone", pdf.render_certificate(certificate))):
+        (tmp_path / f"{name}.pdf").write_bytes(data)
+        subprocess.run(
+            ["pdftoppm", "-r", "60", "-gray", str(tmp_path / f"{name}.pdf"), str(tmp_path / name)],
+            check=True,
+        )
+        images.append(next(tmp_path.glob(f"{name}*.pgm")).read_bytes())
+    assert images[0] == images[1]

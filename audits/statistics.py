@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from audits.reviews import PASS_RATE_EXCESS_POINTS, PASS_RATE_MIN_SAT
+from certificates.choices import CertificateKind
 from certificates.models import Certificate
 from competitions.choices import CompetitionKind, RecognitionStatus
 from competitions.models import Contestant
@@ -438,3 +439,153 @@ VIEWS = {
 
 def table(view: str, user, filters: Filters) -> Table:
     return VIEWS[view][1](user, filters)
+
+
+# --- the quarterly report (统计报表) ----------------------------------------------------------------
+
+
+def quarter_period(year: int, quarter: int) -> tuple[date, date]:
+    start = date(year, 3 * quarter - 2, 1)
+    end = months_before(date(year, 3 * quarter, 1), -1) - timedelta(days=1)
+    return start, end
+
+
+def quarter_just_ended(today: date) -> tuple[int, int]:
+    quarter = (today.month - 1) // 3  # the quarter before today's, 0 meaning last year's fourth
+    return (today.year, quarter) if quarter else (today.year - 1, 4)
+
+
+def _evaluated_and_certified(user, start, end, kind: str, by: str) -> dict:
+    """{group: [evaluated, certified]}: candidates who sat an exam of the evaluation type that
+    ended in the period, and certificates of the kind issued in it, grouped by `by` (level,
+    institution kind or city)."""
+    candidate_group = {
+        "level": "batch__level",
+        "kind": "batch__institution__kind",
+        "city": "batch__institution__city__name",
+    }[by]
+    certificate_group = {
+        "level": "level",
+        "kind": "institution__kind",
+        "city": "institution__city__name",
+    }[by]
+    figures = {}
+    sat = (
+        Candidate.objects.visible_to(user)
+        .filter(
+            batch__evaluation_type=kind,
+            batch__exam_ends_on__gte=start,
+            batch__exam_ends_on__lte=end,
+            absent=False,
+            passed__isnull=False,
+        )
+        .values(group=F(candidate_group))
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in sat:
+        figures.setdefault(row["group"], [0, 0])[0] = row["n"]
+    issued = (
+        Certificate.objects.visible_to(user)
+        .filter(kind=kind, issued_on__gte=start, issued_on__lte=end)
+        .values(group=F(certificate_group))
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in issued:
+        figures.setdefault(row["group"], [0, 0])[1] = row["n"]
+    return figures
+
+
+def _section(view, title, label, groups, figures) -> Table:
+    rows = [[name, *figures.get(key, [0, 0])] for key, name in groups]
+    rows.append([gettext("合计"), sum(r[1] for r in rows), sum(r[2] for r in rows)])
+    return Table(
+        view=view,
+        title=title,
+        unit=gettext("人"),
+        columns=[label, gettext("参加评价人数"), gettext("取得证书人数")],
+        rows=rows,
+        series=[1, 2],
+    )
+
+
+def quarterly_report(user, year: int, quarter: int) -> list[Table]:
+    """The quarterly 统计报表 upward: people evaluated (sat an exam ending in the quarter) and
+    certified (certificates issued in it), for skill-level certificates by level, institution
+    kind and city, for special-ability certificates by institution kind and city, and for
+    competitions by competition level. Scoped to the viewer like every statistic."""
+    start, end = quarter_period(year, quarter)
+    levels = [(level.value, str(level.label)) for level in Level]
+    kinds = [(kind.value, str(kind.label)) for kind in InstitutionKind]
+    tables = []
+    for kind, name in [
+        (CertificateKind.SKILL_LEVEL, gettext("职业技能等级认定")),
+        (CertificateKind.SPECIAL_ABILITY, gettext("专项职业能力考核")),
+    ]:
+        if kind == CertificateKind.SKILL_LEVEL:
+            figures = _evaluated_and_certified(user, start, end, kind, "level")
+            tables.append(
+                _section(
+                    f"{kind}_level",
+                    f"{name}：{gettext('按等级')}",
+                    gettext("等级"),
+                    levels,
+                    figures,
+                )
+            )
+        figures = _evaluated_and_certified(user, start, end, kind, "kind")
+        tables.append(
+            _section(
+                f"{kind}_kind",
+                f"{name}：{gettext('按机构类型')}",
+                gettext("机构类型"),
+                kinds,
+                figures,
+            )
+        )
+        figures = _evaluated_and_certified(user, start, end, kind, "city")
+        cities = [(city, city) for city in sorted(figures, key=lambda c: c or "")]
+        tables.append(
+            _section(
+                f"{kind}_city", f"{name}：{gettext('按设区市')}", gettext("设区市"), cities, figures
+            )
+        )
+    tables.append(_competition_section(user, start, end))
+    return tables
+
+
+def _competition_section(user, start, end) -> Table:
+    contestants = {
+        row["competition__kind"]: row["n"]
+        for row in Contestant.objects.visible_to(user)
+        .filter(competition__ends_on__gte=start, competition__ends_on__lte=end)
+        .values("competition__kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    certified = {
+        row["competition__kind"]: row["n"]
+        for row in Contestant.objects.visible_to(user)
+        .filter(
+            recognition__status=RecognitionStatus.GRANTED,
+            competition__ends_on__gte=start,
+            competition__ends_on__lte=end,
+        )
+        .values("competition__kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    rows = [
+        [str(kind.label), contestants.get(kind.value, 0), certified.get(kind.value, 0)]
+        for kind in CompetitionKind
+    ]
+    rows.append([gettext("合计"), sum(r[1] for r in rows), sum(r[2] for r in rows)])
+    return Table(
+        view="competition",
+        title=gettext("职业技能竞赛：按竞赛级别"),
+        unit=gettext("人"),
+        columns=[gettext("竞赛级别"), gettext("参赛人数"), gettext("晋级认定人数")],
+        rows=rows,
+        series=[1, 2],
+    )

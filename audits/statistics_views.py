@@ -5,14 +5,18 @@ The figures are audits/statistics.py's, always for `request.user` (scoped there)
 from the query string through StatisticsFilterForm, so the page, its chart and the API agree.
 """
 
+import base64
+
 from csp.decorators import csp_update
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import path
-from django.utils.http import urlencode
+from django.utils import timezone, translation
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -23,11 +27,20 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audits.statistics import VIEWS, Filters, sees_statistics, table
+from audits.statistics import (
+    VIEWS,
+    Filters,
+    quarter_just_ended,
+    quarter_period,
+    quarterly_report,
+    sees_statistics,
+    table,
+)
 from institutions.choices import InstitutionKind
 from skilleval import charts
 from skilleval.choices import Level, RegionKind
 from skilleval.models import Occupation, Region
+from skilleval.spreadsheets import xlsx_response
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -199,9 +212,107 @@ class StatisticsApiView(APIView):
         return Response(table(view, request.user, filters).as_json())
 
 
+class QuarterForm(forms.Form):
+    year = forms.IntegerField(label=gettext_lazy("年度"), min_value=2019, max_value=2100)
+    quarter = forms.TypedChoiceField(
+        label=gettext_lazy("季度"), choices=[(q, q) for q in (1, 2, 3, 4)], coerce=int
+    )
+
+
+def _quarter(request):
+    if not sees_statistics(request.user):
+        raise PermissionDenied
+    year, quarter = quarter_just_ended(timezone.localdate())
+    form = QuarterForm(request.GET or {"year": year, "quarter": quarter})
+    if form.is_valid():
+        year, quarter = form.cleaned_data["year"], form.cleaned_data["quarter"]
+    return form, year, quarter
+
+
+def _quarterly_context(request, year, quarter):
+    start, end = quarter_period(year, quarter)
+    return {
+        "year": year,
+        "quarter": quarter,
+        "start": start,
+        "end": end,
+        "tables": quarterly_report(request.user, year, quarter),
+        "scope": request.user.scope_label,
+        "query": urlencode({"year": year, "quarter": quarter}),
+    }
+
+
+@login_required
+@require_GET
+def quarterly(request):
+    form, year, quarter = _quarter(request)
+    context = _quarterly_context(request, year, quarter)
+    return render(
+        request, "statistics/quarterly.html", {**context, "form": form, "views": _links()}
+    )
+
+
+def _report_name(year, quarter, extension) -> str:
+    return f"技能人才评价统计报表-{year}年第{quarter}季度.{extension}"
+
+
+@login_required
+@require_GET
+def quarterly_xlsx(request):
+    """The report as .xlsx, in Chinese (the statistics office's form): every cell through
+    safe_cell (skilleval/spreadsheets.py), one row per figure with its section."""
+    _form, year, quarter = _quarter(request)
+    with translation.override("zh-hans"):
+        tables = quarterly_report(request.user, year, quarter)
+        headers = ["项目", "分类", "参加评价人数", "取得证书（认定）人数"]
+        rows = [[t.title, *row] for t in tables for row in t.rows]
+    return xlsx_response(
+        _report_name(year, quarter, "xlsx"),
+        headers,
+        rows,
+        [34, 28, 14, 18],
+        sheet_title=f"{year}Q{quarter}",
+    )
+
+
+@login_required
+@require_GET
+def quarterly_pdf(request):
+    """The report as a PDF (WeasyPrint), in Chinese, with the skill-level chart by city."""
+    from weasyprint import HTML  # the PDF stack loads with the first PDF (test_import_graph)
+
+    _form, year, quarter = _quarter(request)
+    with translation.override("zh-hans"):
+        context = _quarterly_context(request, year, quarter)
+        by_city = next(t for t in context["tables"] if t.view.endswith("_city"))
+        by_city.rows = by_city.rows[:-1]  # the chart draws the cities, not their total
+        by_city.chart = "horizontal"
+        svg = charts.table_chart(by_city, no_data="暂无数据")
+        by_city.rows.append(
+            ["合计", sum(r[1] for r in by_city.rows), sum(r[2] for r in by_city.rows)]
+        )
+        html = render_to_string(
+            "statistics/quarterly_pdf.html",
+            {
+                **context,
+                "chart": "data:image/svg+xml;base64," + base64.b64encode(svg).decode(),
+                "printed_at": timezone.localtime(),
+            },
+        )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        True, _report_name(year, quarter, "pdf")
+    )
+    return response
+
+
 # Mounted at /statistics/ by skilleval/urls.py.
 urlpatterns = [
     path("", index, name="statistics"),
+    path("quarterly/", quarterly, name="statistics-quarterly"),
+    path("quarterly/report.xlsx", quarterly_xlsx, name="statistics-quarterly-xlsx"),
+    path("quarterly/report.pdf", quarterly_pdf, name="statistics-quarterly-pdf"),
     path("<str:view>/", view_page, name="statistics-view"),
     path("<str:view>/chart.svg", chart, name="statistics-chart"),
 ]

@@ -96,7 +96,9 @@ def render(
 
 
 # Black outlines keep the lightest grey bar visible on paper.
-OUTLINE_CSS = "{{ id }}.reactive{stroke:#000000 !important;stroke-width:1px !important}"
+OUTLINE_CSS = (
+    ".series .reactive, .legends rect{stroke:#000000 !important;stroke-width:1px !important}"
+)
 
 
 def table_chart(table, *, no_data: str = "") -> bytes:

@@ -2,16 +2,19 @@
 each viewer sees only their area, the charts are SVG with their title, the filters narrow, the
 English page is English and the API answers the page's table."""
 
+import io
+import subprocess
 import xml.etree.ElementTree as ET
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import translation
 
-from audits.statistics import VIEWS, Filters, table
+from audits.statistics import VIEWS, Filters, quarterly_report, table
 from certificates.models import Certificate
 from institutions.choices import BatchStatus, InstitutionKind
 from skilleval.models import Occupation
@@ -232,3 +235,80 @@ def test_api_refuses_unknown_views_bad_filters_and_organisers(api_as, province_a
 def test_organisers_have_no_statistics_pages(client, organiser):
     client.force_login(organiser)
     assert client.get(reverse("statistics")).status_code == 403
+
+
+# --- the quarterly report -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def quarter_figures(nanjing_institution, suzhou_institution):
+    """2026 Q1: Nanjing examined 3 (one absent) at level 4 and issued 2 certificates; Suzhou
+    issued 1 special-ability certificate; a Nanjing certificate of April is in Q2."""
+    lathe = OccupationFactory()
+    for serial, institution in enumerate([nanjing_institution, suzhou_institution]):
+        institution.province_serial = f"{900200 + serial}"
+        institution.save()
+    batch = BatchFactory(
+        institution=nanjing_institution,
+        occupation=lathe,
+        exam_starts_on=date(2026, 3, 2),
+        exam_ends_on=date(2026, 3, 3),
+    )
+    for passed in (True, True, False):
+        CandidateFactory(batch=batch, passed=passed)
+    CandidateFactory(batch=batch, absent=True)
+    CertificateFactory.create_batch(
+        2, institution=nanjing_institution, batch=batch, issued_on=date(2026, 3, 20)
+    )
+    CertificateFactory(institution=nanjing_institution, batch=batch, issued_on=date(2026, 4, 2))
+    special = BatchFactory(
+        institution=suzhou_institution,
+        occupation=lathe,
+        evaluation_type="special_ability",
+        exam_starts_on=date(2026, 2, 2),
+        exam_ends_on=date(2026, 2, 2),
+    )
+    CertificateFactory(
+        institution=suzhou_institution,
+        batch=special,
+        kind="special_ability",
+        level=None,
+        issued_on=date(2026, 2, 20),
+    )
+
+
+def test_quarterly_report_counts(quarter_figures, province_admin, suzhou_staff):
+    with translation.override("zh-hans"):
+        tables = {t.view: t for t in quarterly_report(province_admin, 2026, 1)}
+        level = tables["skill_level_level"]
+        assert cell(level, "四级/中级工", "参加评价人数") == 3
+        assert cell(level, "四级/中级工", "取得证书人数") == 2
+        assert level.rows[-1] == ["合计", 3, 2]
+        assert tables["skill_level_city"].rows == [["南京市", 3, 2], ["合计", 3, 2]]
+        assert tables["special_ability_city"].rows == [["苏州市", 0, 1], ["合计", 0, 1]]
+        suzhou = {t.view: t for t in quarterly_report(suzhou_staff, 2026, 1)}
+        assert suzhou["skill_level_level"].rows[-1] == ["合计", 0, 0]
+
+
+def test_quarterly_page_xlsx_and_pdf(client, quarter_figures, nanjing_staff, tmp_path):
+    client.force_login(nanjing_staff)
+    query = {"year": 2026, "quarter": 1}
+    page = client.get(reverse("statistics-quarterly"), query)
+    assert page.status_code == 200
+    assert [["南京市", 3, 2], ["合计", 3, 2]] in [t.rows for t in page.context["tables"]]
+    xlsx = client.get(reverse("statistics-quarterly-xlsx"), query)
+    assert xlsx.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert ["职业技能等级认定：按设区市", "南京市", 3, 2] in rows
+    assert not any(str(v).startswith("=") for row in rows for v in row if v is not None)
+    pdf = client.get(reverse("statistics-quarterly-pdf"), query)
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf.content)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "2026年第1季度技能人才评价统计报表" in text
+    # The chart is in the PDF: its title is text of the embedded SVG.
+    assert text.count("职业技能等级认定：按设区市") >= 2

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from certificates.choices import ProofReason
 from certificates.lookup import normalise_code, normalise_name
 from certificates.models import Certificate
 
@@ -128,6 +129,18 @@ class RevokeBatchForm(RevokeForm):
     batch = forms.IntegerField(widget=forms.HiddenInput)
 
     field_order = ["batch", "reason"]
+
+
+class ProofForm(forms.Form):
+    """239号 二(三): what the holder asks a proof for."""
+
+    reason = forms.ChoiceField(label=_("原因"), choices=ProofReason.choices)
+    detail = forms.CharField(
+        label=_("说明"),
+        max_length=300,
+        required=False,
+        help_text=_("例如 持证人申请遗失补办，经核对原发证记录无误"),
+    )
 
 
 class CorrectionForm(forms.Form):

@@ -35,11 +35,9 @@ from certificates.models import Certificate, CertificatePrint, Proof
 from certificates.numbering import SEQUENCE_WIDTH, allocate, prefix_for
 from institutions.choices import BatchStatus, EvaluationType
 from institutions.models import Batch
-from skilleval import rules
-from skilleval.choices import INSTITUTION_ROLES, AuditAction
+from skilleval.choices import AuditAction
 from skilleval.job_pages import in_both_languages
 from skilleval.models import AuditEntry, Job
-from skilleval.rules.exit_deadlines import ExitCertificateIssueDeadline
 
 log = logging.getLogger(__name__)
 
@@ -418,21 +416,11 @@ def run_issuance_job(job) -> dict:
 # --- reprints and proofs (239号 二(三)) -----------------------------------------------------------------
 
 
-def _may_act_for(user, certificate) -> bool:
-    return user.is_province_admin or (
-        user.has_role(*INSTITUTION_ROLES) and user.institution_id == certificate.institution_id
-    )
-
-
 def reprint_certificate(certificate, user, kind=PrintKind.REPRINT) -> bytes:
     """Print a certificate again (a staff reprint, or the holder's own copy) and record it.
     An exited vocational qualification certificate is never printed anew: a lost or wrong one gets
     a proof instead (239号 二(三))."""
-    if certificate.kind == CertificateKind.VOCATIONAL_QUALIFICATION:
-        today = timezone.localdate()
-        rules.require(ExitCertificateIssueDeadline.id, {"issue_date": today}, today)
-    if certificate.is_revoked:
-        raise ValidationError(gettext("已注销的证书不能打印"))
+    certificate.refuse_new_print()
     data = pdf.render_certificate(certificate)
     CertificatePrint.objects.create(certificate=certificate, kind=kind, actor=user)
     return data
@@ -441,10 +429,10 @@ def reprint_certificate(certificate, user, kind=PrintKind.REPRINT) -> bytes:
 def issue_proof(certificate, user, reason: str, detail: str = "") -> Proof:
     """239号 二(三): after the exit, a lost or wrong vocational qualification certificate gets a
     proof (证明) from the original issuer — never a new certificate."""
+    if not certificate.is_kept_by(user):
+        raise PermissionDenied(gettext("证明由原发证机构出具"))
     if certificate.kind != CertificateKind.VOCATIONAL_QUALIFICATION:
         raise ValidationError(gettext("证明只为退出目录的职业资格证书出具；其他证书请补打证书"))
-    if not _may_act_for(user, certificate):
-        raise PermissionDenied(gettext("证明由原发证机构出具"))
     if reason not in ProofReason.values:
         raise ValidationError(
             gettext("原因只能是：%(items)s")

@@ -13,10 +13,12 @@ from certificates import pdf as certificate_pdf
 from certificates.choices import CertificateKind, CertificateStatus, PrintKind, ProofReason
 from institutions.choices import IdType
 from institutions.models.institutions import institution_scope
+from skilleval import rules
 from skilleval.changelog.signals import audited_update
 from skilleval.choices import INSTITUTION_ROLES, Level, Role
 from skilleval.personal_data import decrypt, keyed_hash
 from skilleval.querysets import ScopedQuerySet
+from skilleval.rules.exit_deadlines import ExitCertificateIssueDeadline
 
 
 class NumberExhausted(ValidationError):
@@ -204,20 +206,38 @@ class Certificate(models.Model):
                     count += 1
         return count
 
-    # --- corrections and prints ----------------------------------------------------------
+    # --- corrections, prints and proofs (239号 二(三)) -------------------------------------
 
     CORRECTABLE = ("holder_name", "work_type")
+
+    def is_kept_by(self, user) -> bool:
+        """The issuing institution's staff (or a province admin) correct, reprint and give proofs."""
+        return user.is_province_admin or (
+            user.has_role(*INSTITUTION_ROLES) and user.institution_id == self.institution_id
+        )
+
+    def refuse_new_print(self, today=None) -> None:
+        """A certificate printed anew — a reprint, a correction, the holder's own copy — is issued
+        again. A revoked one never is; an exited level-evaluation vocational qualification not on
+        or after 2021-02-01: a lost or wrong one gets a proof (证明) instead (239号 二(三))."""
+        if self.is_revoked:
+            raise ValidationError(gettext("已注销的证书不能打印"))
+        if self.kind == CertificateKind.VOCATIONAL_QUALIFICATION:
+            today = today or timezone.localdate()
+            rules.require(ExitCertificateIssueDeadline.id, {"issue_date": today}, today)
+
+    def may_get_proof(self) -> bool:
+        """Proofs speak only for level-evaluation vocational qualification certificates."""
+        return self.kind == CertificateKind.VOCATIONAL_QUALIFICATION and not self.is_revoked
 
     def correct(self, *, user, reason: str, **changes) -> "CertificateRevision":
         """Correct a misspelt name or work type: the old values stay in the revision history and
         the certificate is printed again."""
-        if (
-            not (user.has_role(*INSTITUTION_ROLES) and user.institution_id == self.institution_id)
-            and not user.is_province_admin
-        ):
+        if not self.is_kept_by(user):
             raise PermissionDenied(gettext("只有发证机构可以更正证书"))
         if self.is_revoked:
             raise ValidationError(gettext("已注销的证书不能更正"))
+        self.refuse_new_print()  # the corrected certificate is printed at once
         unknown = set(changes) - set(self.CORRECTABLE)
         if unknown or not changes:
             raise ValidationError(

@@ -26,4 +26,6 @@ urlpatterns = [
     path("certificates/<int:pk>/revoke/", views.certificate_revoke, name="certificate-revoke"),
     path("certificates/<int:pk>/correct/", views.certificate_correct, name="certificate-correct"),
     path("certificates/<int:pk>/pdf/", views.certificate_pdf, name="certificate-pdf"),
+    path("certificates/<int:pk>/proof/", views.certificate_proof, name="certificate-proof"),
+    path("certificates/proofs/<int:pk>/pdf/", views.proof_pdf, name="proof-pdf"),
 ]

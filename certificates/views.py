@@ -19,13 +19,16 @@ from certificates.forms import (
     CorrectionForm,
     LookupForm,
     PdfCheckForm,
+    ProofForm,
     RevokeBatchForm,
     RevokeForm,
     RevokePersonForm,
 )
-from certificates.models import Certificate, CertificatePrint
+from certificates.issuance import issue_proof
+from certificates.models import Certificate, CertificatePrint, Proof
 from institutions.models import Batch
-from skilleval.choices import INSTITUTION_ROLES, JobStatus
+from skilleval.actions import form_action
+from skilleval.choices import JobStatus
 from skilleval.spreadsheets import xlsx_response
 from skilleval.views import ScopedListView
 
@@ -159,13 +162,6 @@ def verify(request, token):
 # --- staff -----------------------------------------------------------------------------------
 
 
-def may_correct(user, certificate) -> bool:
-    """Mirrors Certificate.correct: the issuing institution's staff (or a province admin)."""
-    return user.is_province_admin or (
-        user.has_role(*INSTITUTION_ROLES) and user.institution_id == certificate.institution_id
-    )
-
-
 def _scoped(request):
     return Certificate.objects.visible_to(request.user).select_related("institution", "occupation")
 
@@ -275,7 +271,7 @@ def certificate_detail(request, pk):
         "revocations": certificate.revocations.select_related("actor"),
         "proofs": certificate.proofs.all(),
         "may_revoke": Certificate.may_revoke(user, certificate),
-        "may_correct": may_correct(user, certificate) and not certificate.is_revoked,
+        "may_correct": certificate.is_kept_by(user) and not certificate.is_revoked,
         "revoked_on": public_lookup.revoked_on(certificate),
         # The holder's other certificates, as far as this user's scope reaches.
         "others": _scoped(request)
@@ -293,6 +289,8 @@ def certificate_detail(request, pk):
         )
     if context["may_correct"]:
         context["correction_form"] = CorrectionForm(certificate=certificate)
+    if certificate.may_get_proof() and certificate.is_kept_by(user):
+        context["proof_form"] = ProofForm()
     return render(request, "certificates/detail.html", context)
 
 
@@ -383,7 +381,7 @@ def certificate_revoke_batch(request):
 @require_POST
 def certificate_correct(request, pk):
     certificate = get_object_or_404(_scoped(request), pk=pk)
-    if not may_correct(request.user, certificate):
+    if not certificate.is_kept_by(request.user):
         raise PermissionDenied
     form = CorrectionForm(request.POST, certificate=certificate)
     if not form.is_valid():
@@ -405,10 +403,16 @@ def certificate_correct(request, pk):
 
 @login_required
 def certificate_pdf(request, pk):
-    """Staff download of the PDF; every download is recorded as a reprint."""
+    """Staff download of the PDF; every download is recorded as a reprint, so it is refused where
+    a reprint is (Certificate.refuse_new_print)."""
     certificate = get_object_or_404(_scoped(request), pk=pk)
     if not certificate.pdf:
         raise Http404
+    try:
+        certificate.refuse_new_print()
+    except ValidationError as refusal:
+        _refusals(request, refusal)
+        return redirect("certificate-detail", pk=certificate.pk)
     CertificatePrint.objects.create(
         certificate=certificate, kind=PrintKind.REPRINT, actor=request.user
     )
@@ -416,5 +420,50 @@ def certificate_pdf(request, pk):
         certificate.pdf.open("rb"),
         as_attachment=True,
         filename=f"{certificate.number}.pdf",
+        content_type="application/pdf",
+    )
+
+
+# --- proofs (证明, 239号 二(三)) ------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def certificate_proof(request, pk):
+    """The issuing institution gives a proof for a lost or wrong vocational qualification
+    certificate; the proof's PDF is offered at once."""
+    certificate = get_object_or_404(_scoped(request), pk=pk)
+    if not certificate.is_kept_by(request.user):  # who, before what the form says
+        raise PermissionDenied
+    return form_action(
+        request,
+        ProofForm(request.POST),
+        lambda data: issue_proof(certificate, request.user, data["reason"], data["detail"]),
+        success=_("已出具证明"),
+        done=lambda proof: redirect(f"{reverse('certificate-detail', args=[pk])}#proof-{proof.pk}"),
+        again=lambda form: _proof_refused(request, certificate, form),
+    )
+
+
+def _proof_refused(request, certificate, form):
+    for errors in form.errors.values():
+        for message in errors:
+            messages.error(request, message)
+    return redirect(f"{reverse('certificate-detail', args=[certificate.pk])}#proofs")
+
+
+@login_required
+def proof_pdf(request, pk):
+    """A proof's PDF, for whoever sees its certificate."""
+    proof = get_object_or_404(
+        Proof.objects.filter(certificate__in=_scoped(request)).select_related("certificate"),
+        pk=pk,
+    )
+    if not proof.pdf:
+        raise Http404
+    return FileResponse(
+        proof.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"证明-{proof.certificate.number}-{proof.pk}.pdf",
         content_type="application/pdf",
     )

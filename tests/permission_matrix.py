@@ -161,6 +161,7 @@ CERTIFICATE_CORRECT = Rule(
     get="anon=L su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
     post="anon=L su=ACT pa=ACT pau=403 city=403/404 county=403/404 staff=ACT/404 sign=ACT/404 org=404",
 )
+CERTIFICATE_PROOF = CERTIFICATE_CORRECT  # the issuing institution (or a province admin) only
 COMPETITION_CREATE = Rule(
     get="anon=L su=403 pa=403 pau=403 city=403 county=403 staff=403 sign=403 org=200",
     post="anon=L su=403 pa=403 pau=403 city=403 county=403 staff=403 sign=403 org=ACT",
@@ -342,6 +343,10 @@ API_CERTIFICATE_REVOKE_BATCH = Rule(
 API_CERTIFICATE_REVOKE = Rule(
     get="anon=401 su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
     post="anon=401 su=ACT pa=ACT pau=ACT city=ACT/404 county=403 staff=403 sign=403 org=403",
+)
+API_CERTIFICATE_PROOF = Rule(
+    get="anon=401 su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
+    post="anon=401 su=ACT pa=ACT pau=403 city=403/404 county=403/404 staff=ACT/404 sign=ACT/404 org=404",
 )
 API_COMPETITION_LIST = Rule(
     get="anon=401 su=200 pa=200 pau=200 city=200 county=200 staff=200 sign=200 org=200",
@@ -569,6 +574,8 @@ TABLE = {
     "certificate-revoke": (CERTIFICATE_REVOKE, "certificate"),
     "certificate-correct": (CERTIFICATE_CORRECT, "certificate"),
     "certificate-pdf": (FILING_MATERIAL, "certificate"),
+    "certificate-proof": (CERTIFICATE_PROOF, "certificate"),
+    "proof-pdf": (FILING_MATERIAL, "proof"),
     "competition-list": (INSTITUTION_LIST, None),
     "competition-create": (COMPETITION_CREATE, None),
     "competition-public": (HOME, None),
@@ -689,6 +696,7 @@ TABLE = {
     "api:api-certificate-revoke-person": (API_CERTIFICATE_REVOKE_BATCH, None),
     "api:api-certificate-detail": (API_CANDIDATE_DETAIL, "certificate"),
     "api:api-certificate-revoke": (API_CERTIFICATE_REVOKE, "certificate"),
+    "api:api-certificate-proof": (API_CERTIFICATE_PROOF, "certificate"),
     "api:api-competition-list": (API_COMPETITION_LIST, None),
     "api:api-competition-detail": (API_COMPETITION_DETAIL, "competition"),
     "api:api-competition-certificates": (API_COMPETITION_CERTIFICATES, "competition"),

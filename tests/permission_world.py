@@ -51,6 +51,7 @@ class Tenant:
     batch: object = None
     candidate: object = None
     certificate: object = None
+    proof: object = None  # a proof (证明) given for the certificate
     job: object = None
     competition: object = None
     event: object = None
@@ -106,9 +107,9 @@ def build_world() -> World:
     from audits.choices import FindingOutcome, Population
     from audits.models import Complaint, Finding, Inspector, Notice, SpotCheck, SpotCheckEntity
     from audits.reviews import run_review
-    from certificates.choices import CertificateKind
+    from certificates.choices import CertificateKind, ProofReason
     from certificates.issuance import outputs
-    from certificates.models import Certificate
+    from certificates.models import Certificate, Proof
     from competitions.choices import CompetitionFilingStatus, FilingLevel, FilingReason
     from competitions.models import (
         Competition,
@@ -202,6 +203,13 @@ def build_world() -> World:
             issued_on=date(2025, 6, 30),
             signatory="张三",
             pdf=ContentFile(PDF, name=f"matrix-{key}.pdf"),
+        )
+        tenant.proof = Proof.objects.create(
+            certificate=tenant.certificate,
+            reason=ProofReason.LOST,
+            issued_by=staff,
+            issued_on=date(2025, 7, 1),
+            pdf=ContentFile(PDF, name=f"matrix-proof-{key}.pdf"),
         )
 
         # The institution's finished issuance job, with its result and merged print PDF.

@@ -5,12 +5,13 @@ from datetime import date
 from io import BytesIO
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.test import Client
 from openpyxl import load_workbook
 
 from certificates.choices import CertificateKind, CertificateStatus, PrintKind
-from certificates.models import Certificate, CertificatePrint, CertificateRevision
+from certificates.models import Certificate, CertificatePrint, CertificateRevision, Proof
 from institutions.choices import EvaluationType, QuestionSource
 from institutions.models import Batch
 from skilleval.demo import make_resident_id
@@ -74,6 +75,10 @@ def nanjing_cert(nanjing_institution):
 @pytest.fixture
 def suzhou_cert(suzhou_institution):
     return make_certificate(suzhou_institution, name="南京人", id_number=PERSON)
+
+
+def page(response) -> str:
+    return response.content.decode()
 
 
 def refresh(*certificates):
@@ -488,3 +493,76 @@ def test_the_correction_history_names_the_fields_in_words_in_each_language(
 
     assert "<code>holder_name</code>" not in chinese and "姓名：南京人" in chinese
     assert "<code>holder_name</code>" not in english and "Name：南京人" in english
+
+
+# --- proofs instead of new certificates after the exit (239号 二(三)) -----------------------------
+
+
+@pytest.fixture
+def vq_cert(nanjing_institution):
+    """A level-evaluation vocational qualification certificate of 2020, with its PDF."""
+    return make_certificate(
+        nanjing_institution,
+        name="赵建国",
+        kind=CertificateKind.VOCATIONAL_QUALIFICATION,
+        number="2032000000400012",
+        issued_on=date(2020, 11, 30),
+        pdf=ContentFile(b"%PDF-1.4 original", name="vq.pdf"),
+    )
+
+
+def test_the_issuing_institution_gives_a_proof_from_the_certificate_page(alice, vq_cert):
+    client = signed_in(alice)
+    detail = page(client.get(f"/certificates/{vq_cert.pk}/"))
+    assert "出具职业资格证书证明" in detail
+    response = client.post(
+        f"/certificates/{vq_cert.pk}/proof/", {"reason": "lost", "detail": "本人遗失"}
+    )
+    proof = Proof.objects.get(certificate=vq_cert)
+    assert response.status_code == 302 and response["Location"].endswith(f"#proof-{proof.pk}")
+    detail = page(client.get(f"/certificates/{vq_cert.pk}/"))
+    assert f"/certificates/proofs/{proof.pk}/pdf/" in detail and "证书遗失" in detail
+    download = client.get(f"/certificates/proofs/{proof.pk}/pdf/")
+    assert download["Content-Type"] == "application/pdf"
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    # The proof's QR page names it.
+    assert "证明" in page(Client().get(f"/v/{proof.verification_token}/"))
+
+
+def test_an_exited_qualification_is_never_printed_anew_only_proven(alice, vq_cert):
+    """Downloading the staff PDF records a reprint, and a correction prints the certificate
+    again: both would issue a vocational qualification certificate after 2021-01-31."""
+    client = signed_in(alice)
+    refused = client.get(f"/certificates/{vq_cert.pk}/pdf/", follow=True)
+    assert "遗失或错证只能由原核发机构出具证明" in page(refused)
+    assert not CertificatePrint.objects.filter(certificate=vq_cert).exists()
+    with pytest.raises(ValidationError):
+        vq_cert.correct(user=alice, reason="错字", holder_name="赵建民")
+    vq_cert.refresh_from_db()
+    assert vq_cert.holder_name == "赵建国" and not vq_cert.revisions.exists()
+
+
+def test_a_skill_level_certificate_gets_no_proof_and_others_may_not_give_one(
+    alice, charlie, province_auditor, nanjing_cert, vq_cert, api_as
+):
+    refused = api_as(alice).post(
+        f"/api/v1/certificates/{nanjing_cert.pk}/proof/", {"reason": "lost"}
+    )
+    assert refused.status_code == 400 and "证明只为退出目录的职业资格证书出具" in str(
+        refused.json()
+    )
+    assert "出具职业资格证书证明" not in page(
+        signed_in(alice).get(f"/certificates/{nanjing_cert.pk}/")
+    )
+    auditor = api_as(province_auditor).post(
+        f"/api/v1/certificates/{vq_cert.pk}/proof/", {"reason": "lost"}
+    )
+    assert auditor.status_code == 403
+    other = api_as(charlie).post(f"/api/v1/certificates/{vq_cert.pk}/proof/", {"reason": "lost"})
+    assert other.status_code == 404
+    given = api_as(alice).post(
+        f"/api/v1/certificates/{vq_cert.pk}/proof/", {"reason": "wrong", "detail": "姓名有误"}
+    )
+    assert given.status_code == 201
+    assert given.json()["reason"] == "wrong" and "/v/" in given.json()["verification_url"]
+    assert Proof.objects.filter(certificate=vq_cert).count() == 1

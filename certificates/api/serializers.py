@@ -200,6 +200,26 @@ class PublicProofSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ProofRequestSerializer(serializers.Serializer):
+    """239号 二(三): a proof for a lost or wrong vocational qualification certificate."""
+
+    reason = serializers.ChoiceField(choices=ProofReason.choices)
+    detail = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class ProofSerializer(PublicProofSerializer):
+    """A proof as its issuer sees it: where its QR leads."""
+
+    verification_url = serializers.SerializerMethodField()
+
+    class Meta(PublicProofSerializer.Meta):
+        fields = ["id", *PublicProofSerializer.Meta.fields, "verification_url"]
+        read_only_fields = fields
+
+    def get_verification_url(self, proof) -> str:
+        return self.context["request"].build_absolute_uri(f"/v/{proof.verification_token}/")
+
+
 class VerificationSerializer(serializers.Serializer):
     """The QR target: a certificate, or a proof (证明) and the certificate it speaks for."""
 

@@ -24,6 +24,8 @@ from certificates.api.serializers import (
     LookupResponseSerializer,
     PdfCheckSerializer,
     PdfUploadSerializer,
+    ProofRequestSerializer,
+    ProofSerializer,
     RevokeBatchSerializer,
     RevokedCountSerializer,
     RevokePersonSerializer,
@@ -31,6 +33,7 @@ from certificates.api.serializers import (
     VerificationSerializer,
 )
 from certificates.filtersets import CertificateFilterSet
+from certificates.issuance import issue_proof
 from certificates.models import Certificate
 from skilleval.api.base import ScopedViewSetMixin
 
@@ -81,6 +84,18 @@ class CertificateViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         Certificate.revoke_many([certificate], user=request.user, reason=data["reason"])
         certificate.refresh_from_db()
         return Response(self.get_serializer(certificate).data)
+
+    @extend_schema(request=ProofRequestSerializer, responses={201: ProofSerializer})
+    @action(detail=True, methods=["post"])
+    def proof(self, request, pk=None):
+        """Give a proof (证明) for a lost or wrong vocational qualification certificate: its
+        issuing institution only, never a new certificate (239号 二(三))."""
+        certificate = self.get_object()
+        if not certificate.is_kept_by(request.user):  # who, before what the body says
+            raise exceptions.PermissionDenied(gettext("证明由原发证机构出具"))
+        data = self._body(ProofRequestSerializer)
+        proof = issue_proof(certificate, request.user, data["reason"], data["detail"])
+        return Response(ProofSerializer(proof, context={"request": request}).data, status=201)
 
     @extend_schema(request=RevokeBatchSerializer, responses=RevokedCountSerializer)
     @action(detail=False, methods=["post"], url_path="revoke-batch")

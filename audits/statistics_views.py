@@ -6,6 +6,7 @@ from the query string through StatisticsFilterForm, so the page, its chart and t
 """
 
 import base64
+from datetime import date
 
 from csp.decorators import csp_update
 from django import forms
@@ -42,6 +43,8 @@ from skilleval.choices import Level, RegionKind
 from skilleval.models import Occupation, Region
 from skilleval.spreadsheets import xlsx_response
 
+# Certification records start well after 2015; the bounds keep month arithmetic in range.
+EARLIEST, LATEST = date(2015, 1, 1), date(2100, 12, 31)
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -85,6 +88,10 @@ class StatisticsFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
+        for key in ("start", "end"):
+            if data.get(key) and not EARLIEST <= data[key] <= LATEST:
+                self.add_error(key, gettext("日期须在2015年至2100年之间。"))
+                return data
         if start and end and start > end:
             raise forms.ValidationError(gettext("起始日期晚于截止日期。"))
         return data

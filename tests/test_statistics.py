@@ -229,6 +229,8 @@ def test_api_refuses_unknown_views_bad_filters_and_organisers(api_as, province_a
     assert api_as(province_admin).get("/api/v1/statistics/nothing/").status_code == 404
     bad = api_as(province_admin).get("/api/v1/statistics/city/", {"start": "yesterday"})
     assert bad.status_code == 400 and "start" in bad.json()
+    ancient = api_as(province_admin).get("/api/v1/statistics/monthly/", {"end": "0001-01-01"})
+    assert ancient.status_code == 400 and "end" in ancient.json()
     assert api_as(organiser).get("/api/v1/statistics/city/").status_code == 403
 
 

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from audits import statistics_views
 from audits.api.views import routes as audit_routes
 from certificates.api import views as certificate_api
 from competitions.api.views import routes as competition_routes
@@ -69,8 +70,10 @@ urlpatterns = [
     path("audits/log/", changelog.audit_log, name="audit-log"),
     path("audits/log/verify/", changelog.audit_log_verify, name="audit-log-verify"),
     path("audits/", include("audits.urls")),
+    path("statistics/", include(statistics_views.urlpatterns)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(certificate_api.urlpatterns)),
+    path("api/v1/", include(statistics_views.api_urlpatterns)),
     path("api/v1/", include((api.urls, "api"))),
     path("api/v1/auth/token/", ObtainApiTokenView.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -236,6 +236,16 @@ REGION_DETAIL = Rule(
     patch="anon=405 su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
     delete="anon=405 su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
 )
+# Statistics: whoever has an area of the evaluation work (audits/statistics.py sees_statistics);
+# the figures are scoped inside, so the Suzhou object does not exist for these URLs.
+STATISTICS = Rule(
+    get="anon=L su=200 pa=200 pau=200 city=200 county=200 staff=200 sign=200 org=403",
+    post="anon=L su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
+)
+API_STATISTICS = Rule(
+    get="anon=401 su=200 pa=200 pau=200 city=200 county=200 staff=200 sign=200 org=403",
+    post="anon=401 su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
+)
 JOB_LIST = Rule(
     get="anon=401 su=200 pa=200 pau=200 city=200 county=200 staff=200 sign=200 org=200",
     post="anon=401 su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
@@ -616,6 +626,13 @@ TABLE = {
     "audit-suspend": (CERTIFICATE_REVOKE_PERSON, None),
     "audit-notice-create": (INSPECTOR_ACTIVE, None),
     "quality-review-list": (DASHBOARD, None),
+    "statistics": (STATISTICS, None),
+    "statistics-view": (STATISTICS, None),
+    "statistics-chart": (STATISTICS, None),
+    "statistics-quarterly": (STATISTICS, None),
+    "statistics-quarterly-xlsx": (STATISTICS, None),
+    "statistics-quarterly-pdf": (STATISTICS, None),
+    "api-statistics": (API_STATISTICS, None),
     "quality-review-run": (INSPECTOR_ACTIVE, None),
     "quality-review-detail": (QUALITY_REVIEW_DETAIL, "review"),
     "quality-review-flag": (QUALITY_REVIEW_DETAIL, "review"),

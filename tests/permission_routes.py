@@ -108,6 +108,8 @@ def _kwarg(name, target, obj, tenant, world):
         return tenant.institution.pk
     if name == "flag":
         return "complaints"
+    if name == "view":  # a statistics view
+        return "city"
     if name == "token":
         return tenant.certificate.verification_token
     if name == "signed":

@@ -15,13 +15,15 @@ from audits.reviews import run_review
 from tests.conftest import REPO
 
 # Rendered to PDF by WeasyPrint on the server (never served as HTML, so no CSP applies to them):
-# certificates/pdf.py, institutions/tickets.py, competitions/pdf.py, audits/review_views.py.
+# certificates/pdf.py, institutions/tickets.py, competitions/pdf.py, audits/review_views.py,
+# audits/statistics_views.py.
 PDF_TEMPLATES = {
     "certificates/certificate.html",
     "certificates/proof.html",
     "institutions/admission_tickets.html",
     "competitions/filing_form_pdf.html",
     "audits/review_pdf.html",
+    "statistics/quarterly_pdf.html",
 }
 HEADERS = [
     "Content-Security-Policy",

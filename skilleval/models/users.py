@@ -82,6 +82,16 @@ class User(AbstractUser):
         return self.is_superuser or self.role in PROVINCE_ROLES
 
     @property
+    def sees_statistics(self) -> bool:
+        """The statistics pages (audits/statistics.py): whoever has an area of the evaluation
+        work — the province, a city, a county, an institution. Not organisers or administrators."""
+        return (
+            self.sees_everything
+            or self.role in (Role.CITY_STAFF, Role.COUNTY_STAFF)
+            or self.role in INSTITUTION_ROLES
+        )
+
+    @property
     def is_province_admin(self) -> bool:
         return self.is_superuser or self.role == Role.PROVINCE_ADMIN
 

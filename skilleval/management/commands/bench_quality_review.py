@@ -203,9 +203,9 @@ class Command(BaseCommand):
             cursor.execute(
                 f"""
                 INSERT INTO {table(Filing)} (institution_id, authority_id, status, valid_from,
-                    valid_until, created_by_id, created_at, decision_reason)
+                    valid_until, created_by_id, created_at, decision_reason, end_reason)
                 SELECT i.id, inst.city_id, 'approved', %s,
-                    CASE WHEN i.idx %% 10 = 0 THEN %s ELSE %s END, %s, %s, ''
+                    CASE WHEN i.idx %% 10 = 0 THEN %s ELSE %s END, %s, %s, '', ''
                 FROM {institutions} i JOIN {table(Institution)} inst ON inst.id = i.id
                 """,
                 [date(2024, 1, 1), expiring, date(2099, 12, 31), user.pk, now],
@@ -243,8 +243,9 @@ class Command(BaseCommand):
             # 97th batch.
             cursor.execute(
                 f"""
-                INSERT INTO {table(FilingItem)} (filing_id, occupation_id, level, source)
-                SELECT DISTINCT f.id, b.occupation_id, b.level, 'requested'
+                INSERT INTO {table(FilingItem)} (filing_id, occupation_id, level, source,
+                    enterprise_spec)
+                SELECT DISTINCT f.id, b.occupation_id, b.level, 'requested', ''
                 FROM {batches} r JOIN {table(Batch)} b ON b.id = r.id
                 JOIN {table(Filing)} f ON f.institution_id = b.institution_id
                 WHERE r.idx %% 97 <> 0
@@ -260,14 +261,14 @@ class Command(BaseCommand):
                     id_number_hash, id_number_masked, gender, education, work_years,
                     insured_region, hukou_region, phone, eligibility, eligibility_basis,
                     eligibility_reason, eligibility_override, absent, passed, created_at,
-                    current_certificate_number, photo)
+                    current_certificate_number, photo, eligibility_reason_en, training_route)
                 SELECT r.id, '基准考生', 'resident_id', 'bench', 'bench-' || g.n, '3201**********0000',
                     'male', 3, 5, '', '', '', 'passed', 'standard', '',
                     g.n %% 100 = 0, g.n %% {roster} = 1,
                     CASE WHEN g.n %% {roster} = 1 THEN false
                          WHEN r.idx %% 53 = 0 THEN true
                          ELSE (g.n %% {roster}) * 100 < (60 + r.idx %% 20) * {roster} END,
-                    %s, '', ''
+                    %s, '', '', '', ''
                 FROM {self._numbers(n_batches * roster)}
                 JOIN {batches} r ON r.idx = g.n / {roster}
                 """,

@@ -6,6 +6,7 @@ The inputs (population with weights, inspector pool) are stored with the SpotChe
 repeat the draw and get the same result (`reproduce`).
 """
 
+import heapq
 import random
 import secrets
 from decimal import Decimal
@@ -92,16 +93,23 @@ def draw_from(inputs: dict, seed: str, size: int, per_entity: int) -> list[dict]
     """The draw itself. Entities: weighted sampling without replacement (Efraimidis–Spirakis keys
     u^(1/w)); inspectors: a random choice among those with no conflict of interest."""
     rng = random.Random(seed)
+    uniform = rng.random
     population, weights = inputs["population"], inputs["weights"]
-    keys = [(rng.random() ** (1.0 / weight), index) for index, weight in enumerate(weights)]
-    chosen = [index for _, index in sorted(keys, reverse=True)[:size]]
+    keys = [(uniform() ** (1.0 / weight), index) for index, weight in enumerate(weights)]
+    # nlargest is sorted(…, reverse=True)[:size] without sorting the whole population.
+    chosen = [index for _, index in heapq.nlargest(size, keys)]
     pool = inputs["inspectors"]  # [[id, city, institution id or None], …]
+    eligible_for = {}  # (city, institution) → eligible inspectors; the same for every batch of it
     picks = []
     for index in chosen:
         institution, batch, city = population[index]
-        eligible = [
-            i for i in pool if InspectorMayInspect.conflict(i[1], i[2], city, institution) is None
-        ]
+        eligible = eligible_for.get((city, institution))
+        if eligible is None:
+            eligible = eligible_for[(city, institution)] = [
+                i
+                for i in pool
+                if InspectorMayInspect.conflict(i[1], i[2], city, institution) is None
+            ]
         if len(eligible) < per_entity:
             raise ValidationError(
                 gettext(

@@ -16,6 +16,7 @@ from institutions.choices import (
     CatalogAction,
     EligibilityBasis,
     EvaluationType,
+    ExitRemedyChoice,
     FilingStatus,
     InstitutionKind,
     QuestionSource,
@@ -607,3 +608,29 @@ class ScoreRowForm(forms.Form):
     practical = forms.DecimalField(label=_("操作技能"), **SCORE)
     comprehensive = forms.DecimalField(label=_("综合评审"), **SCORE)
     absent = forms.BooleanField(label=_("缺考"), required=False)
+
+
+class ExitRemedyForm(forms.Form):
+    """239号 二(二): what one candidate of an invalidated batch chose."""
+
+    candidate = forms.ModelChoiceField(label=_("考生"), queryset=None)
+    remedy = forms.ChoiceField(label=_("考生意愿"), choices=ExitRemedyChoice.choices)
+    fee = forms.DecimalField(
+        label=_("应退鉴定费用（元）"),
+        max_digits=8,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text=_("选择退费时填写"),
+    )
+    note = forms.CharField(label=_("备注"), max_length=300, required=False)
+
+    def __init__(self, *args, batch, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["candidate"].queryset = batch.candidates.order_by("pk")
+
+
+class RefundConfirmForm(forms.Form):
+    refunded_on = forms.DateField(
+        label=_("退费日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )

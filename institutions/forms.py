@@ -487,6 +487,14 @@ class BatchPlanForm(forms.Form):
     # Self-made papers are offered so that the model's 239号 四 refusal is what the user reads.
     question_source = forms.ChoiceField(label=_("试题来源"), choices=())
     note = forms.CharField(label=_("备注"), max_length=500, required=False)
+    graduate_cohort = forms.BooleanField(
+        label=_("2020年下半年技工院校、职业院校毕业生评价"),
+        required=False,
+        help_text=_(
+            "苏人社函〔2020〕239号 二(四)：第一批退出目录的职业由院校组织职业技能等级认定，"
+            "第二批由设区市组织日常鉴定"
+        ),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -365,6 +365,7 @@ class BatchSerializer(serializers.ModelSerializer):
             "exam_starts_on",
             "exam_ends_on",
             "exit_batch",
+            "graduate_cohort",
             "note",
             "status",
             "status_reason",
@@ -421,6 +422,9 @@ class BatchCreateSerializer(serializers.Serializer):
     # Self-made papers are let through so that the model refuses them citing 239号 四.
     question_source = serializers.ChoiceField(choices=QuestionSource.choices)
     note = serializers.CharField(max_length=500, allow_blank=True, default="")
+    graduate_cohort = serializers.BooleanField(
+        default=False, help_text=_("2020年下半年技工院校、职业院校毕业生评价")
+    )
 
     def validate_institution(self, institution):
         if institution is None:

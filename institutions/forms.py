@@ -79,6 +79,7 @@ class InstitutionRegistrationForm(InstitutionFieldsMixin, forms.ModelForm):
             "is_government_department",
             "owned_by_government",
             "association_decoupled",
+            "non_professional_association",
         ]
         labels = {
             "name": _("机构名称"),
@@ -92,6 +93,7 @@ class InstitutionRegistrationForm(InstitutionFieldsMixin, forms.ModelForm):
             "address": _("地址"),
             "is_government_department": _("本单位是政府部门"),
             "owned_by_government": _("本单位是政府部门所属单位"),
+            "non_professional_association": _("本单位是非专业行业协会"),
         }
         widgets = {"uscc": forms.TextInput(attrs={"autocapitalize": "characters"})}
 

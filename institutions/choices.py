@@ -184,3 +184,10 @@ class EligibilityBasis(models.TextChoices):
         "exceptional_promotion",
         _("本单位破格晋升"),
     )
+
+
+class ExitRemedyChoice(models.TextChoices):
+    """239号 二(二): what a candidate of a batch invalidated at the cut-off chooses."""
+
+    CONTINUE = "continue", _("继续参加评价（其他途径）")
+    REFUND = "refund", _("退回鉴定费用")

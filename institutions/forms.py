@@ -16,6 +16,7 @@ from institutions.choices import (
     CatalogAction,
     EligibilityBasis,
     EvaluationType,
+    ExitRemedyChoice,
     FilingStatus,
     InstitutionKind,
     QuestionSource,
@@ -78,6 +79,7 @@ class InstitutionRegistrationForm(InstitutionFieldsMixin, forms.ModelForm):
             "is_government_department",
             "owned_by_government",
             "association_decoupled",
+            "non_professional_association",
         ]
         labels = {
             "name": _("机构名称"),
@@ -91,6 +93,7 @@ class InstitutionRegistrationForm(InstitutionFieldsMixin, forms.ModelForm):
             "address": _("地址"),
             "is_government_department": _("本单位是政府部门"),
             "owned_by_government": _("本单位是政府部门所属单位"),
+            "non_professional_association": _("本单位是非专业行业协会"),
         }
         widgets = {"uscc": forms.TextInput(attrs={"autocapitalize": "characters"})}
 
@@ -486,6 +489,14 @@ class BatchPlanForm(forms.Form):
     # Self-made papers are offered so that the model's 239号 四 refusal is what the user reads.
     question_source = forms.ChoiceField(label=_("试题来源"), choices=())
     note = forms.CharField(label=_("备注"), max_length=500, required=False)
+    graduate_cohort = forms.BooleanField(
+        label=_("2020年下半年技工院校、职业院校毕业生评价"),
+        required=False,
+        help_text=_(
+            "苏人社函〔2020〕239号 二(四)：第一批退出目录的职业由院校组织职业技能等级认定，"
+            "第二批由设区市组织日常鉴定"
+        ),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -607,3 +618,29 @@ class ScoreRowForm(forms.Form):
     practical = forms.DecimalField(label=_("操作技能"), **SCORE)
     comprehensive = forms.DecimalField(label=_("综合评审"), **SCORE)
     absent = forms.BooleanField(label=_("缺考"), required=False)
+
+
+class ExitRemedyForm(forms.Form):
+    """239号 二(二): what one candidate of an invalidated batch chose."""
+
+    candidate = forms.ModelChoiceField(label=_("考生"), queryset=None)
+    remedy = forms.ChoiceField(label=_("考生意愿"), choices=ExitRemedyChoice.choices)
+    fee = forms.DecimalField(
+        label=_("应退鉴定费用（元）"),
+        max_digits=8,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text=_("选择退费时填写"),
+    )
+    note = forms.CharField(label=_("备注"), max_length=300, required=False)
+
+    def __init__(self, *args, batch, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["candidate"].queryset = batch.candidates.order_by("pk")
+
+
+class RefundConfirmForm(forms.Form):
+    refunded_on = forms.DateField(
+        label=_("退费日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )

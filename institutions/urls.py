@@ -75,4 +75,11 @@ urlpatterns = [
     path("batches/<int:pk>/return/", views.batch_return, name="batch-return"),
     path("batches/<int:pk>/sign-off/", views.batch_sign_off, name="batch-sign-off"),
     path("batches/<int:pk>/cancel/", views.batch_cancel, name="batch-cancel"),
+    path(
+        "batches/<int:pk>/exit-remedies/",
+        views.batch_exit_remedies,
+        name="batch-exit-remedies",
+    ),
+    path("refunds/", views.RefundListView.as_view(), name="refund-list"),
+    path("refunds/<int:pk>/confirm/", views.refund_confirm, name="refund-confirm"),
 ]

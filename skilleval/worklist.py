@@ -19,7 +19,7 @@ from audits.models import Complaint, SpotCheck
 from competitions.choices import CompetitionFilingStatus
 from competitions.models import Competition, CompetitionFiling
 from institutions.choices import CLOSED_BATCH_STATUSES, NEXT_BATCH_ACTION, BatchStatus
-from institutions.models import Batch, Filing
+from institutions.models import Batch, ExitRemedy, Filing
 from skilleval.choices import JobStatus, Role
 from skilleval.models import AccountGuard, AuditSignal, Job
 
@@ -78,6 +78,28 @@ def batches_to_approve(user) -> Queue:
         reverse("batch-list") + "?status=results_publicised",
         waiting,
         lambda b: Task(str(b), reverse("batch-detail", args=[b.pk]), b.publicised_on),
+    )
+
+
+def refunds_to_confirm(user) -> Queue:
+    """239号 二(二): candidates of a batch invalidated at its cut-off who chose a refund, in the
+    user's city, until the refund is confirmed."""
+    waiting = (
+        ExitRemedy.objects.visible_to(user)
+        .open_refunds()
+        .select_related("candidate__batch__institution")
+        .order_by("recorded_at", "pk")
+    )
+    return _queue(
+        _("待核实的无效批次考生退费"),
+        reverse("refund-list") + "?status=open",
+        waiting,
+        lambda r: Task(
+            f"{r.candidate.batch.institution}：{r.candidate.name}",
+            reverse("refund-list") + "?status=open",
+            r.recorded_at,
+            _("应退 %(fee)s 元") % {"fee": r.fee},
+        ),
     )
 
 
@@ -283,6 +305,7 @@ QUEUES_BY_ROLE = {
     Role.CITY_STAFF: [
         filings_to_decide,
         batches_to_approve,
+        refunds_to_confirm,
         competition_filings_to_decide,
         open_complaints,
         audit_signals,

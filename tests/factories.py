@@ -55,6 +55,7 @@ from institutions.choices import (
     BatchStatus,
     CatalogAction,
     EvaluationType,
+    ExitRemedyChoice,
     FilingStatus,
     Gender,
     InstitutionKind,
@@ -67,6 +68,7 @@ from institutions.models import (
     Candidate,
     CatalogEvent,
     ExamRoom,
+    ExitRemedy,
     Filing,
     FilingItem,
     FilingMaterial,
@@ -372,6 +374,29 @@ class CandidateFactory(PersonalIdFactory):
     gender = Gender.MALE
     education = 3
     work_years = Decimal(8)
+
+
+class InvalidExitBatchFactory(BatchFactory):
+    """A vocational-qualification batch of exit batch 1 made invalid at its cut-off (239号 二(二))."""
+
+    evaluation_type = EvaluationType.VOCATIONAL_QUALIFICATION
+    exit_batch = 1
+    status = BatchStatus.INVALID
+    status_reason = "第1批截止日 2020-09-30 前未完成准考证号生成，批次流程不完整，视为无效"
+
+
+class ExitRemedyFactory(factory.django.DjangoModelFactory):
+    """A candidate of an invalidated batch who chose a refund of 200 yuan, not yet confirmed."""
+
+    class Meta:
+        model = ExitRemedy
+
+    candidate = factory.SubFactory(
+        CandidateFactory, batch=factory.SubFactory(InvalidExitBatchFactory)
+    )
+    remedy = ExitRemedyChoice.REFUND
+    fee = Decimal("200.00")
+    recorded_by = factory.SelfAttribute("candidate.batch.created_by")
 
 
 # --- certificates ---------------------------------------------------------------------------------

@@ -161,6 +161,21 @@ CERTIFICATE_CORRECT = Rule(
     get="anon=L su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
     post="anon=L su=ACT pa=ACT pau=403 city=403/404 county=403/404 staff=ACT/404 sign=ACT/404 org=404",
 )
+# 239号 二(二): whoever sees the batch reads its candidates' choices; its institution records them.
+BATCH_EXIT_REMEDIES = Rule(
+    get=INSTITUTION_DETAIL.get,
+    post="anon=L su=403 pa=403 pau=403 city=403/404 county=403/404 staff=ACT/404 sign=ACT/404 org=404",
+)
+# The refunds of invalidated batches: a scoped list for everyone signed in.
+REFUND_LIST = Rule(
+    get="anon=L su=200 pa=200 pau=200 city=200 county=200 staff=200 sign=200 org=200",
+    post="anon=L su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
+)
+# Confirmed by the institution's city or the province (ExitRemedy.may_confirm_refund).
+REFUND_CONFIRM = Rule(
+    get="anon=L su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
+    post="anon=L su=ACT pa=ACT pau=403 city=ACT/404 county=403/404 staff=403/404 sign=403/404 org=404",
+)
 CERTIFICATE_PROOF = CERTIFICATE_CORRECT  # the issuing institution (or a province admin) only
 COMPETITION_CREATE = Rule(
     get="anon=L su=403 pa=403 pau=403 city=403 county=403 staff=403 sign=403 org=200",
@@ -560,6 +575,9 @@ TABLE = {
     "batch-return": (FILING_REJECT, "batch"),
     "batch-sign-off": (BATCH_SIGN_OFF, "batch"),
     "batch-cancel": (INSTITUTION_FILING_CREATE, "batch"),
+    "batch-exit-remedies": (BATCH_EXIT_REMEDIES, "invalid_batch"),
+    "refund-list": (REFUND_LIST, None),
+    "refund-confirm": (REFUND_CONFIRM, "exit_remedy"),
     "catalog": (OCCUPATION_LIST, None),
     "catalog-export": (OCCUPATION_LIST, None),
     "lookup": (HOME, None),
@@ -674,6 +692,9 @@ TABLE = {
     "api:api-batch-approve-results": (API_BATCH_APPROVE_RESULTS, "batch"),
     "api:api-batch-arrange-rooms": (API_FILING_ITEMS, "batch"),
     "api:api-batch-cancel": (API_FILING_ITEMS, "batch"),
+    "api:api-exit-remedy-list": (API_FILING_LIST, None),
+    "api:api-exit-remedy-detail": (API_BATCH_DETAIL, "exit_remedy"),
+    "api:api-exit-remedy-confirm-refund": (API_BATCH_APPROVE_RESULTS, "exit_remedy"),
     "api:api-batch-close-roster": (API_FILING_ITEMS, "batch"),
     "api:api-batch-complete-eligibility-review": (API_FILING_ITEMS, "batch"),
     "api:api-batch-decide-eligibility": (API_FILING_ITEMS, "batch"),

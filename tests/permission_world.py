@@ -15,6 +15,7 @@ from django.core.files.storage import default_storage
 from skilleval.choices import Role
 from tests.factories import (
     InstitutionFactory,
+    InvalidExitBatchFactory,
     UserFactory,
     approved_filing,
     make_candidate,
@@ -50,6 +51,8 @@ class Tenant:
     material: object = None
     batch: object = None
     candidate: object = None
+    invalid_batch: object = None  # invalidated at its 239号 二(二) cut-off
+    exit_remedy: object = None  # a candidate of it who chose a refund
     certificate: object = None
     proof: object = None  # a proof (证明) given for the certificate
     job: object = None
@@ -118,8 +121,15 @@ def build_world() -> World:
         Event,
         Recognition,
     )
-    from institutions.choices import EvaluationType, MaterialKind, QuestionSource
-    from institutions.models import Batch, ExamRoom, Filing, FilingItem, FilingMaterial
+    from institutions.choices import EvaluationType, ExitRemedyChoice, MaterialKind, QuestionSource
+    from institutions.models import (
+        Batch,
+        ExamRoom,
+        ExitRemedy,
+        Filing,
+        FilingItem,
+        FilingMaterial,
+    )
     from skilleval import personal_data
     from skilleval.choices import JobKind, JobStatus
     from skilleval.demo import make_resident_id
@@ -188,6 +198,15 @@ def build_world() -> World:
         tenant.candidate = make_candidate(batch, 1 + 10 * n)
         make_candidate(batch, 2 + 10 * n)
         ExamRoom.objects.create(batch=batch, name="第01考场", capacity=10)
+        tenant.invalid_batch = InvalidExitBatchFactory(
+            institution=institution, occupation=lathe, created_by=staff
+        )
+        tenant.exit_remedy = ExitRemedy.objects.create(
+            candidate=make_candidate(tenant.invalid_batch, 3 + 10 * n),
+            remedy=ExitRemedyChoice.REFUND,
+            fee=Decimal(200),
+            recorded_by=staff,
+        )
         holder = make_resident_id("320104", "19900101", 700 + n)
         tenant.certificate = Certificate.objects.create(
             kind=CertificateKind.SKILL_LEVEL,

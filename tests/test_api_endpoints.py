@@ -11,7 +11,7 @@ from certificates.models import Certificate
 from competitions.choices import CompetitionKind, ContestantGroup
 from competitions.models import Competition, CompetitionFiling, Contestant, Recognition
 from institutions.choices import EvaluationType, IdType, QuestionSource
-from institutions.models import Batch, Candidate, Filing, Institution
+from institutions.models import Batch, Candidate, ExitRemedy, Filing, Institution
 from skilleval.choices import Role
 from skilleval.demo import make_resident_id
 from skilleval.models import ApiToken, Job, Occupation, OccupationLevel, Region
@@ -40,8 +40,10 @@ from tests.factories import (
     ComplaintFactory,
     ContestantFactory,
     EventFactory,
+    ExitRemedyFactory,
     FilingFactory,
     InspectorFactory,
+    InvalidExitBatchFactory,
     JobFactory,
     NoticeFactory,
     QualityReviewFactory,
@@ -255,6 +257,23 @@ class TestCandidates(ReadTests):
 
     def make(self, tenant):
         return CandidateFactory(batch=BatchFactory(institution=tenant.institution))
+
+
+class TestExitRemedies(ReadTests, CreateTests):
+    """239号 二(二): what candidates of a batch invalidated at the cut-off chose."""
+
+    url = "/api/v1/exit-remedies/"
+    model = ExitRemedy
+    reads = INSTITUTION_SCOPE
+    creators = INSTITUTION_ROLES
+    creates_only_in_own_scope = True
+
+    def make(self, tenant):
+        return ExitRemedyFactory(candidate__batch__institution=tenant.institution)
+
+    def create_data(self, tenant):
+        batch = InvalidExitBatchFactory(institution=tenant.institution)
+        return {"candidate": CandidateFactory(batch=batch).pk, "remedy": "refund", "fee": "150.00"}
 
 
 # --- certificates ---------------------------------------------------------------------------------

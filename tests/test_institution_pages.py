@@ -142,6 +142,28 @@ class TestRegistration:
         assert "未与主管部门脱钩的协会" in page(response)
         assert not Institution.objects.filter(name="南京新港焊接技术有限公司").exists()
 
+    def test_a_non_professional_industry_association_is_refused(self, client):
+        response = client.post(
+            url("institution-register"),
+            registration(
+                kind=InstitutionKind.SOCIAL_ORG,
+                association_decoupled="true",
+                non_professional_association="on",
+            ),
+        )
+        assert "非专业行业协会" in page(response)
+        assert "中就培函〔2020〕41号 二(一)" in page(response)
+        assert not Institution.objects.filter(name="南京新港焊接技术有限公司").exists()
+
+    def test_a_professional_decoupled_association_registers(self, client):
+        client.post(
+            url("institution-register"),
+            registration(kind=InstitutionKind.SOCIAL_ORG, association_decoupled="true"),
+        )
+        assert not Institution.objects.get(
+            name="南京新港焊接技术有限公司"
+        ).non_professional_association
+
     def test_the_password_validators_apply(self, client):
         response = client.post(
             url("institution-register"), registration(password1="12345678", password2="12345678")

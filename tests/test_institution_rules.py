@@ -1,8 +1,10 @@
 """The rules of issue 3 at their boundaries, through the public self-check API."""
 
 import pytest
+from django.db import IntegrityError, transaction
 
-from tests.factories import OccupationFactory
+from institutions.choices import InstitutionKind
+from tests.factories import InstitutionFactory, OccupationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -112,17 +114,18 @@ class TestScopeAllows:
 
 class TestEligibleAsSocialOrg:
     @pytest.mark.parametrize(
-        ("department", "owned", "decoupled", "allowed"),
+        ("department", "owned", "decoupled", "non_professional", "allowed"),
         [
-            (False, False, None, True),  # not an association
-            (False, False, True, True),  # a decoupled association
-            (False, False, False, False),  # an association still tied to its department
-            (True, False, None, False),
-            (False, True, None, False),
-            (True, True, False, False),
+            (False, False, None, False, True),  # not an association
+            (False, False, True, False, True),  # a decoupled professional association
+            (False, False, False, False, False),  # an association still tied to its department
+            (False, False, True, True, False),  # decoupled, but not a professional association
+            (True, False, None, False, False),
+            (False, True, None, False, False),
+            (True, True, False, True, False),
         ],
     )
-    def test_41_2_1(self, api, department, owned, decoupled, allowed):
+    def test_41_2_1(self, api, department, owned, decoupled, non_professional, allowed):
         body = decide(
             api,
             "institution.eligible_as_social_org",
@@ -130,6 +133,7 @@ class TestEligibleAsSocialOrg:
                 "is_government_department": department,
                 "owned_by_government": owned,
                 "association_decoupled": decoupled,
+                "non_professional_association": non_professional,
             },
         )
         assert body["result"] == {"allowed": allowed}
@@ -141,8 +145,9 @@ class TestEligibleAsSocialOrg:
             {"facts": {"is_government_department": False, "owned_by_government": False}},
             format="json",
         )
-        assert response.status_code == 400 and list(response.json()["facts"]) == [
-            "association_decoupled"
+        assert response.status_code == 400 and sorted(response.json()["facts"]) == [
+            "association_decoupled",
+            "non_professional_association",
         ]
 
 
@@ -160,3 +165,11 @@ class TestBranchAnnounced:
             api, "institution.branch_announced", {"announced_on": None, "on": "2024-03-06"}
         )
         assert body["result"]["may_run"] is False
+
+
+def test_the_database_refuses_a_non_professional_association_as_a_social_org(db):
+    # 41号 二(一) is about social training evaluation organisations only.
+    employer = InstitutionFactory(kind=InstitutionKind.EMPLOYER, non_professional_association=True)
+    with transaction.atomic(), pytest.raises(IntegrityError):
+        InstitutionFactory(kind=InstitutionKind.SOCIAL_ORG, non_professional_association=True)
+    assert employer.pk

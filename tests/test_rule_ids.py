@@ -17,6 +17,7 @@ PUBLISHED_IDS = {
     "exit.certificate_issue_deadline",
     "exit.graduate_route",
     "exit.rush_before_cutoff",
+    "exit.invalidated_batch_remedy",
     "batch.question_source",
     "batch.volume_surge",
     "batch.results_publicity",

@@ -9,6 +9,7 @@ from institutions.choices import (
     CatalogAction,
     EligibilityBasis,
     EvaluationType,
+    ExitRemedyChoice,
     QuestionSource,
 )
 from institutions.models import (
@@ -16,6 +17,7 @@ from institutions.models import (
     BatchTransition,
     Candidate,
     ExamRoom,
+    ExitRemedy,
     Filing,
     FilingItem,
     FilingMaterial,
@@ -363,6 +365,7 @@ class BatchSerializer(serializers.ModelSerializer):
             "exam_starts_on",
             "exam_ends_on",
             "exit_batch",
+            "graduate_cohort",
             "note",
             "status",
             "status_reason",
@@ -419,6 +422,9 @@ class BatchCreateSerializer(serializers.Serializer):
     # Self-made papers are let through so that the model refuses them citing 239号 四.
     question_source = serializers.ChoiceField(choices=QuestionSource.choices)
     note = serializers.CharField(max_length=500, allow_blank=True, default="")
+    graduate_cohort = serializers.BooleanField(
+        default=False, help_text=_("2020年下半年技工院校、职业院校毕业生评价")
+    )
 
     def validate_institution(self, institution):
         if institution is None:
@@ -598,3 +604,60 @@ class ScoresSerializer(serializers.Serializer):
         help_text=_("综合评审（论文答辩/业绩评审），一、二级"),
     )
     absent = serializers.BooleanField(default=False)
+
+
+class ExitRemedySerializer(serializers.ModelSerializer):
+    """239号 二(二): a candidate of a batch invalidated at its cut-off, and what they chose."""
+
+    batch = serializers.IntegerField(source="candidate.batch_id", read_only=True)
+    institution = serializers.IntegerField(source="candidate.batch.institution_id", read_only=True)
+    candidate_name = serializers.CharField(source="candidate.name", read_only=True)
+    id_number_masked = serializers.CharField(source="candidate.id_number_masked", read_only=True)
+
+    class Meta:
+        model = ExitRemedy
+        fields = [
+            "id",
+            "candidate",
+            "batch",
+            "institution",
+            "candidate_name",
+            "id_number_masked",
+            "remedy",
+            "fee",
+            "note",
+            "recorded_at",
+            "refund_confirmed_on",
+        ]
+        read_only_fields = fields
+
+
+class ExitRemedyRecordSerializer(serializers.Serializer):
+    """The institution records a candidate's choice (ExitRemedy.objects.record checks the batch
+    was invalidated at its cut-off and cites the clause when not)."""
+
+    candidate = serializers.PrimaryKeyRelatedField(queryset=Candidate.objects.all())
+    remedy = serializers.ChoiceField(choices=ExitRemedyChoice.choices)
+    fee = serializers.DecimalField(
+        max_digits=8, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    note = serializers.CharField(max_length=300, allow_blank=True, default="")
+
+    def validate_candidate(self, candidate):
+        user = self.context["request"].user
+        if not Candidate.objects.visible_to(user).filter(pk=candidate.pk).exists():
+            raise serializers.ValidationError(gettext("超出您的管辖范围"), code="does_not_exist")
+        return candidate
+
+    def create(self, validated_data):
+        return ExitRemedy.objects.record(
+            self.context["request"].user,
+            validated_data["candidate"],
+            validated_data["remedy"],
+            validated_data.get("fee"),
+            validated_data["note"],
+        )
+
+
+class RefundConfirmSerializer(serializers.Serializer):
+    refunded_on = serializers.DateField()

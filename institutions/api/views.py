@@ -24,6 +24,8 @@ from institutions.api.serializers import (
     EligibilityDecisionSerializer,
     EndEarlySerializer,
     ExamRoomSerializer,
+    ExitRemedyRecordSerializer,
+    ExitRemedySerializer,
     FilingCreateSerializer,
     FilingItemSerializer,
     FilingMaterialSerializer,
@@ -37,6 +39,7 @@ from institutions.api.serializers import (
     PhotoImportSerializer,
     PhotoUploadSerializer,
     ReasonSerializer,
+    RefundConfirmSerializer,
     RejectSerializer,
     RosterUploadSerializer,
     ScopeReductionSerializer,
@@ -55,6 +58,7 @@ from institutions.models import (
     Batch,
     BatchTransition,
     Candidate,
+    ExitRemedy,
     Filing,
     Institution,
     ScopeReductionUnconfirmed,
@@ -565,6 +569,52 @@ class CandidateViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(candidate).data)
 
 
+class ExitRemedyViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """239号 二(二): candidates of batches invalidated at their exit cut-off and what each chose
+    (continue by another route, or the appraisal fee refunded). The institution records a
+    choice (POST); the city or the province confirms a refund (`confirm-refund`).
+    `?open=1` lists the refunds not yet confirmed."""
+
+    queryset = ExitRemedy.objects.select_related("candidate__batch__institution").order_by("pk")
+    serializer_class = ExitRemedySerializer
+    permission_classes = [RoleWritePermission]
+    write_roles = INSTITUTION_ROLES
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self):
+        rows = super().get_queryset()
+        if self.action == "list" and self.request.query_params.get("open") == "1":
+            rows = rows.open_refunds()
+        return rows
+
+    def get_permissions(self):
+        if self.action == "confirm_refund":  # the model says who (ExitRemedy.may_confirm_refund)
+            return [permissions.IsAuthenticated()]
+        return super().get_permissions()
+
+    def get_serializer_class(self):
+        return ExitRemedyRecordSerializer if self.action == "create" else ExitRemedySerializer
+
+    @extend_schema(request=ExitRemedyRecordSerializer, responses={201: ExitRemedySerializer})
+    def create(self, request, *args, **kwargs):
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        self.perform_create(body)
+        return Response(ExitRemedySerializer(body.instance).data, status.HTTP_201_CREATED)
+
+    @extend_schema(request=RefundConfirmSerializer, responses=ExitRemedySerializer)
+    @action(detail=True, methods=["post"], url_path="confirm-refund")
+    def confirm_refund(self, request, pk=None):
+        """退费核实 / The city confirms the appraisal fee was refunded on a day."""
+        remedy = self.get_object()
+        if not remedy.may_confirm_refund(request.user):  # who before why not
+            remedy.confirm_refund(request.user)
+        body = RefundConfirmSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        remedy.confirm_refund(request.user, body.validated_data["refunded_on"])
+        return Response(ExitRemedySerializer(remedy).data)
+
+
 # URL names start with "api-": the pages of institutions/urls.py already use "institution-detail",
 # "filing-detail" and "technical-resource-list", and the router's names would shadow them.
 routes = [
@@ -573,4 +623,5 @@ routes = [
     ("technical-resources", TechnicalResourceViewSet, "api-technical-resource"),
     ("batches", BatchViewSet, "api-batch"),
     ("candidates", CandidateViewSet, "api-candidate"),
+    ("exit-remedies", ExitRemedyViewSet, "api-exit-remedy"),
 ]

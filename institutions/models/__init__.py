@@ -1,4 +1,5 @@
 from institutions.models.batches import Batch, BatchTransition, Candidate, ExamRoom
+from institutions.models.exit_remedies import ExitRemedy
 from institutions.models.filings import (
     FiledScope,
     Filing,
@@ -15,6 +16,7 @@ __all__ = [
     "Candidate",
     "CatalogEvent",
     "ExamRoom",
+    "ExitRemedy",
     "FiledScope",
     "Filing",
     "FilingItem",

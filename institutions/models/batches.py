@@ -34,6 +34,7 @@ from skilleval.querysets import ScopedQuerySet
 from skilleval.rules.batches import (
     AFTER_EXAM_STEPS,
     ExitBatchValidAtCutoff,
+    ExitGraduateRoute,
     QuestionSourceAllowed,
     ResultsPublicity,
     RushBeforeCutoff,
@@ -43,6 +44,44 @@ from skilleval.rules.batches import (
 from skilleval.rules.exit_deadlines import ExitApplicationDeadline, ExitCertificateIssueDeadline
 
 PASS_MARK = Decimal(60)
+# 239号 二(四): "2020年下半年，技工院校、职业院校毕业生评价工作由各设区市组织开展".
+GRADUATE_HALF_YEAR = (date(2020, 7, 1), date(2020, 12, 31))
+# Who evaluates the graduates on each route of exit.graduate_route, and how.
+GRADUATE_ROUTES = {
+    "school_skill_level": (InstitutionKind.TECHNICAL_SCHOOL, EvaluationType.SKILL_LEVEL),
+    "city_daily_appraisal": (
+        InstitutionKind.APPRAISAL_CENTRE,
+        EvaluationType.VOCATIONAL_QUALIFICATION,
+    ),
+}
+
+
+def graduate_route_problems(institution, occupation, evaluation_type, starts_on, ends_on, today):
+    """239号 二(四): a batch of 2020 H2 school graduates examines in that half-year, in an
+    occupation leaving the catalog, on the route rule exit.graduate_route gives its exit batch:
+    batch 1 by the school (skill-level certificates), batch 2 by the city's daily appraisal
+    (vocational qualification certificates) — the latter closed once 二(三) ends issuance."""
+    clause = ExitGraduateRoute.clause
+    problems = []
+    if not (GRADUATE_HALF_YEAR[0] <= starts_on and ends_on <= GRADUATE_HALF_YEAR[1]):
+        problems.append(
+            gettext("毕业生评价批次的考试须在2020年下半年（%(clause)s）") % {"clause": clause}
+        )
+    if not occupation.vq_exit_batch:
+        problems.append(
+            gettext("该职业不在退出目录的两批职业之内，不适用毕业生评价安排（%(clause)s）")
+            % {"clause": clause}
+        )
+        return problems
+    decision = rules.evaluate(ExitGraduateRoute.id, {"exit_batch": occupation.vq_exit_batch}, today)
+    route = decision.result["route"] if decision.in_effect else None
+    if route is None:
+        problems.append(decision.text)
+        return problems
+    kind, evaluated_as = GRADUATE_ROUTES[route]
+    if institution.kind != kind or evaluation_type != evaluated_as:
+        problems.append(decision.text)
+    return problems
 
 
 class BatchQuerySet(ScopedQuerySet):
@@ -69,6 +108,7 @@ class BatchManager(models.Manager.from_queryset(BatchQuerySet)):
         examiners,
         question_source,
         note="",
+        graduate_cohort=False,
     ) -> "Batch":
         """Institution staff plan a batch inside their filed scope; every refusal cites its clause."""
         if not user.has_role(*INSTITUTION_ROLES) or user.institution_id not in (
@@ -95,6 +135,10 @@ class BatchManager(models.Manager.from_queryset(BatchQuerySet)):
                 problems.append(refusal.message)
         if exam_ends_on < exam_starts_on:
             problems.append(gettext("考试结束日期不得早于开始日期"))
+        if graduate_cohort:
+            problems += graduate_route_problems(
+                institution, occupation, evaluation_type, exam_starts_on, exam_ends_on, today
+            )
         if problems:
             raise ValidationError(problems)
         with transaction.atomic():
@@ -110,6 +154,7 @@ class BatchManager(models.Manager.from_queryset(BatchQuerySet)):
                 examiners=examiners,
                 question_source=question_source,
                 exit_batch=exit_batch,
+                graduate_cohort=graduate_cohort,
                 note=note,
                 created_by=user,
             )
@@ -142,6 +187,11 @@ class Batch(models.Model):
     exam_starts_on = models.DateField(_("考试开始日期"))
     exam_ends_on = models.DateField(_("考试结束日期"))
     exit_batch = models.PositiveSmallIntegerField(_("退出目录批次"), null=True, blank=True)
+    graduate_cohort = models.BooleanField(
+        _("2020年下半年技工院校、职业院校毕业生评价"),
+        default=False,
+        help_text=_("苏人社函〔2020〕239号 二(四)"),
+    )
     note = models.CharField(_("备注"), max_length=500, blank=True)
     status = models.CharField(
         _("状态"), max_length=24, choices=BatchStatus.choices, default=BatchStatus.DRAFT
@@ -171,6 +221,15 @@ class Batch(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(level__gte=1, level__lte=5), name="batch_level_1_to_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(graduate_cohort=False)
+                | Q(
+                    exam_starts_on__gte=GRADUATE_HALF_YEAR[0],
+                    exam_ends_on__lte=GRADUATE_HALF_YEAR[1],
+                ),
+                name="batch_graduate_cohort_in_2020_h2",
+                violation_error_message=_("毕业生评价批次的考试须在2020年下半年（239号 二(四)）"),
             ),
         ]
 
@@ -486,6 +545,13 @@ class Batch(models.Model):
         if not decision.not_in_force and not decision.result["open"]:
             # 239号 四: a certificate is never dated before its exam (also a database check).
             problems.append(decision.text)
+        if self.graduate_cohort and self.occupation.vq_exit_batch:
+            # 239号 二(四): the graduates' route as of the issue day (batch 2's closes with 二(三)).
+            decision = rules.evaluate(
+                ExitGraduateRoute.id, {"exit_batch": self.occupation.vq_exit_batch}, on
+            )
+            if decision.in_effect and decision.result["route"] is None:
+                problems.append(decision.text)
         if self.evaluation_type == EvaluationType.VOCATIONAL_QUALIFICATION:
             # 239号 二(三): no level-evaluation vocational qualification certificate from 2021-02-01.
             try:

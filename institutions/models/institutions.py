@@ -119,6 +119,7 @@ class Institution(models.Model):
         blank=True,
         help_text=_("非协会留空"),
     )
+    non_professional_association = models.BooleanField(_("是否非专业行业协会"), default=False)
     catalog_status = models.CharField(
         _("目录状态"), max_length=12, choices=CatalogStatus.choices, default=CatalogStatus.ACTIVE
     )
@@ -173,6 +174,11 @@ class Institution(models.Model):
                 condition=Q(province_serial__isnull=True) | Q(province_serial__regex=r"^[0-9]{6}$"),
                 name="institution_province_serial_6_digits",
             ),
+            models.CheckConstraint(
+                condition=~Q(kind=InstitutionKind.SOCIAL_ORG, non_professional_association=True),
+                name="social_org_not_non_professional_association",
+                violation_error_message=_("非专业行业协会不得作为社会培训评价组织（41号 二(一)）"),
+            ),
         ]
 
     def __str__(self):
@@ -223,6 +229,7 @@ class Institution(models.Model):
             "is_government_department": self.is_government_department,
             "owned_by_government": self.owned_by_government,
             "association_decoupled": self.association_decoupled,
+            "non_professional_association": self.non_professional_association,
         }
 
     # --- scope ----------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from institutions.views.batch_steps import (
     batch_tickets_pdf,
 )
 from institutions.views.batches import BatchDetailView, BatchListView, batch_create
+from institutions.views.exit_remedies import RefundListView, batch_exit_remedies, refund_confirm
 from institutions.views.filings import (
     FilingDetailView,
     FilingListView,
@@ -61,6 +62,7 @@ __all__ = [
     "FilingListView",
     "InstitutionDetailView",
     "InstitutionListView",
+    "RefundListView",
     "TechnicalResourceListView",
     "batch_approve",
     "batch_arrange_rooms",
@@ -69,6 +71,7 @@ __all__ = [
     "batch_complete_review",
     "batch_create",
     "batch_decide_eligibility",
+    "batch_exit_remedies",
     "batch_generate_tickets",
     "batch_photos",
     "batch_publicise",
@@ -97,6 +100,7 @@ __all__ = [
     "institution_catalog_status",
     "institution_contacts",
     "institution_new_filing",
+    "refund_confirm",
     "register",
     "technical_resource_edit",
 ]

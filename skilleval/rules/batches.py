@@ -54,6 +54,54 @@ class ExitBatchValidAtCutoff(Rule):
         )
 
 
+# What a candidate of a batch invalidated at the cut-off chooses (239号 二(二) "根据考生意愿继续做好
+# 鉴定考核工作或退回鉴定费用"); the values of institutions.choices.ExitRemedyChoice, spelled here.
+EXIT_REMEDIES = ["continue", "refund"]
+
+
+@register
+class ExitInvalidatedBatchRemedy(Rule):
+    """239号 二(二): the candidates of a batch that became invalid at its exit cut-off either
+    continue their evaluation (by a route still open, e.g. skill-level certification) or get the
+    appraisal fee back, as each wishes. Only such a batch's candidates have that choice."""
+
+    id = "exit.invalidated_batch_remedy"
+    clause = "苏人社函〔2020〕239号 二(二)"
+    title_zh = "截止日视为无效批次的考生，根据本人意愿继续评价或退回鉴定费用"
+    title_en = (
+        "Candidates of a batch invalidated at the cut-off continue by another route "
+        "or get the appraisal fee refunded, as they choose"
+    )
+    valid_from = NOTICE_239_DATE
+
+    class Facts(serializers.Serializer):
+        invalidated_at_cutoff = serializers.BooleanField(
+            help_text="the batch became invalid at its 239号 二(二) cut-off"
+        )
+        remedy = serializers.ChoiceField(choices=EXIT_REMEDIES)
+
+    def decide(self, facts, params, as_of):
+        if not facts["invalidated_at_cutoff"]:
+            return Outcome(
+                {"allowed": False, "refund_due": False},
+                f"只有在截止日因流程不完整视为无效的批次，其考生才可选择继续评价或退回鉴定费用（{self.clause}）。",
+                f"Only candidates of a batch invalidated at its cut-off choose to continue "
+                f"or be refunded ({self.clause}).",
+            )
+        if facts["remedy"] == "refund":
+            return Outcome(
+                {"allowed": True, "refund_due": True},
+                f"考生选择退回鉴定费用，由评价机构全额退还（{self.clause}）。",
+                f"The candidate chose a refund: the institution refunds the appraisal fee ({self.clause}).",
+            )
+        return Outcome(
+            {"allowed": True, "refund_due": False},
+            f"考生选择继续参加评价（转入职业技能等级认定等仍可进行的途径），不退费（{self.clause}）。",
+            f"The candidate chose to continue (by a route still open, such as skill-level "
+            f"certification); no refund ({self.clause}).",
+        )
+
+
 @register
 class ExitGraduateRoute(Rule):
     """239号 二(四): 2020 H2 graduates of technical and vocational schools."""

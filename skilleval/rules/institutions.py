@@ -110,8 +110,10 @@ class EligibleAsSocialOrg(Rule):
 
     id = "institution.eligible_as_social_org"
     clause = "中就培函〔2020〕41号 二(一)"
-    title_zh = "政府部门及其所属单位、未与主管部门脱钩的协会不得作为社会培训评价组织"
-    title_en = "Government departments, units they own and associations not decoupled from their department cannot be social training evaluation organisations"
+    title_zh = (
+        "政府部门及其所属单位、未与主管部门脱钩的协会、非专业行业协会不得作为社会培训评价组织"
+    )
+    title_en = "Government departments, units they own, associations not decoupled from their department and non-professional industry associations cannot be social training evaluation organisations"
     valid_from = NOTICE_41_DATE
 
     class Facts(serializers.Serializer):
@@ -119,6 +121,9 @@ class EligibleAsSocialOrg(Rule):
         owned_by_government = serializers.BooleanField()
         association_decoupled = serializers.BooleanField(
             allow_null=True, help_text="null when the applicant is not an association"
+        )
+        non_professional_association = serializers.BooleanField(
+            help_text="a non-professional industry association (非专业行业协会)"
         )
 
     def decide(self, facts, params, as_of):
@@ -131,6 +136,8 @@ class EligibleAsSocialOrg(Rule):
                 "未与主管部门脱钩的协会",
                 "an association not decoupled from its supervising department",
             )
+        elif facts["non_professional_association"]:
+            reason_zh, reason_en = "非专业行业协会", "a non-professional industry association"
         else:
             return Outcome(
                 {"allowed": True},

@@ -27,6 +27,7 @@ from institutions.choices import (
     CatalogStatus,
     EligibilityBasis,
     EvaluationType,
+    ExitRemedyChoice,
     FilingStatus,
     InstitutionKind,
     MaterialKind,
@@ -36,6 +37,7 @@ from institutions.models import (
     Batch,
     Candidate,
     ExamRoom,
+    ExitRemedy,
     Filing,
     Institution,
 )
@@ -626,7 +628,18 @@ class Command(BaseCommand):
             status=BatchStatus.PLAN_PUBLISHED,
             created_by=users["prov_admin"],
         )
+        self._roster(batch, 3)
         batch.enforce_exit_cutoff()
+        # 239号 二(二): its candidates chose; one refund confirmed by the city, one still open.
+        centre_staff = self._filer(centre)
+        first, second, third = batch.candidates.order_by("pk")
+        ExitRemedy.objects.record(
+            centre_staff, first, ExitRemedyChoice.CONTINUE, note="转入职业技能等级认定"
+        )
+        ExitRemedy.objects.record(centre_staff, second, ExitRemedyChoice.REFUND, Decimal("260.00"))
+        ExitRemedy.objects.record(
+            centre_staff, third, ExitRemedyChoice.REFUND, Decimal("260.00")
+        ).confirm_refund(users["nanjing_city"])
 
     def _competitions(self, users):
         """Demo competitions (issue 6): city filing (30% out of area), provincial filing (60%),

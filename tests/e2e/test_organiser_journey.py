@@ -21,7 +21,7 @@ HEADERS = [
     "组别",
     "赛项职业编码",
     "养老保险参保地",
-    "省内参保年限",
+    "省内参保月数",
     "户籍地",
     "就读院校",
     "院校所在地",
@@ -36,16 +36,16 @@ def contestants_xlsx() -> bytes:
     sheet = workbook.active
     sheet.append(HEADERS)
     people = [
-        ("陈立国", "320115", "3", ""),
-        ("刘建华", "320115", "5", ""),
-        ("周海涛", "320102", "2", ""),
+        ("陈立国", "320115", "36", ""),
+        ("刘建华", "320115", "60", ""),
+        ("周海涛", "320102", "24", ""),
         ("吴晓峰", "", "0", "320508"),
         ("郑文斌", "", "0", "320506"),
     ]
-    for n, (name, insured, years, hukou) in enumerate(people, start=1):
+    for n, (name, insured, months, hukou) in enumerate(people, start=1):
         id_number = make_resident_id("320102", f"19{85 + n}0315", 700 + n)
         sheet.append(
-            [name, id_number, "职工组", "6-18-01-01", insured, years, hukou, "", "", "", "6"]
+            [name, id_number, "职工组", "6-18-01-01", insured, months, hukou, "", "", "", "6"]
         )
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -168,6 +168,13 @@ class Competition(models.Model):
             return Span.ACROSS_COUNTIES
         return Span.ACROSS_CITIES
 
+    @property
+    def rules_date(self) -> date:
+        """The day whose notices govern how the competition is organised: its first day. A
+        competition held in 2021 owes no filing that 54号 (in force 2022-05-01) introduced, however
+        late its record is looked at; one held after it owes them even if recorded early."""
+        return self.starts_on
+
     def out_of_area_decision(self):
         contestants = self.contestants.filter(eligible=True)
         return rules.evaluate(
@@ -176,10 +183,11 @@ class Competition(models.Model):
                 "contestants_total": contestants.count(),
                 "contestants_out_of_area": contestants.filter(out_of_area=True).count(),
             },
+            self.rules_date,
         )
 
     def cross_region_decision(self):
-        return rules.evaluate(CrossRegionFiling.id, {"span": self.span})
+        return rules.evaluate(CrossRegionFiling.id, {"span": self.span}, self.rules_date)
 
     def required_filings(self) -> list[tuple[str, str]]:
         """(reason, level) of every filing this competition needs now."""
@@ -306,6 +314,7 @@ class Competition(models.Model):
                 "organiser_has_authority": delegation is not None
                 and delegation.institution_has_authority(),
             },
+            self.rules_date,
         )
 
     def may_delegate_certificates(self, user) -> bool:
@@ -582,6 +591,7 @@ class Contestant(models.Model):
                 "hukou_in_province": self.hukou_region_id is not None,
                 "enrolled_in_province_school": self.school_region_id is not None,
             },
+            self.competition.rules_date,
         )
         if decision.not_in_force:
             # Before 54号 一 no ground was required: eligible, on no basis, hence not out of area.
@@ -725,7 +735,8 @@ class Recognition(models.Model):
     ) -> list["Recognition"]:
         """Propose a recognition for every ranked, eligible contestant. A competition that lacks a
         required filing earns none (54号 二); a recognised level must be a promotion over the
-        contestant's current level (54号 一)."""
+        contestant's current level (54号 一). Asked as of the competition's last day, when its
+        results exist (实施意见 十五), unless `on` says otherwise."""
         if not competition.incentives_eligible:
             raise ValidationError(
                 gettext(
@@ -741,7 +752,7 @@ class Recognition(models.Model):
                     "competition_class": competition.competition_class,
                     "rank": contestant.rank,
                 },
-                on,
+                on or competition.ends_on,
             )
             if decision.not_in_force:
                 # No direct recognition before 实施意见 十五: nothing to propose on that day.

@@ -573,3 +573,57 @@ def test_there_is_no_download_without_a_pdf_or_once_revoked(client, with_pdf, pr
     assert client.get(link).status_code == 404
     response = client.post("/lookup/", {"mode": "id", "name": "王小明", "id_number": ID_NUMBER})
     assert "下载证书" not in response.content.decode()
+
+
+class TestTheFastPathsAnswerLikeTheGenericOnes:
+    """The lookup builds its rows and its answer without the ORM's and DRF's generic machinery
+    (bench_lookup); what it answers must stay exactly what the generic paths would."""
+
+    def rows(self, nanjing_institution, settings, tmp_path):
+        settings.MEDIA_ROOT = tmp_path
+        plain = make_certificate(nanjing_institution, work_type="数控车工")
+        printed = make_certificate(nanjing_institution, number="S000032000123254000002", level=None)
+        printed.pdf.save("cert.pdf", ContentFile(b"%PDF-1.4 a certificate"))
+        make_certificate(
+            nanjing_institution,
+            number="S000032000123254000003",
+            status="revoked",
+            revoked_at=timezone.now(),
+            revocation_reason="以考代训",
+        )
+        return plain, printed
+
+    def test_the_rows_are_the_models_the_orm_would_give(
+        self, nanjing_institution, settings, tmp_path
+    ):
+        self.rows(nanjing_institution, settings, tmp_path)
+        found = public_lookup.lookup("王小明", id_number=ID_NUMBER)
+        by_orm = list(
+            Certificate.objects.select_related("institution", "occupation")
+            .filter(holder_name="王小明", id_number_hash=keyed_hash(ID_NUMBER))
+            .order_by("-issued_on", "number")
+        )
+        assert [c.pk for c in found] == [c.pk for c in by_orm]
+        for fast, orm in zip(found, by_orm, strict=True):
+            for name in public_lookup.LOOKUP_FIELDS:
+                assert getattr(fast, name) == getattr(orm, name), name
+            assert fast.institution.name == orm.institution.name
+            assert (fast.occupation.name, fast.occupation.code) == (
+                orm.occupation.name,
+                orm.occupation.code,
+            )
+
+    def test_the_answer_is_what_the_declared_fields_give(
+        self, nanjing_institution, settings, tmp_path
+    ):
+        from rest_framework import serializers
+
+        from certificates.api.serializers import LookupResultSerializer
+
+        self.rows(nanjing_institution, settings, tmp_path)
+        serializer = LookupResultSerializer()
+        found = public_lookup.lookup("王小明", id_number=ID_NUMBER)
+        assert len(found) == 3
+        for certificate in found:
+            generic = serializers.Serializer.to_representation(serializer, certificate)
+            assert serializer.to_representation(certificate) == dict(generic)

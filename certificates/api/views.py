@@ -1,6 +1,7 @@
 """Certificate API: the staff resource `certificates` (scoped, read-only, with revocation
 actions) and the public lookup, captcha and verification endpoints."""
 
+from django.conf import settings
 from django.core import exceptions as django_exceptions
 from django.http import Http404
 from django.urls import path
@@ -22,6 +23,7 @@ from certificates.api.serializers import (
     CertificateSerializer,
     LookupRequestSerializer,
     LookupResponseSerializer,
+    LookupResultSerializer,
     PdfCheckSerializer,
     PdfUploadSerializer,
     ProofRequestSerializer,
@@ -144,6 +146,13 @@ def challenge_body(challenge) -> dict:
     }
 
 
+# The lookup is the portal's busiest request. DRF deep-copies every declared field for each new
+# serializer, which cost as much as the database; these two hold no state between calls (they only
+# validate and represent), so one instance of each serves every request.
+LOOKUP_REQUEST = LookupRequestSerializer()
+LOOKUP_RESULT = LookupResultSerializer()
+
+
 class PublicLookupView(PublicView):
     throttle_classes = [public_lookup.ClientThrottle]
 
@@ -164,9 +173,7 @@ class PublicLookupView(PublicView):
         """Look certificates up by name + ID number, or name + certificate number. A miss is
         `{"results": []}` whichever field was wrong. After repeated misses from one client a
         captcha (GET public/captcha/) must come with the request."""
-        body = LookupRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = LOOKUP_REQUEST.run_validation(request.data)
         wait = public_lookup.throttle_identity(
             request, data["id_number"], data["certificate_number"]
         )
@@ -197,7 +204,7 @@ class PublicLookupView(PublicView):
         )
         if not certificates:
             public_lookup.record_miss(client)
-        return Response(LookupResponseSerializer({"results": certificates}).data)
+        return Response({"results": [LOOKUP_RESULT.to_representation(c) for c in certificates]})
 
 
 class PublicCaptchaView(PublicView):
@@ -257,6 +264,16 @@ class PublicPdfCheckView(PublicView):
         return Response(PdfCheckSerializer(check).data)
 
 
+class CeilingView(PublicView):
+    """bench_lookup's ceiling: the lookup's stack (middleware, DRF, JSON) answering a constant,
+    so the benchmark can say how much of the framework's rate the lookup reaches. Routed only on
+    the benchmark's own server (settings.BENCH_CEILING)."""
+
+    @extend_schema(exclude=True)
+    def post(self, request):
+        return Response({"results": []})
+
+
 routes = [("certificates", CertificateViewSet, "api-certificate")]
 urlpatterns = [
     path("public/lookup/", PublicLookupView.as_view(), name="api-public-lookup"),
@@ -264,3 +281,5 @@ urlpatterns = [
     path("public/verify/<str:token>/", PublicVerifyView.as_view(), name="api-public-verify"),
     path("public/verify-pdf/", PublicPdfCheckView.as_view(), name="api-public-verify-pdf"),
 ]
+if settings.BENCH_CEILING:
+    urlpatterns.append(path("public/bench-ceiling/", CeilingView.as_view()))

@@ -393,9 +393,11 @@ def new_audit_log_key() -> str:
 # identity (the keyed hash of the ID or certificate number); a captcha after repeated misses.
 # Only a benchmark may switch the limits off, explicitly.
 LOOKUP_RATE_LIMIT_ENABLED = env.bool("LOOKUP_RATE_LIMIT_ENABLED", default=True)
-LOOKUP_RATE_PER_CLIENT = "30/minute"
-LOOKUP_RATE_PER_IDENTITY = "10/minute"
-LOOKUP_CAPTCHA_AFTER_MISSES = 3
+LOOKUP_RATE_PER_CLIENT = env.str("LOOKUP_RATE_PER_CLIENT", default="30/minute")
+LOOKUP_RATE_PER_IDENTITY = env.str("LOOKUP_RATE_PER_IDENTITY", default="10/minute")
+LOOKUP_CAPTCHA_AFTER_MISSES = env.int("LOOKUP_CAPTCHA_AFTER_MISSES", default=3)
+# bench_lookup's own server only: routes a constant view beside the lookup, its ceiling.
+BENCH_CEILING = env.bool("SKILLEVAL_BENCH_CEILING", default=False)
 LOOKUP_MISS_WINDOW = 15 * 60  # seconds
 LOOKUP_CAPTCHA_MAX_AGE = 5 * 60
 LOOKUP_DOWNLOAD_MAX_AGE = 10 * 60

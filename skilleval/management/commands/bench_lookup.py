@@ -15,8 +15,13 @@
    few hundred known people: name + ID number hits, name + certificate number hits, and 20 % misses
    (a wrong name), since a miss runs the same query.
 4. Load the rest up to `--certificates` and measure again; print requests/s, p50/p90/p99, errors,
-   the p50 ratio and PASS/FAIL against the targets: ≥ 600 lookups/s, p99 ≤ 60 ms at 1,000,000,
+   the p50 ratio and PASS/FAIL against the targets: ≥ 1,200 lookups/s, p99 ≤ 30 ms at 1,000,000,
    p50(1,000,000) ≤ 1.25 × p50(10,000).
+   Beside it, in the same run on the same server: the ceiling, a constant DRF view behind the same
+   middleware (`/api/v1/public/bench-ceiling/`, routed only with SKILLEVAL_BENCH_CEILING), and the
+   lookup's share of it (target ≥ 0.4×); then the server restarts with the rate limits and the
+   captcha gate on, at rates no load reaches, so every check runs through Redis and none refuses:
+   the second figure.
 5. Stop gunicorn (its process group) and delete the rows it made unless --keep.
 
 Every request goes to 127.0.0.1; each run is bounded by --duration (plus a short warm-up).
@@ -55,9 +60,17 @@ from skilleval.demo import make_resident_id, make_uscc
 from skilleval.models import Occupation, Region
 
 LOOKUP_PATH = "/api/v1/public/lookup/"
-TARGET_RATE = 600.0  # lookups/s
-TARGET_P99_MS = 60.0
+CEILING_PATH = "/api/v1/public/bench-ceiling/"  # routed only on this server (BENCH_CEILING)
+TARGET_RATE = 1200.0  # lookups/s
+TARGET_P99_MS = 30.0
 TARGET_P50_RATIO = 1.25
+TARGET_CEILING_SHARE = 0.4  # of the constant DRF view's rate on the same server
+# Limits on, at rates the load never reaches: every check runs (Redis), none refuses.
+UNREACHABLE_LIMITS = {
+    "LOOKUP_RATE_PER_CLIENT": "100000000/minute",
+    "LOOKUP_RATE_PER_IDENTITY": "100000000/minute",
+    "LOOKUP_CAPTCHA_AFTER_MISSES": "100000000",
+}
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂建华文辉玉萍红鹏飞宇浩然子轩梓涵一诺欣怡晨阳雨桐佳琪俊志国庆海燕丹思远嘉博家豪"
@@ -320,14 +333,16 @@ async def _python_client(port, requests, offset, deadline, latencies, counts):
         writer.close()
 
 
-def python_load(port: int, bodies: list[dict], seconds: float, connections: int) -> Result:
+def python_load(
+    port: int, bodies: list[dict], seconds: float, connections: int, path: str = LOOKUP_PATH
+) -> Result:
     """A closed-loop asyncio generator (keep-alive when the server allows it). It shares the two
     cores with the server, so its figures are worse than wrk's."""
     requests = []
     for body in bodies:
         data = json.dumps(body, ensure_ascii=False).encode()
         requests.append(
-            f"POST {LOOKUP_PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
             f"Content-Type: application/json\r\nAccept: application/json\r\n"
             f"Content-Length: {len(data)}\r\n\r\n".encode()
             + data
@@ -435,7 +450,11 @@ class Command(BaseCommand):
             results[baseline] = self.measure(baseline)
             self.load(baseline, total)
             results[total] = self.measure(total)
-            self.report(results, baseline, total)
+            ceiling = self.measure(total, path=CEILING_PATH, label="ceiling: constant DRF view")
+            self.stop_server()
+            self.start_server(limits=True)
+            limited = self.measure(total, label="rate limits and captcha gate on")
+            self.report(results, baseline, total, ceiling, limited)
         finally:
             self.stop_server()
             if self.options["keep"]:
@@ -586,7 +605,7 @@ class Command(BaseCommand):
         host = db.get("HOST") or "127.0.0.1"
         return f"postgres://{auth}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
 
-    def server_env(self) -> dict:
+    def server_env(self, limits: bool = False) -> dict:
         env = dict(os.environ)
         env.update(
             DJANGO_SETTINGS_MODULE="skilleval.settings.production",
@@ -599,13 +618,17 @@ class Command(BaseCommand):
             # The key that made the rows: hashes and ciphertexts match the server's.
             PERSONAL_DATA_KEY=settings.PERSONAL_DATA_KEY,
             SECURE_SSL_REDIRECT="False",
-            # The benchmark's explicit switch: no throttles, no captcha gate (lookup.py).
-            LOOKUP_RATE_LIMIT_ENABLED="False",
+            # The benchmark's explicit switch: no throttles, no captcha gate (lookup.py); for the
+            # second figure they are on at rates no load reaches.
+            LOOKUP_RATE_LIMIT_ENABLED=str(limits),
+            SKILLEVAL_BENCH_CEILING="True",
             PYTHONUNBUFFERED="1",
         )
+        if limits:
+            env.update(UNREACHABLE_LIMITS)
         return env
 
-    def start_server(self):
+    def start_server(self, limits: bool = False):
         self.port = free_port()
         options = self.options
         command = [
@@ -633,7 +656,7 @@ class Command(BaseCommand):
         self.server = subprocess.Popen(
             command,
             cwd=settings.BASE_DIR,
-            env=self.server_env(),
+            env=self.server_env(limits),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, stopped as one
@@ -659,7 +682,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"gunicorn on 127.0.0.1:{self.port}: {options['workers']} {options['worker_class']} "
-            f"workers{extra}, production settings, LOOKUP_RATE_LIMIT_ENABLED=False"
+            f"workers{extra}, production settings, LOOKUP_RATE_LIMIT_ENABLED={limits}"
         )
 
     def stop_server(self):
@@ -704,12 +727,12 @@ class Command(BaseCommand):
 
     # --- load -----------------------------------------------------------------------------------
 
-    def run_load(self, seconds: int) -> Result:
+    def run_load(self, seconds: int, path: str = LOOKUP_PATH) -> Result:
         connections = self.options["connections"]
         if self.wrk is None:
-            return python_load(self.port, self.bodies, seconds, connections)
+            return python_load(self.port, self.bodies, seconds, connections, path)
         script = self.workdir / "lookup.lua"
-        script.write_text(wrk_script(str(self.bodies_file)))
+        script.write_text(wrk_script(str(self.bodies_file), path))
         threads = max(1, min(self.options["wrk_threads"], connections))
         completed = subprocess.run(
             [
@@ -721,7 +744,7 @@ class Command(BaseCommand):
                 "10s",
                 "-s",
                 str(script),
-                f"http://127.0.0.1:{self.port}{LOOKUP_PATH}",
+                f"http://127.0.0.1:{self.port}{path}",
             ],
             capture_output=True,
             text=True,
@@ -731,14 +754,14 @@ class Command(BaseCommand):
             raise CommandError(f"wrk failed:\n{completed.stdout}\n{completed.stderr}")
         return parse_wrk(completed.stdout)
 
-    def measure(self, size: int) -> Result:
+    def measure(self, size: int, path: str = LOOKUP_PATH, label: str = "lookup") -> Result:
         if self.options["warmup"]:
-            self.run_load(self.options["warmup"])
+            self.run_load(self.options["warmup"], path)
         before = loadavg()
-        result = self.run_load(self.options["duration"])
+        result = self.run_load(self.options["duration"], path)
         self.loadavg = (before, loadavg())
         self.stdout.write(
-            f"\n{size:,} certificates ({result.tool}, {self.options['connections']} connections, "
+            f"\n{label}, {size:,} certificates ({result.tool}, {self.options['connections']} connections, "
             f"{result.seconds:.0f} s)\n"
             f"  requests        {result.requests:>10,}   ({result.empty:,} answered with no "
             f"result: {result.empty / max(result.ok, 1):.0%}, 20 % intended)\n"
@@ -752,9 +775,10 @@ class Command(BaseCommand):
         )
         return result
 
-    def report(self, results, baseline: int, total: int):
+    def report(self, results, baseline: int, total: int, ceiling: Result, limited: Result):
         big, small = results[total], results[baseline]
         ratio = big.p50_ms / small.p50_ms if small.p50_ms else float("inf")
+        share = big.rate / ceiling.rate if ceiling.rate else 0.0
 
         def verdict(ok: bool) -> str:
             return "PASS" if ok else "FAIL"
@@ -768,6 +792,11 @@ class Command(BaseCommand):
             f"(target ≤ {TARGET_P99_MS:.0f} ms)\n"
             f"{verdict(ratio <= TARGET_P50_RATIO)}  p50 ratio: {ratio:.2f}× "
             f"(target ≤ {TARGET_P50_RATIO}×)\n"
+            f"{verdict(share >= TARGET_CEILING_SHARE)}  share of the ceiling: {big.rate:.0f} / "
+            f"{ceiling.rate:.0f} = {share:.2f}× (target ≥ {TARGET_CEILING_SHARE}×)\n"
+            f"      with rate limits and captcha gate on: {limited.rate:.0f}/s, "
+            f"p99 {limited.p99_ms:.1f} ms ({limited.rate / big.rate if big.rate else 0:.2f}× "
+            f"of limits off)\n"
             f"{verdict(big.errors == 0 and small.errors == 0)}  errors: {big.errors} at {total:,}, "
             f"{small.errors} at {baseline:,}\n"
             f"cores: {len(os.sched_getaffinity(0))}, load average now {loadavg()}"

@@ -4,7 +4,8 @@ certificates by (name + ID number) or (name + certificate number), never by one 
 What keeps it from becoming an enumeration oracle:
 - a miss answers the same whichever field was wrong, and hit and miss run the same single query;
 - rate limits per client address and per identity (the keyed hash of the ID number or of the
-  certificate number), as DRF throttles on the cache, shared by the page and the API;
+  certificate number), counted on the cache (Redis) with the captcha gate in one round trip
+  (`pass_gate`), shared by the page and the API;
 - after a few misses from one client, every further lookup needs a proof of work (a signed
   challenge the browser solves in about a second; a token is good for one attempt).
 
@@ -15,11 +16,13 @@ LOOKUP_MISS_WINDOW, LOOKUP_CAPTCHA_MAX_AGE, LOOKUP_DOWNLOAD_MAX_AGE (seconds), L
 """
 
 import math
+import time
 import unicodedata
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +33,7 @@ from certificates.models import Certificate, Proof
 from institutions.models import Institution
 from skilleval import proof_of_work
 from skilleval.addresses import client_address
+from skilleval.cache import count
 from skilleval.models import Occupation
 from skilleval.personal_data import keyed_hash
 
@@ -215,29 +219,14 @@ class _LookupThrottle(SimpleRateThrottle):
 
 
 class ClientThrottle(_LookupThrottle):
-    """30 lookups a minute from one client address (page and API together)."""
+    """The client rate for the captcha and the PDF check, each apart (the lookup counts its own
+    in pass_gate)."""
 
     scope = "public-lookup-client"
     rate_setting = "LOOKUP_RATE_PER_CLIENT"
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
-
-
-class IdentityThrottle(_LookupThrottle):
-    """10 lookups a minute of one ID number or certificate number, from anywhere: guessing
-    names for a known number across many addresses is as slow as from one. Checked after the
-    request is validated, on the number the lookup will use (see throttle_identity)."""
-
-    scope = "public-lookup-identity"
-    rate_setting = "LOOKUP_RATE_PER_IDENTITY"
-
-    def __init__(self, identity: str):
-        super().__init__()
-        self.identity = identity
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.identity}
 
 
 class CaptchaThrottle(ClientThrottle):
@@ -260,15 +249,50 @@ def throttle(request, limiter_class=ClientThrottle) -> float | None:
     return None
 
 
-def throttle_identity(request, id_number, certificate_number) -> float | None:
-    """The per-identity limit on the number the lookup really uses: None when allowed."""
-    limiter = IdentityThrottle(identity_of(id_number, certificate_number))
-    if not limiter.allow_request(request, None):
-        return limiter.wait() or 60
-    return None
+# --- the lookup's gate: both limits and the captcha gate in one round trip ------------------------
 
 
-# --- misses and the captcha gate ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Gate:
+    wait: float | None = None  # seconds until a limit that is reached lets through again
+    captcha_required: bool = False
+
+
+WINDOW_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """ "30/minute" → (30, 60), as DRF reads rates."""
+    allowed, period = rate.split("/")
+    return int(allowed), WINDOW_SECONDS[period[0]]
+
+
+def pass_gate(request, identity: str | None) -> Gate:
+    """Count this lookup against the client's limit and the number's limit, and read the client's
+    misses for the captcha gate: one round trip to Redis, the request's only one (the limits hold
+    across gunicorn workers and machines). Each limit counts in fixed windows of the rate's length,
+    so across a window's edge at most twice the rate gets through. `identity` None: a request
+    refused before it names a number, counted against the client only."""
+    if not rate_limit_enabled():
+        return Gate()
+    client = client_address(request)
+    limits = [(f"lookup-client:{client}", setting("LOOKUP_RATE_PER_CLIENT"))]
+    if identity:
+        limits.append((f"lookup-identity:{identity}", setting("LOOKUP_RATE_PER_IDENTITY")))
+    now = time.time()
+    windows = []
+    for prefix, rate in limits:
+        allowed, seconds = parse_rate(rate)
+        window = int(now // seconds)
+        windows.append((f"{prefix}:{window}", seconds, allowed, (window + 1) * seconds - now))
+    counts, (misses,) = count(
+        caches["default"], [(key, seconds) for key, seconds, _, _ in windows], (_miss_key(client),)
+    )
+    waits = [wait for (_, _, allowed, wait), n in zip(windows, counts, strict=True) if n > allowed]
+    return Gate(
+        wait=max(waits) if waits else None,
+        captcha_required=misses >= setting("LOOKUP_CAPTCHA_AFTER_MISSES"),
+    )
 
 
 def _miss_key(client: str) -> str:
@@ -276,18 +300,13 @@ def _miss_key(client: str) -> str:
 
 
 def record_miss(client: str) -> None:
-    if not rate_limit_enabled():
-        return
-    key = _miss_key(client)
-    # The window starts at the first miss; incr keeps the expiry.
-    cache.add(key, 0, timeout=setting("LOOKUP_MISS_WINDOW"))
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=setting("LOOKUP_MISS_WINDOW"))
+    """The window starts at the first miss (its timeout is set only then)."""
+    if rate_limit_enabled():
+        count(caches["default"], [(_miss_key(client), setting("LOOKUP_MISS_WINDOW"))])
 
 
 def captcha_required(client: str) -> bool:
+    """For a page shown before anything is looked up (the lookup itself asks pass_gate)."""
     if not rate_limit_enabled():
         return False
     return cache.get(_miss_key(client), 0) >= setting("LOOKUP_CAPTCHA_AFTER_MISSES")

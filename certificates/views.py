@@ -57,29 +57,24 @@ def lookup_page(request):
     never appears in a URL or an access log; the answer is rendered on the same page."""
     if request.method != "POST":
         return _lookup_page(request, LookupForm())
-    wait = public_lookup.throttle(request)
-    if wait is not None:
-        response = _lookup_page(
-            request,
-            LookupForm(request.POST),
-            status=429,
-            throttled_minutes=public_lookup.retry_minutes(wait),
-        )
-        response["Retry-After"] = str(int(wait))
-        return response
     form = LookupForm(request.POST)
-    if not form.is_valid():
-        return _lookup_page(request, form, status=400)
-    data = form.cleaned_data
-    wait = public_lookup.throttle_identity(request, data["id_number"], data["certificate_number"])
-    if wait is not None:
+    valid = form.is_valid()
+    data = form.cleaned_data if valid else {}
+    # Counted whether or not the form is valid: a refused request counts against the client.
+    gate = public_lookup.pass_gate(
+        request,
+        public_lookup.identity_of(data["id_number"], data["certificate_number"]) if valid else None,
+    )
+    if gate.wait is not None:
         response = _lookup_page(
-            request, form, status=429, throttled_minutes=public_lookup.retry_minutes(wait)
+            request, form, status=429, throttled_minutes=public_lookup.retry_minutes(gate.wait)
         )
-        response["Retry-After"] = str(int(wait))
+        response["Retry-After"] = str(int(gate.wait))
         return response
+    if not valid:
+        return _lookup_page(request, form, status=400)
     client = public_lookup.client_address(request)
-    if public_lookup.captcha_required(client) and not public_lookup.check_captcha(
+    if gate.captcha_required and not public_lookup.check_captcha(
         data["captcha_token"], data["captcha_answer"]
     ):
         form.add_error(

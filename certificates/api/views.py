@@ -154,8 +154,6 @@ LOOKUP_RESULT = LookupResultSerializer()
 
 
 class PublicLookupView(PublicView):
-    throttle_classes = [public_lookup.ClientThrottle]
-
     @extend_schema(
         operation_id="public_lookup",
         request=LookupRequestSerializer,
@@ -173,14 +171,15 @@ class PublicLookupView(PublicView):
         """Look certificates up by name + ID number, or name + certificate number. A miss is
         `{"results": []}` whichever field was wrong. After repeated misses from one client a
         captcha (GET public/captcha/) must come with the request."""
-        data = LOOKUP_REQUEST.run_validation(request.data)
-        wait = public_lookup.throttle_identity(
-            request, data["id_number"], data["certificate_number"]
+        try:
+            data = LOOKUP_REQUEST.run_validation(request.data)
+        except exceptions.ValidationError:
+            self.require_gate(request, None)  # a refused request counts against the client
+            raise
+        gate = self.require_gate(
+            request, public_lookup.identity_of(data["id_number"], data["certificate_number"])
         )
-        if wait is not None:
-            self.throttled(request, wait)
-        client = public_lookup.client_address(request)
-        if public_lookup.captcha_required(client) and not public_lookup.check_captcha(
+        if gate.captcha_required and not public_lookup.check_captcha(
             data.get("captcha_token"), data.get("captcha_answer")
         ):
             challenge = public_lookup.new_challenge()
@@ -203,8 +202,14 @@ class PublicLookupView(PublicView):
             certificate_number=data["certificate_number"] or None,
         )
         if not certificates:
-            public_lookup.record_miss(client)
+            public_lookup.record_miss(public_lookup.client_address(request))
         return Response({"results": [LOOKUP_RESULT.to_representation(c) for c in certificates]})
+
+    def require_gate(self, request, identity):
+        gate = public_lookup.pass_gate(request, identity)
+        if gate.wait is not None:
+            self.throttled(request, gate.wait)
+        return gate
 
 
 class PublicCaptchaView(PublicView):

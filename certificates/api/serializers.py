@@ -167,15 +167,16 @@ class LookupResultSerializer(PublicCertificateSerializer):
 
     def to_representation(self, certificate):
         """The same answer as the declared fields give (a test compares them), built directly:
-        DRF's generic path inspects every attribute's signature on every call, and this is the
-        answer of the portal's busiest request."""
+        DRF's generic path inspects every attribute's signature on every call, and Django's
+        get_FOO_display() rebuilds its choices dict each time; this is the answer of the portal's
+        busiest request."""
         return {
             "number": certificate.number,
             "kind": certificate.kind,
-            "kind_display": certificate.get_kind_display(),
+            "kind_display": str(CertificateKind(certificate.kind).label),
             "holder_name": certificate.holder_name,
             "id_type": certificate.id_type,
-            "id_type_display": certificate.get_id_type_display(),
+            "id_type_display": str(IdType(certificate.id_type).label),
             "id_number_masked": certificate.id_number_masked,
             "occupation": certificate.occupation.name,
             "occupation_code": certificate.occupation.code,

@@ -2,6 +2,7 @@
 through a keyed hash so that a lookup never needs to decrypt every row (SPEC "Public lookup and
 privacy", PIPL)."""
 
+import functools
 import hashlib
 import hmac
 
@@ -10,7 +11,20 @@ from django.conf import settings
 
 
 def _fernet() -> Fernet:
-    return Fernet(settings.PERSONAL_DATA_KEY.encode())
+    return _fernet_for(settings.PERSONAL_DATA_KEY)
+
+
+# Keyed by the key itself: a roster of 100,000 rows made a Fernet per row (a tenth of its import),
+# and a key changed in settings (tests do) still takes effect.
+@functools.lru_cache(maxsize=4)
+def _fernet_for(key: str) -> Fernet:
+    return Fernet(key.encode())
+
+
+@functools.lru_cache(maxsize=4)
+def _hash_key_for(key: str) -> bytes:
+    # The hash key is derived from the encryption key, so one secret configures both.
+    return hashlib.sha256(b"skilleval-lookup:" + key.encode()).digest()
 
 
 def encrypt(value: str) -> str:
@@ -23,8 +37,7 @@ def decrypt(token: str) -> str:
 
 def keyed_hash(value: str) -> str:
     """A stable HMAC of the normalised value: equal inputs match, the key stays secret."""
-    # The hash key is derived from the encryption key, so one secret configures both.
-    key = hashlib.sha256(b"skilleval-lookup:" + settings.PERSONAL_DATA_KEY.encode()).digest()
+    key = _hash_key_for(settings.PERSONAL_DATA_KEY)
     return hmac.new(key, value.strip().upper().encode(), hashlib.sha256).hexdigest()
 
 

@@ -3,6 +3,7 @@ occupation catalogue declare their columns and checks on."""
 
 import csv
 import io
+import zipfile
 from datetime import date
 
 import pytest
@@ -24,7 +25,13 @@ from skilleval.job_pages import describe
 from skilleval.models import Job, Occupation
 from skilleval.occupation_import import SPEC as OCCUPATIONS
 from skilleval.occupation_import import import_occupations, read_rows
-from tests.hostile_files import far_cell_xlsx, png_header_only, wide_and_long_xlsx
+from tests.hostile_files import (
+    cell,
+    far_cell_xlsx,
+    png_header_only,
+    wide_and_long_xlsx,
+    xlsx_with_rows,
+)
 
 
 class Refused(ImportRefused):
@@ -229,6 +236,31 @@ class TestBounds:
         assert [(e["row"], e["column"]) for e in refused.value.errors] == [(1, "")]
         assert says in refused.value.errors[0]["zh"] and refused.value.errors[0]["en"]
         assert refused.value.annotated is None
+
+    @pytest.mark.parametrize("prefix", ["", "x:"])
+    def test_rows_without_references_are_counted_by_their_tags(self, prefix):
+        """r="…" is optional in a sheet's XML: a generator that leaves it out, with or without a
+        namespace prefix, still cannot slip a sheet past the limit."""
+        from skilleval.spreadsheets import _sheet_extent
+
+        rows = "".join(
+            f'<{prefix}row><{prefix}c t="inlineStr"><{prefix}is><{prefix}t>x</{prefix}t>'
+            f"</{prefix}is></{prefix}c></{prefix}row>"
+            for _ in range(1234)
+        )
+        archive = zipfile.ZipFile(io.BytesIO(xlsx_with_rows(rows)))
+        with archive.open("xl/worksheets/sheet1.xml") as stream:
+            found_rows, _columns = _sheet_extent(stream)
+        assert found_rows >= 1234
+
+    def test_the_extent_is_the_farthest_reference_wherever_it_stands(self):
+        from skilleval.spreadsheets import _sheet_extent
+
+        rows = f'<row r="2">{cell("A2", "x")}</row><row r="9">{cell("AB9", "y")}</row>'
+        rows += f'<row r="3">{cell("C3", "z")}</row>'  # out of order: the maximum still counts
+        archive = zipfile.ZipFile(io.BytesIO(xlsx_with_rows(rows)))
+        with archive.open("xl/worksheets/sheet1.xml") as stream:
+            assert _sheet_extent(stream) == (9, 28)
 
 
 # --- one ID-number check for the roster, the contestants' spreadsheet, form and API ----------

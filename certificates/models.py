@@ -224,7 +224,11 @@ class Certificate(models.Model):
             raise ValidationError(gettext("已注销的证书不能打印"))
         if self.kind == CertificateKind.VOCATIONAL_QUALIFICATION:
             today = today or timezone.localdate()
-            rules.require(ExitCertificateIssueDeadline.id, {"issue_date": today}, today)
+            rules.require(
+                ExitCertificateIssueDeadline.id,
+                {"issue_date": today, "access_type": self.occupation.is_access_type},
+                today,
+            )
 
     def may_get_proof(self) -> bool:
         """Proofs speak only for level-evaluation vocational qualification certificates."""

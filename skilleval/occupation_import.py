@@ -38,7 +38,18 @@ COLUMNS = (
     Column("name", "职业名称", "Occupation name", ("name",), required=True),
     Column("work_type", "工种", "Work type", ("工种/职业方向", "工种（职业方向）", "work_type")),
     Column("levels", "等级", "Levels", ("levels",), required=True),
+    # 实施意见 四: an access-type qualification; a file without the column leaves the flag alone.
+    Column(
+        "access_type",
+        "准入类",
+        "Access type",
+        ("准入类职业资格", "access_type"),
+        choices=("是", "否"),
+        note_zh="准入类职业资格填“是”，其余留空或填“否”",
+        note_en="“是” for an access-type qualification; blank or “否” otherwise",
+    ),
 )
+ACCESS_TYPE_WORDS = {"是": True, "否": False, "yes": True, "no": False}
 
 # "四级/中级工" and "四级（中级工）" name one level twice; splitting on "/" and brackets as well
 # as list separators reads them, and "5/4/3", correctly.
@@ -124,6 +135,30 @@ def check_levels(value, row, ctx) -> set[int]:
     return levels
 
 
+def check_access_type(value, row, ctx) -> bool | None:
+    """None: blank or no such column, the flag stays as it is."""
+    text = cell_text(value).lower()
+    if not text:
+        return None
+    if text not in ACCESS_TYPE_WORDS:
+        raise Bad(
+            f"“准入类”应填“是”或“否”，不是“{text}”", f"“Access type” is 是 or 否, not “{text}”"
+        )
+    access_type = ACCESS_TYPE_WORDS[text]
+    code = row.get("code")
+    if (
+        access_type
+        and code
+        and Occupation.objects.filter(code=code, vq_exit_batch__isnull=False).exists()
+    ):
+        raise Bad(
+            f"职业 {code} 已作为水平评价类职业资格退出目录，不能标为准入类（实施意见 四）",
+            f"Occupation {code} left the catalog as a level-evaluation qualification; it cannot "
+            "be access-type (实施意见 四)",
+        )
+    return access_type
+
+
 def check_once_in_file(value, row, ctx) -> None:
     code = row.get("code")
     if not code:
@@ -149,6 +184,7 @@ SPEC = Spec(
         ("name", "name", check_name),
         ("work_type", "work_type", check_work_type),
         ("levels", "levels", check_levels),
+        ("access_type", "access_type", check_access_type),
         ("_once", "code", check_once_in_file),
     ),
     refused=OccupationImportError,
@@ -213,7 +249,10 @@ def add_level(occupation: Occupation, level: int) -> None:
 
 def _create(row: dict) -> None:
     occupation = Occupation.objects.create(
-        code=row["code"], name=row["name"], work_type=row["work_type"]
+        code=row["code"],
+        name=row["name"],
+        work_type=row["work_type"],
+        is_access_type=bool(row.get("access_type")),
     )
     for level in sorted(row["levels"]):
         add_level(occupation, level)
@@ -221,9 +260,12 @@ def _create(row: dict) -> None:
 
 def _update(occupation: Occupation, row: dict) -> bool:
     """Bring an existing occupation in line with the row; return whether anything changed."""
-    changed_fields = [f for f in ("name", "work_type") if getattr(occupation, f) != row[f]]
+    wanted = {"name": row["name"], "work_type": row["work_type"]}
+    if row.get("access_type") is not None:
+        wanted["is_access_type"] = row["access_type"]
+    changed_fields = [f for f, value in wanted.items() if getattr(occupation, f) != value]
     for name in changed_fields:
-        setattr(occupation, name, row[name])
+        setattr(occupation, name, wanted[name])
     if changed_fields:
         occupation.save(update_fields=[*changed_fields, "updated_at"])
 

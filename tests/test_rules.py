@@ -118,7 +118,11 @@ class TestExitCertificateIssueDeadline:
         [("2021-01-30", True), ("2021-01-31", True), ("2021-02-01", False), ("2022-05-01", False)],
     )
     def test_nothing_is_issued_on_or_after_1_february_2021(self, api, issue_date, allowed):
-        body = evaluate(api, "exit.certificate_issue_deadline", {"issue_date": issue_date}).json()
+        body = evaluate(
+            api,
+            "exit.certificate_issue_deadline",
+            {"issue_date": issue_date, "access_type": False},
+        ).json()
         assert body["result"] == {"allowed": allowed, "last_day": "2021-01-31"}
         assert body["clause"] == "苏人社函〔2020〕239号 二(三)"
         if not allowed:
@@ -265,7 +269,7 @@ class TestStrictInput:
         ("rule_id", "facts"),
         [
             ("exit.application_deadline", {"exit_batch": 1, "received_on": "9999-12-31"}),
-            ("exit.certificate_issue_deadline", {"issue_date": "0001-01-01"}),
+            ("exit.certificate_issue_deadline", {"issue_date": "0001-01-01", "access_type": False}),
             ("batch.results_publicity", {"publicised_on": "9999-12-31", "on": "2024-06-01"}),
         ],
     )
@@ -277,7 +281,10 @@ class TestStrictInput:
 
     def test_a_far_as_of_date_is_refused_by_name(self, api):
         response = evaluate(
-            api, "exit.certificate_issue_deadline", {"issue_date": "2021-01-01"}, as_of="9999-12-31"
+            api,
+            "exit.certificate_issue_deadline",
+            {"issue_date": "2021-01-01", "access_type": False},
+            as_of="9999-12-31",
         )
         assert response.status_code == 400
         assert "as_of" in response.json()["facts"]

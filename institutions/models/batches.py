@@ -553,9 +553,14 @@ class Batch(models.Model):
             if decision.in_effect and decision.result["route"] is None:
                 problems.append(decision.text)
         if self.evaluation_type == EvaluationType.VOCATIONAL_QUALIFICATION:
-            # 239号 二(三): no level-evaluation vocational qualification certificate from 2021-02-01.
+            # 239号 二(三): no level-evaluation vocational qualification certificate from 2021-02-01;
+            # access-type ones go on (实施意见 四).
             try:
-                rules.require(ExitCertificateIssueDeadline.id, {"issue_date": on}, on)
+                rules.require(
+                    ExitCertificateIssueDeadline.id,
+                    {"issue_date": on, "access_type": self.occupation.is_access_type},
+                    on,
+                )
             except rules.RuleRefusal as refusal:
                 problems.extend(refusal.messages)
         try:

@@ -20,7 +20,15 @@ class OccupationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Occupation
-        fields = ["code", "name", "major_group", "work_type", "levels", "is_active"]
+        fields = [
+            "code",
+            "name",
+            "major_group",
+            "work_type",
+            "levels",
+            "is_active",
+            "is_access_type",
+        ]
         read_only_fields = fields  # reference data, imported
 
     def get_levels(self, occupation) -> list[int]:

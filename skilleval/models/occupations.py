@@ -35,6 +35,14 @@ class Occupation(models.Model):
         _("工种/职业方向"), max_length=100, blank=True, help_text=_("无则留空，证书上显示“--”")
     )
     is_active = models.BooleanField(_("在用"), default=True)
+    # 实施意见 四: access-type (准入类) qualifications stay vocational qualifications, evaluated by the
+    # government's appraisal bodies; they never left the catalog (239号) and are not certified as
+    # skill levels (41号 二(二)).
+    is_access_type = models.BooleanField(
+        _("准入类职业资格"),
+        default=False,
+        help_text=_("保留在国家职业资格目录内的准入类技能人员职业资格（实施意见 四）"),
+    )
     # 239号: the batch (1 or 2) in which this occupation's level-evaluation vocational
     # qualification left the national catalog; empty when it never was one.
     vq_exit_batch = models.PositiveSmallIntegerField(
@@ -54,6 +62,13 @@ class Occupation(models.Model):
                 condition=models.Q(code__regex=r"^[1-8]-[0-9]{2}-[0-9]{2}-[0-9]{2}(-[0-9]{2})?$"),
                 name="occupation_code_format",
                 violation_error_message=_("职业编码格式应为 大类-中类-小类-细类，如 6-18-01-01"),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_access_type=False) | models.Q(vq_exit_batch__isnull=True),
+                name="occupation_access_type_never_exited",
+                violation_error_message=_(
+                    "准入类职业资格保留在国家职业资格目录内，不属于退出目录的水平评价类职业（实施意见 四）"
+                ),
             ),
         ]
 

@@ -53,7 +53,8 @@ class ExitApplicationDeadline(Rule):
 
 @register
 class ExitCertificateIssueDeadline(Rule):
-    """239号 二(三): no level-evaluation vocational qualification certificate on or after 2021-02-01."""
+    """239号 二(三): no level-evaluation vocational qualification certificate on or after 2021-02-01;
+    access-type (准入类) qualifications are not level-evaluation ones and go on (实施意见 四)."""
 
     id = "exit.certificate_issue_deadline"
     clause = "苏人社函〔2020〕239号 二(三)"
@@ -63,12 +64,25 @@ class ExitCertificateIssueDeadline(Rule):
 
     class Facts(serializers.Serializer):
         issue_date = serializers.DateField()
+        # The occupation is an access-type (准入类) qualification: not level-evaluation, so not
+        # stopped (实施意见 四; 41号 二(二)).
+        access_type = serializers.BooleanField()
 
     class Parameters(serializers.Serializer):
         last_day = serializers.DateField(default=date(2021, 1, 31))
 
     def decide(self, facts, params, as_of):
         issued, last_day = facts["issue_date"], params["last_day"]
+        if facts["access_type"]:
+            return Outcome(
+                {"allowed": True, "last_day": None},
+                f"准入类职业资格保留在国家职业资格目录内，由国家规定的政府部门及其所属职业技能鉴定机构"
+                f"核发职业资格证书，不受水平评价类证书 {last_day} 截止的限制（实施意见 四；{self.clause}）。",
+                f"An access-type qualification stays in the national catalog: its vocational "
+                f"qualification certificates are issued by the government's appraisal bodies, "
+                f"unaffected by the {last_day} end for level-evaluation ones (实施意见 四; "
+                f"{self.clause}).",
+            )
         if issued <= last_day:
             return Outcome(
                 {"allowed": True, "last_day": last_day},

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from rest_framework import serializers
 
-from skilleval.models import OccupationLevel
+from skilleval.models import Occupation, OccupationLevel
 from skilleval.rules.engine import Outcome, Rule, register
 from skilleval.rules.occupations import OCCUPATION_CODE, in_catalog, not_in_catalog
 
@@ -64,6 +64,16 @@ class InstitutionScopeAllows(Rule):
                 {"allowed": False},
                 f"{code} 的国家职业技能标准未设置{level}级，不得擅加职业技能等级（{self.clause}）。",
                 f"The standard of {code} defines no level {level}; levels may not be added ({self.clause}).",
+            )
+        if Occupation.objects.filter(code=code, is_access_type=True).exists():
+            # 41号 二(二): 拟转入准入类职业(工种)不纳入试点范围; 实施意见 四、五.
+            return Outcome(
+                {"allowed": False},
+                f"职业 {code} 为准入类职业资格，由国家规定的政府部门及其所属职业技能鉴定机构组织评价、"
+                f"核发职业资格证书，不纳入职业技能等级认定（中就培函〔2020〕41号 二(二)；实施意见 四）。",
+                f"Occupation {code} is an access-type qualification: the government's appraisal "
+                f"bodies evaluate it and issue vocational qualification certificates; it is not "
+                f"certified as a skill level (中就培函〔2020〕41号 二(二); 实施意见 四).",
             )
         if kind == "employer":
             if facts["has_national_standard"] or facts["has_enterprise_spec"]:

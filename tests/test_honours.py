@@ -7,7 +7,6 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 
 from certificates.choices import CertificateKind
 from certificates.models import Certificate
@@ -181,7 +180,7 @@ class TestInForce:
         if ok:
             assert Honour.record(user=province_admin, **data).level == 1
         else:
-            with pytest.raises(ValidationError, match="2020-01-01|2020年"):
+            with pytest.raises(ValidationError, match=r"2020-01-01|2020年"):
                 Honour.record(user=province_admin, **data)
 
     @pytest.mark.parametrize(

@@ -1,12 +1,14 @@
 """实施意见 十六 表彰认定: who records which honour, the level the clause gives, the certificate
 issued once by the right body, and the same refusal on the page and in the API."""
 
+import html
 from datetime import date
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from certificates.choices import CertificateKind
 from certificates.models import Certificate
@@ -292,3 +294,114 @@ class TestScoping:
         assert seen(nanjing_staff) == {nanjing, jiangning}
         assert seen(jiangning_staff) == {jiangning}
         assert seen(suzhou_staff) == {suzhou}
+
+
+def form(occupation, kind=HonourKind.OTHER, n=1, **extra) -> dict:
+    data = facts(occupation, kind, n, **extra)
+    data["occupation"] = occupation.pk
+    data["awarded_on"] = data["awarded_on"].isoformat()
+    return {k: ("" if v is None else v) for k, v in data.items()}
+
+
+def page_errors(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+class TestPagesAndApi:
+    """The page and the API call the same model methods and give the same answer."""
+
+    def test_a_city_records_and_issues_through_the_pages(
+        self, client, nanjing_staff, lathe, nanjing_centre
+    ):
+        client.force_login(nanjing_staff)
+        response = client.post(reverse("honour-create"), form(lathe, level=2))
+        honour = Honour.objects.get()
+        assert response.status_code == 302 and response["Location"].startswith(
+            reverse("honour-detail", args=[honour.pk])
+        )
+        detail = client.get(reverse("honour-detail", args=[honour.pk])).content.decode()
+        assert "认定并核发证书" in detail
+        client.post(reverse("honour-recognise", args=[honour.pk]))
+        honour.refresh_from_db()
+        assert honour.status == HonourStatus.RECOGNISED
+        assert honour.certificate.number in client.get(reverse("honour-list")).content.decode()
+
+    @pytest.mark.parametrize(
+        ("who", "data", "answer"),
+        [
+            ("city", {"kind": HonourKind.JIANGSU_SKILLS_AWARD}, 403),
+            ("institution", {"level": 2}, 403),
+            ("city", {"level": 1}, "二级/技师及以下"),
+            (
+                "province",
+                {"kind": HonourKind.CHINA_SKILLS_AWARD, "awarded_on": date(2019, 12, 31)},
+                "2020",
+            ),
+        ],
+    )
+    def test_recording_gives_the_same_refusal_on_the_page_and_in_the_api(
+        self, client, api_as, who, data, answer, nanjing_staff, alice, province_admin, lathe
+    ):
+        user = {"city": nanjing_staff, "institution": alice, "province": province_admin}[who]
+        client.force_login(user)
+        body = form(lathe, **data)
+        on_page = client.post(reverse("honour-create"), body)
+        in_api = api_as(user).post(
+            "/api/v1/honours/", {k: v for k, v in body.items() if v != ""}, format="json"
+        )
+        if answer == 403:
+            assert on_page.status_code == 403 and in_api.status_code == 403
+        else:
+            assert on_page.status_code == 200 and answer in page_errors(on_page)
+            assert in_api.status_code == 400 and answer in " ".join(in_api.json()["detail"])
+        assert not Honour.objects.exists()
+
+    def test_issuing_gives_the_same_answer_on_the_page_and_in_the_api(
+        self, client, api_as, province_admin, nanjing_staff, lathe, provincial_centre
+    ):
+        honour = Honour.record(user=province_admin, **facts(lathe, HonourKind.JIANGSU_SKILLS_AWARD))
+        city_honour = Honour.record(user=nanjing_staff, **facts(lathe, n=2, level=2))
+        # the city does not see the province's honour; the province sees the city's, but the
+        # city issues it
+        for user, target, status in [
+            (nanjing_staff, honour, 404),
+            (province_admin, city_honour, 403),
+        ]:
+            client.force_login(user)
+            assert client.post(reverse("honour-recognise", args=[target.pk])).status_code == status
+            api = api_as(user).post(f"/api/v1/honours/{target.pk}/recognise/")
+            assert api.status_code == status
+        answer = api_as(province_admin).post(f"/api/v1/honours/{honour.pk}/recognise/")
+        assert answer.status_code == 200 and answer.json()["status"] == HonourStatus.RECOGNISED
+        number = answer.json()["certificate_number"]
+        assert number.startswith("S1001" + "32" + "000001" + "261")
+        client.force_login(province_admin)
+        again = client.post(reverse("honour-recognise", args=[honour.pk]), follow=True)
+        assert "已办理" in page_errors(again)
+        assert api_as(province_admin).post(f"/api/v1/honours/{honour.pk}/recognise/").json()[
+            "detail"
+        ] == ["该表彰认定已办理"]
+        assert Certificate.objects.count() == 1
+
+    def test_the_api_never_reads_back_the_id_number(self, api_as, province_admin, lathe):
+        body = form(lathe, HonourKind.NATIONAL_TECHNICAL_EXPERT)
+        answer = api_as(province_admin).post(
+            "/api/v1/honours/", {k: v for k, v in body.items() if v != ""}, format="json"
+        )
+        assert answer.status_code == 201, answer.content
+        assert body["id_number"] not in answer.content.decode()
+        assert answer.json()["level"] == 1 and answer.json()["region"] == "320000"
+
+    def test_a_city_never_sees_another_citys_honour(
+        self, client, api_as, nanjing_staff, suzhou_staff, lathe
+    ):
+        theirs = Honour.record(user=suzhou_staff, **facts(lathe, level=2))
+        client.force_login(nanjing_staff)
+        assert client.get(reverse("honour-detail", args=[theirs.pk])).status_code == 404
+        assert theirs.name not in client.get(reverse("honour-list")).content.decode()
+        assert api_as(nanjing_staff).get(f"/api/v1/honours/{theirs.pk}/").status_code == 404
+        assert api_as(nanjing_staff).get("/api/v1/honours/").json()["count"] == 0
+
+    def test_the_competitions_page_leads_to_the_honours(self, client, nanjing_staff):
+        client.force_login(nanjing_staff)
+        assert reverse("honour-list") in client.get(reverse("competition-list")).content.decode()

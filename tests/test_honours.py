@@ -2,6 +2,7 @@
 issued once by the right body, and the same refusal on the page and in the API."""
 
 import html
+import threading
 from datetime import date
 
 import pytest
@@ -405,3 +406,30 @@ class TestPagesAndApi:
     def test_the_competitions_page_leads_to_the_honours(self, client, nanjing_staff):
         client.force_login(nanjing_staff)
         assert reverse("honour-list") in client.get(reverse("competition-list")).content.decode()
+
+
+def test_two_clerks_recognising_at_once_issue_one_certificate(
+    live_db, on_postgres, province_admin, lathe, provincial_centre
+):
+    """The honour's row lock: of two presses at the same moment, one issues, the other is told."""
+    from django.db import connection
+
+    honour = Honour.record(user=province_admin, **facts(lathe, HonourKind.JIANGSU_SKILLS_AWARD))
+    together, answers = threading.Barrier(2), []
+
+    def press():
+        try:
+            together.wait()
+            answers.append(Honour.objects.get(pk=honour.pk).recognise(user=province_admin).number)
+        except ValidationError as refusal:
+            answers.append(refusal.messages[0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=press) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(answers) == sorted(["S1001320000012610000" + "01", "该表彰认定已办理"])
+    assert Certificate.objects.filter(holder_name="李技能").count() == 1

@@ -818,12 +818,16 @@ class HonourQuerySet(ScopedQuerySet):
         return None
 
     def waiting_for(self, user):
-        """Recorded honours whose certificate this user's body issues."""
-        return (
-            self.visible_to(user)
-            .filter(status=HonourStatus.RECORDED)
-            .filter(Q(level=1) if user.is_province_admin else Q(level__gte=2))
-        )
+        """Recorded honours this user's body recognises or refuses (Honour.may_be_decided_by):
+        the province the top honours, a city or county those it recorded."""
+        recorded = self.filter(status=HonourStatus.RECORDED)
+        if user.is_province_admin:
+            return recorded.filter(kind__in=TOP_HONOURS)
+        if user.role == Role.CITY_STAFF:
+            return recorded.filter(kind=HonourKind.OTHER, region_id=user.city_id)
+        if user.role == Role.COUNTY_STAFF:
+            return recorded.filter(kind=HonourKind.OTHER, region_id=user.county_id)
+        return recorded.none()
 
 
 class Honour(models.Model):

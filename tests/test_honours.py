@@ -433,3 +433,26 @@ def test_two_clerks_recognising_at_once_issue_one_certificate(
         thread.join(timeout=30)
     assert sorted(answers) == sorted(["S1001320000012610000" + "01", "该表彰认定已办理"])
     assert Certificate.objects.filter(holder_name="李技能").count() == 1
+
+
+def test_each_body_finds_the_honours_it_recognises_on_its_to_do_list(
+    province_admin, nanjing_staff, jiangning_staff, suzhou_staff, lathe, nanjing_centre
+):
+    from skilleval.worklist import honours_to_recognise
+
+    top = Honour.record(user=province_admin, **facts(lathe, HonourKind.JIANGSU_SKILLS_AWARD))
+    city = Honour.record(user=nanjing_staff, **facts(lathe, n=2, level=2))
+    county = Honour.record(user=jiangning_staff, **facts(lathe, n=3, level=4))
+    done = Honour.record(user=nanjing_staff, **facts(lathe, n=4, level=3))
+    done.recognise(user=nanjing_staff)
+    waiting = {
+        user.username: [task.url for task in honours_to_recognise(user).tasks]
+        for user in (province_admin, nanjing_staff, jiangning_staff, suzhou_staff)
+    }
+    detail = lambda honour: reverse("honour-detail", args=[honour.pk])  # noqa: E731
+    assert waiting == {
+        province_admin.username: [detail(top)],
+        nanjing_staff.username: [detail(city)],  # the county's is the county's to recognise
+        jiangning_staff.username: [detail(county)],
+        suzhou_staff.username: [],
+    }

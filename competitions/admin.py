@@ -3,7 +3,14 @@ eligibility, out-of-area status and filing decisions are the models' and stay re
 
 from django.contrib import admin
 
-from competitions.models import Competition, CompetitionFiling, Contestant, Event, Recognition
+from competitions.models import (
+    Competition,
+    CompetitionFiling,
+    Contestant,
+    Event,
+    Honour,
+    Recognition,
+)
 
 
 class EventInline(admin.TabularInline):
@@ -65,3 +72,19 @@ class RecognitionAdmin(admin.ModelAdmin):
     list_filter = ["status", "decided_by", "level"]
     readonly_fields = ["status"]
     raw_id_fields = ["contestant"]
+
+
+@admin.register(Honour)
+class HonourAdmin(admin.ModelAdmin):
+    """Read in the admin; recorded, recognised and refused only through the pages and the API."""
+
+    list_display = ["name", "id_number_masked", "kind", "level", "region", "status", "recorded_at"]
+    list_filter = ["status", "kind", "level"]
+    search_fields = ["name", "document_number"]
+    exclude = ["id_number_encrypted", "id_number_hash"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

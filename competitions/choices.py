@@ -43,3 +43,25 @@ class RecognitionStatus(models.TextChoices):
     PROPOSED = "proposed", _("待认定")
     GRANTED = "granted", _("已认定")
     REFUSED = "refused", _("不予认定")
+
+
+class HonourKind(models.TextChoices):
+    """The honours of 实施意见 十六: three top honours, and the other government honours."""
+
+    CHINA_SKILLS_AWARD = "china_skills_award", _("中华技能大奖")
+    NATIONAL_TECHNICAL_EXPERT = "national_technical_expert", _("全国技术能手")
+    JIANGSU_SKILLS_AWARD = "jiangsu_skills_award", _("江苏技能大奖")
+    OTHER = "other", _("其他各级政府部门技能人才表彰")
+
+
+TOP_HONOURS = (
+    HonourKind.CHINA_SKILLS_AWARD,
+    HonourKind.NATIONAL_TECHNICAL_EXPERT,
+    HonourKind.JIANGSU_SKILLS_AWARD,
+)
+
+
+class HonourStatus(models.TextChoices):
+    RECORDED = "recorded", _("已登记")
+    RECOGNISED = "recognised", _("已认定发证")
+    REFUSED = "refused", _("不予认定")

@@ -11,9 +11,11 @@ from competitions.choices import (
     CompetitionKind,
     FilingLevel,
     FilingReason,
+    HonourKind,
+    HonourStatus,
     RecognitionStatus,
 )
-from competitions.models import Competition, CompetitionFiling, Contestant, Recognition
+from competitions.models import Competition, CompetitionFiling, Contestant, Honour, Recognition
 from skilleval.filtersets import FilterSet
 from skilleval.models import Region
 
@@ -127,3 +129,13 @@ class RecognitionFilterSet(FilterSet):
     class Meta:
         model = Recognition
         fields = ["competition", "status", "decided_by", "level"]
+
+
+class HonourFilterSet(FilterSet):
+    q = django_filters.CharFilter(field_name="name", lookup_expr="contains", label=_("姓名"))
+    kind = django_filters.ChoiceFilter(choices=HonourKind.choices, label=_("荣誉类别"))
+    status = django_filters.ChoiceFilter(choices=HonourStatus.choices, label=_("状态"))
+
+    class Meta:
+        model = Honour
+        fields = ["q", "kind", "status", "level"]

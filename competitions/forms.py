@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from competitions.choices import HonourKind
 from competitions.contestant_import import already_registered, check_id_number, identity_fields
 from competitions.models import Competition, Contestant, Event
 from institutions.choices import CatalogStatus, IdType
@@ -334,3 +335,36 @@ class CompetitionFeeForm(forms.Form):
         initial=Decimal(0),
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
     )
+
+
+class HonourForm(forms.Form):
+    """An honour to record (实施意见 十六); the model decides who, when and at which level."""
+
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    id_type = forms.ChoiceField(label=_("证件类型"), choices=IdType.choices)
+    id_number = forms.CharField(label=_("证件号码"), max_length=30)
+    kind = forms.ChoiceField(label=_("荣誉类别"), choices=HonourKind.choices)
+    title = forms.CharField(
+        label=_("荣誉名称"),
+        max_length=100,
+        required=False,
+        help_text=_("其他表彰填写表彰文件中的荣誉称号，如“南京市技术能手”"),
+    )
+    awarding_body = forms.CharField(label=_("表彰部门"), max_length=100)
+    document_number = forms.CharField(label=_("表彰文号"), max_length=60)
+    awarded_on = forms.DateField(
+        label=_("表彰日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    occupation = forms.ModelChoiceField(label=_("职业（工种）"), queryset=Occupation.objects.all())
+    level = forms.TypedChoiceField(
+        label=_("认定等级"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[("", "—"), *Level.choices],
+        help_text=_("三项最高荣誉直接认定为一级/高级技师，无需选择；其他表彰选择二级/技师及以下"),
+    )
+
+
+class HonourRefuseForm(forms.Form):
+    reason = forms.CharField(label=_("不予认定理由"), max_length=500)

@@ -55,4 +55,9 @@ urlpatterns = [
         views.recognition_decide,
         name="competition-recognition-decide",
     ),
+    path("honours/", views.HonourListView.as_view(), name="honour-list"),
+    path("honours/new/", views.honour_create, name="honour-create"),
+    path("honours/<int:pk>/", views.honour_detail, name="honour-detail"),
+    path("honours/<int:pk>/recognise/", views.honour_recognise, name="honour-recognise"),
+    path("honours/<int:pk>/refuse/", views.honour_refuse, name="honour-refuse"),
 ]

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import ListView
 
 from competitions import pdf
@@ -29,6 +29,7 @@ from competitions.choices import (
     CompetitionFilingStatus,
     FilingLevel,
     FilingReason,
+    HonourStatus,
     RecognitionStatus,
     Span,
 )
@@ -40,6 +41,7 @@ from competitions.contestant_import import (
 from competitions.filtersets import (
     CompetitionFilingFilterSet,
     CompetitionFilterSet,
+    HonourFilterSet,
     PublicCompetitionFilterSet,
     RecognitionFilterSet,
     visible_filings,
@@ -53,6 +55,8 @@ from competitions.forms import (
     DecideForm,
     DelegationForm,
     EventForm,
+    HonourForm,
+    HonourRefuseForm,
     OpinionForm,
     RecognitionDecisionForm,
 )
@@ -67,7 +71,7 @@ from competitions.issuance import (
     may_issue_certificates,
     propose_recognitions,
 )
-from competitions.models import Competition, Contestant, Event, Recognition
+from competitions.models import Competition, Contestant, Event, Honour, Recognition
 from skilleval.actions import button_action, form_action
 from skilleval.choices import Role
 from skilleval.spreadsheets import XLSX_CONTENT_TYPE
@@ -748,4 +752,90 @@ def public_list(request):
         request,
         "competitions/public_list.html",
         {"filter": filterset, "page_obj": page, "object_list": page.object_list},
+    )
+
+
+# --- honours (实施意见 十六) ----------------------------------------------------------------
+
+
+class HonourListView(ScopedListView):
+    model = Honour
+    filterset_class = HonourFilterSet
+    template_name = "competitions/honour_list.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("occupation", "region", "certificate")
+
+
+def may_record_honours(user) -> bool:
+    return user.is_province_admin or user.role in (Role.CITY_STAFF, Role.COUNTY_STAFF)
+
+
+@login_required
+def honour_create(request):
+    if not may_record_honours(request.user):
+        raise PermissionDenied(_("表彰认定由省级或市、县人力资源社会保障部门登记（实施意见 十六）"))
+    if request.method != "POST":
+        return render(request, "competitions/honour_form.html", {"form": HonourForm()})
+    return form_action(
+        request,
+        HonourForm(request.POST),
+        lambda data: Honour.record(user=request.user, **data),
+        success=_("已登记表彰认定"),
+        done=lambda honour: to_page("honour-detail", honour.pk),
+        again=lambda form: render(request, "competitions/honour_form.html", {"form": form}),
+    )
+
+
+def render_honour(request, honour, refuse_form=None, status=200):
+    return render(
+        request,
+        "competitions/honour_detail.html",
+        {
+            "honour": honour,
+            "yours": honour.status == HonourStatus.RECORDED
+            and honour.may_be_decided_by(request.user),
+            "refuse_form": refuse_form or HonourRefuseForm(),
+        },
+        status=status,
+    )
+
+
+def scoped_honour(request, pk):
+    return get_object_or_404(
+        Honour.objects.visible_to(request.user).select_related("occupation", "region"), pk=pk
+    )
+
+
+@login_required
+@require_GET
+def honour_detail(request, pk):
+    return render_honour(request, scoped_honour(request, pk))
+
+
+@login_required
+@require_POST
+def honour_recognise(request, pk):
+    honour = scoped_honour(request, pk)
+    return button_action(
+        request,
+        lambda: honour.recognise(user=request.user),
+        success=lambda certificate: (
+            _("已认定并核发证书 %(number)s") % {"number": certificate.number}
+        ),
+        done=to_page("honour-detail", pk),
+    )
+
+
+@login_required
+@require_POST
+def honour_refuse(request, pk):
+    honour = scoped_honour(request, pk)
+    return form_action(
+        request,
+        HonourRefuseForm(request.POST),
+        lambda data: honour.refuse(user=request.user, reason=data["reason"]),
+        success=_("已不予认定"),
+        done=to_page("honour-detail", pk),
+        again=lambda form: render_honour(request, honour, refuse_form=form),
     )

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from audits.choices import ComplaintStatus
 from audits.models import Complaint, SpotCheck
 from competitions.choices import CompetitionFilingStatus
-from competitions.models import Competition, CompetitionFiling
+from competitions.models import Competition, CompetitionFiling, Honour
 from institutions.choices import CLOSED_BATCH_STATUSES, NEXT_BATCH_ACTION, BatchStatus
 from institutions.models import Batch, ExitRemedy, Filing
 from skilleval.choices import JobStatus, Role
@@ -114,6 +114,16 @@ def competition_filings_to_decide(user) -> Queue:
         reverse("competition-filing-list"),
         waiting,
         lambda f: Task(str(f), reverse("competition-filing-detail", args=[f.pk]), f.submitted_at),
+    )
+
+
+def honours_to_recognise(user) -> Queue:
+    waiting = Honour.objects.waiting_for(user).order_by("recorded_at")
+    return _queue(
+        _("待认定的表彰"),
+        reverse("honour-list") + "?status=recorded",
+        waiting,
+        lambda h: Task(f"{h.name} {h.title}", reverse("honour-detail", args=[h.pk]), h.recorded_at),
     )
 
 
@@ -295,7 +305,12 @@ def _visible_competitions(user):
 
 
 QUEUES_BY_ROLE = {
-    Role.PROVINCE_ADMIN: [filings_to_decide, competition_filings_to_decide, unfinished_jobs],
+    Role.PROVINCE_ADMIN: [
+        filings_to_decide,
+        competition_filings_to_decide,
+        honours_to_recognise,
+        unfinished_jobs,
+    ],
     Role.PROVINCE_AUDITOR: [
         spot_checks_to_carry_out,
         spot_checks_to_publish,
@@ -307,10 +322,16 @@ QUEUES_BY_ROLE = {
         batches_to_approve,
         refunds_to_confirm,
         competition_filings_to_decide,
+        honours_to_recognise,
         open_complaints,
         audit_signals,
     ],
-    Role.COUNTY_STAFF: [competition_filings_to_decide, open_complaints, audit_signals],
+    Role.COUNTY_STAFF: [
+        competition_filings_to_decide,
+        honours_to_recognise,
+        open_complaints,
+        audit_signals,
+    ],
     Role.INSTITUTION_STAFF: [running_batches, unfinished_jobs],
     Role.INSTITUTION_SIGNATORY: [batches_to_sign_off, running_batches, unfinished_jobs],
     Role.COMPETITION_ORGANISER: [competition_filings_of_organiser, unfinished_jobs],

@@ -41,6 +41,7 @@ from competitions.choices import (
     ContestantGroup,
     FilingLevel,
     FilingReason,
+    HonourKind,
 )
 from competitions.models import (
     CertificateDelegation,
@@ -49,6 +50,7 @@ from competitions.models import (
     CompetitionFiling,
     Contestant,
     Event,
+    Honour,
     Recognition,
 )
 from institutions.choices import (
@@ -570,6 +572,24 @@ class RecognitionFactory(factory.django.DjangoModelFactory):
     level = 3
     decided_by = "city"
     reason = "第1名"
+
+
+class HonourFactory(PersonalIdFactory):
+    """A city's honour (技师) recorded by its HR staff; pass kind/level/region for a top one."""
+
+    class Meta:
+        model = Honour
+
+    name = "李技能"
+    kind = HonourKind.OTHER
+    title = "南京市技术能手"
+    awarding_body = "南京市人民政府"
+    document_number = factory.Sequence(lambda n: f"宁政发〔2024〕{n + 1}号")
+    awarded_on = date(2024, 5, 1)
+    occupation = factory.SubFactory(OccupationFactory)
+    level = 2
+    region = factory.LazyFunction(lambda: region("320100"))
+    recorded_by = factory.SubFactory(CityStaffFactory, username="honour_clerk")
 
 
 # --- audits ---------------------------------------------------------------------------------------

@@ -508,6 +508,44 @@ WORKING_DAY_CALENDAR_DELETE = Rule(
 )
 
 
+# 实施意见 十六: the province and the city and county HR departments record honours; the matrix's
+# honour is the county's (江宁区), so the county issues it, the city and the province only see it.
+HONOUR_CREATE = Rule(
+    get="anon=L su=200 pa=200 pau=403 city=200 county=200 staff=403 sign=403 org=403",
+    post="anon=L su=ACT pa=ACT pau=403 city=ACT county=ACT staff=403 sign=403 org=403",
+)
+HONOUR_DETAIL = Rule(
+    get="anon=L su=200 pa=200 pau=200 city=200/404 county=200/404 staff=404 sign=404 org=404",
+    post="anon=L su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
+)
+HONOUR_RECOGNISE = Rule(
+    get="anon=L su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
+    post="anon=L su=403 pa=403 pau=403 city=403/404 county=ACT/404 staff=404 sign=404 org=404",
+)
+# The reason is asked first: an empty form is answered with the page, whoever sent it.
+HONOUR_REFUSE = Rule(
+    get="anon=L su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
+    post="anon=L su=ACT pa=ACT pau=ACT city=ACT/404 county=ACT/404 staff=404 sign=404 org=404",
+)
+API_HONOUR_LIST = Rule(
+    get="anon=401 su=200 pa=200 pau=200 city=200 county=200 staff=200 sign=200 org=200",
+    post="anon=401 su=ACT pa=ACT pau=ACT city=ACT county=ACT staff=ACT sign=ACT org=ACT",
+)
+API_HONOUR_DETAIL = Rule(
+    get="anon=401 su=200 pa=200 pau=200 city=200/404 county=200/404 staff=404 sign=404 org=404",
+    post="anon=401 su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
+    patch="anon=401 su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
+    delete="anon=401 su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
+)
+API_HONOUR_RECOGNISE = Rule(
+    get="anon=401 su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
+    post="anon=401 su=403 pa=403 pau=403 city=403/404 county=ACT/404 staff=404 sign=404 org=404",
+)
+API_HONOUR_REFUSE = Rule(
+    get="anon=401 su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
+    post="anon=401 su=ACT pa=ACT pau=ACT city=ACT/404 county=ACT/404 staff=404 sign=404 org=404",
+)
+
 TABLE = {
     "home": (HOME, None),
     "dashboard": (DASHBOARD, None),
@@ -618,6 +656,11 @@ TABLE = {
     "competition-filing-pdf": (COMPETITION_DETAIL, "competition_filing"),
     "competition-recognition-list": (INSTITUTION_LIST, None),
     "competition-recognition-decide": (COMPETITION_CERTIFICATES, "recognition"),
+    "honour-list": (INSTITUTION_LIST, None),
+    "honour-create": (HONOUR_CREATE, None),
+    "honour-detail": (HONOUR_DETAIL, "honour"),
+    "honour-recognise": (HONOUR_RECOGNISE, "honour"),
+    "honour-refuse": (HONOUR_REFUSE, "honour"),
     "audit-results": (HOME, None),
     "notice-list": (HOME, None),
     "complaint-create": (HOME, None),
@@ -735,6 +778,10 @@ TABLE = {
     "api:api-recognition-list": (JOB_LIST, None),
     "api:api-recognition-detail": (API_COMPETITION_FILING_DETAIL, "recognition"),
     "api:api-recognition-decide": (API_COMPETITION_CERTIFICATES, "recognition"),
+    "api:api-honour-list": (API_HONOUR_LIST, None),
+    "api:api-honour-detail": (API_HONOUR_DETAIL, "honour"),
+    "api:api-honour-recognise": (API_HONOUR_RECOGNISE, "honour"),
+    "api:api-honour-refuse": (API_HONOUR_REFUSE, "honour"),
     "api:api-inspector-list": (API_INSPECTOR_LIST, None),
     "api:api-inspector-detail": (API_INSPECTOR_DETAIL, "inspector"),
     "api:api-spot-check-list": (API_SPOT_CHECK_LIST, None),

@@ -61,6 +61,7 @@ class Tenant:
     contestant: object = None
     competition_filing: object = None
     recognition: object = None
+    honour: object = None  # an honour recorded by the tenant's county (技师 and below)
     inspector: object = None
     spot_check: object = None
     entity: object = None
@@ -113,12 +114,18 @@ def build_world() -> World:
     from certificates.choices import CertificateKind, ProofReason
     from certificates.issuance import outputs
     from certificates.models import Certificate, Proof
-    from competitions.choices import CompetitionFilingStatus, FilingLevel, FilingReason
+    from competitions.choices import (
+        CompetitionFilingStatus,
+        FilingLevel,
+        FilingReason,
+        HonourKind,
+    )
     from competitions.models import (
         Competition,
         CompetitionFiling,
         Contestant,
         Event,
+        Honour,
         Recognition,
     )
     from institutions.choices import EvaluationType, ExitRemedyChoice, MaterialKind, QuestionSource
@@ -283,6 +290,22 @@ def build_world() -> World:
         )
         tenant.recognition = Recognition.objects.create(
             contestant=tenant.contestant, level=3, decided_by="city", reason="第1名"
+        )
+        honoured_id = make_resident_id(county_code, "19800101", 900 + n)
+        tenant.honour = Honour.objects.create(
+            name=f"{county}表彰人员",
+            id_number_encrypted=personal_data.encrypt(honoured_id),
+            id_number_hash=personal_data.keyed_hash(honoured_id),
+            id_number_masked=personal_data.mask_id_number(honoured_id),
+            kind=HonourKind.OTHER,
+            title=f"{county}技术能手",
+            awarding_body=f"{county}人民政府",
+            document_number=f"矩阵〔2025〕{n + 1}号",
+            awarded_on=date(2025, 5, 1),
+            occupation=tenant.contestant.event.occupation,
+            level=3,
+            region=county,
+            recorded_by=organiser,
         )
 
         # Audits: an inspector of the city, a published spot check of the institution with a

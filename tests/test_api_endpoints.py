@@ -9,7 +9,7 @@ from audits.models import Complaint, Inspector, Notice, QualityReview, SpotCheck
 from audits.reviews import INDICATOR_FIELDS, summarise
 from certificates.models import Certificate
 from competitions.choices import CompetitionKind, ContestantGroup
-from competitions.models import Competition, CompetitionFiling, Contestant, Recognition
+from competitions.models import Competition, CompetitionFiling, Contestant, Honour, Recognition
 from institutions.choices import EvaluationType, IdType, QuestionSource
 from institutions.models import Batch, Candidate, ExitRemedy, Filing, Institution
 from skilleval.choices import Role
@@ -42,6 +42,7 @@ from tests.factories import (
     EventFactory,
     ExitRemedyFactory,
     FilingFactory,
+    HonourFactory,
     InspectorFactory,
     InvalidExitBatchFactory,
     JobFactory,
@@ -366,6 +367,27 @@ class TestRecognitions(ReadTests):
 
     def make(self, tenant):
         return RecognitionFactory(contestant__competition=competition(tenant))
+
+
+HONOUR_SCOPE = {
+    **PROVINCE,
+    Role.CITY_STAFF: OWN,
+    Role.COUNTY_STAFF: OWN,
+    Role.INSTITUTION_STAFF: NOTHING,
+    Role.INSTITUTION_SIGNATORY: NOTHING,
+    Role.COMPETITION_ORGANISER: NOTHING,
+    **ADMINISTRATORS_SEE_NOTHING,
+}
+
+
+class TestHonours(ReadTests):
+    url = "/api/v1/honours/"
+    model = Honour
+    reads = HONOUR_SCOPE
+
+    def make(self, tenant):
+        # recorded by the tenant's county: its city and the county see it, nobody else below
+        return HonourFactory(region=tenant.county, level=3)
 
 
 # --- audits ---------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def detail_pages():
     from audits.models import Complaint, QualityReview, SpotCheck
     from certificates.models import Certificate
-    from competitions.models import Competition
+    from competitions.models import Competition, Honour
     from institutions.models import Batch, Filing, Institution
 
     return [
@@ -26,6 +26,7 @@ def detail_pages():
         ("batch-detail", Batch),
         ("certificate-detail", Certificate),
         ("competition-detail", Competition),
+        ("honour-detail", Honour),
         ("complaint-detail", Complaint),
         ("spot-check-detail", SpotCheck),
         ("quality-review-detail", QualityReview),

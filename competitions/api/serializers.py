@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from competitions.choices import FilingLevel, FilingReason
+from competitions.choices import FilingLevel, FilingReason, HonourKind
 from competitions.contestant_import import (
     already_registered,
     check_id_number,
@@ -20,12 +20,15 @@ from competitions.models import (
     CompetitionFiling,
     Contestant,
     Event,
+    Honour,
     Recognition,
 )
+from institutions.choices import IdType
 from institutions.models import Institution
 from skilleval import rules
 from skilleval.api.base import DecisionField
-from skilleval.choices import RegionKind
+from skilleval.choices import Level, RegionKind
+from skilleval.models import Occupation
 from skilleval.rules.competitions import FeesAllowed
 
 # One choice set for both filing decisions, so the schema has one enum for them.
@@ -384,3 +387,54 @@ class CertificateIssueSerializer(serializers.Serializer):
     issuer = serializers.CharField()
     issued = serializers.ListField(child=serializers.CharField())
     skipped = serializers.IntegerField()
+
+
+class HonourSerializer(serializers.ModelSerializer):
+    """An honour recorded for direct recognition (实施意见 十六); the plain ID number is written
+    once and never read back. Level, recognising body and status are the model's."""
+
+    certificate_number = serializers.CharField(
+        source="certificate.number", read_only=True, default=None
+    )
+
+    class Meta:
+        model = Honour
+        fields = [
+            "id",
+            "name",
+            "id_type",
+            "id_number_masked",
+            "kind",
+            "title",
+            "awarding_body",
+            "document_number",
+            "awarded_on",
+            "occupation",
+            "level",
+            "region",
+            "status",
+            "reason",
+            "recorded_at",
+            "decided_at",
+            "certificate_number",
+        ]
+        read_only_fields = fields
+
+
+class HonourRecordSerializer(serializers.Serializer):
+    """What the department records; `level` only for other honours (技师 or below)."""
+
+    name = serializers.CharField(max_length=50)
+    id_type = serializers.ChoiceField(choices=IdType.choices, default=IdType.RESIDENT_ID)
+    id_number = serializers.CharField(max_length=30, write_only=True)
+    kind = serializers.ChoiceField(choices=HonourKind.choices)
+    title = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    awarding_body = serializers.CharField(max_length=100)
+    document_number = serializers.CharField(max_length=60)
+    awarded_on = serializers.DateField()
+    occupation = serializers.PrimaryKeyRelatedField(queryset=Occupation.objects.all())
+    level = serializers.ChoiceField(choices=Level.choices, required=False, allow_null=True)
+
+
+class HonourRefuseSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)

@@ -17,6 +17,9 @@ from competitions.api.serializers import (
     EventCreateSerializer,
     EventSerializer,
     FileRequestSerializer,
+    HonourRecordSerializer,
+    HonourRefuseSerializer,
+    HonourSerializer,
     OpinionSerializer,
     RecognitionDecisionSerializer,
     RecognitionSerializer,
@@ -25,6 +28,7 @@ from competitions.filtersets import (
     CompetitionFilingFilterSet,
     CompetitionFilterSet,
     ContestantFilterSet,
+    HonourFilterSet,
     RecognitionFilterSet,
     visible_filings,
     visible_recognitions,
@@ -35,7 +39,7 @@ from competitions.issuance import (
     issue_competition_certificates,
     propose_recognitions,
 )
-from competitions.models import Competition, Contestant
+from competitions.models import Competition, Contestant, Honour
 from skilleval.api.base import RoleWritePermission, ScopedViewSetMixin
 from skilleval.choices import Role
 
@@ -208,9 +212,44 @@ class RecognitionViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(recognition).data)
 
 
+class HonourViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Honours recorded for direct recognition (实施意见 十六): the province records and recognises
+    the top three as level 1; a city or county HR department the other government honours of its
+    area, at 技师 or below. Recognising issues the one skill-level certificate."""
+
+    queryset = Honour.objects.select_related("occupation", "region", "certificate")
+    serializer_class = HonourSerializer
+    filterset_class = HonourFilterSet
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=HonourRecordSerializer, responses={201: HonourSerializer})
+    def create(self, request):
+        body = HonourRecordSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        honour = Honour.record(user=request.user, **body.validated_data)
+        return Response(self.get_serializer(honour).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=HonourSerializer)
+    @action(detail=True, methods=["post"])
+    def recognise(self, request, pk=None):
+        honour = self.get_object()
+        honour.recognise(user=request.user)
+        return Response(self.get_serializer(honour).data)
+
+    @extend_schema(request=HonourRefuseSerializer, responses=HonourSerializer)
+    @action(detail=True, methods=["post"])
+    def refuse(self, request, pk=None):
+        honour = self.get_object()
+        body = HonourRefuseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        honour.refuse(user=request.user, reason=body.validated_data["reason"])
+        return Response(self.get_serializer(honour).data)
+
+
 routes = [
     ("competitions", CompetitionViewSet, "api-competition"),
     ("contestants", ContestantViewSet, "api-contestant"),
     ("competition-filings", CompetitionFilingViewSet, "api-competition-filing"),
     ("recognitions", RecognitionViewSet, "api-recognition"),
+    ("honours", HonourViewSet, "api-honour"),
 ]

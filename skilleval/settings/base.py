@@ -296,6 +296,8 @@ SPECTACULAR_SETTINGS = {
         "ComplaintStatusEnum": "audits.choices.ComplaintStatus",
         "ContestantGroupEnum": "competitions.choices.ContestantGroup",
         "FilingReasonEnum": "competitions.choices.FilingReason",
+        "HonourKindEnum": "competitions.choices.HonourKind",
+        "HonourStatusEnum": "competitions.choices.HonourStatus",
     },
 }
 

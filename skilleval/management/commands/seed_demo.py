@@ -18,9 +18,9 @@ from audits.forms import settle_city
 from audits.models import Complaint, Inspector, Notice, QualityReview, SpotCheck
 from audits.reviews import run_review
 from certificates.models import Certificate
-from competitions.choices import FilingReason
+from competitions.choices import FilingReason, HonourKind
 from competitions.issuance import decide_recognition, issue_competition_certificates
-from competitions.models import Competition, Contestant, Event, Recognition
+from competitions.models import Competition, Contestant, Event, Honour, Recognition
 from institutions.choices import (
     BatchStatus,
     CatalogAction,
@@ -288,6 +288,8 @@ class Command(BaseCommand):
             self._batches(institutions, users)
         with transaction.atomic():
             self._competitions(users)
+        with transaction.atomic():
+            self._honours(institutions, users)
         with transaction.atomic():
             self._audits(institutions, users)
         self._print_accounts()
@@ -753,6 +755,88 @@ class Command(BaseCommand):
             first, *_ = Recognition.propose_for(item)
             decide_recognition(first, user=users["nanjing_city"], grant=True, level=3)
             issue_competition_certificates(item, users["nanjing_city"])  # 代章: the city issues
+
+    def _honours(self, institutions, users):
+        """实施意见 十六: a 江苏技能大奖 winner recognised by the province as 一级/高级技师 (the
+        provincial appraisal centre issues), a 南京市技术能手 recognised by the city as 二级/技师
+        (the 南京 centre issues), and a 江宁区 honour waiting for the county."""
+        if Honour.objects.exists():
+            return
+        province = Region.objects.get(code="320000")
+        Institution.objects.get_or_create(
+            uscc=make_uscc("320000", 1),
+            defaults={
+                "name": "江苏省职业技能鉴定指导中心",
+                "kind": K.APPRAISAL_CENTRE,
+                "city": province,
+                "responsible_person": "钱国栋",
+                "contact_phone": "025-83276000",
+                "address": "江苏省南京市",
+                "ministry_code": "3200",
+                "province_serial": "000901",
+            },
+        )
+        nj_centre = institutions["nj_centre"]
+        if not nj_centre.province_serial:
+            nj_centre.province_serial = "000902"
+            nj_centre.save(update_fields=["province_serial"])
+        cases = [
+            (
+                "prov_admin",
+                "王振华",
+                "320106",
+                HonourKind.JIANGSU_SKILLS_AWARD,
+                "江苏技能大奖",
+                "江苏省人民政府",
+                "苏政发〔2025〕88号",
+                "6-18-01-01",
+                None,
+                True,
+            ),
+            (
+                "nanjing_city",
+                "刘建军",
+                "320115",
+                HonourKind.OTHER,
+                "南京市技术能手",
+                "南京市人民政府",
+                "宁政发〔2025〕41号",
+                "4-12-01-01",
+                2,
+                True,
+            ),
+            (
+                "jiangning_county",
+                "孙丽娟",
+                "320115",
+                HonourKind.OTHER,
+                "江宁区优秀技能人才",
+                "南京市江宁区人民政府",
+                "江宁政发〔2026〕7号",
+                "4-03-02-01",
+                3,
+                False,
+            ),
+        ]
+        for n, (who, name, born_in, kind, title, body, document, code, level, done) in enumerate(
+            cases
+        ):
+            user = users[who]
+            honour = Honour.record(
+                user=user,
+                name=name,
+                id_type="resident_id",
+                id_number=make_resident_id(born_in, f"19{78 + n}0612", 700 + n),
+                kind=kind,
+                title=title,
+                awarding_body=body,
+                document_number=document,
+                awarded_on=TODAY - timedelta(days=90 - 30 * n),
+                occupation=Occupation.objects.get(code=code),
+                level=level,
+            )
+            if done:
+                honour.recognise(user=user)
 
     def _audits(self, institutions, users):
         """An inspector pool (two per city, one affiliated with an institution), a published

@@ -1022,6 +1022,13 @@ class Honour(models.Model):
             raise ValidationError(gettext("表彰日期不能晚于今天"))
         level = cls.decide_level(kind, awarded_on, level)
         rules.require(OccupationEvaluable.id, {"occupation_code": occupation.code})
+        if occupation.is_access_type:
+            raise ValidationError(
+                gettext(
+                    "%(occupation)s 为准入类职业资格，不认定职业技能等级（实施意见 四；中就培函〔2020〕41号 二(二)）"
+                )
+                % {"occupation": occupation}
+            )
         number, problem = check_id_number(id_type, id_number)
         if problem:
             raise ValidationError(in_reader_language(*problem))

@@ -124,3 +124,26 @@ def test_an_exited_occupation_is_refused_as_access_type_in_the_file():
         )
     assert [(e["row"], e["column"]) for e in refused.value.errors] == [(2, "准入类")]
     assert Occupation.objects.get(code="6-18-01-01").is_access_type is False
+
+
+def test_an_honour_in_an_access_type_occupation_recognises_no_skill_level(province_admin):
+    from competitions.choices import HonourKind
+    from competitions.models import Honour
+    from skilleval.demo import make_resident_id
+
+    fire = OccupationFactory(code="4-07-05-03", name="消防设施操作员", is_access_type=True)
+    with pytest.raises(ValidationError) as refused:
+        Honour.record(
+            user=province_admin,
+            name="李消防",
+            id_type="resident_id",
+            id_number=make_resident_id("320102", "19800101", 7),
+            kind=HonourKind.JIANGSU_SKILLS_AWARD,
+            title="江苏技能大奖",
+            awarding_body="江苏省人民政府",
+            document_number="苏政发〔2025〕1号",
+            awarded_on=date(2025, 10, 1),
+            occupation=fire,
+        )
+    assert "准入类" in refused.value.messages[0]
+    assert not Honour.objects.exists()

@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from audits.models import Half, QualityReview, ReviewFlag, ReviewRow
+from audits.review_charts import report_charts
 from audits.reviews import (
     FLAG_INDICATOR,
     INDICATORS,
@@ -310,13 +311,20 @@ def review_pdf(request, pk):
 
     review = scoped_review(request, pk)
     rows = report_rows(request, review)
+    totals = visible_totals(review, visible_rows(request.user, review))
+    previous_totals = None
+    if review.compared_with_id:
+        previous_totals = visible_totals(
+            review.compared_with, visible_rows(request.user, review.compared_with)
+        )
     html = render_to_string(
         "audits/review_pdf.html",
         {
             "review": review,
             "rows": rows,
             "indicators": INDICATORS,
-            "totals": visible_totals(review, visible_rows(request.user, review)),
+            "totals": totals,
+            "charts": report_charts(rows, totals, previous_totals),
             "scope": request.user.scope_label,
             "printed_at": timezone.localtime(),
             "thresholds": review.totals.get("thresholds", {}),

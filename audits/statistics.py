@@ -9,15 +9,16 @@ figure drawn from beyond the viewer's scope is the occupation's provincial pass 
 the pass-rate view compares each institution against.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DateTimeField, F, OuterRef, Q, Subquery
+from django.db.models import Count, DateTimeField, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
+from audits.models import CertificateSummary, SummaryRefresh
 from audits.reviews import PASS_RATE_EXCESS_POINTS, PASS_RATE_MIN_SAT
 from certificates.choices import CertificateKind
 from certificates.models import Certificate
@@ -157,19 +158,77 @@ def _narrow(rows, filters: Filters, institution: str, *, level: str, occupation:
 # --- the views ---------------------------------------------------------------------------------
 
 
+def _summarised_months(filters: Filters, covers_until: date) -> tuple[date, date] | None:
+    """The whole months within the period that the summary holds entirely: [first, after)."""
+    first = filters.start.replace(day=1)
+    if first < filters.start:
+        first = months_before(first, -1)
+    last_day = min(filters.end, covers_until - timedelta(days=1))
+    after = last_day.replace(day=1)
+    if last_day == months_before(after, -1) - timedelta(days=1):
+        after = months_before(after, -1)
+    return (first, after) if first < after else None
+
+
+def issued_counts(user, filters: Filters, *fields: str, by_month: bool = False) -> dict:
+    """Certificates issued in the period, counted by `fields` (paths valid from the certificate and
+    the summary alike): the whole months the summary holds are read from it, the rest (the current
+    month, the days since the last refresh, a partial first or last month) from the certificates, so
+    the figures equal a direct count on the certificates. Keys are tuples in `fields` order, led by
+    the month when `by_month`."""
+    refresh = SummaryRefresh.latest()
+    months = _summarised_months(filters, refresh.covers_until) if refresh else None
+    live = certificates(user, filters)
+    counts: dict = {}
+
+    keys = list(fields)
+    if months:
+        first, after = months
+        summary = _narrow(
+            CertificateSummary.objects.visible_to(user).filter(month__gte=first, month__lt=after),
+            filters,
+            "institution__",
+            level="level",
+            occupation="occupation_id",
+        )
+        names = (["month"] if by_month else []) + keys
+        for row in summary.values(*names).annotate(n=Sum("issued")).order_by():
+            key = tuple(_as_date(row[name]) if name == "month" else row[name] for name in names)
+            counts[key] = counts.get(key, 0) + row["n"]
+        # Outside the summarised months, and within them those recorded since the refresh: narrow
+        # reads (the issue-date index, the primary key) rather than one over every month.
+        lives = [
+            live.filter(issued_on__lt=first),  # two ranges, not one OR: each uses the index
+            live.filter(issued_on__gte=after),
+            live.filter(
+                issued_on__gte=first, issued_on__lt=after, pk__gt=refresh.through_certificate
+            ),
+        ]
+    else:
+        lives = [live]
+    names = (["month"] if by_month else []) + keys
+    for rows in lives:
+        if by_month:
+            rows = rows.annotate(month=TruncMonth("issued_on"))
+        for row in rows.values(*names).annotate(n=Count("pk")).order_by():
+            key = tuple(_as_date(row[name]) if name == "month" else row[name] for name in names)
+            counts[key] = counts.get(key, 0) + row["n"]
+    return counts
+
+
+def updated_at():
+    """When the summary was last rebuilt (shown on the pages as 数据更新于); None if never."""
+    refresh = SummaryRefresh.latest()
+    return refresh.refreshed_at if refresh else None
+
+
 def certificates_by_month(user, filters: Filters) -> Table:
     """Certificates issued per month, by level, the last 24 months of the period."""
     first = months_before(filters.end.replace(day=1), MONTHS_SHOWN - 1)
     months = [months_before(filters.end.replace(day=1), n) for n in range(MONTHS_SHOWN - 1, -1, -1)]
-    counted = (
-        certificates(user, filters)
-        .filter(issued_on__gte=max(first, filters.start))
-        .annotate(month=TruncMonth("issued_on"))
-        .values("month", "level")
-        .annotate(n=Count("pk"))
-        .order_by()
+    counts = issued_counts(
+        user, replace(filters, start=max(first, filters.start)), "level", by_month=True
     )
-    counts = {(_as_date(row["month"]), row["level"]): row["n"] for row in counted}
     columns = [gettext("月份"), *[level_label(level) for level in LEVELS_UP], level_label(None)]
     columns.append(gettext("合计"))
     rows = []
@@ -192,49 +251,35 @@ def _as_date(value) -> date:
 
 
 def certificates_by_city(user, filters: Filters) -> Table:
-    counted = (
-        certificates(user, filters)
-        .values(city=F("institution__city__name"))
-        .annotate(n=Count("pk"))
-        .order_by("-n", "city")
-    )
+    counts = issued_counts(user, filters, "institution__city__name")
+    ordered = sorted(((n, city) for (city,), n in counts.items()), key=lambda x: (-x[0], x[1]))
     return Table(
         view="city",
         title=gettext("各设区市核发证书数"),
         unit=gettext("张"),
         columns=[gettext("设区市"), gettext("证书数")],
-        rows=[[row["city"], row["n"]] for row in counted],
+        rows=[[city, n] for n, city in ordered],
         series=[1],
         chart="horizontal",
     )
 
 
 def certificates_by_occupation(user, filters: Filters) -> Table:
-    counted = (
-        certificates(user, filters)
-        .values(code=F("occupation__code"), name=F("occupation__name"))
-        .annotate(n=Count("pk"))
-        .order_by("-n", "code")[:TOP_OCCUPATIONS]
-    )
+    counts = issued_counts(user, filters, "occupation__code", "occupation__name")
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))[:TOP_OCCUPATIONS]
     return Table(
         view="occupation",
         title=gettext("核发证书最多的20个职业"),
         unit=gettext("张"),
         columns=[gettext("职业"), gettext("证书数")],
-        rows=[[f"{row['code']} {row['name']}", row["n"]] for row in counted],
+        rows=[[f"{code} {name}", n] for (code, name), n in ordered],
         series=[1],
         chart="horizontal",
     )
 
 
 def certificates_by_institution_kind(user, filters: Filters) -> Table:
-    counted = {
-        row["institution_kind"]: row["n"]
-        for row in certificates(user, filters)
-        .values(institution_kind=F("institution__kind"))
-        .annotate(n=Count("pk"))
-        .order_by()
-    }
+    counted = {kind: n for (kind,), n in issued_counts(user, filters, "institution__kind").items()}
     return Table(
         view="kind",
         title=gettext("各类评价机构核发证书数"),

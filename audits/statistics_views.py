@@ -36,6 +36,7 @@ from audits.statistics import (
     quarterly_report,
     sees_statistics,
     table,
+    updated_at,
 )
 from institutions.choices import InstitutionKind
 from skilleval import charts
@@ -145,6 +146,7 @@ def index(request):
             "query": query,
             "views": _links(),
             "scope": request.user.scope_label,
+            "updated_at": updated_at(),
         },
     )
 
@@ -165,6 +167,7 @@ def view_page(request, view):
             "views": _links(),
             "table": table(view, request.user, filters),
             "scope": request.user.scope_label,
+            "updated_at": updated_at(),
         },
     )
 

@@ -22,3 +22,12 @@ def run_half_year_quality_review(year: int | None = None, half: int | None = Non
         "institutions": review.totals["institutions"],
         "flagged_institutions": review.totals["flagged_institutions"],
     }
+
+
+@shared_task
+def refresh_statistics_summary():
+    """Rebuild the certificate summary the statistics pages read (issue 15); nightly by beat."""
+    from audits.models import refresh_summary
+
+    refreshed = refresh_summary()
+    return {"covers_until": refreshed.covers_until.isoformat()}

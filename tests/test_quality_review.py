@@ -579,3 +579,39 @@ def test_the_spreadsheet_opens_and_keeps_a_formula_like_name_as_text(
     assert "超范围评价中心" in names
     assert "苏州公示迟缓评价中心" not in names  # scoped like the page
     assert '\'=HYPERLINK("http://x")清白' in names
+
+
+# --- charts of the printed report -----------------------------------------------------------
+
+
+def test_distribution_chart_is_svg_with_its_threshold_line(review):
+    import xml.etree.ElementTree as ET
+
+    from audits.review_charts import deltas_svg, distribution_svg
+    from audits.reviews import INDICATORS
+
+    complaints = next(i for i in INDICATORS if i.field == "complaints")
+    svg = distribution_svg(review.rows.all(), complaints)
+    root = ET.fromstring(svg)
+    assert root.tag.endswith("svg")
+    text = svg.decode()
+    assert "举报：各机构分布" in text
+    assert "标记阈值 1" in text
+    assert b"<script" not in svg
+    deltas = ET.fromstring(deltas_svg({i.field: 1 for i in INDICATORS}, None))
+    assert deltas.tag.endswith("svg")
+
+
+def test_the_pdf_shows_the_charts(client, review, province_admin, tmp_path):
+    import subprocess
+
+    client.force_login(province_admin)
+    response = client.get(reverse("quality-review-pdf", args=[review.pk]))
+    path = tmp_path / "review.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "突击发证占比（%）：各机构分布" in text
+    assert "标记阈值 50" in text
+    assert "与上一半年相比" in text

@@ -14,6 +14,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import translation
 
+from audits.models import CertificateSummary, refresh_summary
 from audits.statistics import VIEWS, Filters, quarterly_report, table
 from certificates.models import Certificate
 from institutions.choices import BatchStatus, InstitutionKind
@@ -37,10 +38,12 @@ def _frozen():
         yield
 
 
-@pytest.fixture
-def certificates(nanjing_institution, suzhou_institution):
-    """Nanjing: 3 certificates at level 4 in 2026-03 and 2 at level 3 in 2025-11 (车工), Suzhou:
-    4 at level 4 in 2026-03 (one 焊工), and one Nanjing certificate before the period."""
+@pytest.fixture(params=["live", "summarised"])
+def certificates(request, nanjing_institution, suzhou_institution):
+    """Run once counted live (no summary yet) and once after the summary's refresh: the figures
+        are the same direct counts either way.
+    Nanjing: 3 certificates at level 4 in 2026-03 and 2 at level 3 in 2025-11 (车工), Suzhou:
+        4 at level 4 in 2026-03 (one 焊工), and one Nanjing certificate before the period."""
     lathe = OccupationFactory()
     welder = OccupationFactory(code="6-18-02-04", name="焊工")
     school = InstitutionFactory(
@@ -64,6 +67,8 @@ def certificates(nanjing_institution, suzhou_institution):
             batch=batch,
             issued_on=issued_on,
         )
+    if request.param == "summarised":
+        refresh_summary()
     return Certificate.objects.all()
 
 
@@ -314,3 +319,63 @@ def test_quarterly_page_xlsx_and_pdf(client, quarter_figures, nanjing_staff, tmp
     assert "2026年第1季度技能人才评价统计报表" in text
     # The chart is in the PDF: its title is text of the embedded SVG.
     assert text.count("职业技能等级认定：按设区市") >= 2
+
+
+# --- the summary (issue 15) --------------------------------------------------------------------
+
+
+def test_certificates_recorded_after_the_refresh_still_count(
+    certificates, nanjing_institution, province_admin, nanjing_staff
+):
+    refresh_summary()
+    assert CertificateSummary.objects.exists()
+    # Issued today (after the refresh's day), and recorded late with an issue date in a month the
+    # summary holds: both are counted live, not shown as pending.
+    CertificateFactory(institution=nanjing_institution, issued_on=date(2026, 7, 1), level=4)
+    CertificateFactory(institution=nanjing_institution, issued_on=date(2026, 3, 11), level=4)
+    monthly = table("monthly", province_admin, PERIOD)
+    assert cell(monthly, "2026-07", "合计") == 1
+    assert cell(monthly, "2026-03", "合计") == 8
+    assert sum(row[-1] for row in monthly.rows) == 11
+    assert table("city", nanjing_staff, PERIOD).rows == [["南京市", 7]]
+
+
+def test_summary_months_and_partial_edges_equal_a_direct_count(certificates, province_admin):
+    refresh_summary()
+    # A period starting and ending mid-month: the edge days are counted live.
+    mid = Filters(start=date(2025, 11, 5), end=date(2026, 3, 20))
+    assert table("city", province_admin, mid).rows == [["南京市", 5], ["苏州市", 3]]
+    assert certificates.filter(issued_on__range=(mid.start, mid.end)).count() == 8
+    day_after = Filters(start=date(2025, 11, 6), end=date(2026, 3, 19))
+    assert table("city", province_admin, day_after).rows == [["南京市", 3]]
+
+
+def test_a_city_never_sees_another_citys_summary_rows(certificates, nanjing_staff, suzhou_staff):
+    refresh_summary()
+    cities = {
+        row.institution.city_id for row in CertificateSummary.objects.visible_to(nanjing_staff)
+    }
+    assert cities == {"320100"}
+    assert table("occupation", suzhou_staff, PERIOD).rows == [
+        ["6-18-01-01 车工", 3],
+        ["6-18-02-04 焊工", 1],
+    ]
+    assert table("city", nanjing_staff, PERIOD).rows == [["南京市", 5]]
+
+
+def test_page_says_when_the_figures_were_updated(client, certificates, nanjing_staff):
+    refresh_summary()
+    client.force_login(nanjing_staff)
+    page = client.get(reverse("statistics-view", args=["monthly"]))
+    assert "数据更新于 2026-07-01 10:00" in page.content.decode()
+
+
+def test_the_refresh_command_and_the_beat_schedule(certificates, settings):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("refresh_statistics", stdout=out)
+    assert "before 2026-07-01" in out.getvalue()
+    assert sum(CertificateSummary.objects.values_list("issued", flat=True)) == 10
+    schedule = settings.CELERY_BEAT_SCHEDULE["refresh-statistics-summary"]
+    assert schedule["task"] == "audits.tasks.refresh_statistics_summary"

@@ -1,4 +1,5 @@
 from audits.models.reviews import Half, QualityReview, ReviewFlag, ReviewRow
+from audits.models.summary import CertificateSummary, SummaryRefresh, refresh_summary
 from audits.models.supervision import (
     Complaint,
     CreditFlag,
@@ -11,6 +12,7 @@ from audits.models.supervision import (
 )
 
 __all__ = [
+    "CertificateSummary",
     "Complaint",
     "CreditFlag",
     "Finding",
@@ -22,5 +24,7 @@ __all__ = [
     "ReviewRow",
     "SpotCheck",
     "SpotCheckEntity",
+    "SummaryRefresh",
     "new_complaint_reference",
+    "refresh_summary",
 ]

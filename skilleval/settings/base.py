@@ -363,6 +363,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "skilleval.tasks.delete_expired_api_tokens",
         "schedule": crontab(hour=1, minute=15),
     },
+    # The statistics read a nightly summary of the certificates and count the days since live.
+    "refresh-statistics-summary": {
+        "task": "audits.tasks.refresh_statistics_summary",
+        "schedule": crontab(hour=1, minute=45),
+    },
     # 54号 五: 一年两次 — on 1 January and 1 July, for the half-year that just ended.
     "quality-review-half-yearly": {
         "task": "audits.tasks.run_half_year_quality_review",

@@ -218,14 +218,15 @@ class Command(BaseCommand):
                 f"""
                 INSERT INTO {table(Batch)} (institution_id, occupation_id, level, evaluation_type,
                     region_id, venue, examiners, question_source, exam_starts_on, exam_ends_on,
-                    note, status, publicised_on, status_reason, created_by_id, created_at)
+                    note, status, publicised_on, status_reason, created_by_id, created_at,
+                    graduate_cohort)
                 SELECT x.institution_id, x.occupation_id, 3 + x.n %% 3, 'skill_level', x.city_id,
                     '基准考点', '考评员', 'national_bank',
                     {self._date_plus("%s", "x.day_offset")},
                     {self._date_plus("%s", "x.day_offset + 1")},
                     '', 'certificates_issued',
                     {self._date_plus("%s", "x.day_offset + 1 + CASE WHEN x.n %% 9 = 0 THEN 25 ELSE 5 END")},
-                    '', %s, %s
+                    '', %s, %s, false
                 FROM (
                     SELECT g.n, i.id AS institution_id, inst.city_id, o.id AS occupation_id,
                         CASE WHEN i.idx %% 10 = 0 THEN {rush_day}

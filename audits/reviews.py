@@ -255,8 +255,10 @@ def rush_condition(start: date, end: date, vq_last_day: date) -> Q:
         # The 239号 window is not in this half-year: leave the OR out, so that PostgreSQL can
         # plan the EXISTS as a semi-join.
         return before_filing_expiry
+    # An access-type (准入类) qualification has no 239号 last day to rush before (实施意见 四).
     return before_filing_expiry | Q(
         kind=CertificateKind.VOCATIONAL_QUALIFICATION,
+        occupation__is_access_type=False,
         issued_on__gte=vq_window[0],
         issued_on__lte=vq_window[1],
     )

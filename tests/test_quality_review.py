@@ -324,6 +324,19 @@ def test_a_vocational_qualification_certificate_before_the_239_last_day_is_a_rus
     assert row["flags"] == [ReviewFlag.RUSH_ISSUANCE]
 
 
+def test_an_access_type_qualification_has_no_239_last_day_to_rush_before(lathe):
+    """实施意见 四: access-type (准入类) certificates go on after 2021-01-31."""
+    from tests.factories import OccupationFactory
+
+    fire = OccupationFactory(code="4-07-05-03", name="消防设施操作员", is_access_type=True)
+    station = InstitutionFactory(name="消防鉴定站")
+    approved_filing(station, [(lathe, 4)], valid_from=date(2019, 1, 1))
+    vq = CertificateKind.VOCATIONAL_QUALIFICATION
+    certificates(station, fire, *[date(2021, 1, 25)] * 20, kind=vq)
+    (row,) = [r for r in compute_rows(2021, 1, today=TODAY) if r["institution_id"] == station.pk]
+    assert row["rush_issued"] == 0 and ReviewFlag.RUSH_ISSUANCE not in row["flags"]
+
+
 def test_publicity_counts_from_the_first_time_results_were_publicised(lathe):
     from institutions.models import BatchTransition
 

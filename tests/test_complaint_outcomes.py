@@ -194,3 +194,147 @@ def test_the_database_refuses_a_publication_without_a_summary(province_auditor):
         Complaint.objects.filter(pk=complaint.pk).update(
             published_at=timezone.now(), published_by=province_auditor
         )
+
+
+# --- the public page and the public API -------------------------------------------------------
+
+PAGE = "/audits/complaints/outcomes/"
+API = "/api/v1/public/complaint-outcomes/"
+
+
+def published(user, summary=SUMMARY, **kwargs) -> Complaint:
+    complaint = concluded(**kwargs)
+    complaint.publish(user=user, summary=summary)
+    return complaint
+
+
+def test_the_public_reads_published_outcomes_without_signing_in(
+    client, province_auditor, nanjing_institution
+):
+    shown = published(province_auditor, institution=nanjing_institution)
+    html = client.get(PAGE).content.decode()
+    assert shown.reference in html and SUMMARY in html
+    assert nanjing_institution.name in html and "南京市" in html
+    assert timezone.localdate(shown.concluded_at).isoformat() in html
+
+
+def test_nothing_unpublished_and_nothing_but_the_summary_is_shown(
+    client, api, province_auditor, nanjing_institution
+):
+    shown = published(province_auditor, institution=nanjing_institution)
+    kept = concluded(institution=nanjing_institution)  # concluded, not published
+    open_one = ComplaintFactory(status=ComplaintStatus.INVESTIGATING)
+    html = client.get(PAGE).content.decode()
+    answer = api.get(API).content.decode()
+    for text in (html, answer):
+        assert shown.reference in text
+        assert kept.reference not in text and open_one.reference not in text
+        # Neither the complainant's words and contact nor the handler's internal outcome.
+        assert shown.content not in text and "13912345678" not in text
+        assert shown.outcome not in text and "attachment" not in text
+
+
+def test_the_page_and_the_api_agree(client, api, province_auditor, suzhou_institution):
+    first = published(province_auditor)
+    second = published(province_auditor, institution=suzhou_institution)
+    rows = api.get(API).json()["results"]
+    assert [row["reference"] for row in rows] == [second.reference, first.reference]
+    html = client.get(PAGE).content.decode()
+    assert html.index(second.reference) < html.index(first.reference)
+    row = rows[0]
+    assert row == {
+        "reference": second.reference,
+        "target_type": "institution",
+        "target_type_display": "评价机构",
+        "institution_name": suzhou_institution.name,
+        "city_name": "苏州市",
+        "concluded_on": timezone.localdate(second.concluded_at).isoformat(),
+        "published_on": timezone.localdate(second.published_at).isoformat(),
+        "summary": SUMMARY,
+    }
+    for value in row.values():
+        assert str(value) in html or value == "institution"
+
+
+def test_the_page_shows_twenty_a_page(client, province_auditor):
+    for _ in range(21):
+        published(province_auditor)
+    first, second = client.get(PAGE), client.get(PAGE + "?page=2")
+    assert first.content.decode().count('class="result-card"') == 20
+    assert second.content.decode().count('class="result-card"') == 1
+
+
+def test_the_api_is_paginated_and_answers_only_get(api, province_auditor):
+    published(province_auditor)
+    body = api.get(API).json()
+    assert body["count"] == 1 and body["next"] is None
+    assert api.post(API, {}).status_code == 405
+    assert api.get(API)["Cache-Control"] == "no-store"
+
+
+def test_the_api_is_rate_limited_per_client(api, settings, province_auditor):
+    settings.LOOKUP_RATE_PER_CLIENT = "2/minute"
+    assert [api.get(API).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_the_page_reads_in_english(db, client):
+    client.cookies["django_language"] = "en"
+    html = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Published outcomes of complaints" in html
+
+
+# --- publishing from the complaint's page and the API ---------------------------------------
+
+
+def detail(complaint) -> str:
+    return f"/audits/complaints/{complaint.pk}/"
+
+
+def test_the_city_publishes_from_the_complaints_page(client, nanjing_staff, nanjing_institution):
+    complaint = concluded(institution=nanjing_institution)
+    client.force_login(nanjing_staff)
+    assert 'id="publish"' in client.get(detail(complaint)).content.decode()
+    response = client.post(detail(complaint) + "publish/", {"summary": SUMMARY})
+    assert response.status_code == 302 and response["Location"].endswith("#publish")
+    complaint.refresh_from_db()
+    assert complaint.published_by == nanjing_staff
+    html = client.get(detail(complaint)).content.decode()
+    assert 'id="publish"' not in html and SUMMARY in html
+
+
+def test_the_page_shows_the_refusal_next_to_the_form(client, nanjing_staff, nanjing_institution):
+    complaint = concluded(institution=nanjing_institution)
+    client.force_login(nanjing_staff)
+    response = client.post(detail(complaint) + "publish/", {"summary": "举报人 13912345678"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "1391***5678" in html and "实施意见 二十五" in html
+    complaint.refresh_from_db()
+    assert complaint.published_at is None
+
+
+def test_the_publish_form_is_not_offered_before_the_conclusion_or_to_the_county(
+    client, nanjing_staff, jiangning_staff, nanjing_institution
+):
+    open_one = ComplaintFactory(
+        institution=nanjing_institution, status=ComplaintStatus.INVESTIGATING
+    )
+    client.force_login(nanjing_staff)
+    assert 'id="publish"' not in client.get(detail(open_one)).content.decode()
+    done = concluded(institution=nanjing_institution)
+    client.force_login(jiangning_staff)
+    assert 'id="publish"' not in client.get(detail(done)).content.decode()
+    assert client.post(detail(done) + "publish/", {"summary": SUMMARY}).status_code == 403
+
+
+def test_the_api_publishes_and_refuses_as_the_page_does(
+    api_as, nanjing_staff, suzhou_staff, nanjing_institution
+):
+    complaint = concluded(institution=nanjing_institution)
+    url = f"/api/v1/complaints/{complaint.pk}/publish/"
+    assert api_as(suzhou_staff).post(url, {"summary": SUMMARY}).status_code == 404
+    refused = api_as(nanjing_staff).post(url, {"summary": "考生 32010219900307123X"})
+    assert refused.status_code == 400 and "3201**********123X" in str(refused.json())
+    done = api_as(nanjing_staff).post(url, {"summary": SUMMARY})
+    assert done.status_code == 200
+    complaint.refresh_from_db()
+    assert complaint.public_summary == SUMMARY and complaint.published_by == nanjing_staff

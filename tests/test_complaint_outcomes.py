@@ -338,3 +338,10 @@ def test_the_api_publishes_and_refuses_as_the_page_does(
     assert done.status_code == 200
     complaint.refresh_from_db()
     assert complaint.public_summary == SUMMARY and complaint.published_by == nanjing_staff
+
+
+def test_the_schema_names_the_public_list_and_the_publish_action(client):
+    paths = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()["paths"]
+    assert "get" in paths["/api/v1/public/complaint-outcomes/"]
+    assert paths["/api/v1/public/complaint-outcomes/"]["get"].get("security") in (None, [], [{}])
+    assert "post" in paths["/api/v1/complaints/{id}/publish/"]

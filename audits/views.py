@@ -585,7 +585,7 @@ def complaint_publish(request, pk):
         lambda data: complaint.publish(user=request.user, summary=data["summary"]),
         success=gettext("举报 %(reference)s 的处理结果已向社会公开")
         % {"reference": complaint.reference},
-        done=lambda _: to_page("complaint-detail", complaint.pk, "publish"),
+        done=lambda _: to_page("complaint-detail", complaint.pk),
         again=lambda form: render(
             request,
             "audits/complaint_detail.html",

@@ -295,7 +295,7 @@ def test_the_city_publishes_from_the_complaints_page(client, nanjing_staff, nanj
     client.force_login(nanjing_staff)
     assert 'id="publish"' in client.get(detail(complaint)).content.decode()
     response = client.post(detail(complaint) + "publish/", {"summary": SUMMARY})
-    assert response.status_code == 302 and response["Location"].endswith("#publish")
+    assert response.status_code == 302 and response["Location"].endswith("#top")
     complaint.refresh_from_db()
     assert complaint.published_by == nanjing_staff
     html = client.get(detail(complaint)).content.decode()

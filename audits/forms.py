@@ -331,6 +331,21 @@ def assignable_users(complaint: Complaint):
     return User.objects.filter(condition, is_active=True).order_by("role", "username")
 
 
+class PublishOutcomeForm(forms.Form):
+    """The summary of a concluded complaint's outcome for the public (实施意见 二十五). Not required
+    here: Complaint.publish says what is missing, and first who may publish."""
+
+    summary = forms.CharField(
+        label=_("公开的处理结果摘要"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=2000,
+        help_text=_(
+            "向社会公开，请另行撰写：不得抄录举报内容、联系方式或附件，不得含身份证号码、电话号码"
+        ),
+    )
+
+
 class AdvanceForm(forms.Form):
     """The next step of a complaint: assigning names a handler, concluding records the outcome
     (required here in the words Complaint.advance refuses with; it checks again)."""

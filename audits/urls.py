@@ -9,6 +9,7 @@ urlpatterns = [
     path("complaints/new/", views.complaint_create, name="complaint-create"),
     path("complaints/received/", views.complaint_received, name="complaint-received"),
     path("complaints/status/", views.complaint_status, name="complaint-status"),
+    path("complaints/outcomes/", views.complaint_outcomes, name="complaint-outcomes"),
     # Staff.
     path("inspectors/", views.InspectorListView.as_view(), name="inspector-list"),
     path("inspectors/<int:pk>/edit/", views.inspector_edit, name="inspector-edit"),
@@ -35,6 +36,7 @@ urlpatterns = [
     path("complaints/", views.ComplaintListView.as_view(), name="complaint-list"),
     path("complaints/<int:pk>/", views.ComplaintDetailView.as_view(), name="complaint-detail"),
     path("complaints/<int:pk>/advance/", views.complaint_advance, name="complaint-advance"),
+    path("complaints/<int:pk>/publish/", views.complaint_publish, name="complaint-publish"),
     path(
         "complaints/<int:pk>/attachment/",
         views.complaint_attachment,

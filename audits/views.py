@@ -16,7 +16,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import ListView
 
 from audits import draws
@@ -42,6 +42,7 @@ from audits.forms import (
     InspectorForm,
     InstitutionActionForm,
     NoticeForm,
+    PublishOutcomeForm,
     RedrawForm,
     ResponseForm,
     RevokeBatchForm,
@@ -465,6 +466,16 @@ def complaint_status(request):
     return render(request, "audits/complaint_status.html", context, status=status)
 
 
+@require_GET
+def complaint_outcomes(request):
+    """处理结果及时向社会公开 (实施意见 二十五): the published outcomes, each in the summary its
+    handler wrote for the public; never the complaint's content, contact or attachment."""
+    page = paginate(
+        request, Complaint.objects.published().select_related("institution", "city"), per_page=20
+    )
+    return render(request, "audits/complaint_outcomes.html", {"page_obj": page, "outcomes": page})
+
+
 # --- complaint handling (staff) -------------------------------------------------------------------
 
 
@@ -501,11 +512,17 @@ def may_handle(user, complaint) -> bool:
     )
 
 
-def complaint_context(request, complaint, advance_form=None) -> dict:
+def complaint_context(request, complaint, advance_form=None, publish_form=None) -> dict:
     context = {"object": complaint, "complaint": complaint}
     if complaint.status != ComplaintStatus.CONCLUDED and may_handle(request.user, complaint):
         context["advance_form"] = advance_form or AdvanceForm(complaint=complaint)
         context["next_status"] = Complaint.FLOW[complaint.status]
+    if (
+        complaint.status == ComplaintStatus.CONCLUDED
+        and complaint.published_at is None
+        and Complaint.may_publish(request.user, complaint)
+    ):
+        context["publish_form"] = publish_form or PublishOutcomeForm()
     context["flow"] = [
         (value, label, complaint.status == value) for value, label in ComplaintStatus.choices
     ]
@@ -554,6 +571,26 @@ def complaint_advance(request, pk):
         request,
         "audits/complaint_detail.html",
         complaint_context(request, complaint, advance_form=form),
+    )
+
+
+@login_required
+@require_POST
+def complaint_publish(request, pk):
+    """Publish a concluded complaint's outcome in a summary for the public (实施意见 二十五)."""
+    complaint = scoped_complaint(request, pk)
+    return form_action(
+        request,
+        PublishOutcomeForm(request.POST),
+        lambda data: complaint.publish(user=request.user, summary=data["summary"]),
+        success=gettext("举报 %(reference)s 的处理结果已向社会公开")
+        % {"reference": complaint.reference},
+        done=lambda _: to_page("complaint-detail", complaint.pk),
+        again=lambda form: render(
+            request,
+            "audits/complaint_detail.html",
+            complaint_context(request, complaint, publish_form=form),
+        ),
     )
 
 

@@ -55,7 +55,7 @@ from skilleval.imports import (
 )
 from skilleval.job_pages import in_both_languages
 from skilleval.models import AuditEntry
-from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
+from skilleval.personal_data import PHONE_RE, encrypt, keyed_hash, mask_id_number
 from skilleval.rules.exit_deadlines import ExitApplicationDeadline
 from skilleval.spreadsheets import MAX_ROWS, is_blank
 
@@ -152,10 +152,6 @@ YES_WORDS = {"是", "yes", "y", "true", "1", "√"}
 NO_WORDS = {"否", "no", "n", "false", "0", "×"}
 
 PHONE_SEPARATORS = re.compile(r"[\s\-()（）]+")
-# ASCII digits only ([0-9], not \d, which takes any Unicode digit such as "０").
-PHONE_RE = re.compile(
-    r"(?:(?:\+?86)?1[3-9][0-9]{9}|0[0-9]{9,11}(?:(?:转|ext|#)[0-9]{1,6})?|[0-9]{7,8})"
-)
 DATE_SEPARATORS = re.compile(r"[/.年月]")
 
 COLUMNS: tuple[Column, ...] = (

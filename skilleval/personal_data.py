@@ -5,6 +5,8 @@ privacy", PIPL)."""
 import functools
 import hashlib
 import hmac
+import re
+import unicodedata
 
 from cryptography.fernet import Fernet
 from django.conf import settings
@@ -47,3 +49,33 @@ def mask_id_number(value: str) -> str:
     if len(value) <= 8:
         return "*" * len(value)
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+# --- personal data inside free text (a text published to everyone must carry none) -------------
+
+# A phone number as the roster accepts one: an 11-digit mobile (with or without +86), or a landline
+# with its area code (and an extension). ASCII digits only ([0-9], not \d, which takes any
+# Unicode digit such as "０"; text is NFKC-normalised first).
+PHONE_RE = re.compile(
+    r"(?:(?:\+?86)?1[3-9][0-9]{9}|0[0-9]{9,11}(?:(?:转|ext|#)[0-9]{1,6})?|[0-9]{7,8})"
+)
+# In free text a bare 7–8 digit run is as likely a date or an amount as a phone: only a mobile or
+# a number with its area code counts there.
+PHONE_IN_TEXT = re.compile(r"(?<![0-9])(?:(?:\+?86)?1[3-9][0-9]{9}|0[1-9][0-9]{8,10})(?![0-9])")
+# An ID number: 18 characters (GB 11643, check character included) or the old 15 digits. A wrong
+# check character still names a person, so the shape is enough.
+ID_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9A-Za-z])")
+# Digits written in groups ("139 0000 1234", "025-8320-1683") are read as one number.
+DIGIT_GROUP_SEPARATORS = re.compile(r"(?<=[0-9])[\s\-－—.·()（）]+(?=[0-9Xx])")
+
+
+def personal_data_in(text: str) -> list[tuple[str, str]]:
+    """The ID numbers and phone numbers written in a text, each as (kind, masked value) with kind
+    "id_number" or "phone"; masked, because the answer is shown back to whoever wrote it."""
+    flat = DIGIT_GROUP_SEPARATORS.sub("", unicodedata.normalize("NFKC", str(text or "")))
+    found = [("id_number", mask_id_number(m.group())) for m in ID_NUMBER_IN_TEXT.finditer(flat)]
+    taken = [m.span() for m in ID_NUMBER_IN_TEXT.finditer(flat)]
+    for match in PHONE_IN_TEXT.finditer(flat):
+        if not any(start <= match.start() < end for start, end in taken):
+            found.append(("phone", mask_id_number(match.group())))
+    return found

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from audits import statistics_views
+from audits.api import views as audit_api
 from audits.api.views import routes as audit_routes
 from certificates.api import views as certificate_api
 from competitions.api.views import routes as competition_routes
@@ -73,6 +74,7 @@ urlpatterns = [
     path("statistics/", include(statistics_views.urlpatterns)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(certificate_api.urlpatterns)),
+    path("api/v1/", include(audit_api.urlpatterns)),
     path("api/v1/", include(statistics_views.api_urlpatterns)),
     path("api/v1/", include((api.urls, "api"))),
     path("api/v1/auth/token/", ObtainApiTokenView.as_view(), name="api-token"),

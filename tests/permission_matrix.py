@@ -233,6 +233,16 @@ COMPLAINT_ADVANCE = Rule(
     get="anon=L su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
     post="anon=L su=ACT pa=ACT pau=ACT city=ACT/404 county=ACT/404 staff=403 sign=403 org=403",
 )
+PUBLIC_GET_ONLY = Rule(
+    get="anon=200 su=200 pa=200 pau=200 city=200 county=200 staff=200 sign=200 org=200",
+    post="anon=405 su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
+)
+# 实施意见 二十五: the province and the complaint's city publish its outcome; the county sees it,
+# may not publish it.
+COMPLAINT_PUBLISH = Rule(
+    get="anon=L su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
+    post="anon=L su=ACT pa=ACT pau=ACT city=ACT/404 county=403/404 staff=403 sign=403 org=403",
+)
 COMPLAINT_ATTACHMENT = Rule(
     get="anon=L su=200 pa=200 pau=200 city=200/404 county=200/404 staff=403 sign=403 org=403",
     post="anon=L su=ACT pa=ACT pau=ACT city=ACT/404 county=ACT/404 staff=403 sign=403 org=403",
@@ -439,6 +449,10 @@ API_COMPLAINT_DETAIL = Rule(
     delete="anon=401 su=405 pa=405 pau=405 city=405 county=405 staff=403 sign=403 org=403",
 )
 API_COMPLAINT_ADVANCE = Rule(
+    get="anon=401 su=405 pa=405 pau=405 city=405 county=405 staff=403 sign=403 org=403",
+    post="anon=401 su=ACT pa=ACT pau=ACT city=ACT/404 county=403/404 staff=403 sign=403 org=403",
+)
+API_COMPLAINT_PUBLISH = Rule(
     get="anon=401 su=405 pa=405 pau=405 city=405 county=405 staff=403 sign=403 org=403",
     post="anon=401 su=ACT pa=ACT pau=ACT city=ACT/404 county=403/404 staff=403 sign=403 org=403",
 )
@@ -666,6 +680,7 @@ TABLE = {
     "complaint-create": (HOME, None),
     "complaint-received": (SET_LANGUAGE, None),
     "complaint-status": (HOME, None),
+    "complaint-outcomes": (PUBLIC_GET_ONLY, None),
     "inspector-list": (INSPECTOR_LIST, None),
     "inspector-edit": (INSPECTOR_LIST, "inspector"),
     "inspector-active": (INSPECTOR_ACTIVE, "inspector"),
@@ -679,6 +694,7 @@ TABLE = {
     "complaint-list": (COMPLAINT_LIST, None),
     "complaint-detail": (COMPLAINT_DETAIL, "complaint"),
     "complaint-advance": (COMPLAINT_ADVANCE, "complaint"),
+    "complaint-publish": (COMPLAINT_PUBLISH, "complaint"),
     "complaint-attachment": (COMPLAINT_ATTACHMENT, "complaint"),
     "audit-actions": (AUDIT_ACTIONS, None),
     "audit-revoke-person": (CERTIFICATE_REVOKE_PERSON, None),
@@ -703,6 +719,7 @@ TABLE = {
     "api-public-captcha": (OCCUPATION_LIST, None),
     "api-public-verify": (OCCUPATION_LIST, "certificate"),
     "api-public-verify-pdf": (LOGOUT, None),
+    "api-public-complaint-outcomes": (OCCUPATION_LIST, None),
     "api:region-list": (OCCUPATION_LIST, None),
     "api:region-detail": (REGION_DETAIL, "region"),
     "api:occupation-list": (OCCUPATION_LIST, None),
@@ -794,6 +811,7 @@ TABLE = {
     "api:api-complaint-check-status": (API_COMPLAINT_CHECK_STATUS, None),
     "api:api-complaint-detail": (API_COMPLAINT_DETAIL, "complaint"),
     "api:api-complaint-advance": (API_COMPLAINT_ADVANCE, "complaint"),
+    "api:api-complaint-publish": (API_COMPLAINT_PUBLISH, "complaint"),
     "api:api-notice-list": (API_NOTICE_LIST, None),
     "api:api-notice-detail": (API_NOTICE_DETAIL, "notice"),
     "api:api-quality-review-list": (JOB_LIST, None),

@@ -32,6 +32,7 @@ PUBLISHED_IDS = {
     "honour.direct_recognition",
     "audit.sample_size",
     "audit.inspector_may_inspect",
+    "complaint.outcome_publishable",
 }
 
 

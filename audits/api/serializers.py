@@ -1,6 +1,8 @@
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -332,6 +334,44 @@ class ComplaintStatusSerializer(serializers.ModelSerializer):
 
     def get_outcome(self, complaint) -> str:
         return complaint.outcome if complaint.status == ComplaintStatus.CONCLUDED else ""
+
+
+class PublishOutcomeSerializer(serializers.Serializer):
+    """The summary to publish; Complaint.publish refuses an empty one, or one naming a person."""
+
+    summary = serializers.CharField(allow_blank=True, required=False, default="", max_length=2000)
+
+
+class PublishedOutcomeSerializer(serializers.ModelSerializer):
+    """A published outcome as everyone reads it (实施意见 二十五): the summary its handler wrote,
+    never the complaint's content, contact or attachment."""
+
+    target_type_display = serializers.CharField(source="get_target_type_display", read_only=True)
+    institution_name = serializers.CharField(source="institution.name", read_only=True, default="")
+    city_name = serializers.CharField(source="city.name", read_only=True, default="")
+    concluded_on = serializers.SerializerMethodField()
+    published_on = serializers.SerializerMethodField()
+    summary = serializers.CharField(source="public_summary", read_only=True)
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "reference",
+            "target_type",
+            "target_type_display",
+            "institution_name",
+            "city_name",
+            "concluded_on",
+            "published_on",
+            "summary",
+        ]
+        read_only_fields = fields
+
+    def get_concluded_on(self, complaint) -> date:
+        return timezone.localdate(complaint.concluded_at)
+
+    def get_published_on(self, complaint) -> date:
+        return timezone.localdate(complaint.published_at)
 
 
 class AdvanceSerializer(serializers.Serializer):

@@ -3,10 +3,11 @@ findings and publication, complaints (public to file and to follow, staff to han
 Scoped like the pages; the steps are the same functions the pages call."""
 
 from django.shortcuts import get_object_or_404
+from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, permissions, status, viewsets
+from rest_framework import exceptions, generics, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -24,6 +25,8 @@ from audits.api.serializers import (
     FindingSerializer,
     InspectorSerializer,
     NoticeSerializer,
+    PublishedOutcomeSerializer,
+    PublishOutcomeSerializer,
     QualityReviewSerializer,
     RedrawRequestSerializer,
     ReproductionSerializer,
@@ -47,6 +50,8 @@ from audits.forms import (
 from audits.models import Complaint, Inspector, Notice, QualityReview, SpotCheck
 from audits.reviews import run_review
 from audits.views import is_hr_staff
+from certificates.api.views import PublicView
+from certificates.lookup import ClientThrottle
 from skilleval.api.base import ScopedViewSetMixin
 from skilleval.choices import INSTITUTION_ROLES
 
@@ -237,6 +242,37 @@ class ComplaintViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Rea
         complaint.advance(user=request.user, **body.validated_data)
         return Response(ComplaintSerializer(complaint).data)
 
+    @extend_schema(request=PublishOutcomeSerializer, responses=ComplaintSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        """Publish a concluded complaint's outcome in a summary written for the public (实施意见
+        二十五): province staff, or the complaint's city staff; no ID or phone number in it."""
+        complaint = self.get_object()
+        body = PublishOutcomeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        complaint.publish(user=request.user, summary=body.validated_data["summary"])
+        return Response(ComplaintSerializer(complaint).data)
+
+
+class ComplaintOutcomeThrottle(ClientThrottle):
+    """The public list of outcomes: the client rate of the other public endpoints, apart."""
+
+    scope = "public-complaint-outcomes"
+
+
+class PublicComplaintOutcomesView(PublicView, generics.ListAPIView):
+    """处理结果及时向社会公开 (实施意见 二十五): the published outcomes of complaints, newest first,
+    paginated; what the page /audits/complaints/outcomes/ shows, nothing more."""
+
+    queryset = Complaint.objects.published().select_related("institution", "city")
+    serializer_class = PublishedOutcomeSerializer
+    throttle_classes = [ComplaintOutcomeThrottle]
+    filter_backends = []
+
+    @extend_schema(operation_id="public_complaint_outcomes", auth=[])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
 
 class NoticeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Province-wide notices (全省通报, 54号 五): public to read, issued by province staff."""
@@ -275,4 +311,11 @@ routes = [  # (prefix, viewset, basename) registered on /api/v1/
     ("complaints", ComplaintViewSet, "api-complaint"),
     ("notices", NoticeViewSet, "api-notice"),
     ("quality-reviews", QualityReviewViewSet, "api-quality-review"),
+]
+urlpatterns = [
+    path(
+        "public/complaint-outcomes/",
+        PublicComplaintOutcomesView.as_view(),
+        name="api-public-complaint-outcomes",
+    ),
 ]

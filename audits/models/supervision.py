@@ -16,6 +16,8 @@ from skilleval.actions import Forbidden
 from skilleval.changelog.signals import audited_update
 from skilleval.choices import INSTITUTION_ROLES, Role
 from skilleval.querysets import ScopedQuerySet
+from skilleval.rules import require
+from skilleval.rules.audits import ComplaintOutcomePublishable
 
 # --- 双随机、一公开 -----------------------------------------------------------------------------
 
@@ -236,6 +238,10 @@ def new_complaint_reference() -> str:
 
 
 class ComplaintQuerySet(ScopedQuerySet):
+    def published(self):
+        """The outcomes made public (实施意见 二十五), newest first."""
+        return self.filter(published_at__isnull=False).order_by("-published_at", "-pk")
+
     def scope_for(self, user):
         # Institutions never see complaints about them: the complainant must stay protected.
         if user.role == Role.CITY_STAFF:
@@ -300,6 +306,18 @@ class Complaint(models.Model):
     outcome = models.TextField(_("办理结果"), blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     concluded_at = models.DateTimeField(null=True, blank=True)
+    # 处理结果及时向社会公开 (实施意见 二十五): what the public reads is a summary the handler
+    # writes for it, never the complainant's content, contact or attachment.
+    public_summary = models.TextField(_("公开的处理结果摘要"), blank=True)
+    published_at = models.DateTimeField(_("公开时间"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("公开人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     objects = ComplaintQuerySet.as_manager()
 
@@ -312,7 +330,19 @@ class Complaint(models.Model):
                 condition=~Q(status=ComplaintStatus.CONCLUDED)
                 | (~Q(outcome="") & Q(concluded_at__isnull=False)),
                 name="complaint_conclusion_has_outcome",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(published_at__isnull=True)
+                | (
+                    Q(status=ComplaintStatus.CONCLUDED)
+                    & ~Q(public_summary="")
+                    & Q(published_by__isnull=False)
+                ),
+                name="complaint_published_after_conclusion",
+                violation_error_message=_(
+                    "处理结果办结后才能公开，并须有公开摘要和公开人（实施意见 二十五）"
+                ),
+            ),
         ]
 
     def __str__(self):
@@ -343,4 +373,33 @@ class Complaint(models.Model):
                 raise ValidationError(gettext("请填写办理结果"))
             fields.update(outcome=outcome.strip(), concluded_at=timezone.now())
         if not audited_update(self, {"status": self.status}, **fields):
+            raise ValidationError(gettext("举报状态已变化，请刷新"))
+
+    @staticmethod
+    def may_publish(user, complaint) -> bool:
+        """Province staff, and the city staff of the complaint's city (who handled it)."""
+        return user.sees_everything or (
+            user.role == Role.CITY_STAFF and user.city_id == complaint.city_id
+        )
+
+    def publish(self, *, user, summary: str) -> None:
+        """处理结果及时向社会公开 (实施意见 二十五): publish the concluded outcome in a summary the
+        handler writes for the public; refused before conclusion, a second time, and when the
+        summary carries an ID or phone number."""
+        if not self.may_publish(user, self):
+            raise Forbidden(gettext("只有省级人社部门和举报所属设区市人社局可以公开处理结果"))
+        if self.published_at is not None:
+            raise ValidationError(
+                gettext("处理结果已于 %(date)s 公开")
+                % {"date": f"{timezone.localtime(self.published_at):%Y-%m-%d}"}
+            )
+        summary = (summary or "").strip()
+        require(
+            ComplaintOutcomePublishable.id,
+            {"concluded": self.status == ComplaintStatus.CONCLUDED, "summary": summary},
+        )
+        fields = {"public_summary": summary, "published_at": timezone.now(), "published_by": user}
+        if not audited_update(
+            self, {"status": ComplaintStatus.CONCLUDED, "published_at__isnull": True}, **fields
+        ):
             raise ValidationError(gettext("举报状态已变化，请刷新"))

@@ -1,5 +1,6 @@
 """双随机、一公开 (实施意见 二十五, 54号 五): random spot checks of institutions and batches with
-random inspectors, who may not inspect their own city or institution (回避)."""
+random inspectors, who may not inspect their own city or institution (回避); and the outcomes of
+complaints, made public once concluded without anything that names a person."""
 
 import math
 from datetime import date
@@ -8,6 +9,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from skilleval.models.regions import PROVINCE_CODE
+from skilleval.personal_data import personal_data_in
 from skilleval.rules.engine import Outcome, RegionCodeField, Rule, register
 
 
@@ -96,4 +98,54 @@ class InspectorMayInspect(Rule):
             )
         return Outcome(
             {"allowed": True}, f"无需回避（{self.clause}）。", f"No conflict ({self.clause})."
+        )
+
+
+@register
+class ComplaintOutcomePublishable(Rule):
+    """处理结果及时向社会公开: a complaint's outcome is published once it is concluded, in a summary
+    the handler writes for the public, which carries no ID number and no phone number."""
+
+    id = "complaint.outcome_publishable"
+    clause = "江苏省改革完善技能人才评价制度的实施意见 二十五"
+    title_zh = "投诉举报处理结果公开：办结后公开，公开摘要不得含身份证号码、电话号码"
+    title_en = (
+        "Complaint outcomes are published once concluded, in a summary without ID or phone numbers"
+    )
+    valid_from = date(2020, 1, 1)
+
+    class Facts(serializers.Serializer):
+        concluded = serializers.BooleanField()
+        summary = serializers.CharField(allow_blank=True, trim_whitespace=True, max_length=2000)
+
+    KINDS = {"id_number": ("身份证号码", "ID number"), "phone": ("电话号码", "phone number")}
+
+    def decide(self, facts, params, as_of):
+        if not facts["concluded"]:
+            return Outcome(
+                {"allowed": False, "found": []},
+                f"举报尚未办结，处理结果办结后才能公开（{self.clause}）。",
+                f"The complaint is not concluded; its outcome is published once it is "
+                f"({self.clause}).",
+            )
+        if not facts["summary"]:
+            return Outcome(
+                {"allowed": False, "found": []},
+                f"请填写向社会公开的处理结果摘要（{self.clause}）。",
+                f"Write the summary of the outcome to publish ({self.clause}).",
+            )
+        found = personal_data_in(facts["summary"])
+        if found:
+            zh = "、".join(f"{self.KINDS[kind][0]} {value}" for kind, value in found)
+            en = ", ".join(f"{self.KINDS[kind][1]} {value}" for kind, value in found)
+            return Outcome(
+                {"allowed": False, "found": [kind for kind, _ in found]},
+                f"公开摘要含有个人信息（{zh}），请删去后再公开（{self.clause}）。",
+                f"The summary contains personal data ({en}); remove it before publishing "
+                f"({self.clause}).",
+            )
+        return Outcome(
+            {"allowed": True, "found": []},
+            f"可以向社会公开（{self.clause}）。",
+            f"May be published ({self.clause}).",
         )

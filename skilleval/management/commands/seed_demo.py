@@ -883,6 +883,8 @@ class Command(BaseCommand):
             ratio=Decimal("0.20"),
             filters={"from": TODAY, "to": TODAY + timedelta(days=60)},
         )
+        # (status, target, institution, description, content, outcome, public summary): two
+        # concluded complaints have their outcome published (实施意见 二十五).
         complaints = [
             (
                 ComplaintStatus.RECEIVED,
@@ -890,6 +892,8 @@ class Command(BaseCommand):
                 "wuyue",
                 "苏州吴越职业技能培训评价中心",
                 "报名时承诺“包过”，收费后代为完成理论考试。",
+                "",
+                "",
             ),
             (
                 ComplaintStatus.ASSIGNED,
@@ -897,6 +901,8 @@ class Command(BaseCommand):
                 "jinling",
                 "金陵机电 车工四级批次",
                 "实操考核时考评人员只有一人在场。",
+                "",
+                "",
             ),
             (
                 ComplaintStatus.INVESTIGATING,
@@ -904,6 +910,8 @@ class Command(BaseCommand):
                 "jinling",
                 "金陵机电核发的证书",
                 "同事未参加考试却取得了证书。",
+                "",
+                "",
             ),
             (
                 ComplaintStatus.CONCLUDED,
@@ -911,9 +919,23 @@ class Command(BaseCommand):
                 None,
                 "某区餐饮行业职业技能竞赛",
                 "竞赛向选手收取报名费 200 元。",
+                "经查属实，已责令主办单位退还报名费，并在全市通报（54号 二：不得收取任何报名费、参赛费）。"
+                "已电话告知举报人。",
+                "经调查，该区餐饮行业职业技能竞赛向选手收取报名费属实。已责令主办单位全额退还"
+                "报名费，并在全市通报（苏人社办函〔2022〕54号 二：不得收取任何报名费、参赛费）。",
+            ),
+            (
+                ComplaintStatus.CONCLUDED,
+                "batch",
+                "jinling",
+                "金陵机电 焊工四级批次",
+                "理论考试时监考老师中途离开考场二十分钟，有考生互相传看答案。",
+                "调取考场监控属实，监考人员已调离考务岗位；该批次理论考试成绩作废，组织重考。",
+                "经调取考场监控核实，该批次理论考试存在监考人员离场问题。已责令机构更换监考人员、"
+                "该批次理论考试成绩作废并组织重考，机构已提交整改报告。",
             ),
         ]
-        for target, kind, key, description, content in complaints:
+        for target, kind, key, description, content, outcome, summary in complaints:
             complaint = Complaint(
                 target_type=kind,
                 target_description=description,
@@ -928,11 +950,9 @@ class Command(BaseCommand):
                 users["suzhou_city"] if complaint.city_id == "320500" else users["nanjing_city"]
             )
             while complaint.status != target:
-                complaint.advance(
-                    user=handler,
-                    assignee=handler,
-                    outcome="经查属实，已责令主办单位退还报名费，并在全市通报（54号 二：不得收取任何报名费、参赛费）。",
-                )
+                complaint.advance(user=handler, assignee=handler, outcome=outcome)
+            if summary:
+                complaint.publish(user=handler, summary=summary)
         # The quality review of the current half-year (54号 五: 一年两次), with its flags.
         if not QualityReview.objects.exists():
             run_review(TODAY.year, 1 if TODAY.month <= 6 else 2, auditor)

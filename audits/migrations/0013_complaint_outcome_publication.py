@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audits', '0011_change_log_to_skilleval'),
+        ('audits', '0012_certificate_summary'),
         ('certificates', '0004_constraint_messages_in_one_language'),
         ('competitions', '0005_contestant_pension_in_months'),
         ('institutions', '0011_non_professional_association'),

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from audits.choices import ComplaintTarget, FindingOutcome, Population
 from audits.models import (
+    CertificateSummary,
     Complaint,
     CreditFlag,
     Finding,
@@ -23,6 +24,7 @@ from audits.models import (
     ReviewRow,
     SpotCheck,
     SpotCheckEntity,
+    SummaryRefresh,
 )
 from audits.reviews import summarise
 from certificates.choices import CertificateKind, PrintKind, ProofReason
@@ -720,6 +722,29 @@ class ComplaintFactory(factory.django.DjangoModelFactory):
     target_description = factory.SelfAttribute("institution.name")
     city = factory.SelfAttribute("institution.city")
     content = "考试时有人替考"
+
+
+class CertificateSummaryFactory(factory.django.DjangoModelFactory):
+    """A month's count of one institution's certificates of one occupation and level (the
+    statistics summary; refresh_summary builds the real rows)."""
+
+    class Meta:
+        model = CertificateSummary
+
+    month = date(2026, 6, 1)
+    institution = factory.SubFactory(InstitutionFactory)
+    occupation = factory.SubFactory(OccupationFactory)
+    level = 4
+    kind = CertificateKind.SKILL_LEVEL
+    issued = 12
+
+
+class SummaryRefreshFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SummaryRefresh
+
+    refreshed_at = factory.LazyFunction(timezone.now)
+    covers_until = date(2026, 7, 1)
 
 
 class QualityReviewFactory(factory.django.DjangoModelFactory):

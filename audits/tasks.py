@@ -2,6 +2,7 @@ from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from audits.models import refresh_summary
 from audits.reviews import half_just_ended, run_review
 
 
@@ -27,7 +28,5 @@ def run_half_year_quality_review(year: int | None = None, half: int | None = Non
 @shared_task
 def refresh_statistics_summary():
     """Rebuild the certificate summary the statistics pages read (issue 15); nightly by beat."""
-    from audits.models import refresh_summary
-
     refreshed = refresh_summary()
     return {"covers_until": refreshed.covers_until.isoformat()}

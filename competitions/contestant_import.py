@@ -19,11 +19,10 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.utils import timezone
 from django.utils.translation import gettext
 
 from competitions.choices import ContestantGroup
-from competitions.models import Contestant
+from competitions.models import Contestant, check_id_number
 from institutions.choices import IdType
 from skilleval.choices import RegionKind
 from skilleval.imports import (
@@ -35,7 +34,6 @@ from skilleval.imports import (
     Spec,
     cell_text,
     check_current_level,
-    check_id_document,
     check_name,
     import_all_or_nothing,
     is_number_cell,
@@ -45,7 +43,7 @@ from skilleval.imports import (
 )
 from skilleval.imports import read_sheet as read_with
 from skilleval.models import AuditEntry, Region
-from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
+from skilleval.personal_data import identity_fields, keyed_hash, mask_id_number
 from skilleval.spreadsheets import is_blank
 
 MAX_ROWS = 20_000
@@ -55,31 +53,6 @@ SHEET_TITLE = "参赛选手"
 
 
 # --- identity ------------------------------------------------------------------------------
-
-
-def check_id_number(id_type: str, raw: str) -> tuple[str, tuple[str, str] | None]:
-    """The ID number normalised, and (zh, en) of what is wrong with it, or None — the roster's
-    check (skilleval.imports.check_id_document), for the form, the API and the spreadsheet."""
-    number = normalise_id_number(raw)
-    try:
-        check_id_document(
-            number,
-            passport=id_type == IdType.PASSPORT,
-            permit=id_type == IdType.HMT_RESIDENCE_PERMIT,
-            today=timezone.localdate(),
-        )
-    except Bad as problem:
-        return number, (problem.zh, problem.en)
-    return number, None
-
-
-def identity_fields(id_number: str) -> dict:
-    """What a Contestant stores of an ID number: encrypted, keyed hash, masked — never plain."""
-    return {
-        "id_number_encrypted": encrypt(id_number),
-        "id_number_hash": keyed_hash(id_number),
-        "id_number_masked": mask_id_number(id_number),
-    }
 
 
 def already_registered(event, id_number: str) -> bool:

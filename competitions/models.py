@@ -30,8 +30,10 @@ from skilleval import rules
 from skilleval.actions import Forbidden
 from skilleval.changelog.signals import audited_update
 from skilleval.choices import Level, Role
+from skilleval.imports import Bad, check_id_document, normalise_id_number
 from skilleval.models import Region
 from skilleval.models.regions import PROVINCE_CODE
+from skilleval.personal_data import identity_fields
 from skilleval.querysets import ScopedQuerySet
 from skilleval.rules.competitions import (
     CertificateIssuer,
@@ -44,6 +46,22 @@ from skilleval.rules.competitions import (
 )
 from skilleval.rules.engine import in_reader_language
 from skilleval.rules.occupations import OccupationEvaluable
+
+
+def check_id_number(id_type: str, raw: str) -> tuple[str, tuple[str, str] | None]:
+    """The ID number normalised, and (zh, en) of what is wrong with it, or None — the roster's
+    check (skilleval.imports.check_id_document), for the form, the API and the spreadsheet."""
+    number = normalise_id_number(raw)
+    try:
+        check_id_document(
+            number,
+            passport=id_type == IdType.PASSPORT,
+            permit=id_type == IdType.HMT_RESIDENCE_PERMIT,
+            today=timezone.localdate(),
+        )
+    except Bad as problem:
+        return number, (problem.zh, problem.en)
+    return number, None
 
 
 def region_within(region, host) -> bool:
@@ -1015,8 +1033,6 @@ class Honour(models.Model):
         """Record an honour for direct recognition (实施意见 十六): who may (the province the top
         honours, a city or county the others), when (not before the honour, and the clause in
         force on its day), at which level (the rule's)."""
-        from competitions.contestant_import import check_id_number, identity_fields
-
         region = cls.recording_region(user, kind)
         if awarded_on > timezone.localdate():
             raise ValidationError(gettext("表彰日期不能晚于今天"))

@@ -79,3 +79,12 @@ def personal_data_in(text: str) -> list[tuple[str, str]]:
         if not any(start <= match.start() < end for start, end in taken):
             found.append(("phone", mask_id_number(match.group())))
     return found
+
+
+def identity_fields(id_number: str) -> dict:
+    """What a contestant, candidate or honour stores of an ID number: encrypted, keyed hash, masked — never plain."""
+    return {
+        "id_number_encrypted": encrypt(id_number),
+        "id_number_hash": keyed_hash(id_number),
+        "id_number_masked": mask_id_number(id_number),
+    }

@@ -15,6 +15,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from certificates.models import Certificate
 from institutions.models.institutions import institution_scope
 from skilleval.querysets import ScopedQuerySet
 
@@ -69,8 +70,6 @@ class SummaryRefresh(models.Model):
 def refresh_summary(today=None) -> "SummaryRefresh":
     """Rebuild the summary from the certificates issued before `today` (one GROUP BY), in one
     transaction: a reader sees the old summary or the new one, never half of each."""
-    from certificates.models import Certificate
-
     today = today or timezone.localdate()
     through = Certificate.objects.aggregate(top=models.Max("pk"))["top"] or 0
     grouped = (

@@ -181,7 +181,7 @@ def issued_counts(user, filters: Filters, *fields: str, by_month: bool = False) 
     live = certificates(user, filters)
     counts: dict = {}
 
-    keys = list(fields)
+    names = (["month"] if by_month else []) + list(fields)
     if months:
         first, after = months
         summary = _narrow(
@@ -191,7 +191,6 @@ def issued_counts(user, filters: Filters, *fields: str, by_month: bool = False) 
             level="level",
             occupation="occupation_id",
         )
-        names = (["month"] if by_month else []) + keys
         for row in summary.values(*names).annotate(n=Sum("issued")).order_by():
             key = tuple(_as_date(row[name]) if name == "month" else row[name] for name in names)
             counts[key] = counts.get(key, 0) + row["n"]
@@ -206,7 +205,6 @@ def issued_counts(user, filters: Filters, *fields: str, by_month: bool = False) 
         ]
     else:
         lives = [live]
-    names = (["month"] if by_month else []) + keys
     for rows in lives:
         if by_month:
             rows = rows.annotate(month=TruncMonth("issued_on"))

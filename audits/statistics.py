@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DateTimeField, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, DateTimeField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
@@ -26,6 +26,7 @@ from competitions.choices import CompetitionKind, RecognitionStatus
 from competitions.models import Contestant
 from institutions.choices import BATCH_FLOW, BatchStatus, InstitutionKind
 from institutions.models import Batch, BatchTransition, Candidate
+from institutions.models.batches import PASSED, SAT
 from skilleval.choices import Level
 
 MONTHS_SHOWN = 24
@@ -128,19 +129,6 @@ def batches(user, filters: Filters):
         exam_ends_on__gte=filters.start, exam_starts_on__lte=filters.end
     )
     return _narrow(rows, filters, "institution__", level="level", occupation="occupation_id")
-
-
-def candidates(user, filters: Filters):
-    rows = Candidate.objects.visible_to(user).filter(
-        batch__exam_ends_on__gte=filters.start, batch__exam_ends_on__lte=filters.end
-    )
-    return _narrow(
-        rows,
-        filters,
-        "batch__institution__",
-        level="batch__level",
-        occupation="batch__occupation_id",
-    )
 
 
 def _narrow(rows, filters: Filters, institution: str, *, level: str, occupation: str):
@@ -288,54 +276,75 @@ def certificates_by_institution_kind(user, filters: Filters) -> Table:
     )
 
 
+def results_counts(user, filters: Filters, *fields: str, evaluation_type: str = "") -> dict:
+    """Who sat and who passed in the batches whose exam ended in the period, as {key: [sat,
+    passed]} keyed by `fields` (paths from the batch): batches whose scores are closed from the
+    counts record_examined took, the others (scores still being entered) from their candidates,
+    so the figures equal a direct count of the candidates. `user` None: the whole province."""
+    closed = Batch.objects.all() if user is None else Batch.objects.visible_to(user)
+    closed = closed.filter(
+        results_sat__isnull=False,
+        exam_ends_on__gte=filters.start,
+        exam_ends_on__lte=filters.end,
+    )
+    live = Candidate.objects.all() if user is None else Candidate.objects.visible_to(user)
+    live = live.filter(
+        batch__results_sat__isnull=True,
+        batch__exam_ends_on__gte=filters.start,
+        batch__exam_ends_on__lte=filters.end,
+    )
+    if evaluation_type:
+        closed = closed.filter(evaluation_type=evaluation_type)
+        live = live.filter(batch__evaluation_type=evaluation_type)
+    closed = _narrow(closed, filters, "institution__", level="level", occupation="occupation_id")
+    live = _narrow(
+        live,
+        filters,
+        "batch__institution__",
+        level="batch__level",
+        occupation="batch__occupation_id",
+    )
+    counts: dict = {}
+    for rows, names, sat, passed in [
+        (closed, list(fields), Sum("results_sat"), Sum("results_passed")),
+        (
+            live,
+            [f"batch__{name}" for name in fields],
+            Count("pk", filter=SAT),
+            Count("pk", filter=PASSED),
+        ),
+    ]:
+        for row in rows.values(*names).annotate(sat=sat, passed=passed).order_by():
+            figures = counts.setdefault(tuple(row[name] for name in names), [0, 0])
+            figures[0] += row["sat"]
+            figures[1] += row["passed"]
+    return counts
+
+
 def pass_rates(user, filters: Filters) -> Table:
     """Each institution's pass rate per occupation against the occupation's provincial rate over
     the same period and filters (54号 五: 合格率异常). An institution is marked when at least
     PASS_RATE_MIN_SAT sat and its rate is more than PASS_RATE_EXCESS_POINTS points off."""
-    sat = Q(absent=False, passed__isnull=False)
-    passed = Q(absent=False, passed=True)
-    province = {
-        row["batch__occupation_id"]: (row["sat"], row["passed"])
-        for row in _narrow(
-            Candidate.objects.filter(
-                batch__exam_ends_on__gte=filters.start, batch__exam_ends_on__lte=filters.end
-            ),
-            filters,
-            "batch__institution__",
-            level="batch__level",
-            occupation="batch__occupation_id",
-        )
-        .values("batch__occupation_id")
-        .annotate(sat=Count("pk", filter=sat), passed=Count("pk", filter=passed))
-        .order_by()
-    }
-    counted = (
-        candidates(user, filters)
-        .values(
-            "batch__occupation_id",
-            institution=F("batch__institution__name"),
-            code=F("batch__occupation__code"),
-            occupation=F("batch__occupation__name"),
-        )
-        .annotate(sat=Count("pk", filter=sat), passed=Count("pk", filter=passed))
-        .filter(sat__gt=0)
-        .order_by("-sat", "institution")
-    )
+    province = results_counts(None, filters, "occupation_id")
+    fields = ("occupation_id", "institution_id", "institution__name")
+    counted = results_counts(user, filters, *fields, "occupation__code", "occupation__name")
     rows = []
-    for row in counted:
-        rate = percent(row["passed"], row["sat"])
-        average = percent(*reversed(province.get(row["batch__occupation_id"], (0, 0))))
+    for (occupation, _, institution, code, name), (sat, passed) in counted.items():
+        if not sat:
+            continue
+        rate = percent(passed, sat)
+        average = percent(*reversed(province.get((occupation,), (0, 0))))
         outlier = (
-            row["sat"] >= PASS_RATE_MIN_SAT
+            sat >= PASS_RATE_MIN_SAT
             and average is not None
             and abs(rate - average) > PASS_RATE_EXCESS_POINTS
         )
         rows.append(
             [
-                row["institution"],
-                f"{row['code']} {row['occupation']}",
-                row["sat"],
-                row["passed"],
+                institution,
+                f"{code} {name}",
+                sat,
+                passed,
                 rate,
                 average,
                 rate - average if average is not None else None,
@@ -343,7 +352,7 @@ def pass_rates(user, filters: Filters) -> Table:
             ]
         )
     # Outliers first, then the institutions with the most candidates.
-    rows.sort(key=lambda r: (not r[7], -r[2]))
+    rows.sort(key=lambda r: (not r[7], -r[2], r[0], r[1]))
     return Table(
         view="pass_rate",
         title=gettext("各机构合格率与全省同职业平均"),
@@ -502,41 +511,16 @@ def _evaluated_and_certified(user, start, end, kind: str, by: str) -> dict:
     """{group: [evaluated, certified]}: candidates who sat an exam of the evaluation type that
     ended in the period, and certificates of the kind issued in it, grouped by `by` (level,
     institution kind or city)."""
-    candidate_group = {
-        "level": "batch__level",
-        "kind": "batch__institution__kind",
-        "city": "batch__institution__city__name",
-    }[by]
-    certificate_group = {
-        "level": "level",
-        "kind": "institution__kind",
-        "city": "institution__city__name",
-    }[by]
-    figures = {}
-    sat = (
-        Candidate.objects.visible_to(user)
-        .filter(
-            batch__evaluation_type=kind,
-            batch__exam_ends_on__gte=start,
-            batch__exam_ends_on__lte=end,
-            absent=False,
-            passed__isnull=False,
-        )
-        .values(group=F(candidate_group))
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in sat:
-        figures.setdefault(row["group"], [0, 0])[0] = row["n"]
-    issued = (
-        Certificate.objects.visible_to(user)
-        .filter(kind=kind, issued_on__gte=start, issued_on__lte=end)
-        .values(group=F(certificate_group))
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in issued:
-        figures.setdefault(row["group"], [0, 0])[1] = row["n"]
+    group = {"level": "level", "kind": "institution__kind", "city": "institution__city__name"}[by]
+    period = Filters(start=start, end=end)
+    figures = {
+        key: [sat, 0]
+        for (key,), (sat, _) in results_counts(user, period, group, evaluation_type=kind).items()
+        if sat
+    }
+    for (certificate_kind, key), n in issued_counts(user, period, "kind", group).items():
+        if certificate_kind == kind:
+            figures.setdefault(key, [0, 0])[1] += n
     return figures
 
 

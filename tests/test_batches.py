@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 
 from institutions.choices import (
     BatchStatus,
@@ -302,6 +303,27 @@ class TestWorkflow:
             batch.candidates.first().record_scores(theory=Decimal(60), practical=Decimal(60))
             with pytest.raises(ValidationError, match="4 名考生没有成绩"):
                 batch.record_examined(alice)
+
+    def test_closing_the_scores_counts_who_sat_and_passed(self, batch, alice):
+        """record_examined counts once what the statistics read (issue 15); scores are closed."""
+        with on(date(2026, 11, 5)):
+            self.walk_to_tickets(batch, alice)
+            first, second, *others = batch.candidates.order_by("pk")
+            first.record_scores(theory=Decimal(50), practical=Decimal(80))
+            second.record_scores(absent=True)
+            for candidate in others:
+                candidate.record_scores(theory=Decimal(75), practical=Decimal(80))
+            assert (batch.results_sat, batch.results_passed) == (None, None)
+            batch.record_examined(alice)
+        batch.refresh_from_db()
+        assert (batch.results_sat, batch.results_passed) == (len(others) + 1, len(others))
+        with on(date(2026, 11, 6)), pytest.raises(ValidationError, match="公示前可以录入成绩"):
+            batch.record_scores(alice, others[0], absent=True)
+
+    def test_results_counts_are_set_together_and_never_above_who_sat(self, batch):
+        for sat, passed in [(3, None), (None, 1), (2, 3)]:
+            with pytest.raises(IntegrityError), transaction.atomic():
+                Batch.objects.filter(pk=batch.pk).update(results_sat=sat, results_passed=passed)
 
     def test_a_batch_can_be_cancelled_with_a_reason_until_results_are_approved(self, batch, alice):
         batch.cancel(alice, "场地不可用")

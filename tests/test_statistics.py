@@ -18,6 +18,7 @@ from audits.models import CertificateSummary, refresh_summary
 from audits.statistics import VIEWS, Filters, quarterly_report, table
 from certificates.models import Certificate
 from institutions.choices import BatchStatus, InstitutionKind
+from institutions.models import Batch
 from skilleval.models import Occupation
 from tests.factories import (
     BatchFactory,
@@ -128,8 +129,21 @@ def test_filters_narrow_the_figures(certificates, province_admin):
     assert table("city", province_admin, march).rows == [["苏州市", 4], ["南京市", 3]]
 
 
+@pytest.fixture(params=["live", "closed"])
+def close_results(request):
+    """Run once with every batch's scores still open (counted from the candidates) and once with
+    the first batch's scores closed (its counts read, the others live): the same figures."""
+
+    def close(batch):
+        if request.param == "closed":
+            Batch.objects.filter(pk=batch.pk).update(status=BatchStatus.EXAMINED)
+            assert Batch.objects.filter(pk=batch.pk).count_results() == 1
+
+    return close
+
+
 def test_pass_rate_against_the_provincial_average_marks_outliers(
-    nanjing_institution, suzhou_institution, province_admin, nanjing_staff
+    nanjing_institution, suzhou_institution, province_admin, nanjing_staff, close_results
 ):
     lathe = OccupationFactory()
     ended = date(2026, 5, 10)
@@ -143,6 +157,9 @@ def test_pass_rate_against_the_provincial_average_marks_outliers(
         for index in range(sat):
             CandidateFactory(batch=batch, passed=index < passed)
         CandidateFactory(batch=batch, absent=True)  # an absentee did not sit
+        CandidateFactory(batch=batch, passed=None)  # nor did one without a score yet
+        if institution == nanjing_institution:
+            close_results(batch)
     with translation.override("zh-hans"):
         tab = table("pass_rate", province_admin, PERIOD)
     nanjing = next(r for r in tab.rows if r[0] == nanjing_institution.name)
@@ -248,7 +265,7 @@ def test_organisers_have_no_statistics_pages(client, organiser):
 
 
 @pytest.fixture
-def quarter_figures(nanjing_institution, suzhou_institution):
+def quarter_figures(nanjing_institution, suzhou_institution, close_results):
     """2026 Q1: Nanjing examined 3 (one absent) at level 4 and issued 2 certificates; Suzhou
     issued 1 special-ability certificate; a Nanjing certificate of April is in Q2."""
     lathe = OccupationFactory()
@@ -264,6 +281,7 @@ def quarter_figures(nanjing_institution, suzhou_institution):
     for passed in (True, True, False):
         CandidateFactory(batch=batch, passed=passed)
     CandidateFactory(batch=batch, absent=True)
+    close_results(batch)
     CertificateFactory.create_batch(
         2, institution=nanjing_institution, batch=batch, issued_on=date(2026, 3, 20)
     )

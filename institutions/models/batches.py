@@ -5,7 +5,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
@@ -84,12 +85,40 @@ def graduate_route_problems(institution, occupation, evaluation_type, starts_on,
     return problems
 
 
+# Who counts as having sat the exam, and as having passed it (the statistics and the quality
+# review's pass rates): present and scored; present and passing.
+SAT = Q(absent=False, passed__isnull=False)
+PASSED = Q(absent=False, passed=True)
+# The steps after record_examined: no score changes any more (scores are entered only while
+# the admission tickets are out), so the counts taken then stay true.
+RESULTS_CLOSED = [
+    BatchStatus.EXAMINED,
+    BatchStatus.RESULTS_PUBLICISED,
+    BatchStatus.RESULTS_APPROVED,
+    BatchStatus.CERTIFICATES_ISSUED,
+]
+
+
 class BatchQuerySet(ScopedQuerySet):
     def scope_for(self, user):
         return institution_scope(user, "institution__")
 
     def open(self):
         return self.exclude(status__in=CLOSED_BATCH_STATUSES)
+
+    def count_results(self) -> int:
+        """Set results_sat and results_passed from the candidates, in one UPDATE (for rows written
+        without record_examined: the benchmarks' generated batches)."""
+
+        def counted(condition):
+            rows = Candidate.objects.filter(condition, batch_id=OuterRef("pk")).order_by()
+            return Coalesce(
+                Subquery(rows.values("batch_id").annotate(n=Count("pk")).values("n")), 0
+            )
+
+        return self.filter(status__in=RESULTS_CLOSED).update(
+            results_sat=counted(SAT), results_passed=counted(PASSED)
+        )
 
 
 class BatchManager(models.Manager.from_queryset(BatchQuerySet)):
@@ -199,6 +228,12 @@ class Batch(models.Model):
     tickets_generated_on = models.DateField(_("准考证号生成日期"), null=True, blank=True)
     publicised_on = models.DateField(_("公示开始日期"), null=True, blank=True)
     status_reason = models.CharField(_("最近退回/取消/无效原因"), max_length=500, blank=True)
+    # Counted once, when the scores are closed (record_examined), so that the statistics read one
+    # row a batch instead of its candidates; empty before (the statistics count those live).
+    results_sat = models.PositiveIntegerField(_("实考人数"), null=True, blank=True, editable=False)
+    results_passed = models.PositiveIntegerField(
+        _("合格人数"), null=True, blank=True, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -230,6 +265,15 @@ class Batch(models.Model):
                 ),
                 name="batch_graduate_cohort_in_2020_h2",
                 violation_error_message=_("毕业生评价批次的考试须在2020年下半年（239号 二(四)）"),
+            ),
+            models.CheckConstraint(
+                condition=Q(results_sat__isnull=True, results_passed__isnull=True)
+                | Q(
+                    results_sat__isnull=False,
+                    results_passed__isnull=False,
+                    results_passed__lte=F("results_sat"),
+                ),
+                name="batch_results_counted_together",
             ),
         ]
 
@@ -462,17 +506,41 @@ class Batch(models.Model):
         if candidate.batch_id != self.pk:
             raise ValidationError(gettext("所选考生不在本批次中"))
         with transaction.atomic():
+            self._lock()  # a score and the closing count (record_examined) never cross
+            candidate.batch = self
             candidate.record_scores(**scores)
+
+    def _lock(self):
+        """Lock the batch's row until the transaction ends and read its status afresh."""
+        self.status = (
+            Batch.objects.select_for_update().values_list("status", flat=True).get(pk=self.pk)
+        )
 
     def record_examined(self, user):
         self.require_run_by(user)
         if self.status == BatchStatus.TICKETS_GENERATED:
             self.require_exam_over(BatchStatus.EXAMINED)  # before "N have no scores": the reason
-        admitted = self.candidates.filter(eligibility=EligibilityStatus.PASSED)
-        missing = admitted.filter(absent=False, passed__isnull=True).count()
-        if missing:
-            raise ValidationError(gettext("还有 %(missing)s 名考生没有成绩") % {"missing": missing})
-        self._step("record_examined", user, BatchStatus.TICKETS_GENERATED, BatchStatus.EXAMINED)
+        if self.enforce_exit_cutoff():  # outside the transaction below: the invalidation stays
+            raise ValidationError(self.status_reason)
+        with transaction.atomic():
+            self._lock()
+            admitted = self.candidates.filter(eligibility=EligibilityStatus.PASSED)
+            missing = admitted.filter(absent=False, passed__isnull=True).count()
+            if missing:
+                raise ValidationError(
+                    gettext("还有 %(missing)s 名考生没有成绩") % {"missing": missing}
+                )
+            # Scores close here: what sat and passed is counted once (the statistics read it).
+            counts = self.candidates.aggregate(
+                results_sat=Count("pk", filter=SAT), results_passed=Count("pk", filter=PASSED)
+            )
+            self._step(
+                "record_examined",
+                user,
+                BatchStatus.TICKETS_GENERATED,
+                BatchStatus.EXAMINED,
+                **counts,
+            )
 
     def publicise_results(self, user):
         self._step(

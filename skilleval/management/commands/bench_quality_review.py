@@ -275,6 +275,8 @@ class Command(BaseCommand):
                 """,
                 [now],
             )
+            # The batches are past their exam: their results counted as record_examined counts them.
+            Batch.objects.filter(venue="基准考点", created_by=user).count_results()
             # Certificates: per_batch per batch, issued 20 days after the exam (some later).
             cursor.execute(
                 f"""
@@ -300,9 +302,10 @@ class Command(BaseCommand):
             cursor.execute(
                 f"""
                 INSERT INTO {table(Complaint)} (reference, target_type, target_description,
-                    institution_id, content, contact, attachment, status, outcome, received_at)
+                    institution_id, content, contact, attachment, status, outcome, received_at,
+                    public_summary)
                 SELECT 'QRB' || i.idx, 'institution', '基准', i.id, '基准举报', '', '',
-                    'received', '', %s
+                    'received', '', %s, ''
                 FROM {institutions} i WHERE i.idx %% 5 = 0
                 """,
                 [received],

@@ -7,6 +7,7 @@ row, city and county staff the institutions of their area, institution staff the
 outside a user's scope is a 404.
 """
 
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,10 +21,10 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from audits.models import Half, QualityReview, ReviewFlag, ReviewRow
-from audits.review_charts import report_charts
+from audits.review_charts import CHART_NAMES, chart_svg, chart_title, report_charts
 from audits.reviews import (
     FLAG_INDICATOR,
     INDICATORS,
@@ -195,17 +196,20 @@ def review_run(request):
     return redirect("quality-review-list")
 
 
+def totals_now_and_before(user, review) -> tuple[dict, dict | None]:
+    """The review's totals over the rows the user may see, and the compared review's likewise."""
+    totals = visible_totals(review, visible_rows(user, review))
+    if not review.compared_with_id:
+        return totals, None
+    return totals, visible_totals(review.compared_with, visible_rows(user, review.compared_with))
+
+
 @login_required
 def review_detail(request, pk):
     review = scoped_review(request, pk)
     user = request.user
     rows = visible_rows(user, review)
-    totals = visible_totals(review, rows)
-    previous_totals = None
-    if review.compared_with_id:
-        previous_totals = visible_totals(
-            review.compared_with, visible_rows(user, review.compared_with)
-        )
+    totals, previous_totals = totals_now_and_before(user, review)
     flagged_only = request.GET.get("flagged") == "1"
     if flagged_only:
         rows = rows.filter(flag_count__gt=0)
@@ -247,8 +251,24 @@ def review_detail(request, pk):
             "latest_version": versions[0].version if versions else review.version,
             "flags": ReviewFlag,
             "thresholds": review.totals.get("thresholds", {}),
+            "charts": [{"name": name, "title": chart_title(name)} for name in CHART_NAMES],
         },
     )
+
+
+@csp_update({"style-src": ["'unsafe-inline'"]})  # the SVG's own <style>, as on statistics charts
+@login_required
+@require_GET
+def review_chart(request, pk, name):
+    """One chart of the review as SVG, over the institutions the user may see (the page's <img>)."""
+    review = scoped_review(request, pk)
+    if name not in CHART_NAMES:
+        raise Http404
+    totals, previous_totals = totals_now_and_before(request.user, review)
+    svg = chart_svg(name, visible_rows(request.user, review), totals, previous_totals)
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=60"
+    return response
 
 
 @login_required
@@ -311,12 +331,7 @@ def review_pdf(request, pk):
 
     review = scoped_review(request, pk)
     rows = report_rows(request, review)
-    totals = visible_totals(review, visible_rows(request.user, review))
-    previous_totals = None
-    if review.compared_with_id:
-        previous_totals = visible_totals(
-            review.compared_with, visible_rows(request.user, review.compared_with)
-        )
+    totals, previous_totals = totals_now_and_before(request.user, review)
     html = render_to_string(
         "audits/review_pdf.html",
         {
@@ -378,6 +393,7 @@ urlpatterns = [
         review_flag,
         name="quality-review-flag",
     ),
+    path("reviews/<int:pk>/charts/<str:name>.svg", review_chart, name="quality-review-chart"),
     path("reviews/<int:pk>/report.pdf", review_pdf, name="quality-review-pdf"),
     path("reviews/<int:pk>/report.xlsx", review_xlsx, name="quality-review-xlsx"),
 ]

@@ -7,6 +7,7 @@ problem (the clean one none), so a flag anywhere else is a bug.
 
 import io
 import itertools
+import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -18,9 +19,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from audits.models import Complaint, QualityReview, ReviewFlag
+from audits.review_charts import CHART_NAMES, deltas_svg, distribution_svg
 from audits.reviews import (
+    INDICATORS,
     attach_deltas,
     compute_rows,
     flag_records,
@@ -598,21 +602,39 @@ def test_the_spreadsheet_opens_and_keeps_a_formula_like_name_as_text(
 
 
 def test_distribution_chart_is_svg_with_its_threshold_line(review):
-    import xml.etree.ElementTree as ET
-
-    from audits.review_charts import deltas_svg, distribution_svg
-    from audits.reviews import INDICATORS
-
-    complaints = next(i for i in INDICATORS if i.field == "complaints")
-    svg = distribution_svg(review.rows.all(), complaints)
+    with translation.override("zh-hans"):
+        svg = distribution_svg(review.rows.all(), "complaints")
+        deltas = ET.fromstring(deltas_svg({i.field: 1 for i in INDICATORS}, None))
     root = ET.fromstring(svg)
     assert root.tag.endswith("svg")
     text = svg.decode()
     assert "举报：各机构分布" in text
     assert "标记阈值 1" in text
     assert b"<script" not in svg
-    deltas = ET.fromstring(deltas_svg({i.field: 1 for i in INDICATORS}, None))
     assert deltas.tag.endswith("svg")
+
+
+def test_the_review_page_shows_each_chart_scoped_and_in_the_readers_language(
+    client, review, nanjing_staff
+):
+    client.force_login(nanjing_staff)
+    page = client.get(reverse("quality-review-detail", args=[review.pk])).content.decode()
+    for name in CHART_NAMES:
+        assert reverse("quality-review-chart", args=[review.pk, name]) in page
+    response = client.get(reverse("quality-review-chart", args=[review.pk, "complaints"]))
+    assert response["Content-Type"].startswith("image/svg+xml")
+    root = ET.fromstring(response.content)
+    # One point per institution Nanjing's staff may see, not the province's.
+    own = review.rows.filter(institution__city_id=nanjing_staff.city_id).count()
+    assert 0 < own < review.rows.count()
+    points = root.findall(".//{http://www.w3.org/2000/svg}g[@class='dots']")
+    assert len(points) == 2 * own  # the institutions' line and the threshold line
+    client.cookies["django_language"] = "en"
+    english = client.get(reverse("quality-review-chart", args=[review.pk, "deltas"]))
+    assert b"Compared with the previous half-year" in english.content
+    assert (
+        client.get(reverse("quality-review-chart", args=[review.pk, "nonsense"])).status_code == 404
+    )
 
 
 def test_the_pdf_shows_the_charts(client, review, province_admin, tmp_path):

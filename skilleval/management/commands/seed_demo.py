@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from audits import draws
 from audits.choices import ComplaintStatus, FindingOutcome, Population
 from audits.forms import settle_city
-from audits.models import Complaint, Inspector, Notice, QualityReview, SpotCheck
+from audits.models import Complaint, Inspector, Notice, QualityReview, SpotCheck, refresh_summary
 from audits.reviews import run_review
 from certificates.models import Certificate
 from competitions.choices import FilingReason, HonourKind
@@ -292,6 +292,7 @@ class Command(BaseCommand):
             self._honours(institutions, users)
         with transaction.atomic():
             self._audits(institutions, users)
+        refresh_summary()  # what the nightly beat task does: the statistics say when
         self._print_accounts()
 
     def _institutions(self) -> dict[str, Institution]:

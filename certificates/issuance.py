@@ -1,10 +1,11 @@
 """Bulk issuance of a batch's certificates, and proofs for exited vocational qualifications.
 
 谁评价、谁发证、谁负责 (54号 四): once a batch's results are approved, the institution's signatory
-signs off and `run_issuance_job` issues every passing candidate's certificate:
+signs off and the job (certificates/tasks.py) issues every passing candidate's certificate:
   (a) numbers — chunks of candidates without a certificate, each in one transaction that allocates
       the chunk's numbers (row-locked, gap-free) and stores its certificates;
-  (b) PDFs — certificates without a PDF, rendered many per WeasyPrint document in two processes;
+  (b) PDFs — certificates without a PDF, rendered many per WeasyPrint document, chunk by chunk:
+      in the job, each chunk a task any worker may take (a chord; its callback does the rest);
   (c) one merged print PDF in number order, and a ZIP of the individual PDFs;
   (d) a print record per certificate; (e) the batch becomes `certificates_issued`.
 Every step finds what an earlier, interrupted run left and carries on from there, so a worker killed
@@ -13,15 +14,11 @@ and no gap or duplicate in the numbers.
 """
 
 import logging
-import multiprocessing
 import os
 import time
 import zipfile
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from datetime import date
 from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -33,7 +30,7 @@ from certificates import fonts, pdf
 from certificates.choices import CertificateKind, PrintKind, ProofReason
 from certificates.models import Certificate, CertificatePrint, Proof
 from certificates.numbering import SEQUENCE_WIDTH, allocate, prefix_for
-from institutions.choices import BatchStatus, EvaluationType
+from institutions.choices import EvaluationType
 from institutions.models import Batch
 from skilleval.choices import AuditAction
 from skilleval.job_pages import in_both_languages
@@ -47,7 +44,6 @@ RENDER_CHUNK = 100  # certificates laid out per WeasyPrint document
 NUMBERING = gettext_lazy("生成证书编号 %(done)s/%(total)s")
 RENDERING = gettext_lazy("生成证书 PDF %(done)s/%(total)s")
 ZIPPING = gettext_lazy("打包 ZIP %(done)s/%(total)s")
-RENDER_PROCESSES = 2  # this machine has two cores
 
 CERTIFICATE_KIND = {
     EvaluationType.SKILL_LEVEL: CertificateKind.SKILL_LEVEL,
@@ -163,75 +159,57 @@ def _number_chunk(batch, kind, today, prefix) -> list[Certificate]:
 # --- (b) PDFs -------------------------------------------------------------------------------------
 
 
-def _chunk_done(batch, chunk) -> bool:
+def chunk_done(batch, chunk) -> bool:
     return all(c.pdf for c in chunk) and default_storage.exists(_chunk_name(batch, chunk))
 
 
-def _render_all(batch, chunks, progress, total, sign=True) -> int:
-    """Render the chunks not done yet; store each certificate's PDF, signed, as its chunk
-    completes."""
-    todo = [chunk for chunk in chunks if not _chunk_done(batch, chunk)]
-    done = total - sum(len(chunk) for chunk in todo)
-    progress(done, total, in_both_languages(RENDERING, {"done": done, "total": total}))
-    if not todo:
-        return 0
-    fonts.prepare()  # build cached faces once, before the render processes start
-    tasks = (
+def chunked(certificates) -> list[list[Certificate]]:
+    """The render chunks, in number order: the same chunks for every run, so a chunk file found
+    by a rerun is the chunk it would render."""
+    return [certificates[i : i + RENDER_CHUNK] for i in range(0, len(certificates), RENDER_CHUNK)]
+
+
+def render_and_store(batch, chunk, sign=True) -> None:
+    """Render one chunk (many pages per WeasyPrint document), store its files, and record each
+    certificate's PDF: the whole step is safe to repeat."""
+    fonts.prepare()  # the cached font faces, built once per process
+    rendered = pdf.render_chunk(
         {
             "pages": [pdf.certificate_page(c) for c in chunk],
             "names": [_certificate_pdf_name(c) for c in chunk],
             "chunk": _chunk_name(batch, chunk),
             "sign": sign,
         }
-        for chunk in todo
     )
+    with transaction.atomic():
+        Certificate.objects.bulk_update(
+            [Certificate(pk=pk, pdf=name) for pk, name in rendered], ["pdf"]
+        )
+        AuditEntry.objects.record_many(
+            [
+                {
+                    "action": AuditAction.UPDATE,
+                    "object_type": "certificates.certificate",
+                    "object_id": f"batch:{batch.pk}",
+                    "object_repr": f"批次 {batch.pk} 证书 PDF {len(rendered)} 份",
+                    "after": {"batch": batch.pk, "pdf": len(rendered)},
+                }
+            ]
+        )
+    for certificate in chunk:
+        certificate.pdf.name = _certificate_pdf_name(certificate)
 
-    def store(rendered):
-        nonlocal done
-        by_pk = dict(rendered)
-        with transaction.atomic():
-            certificates = [Certificate(pk=pk, pdf=name) for pk, name in by_pk.items()]
-            Certificate.objects.bulk_update(certificates, ["pdf"])
-            AuditEntry.objects.record_many(
-                [
-                    {
-                        "action": AuditAction.UPDATE,
-                        "object_type": "certificates.certificate",
-                        "object_id": f"batch:{batch.pk}",
-                        "object_repr": f"批次 {batch.pk} 证书 PDF {len(by_pk)} 份",
-                        "after": {"batch": batch.pk, "pdf": len(by_pk)},
-                    }
-                ]
-            )
-        done += len(by_pk)
+
+def _render_here(batch, chunks, progress, total, sign=True) -> int:
+    """Render the chunks not done yet, one after the other in this process (issue_batch; the job
+    spreads them over the workers instead)."""
+    todo = [chunk for chunk in chunks if not chunk_done(batch, chunk)]
+    done = total - sum(len(chunk) for chunk in todo)
+    progress(done, total, in_both_languages(RENDERING, {"done": done, "total": total}))
+    for chunk in todo:
+        render_and_store(batch, chunk, sign)
+        done += len(chunk)
         progress(done, total, in_both_languages(RENDERING, {"done": done, "total": total}))
-
-    processes = min(RENDER_PROCESSES, len(todo), os.cpu_count() or 1)
-    if processes > 1 and multiprocessing.current_process().daemon:
-        # A daemonic process may not start children: render here, on one core.
-        log.warning("issuance of batch %s renders in-process: daemonic worker process", batch.pk)
-        processes = 1
-    if processes < 2:
-        for task in tasks:
-            store(pdf.render_chunk(task))
-        return len(todo)
-    # Separate processes use both cores; "spawn" starts them clean (no copied database
-    # connections or locks from a threaded Celery worker). They never touch the database.
-    with ProcessPoolExecutor(
-        max_workers=processes,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=pdf.init_render_process,
-        initargs=(str(settings.MEDIA_ROOT), settings.SITE_URL),
-    ) as executor:
-        running = set()
-        for task in tasks:
-            running.add(executor.submit(pdf.render_chunk, task))
-            if len(running) >= processes * 2:  # bounded: pages are built as processes free up
-                finished, running = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    store(future.result())
-        for future in running:
-            store(future.result())
     return len(todo)
 
 
@@ -270,22 +248,19 @@ def _zip(batch, certificates, progress) -> str:
 # --- the whole issuance -------------------------------------------------------------------------------
 
 
-def issue_batch(batch, signatory, progress=None, issued_on=None, sign=True) -> dict:
-    """Issue every passing candidate's certificate (see the module docstring); returns a summary
-    with the ZIP and merged PDF names. Safe to run again after an interruption.
-
-    ``issued_on`` is the day the signatory signed off (签发): the certificates carry it even when
-    the job runs, or is retried, on a later day; without it, today. ``sign=False`` leaves the
-    PDFs unsigned: only the benchmark's comparison asks for that."""
-    progress = progress or _no_progress
-    timings, started = {}, time.perf_counter()
+def prepared(batch, issued_on=None):
+    """The batch read afresh, the issue day, the certificate kind; refused (ValidationError) with
+    every problem at once when the batch may not be issued."""
     batch = Batch.objects.select_related("institution", "occupation").get(pk=batch.pk)
     today = issued_on or timezone.localdate()
     check_issuable(batch, today)
-    kind = CERTIFICATE_KIND[batch.evaluation_type]
-    total = batch.candidates.filter(passed=True).count()
+    return batch, today, CERTIFICATE_KIND[batch.evaluation_type]
 
-    # (a) numbers
+
+def number_all(batch, kind, today, progress) -> tuple[list[Certificate], int]:
+    """(a) A certificate for every passing candidate without one, chunk by chunk; all the batch's
+    certificates in number order, and how many this run created."""
+    total = batch.candidates.filter(passed=True).count()
     prefix = prefix_for(kind, institution=batch.institution, issued_on=today, level=batch.level)
     numbered = batch.certificates.count()
     created = 0
@@ -294,8 +269,6 @@ def issue_batch(batch, signatory, progress=None, issued_on=None, sign=True) -> d
         created += len(chunk)
         numbered += len(chunk)
         progress(numbered, total, in_both_languages(NUMBERING, {"done": numbered, "total": total}))
-    timings["numbers"] = time.perf_counter() - started
-
     certificates = list(
         batch.certificates.select_related("institution", "occupation").order_by("number")
     )
@@ -305,26 +278,22 @@ def issue_batch(batch, signatory, progress=None, issued_on=None, sign=True) -> d
             gettext("批次 %(pk)s：%(total)s 名合格考生，却有 %(count)s 张证书")
             % {"pk": batch.pk, "total": total, "count": len(certificates)}
         )
+    return certificates, created
 
-    # (b) PDFs
-    mark = time.perf_counter()
-    chunks = [certificates[i : i + RENDER_CHUNK] for i in range(0, len(certificates), RENDER_CHUNK)]
-    rendered_chunks = _render_all(batch, chunks, progress, total, sign)
-    for certificate in certificates:
-        certificate.pdf.name = _certificate_pdf_name(certificate)
-    timings["pdfs"] = time.perf_counter() - mark
 
-    # (c) merged print PDF, ZIP
+def finish(batch, signatory, certificates, progress) -> dict:
+    """(c) the merged print PDF and the ZIP, (d) a print record per certificate, (e) the batch
+    is done. Every certificate has its PDF by now."""
+    timings = {}
     mark = time.perf_counter()
     progress(0, 1, gettext("合并打印文件"))
-    merged, pages = _merge(batch, chunks)
+    merged, pages = _merge(batch, chunked(certificates))
     progress(1, 1, gettext("合并打印文件"))
     timings["merge"] = time.perf_counter() - mark
     mark = time.perf_counter()
     archive = _zip(batch, certificates, progress)
     timings["zip"] = time.perf_counter() - mark
 
-    # (d) a print record per certificate, (e) the batch is done
     mark = time.perf_counter()
     with transaction.atomic():
         printed = set(
@@ -356,15 +325,13 @@ def issue_batch(batch, signatory, progress=None, issued_on=None, sign=True) -> d
             )
         batch.mark_certificates_issued(signatory)
     timings["records"] = time.perf_counter() - mark
-    timings["total"] = time.perf_counter() - started
+    total = len(certificates)
     progress(total, total, gettext("已核发 %(total)s 张证书") % {"total": total})
     return {
         "batch": batch.pk,
         "certificates": total,
-        "created": created,
         "first_number": certificates[0].number,
         "last_number": certificates[-1].number,
-        "rendered_chunks": rendered_chunks,
         "pages": pages,
         "zip": archive,
         "merged_pdf": merged,
@@ -372,42 +339,55 @@ def issue_batch(batch, signatory, progress=None, issued_on=None, sign=True) -> d
     }
 
 
-class IssuanceRefused(Exception):
-    """Raised by the job handler so that the job fails with the refusal's messages as text."""
+def issue_batch(batch, signatory, progress=None, issued_on=None, sign=True) -> dict:
+    """Issue every passing candidate's certificate in this process (see the module docstring);
+    returns a summary with the ZIP and merged PDF names. Safe to run again after an
+    interruption. The job (certificates.tasks.run_issuance_job) does the same with the chunks spread over workers.
+
+    ``issued_on`` is the day the signatory signed off (签发): the certificates carry it even when
+    the job runs, or is retried, on a later day; without it, today. ``sign=False`` leaves the
+    PDFs unsigned: only the benchmark's comparison asks for that."""
+    progress = progress or _no_progress
+    started = time.perf_counter()
+    batch, today, kind = prepared(batch, issued_on)
+    certificates, created = number_all(batch, kind, today, progress)
+    numbered = time.perf_counter()
+    chunks = chunked(certificates)
+    rendered_chunks = _render_here(batch, chunks, progress, len(certificates), sign)
+    rendered = time.perf_counter()
+    result = finish(batch, signatory, certificates, progress)
+    result["timings"].update(
+        numbers=round(numbered - started, 3),
+        pdfs=round(rendered - numbered, 3),
+        total=round(time.perf_counter() - started, 3),
+    )
+    return {**result, "created": created, "rendered_chunks": rendered_chunks}
 
 
-def run_issuance_job(job) -> dict:
-    """The CERTIFICATE_ISSUANCE job handler: the batch from the job's params, the signatory who
-    started it. A rerun after the worker died at the very end only reports what was done."""
-    batch = Batch.objects.get(pk=job.params["batch_id"])
-    if batch.status == BatchStatus.CERTIFICATES_ISSUED:
-        names = outputs(batch)
-        certificates = batch.certificates.order_by("number")
-        result = {
-            "batch": batch.pk,
-            "certificates": certificates.count(),
-            "created": 0,
-            "first_number": certificates.values_list("number", flat=True).first(),
-            "last_number": certificates.values_list("number", flat=True).last(),
-            "zip": names["zip"],
-            "merged_pdf": names["merged_pdf"],
-        }
-    else:
-        try:
-            signed_off_on = job.params.get("issued_on")
-            result = issue_batch(
-                batch,
-                job.started_by,
-                progress=job.report_progress,
-                issued_on=date.fromisoformat(signed_off_on) if signed_off_on else None,
-            )
-        except ValidationError as refusal:
-            # The job page lists the reasons one per row; the job fails with readable text,
-            # never the repr of a list.
-            Job.objects.filter(pk=job.pk).update(
-                result={"errors": [{"reason": message} for message in refusal.messages]}
-            )
-            raise IssuanceRefused("\n".join(refusal.messages)) from refusal
+def render_job_chunk(job, certificate_ids) -> int:
+    """One chunk of an issuance job, on whichever worker took it: rendered unless an earlier run
+    did; the job's progress and heartbeat renewed. The number of certificates rendered."""
+    chunk = list(
+        Certificate.objects.filter(pk__in=certificate_ids)
+        .select_related("institution", "occupation", "batch")
+        .order_by("number")
+    )
+    batch = chunk[0].batch
+    rendered = 0
+    if not chunk_done(batch, chunk):
+        render_and_store(batch, chunk)
+        rendered = len(chunk)
+    done = batch.certificates.exclude(pdf="").count()
+    total = batch.certificates.count()
+    job.report_progress(done, total, in_both_languages(RENDERING, {"done": done, "total": total}))
+    return rendered
+
+
+def finish_job(job, batch, certificates, created, rendered_by) -> dict:
+    """The end of an issuance job: merge, zip, records, the batch issued; the job's result."""
+    signatory = job.started_by
+    result = finish(batch, signatory, certificates, job.report_progress)
+    result.update(created=created, rendered_by=rendered_by)
     Job.objects.filter(pk=job.pk).update(result_file=result["zip"])
     job.result_file.name = result["zip"]
     return result

@@ -6,6 +6,7 @@ alice and bob work at the same institution in Nanjing (江宁区), charlie at on
 
 import importlib
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -178,8 +179,9 @@ def api_as():
 WORKER_APPLICATION_NAME = "skilleval-test-worker"
 
 
-def start_celery_worker(settings) -> subprocess.Popen:
-    """A real `celery worker` process on Redis, sharing the test database (PostgreSQL)."""
+def start_celery_worker(settings, name: str = "first") -> subprocess.Popen:
+    """A real `celery worker` process on Redis, sharing the test database (PostgreSQL); returned
+    once it answers a ping under its own node name (so a second one is really up too)."""
     from skilleval.celery import app
 
     db = settings.DATABASES["default"]
@@ -191,6 +193,7 @@ def start_celery_worker(settings) -> subprocess.Popen:
         f"{db['NAME']}?application_name={WORKER_APPLICATION_NAME}",
         "REDIS_URL": settings.REDIS_URL,
         "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "SKILLEVAL_TEST_WORKER": "1",
     }
     worker = subprocess.Popen(
         [
@@ -205,6 +208,7 @@ def start_celery_worker(settings) -> subprocess.Popen:
             "--loglevel=INFO",
             "--without-gossip",
             "--without-mingle",
+            f"--hostname={name}@%h",
         ],
         cwd=REPO,
         env=env,
@@ -213,7 +217,8 @@ def start_celery_worker(settings) -> subprocess.Popen:
         text=True,
     )
     deadline = time.monotonic() + 60
-    while not app.control.ping(timeout=1):
+    node = f"{name}@{socket.gethostname()}"
+    while not app.control.ping(destination=[node], timeout=1):
         if worker.poll() is not None or time.monotonic() > deadline:
             worker.kill()
             pytest.fail(f"celery worker did not start:\n{worker.stdout.read()}")

@@ -207,7 +207,7 @@ class TestSignOff:
         def broken(*args, **kwargs):
             raise RuntimeError("disk full")
 
-        monkeypatch.setattr(issuance, "_render_all", broken)
+        monkeypatch.setattr(issuance, "render_and_store", broken)
         client = signed_in(signatory)
         response = client.post(reverse("batch-sign-off", args=[batch.pk]), follow=True)
         job = Job.objects.get()
@@ -348,7 +348,7 @@ class TestIssuedBatch:
         assert reverse("job-print-pdf", args=[job.pk]) in page
         assert reverse("job-result", args=[job.pk]) in page
         assert f"{reverse('certificate-list')}?batch={batch.pk}" in page
-        for internal in ("timings", "merged_pdf", "certificates/issuance", "rendered_chunks"):
+        for internal in ("timings", "merged_pdf", "certificates/issuance", "rendered_by"):
             assert internal not in page, internal
 
     def test_the_merged_print_pdf_is_for_the_institution_only(self, issued, charlie):

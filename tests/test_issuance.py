@@ -206,7 +206,6 @@ class TestIssuance:
         batch = approved_batch(passing=5)
         signatory = signatory_of(batch.institution)
         monkeypatch.setattr(issuance, "RENDER_CHUNK", 2)
-        monkeypatch.setattr(issuance, "RENDER_PROCESSES", 1)  # the fake must run in this process
         real_render, calls = pdf.render_chunk, []
 
         def render_then_die(task):
@@ -343,9 +342,9 @@ class TestProofs:
 # --- a real worker killed mid-job (PostgreSQL, Redis) -------------------------------------------------
 
 
-def start_worker(settings):
+def start_worker(settings, name="second"):
     """Another `celery worker` process, started the way the first one was."""
-    return start_celery_worker(settings)
+    return start_celery_worker(settings, name)
 
 
 def wait_for(condition, timeout, what):
@@ -407,3 +406,38 @@ def test_killing_the_worker_mid_job_and_running_it_again_issues_each_certificate
     assert Certificate.objects.filter(candidate__batch=batch, candidate__passed=False).count() == 0
     assert not batch.certificates.filter(pdf="").exists()
     assert CertificatePrint.objects.filter(certificate__batch=batch).count() == passing
+
+
+@pytest.mark.celery_worker
+def test_one_batch_spread_over_two_workers_gives_one_certificate_each_in_a_gap_free_series(
+    live_db, on_postgres, celery_worker_process, settings
+):
+    """The render chunks of one batch go to whichever worker is free (a chord); the callback
+    merges and zips once all are done."""
+    passing = 300  # three render chunks
+    second = start_worker(settings)
+    try:
+        batch = approved_batch(passing=passing, failing=3)
+        job = batch.sign_off(signatory_of(batch.institution))
+        wait_for(
+            lambda: Job.objects.get(pk=job.pk).status in (JobStatus.SUCCEEDED, JobStatus.FAILED),
+            300,
+            "the job to finish",
+        )
+    finally:
+        second.terminate()
+        second.wait(timeout=30)
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    # Both worker processes rendered: the chunks were spread, not run inside the first.
+    assert len(job.result["rendered_by"]) == 2, job.result["rendered_by"]
+    assert sum(job.result["rendered_by"].values()) == passing
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.CERTIFICATES_ISSUED
+    passing_candidates = batch.candidates.filter(passed=True)
+    assert passing_candidates.filter(certificate__isnull=True).count() == 0
+    assert batch.certificates.count() == passing
+    assert sequences(batch) == list(range(1, passing + 1))
+    assert not batch.certificates.filter(pdf="").exists()
+    assert CertificatePrint.objects.filter(certificate__batch=batch).count() == passing
+    assert job.result["pages"] == passing and job.result_file.name == job.result["zip"]

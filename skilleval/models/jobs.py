@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 JOB_HANDLERS = {
     JobKind.OCCUPATION_IMPORT: "skilleval.occupation_import.run_import_job",
     JobKind.ROSTER_IMPORT: "institutions.roster.run_roster_import_job",
-    JobKind.CERTIFICATE_ISSUANCE: "certificates.issuance.run_issuance_job",
+    JobKind.CERTIFICATE_ISSUANCE: "certificates.tasks.run_issuance_job",
 }
 
 TIME_LIMIT_EXCEEDED = _("任务运行超过 %(minutes)s 分钟仍未完成，已停止；请检查原因后重试")
@@ -49,6 +49,12 @@ def this_worker() -> str:
 class JobTimeLimitExceeded(Exception):
     """Raised by a progress report once the run is older than JOB_TIME_LIMIT: the job fails with
     this text instead of running (and keeping its heartbeat) forever."""
+
+
+# Returned by a handler that handed the rest of its work to other tasks (bulk issuance's render
+# chunks on any worker): the job stays running, and the task that finishes the work calls
+# Job.finish for this run.
+CONTINUES_ELSEWHERE = object()
 
 
 class JobSuperseded(Exception):
@@ -352,7 +358,9 @@ class Job(models.Model):
             return
         handler = import_string(JOB_HANDLERS[self.kind])
         try:
-            result = handler(self) or {}
+            result = handler(self)
+            if result is CONTINUES_ELSEWHERE:
+                return
         except JobSuperseded:
             log.warning(
                 "job %s: run %s stopped, the job was requeued or retried", self.pk, self.run_number
@@ -372,14 +380,26 @@ class Job(models.Model):
                     self.send()
                 return
             log.exception("job %s failed", self.pk)
-            outcome = {"status": JobStatus.FAILED, "error": str(exc)[:5000]}
+            self.finish(error=str(exc))
         else:
-            outcome = {"status": JobStatus.SUCCEEDED, "result": result}
+            self.finish(result=result or {})
+
+    def finish(self, *, result: dict | None = None, error: str = "") -> bool:
+        """Record this run's outcome: succeeded with `result`, or failed with `error`. Only while
+        the job is still this run's; False (logged) when it was requeued or retried meanwhile:
+        the run that has it records the outcome."""
+        mine = {"status": JobStatus.RUNNING, "run_number": self.run_number}
+        if error:
+            outcome = {"status": JobStatus.FAILED, "error": error[:5000]}
+        else:
+            outcome = {"status": JobStatus.SUCCEEDED, "result": result or {}}
         progress = {"done": self.done, "total": self.total, "message": self.message}
-        if not audited_update(self, mine, **outcome, **progress, finished_at=timezone.now()):
-            log.warning(
-                "job %s: run %s finished after the job was requeued or retried; the run that "
-                "has it records the outcome",
-                self.pk,
-                mine["run_number"],
-            )
+        if audited_update(self, mine, **outcome, **progress, finished_at=timezone.now()):
+            return True
+        log.warning(
+            "job %s: run %s finished after the job was requeued or retried; the run that "
+            "has it records the outcome",
+            self.pk,
+            mine["run_number"],
+        )
+        return False

@@ -306,6 +306,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True  # a job killed mid-run is delivered again
+# Results are kept only where a task asks (ignore_result=False): the render chunks of bulk
+# issuance, whose chord counts them in the result backend (Redis) before its callback runs.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Jobs (skilleval/models/jobs.py): a running job whose heartbeat (its progress reports, written to

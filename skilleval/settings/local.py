@@ -20,7 +20,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # No broker: Celery runs each task in-process, at the moment it is dispatched.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
 else:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = False

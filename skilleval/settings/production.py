@@ -73,7 +73,7 @@ AUDIT_LOG_KEY = require(
     "python -c 'import secrets; print(secrets.token_urlsafe(48))'",
 )
 
-CELERY_BROKER_URL = REDIS_URL
+CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
 CACHES = {
     "default": {
         # Redis; while it is unreachable each process keeps the keys in memory (skilleval/cache.py).

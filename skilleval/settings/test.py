@@ -23,8 +23,10 @@ TWO_FACTOR_REQUIRED = False
 
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
-# Tests run tasks in-process unless a test starts a real worker (tests/conftest.py).
-CELERY_TASK_ALWAYS_EAGER = True
+CELERY_RESULT_BACKEND = REDIS_URL or None
+# Tests run tasks in-process unless a test starts a real worker (tests/conftest.py); that worker
+# sends the tasks it starts (bulk issuance's chunks) through the broker, as in production.
+CELERY_TASK_ALWAYS_EAGER = not env.bool("SKILLEVAL_TEST_WORKER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 
 PERSONAL_DATA_KEY = "qZ0d6m2m0y2sQqWnq4r9o3dGZb7s1bM7cT2l9iW0V5E="

@@ -106,7 +106,15 @@ class SpotCheckQuerySet(ScopedQuerySet):
         return None
 
     def visible_to(self, user):
-        return super().visible_to(user).distinct()
+        # The scope joins the entities, one row each: every draw once, by id rather than by
+        # DISTINCT, which json columns (inputs, also of a select_related draw) cannot take.
+        return self.filter(pk__in=super().visible_to(user).values("pk"))
+
+
+class SpotCheckManager(models.Manager.from_queryset(SpotCheckQuerySet)):
+    def get_queryset(self):
+        # The inputs are megabytes at 100k batches, read only to reproduce or describe one draw.
+        return super().get_queryset().defer("inputs")
 
 
 class SpotCheck(models.Model):
@@ -141,7 +149,7 @@ class SpotCheck(models.Model):
     drawn_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(_("公开时间"), null=True, blank=True)
 
-    objects = SpotCheckQuerySet.as_manager()
+    objects = SpotCheckManager()
     # The change log records these by their digest column (skilleval/changelog/signals.py).
     logged_by_digest = ("inputs",)
 

@@ -277,7 +277,13 @@ def test_copy_writes_exactly_the_rows_bulk_create_writes(
 ):
     def rows(spot_check):
         return [
-            (e.position, e.institution_id, e.batch_id, e.weight, sorted(i.pk for i in e.inspectors.all()))
+            (
+                e.position,
+                e.institution_id,
+                e.batch_id,
+                e.weight,
+                sorted(i.pk for i in e.inspectors.all()),
+            )
             for e in spot_check.entities.order_by("position").prefetch_related("inspectors")
         ]
 

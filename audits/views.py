@@ -180,7 +180,12 @@ class SpotCheckListView(ScopedListView):
     template_name = "audits/spot_check_list.html"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("drawn_by", "replaces", "replaced_by")
+        return (
+            super()
+            .get_queryset()
+            .select_related("drawn_by", "replaces", "replaced_by")
+            .defer("replaces__inputs", "replaced_by__inputs")  # megabytes each, not shown
+        )
 
     def get_context_data(self, **kwargs):
         if self.request.user.sees_everything:

@@ -1,5 +1,7 @@
 """双随机: reproducible draws that never send an inspector to their own city or institution."""
 
+import hashlib
+import json
 import random
 from decimal import Decimal
 
@@ -8,10 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from audits import draws
 from audits.choices import Population
-from audits.draws import draw, draw_from, reproduce
-from audits.models import Complaint, Inspector
-from skilleval.models import Region
+from audits.draws import draw, draw_from, reproduce, reproduction, stored_picks
+from audits.models import Complaint, Inspector, SpotCheck
+from audits.models.supervision import json_digest
+from skilleval.models import AuditEntry, Region
 from tests.factories import InstitutionFactory, approved_filing, occupation_with_resources, region
 
 pytestmark = pytest.mark.django_db
@@ -181,3 +185,116 @@ def test_the_draw_picks_the_largest_efraimidis_spirakis_keys_as_before():
     expected = [inputs["population"][i][1] for _, i in sorted(keys, reverse=True)[:250]]
     picks = draw_from(inputs, seed, 250, 2)
     assert [pick["batch"] for pick in picks] == expected
+
+
+def test_a_draw_recorded_before_this_code_is_drawn_the_same():
+    """Golden value: the digest of these picks was taken with the draw as it was before the
+    population became tuples and the keys lost their indices. Old draws must reproduce."""
+    inputs = {
+        "population": [[n % 37 + 1, n + 1, CITIES[(n % 37 + 1) % 13]] for n in range(600)],
+        "weights": [1.0 + (n % 5) * 1.0 + (n % 3) * 2.0 for n in range(600)],
+        "inspectors": [
+            [n + 1, CITIES[n % 13], (n % 37 + 1) if n % 4 == 0 else None] for n in range(45)
+        ],
+    }
+    picks = draw_from(inputs, "golden-seed", 60, 3)
+    text = json.dumps(picks, sort_keys=True, separators=(",", ":"))
+    assert hashlib.sha256(text.encode()).hexdigest() == (
+        "8450a0b85e544153bebfdca55016e2118e472c1c5192b0ad44aa273ee76ceef2"
+    )
+    assert picks[0] == {"institution": 30, "batch": 252, "weight": 6.0, "inspectors": [1, 26, 41]}
+
+
+def test_equal_keys_go_to_the_later_entity_as_before():
+    """A huge weight makes u^(1/w) exactly 1.0 for every entity: the tie is broken as comparing
+    (key, index) pairs broke it, the later entity first."""
+    inputs = {
+        "population": [[1, n + 1, CITIES[0]] for n in range(10)],
+        "weights": [1e300] * 10,
+        "inspectors": [[n + 1, CITIES[5], None] for n in range(4)],
+    }
+    assert [pick["batch"] for pick in draw_from(inputs, "t", 4, 1)] == [10, 9, 8, 7]
+
+
+def test_the_audit_log_keeps_the_digest_of_the_stored_inputs_not_the_inputs(
+    pool, catalog, province_auditor
+):
+    spot_check = draw(
+        user=province_auditor, population=Population.INSTITUTIONS, ratio=Decimal("0.5")
+    )
+    logged = AuditEntry.objects.get(object_type="audits.spotcheck", object_id=str(spot_check.pk))
+    assert "inputs" not in logged.after
+    stored = SpotCheck.objects.get(pk=spot_check.pk)
+    assert logged.after["inputs_sha256"] == stored.inputs_sha256 == json_digest(stored.inputs)
+    assert stored.inputs_intact() is True
+    assert len(stored.inputs["population"]) == 8
+    # A changed input no longer matches the digest in the hash-chained log.
+    stored.inputs["weights"][0] = 9.0
+    assert stored.inputs_intact() is False
+
+
+def test_the_drawn_entities_are_logged_by_the_digest_of_what_is_stored(
+    pool, catalog, province_auditor
+):
+    spot_check = draw(
+        user=province_auditor, population=Population.INSTITUTIONS, ratio=Decimal("0.5")
+    )
+    logged = AuditEntry.objects.get(
+        object_type="audits.spotcheckentity", object_id=f"spot_check:{spot_check.pk}"
+    )
+    assert logged.after == {"count": 4, "picks_sha256": json_digest(stored_picks(spot_check))}
+    assert logged.after["picks_sha256"] == json_digest(reproduce(spot_check))
+
+
+def test_a_draw_recorded_before_digests_still_reproduces(pool, catalog, province_auditor):
+    spot_check = draw(
+        user=province_auditor, population=Population.INSTITUTIONS, ratio=Decimal("0.5")
+    )
+    SpotCheck.objects.filter(pk=spot_check.pk).update(inputs_sha256="")
+    old = SpotCheck.objects.get(pk=spot_check.pk)
+    assert old.inputs_intact() is None
+    assert reproduction(old)["matches"]
+
+
+def test_a_spot_check_made_without_the_draw_gets_its_digest_too(catalog, province_auditor):
+    inputs = {"population": [[catalog[0].pk, None, "320100"]], "weights": [1.0], "inspectors": []}
+    spot_check = SpotCheck.objects.create(
+        population=Population.INSTITUTIONS,
+        ratio=Decimal("0.5"),
+        seed="s",
+        inputs=inputs,
+        population_size=1,
+        sample_size=1,
+        inspectors_per_entity=0,
+        drawn_by=province_auditor,
+    )
+    spot_check.refresh_from_db()
+    assert spot_check.inputs == inputs and spot_check.inputs_intact() is True
+
+
+def test_copy_writes_exactly_the_rows_bulk_create_writes(
+    on_postgres, pool, catalog, province_auditor, monkeypatch
+):
+    def rows(spot_check):
+        return [
+            (
+                e.position,
+                e.institution_id,
+                e.batch_id,
+                e.weight,
+                sorted(i.pk for i in e.inspectors.all()),
+            )
+            for e in spot_check.entities.order_by("position").prefetch_related("inspectors")
+        ]
+
+    arguments = {
+        "user": province_auditor,
+        "population": Population.INSTITUTIONS,
+        "ratio": Decimal("0.5"),
+        "seed": "same",
+    }
+    copied = draw(**arguments)
+    monkeypatch.setattr(draws, "USE_POSTGRES_COPY", False)
+    created = draw(**arguments)
+    assert rows(copied) == rows(created) and len(rows(copied)) == 4
+    assert reproduction(copied)["matches"] and reproduction(created)["matches"]

@@ -105,7 +105,9 @@ class SpotCheckViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Rea
     """Random spot checks (双随机): province auditors draw; city staff see the draws involving
     their city, institutions their own entities and findings."""
 
-    queryset = SpotCheck.objects.select_related("drawn_by", "replaced_by")
+    queryset = SpotCheck.objects.select_related("drawn_by", "replaced_by").defer(
+        "replaced_by__inputs"  # megabytes, not shown
+    )
     serializer_class = SpotCheckSerializer
     filterset_class = SpotCheckFilterSet
 

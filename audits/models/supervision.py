@@ -1,6 +1,8 @@
 """Supervision (54号 五, 实施意见 二十五): the inspector pool and 双随机 spot checks with their
 findings, credit flags, province-wide notices and complaints (举报)."""
 
+import hashlib
+import json
 import secrets
 
 from django.conf import settings
@@ -20,6 +22,43 @@ from skilleval.rules import require
 from skilleval.rules.audits import ComplaintOutcomePublishable
 
 # --- 双随机、一公开 -----------------------------------------------------------------------------
+
+
+def canonical_json(value) -> str:
+    """Sorted keys, no spaces: equal values always give the same text, and so the same digest."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+class JSONText(str):
+    """JSON already serialized: JSONTextField writes it as it is, and its digest is of this text."""
+
+
+def json_digest(value) -> str:
+    """SHA-256 of the canonical JSON of a value (of the text itself for JSONText)."""
+    text = value if isinstance(value, JSONText) else canonical_json(value)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class JSONTextField(models.JSONField):
+    """JSON kept as written: PostgreSQL `json`, not `jsonb`. A draw's inputs (100k rows) are only
+    ever read whole; jsonb would re-parse every number on each write (~50 ms) for lookups nothing
+    makes. On PostgreSQL written in canonical form; on SQLite it is the plain JSONField."""
+
+    def db_type(self, connection):
+        return "json" if connection.vendor == "postgresql" else super().db_type(connection)
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if isinstance(value, JSONText):
+            return str(value)
+        if connection.vendor == "postgresql":
+            return canonical_json(value)  # a plain string parameter, which PostgreSQL takes as json
+        return super().get_db_prep_value(value, connection, prepared)
+
+    def from_db_value(self, value, expression, connection):
+        # psycopg decodes `json` columns itself; SQLite hands over the text.
+        if isinstance(value, str):
+            return super().from_db_value(value, expression, connection)
+        return value
 
 
 class InspectorQuerySet(models.QuerySet):
@@ -67,7 +106,15 @@ class SpotCheckQuerySet(ScopedQuerySet):
         return None
 
     def visible_to(self, user):
-        return super().visible_to(user).distinct()
+        # The scope joins the entities, one row each: every draw once, by id rather than by
+        # DISTINCT, which json columns (inputs, also of a select_related draw) cannot take.
+        return self.filter(pk__in=super().visible_to(user).values("pk"))
+
+
+class SpotCheckManager(models.Manager.from_queryset(SpotCheckQuerySet)):
+    def get_queryset(self):
+        # The inputs are megabytes at 100k batches, read only to reproduce or describe one draw.
+        return super().get_queryset().defer("inputs")
 
 
 class SpotCheck(models.Model):
@@ -78,7 +125,10 @@ class SpotCheck(models.Model):
     filters = models.JSONField(_("范围条件"), default=dict, blank=True)
     # Everything the draw used: population with weights, inspector pool. With the seed, it
     # reproduces the draw exactly (audits/draws.py).
-    inputs = models.JSONField(_("抽取输入"), default=dict)
+    inputs = JSONTextField(_("抽取输入"), default=dict)
+    # The audit log keeps this digest of the inputs instead of the inputs themselves; empty for
+    # draws recorded before it, whose log entry holds the inputs.
+    inputs_sha256 = models.CharField(_("抽取输入摘要"), max_length=64, blank=True, editable=False)
     ratio = models.DecimalField(_("抽查比例"), max_digits=5, decimal_places=4)
     seed = models.CharField(_("随机种子"), max_length=64)
     population_size = models.PositiveIntegerField(_("总体数量"))
@@ -99,7 +149,9 @@ class SpotCheck(models.Model):
     drawn_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(_("公开时间"), null=True, blank=True)
 
-    objects = SpotCheckQuerySet.as_manager()
+    objects = SpotCheckManager()
+    # The change log records these by their digest column (skilleval/changelog/signals.py).
+    logged_by_digest = ("inputs",)
 
     class Meta:
         ordering = ["-drawn_at"]
@@ -121,6 +173,16 @@ class SpotCheck(models.Model):
             "population": self.get_population_display(),
             "drawn_on": f"{self.drawn_at:%Y-%m-%d}",
         }
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and not self.inputs_sha256:
+            self.inputs_sha256 = json_digest(self.inputs)
+        super().save(*args, **kwargs)
+
+    def inputs_intact(self) -> bool | None:
+        """Whether the stored inputs are those whose digest the audit log holds; None for a draw
+        recorded before digests (its log entry holds the inputs themselves)."""
+        return json_digest(self.inputs) == self.inputs_sha256 if self.inputs_sha256 else None
 
 
 class SpotCheckEntity(models.Model):

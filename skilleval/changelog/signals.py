@@ -39,10 +39,14 @@ def _plain(value):
 
 
 def snapshot(instance) -> dict:
+    # A large field may be logged by the digest column beside it (a draw's 100k-row inputs).
+    by_digest = getattr(instance, "logged_by_digest", ())
     values = {
         field.attname: _plain(getattr(instance, field.attname))
         for field in instance._meta.concrete_fields
-        if field.attname not in HIDDEN_FIELDS and not getattr(field, "generated", False)
+        if field.attname not in HIDDEN_FIELDS
+        and field.attname not in by_digest
+        and not getattr(field, "generated", False)
     }
     # Round-trip through JSON so what is hashed is exactly what is stored.
     return json.loads(json.dumps(values, cls=DjangoJSONEncoder))
@@ -62,7 +66,9 @@ def _record(action, instance, before, after):
 def _remember_state_before_save(sender, instance, raw=False, **kwargs):
     if not _is_audited(sender) or instance._state.adding or instance.pk is None:
         return
-    previous = sender._base_manager.filter(pk=instance.pk).first()
+    # What is logged by digest need not be read back (a draw's inputs are megabytes).
+    unlogged = getattr(sender, "logged_by_digest", ())
+    previous = sender._base_manager.defer(*unlogged).filter(pk=instance.pk).first()
     instance._audit_before = snapshot(previous) if previous is not None else None
     instance._audit_password_changed = (
         previous is not None

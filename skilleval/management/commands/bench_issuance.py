@@ -2,7 +2,14 @@
 end by the same code path as the background job (numbers, individual PDFs, the merged print PDF,
 the ZIP), then the plain approach — one WeasyPrint document per certificate — timed on a sample.
 
-    manage.py bench_issuance --certificates 10000 --sample 50 [--signing both|on|off] [--keep]
+    manage.py bench_issuance --certificates 10000 --sample 50 [--signing both|on|off] \
+        [--workers 1,2] [--keep]
+
+In this process (`issuance.issue_batch`: every chunk rendered here, one after the other), and
+with `--workers` as the issuance job on real Celery worker processes started by the benchmark
+(one process each, on this machine): the job numbers the certificates, each render chunk goes
+to whichever worker is free, a chord's callback merges and zips. That needs the broker
+(REDIS_URL) and a database the workers share (PostgreSQL).
 
 Every individual PDF is signed (certificates/signing.py); `--signing both` (the default) issues
 two batches, unsigned and signed, and prints what signing costs (target: it must not halve the
@@ -18,15 +25,19 @@ import os
 import random
 import resource
 import shutil
+import socket
+import subprocess
+import sys
 import threading
 import time
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files.storage import default_storage
-from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
 
 from certificates import fonts, issuance, pdf
 from certificates.models import Certificate, CertificatePrint, NumberSeries
@@ -39,9 +50,10 @@ from institutions.choices import (
 )
 from institutions.models import Batch, Candidate, Institution
 from skilleval import personal_data
-from skilleval.choices import AuditAction, Role
+from skilleval.celery import app as celery_app
+from skilleval.choices import AuditAction, JobKind, JobStatus, Role
 from skilleval.demo import make_photo_jpeg, make_resident_id, make_uscc
-from skilleval.models import AuditEntry, Occupation, Region, User
+from skilleval.models import AuditEntry, Job, Occupation, Region, User
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英建华文辉玉兰萍红鹏飞宇浩然子轩梓涵一诺欣怡晨阳雨桐佳琪俊杰志强国庆海燕丹丹思远嘉怡博文家豪"
@@ -98,6 +110,12 @@ class Command(BaseCommand):
         parser.add_argument("--sample", type=int, default=50)
         parser.add_argument("--keep", action="store_true", help="keep the batch and its files")
         parser.add_argument(
+            "--workers",
+            default="",
+            help="also issue as the job on this many worker processes, e.g. 1,2 (needs "
+            "REDIS_URL and PostgreSQL)",
+        )
+        parser.add_argument(
             "--signing",
             choices=["both", "on", "off"],
             default="both",
@@ -129,6 +147,17 @@ class Command(BaseCommand):
                 f"\nsigning: {rates[True]:.1f} certificates/s signed, {rates[False]:.1f} unsigned "
                 f"({rates[True] / rates[False]:.2f}×; target ≥ 0.5×)"
             )
+        spread = {}
+        for workers in [int(w) for w in options["workers"].split(",") if w.strip()]:
+            batch, signatory = self.build_batch(n)
+            try:
+                spread[workers] = self.run_job(batch, signatory, n, workers)
+            finally:
+                if not options["keep"]:
+                    self.clean_up(batch, signatory)
+        if spread:
+            figures = ", ".join(f"{w} worker(s): {rate:.1f}/s" for w, rate in spread.items())
+            self.stdout.write(f"\nthe job on worker processes, signed: {figures}")
 
     # --- the benchmark --------------------------------------------------------------------------
 
@@ -162,12 +191,12 @@ class Command(BaseCommand):
         ]
         average_pdf = sum(pdf_sizes) / len(pdf_sizes)
         self.stdout.write(
-            f"\nbulk issuance (issue_batch, the job's code path), PDFs "
+            f"\nbulk issuance in this process (issue_batch), PDFs "
             f"{'signed' if sign else 'unsigned'}\n"
             f"  certificates      {n}  ({result['first_number']} … {result['last_number']})\n"
             f"  numbers           {timings['numbers']:8.1f} s\n"
             f"  PDFs              {timings['pdfs']:8.1f} s  ({issuance.RENDER_CHUNK} per document, "
-            f"{issuance.RENDER_PROCESSES} processes)\n"
+            f"in this process)\n"
             f"  merged PDF        {timings['merge']:8.1f} s  ({result['pages']} pages, {sizes['merged'] / 2**20:.0f} MiB)\n"
             f"  ZIP               {timings['zip']:8.1f} s  ({sizes['zip'] / 2**20:.0f} MiB)\n"
             f"  records           {timings['records']:8.1f} s\n"
@@ -185,6 +214,77 @@ class Command(BaseCommand):
         assert Certificate.objects.filter(batch=batch).count() == n
         batch.refresh_from_db()
         assert batch.status == BatchStatus.CERTIFICATES_ISSUED
+
+    def run_job(self, batch, signatory, n, workers) -> float:
+        """The issuance job as production runs it, on `workers` worker processes."""
+        if not settings.CELERY_BROKER_URL.startswith("redis") or connection.vendor != "postgresql":
+            raise CommandError("--workers needs REDIS_URL (the broker) and PostgreSQL")
+        celery_app.control.purge()
+        processes = [self.start_worker(f"bench{k}") for k in range(workers)]
+        sampler = MemorySampler()
+        sampler.start()
+        try:
+            wall = time.perf_counter()
+            job = Job.objects.create(
+                kind=JobKind.CERTIFICATE_ISSUANCE,
+                params={"batch_id": batch.pk},
+                started_by=signatory,
+                institution=batch.institution,
+            )
+            job.send()
+            while not Job.objects.filter(pk=job.pk, finished_at__isnull=False).exists():
+                time.sleep(0.25)
+            wall = time.perf_counter() - wall
+        finally:
+            peak = sampler.stop()
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.wait(timeout=60)
+        job.refresh_from_db()
+        if job.status != JobStatus.SUCCEEDED:
+            raise CommandError(f"the issuance job failed: {job.error}")
+        load = os.getloadavg()
+        rate = n / wall
+        by = ", ".join(f"{count}" for count in job.result["rendered_by"].values())
+        self.stdout.write(
+            f"\nthe issuance job on {workers} worker process(es), PDFs signed\n"
+            f"  certificates      {n}  ({job.result['first_number']} … {job.result['last_number']})\n"
+            f"  rendered by       {len(job.result['rendered_by'])} process(es): {by}\n"
+            f"  wall time         {wall:8.1f} s  (from the job's start to its end)\n"
+            f"  certificates/s    {rate:8.1f}   (target ≥ 150)\n"
+            f"  peak memory       {peak / 2**20:8.0f} MiB this process and the workers, sampled\n"
+            f"  load average      {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (at the end; "
+            f"{os.cpu_count()} cores)"
+        )
+        return rate
+
+    def start_worker(self, name) -> subprocess.Popen:
+        """A `celery worker` process (one task at a time) on this project's settings."""
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "skilleval",
+                "worker",
+                "--pool=solo",
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                f"--hostname={name}@%h",
+            ],
+            cwd=settings.BASE_DIR,
+            env=os.environ.copy(),
+        )
+        deadline = time.monotonic() + 60
+        node = f"{name}@{socket.gethostname()}"
+        while not celery_app.control.ping(destination=[node], timeout=1):
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise CommandError(f"worker {name} did not start")
+        return process
 
     def run_plain(self, batch, sample):
         if not sample:
@@ -292,6 +392,7 @@ class Command(BaseCommand):
             Candidate.objects.filter(batch=batch)._raw_delete("default")
             NumberSeries.objects.filter(prefix__in=prefixes)._raw_delete("default")
             batch.transitions.all()._raw_delete("default")
+            Job.objects.filter(params__batch_id=batch.pk)._raw_delete("default")
             Batch.objects.filter(pk=batch.pk)._raw_delete("default")
             User.objects.filter(pk=signatory.pk)._raw_delete("default")
             Institution.objects.filter(pk=institution.pk)._raw_delete("default")

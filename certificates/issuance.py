@@ -14,10 +14,9 @@ and no gap or duplicate in the numbers.
 """
 
 import logging
-import os
 import time
 import zipfile
-from pathlib import Path
+from contextlib import ExitStack
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -32,6 +31,7 @@ from certificates.models import Certificate, CertificatePrint, Proof
 from certificates.numbering import SEQUENCE_WIDTH, allocate, prefix_for
 from institutions.choices import EvaluationType
 from institutions.models import Batch
+from skilleval import storage
 from skilleval.choices import AuditAction
 from skilleval.job_pages import in_both_languages
 from skilleval.models import AuditEntry, Job
@@ -218,30 +218,27 @@ def _render_here(batch, chunks, progress, total, sign=True) -> int:
 
 def _merge(batch, chunks) -> tuple[str, int]:
     name = outputs(batch)["merged_pdf"]
-    target = Path(default_storage.path(name))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    pages = pdf.merge_pdfs([default_storage.path(_chunk_name(batch, c)) for c in chunks], tmp)
-    os.replace(tmp, target)
+    with ExitStack() as stack, storage.writing(name) as target:
+        sources = [
+            stack.enter_context(storage.reading(_chunk_name(batch, chunk))) for chunk in chunks
+        ]
+        pages = pdf.merge_pdfs(sources, target)
     return name, pages
 
 
 def _zip(batch, certificates, progress) -> str:
     """The individual PDFs, stored as they are (they are compressed already)."""
     name = outputs(batch)["zip"]
-    target = Path(default_storage.path(name))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     total = len(certificates)
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+    with (
+        storage.writing(name) as target,
+        zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive,
+    ):
         for n, certificate in enumerate(certificates, start=1):
-            archive.write(
-                default_storage.path(certificate.pdf.name),
-                f"{certificate.number}-{certificate.holder_name}.pdf",
-            )
+            with storage.reading(certificate.pdf.name) as source:
+                archive.write(source, f"{certificate.number}-{certificate.holder_name}.pdf")
             if n % 1000 == 0 or n == total:
                 progress(n, total, in_both_languages(ZIPPING, {"done": n, "total": total}))
-    os.replace(tmp, target)
     return name
 
 

@@ -10,21 +10,18 @@ Fonts: certificates/fonts.py. No network: photos and fonts are file:// URLs, the
 import atexit
 import io
 import logging
-import os
 import re
 from datetime import date
 from functools import cache
-from pathlib import Path
 
-import django
 import segno
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 
 from certificates import fonts, signing
 from certificates.choices import CertificateKind, ProofReason
 from institutions.choices import IdType
+from skilleval import storage
 from skilleval.choices import LEVEL_NAMES_EN, in_chinese, in_english
 
 # WeasyPrint logs every layout step at INFO; a 10,000-page issuance would flood the worker's log.
@@ -98,8 +95,8 @@ def qr_data_uri(url: str) -> str:
 
 
 def media_uri(name: str) -> str:
-    """A file:// URL for a stored file (photos), so that WeasyPrint reads it from disk."""
-    return Path(default_storage.path(name)).as_uri()
+    """A URL WeasyPrint reads a stored photo from: a file on disk, or its bytes from the store."""
+    return storage.embeddable_uri(name)
 
 
 def _label_zh(label) -> str:
@@ -490,33 +487,15 @@ def _renumber_font(document, font, program, new_id) -> None:
         font.ToUnicode = pikepdf.Stream(document, _to_unicode(font.ToUnicode.read_bytes(), new_id))
 
 
-def write_stored(name: str, data: bytes) -> None:
-    """Write a file of default storage whole or not at all (a temporary file renamed into place),
-    under a fixed name: a rerun replaces what an interrupted run left."""
-    path = Path(default_storage.path(name))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def render_chunk(task: dict) -> list[tuple[int, str]]:
     """Render one chunk of bulk issuance and store its files: the one-page PDFs first, the chunk's
-    all-pages PDF last, so that an existing chunk file means a complete chunk. Runs in a render
-    process (no database access) or in the caller's."""
+    all-pages PDF last, so that an existing chunk file means a complete chunk. No database
+    access: the pages carry everything shown."""
     whole, singles = render_pages(task["pages"], sign=task.get("sign", True))
     for name, data in zip(task["names"], singles, strict=True):
-        write_stored(name, data)
-    write_stored(task["chunk"], whole)
+        storage.write_bytes(name, data)
+    storage.write_bytes(task["chunk"], whole)
     return [(page["pk"], name) for page, name in zip(task["pages"], task["names"], strict=True)]
-
-
-def init_render_process(media_root: str, site_url: str) -> None:
-    """Set up a render process started with "spawn": Django, the parent's run-time settings,
-    the fonts."""
-    django.setup()
-    settings.MEDIA_ROOT, settings.SITE_URL = media_root, site_url
-    fonts.prepare()
 
 
 def merge_pdfs(sources, target) -> int:

@@ -9,15 +9,13 @@ No network: the fonts are the installed Noto CJK faces (found by fontconfig), th
 URL, the QR code a data URI; any other URL is refused.
 """
 
-from pathlib import Path
-
 import segno
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils.translation import gettext
 
 from institutions.choices import EligibilityStatus, EvaluationType, IdType
+from skilleval import storage
 from skilleval.choices import in_chinese
 
 TITLES = {
@@ -29,13 +27,8 @@ TICKETS_PER_PAGE = 4
 
 
 def _photo_uri(candidate) -> str:
-    if not candidate.photo:
-        return ""
-    try:
-        path = Path(default_storage.path(candidate.photo.name))
-    except NotImplementedError:  # a storage without local files
-        return ""
-    return path.as_uri() if path.exists() else ""
+    # A missing photo leaves the frame to paste one in (贴照片处), not a refused ticket.
+    return storage.embeddable_uri(candidate.photo.name, required=False) if candidate.photo else ""
 
 
 def ticket_rows(batch) -> list[dict]:

@@ -53,6 +53,25 @@ def sqlite_database(path) -> dict:
     }
 
 
+def object_storage(bucket: str, endpoint_url: str, access_key: str, secret_key: str, region: str):
+    """Default storage in an S3-compatible object store (django-storages): uploads and generated
+    files shared by every web and worker machine. Never public: the portal serves each file only
+    through its scoped views, so no ACL is set and nothing is read by URL."""
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url or None,
+            "access_key": access_key,
+            "secret_key": secret_key,
+            "region_name": region,
+            "default_acl": None,
+            "file_overwrite": True,  # a rerun replaces what an interrupted run stored
+            "addressing_style": "path",  # MinIO and other self-hosted stores
+        },
+    }
+
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

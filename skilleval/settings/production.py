@@ -84,8 +84,19 @@ CACHES = {
     }
 }
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# With S3_BUCKET, files go to an S3-compatible object store (MinIO in docker-compose.yml) that
+# every worker machine shares; without it, to MEDIA_ROOT on this machine.
+S3_BUCKET = env.str("S3_BUCKET", default="")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": object_storage(
+        S3_BUCKET,
+        env.str("S3_ENDPOINT_URL", default=""),
+        env.str("S3_ACCESS_KEY_ID", default=""),
+        env.str("S3_SECRET_ACCESS_KEY", default=""),
+        env.str("S3_REGION", default="us-east-1"),
+    )
+    if S3_BUCKET
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 

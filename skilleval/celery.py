@@ -1,6 +1,8 @@
 """The Celery app. Configured from Django settings (CELERY_ namespace); tasks live in each app's tasks.py."""
 
 import os
+import socket
+import sys
 
 from celery import Celery, bootsteps
 from celery.signals import task_postrun, task_prerun
@@ -14,6 +16,25 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "skilleval.settings.local")
 app = Celery("skilleval")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def one_task_worker(name: str, loglevel: str = "INFO") -> list[str]:
+    """The command of a `celery worker` that takes one task at a time, named `name@host`: the real
+    workers the test suite and the issuance benchmark start beside themselves."""
+    return [
+        *[sys.executable, "-m", "celery", "-A", "skilleval", "worker", "--pool=solo"],
+        *[
+            f"--loglevel={loglevel}",
+            "--without-gossip",
+            "--without-mingle",
+            f"--hostname={name}@%h",
+        ],
+    ]
+
+
+def answers(name: str) -> bool:
+    """Whether the worker `name` started by one_task_worker on this host answers a ping."""
+    return bool(app.control.ping(destination=[f"{name}@{socket.gethostname()}"], timeout=1))
 
 
 class WorkerHeartbeat(bootsteps.StartStopStep):

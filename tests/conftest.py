@@ -6,9 +6,7 @@ alice and bob work at the same institution in Nanjing (江宁区), charlie at on
 
 import importlib
 import os
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -182,7 +180,7 @@ WORKER_APPLICATION_NAME = "skilleval-test-worker"
 def start_celery_worker(settings, name: str = "first") -> subprocess.Popen:
     """A real `celery worker` process on Redis, sharing the test database (PostgreSQL); returned
     once it answers a ping under its own node name (so a second one is really up too)."""
-    from skilleval.celery import app
+    from skilleval.celery import answers, one_task_worker
 
     db = settings.DATABASES["default"]
     env = {
@@ -196,20 +194,7 @@ def start_celery_worker(settings, name: str = "first") -> subprocess.Popen:
         "SKILLEVAL_TEST_WORKER": "1",
     }
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "skilleval",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-            f"--hostname={name}@%h",
-        ],
+        one_task_worker(name),
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -217,8 +202,7 @@ def start_celery_worker(settings, name: str = "first") -> subprocess.Popen:
         text=True,
     )
     deadline = time.monotonic() + 60
-    node = f"{name}@{socket.gethostname()}"
-    while not app.control.ping(destination=[node], timeout=1):
+    while not answers(name):
         if worker.poll() is not None or time.monotonic() > deadline:
             worker.kill()
             pytest.fail(f"celery worker did not start:\n{worker.stdout.read()}")

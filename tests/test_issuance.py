@@ -347,6 +347,23 @@ def start_worker(settings, name="second"):
     return start_celery_worker(settings, name)
 
 
+def assert_issued_once(job, batch, passing):
+    """The job ended well: every passing candidate holds exactly one certificate with its PDF and
+    print record, nobody else holds one, and the series runs 1…passing without a gap."""
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.CERTIFICATES_ISSUED
+    passing_candidates = batch.candidates.filter(passed=True)
+    assert passing_candidates.count() == passing
+    assert passing_candidates.filter(certificate__isnull=True).count() == 0
+    assert batch.certificates.count() == passing
+    assert sequences(batch) == list(range(1, passing + 1))
+    assert Certificate.objects.filter(candidate__batch=batch, candidate__passed=False).count() == 0
+    assert not batch.certificates.filter(pdf="").exists()
+    assert CertificatePrint.objects.filter(certificate__batch=batch).count() == passing
+
+
 def wait_for(condition, timeout, what):
     deadline = time.monotonic() + timeout
     while not condition():
@@ -395,17 +412,7 @@ def test_killing_the_worker_mid_job_and_running_it_again_issues_each_certificate
     finally:
         worker.terminate()
         worker.wait(timeout=30)
-    job.refresh_from_db()
-    assert job.status == JobStatus.SUCCEEDED, job.error
-    batch.refresh_from_db()
-    assert batch.status == BatchStatus.CERTIFICATES_ISSUED
-    passing_candidates = batch.candidates.filter(passed=True)
-    assert passing_candidates.count() == passing
-    assert passing_candidates.filter(certificate__isnull=True).count() == 0
-    assert sequences(batch) == list(range(1, passing + 1))
-    assert Certificate.objects.filter(candidate__batch=batch, candidate__passed=False).count() == 0
-    assert not batch.certificates.filter(pdf="").exists()
-    assert CertificatePrint.objects.filter(certificate__batch=batch).count() == passing
+    assert_issued_once(job, batch, passing)
 
 
 @pytest.mark.celery_worker
@@ -427,17 +434,8 @@ def test_one_batch_spread_over_two_workers_gives_one_certificate_each_in_a_gap_f
     finally:
         second.terminate()
         second.wait(timeout=30)
-    job.refresh_from_db()
-    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert_issued_once(job, batch, passing)
     # Both worker processes rendered: the chunks were spread, not run inside the first.
     assert len(job.result["rendered_by"]) == 2, job.result["rendered_by"]
     assert sum(job.result["rendered_by"].values()) == passing
-    batch.refresh_from_db()
-    assert batch.status == BatchStatus.CERTIFICATES_ISSUED
-    passing_candidates = batch.candidates.filter(passed=True)
-    assert passing_candidates.filter(certificate__isnull=True).count() == 0
-    assert batch.certificates.count() == passing
-    assert sequences(batch) == list(range(1, passing + 1))
-    assert not batch.certificates.filter(pdf="").exists()
-    assert CertificatePrint.objects.filter(certificate__batch=batch).count() == passing
     assert job.result["pages"] == passing and job.result_file.name == job.result["zip"]

@@ -25,9 +25,7 @@ import os
 import random
 import resource
 import shutil
-import socket
 import subprocess
-import sys
 import threading
 import time
 from datetime import date, timedelta
@@ -50,6 +48,7 @@ from institutions.choices import (
 )
 from institutions.models import Batch, Candidate, Institution
 from skilleval import personal_data
+from skilleval.celery import answers, one_task_worker
 from skilleval.celery import app as celery_app
 from skilleval.choices import AuditAction, JobKind, JobStatus, Role
 from skilleval.demo import make_photo_jpeg, make_resident_id, make_uscc
@@ -262,25 +261,10 @@ class Command(BaseCommand):
     def start_worker(self, name) -> subprocess.Popen:
         """A `celery worker` process (one task at a time) on this project's settings."""
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "skilleval",
-                "worker",
-                "--pool=solo",
-                "--loglevel=WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                f"--hostname={name}@%h",
-            ],
-            cwd=settings.BASE_DIR,
-            env=os.environ.copy(),
+            one_task_worker(name, "WARNING"), cwd=settings.BASE_DIR, env=os.environ.copy()
         )
         deadline = time.monotonic() + 60
-        node = f"{name}@{socket.gethostname()}"
-        while not celery_app.control.ping(destination=[node], timeout=1):
+        while not answers(name):
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
                 raise CommandError(f"worker {name} did not start")

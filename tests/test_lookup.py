@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -99,6 +100,17 @@ def test_hit_and_miss_run_the_same_single_query(certificate, django_assert_num_q
             public_lookup.lookup(name, id_number=id_number)
     with django_assert_num_queries(1):
         public_lookup.lookup("王小明", certificate_number="S000032000123254000009")
+
+
+def test_on_postgresql_the_lookup_is_prepared_once_per_connection(certificate, on_postgres):
+    for name in ("王小明", "王小名", "王小明"):
+        public_lookup.lookup(name, id_number=ID_NUMBER)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert len(prepared) == 1 and "certificates_certificate" in prepared[0]
+    # Every other query of the connection stays unprepared (Django's client-side binding).
+    assert connection.connection.prepare_threshold is None
 
 
 # --- refusals and misses ---------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Benchmark the roster upload (issue 4): generate N valid, distinct candidates as .xlsx or .csv
 and import them through institutions.roster.import_roster, the code path of the upload job.
 
-Target on a 2-core machine with PostgreSQL: 100,000 rows checked and imported in ≤ 30 s with a
-peak memory ≤ 1 GiB.
+Targets on a 2-core machine with PostgreSQL, at 100,000 rows: the import takes ≤ 3 × the raw
+python-calamine read of the same file, timed in the same run (issue 14), with a peak memory
+≤ 512 MiB (ru_maxrss of this process, file generation included).
 
     manage.py bench_roster_import --rows 100000 [--format xlsx|csv] [--keep]
 
@@ -21,6 +22,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from openpyxl import Workbook
+from python_calamine import load_workbook
 from stdnum.cn import ric
 
 from institutions import roster
@@ -94,6 +96,19 @@ def database_cpu_seconds() -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
+def raw_read_seconds(path: Path) -> float:
+    """The floor of any import: python-calamine reading the same file into Python lists, nothing
+    checked. Best of two, so that the first read's page-cache misses do not flatter the ratio."""
+    best = float("inf")
+    for _ in range(2):
+        started = time.perf_counter()
+        workbook = load_workbook(str(path))
+        rows = workbook.get_sheet_by_name(workbook.sheet_names[0]).to_python()
+        best = min(best, time.perf_counter() - started)
+        del workbook, rows
+    return best
+
+
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
@@ -127,6 +142,7 @@ class Command(BaseCommand):
             generated = time.perf_counter() - started
             size_mib = path.stat().st_size / 2**20
             after_generation = peak_mib()
+            raw = raw_read_seconds(path) if file_format == "xlsx" else None
 
             marks = {}
 
@@ -165,9 +181,18 @@ class Command(BaseCommand):
                 else []
             ),
             ("rows/s", f"{imported / wall:,.0f}"),
+            *(
+                [
+                    ("raw calamine read (same file)", f"{raw:.2f} s"),
+                    ("import / raw read", f"{wall / raw:.2f} ×"),
+                ]
+                if raw
+                else []
+            ),
             ("peak RSS at start", f"{start_rss:.0f} MiB"),
             ("peak RSS after generation", f"{after_generation:.0f} MiB"),
             ("peak RSS (ru_maxrss)", f"{peak_mib():.0f} MiB"),
+            ("load average (1, 5, 15 min)", " ".join(f"{x:.2f}" for x in os.getloadavg())),
         ]
         width = max(len(label) for label, _ in lines)
         for label, value in lines:
@@ -175,8 +200,10 @@ class Command(BaseCommand):
         if not keep:
             self._clear(batch)
             self.stdout.write("candidates deleted (use --keep to keep them)")
-        if wall > 30 or peak_mib() > 1024:
-            self.stdout.write(self.style.WARNING("above the target: ≤ 30 s and ≤ 1 GiB"))
+        if (raw and wall > 3 * raw) or peak_mib() > 512:
+            self.stdout.write(
+                self.style.WARNING("above the target: ≤ 3 × the raw calamine read and ≤ 512 MiB")
+            )
 
     # --- the file ----------------------------------------------------------------------------
 

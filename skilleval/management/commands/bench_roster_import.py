@@ -285,7 +285,9 @@ class Command(BaseCommand):
 
     def _clear(self, batch: Batch):
         """Remove the benchmark's candidates in one statement (a queryset delete would send a
-        signal, and write an audit entry, per row), and record that once."""
+        signal, and write an audit entry, per row), and record that once. Then VACUUM: every
+        run deletes the same people, and each new row's unique (batch, hash) check otherwise
+        visits the dead rows of every earlier run (16 runs made the write phase 60 % slower)."""
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 f"DELETE FROM {connection.ops.quote_name(Candidate._meta.db_table)} "
@@ -300,3 +302,6 @@ class Command(BaseCommand):
                     object_repr=f"{batch} 基准测试考生 {cursor.rowcount} 人",
                     before={"batch": batch.pk, "count": cursor.rowcount},
                 )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # outside any transaction, as VACUUM must be
+                cursor.execute(f"VACUUM {connection.ops.quote_name(Candidate._meta.db_table)}")

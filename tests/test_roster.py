@@ -391,6 +391,50 @@ class TestDuplicates:
         err = refusal(batch, alice, as_xlsx([person(6)]))  # 1 row looked up among 4 people
         assert cells_of(err) == [(2, "证件号码")] and f"#{other.pk}" in err.errors[0]["zh"]
 
+    @pytest.mark.parametrize("copy", [True, False], ids=["copy", "bulk_create"])
+    @pytest.mark.parametrize("others", [0, 10], ids=["read-at-once", "looked-up-per-chunk"])
+    def test_rows_written_while_checking_are_rolled_back_by_a_later_bad_row(
+        self, batch, alice, scope, lathe, monkeypatch, copy, others
+    ):
+        """Chunks of two rows: the first chunks are written before the bad rows are reached."""
+        from dataclasses import replace
+
+        from institutions import roster
+
+        monkeypatch.setattr(roster, "SPEC", replace(roster.SPEC, progress_every=2))
+        monkeypatch.setattr(roster, "USE_POSTGRES_COPY", copy)
+        other = planned(scope.institution, alice, lathe)
+        for n in (7, *range(20, 20 + others)):  # more people than the upload's 9 rows, or fewer
+            enrol(other, n)
+        enrol(batch, 9)
+        people = [person(n) for n in (1, 2, 3, 8, 10, 11, 9, 12, 7)]
+        people[5]["性别"] = "未知"  # row 7
+        err = refusal(batch, alice, as_xlsx(people))
+        assert cells_of(err) == [(7, "性别"), (8, "证件号码"), (10, "证件号码")]
+        assert "本批次" in err.errors[1]["zh"] and f"#{other.pk}" in err.errors[2]["zh"]
+        assert list(batch.candidates.values_list("name", flat=True)) == [person(9)["姓名"]]
+
+    def test_a_file_written_while_checking_imports_every_row_once(self, batch, alice, monkeypatch):
+        from dataclasses import replace
+
+        from institutions import roster
+
+        monkeypatch.setattr(roster, "SPEC", replace(roster.SPEC, progress_every=2))
+        seen = []
+        result = import_roster(
+            batch,
+            io.BytesIO(as_xlsx([person(n) for n in range(1, 6)])),
+            "r.xlsx",
+            user=alice,
+            progress=lambda done, total, message: seen.append((done, total)),
+        )
+        assert result == {"imported": 5} and batch.candidates.count() == 5
+        assert {c.id_number for c in batch.candidates.all()} == {
+            resident_id(n) for n in range(1, 6)
+        }
+        assert seen[0] == (0, 10) and seen[-1] == (10, 10)
+        assert [d for d, _ in seen] == sorted(d for d, _ in seen)  # the bar never goes back
+
     def test_someone_in_a_cancelled_batch_or_at_another_level_may_apply(
         self, batch, alice, scope, lathe
     ):
@@ -578,6 +622,22 @@ class TestJob:
         assert job.result == {"imported": 12}
         assert (job.done, job.total) == (24, 24)
         assert batch.candidates.count() == 12
+
+    def test_a_job_whose_progress_updates_its_row_between_chunks_written_while_checking(
+        self, batch, alice, settings, monkeypatch, django_capture_on_commit_callbacks
+    ):
+        """Every progress report writes the job's row while a COPY is being fed: it ends first."""
+        from dataclasses import replace
+
+        from institutions import roster
+
+        monkeypatch.setattr(roster, "SPEC", replace(roster.SPEC, progress_every=2))
+        settings.JOB_HEARTBEAT_INTERVAL = 0
+        with django_capture_on_commit_callbacks(execute=True):
+            job = self.start(batch, alice, as_csv([person(n) for n in range(7)]))
+        job.refresh_from_db()
+        assert job.status == JobStatus.SUCCEEDED, job.error
+        assert (job.done, job.total) == (14, 14) and batch.candidates.count() == 7
 
     def test_a_bad_file_ends_failed_with_the_annotated_file_and_the_errors(
         self, batch, alice, django_capture_on_commit_callbacks

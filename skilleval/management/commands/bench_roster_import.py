@@ -147,7 +147,9 @@ class Command(BaseCommand):
             marks = {}
 
             def progress(done, total, message):
-                # import_roster reports checking as 0..N and writing as N..2N of 2N.
+                # import_roster reports checking as 0..N and writing as N..2N of 2N; the
+                # rows are sent to the database while they are checked, the rest and the
+                # commit come after.
                 if done >= total // 2 and "checked" not in marks:
                     marks["checked"] = time.perf_counter()
 
@@ -171,8 +173,8 @@ class Command(BaseCommand):
             ("rows", f"{imported:,}"),
             (f"file ({file_format})", f"{size_mib:.1f} MiB"),
             ("generation", f"{generated:.1f} s"),
-            ("read + check", f"{checked:.1f} s"),
-            ("write", f"{wall - checked:.1f} s"),
+            ("read + check (rows sent alongside)", f"{checked:.1f} s"),
+            ("write (the rest, commit)", f"{wall - checked:.1f} s"),
             ("import wall time", f"{wall:.1f} s"),
             ("import CPU time (this process)", f"{cpu:.1f} s"),
             *(

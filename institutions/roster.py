@@ -11,8 +11,8 @@ writes the rows. ID numbers are stored encrypted, found by a keyed hash and show
 
 Large rosters run as a background job (JobKind.ROSTER_IMPORT, run_roster_import_job). The code is
 kept lean for 100,000 rows (manage.py bench_roster_import): plain loops, no per-row queries, the
-duplicate checks in bulk by keyed hash, and one insert per 5,000 rows — COPY on PostgreSQL,
-bulk_create elsewhere.
+duplicate checks in bulk by keyed hash, and the rows sent 5,000 at a time while the next are
+checked — COPY on PostgreSQL, bulk_create elsewhere — rolled back when a later row is bad.
 """
 
 import hashlib
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from operator import itemgetter
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -48,6 +49,7 @@ from skilleval.imports import (
     import_all_or_nothing,
     is_number_cell,
     job_refused,
+    no_gc_pauses,
     normalise_id_number,
     parse_years,
     read_sheet,
@@ -370,14 +372,21 @@ class Context:
     batch: Batch
     today: date
     employer: bool  # 实施意见 二十: an employer evaluates only its own staff
+    rows: int = 0  # rows in the upload: decides how duplicates in the database are looked up
     first_row_of: dict[str, int] = field(default_factory=dict)  # keyed hash -> first row
+    new_hashes: list[str] = field(default_factory=list)  # first seen since the last chunk
+    looked_up: bool = False  # whether the database's enrolled candidates were counted yet
+    enrolled: dict[str, tuple[int, int]] | None = None  # all of them, when read at once
+    writer: "_CopyWriter | _BulkCreateWriter | None" = None  # set by import_roster only
+    written: int = 0  # clean rows already written, while the file was clean so far
 
     @classmethod
-    def of(cls, batch) -> "Context":
+    def of(cls, batch, rows: int = 0) -> "Context":
         return cls(
             batch=batch,
             today=timezone.localdate(),
             employer=batch.institution.kind == InstitutionKind.EMPLOYER,
+            rows=rows,
         )
 
 
@@ -578,6 +587,7 @@ def check_once_in_file(value, row, ctx) -> str | None:
     first = ctx.first_row_of.setdefault(id_hash, row["row"])
     if first != row["row"]:
         raise Bad(f"证件号码与第 {first} 行重复", f"The ID number repeats row {first}")
+    ctx.new_hashes.append(id_hash)
     return id_hash
 
 
@@ -650,12 +660,41 @@ def _before_rows(sheet, ctx: Context) -> list[dict]:
     return []
 
 
+def _preferring_this_batch(batch, matches) -> dict[str, tuple[int, int]]:
+    """Keyed hash -> (batch, institution) of the matches; this batch is the one to report."""
+    found: dict[str, tuple[int, int]] = {}
+    for id_hash, batch_id, institution_id in matches:
+        if found.get(id_hash, (None,))[0] != batch.pk:
+            found[id_hash] = (batch_id, institution_id)
+    return found
+
+
+def _each_chunk(ctx: Context, clean: list[dict], clean_so_far: bool) -> list[dict]:
+    """A chunk's duplicates in the database; while the file is clean so far, its clean rows are
+    sent at once into a COPY left open, so that the database stores them while the next rows are
+    checked (on 2 cores the import took its read, checks and the database's work one after the
+    other). A refusal rolls them back."""
+    errors = _already_enrolled(ctx)
+    if ctx.writer is not None and clean_so_far and not errors:
+        ctx.writer.write(clean)
+        ctx.written += len(clean)
+    return errors
+
+
+def _end_chunks(ctx: Context, exc: BaseException | None) -> None:
+    if ctx.writer is not None:
+        ctx.writer.close(exc)
+
+
 def _already_enrolled(ctx: Context) -> list[dict]:
-    """Candidates already in this batch, or in another open batch for the same occupation and
-    level (issue 4), matched by keyed hash in bulk: when those batches hold fewer people than the
-    upload, all their hashes are read at once; otherwise the upload's hashes are looked up a few
-    thousand per query."""
+    """The ID numbers first seen since the last chunk whose candidates are already in this batch,
+    or in another open batch for the same occupation and level (issue 4), matched by keyed hash
+    in bulk. At the first chunk, before anything of this upload is written: when those batches
+    hold fewer people than the upload, all their hashes are read at once; otherwise each chunk's
+    hashes are looked up a few thousand per query (a row written earlier in this upload cannot
+    match: its hash is another row's)."""
     batch, first_row_of = ctx.batch, ctx.first_row_of
+    hashes, ctx.new_hashes = ctx.new_hashes, []
     enrolled = Candidate.objects.filter(
         Q(batch_id=batch.pk)
         | Q(
@@ -665,22 +704,26 @@ def _already_enrolled(ctx: Context) -> list[dict]:
         )
     )
     columns = ("id_number_hash", "batch_id", "batch__institution_id")
-    if enrolled.count() <= len(first_row_of):
-        matches = (m for m in enrolled.values_list(*columns).iterator() if m[0] in first_row_of)
+    if not ctx.looked_up:
+        ctx.looked_up = True
+        if enrolled.count() <= ctx.rows:  # before any row of this upload is written
+            ctx.enrolled = _preferring_this_batch(batch, enrolled.values_list(*columns).iterator())
+    if ctx.enrolled is not None:
+        found = {h: ctx.enrolled[h] for h in hashes if h in ctx.enrolled}
     else:
-        hashes = list(first_row_of)
+        if ctx.writer is not None:
+            ctx.writer.close()  # the connection takes no query while a COPY is open
         size = max(100, min(CHUNK, (connection.features.max_query_params or CHUNK) - 10))
-        matches = (
-            m
-            for start in range(0, len(hashes), size)
-            for m in enrolled.filter(id_number_hash__in=hashes[start : start + size]).values_list(
-                *columns
-            )
+        found = _preferring_this_batch(
+            batch,
+            (
+                m
+                for start in range(0, len(hashes), size)
+                for m in enrolled.filter(
+                    id_number_hash__in=hashes[start : start + size]
+                ).values_list(*columns)
+            ),
         )
-    found: dict[str, tuple[int, int]] = {}
-    for id_hash, batch_id, institution_id in matches:
-        if found.get(id_hash, (None,))[0] != batch.pk:  # this batch is the one to report
-            found[id_hash] = (batch_id, institution_id)
     errors = []
     for id_hash, (batch_id, institution_id) in found.items():
         row = first_row_of[id_hash]
@@ -731,7 +774,8 @@ SPEC = Spec(
     max_rows=MAX_ROWS,
     masks={"id_number": mask_id_number},
     before_rows=_before_rows,
-    after_rows=_already_enrolled,
+    each_chunk=_each_chunk,
+    end_chunks=_end_chunks,
     progress_every=CHUNK,
 )
 
@@ -748,20 +792,24 @@ def validate_roster(batch, sheet, progress: Callable[[int, int], None] | None = 
 
     Errors are {"row", "column", "column_en", "value", "zh", "en"}, row numbers as the user sees
     them, sorted by row."""
-    return check_rows(SPEC, sheet, Context.of(batch), progress)
+    return check_rows(SPEC, sheet, Context.of(batch, rows=len(sheet.rows)), progress)
 
 
 # --- importing -----------------------------------------------------------------------------
 
 
 def _digest(clean: list[dict]) -> str:
-    """A fingerprint of exactly what was imported, for the audit entry (no plain ID numbers)."""
+    """A fingerprint of exactly what was imported, for the audit entry (no plain ID numbers):
+    each row's ROW_FIELDS joined by \\x1f ("" for None), each row ended by \\x1e."""
     digest = hashlib.sha256()
-    for row in clean:
+    fields = itemgetter(*ROW_FIELDS)
+    for start in range(0, len(clean), CHUNK):  # one update per chunk, not two per row
         digest.update(
-            "\x1f".join("" if row[k] is None else str(row[k]) for k in ROW_FIELDS).encode()
+            "".join(
+                "\x1f".join(["" if v is None else str(v) for v in fields(row)]) + "\x1e"
+                for row in clean[start : start + CHUNK]
+            ).encode()
         )
-        digest.update(b"\x1e")
     return digest.hexdigest()
 
 
@@ -772,13 +820,21 @@ def import_roster(batch, file, filename: str, *, user, progress: Progress | None
 
     Progress runs over 2 × rows: checking, then writing."""
     batch.check_roster_upload(user)
+    with no_gc_pauses():
+        return _import(batch, file, filename, progress)
+
+
+def _import(batch, file, filename: str, progress: Progress | None) -> dict:
     sheet = read_roster(file, filename)
     total = len(sheet.rows)
+    copy = USE_POSTGRES_COPY and connection.vendor == "postgresql"
+    writer = _CopyWriter(batch) if copy else _BulkCreateWriter(batch)
     checking = None
     if progress:
         progress(0, 2 * total, in_both_languages(_("正在检查")))
 
         def checking(done, _total):
+            writer.close()  # a job's progress may update its row: no COPY may be open then
             progress(
                 done, 2 * total, in_both_languages(_("正在检查第 %(done)s 行"), {"done": done})
             )
@@ -795,10 +851,12 @@ def import_roster(batch, file, filename: str, *, user, progress: Progress | None
                 gettext("批次当前状态为“%(status)s”，未导入")
                 % {"status": locked.get_status_display()}
             )
-        return Context.of(locked)
+        ctx = Context.of(locked, rows=total)
+        ctx.writer = writer
+        return ctx
 
     def write(ctx: Context, clean: list[dict]) -> dict:
-        _write(ctx.batch, clean, progress, total)
+        _write(ctx, clean, progress, total)
         return {"imported": len(clean)}
 
     return import_all_or_nothing(SPEC, sheet, lock, write, checking)
@@ -810,14 +868,19 @@ def import_roster(batch, file, filename: str, *, user, progress: Progress | None
 USE_POSTGRES_COPY = True
 
 
-def _write(batch, clean: list[dict], progress: Progress | None, total: int) -> None:
-    """Store the checked rows in chunks inside the caller's transaction, then write one summary
-    audit entry (bulk inserts send no signals)."""
-    copy = USE_POSTGRES_COPY and connection.vendor == "postgresql"
-    writer = _CopyWriter(batch) if copy else _BulkCreateWriter(batch)
-    for start in range(0, len(clean), CHUNK):
+def _write(ctx: Context, clean: list[dict], progress: Progress | None, total: int) -> None:
+    """Store the checked rows not yet written while checking, in chunks inside the caller's
+    transaction, then write one summary audit entry (bulk inserts send no signals)."""
+    batch, writer, done = ctx.batch, ctx.writer, ctx.written
+    writer.close()
+    if progress and done:
+        progress(
+            total + done, 2 * total, in_both_languages(_("已导入 %(done)s 名"), {"done": done})
+        )
+    for start in range(done, len(clean), CHUNK):
         chunk = clean[start : start + CHUNK]
         writer.write(chunk)
+        writer.close()
         if progress:
             done = start + len(chunk)
             progress(
@@ -835,6 +898,9 @@ def _write(batch, clean: list[dict], progress: Progress | None, total: int) -> N
 class _BulkCreateWriter:
     def __init__(self, batch):
         self.batch_id = batch.pk
+
+    def close(self, exc: BaseException | None = None) -> None:
+        pass  # each write is complete
 
     def write(self, chunk: list[dict]) -> None:
         Candidate.objects.bulk_create(
@@ -878,18 +944,41 @@ class _CopyWriter:
             f"COPY {connection.ops.quote_name(Candidate._meta.db_table)} ({names}) FROM STDIN"
         )
 
+        self._cursor = self._block = self._copy = None
+
     def write(self, chunk: list[dict]) -> None:
-        with connection.cursor() as cursor, cursor.copy(self.sql) as copy:
-            for row in chunk:
-                values = self.template_row.copy()
-                for i, key in self.row_positions:
-                    values[i] = row[key]
-                plain = row["id_number"]
-                values[self.encrypted] = encrypt(plain)
-                values[self.masked] = mask_id_number(plain)
-                for i, f in self.per_row_defaults:
-                    values[i] = f.get_db_prep_save(f.get_default(), connection)
-                copy.write_row(values)
+        """Send the rows into the open COPY (opened first if need be); they are stored as the
+        server takes them, and all of them once close() returns."""
+        if self._copy is None:
+            self._cursor = connection.cursor()
+            self._block = self._cursor.copy(self.sql)
+            self._copy = self._block.__enter__()
+        copy = self._copy
+        for row in chunk:
+            values = self.template_row.copy()
+            for i, key in self.row_positions:
+                values[i] = row[key]
+            plain = row["id_number"]
+            values[self.encrypted] = encrypt(plain)
+            values[self.masked] = mask_id_number(plain)
+            for i, f in self.per_row_defaults:
+                values[i] = f.get_db_prep_save(f.get_default(), connection)
+            copy.write_row(values)
+
+    def close(self, exc: BaseException | None = None) -> None:
+        """End the open COPY, if any, waiting for the server to store what it was sent; with
+        ``exc`` (checking failed) abort it instead. The connection runs nothing else meanwhile."""
+        if self._copy is None:
+            return
+        block, cursor = self._block, self._cursor
+        self._cursor = self._block = self._copy = None
+        try:
+            block.__exit__(type(exc) if exc else None, exc, None)
+        except Exception:
+            if exc is None:
+                raise  # otherwise exc is the error to report; the transaction rolls back
+        finally:
+            cursor.close()
 
 
 # --- background job ------------------------------------------------------------------------

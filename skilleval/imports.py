@@ -9,7 +9,8 @@ way for all of them (issue 12):
 3. check every row, cell by cell; each problem is {"row", "column", "column_en", "value", "zh",
    "en"} with the row number the user sees (header = row 1), so a page or a job shows it in the
    reader's language;
-4. write all rows in one transaction, or nothing when one row is bad;
+4. write all rows in one transaction, or nothing when one row is bad (an importer may write
+   chunks while the next rows are checked; a refusal rolls them back);
 5. on refusal, the uploaded sheet with the bad cells filled red and an errors column
    (ImportRefused.annotated), and the first errors in both languages for the job (describe).
 
@@ -27,10 +28,12 @@ behaviour, the roster's unless said otherwise:
   birth-place list (python-stdnum's, which lacks current counties such as 320115 江宁区) is gone.
 """
 
+import contextlib
+import gc
 import io
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -137,7 +140,12 @@ class Spec:
     check), run in order on every row; a later check may look at what an earlier one stored.
     ``before_rows(sheet, context)`` returns problems of the whole file that stop it before any row
     is checked; ``after_rows(context)`` those found once every row was read (duplicates already
-    in the database)."""
+    in the database). ``each_chunk(context, clean_rows, clean_so_far)`` runs every
+    ``progress_every`` rows with the clean rows among them and returns their problems found in
+    bulk; while the file is clean so far it may write them: the database then works while the
+    next rows are checked, and a refusal rolls the writes back (import_all_or_nothing).
+    ``end_chunks(context, exc)`` runs once the rows are checked, or checking raised ``exc``, so
+    that a write left open by each_chunk ends."""
 
     columns: tuple[Column, ...]
     checks: tuple[tuple[str, str, Check], ...]
@@ -154,6 +162,8 @@ class Spec:
     retired: dict[str, tuple[str, str]] = field(default_factory=dict)
     before_rows: Callable[[Sheet, object], list[dict]] | None = None
     after_rows: Callable[[object], list[dict]] | None = None
+    each_chunk: Callable[[object, list[dict], bool], list[dict]] | None = None
+    end_chunks: Callable[[object, BaseException | None], None] | None = None
     progress_every: int = 5_000
 
     def __post_init__(self):
@@ -184,6 +194,22 @@ class Spec:
         }
 
 
+@contextlib.contextmanager
+def no_gc_pauses() -> Iterator[None]:
+    """Hold back the cyclic garbage collector while an import runs. A large upload keeps millions
+    of cells and row dicts alive, and every full collection walks all of them: a tenth of a
+    100,000-row roster import. The import makes no reference cycles worth collecting meanwhile;
+    the collector resumes (and catches up) when it ends."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def header_key(value) -> str:
     """A header as compared: lower case, full-width brackets and slashes as ASCII, runs of
     spaces, underscores and hyphens as one space."""
@@ -212,10 +238,10 @@ def read_sheet(spec: Spec, source, filename: str) -> Sheet:
     header = list(table[0])
     width = len(header)
     rows = []
-    for number, cells in enumerate(table[1:], start=2):
+    for number in range(2, len(table) + 1):
+        cells = table[number - 1]  # the reader's own lists: padded in place, not copied
         if all(is_blank(c) for c in cells):
             continue  # spreadsheets often carry trailing empty rows
-        cells = list(cells)
         if len(cells) < width:
             cells.extend([""] * (width - len(cells)))
         rows.append((number, cells))
@@ -288,23 +314,35 @@ def check_rows(
     checks = [(key, column, sheet.columns.get(column), check) for key, column, check in spec.checks]
     clean: list[dict] = []
     every = spec.progress_every
-    for done, (number, cells) in enumerate(sheet.rows, start=1):
-        row = {"row": number}
-        found = len(errors)
-        for key, column, index, check in checks:
-            try:
-                row[key] = check(cells[index] if index is not None else "", row, context)
-            except Bad as bad:
-                errors.append(_problem(spec, number, column, index, cells, bad))
-            except Bads as bads:
-                errors.extend(
-                    _problem(spec, number, column, index, cells, b) for b in bads.problems
-                )
-        if len(errors) == found:
-            clean.append(row)
-        if progress and (done % every == 0 or done == total):
-            progress(done, total)
+    chunk_start = 0  # the first of the clean rows not yet given to each_chunk
+    try:
+        for done, (number, cells) in enumerate(sheet.rows, start=1):
+            row = {"row": number}
+            found = len(errors)
+            for key, column, index, check in checks:
+                try:
+                    row[key] = check(cells[index] if index is not None else "", row, context)
+                except Bad as bad:
+                    errors.append(_problem(spec, number, column, index, cells, bad))
+                except Bads as bads:
+                    errors.extend(
+                        _problem(spec, number, column, index, cells, b) for b in bads.problems
+                    )
+            if len(errors) == found:
+                clean.append(row)
+            if done % every == 0 or done == total:
+                if progress:
+                    progress(done, total)
+                if spec.each_chunk:
+                    errors.extend(spec.each_chunk(context, clean[chunk_start:], not errors))
+                    chunk_start = len(clean)
 
+    except BaseException as exc:
+        if spec.end_chunks:
+            spec.end_chunks(context, exc)
+        raise
+    if spec.end_chunks:
+        spec.end_chunks(context, None)
     if spec.after_rows:
         errors.extend(spec.after_rows(context))
     if errors:
@@ -327,13 +365,14 @@ def _problem(spec: Spec, number: int, column: str, index, cells, bad: Bad) -> di
 def import_all_or_nothing(spec: Spec, sheet: Sheet, prepare, write, progress=None):
     """Check and write in one transaction: ``prepare()`` locks what the import must not race
     with and returns the context of the checks; ``write(context, clean)`` runs only when no row
-    is bad and its result is returned. A refusal (nothing written) is raised once the
-    transaction is over, with the sheet for the annotated copy."""
+    is bad and its result is returned. A refusal is raised once the transaction is rolled back
+    (undoing what each_chunk wrote), with the sheet for the annotated copy."""
     with transaction.atomic():
         context = prepare()
         clean, errors = check_rows(spec, sheet, context, progress)
         if not errors:
             return write(context, clean)
+        transaction.set_rollback(True)
     raise spec.refused(errors, sheet, spec)
 
 

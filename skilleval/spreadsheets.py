@@ -140,7 +140,9 @@ def _sheet_extent(stream) -> tuple[int, int]:
         # findall, set and map run in C: a 100,000-row sheet has a million cell references.
         columns = set(_REF_COLUMN.findall(buffer, 0, end))
         last_column = max([last_column, *map(_column_number, columns)])
-        last_row = max(last_row, max(map(int, _REF_ROW.findall(buffer, 0, end)), default=0))
+        # Each row number recurs once per cell: int() only the distinct ones.
+        rows = set(_REF_ROW.findall(buffer, 0, end))
+        last_row = max(last_row, max(map(int, rows), default=0))
         # Rows without r="…" are counted by their tags, plain or with a namespace prefix
         # (<rowBreaks> and text containing ":row" count too: too many, never too few).
         rows_seen += buffer.count(b"<row", 0, end) + buffer.count(b":row", 0, end)

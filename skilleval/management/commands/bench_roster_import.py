@@ -1,8 +1,9 @@
 """Benchmark the roster upload (issue 4): generate N valid, distinct candidates as .xlsx or .csv
 and import them through institutions.roster.import_roster, the code path of the upload job.
 
-Target on a 2-core machine with PostgreSQL: 100,000 rows checked and imported in ≤ 30 s with a
-peak memory ≤ 1 GiB.
+Targets on a 2-core machine with PostgreSQL, at 100,000 rows: the import takes ≤ 3 × the raw
+python-calamine read of the same file, timed in the same run (issue 14), with a peak memory
+≤ 512 MiB (ru_maxrss of this process, file generation included).
 
     manage.py bench_roster_import --rows 100000 [--format xlsx|csv] [--keep]
 
@@ -21,6 +22,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from openpyxl import Workbook
+from python_calamine import load_workbook
 from stdnum.cn import ric
 
 from institutions import roster
@@ -94,6 +96,19 @@ def database_cpu_seconds() -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
+def raw_read_seconds(path: Path) -> float:
+    """The floor of any import: python-calamine reading the same file into Python lists, nothing
+    checked. Best of two, so that the first read's page-cache misses do not flatter the ratio."""
+    best = float("inf")
+    for _ in range(2):
+        started = time.perf_counter()
+        workbook = load_workbook(str(path))
+        rows = workbook.get_sheet_by_name(workbook.sheet_names[0]).to_python()
+        best = min(best, time.perf_counter() - started)
+        del workbook, rows
+    return best
+
+
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
@@ -127,11 +142,14 @@ class Command(BaseCommand):
             generated = time.perf_counter() - started
             size_mib = path.stat().st_size / 2**20
             after_generation = peak_mib()
+            raw = raw_read_seconds(path) if file_format == "xlsx" else None
 
             marks = {}
 
             def progress(done, total, message):
-                # import_roster reports checking as 0..N and writing as N..2N of 2N.
+                # import_roster reports checking as 0..N and writing as N..2N of 2N; the
+                # rows are sent to the database while they are checked, the rest and the
+                # commit come after.
                 if done >= total // 2 and "checked" not in marks:
                     marks["checked"] = time.perf_counter()
 
@@ -155,8 +173,8 @@ class Command(BaseCommand):
             ("rows", f"{imported:,}"),
             (f"file ({file_format})", f"{size_mib:.1f} MiB"),
             ("generation", f"{generated:.1f} s"),
-            ("read + check", f"{checked:.1f} s"),
-            ("write", f"{wall - checked:.1f} s"),
+            ("read + check (rows sent alongside)", f"{checked:.1f} s"),
+            ("write (the rest, commit)", f"{wall - checked:.1f} s"),
             ("import wall time", f"{wall:.1f} s"),
             ("import CPU time (this process)", f"{cpu:.1f} s"),
             *(
@@ -165,9 +183,18 @@ class Command(BaseCommand):
                 else []
             ),
             ("rows/s", f"{imported / wall:,.0f}"),
+            *(
+                [
+                    ("raw calamine read (same file)", f"{raw:.2f} s"),
+                    ("import / raw read", f"{wall / raw:.2f} ×"),
+                ]
+                if raw
+                else []
+            ),
             ("peak RSS at start", f"{start_rss:.0f} MiB"),
             ("peak RSS after generation", f"{after_generation:.0f} MiB"),
             ("peak RSS (ru_maxrss)", f"{peak_mib():.0f} MiB"),
+            ("load average (1, 5, 15 min)", " ".join(f"{x:.2f}" for x in os.getloadavg())),
         ]
         width = max(len(label) for label, _ in lines)
         for label, value in lines:
@@ -175,8 +202,10 @@ class Command(BaseCommand):
         if not keep:
             self._clear(batch)
             self.stdout.write("candidates deleted (use --keep to keep them)")
-        if wall > 30 or peak_mib() > 1024:
-            self.stdout.write(self.style.WARNING("above the target: ≤ 30 s and ≤ 1 GiB"))
+        if (raw and wall > 3 * raw) or peak_mib() > 512:
+            self.stdout.write(
+                self.style.WARNING("above the target: ≤ 3 × the raw calamine read and ≤ 512 MiB")
+            )
 
     # --- the file ----------------------------------------------------------------------------
 
@@ -258,7 +287,9 @@ class Command(BaseCommand):
 
     def _clear(self, batch: Batch):
         """Remove the benchmark's candidates in one statement (a queryset delete would send a
-        signal, and write an audit entry, per row), and record that once."""
+        signal, and write an audit entry, per row), and record that once. Then VACUUM: every
+        run deletes the same people, and each new row's unique (batch, hash) check otherwise
+        visits the dead rows of every earlier run (16 runs made the write phase 60 % slower)."""
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 f"DELETE FROM {connection.ops.quote_name(Candidate._meta.db_table)} "
@@ -273,3 +304,6 @@ class Command(BaseCommand):
                     object_repr=f"{batch} 基准测试考生 {cursor.rowcount} 人",
                     before={"batch": batch.pk, "count": cursor.rowcount},
                 )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # outside any transaction, as VACUUM must be
+                cursor.execute(f"VACUUM {connection.ops.quote_name(Candidate._meta.db_table)}")

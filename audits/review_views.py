@@ -259,13 +259,13 @@ def review_detail(request, pk):
 @csp_update({"style-src": ["'unsafe-inline'"]})  # the SVG's own <style>, as on statistics charts
 @login_required
 @require_GET
-def review_chart(request, pk, name):
+def review_chart(request, pk, chart):
     """One chart of the review as SVG, over the institutions the user may see (the page's <img>)."""
     review = scoped_review(request, pk)
-    if name not in CHART_NAMES:
+    if chart not in CHART_NAMES:
         raise Http404
     totals, previous_totals = totals_now_and_before(request.user, review)
-    svg = chart_svg(name, visible_rows(request.user, review), totals, previous_totals)
+    svg = chart_svg(chart, visible_rows(request.user, review), totals, previous_totals)
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["Cache-Control"] = "private, max-age=60"
     return response
@@ -393,7 +393,7 @@ urlpatterns = [
         review_flag,
         name="quality-review-flag",
     ),
-    path("reviews/<int:pk>/charts/<str:name>.svg", review_chart, name="quality-review-chart"),
+    path("reviews/<int:pk>/charts/<str:chart>.svg", review_chart, name="quality-review-chart"),
     path("reviews/<int:pk>/report.pdf", review_pdf, name="quality-review-pdf"),
     path("reviews/<int:pk>/report.xlsx", review_xlsx, name="quality-review-xlsx"),
 ]

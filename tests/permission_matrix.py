@@ -255,6 +255,11 @@ QUALITY_REVIEW_DETAIL = Rule(
     get="anon=L su=200 pa=200 pau=200 city=200 county=200 staff=200 sign=200 org=404",
     post="anon=L su=ACT pa=ACT pau=ACT city=ACT county=ACT staff=ACT sign=ACT org=404",
 )
+# A chart of the review: read only (GET), scoped like the review page.
+QUALITY_REVIEW_CHART = Rule(
+    get="anon=L su=200 pa=200 pau=200 city=200 county=200 staff=200 sign=200 org=404",
+    post="anon=L su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
+)
 REGION_DETAIL = Rule(
     get="anon=200 su=200 pa=200 pau=200 city=200 county=200 staff=200 sign=200 org=200",
     post="anon=405 su=405 pa=405 pau=405 city=405 county=405 staff=405 sign=405 org=405",
@@ -713,6 +718,7 @@ TABLE = {
     "quality-review-run": (INSPECTOR_ACTIVE, None),
     "quality-review-detail": (QUALITY_REVIEW_DETAIL, "review"),
     "quality-review-flag": (QUALITY_REVIEW_DETAIL, "review"),
+    "quality-review-chart": (QUALITY_REVIEW_CHART, "review"),
     "quality-review-pdf": (QUALITY_REVIEW_DETAIL, "review"),
     "quality-review-xlsx": (QUALITY_REVIEW_DETAIL, "review"),
     "api-public-lookup": (LOGOUT, None),

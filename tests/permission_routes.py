@@ -110,6 +110,8 @@ def _kwarg(name, target, obj, tenant, world):
         return "complaints"
     if name == "view":  # a statistics view
         return "city"
+    if name == "chart":  # a chart of the quality review
+        return "complaints"
     if name == "token":
         return tenant.certificate.verification_token
     if name == "signed":

@@ -1,7 +1,7 @@
 """Certificate numbers: both national formats, the provincial ones, and allocation that stays
 gap-free and unique when several processes issue at once."""
 
-import multiprocessing
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
@@ -152,21 +152,24 @@ class TestAllocation:
         }
 
 
-def _allocate_in_a_process(count):
-    from django.db import transaction as tx
-
+def _allocate_in_a_session(count):
+    """Run in a thread of its own: a database session of its own, as each web or worker process
+    has; the row lock in allocate() is what keeps the numbers apart."""
     numbers = []
-    for _ in range(count):
-        with tx.atomic():
-            numbers.extend(allocate("S000032000999264", 6, 1))
-    connections.close_all()
+    try:
+        for _ in range(count):
+            with transaction.atomic():
+                numbers.extend(allocate("S000032000999264", 6, 1))
+    finally:
+        connections.close_all()  # this thread's connection
     return numbers
 
 
-def test_several_processes_never_share_or_skip_a_number(live_db, on_postgres):
-    connections.close_all()  # each forked process opens its own connection
-    with multiprocessing.get_context("fork").Pool(4) as pool:
-        results = pool.map(_allocate_in_a_process, [50, 50, 50, 50])
+def test_several_sessions_at_once_never_share_or_skip_a_number(live_db, on_postgres):
+    # Threads, not forked processes: a fork would copy the test's open connection into every
+    # child (a hang when two of them read the same socket); each thread opens its own.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(_allocate_in_a_session, [50, 50, 50, 50]))
     numbers = [n for chunk in results for n in chunk]
     assert len(numbers) == len(set(numbers)) == 200
     assert sorted(int(n[-6:]) for n in numbers) == list(range(1, 201))

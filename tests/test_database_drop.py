@@ -14,7 +14,13 @@ from certificates.models import Certificate
 from skilleval.choices import JobStatus
 from skilleval.models import Job
 from tests.conftest import WORKER_APPLICATION_NAME
-from tests.test_issuance import approved_batch, assert_issued_once, signatory_of, wait_for
+from tests.test_issuance import (
+    approved_batch,
+    assert_issued_once,
+    signatory_of,
+    wait_for,
+    wait_for_the_end_of,
+)
 
 
 def terminate_other_connections() -> list[int]:
@@ -66,10 +72,6 @@ def test_a_connection_dropped_mid_issuance_loses_nothing_and_duplicates_nothing(
         stale = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER + 1)
         Job.objects.filter(pk=job.pk).update(heartbeat_at=stale)
         assert Job.objects.sweep()["requeued"] == [job.pk]
-    wait_for(
-        lambda: Job.objects.get(pk=job.pk).status in (JobStatus.SUCCEEDED, JobStatus.FAILED),
-        300,
-        "the job to finish",
-    )
+    wait_for_the_end_of(job)
     assert_issued_once(job, batch, passing)
     assert job.attempts >= 2  # the interrupted run and the one that finished

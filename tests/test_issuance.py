@@ -364,6 +364,14 @@ def assert_issued_once(job, batch, passing):
     assert CertificatePrint.objects.filter(certificate__batch=batch).count() == passing
 
 
+def wait_for_the_end_of(job, timeout=300):
+    wait_for(
+        lambda: Job.objects.get(pk=job.pk).status in (JobStatus.SUCCEEDED, JobStatus.FAILED),
+        timeout,
+        "the job to finish",
+    )
+
+
 def wait_for(condition, timeout, what):
     deadline = time.monotonic() + timeout
     while not condition():
@@ -404,11 +412,7 @@ def test_killing_the_worker_mid_job_and_running_it_again_issues_each_certificate
         stale = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER + 1)
         Job.objects.filter(pk=job.pk).update(heartbeat_at=stale)
         assert Job.objects.sweep()["requeued"] == [job.pk]
-        wait_for(
-            lambda: Job.objects.get(pk=job.pk).status in (JobStatus.SUCCEEDED, JobStatus.FAILED),
-            300,
-            "the job to finish",
-        )
+        wait_for_the_end_of(job)
     finally:
         worker.terminate()
         worker.wait(timeout=30)
@@ -426,11 +430,7 @@ def test_one_batch_spread_over_two_workers_gives_one_certificate_each_in_a_gap_f
     try:
         batch = approved_batch(passing=passing, failing=3)
         job = batch.sign_off(signatory_of(batch.institution))
-        wait_for(
-            lambda: Job.objects.get(pk=job.pk).status in (JobStatus.SUCCEEDED, JobStatus.FAILED),
-            300,
-            "the job to finish",
-        )
+        wait_for_the_end_of(job)
     finally:
         second.terminate()
         second.wait(timeout=30)

@@ -515,14 +515,10 @@ class ContestantQuerySet(ScopedQuerySet):
         )
 
 
-class Contestant(models.Model):
-    """A contestant with the basis of their eligibility (54号 一) and whether they count as
-    out-of-area (their basis region is outside the host region)."""
+class IdentifiedPerson(models.Model):
+    """A person named with an ID number kept as personal_data.identity_fields() stores it:
+    encrypted, by keyed hash, and masked for display — never in plain (contestants, honours)."""
 
-    competition = models.ForeignKey(
-        Competition, on_delete=models.CASCADE, related_name="contestants"
-    )
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="contestants")
     name = models.CharField(_("姓名"), max_length=50)
     id_type = models.CharField(
         _("证件类型"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
@@ -530,6 +526,19 @@ class Contestant(models.Model):
     id_number_encrypted = models.TextField()
     id_number_hash = models.CharField(max_length=64, db_index=True)
     id_number_masked = models.CharField(_("证件号码"), max_length=40)
+
+    class Meta:
+        abstract = True
+
+
+class Contestant(IdentifiedPerson):
+    """A contestant with the basis of their eligibility (54号 一) and whether they count as
+    out-of-area (their basis region is outside the host region)."""
+
+    competition = models.ForeignKey(
+        Competition, on_delete=models.CASCADE, related_name="contestants"
+    )
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="contestants")
     group = models.CharField(_("组别"), max_length=10, choices=ContestantGroup.choices)
     pension_region = models.ForeignKey(
         "skilleval.Region",
@@ -848,19 +857,12 @@ class HonourQuerySet(ScopedQuerySet):
         return recorded.none()
 
 
-class Honour(models.Model):
+class Honour(IdentifiedPerson):
     """A skill-talent honour recorded for direct recognition of a skill level (实施意见 十六): the
     top three honours by the province as level 1; other government honours by the city or county
     HR department, at level 2 (技师) or below. Recognising it issues one skill-level certificate
     from the body that recognised it."""
 
-    name = models.CharField(_("姓名"), max_length=50)
-    id_type = models.CharField(
-        _("证件类型"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
-    )
-    id_number_encrypted = models.TextField()
-    id_number_hash = models.CharField(max_length=64, db_index=True)
-    id_number_masked = models.CharField(_("证件号码"), max_length=40)
     kind = models.CharField(_("荣誉类别"), max_length=30, choices=HonourKind.choices)
     title = models.CharField(
         _("荣誉名称"), max_length=100, help_text=_("表彰文件中的荣誉称号，如“南京市技术能手”")

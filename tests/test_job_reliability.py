@@ -163,6 +163,19 @@ def test_a_message_delivered_again_while_its_job_runs_does_nothing(province_admi
     assert job.status == JobStatus.SUCCEEDED and job.attempts == 1
 
 
+def test_an_exception_without_a_message_still_fails_the_job(province_admin, handler, broker):
+    job = new_job(province_admin)
+    job.send()
+
+    def fail_silently(running):
+        raise RuntimeError()  # str() of it is ""
+
+    DURING_THE_RUN[job.pk] = fail_silently
+    deliver(broker[0])
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and job.finished_at is not None
+
+
 def test_a_copy_of_the_message_after_the_job_finished_does_nothing(province_admin, handler, broker):
     job = new_job(province_admin)
     job.send()

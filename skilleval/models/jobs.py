@@ -384,12 +384,12 @@ class Job(models.Model):
         else:
             self.finish(result=result or {})
 
-    def finish(self, *, result: dict | None = None, error: str = "") -> bool:
+    def finish(self, *, result: dict | None = None, error: str | None = None) -> bool:
         """Record this run's outcome: succeeded with `result`, or failed with `error`. Only while
         the job is still this run's; False (logged) when it was requeued or retried meanwhile:
         the run that has it records the outcome."""
         mine = {"status": JobStatus.RUNNING, "run_number": self.run_number}
-        if error:
+        if error is not None:  # an exception without a message is a failure all the same
             outcome = {"status": JobStatus.FAILED, "error": error[:5000]}
         else:
             outcome = {"status": JobStatus.SUCCEEDED, "result": result or {}}

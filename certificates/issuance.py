@@ -200,11 +200,17 @@ def render_and_store(batch, chunk, sign=True) -> None:
         certificate.pdf.name = _certificate_pdf_name(certificate)
 
 
-def _render_here(batch, chunks, progress, total, sign=True) -> int:
+def still_to_render(batch, certificates) -> tuple[list[list[Certificate]], int]:
+    """The chunks an earlier run did not finish, and how many certificates are rendered."""
+    todo = [chunk for chunk in chunked(certificates) if not chunk_done(batch, chunk)]
+    return todo, len(certificates) - sum(len(chunk) for chunk in todo)
+
+
+def _render_here(batch, certificates, progress, sign=True) -> int:
     """Render the chunks not done yet, one after the other in this process (issue_batch; the job
     spreads them over the workers instead)."""
-    todo = [chunk for chunk in chunks if not chunk_done(batch, chunk)]
-    done = total - sum(len(chunk) for chunk in todo)
+    todo, done = still_to_render(batch, certificates)
+    total = len(certificates)
     progress(done, total, in_both_languages(RENDERING, {"done": done, "total": total}))
     for chunk in todo:
         render_and_store(batch, chunk, sign)
@@ -339,7 +345,8 @@ def finish(batch, signatory, certificates, progress) -> dict:
 def issue_batch(batch, signatory, progress=None, issued_on=None, sign=True) -> dict:
     """Issue every passing candidate's certificate in this process (see the module docstring);
     returns a summary with the ZIP and merged PDF names. Safe to run again after an
-    interruption. The job (certificates.tasks.run_issuance_job) does the same with the chunks spread over workers.
+    interruption. The job (certificates.tasks.run_issuance_job) does the same with the chunks
+    spread over the workers.
 
     ``issued_on`` is the day the signatory signed off (签发): the certificates carry it even when
     the job runs, or is retried, on a later day; without it, today. ``sign=False`` leaves the
@@ -349,8 +356,7 @@ def issue_batch(batch, signatory, progress=None, issued_on=None, sign=True) -> d
     batch, today, kind = prepared(batch, issued_on)
     certificates, created = number_all(batch, kind, today, progress)
     numbered = time.perf_counter()
-    chunks = chunked(certificates)
-    rendered_chunks = _render_here(batch, chunks, progress, len(certificates), sign)
+    rendered_chunks = _render_here(batch, certificates, progress, sign)
     rendered = time.perf_counter()
     result = finish(batch, signatory, certificates, progress)
     result["timings"].update(

@@ -94,11 +94,6 @@ def qr_data_uri(url: str) -> str:
     return code.png_data_uri(scale=1, border=2)
 
 
-def media_uri(name: str) -> str:
-    """A URL WeasyPrint reads a stored photo from: a file on disk, or its bytes from the store."""
-    return storage.embeddable_uri(name)
-
-
 def _label_zh(label) -> str:
     return in_chinese(label)
 
@@ -182,7 +177,7 @@ def certificate_page(certificate) -> dict:
         ),
         "institution": certificate.institution.name,
         "signatory": certificate.signatory,
-        "photo_uri": media_uri(certificate.photo.name) if certificate.photo else "",
+        "photo_uri": storage.embeddable_uri(certificate.photo.name) if certificate.photo else "",
         "verify_url": verify_url,  # the QR code is drawn where the page is rendered (with_qr)
         "token": certificate.verification_token,
         "revoked": certificate.is_revoked,

@@ -3,6 +3,7 @@ render chunk is a task any worker may take, and a chord's callback finishes the 
 chunk is done (the steps themselves: certificates/issuance.py)."""
 
 import logging
+from collections import Counter
 from datetime import date
 
 from celery import chord, shared_task
@@ -62,13 +63,10 @@ def run_issuance_job(job):
         )
         raise IssuanceRefused("\n".join(refusal.messages)) from refusal
     certificates, created = issuance.number_all(batch, kind, today, job.report_progress)
-    todo = [
-        chunk for chunk in issuance.chunked(certificates) if not issuance.chunk_done(batch, chunk)
-    ]
+    todo, done = issuance.still_to_render(batch, certificates)
     if not todo:
         return issuance.finish_job(job, batch, certificates, created, rendered_by={})
     total = len(certificates)
-    done = total - sum(len(chunk) for chunk in todo)
     job.report_progress(
         done, total, in_both_languages(issuance.RENDERING, {"done": done, "total": total})
     )
@@ -115,12 +113,10 @@ def finish_issuance_job(chunks: list[dict], job_id: int, run_number: int, create
     job = _this_run(job_id, run_number)
     if job is None:
         return
-    rendered_by = {}
+    rendered_by = Counter()
     for chunk in chunks:
         if chunk["certificates"]:
-            rendered_by[chunk["worker"]] = (
-                rendered_by.get(chunk["worker"], 0) + chunk["certificates"]
-            )
+            rendered_by[chunk["worker"]] += chunk["certificates"]
     try:
         batch = Batch.objects.select_related("institution", "occupation").get(
             pk=job.params["batch_id"]
@@ -128,7 +124,7 @@ def finish_issuance_job(chunks: list[dict], job_id: int, run_number: int, create
         certificates = list(
             batch.certificates.select_related("institution", "occupation").order_by("number")
         )
-        result = issuance.finish_job(job, batch, certificates, created, rendered_by)
+        result = issuance.finish_job(job, batch, certificates, created, dict(rendered_by))
     except JobSuperseded:
         return
     except Exception as exc:

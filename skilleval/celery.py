@@ -22,13 +22,17 @@ def one_task_worker(name: str, loglevel: str = "INFO") -> list[str]:
     """The command of a `celery worker` that takes one task at a time, named `name@host`: the real
     workers the test suite and the issuance benchmark start beside themselves."""
     return [
-        *[sys.executable, "-m", "celery", "-A", "skilleval", "worker", "--pool=solo"],
-        *[
-            f"--loglevel={loglevel}",
-            "--without-gossip",
-            "--without-mingle",
-            f"--hostname={name}@%h",
-        ],
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "skilleval",
+        "worker",
+        "--pool=solo",
+        f"--loglevel={loglevel}",
+        "--without-gossip",
+        "--without-mingle",
+        f"--hostname={name}@%h",
     ]
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
+from xml.parsers import expat
 
 from django.http import HttpResponse
 from django.utils.functional import Promise
@@ -101,19 +102,26 @@ MAX_UNPACKED = 300 * 2**20  # an .xlsx of 100,000 roster rows unpacks to about 8
 MAX_ZIP_ENTRIES = 1_000
 SCAN_CHUNK = 2**20
 
-# Any attribute ending in r="B7" (a cell) or r="7" (a row): whatever else matches only makes the
-# extent larger, never smaller. Patterns that start with a literal, because they run over every
-# byte of the sheet (a generic start made the scan as slow as reading the sheet).
-_REF_COLUMN = re.compile(rb'r="([A-Z]{1,3})[0-9]')
-_REF_ROW = re.compile(rb'r="[A-Z]{0,3}([0-9]{1,7})"')
-# A reference in column U or beyond (a single letter U–Z, or two or three letters), or in row
-# 200,000 or beyond (six digits from 2, or seven and more; leading zeros aside). A sheet with
-# none is inside every limit: under 200,000 rows × 20 columns = 4,000,000 cells.
-_SMALL_ROWS, _SMALL_COLUMNS = 200_000, 20
+# Where the reader (calamine) puts a cell: at its r="B7" when it has one; otherwise one column
+# right of the cell before it in its row, the row being its r="7" or the one below the row
+# before. Excel, WPS, LibreOffice and openpyxl write every cell as <c r="B7" …>, and such a sheet
+# is measured by its references: one search when they all lie inside A1:Z149999, a count
+# otherwise. Any other sheet is walked element by element and measured as the reader will lay
+# it out: a 4 KB file whose cells carried no reference once asked for 320 GB and killed the
+# worker.
+_SMALL_ROWS, _SMALL_COLUMNS = 150_000, 26
 assert _SMALL_ROWS - 1 <= MAX_ROWS and _SMALL_ROWS * _SMALL_COLUMNS <= MAX_CELLS
-_BEYOND_SMALL = re.compile(
-    rb'r="(?:(?:[U-Z]|[A-Z]{2,3})[0-9]|[A-Z]{0,3}0*(?:[2-9][0-9]{5}|[1-9][0-9]{6,})")'
-)
+# A cell tag that does not start with a reference inside A1:Z149999 (written without leading
+# zeros). Patterns that start with a literal, because they run over every byte of the sheet.
+_NOT_SMALL_CELL = re.compile(rb'<c(?:[\t\n\r/>]| (?!r="[A-Z](?:[1-9][0-9]{0,4}|1[0-4][0-9]{4})"))')
+# A cell tag that does not start with a reference.
+_CELL_WITHOUT_REFERENCE = re.compile(rb'<c(?:[\t\n\r/>]| (?!r="[A-Z]{1,3}[0-9]{1,7}"))')
+# A cell tag with a namespace prefix (<x:c …>), which the reader takes as a cell too.
+_PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s/>]")
+_REF_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
+_REF_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
+_CELL_REFERENCE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+_ROW_NUMBER = re.compile(r"[0-9]{1,7}")
 
 
 class UnreadableSpreadsheet(ValueError):
@@ -150,28 +158,21 @@ def _whole_tags(stream):
             return
 
 
-def _rows_tagged(buffer: bytes, end: int) -> int:
-    # Rows without r="…" are counted by their tags, plain or with a namespace prefix
-    # (<rowBreaks> and text containing ":row" count too: too many, never too few).
-    return buffer.count(b"<row", 0, end) + buffer.count(b":row", 0, end)
+def _has_prefixed_cell(buffer: bytes, end: int) -> bool:
+    return buffer.find(b":c", 0, end) >= 0 and _PREFIXED_CELL.search(buffer, 0, end) is not None
 
 
-def _clearly_within_limits(stream) -> bool:
-    """Whether no reference reaches column U or row 200,000 and fewer than 200,000 rows are
-    tagged: such a sheet is inside every limit, and saying so takes one search, not the
-    counting of a million references that _sheet_extent does (0.15 s of 0.5 s for a
-    100,000-row roster)."""
-    rows_tagged = 0
+def _every_cell(stream, odd_cell: re.Pattern) -> bool:
+    """Whether no cell tag of the sheet matches `odd_cell` and none has a namespace prefix."""
     for buffer, end in _whole_tags(stream):
-        if _BEYOND_SMALL.search(buffer, 0, end):
+        if odd_cell.search(buffer, 0, end) or _has_prefixed_cell(buffer, end):
             return False
-        rows_tagged += _rows_tagged(buffer, end)
-    return rows_tagged < _SMALL_ROWS
+    return True
 
 
-def _sheet_extent(stream) -> tuple[int, int]:
-    """The last row and column a worksheet's XML reaches."""
-    last_row = last_column = rows_seen = 0
+def _extent_by_references(stream) -> tuple[int, int]:
+    """The last row and column of a sheet whose every cell starts with its reference."""
+    last_row = last_column = 0
     for buffer, end in _whole_tags(stream):
         # findall, set and map run in C: a 100,000-row sheet has a million cell references.
         columns = set(_REF_COLUMN.findall(buffer, 0, end))
@@ -179,8 +180,76 @@ def _sheet_extent(stream) -> tuple[int, int]:
         # Each row number recurs once per cell: int() only the distinct ones.
         rows = set(_REF_ROW.findall(buffer, 0, end))
         last_row = max(last_row, max(map(int, rows), default=0))
-        rows_seen += _rows_tagged(buffer, end)
-    return max(last_row, rows_seen), last_column
+    return last_row, last_column
+
+
+def _unplaceable(what: str) -> UnreadableSpreadsheet:
+    return UnreadableSpreadsheet(
+        f"表格中的单元格位置“{what[:20]}”无法识别，请在 Excel 或 WPS 中另存为 .xlsx 后重新上传",
+        f"The sheet names a cell position “{what[:20]}” that cannot be read; save it as .xlsx "
+        "in Excel or WPS and upload it again",
+    )
+
+
+def _sheet_extent(stream) -> tuple[int, int]:
+    """The last row and column of a sheet's cells, placed as the reader places them, element by
+    element (expat): for sheets whose cells do not all start with their reference. Where the
+    reader's placement could be read two ways, the larger is taken."""
+    row = rows_seen = column = cells_in_row = last_row = last_column = 0
+
+    def start(name, attributes):
+        nonlocal row, rows_seen, column, cells_in_row, last_row, last_column
+        tag = name.rpartition(":")[2]
+        if tag == "row":
+            rows_seen += 1
+            number = attributes.get("r")
+            if number is None:
+                row = max(row + 1, rows_seen)
+            elif _ROW_NUMBER.fullmatch(number):
+                row = int(number)
+            else:
+                raise _unplaceable(number)
+            column = cells_in_row = 0
+        elif tag == "c":
+            cells_in_row += 1
+            reference = attributes.get("r")
+            if reference is None:
+                cell_row, column = max(row, 1), max(column + 1, cells_in_row)
+            elif found := _CELL_REFERENCE.fullmatch(reference):
+                cell_row, column = int(found[2]), _column_number(found[1].encode())
+            else:
+                raise _unplaceable(reference)
+            last_row, last_column = max(last_row, cell_row), max(last_column, column)
+
+    def no_document_type(*_args):
+        raise UnreadableSpreadsheet(
+            "文件不是有效的 .xlsx 表格（含文档类型声明）",
+            "The file is not a valid .xlsx workbook (it declares a document type)",
+        )
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = no_document_type
+    try:
+        while chunk := stream.read(SCAN_CHUNK):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except expat.ExpatError as exc:
+        raise UnreadableSpreadsheet(
+            "文件不是有效的 .xlsx 表格", "The file is not a valid .xlsx workbook"
+        ) from exc
+    return last_row, last_column
+
+
+def _check_sheet_size(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Refuse a worksheet that the reader would lay out beyond the limits, before it does."""
+    with archive.open(info) as stream:
+        if _every_cell(stream, _NOT_SMALL_CELL):
+            return  # inside A1:Z149999: every limit holds
+    with archive.open(info) as stream:
+        referenced = _every_cell(stream, _CELL_WITHOUT_REFERENCE)
+    with archive.open(info) as stream:
+        _refuse_extent(*(_extent_by_references(stream) if referenced else _sheet_extent(stream)))
 
 
 def _refuse_extent(rows: int, columns: int) -> None:
@@ -214,11 +283,7 @@ def _xlsx_table(data: bytes, sheet_title: str | None) -> list[list]:
             )
         for info in infos:
             if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                with archive.open(info) as stream:
-                    clearly_small = _clearly_within_limits(stream)
-                if not clearly_small:
-                    with archive.open(info) as stream:
-                        _refuse_extent(*_sheet_extent(stream))
+                _check_sheet_size(archive, info)
     workbook = load_workbook(io.BytesIO(data))
     names = workbook.sheet_names
     if not names:

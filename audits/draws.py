@@ -373,12 +373,23 @@ def stored_picks(spot_check: SpotCheck) -> list[dict]:
 
 
 def reproduction(spot_check: SpotCheck) -> dict:
-    """Run the draw again from its seed and inputs and compare with what is stored."""
+    """Run the draw again from its seed and inputs and compare with what is stored; inputs that
+    no longer match their digest in the audit log are not run at all."""
 
     def comparable(pick):
         return (pick["institution"], pick["batch"], round(pick["weight"], 3), pick["inspectors"])
 
     stored = stored_picks(spot_check)
+    if spot_check.inputs_intact() is False:
+        # Inputs edited after the draw would reproduce whatever they were edited to give.
+        return {
+            "matches": False,
+            "stored": stored,
+            "reproduced": [],
+            "errors": [
+                gettext("保存的抽取输入与审计日志中的摘要不符：抽取后被改动过，不能据此复核")
+            ],
+        }
     try:
         again = reproduce(spot_check)
     except ValidationError as refusal:

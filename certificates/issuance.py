@@ -396,17 +396,7 @@ def finish_job(job, batch, certificates, created, rendered_by) -> dict:
     return result
 
 
-# --- reprints and proofs (239号 二(三)) -----------------------------------------------------------------
-
-
-def reprint_certificate(certificate, user, kind=PrintKind.REPRINT) -> bytes:
-    """Print a certificate again (a staff reprint, or the holder's own copy) and record it.
-    An exited vocational qualification certificate is never printed anew: a lost or wrong one gets
-    a proof instead (239号 二(三))."""
-    certificate.refuse_new_print()
-    data = pdf.render_certificate(certificate)
-    CertificatePrint.objects.create(certificate=certificate, kind=kind, actor=user)
-    return data
+# --- proofs (239号 二(三)) -----------------------------------------------------------------
 
 
 def issue_proof(certificate, user, reason: str, detail: str = "") -> Proof:

@@ -233,6 +233,12 @@ class Certificate(models.Model):
                 today,
             )
 
+    def reprint(self, user) -> None:
+        """A staff download of the stored PDF: a print of the certificate again, so refused where
+        a new print is (refuse_new_print), and recorded as a reprint."""
+        self.refuse_new_print()
+        CertificatePrint.objects.create(certificate=self, kind=PrintKind.REPRINT, actor=user)
+
     def may_get_proof(self) -> bool:
         """Proofs speak only for level-evaluation vocational qualification certificates."""
         return self.kind == CertificateKind.VOCATIONAL_QUALIFICATION and not self.is_revoked

@@ -398,19 +398,15 @@ def certificate_correct(request, pk):
 
 @login_required
 def certificate_pdf(request, pk):
-    """Staff download of the PDF; every download is recorded as a reprint, so it is refused where
-    a reprint is (Certificate.refuse_new_print)."""
+    """Staff download of the PDF: a reprint (Certificate.reprint)."""
     certificate = get_object_or_404(_scoped(request), pk=pk)
     if not certificate.pdf:
         raise Http404
     try:
-        certificate.refuse_new_print()
+        certificate.reprint(request.user)
     except ValidationError as refusal:
         _refusals(request, refusal)
         return redirect("certificate-detail", pk=certificate.pk)
-    CertificatePrint.objects.create(
-        certificate=certificate, kind=PrintKind.REPRINT, actor=request.user
-    )
     return FileResponse(
         certificate.pdf.open("rb"),
         as_attachment=True,

@@ -324,7 +324,8 @@ class TestProofs:
 
     def test_no_new_certificate_is_printed_for_it_after_the_exit(self, vq_certificate):
         with on(date(2022, 6, 1)), pytest.raises(ValidationError, match="239号 二\\(三\\)"):
-            issuance.reprint_certificate(vq_certificate, signatory_of(vq_certificate.institution))
+            vq_certificate.reprint(signatory_of(vq_certificate.institution))
+        assert not vq_certificate.prints.filter(kind=PrintKind.REPRINT).exists()
 
     def test_a_skill_level_certificate_gets_no_proof(self):
         batch = approved_batch(passing=1)

@@ -228,9 +228,13 @@ def test_the_audit_log_keeps_the_digest_of_the_stored_inputs_not_the_inputs(
     assert logged.after["inputs_sha256"] == stored.inputs_sha256 == json_digest(stored.inputs)
     assert stored.inputs_intact() is True
     assert len(stored.inputs["population"]) == 8
-    # A changed input no longer matches the digest in the hash-chained log.
+    # A changed input no longer matches the digest in the hash-chained log, and the draw is not
+    # reproduced from it.
     stored.inputs["weights"][0] = 9.0
     assert stored.inputs_intact() is False
+    SpotCheck.objects.filter(pk=stored.pk).update(inputs=stored.inputs)
+    result = reproduction(SpotCheck.objects.get(pk=stored.pk))
+    assert not result["matches"] and "摘要不符" in result["errors"][0]
 
 
 def test_the_drawn_entities_are_logged_by_the_digest_of_what_is_stored(

@@ -54,18 +54,6 @@ class Filters:
         today = today or timezone.localdate()
         return cls(start=months_before(today.replace(day=1), MONTHS_SHOWN - 1), end=today)
 
-    def as_query(self) -> dict:
-        query = {"start": self.start.isoformat(), "end": self.end.isoformat()}
-        for key, value in [
-            ("city", self.city_id),
-            ("occupation", self.occupation_id),
-            ("level", self.level),
-            ("kind", self.institution_kind),
-        ]:
-            if value:
-                query[key] = value
-        return query
-
 
 @dataclass
 class Table:

@@ -271,13 +271,8 @@ def static_layer(kind: str, site: str) -> bytes:
     return out.getvalue()
 
 
-def render_certificates(certificates) -> bytes:
-    """The plain way: one WeasyPrint document, both layers, a page per certificate (reprints,
-    the holder's own copy, and the benchmark's baseline); unsigned."""
-    return _render_plain([certificate_page(c) for c in certificates])
-
-
 def _render_plain(pages: list[dict]) -> bytes:
+    """The plain way: one WeasyPrint document, both layers, a page per certificate; unsigned."""
     with_qr(pages)
     check_page_glyphs(pages)
     pdf, count = _write(

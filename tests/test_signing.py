@@ -100,7 +100,7 @@ def test_a_pdf_signed_by_another_key_is_not_issued_here(certificate, settings, t
 
 
 def test_an_unsigned_pdf_or_not_a_pdf_is_not_issued_here(certificate):
-    unsigned = pdf.render_certificates([certificate])
+    _all_pages, (unsigned,) = pdf.render_pages([pdf.certificate_page(certificate)], sign=False)
     assert verification.check_pdf(unsigned).verdict == PdfVerdict.NOT_ISSUED_HERE
     assert verification.check_pdf(b"GIF89a").verdict == PdfVerdict.NOT_ISSUED_HERE
 

@@ -108,12 +108,6 @@ class QualityReview(models.Model):
     def label(self) -> str:
         return _("%(year)s年%(half)s") % {"year": self.year, "half": self.get_half_display()}
 
-    @property
-    def is_latest(self) -> bool:
-        return not QualityReview.objects.filter(
-            year=self.year, half=self.half, version__gt=self.version
-        ).exists()
-
 
 class ReviewRowQuerySet(ScopedQuerySet):
     def scope_for(self, user):

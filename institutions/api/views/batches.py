@@ -1,12 +1,12 @@
+"""The API of evaluation batches (评价批次), their candidates and exit remedies (239号 二(二))."""
+
 import re
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
@@ -15,267 +15,39 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from institutions.api.serializers import (
-    AdditionCheckSerializer,
-    ApproveSerializer,
     BatchCreateSerializer,
     BatchSerializer,
     CandidateSerializer,
-    CatalogChangeSerializer,
     EligibilityDecisionSerializer,
-    EndEarlySerializer,
     ExamRoomSerializer,
     ExitRemedyRecordSerializer,
     ExitRemedySerializer,
-    FilingCreateSerializer,
-    FilingItemSerializer,
-    FilingMaterialSerializer,
-    FilingRegionScopeSerializer,
-    FilingSerializer,
-    InstitutionSerializer,
     JobStartedSerializer,
     MissingPhotoSerializer,
-    OccupationLevelRequestSerializer,
     PhotoErrorsSerializer,
     PhotoImportSerializer,
     PhotoUploadSerializer,
     ReasonSerializer,
     RefundConfirmSerializer,
-    RejectSerializer,
     RosterUploadSerializer,
-    ScopeReductionSerializer,
     ScoresSerializer,
-    TechnicalResourceSerializer,
 )
 from institutions.choices import EligibilityStatus
 from institutions.filtersets import (
     BatchFilterSet,
     CandidateFilterSet,
-    FilingFilterSet,
-    InstitutionFilterSet,
-    TechnicalResourceFilterSet,
 )
 from institutions.models import (
     Batch,
     BatchTransition,
     Candidate,
     ExitRemedy,
-    Filing,
-    Institution,
-    ScopeReductionUnconfirmed,
 )
 from institutions.photos import PhotoErrors, candidates_without_photo, import_photos
 from institutions.roster import roster_template
 from skilleval.api.base import RoleWritePermission, ScopedViewSetMixin
 from skilleval.choices import INSTITUTION_ROLES
-from skilleval.models import OccupationLevel
 from skilleval.personal_data import mask_id_number
-
-
-class OwnInstitutionWrite(permissions.BasePermission):
-    """Only those who act for the institution (Institution.may_be_managed_by) change its contacts."""
-
-    def has_object_permission(self, request, view, obj):
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        return obj.may_be_managed_by(request.user)  # as on the page: its own or parent's staff
-
-
-class ProvinceAdminWrite(permissions.BasePermission):
-    """A public catalog: anybody reads it, province admins keep it."""
-
-    def has_permission(self, request, view):
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        return bool(
-            request.user and request.user.is_authenticated and request.user.is_province_admin
-        )
-
-
-@extend_schema_view(
-    partial_update=extend_schema(
-        description=_("联系方式（负责人、联系人、电话、地址），仅本机构人员")
-    )
-)
-class InstitutionViewSet(
-    ScopedViewSetMixin,
-    mixins.UpdateModelMixin,
-    viewsets.ReadOnlyModelViewSet,
-):
-    """Evaluation institutions in the user's scope."""
-
-    queryset = Institution.objects.select_related("city", "county")
-    serializer_class = InstitutionSerializer
-    filterset_class = InstitutionFilterSet
-    permission_classes = [permissions.IsAuthenticated, OwnInstitutionWrite]
-    http_method_names = ["get", "patch", "post", "head", "options"]
-
-    @extend_schema(request=CatalogChangeSerializer, responses=InstitutionSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
-    def catalog(self, request, pk=None):
-        """Suspend, restore or remove from the catalog (能进能出, 实施意见 二十三); province admins."""
-        institution = self.get_object()
-        body = CatalogChangeSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        institution.change_catalog_status(
-            body.validated_data["action"], actor=request.user, reason=body.validated_data["reason"]
-        )
-        return Response(self.get_serializer(institution).data)
-
-
-@extend_schema_view(
-    create=extend_schema(request=FilingCreateSerializer, responses={201: FilingSerializer}),
-    partial_update=extend_schema(request=FilingRegionScopeSerializer, responses=FilingSerializer),
-)
-class FilingViewSet(
-    ScopedViewSetMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.ReadOnlyModelViewSet,
-):
-    """Filings (备案, 41号 三(四)): the institution drafts, completes and submits; the HR department
-    it is filed with approves or rejects (the models check who may decide)."""
-
-    queryset = Filing.objects.select_related("institution").prefetch_related(
-        "items__occupation", "materials", "region_scope"
-    )
-    serializer_class = FilingSerializer
-    filterset_class = FilingFilterSet
-    permission_classes = [RoleWritePermission]
-    write_roles = INSTITUTION_ROLES
-    http_method_names = ["get", "post", "patch", "head", "options"]
-
-    def get_serializer_class(self):
-        return {
-            "create": FilingCreateSerializer,
-            "partial_update": FilingRegionScopeSerializer,
-        }.get(self.action, FilingSerializer)
-
-    def _body(self, serializer_class):
-        body = serializer_class(data=self.request.data)
-        body.is_valid(raise_exception=True)
-        return body.validated_data
-
-    def _filing(self, filing):
-        return Response(FilingSerializer(filing, context=self.get_serializer_context()).data)
-
-    @extend_schema(request=OccupationLevelRequestSerializer, responses={201: FilingItemSerializer})
-    @action(detail=True, methods=["post"])
-    def items(self, request, pk=None):
-        """Request an occupation-level; refused outside 大类 3–6, at a level the standard does not
-        define, or without technical resources for a third party (54号 三)."""
-        filing = self.get_object()
-        data = self._body(OccupationLevelRequestSerializer)
-        item = filing.add_item(
-            data["occupation_code"],
-            data["level"],
-            user=request.user,
-            enterprise_spec=data["enterprise_spec"],
-        )
-        return Response(FilingItemSerializer(item).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=FilingMaterialSerializer, responses={201: FilingMaterialSerializer})
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
-    def materials(self, request, pk=None):
-        """Attach one document of the 41号 附件 checklist (PDF, Office or OFD, at most 20 MB)."""
-        filing = self.get_object()
-        data = self._body(FilingMaterialSerializer)
-        material = filing.attach_material(data["kind"], data["file"], user=request.user)
-        return Response(FilingMaterialSerializer(material).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=None, responses=FilingSerializer)
-    @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
-        """Submit a complete draft; an incomplete checklist is refused, naming what is missing."""
-        filing = self.get_object()
-        filing.submit(user=request.user)
-        return self._filing(filing)
-
-    def _decide(self, filing, decision, serializer_class):
-        """Take a decision that may shrink the scope; unconfirmed, a 400 lists the batches."""
-        try:
-            decision(user=self.request.user, **self._body(serializer_class))
-        except ScopeReductionUnconfirmed as refusal:
-            body = {
-                "detail": refusal.messages,
-                "code": "scope_reduction",
-                "batches": refusal.batches,
-            }
-            return Response(ScopeReductionSerializer(body).data, status=status.HTTP_400_BAD_REQUEST)
-        return self._filing(filing)
-
-    @extend_schema(
-        request=ApproveSerializer, responses={200: FilingSerializer, 400: ScopeReductionSerializer}
-    )
-    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
-    def approve(self, request, pk=None):
-        """The HR department it was filed with approves, giving the validity period (54号 五).
-        A filing adds to the institution's scope; one that replaces another and would leave open
-        batches outside is approved only with `confirm_scope_reduction: true`."""
-        filing = self.get_object()
-        return self._decide(filing, filing.approve, ApproveSerializer)
-
-    @extend_schema(
-        request=EndEarlySerializer, responses={200: FilingSerializer, 400: ScopeReductionSerializer}
-    )
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="end-early",
-        permission_classes=[permissions.IsAuthenticated],
-    )
-    def end_early(self, request, pk=None):
-        """The HR department it was filed with ends an approved filing early, with a reason; open
-        batches left outside the scope need `confirm_scope_reduction: true`."""
-        filing = self.get_object()
-        return self._decide(filing, filing.end_early, EndEarlySerializer)
-
-    @extend_schema(request=RejectSerializer, responses=FilingSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
-    def reject(self, request, pk=None):
-        """The HR department it was filed with rejects, with a reason the institution sees."""
-        filing = self.get_object()
-        filing.reject(user=request.user, **self._body(RejectSerializer))
-        return self._filing(filing)
-
-    @extend_schema(request=AdditionCheckSerializer, responses={201: FilingItemSerializer})
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="add-occupation",
-        permission_classes=[permissions.IsAuthenticated],
-    )
-    def add_occupation(self, request, pk=None):
-        """239号 三: city staff add an occupation-level to a valid filing after checking it."""
-        filing = self.get_object()
-        data = self._body(AdditionCheckSerializer)
-        item = filing.add_occupation_after_check(
-            user=request.user,
-            occupation=data.pop("occupation_code"),
-            **data,
-        )
-        return Response(FilingItemSerializer(item).data, status=status.HTTP_201_CREATED)
-
-
-class TechnicalResourceViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
-    """The technical-resource catalog (54号 三), one row per occupation-level: public to read,
-    kept by province admins."""
-
-    queryset = OccupationLevel.objects.select_related("occupation")
-    serializer_class = TechnicalResourceSerializer
-    filterset_class = TechnicalResourceFilterSet
-    permission_classes = [ProvinceAdminWrite]
-    http_method_names = ["get", "patch", "head", "options"]
-
-    def perform_update(self, serializer):
-        serializer.save(resources_updated_at=timezone.now())
-
-
-# --- evaluation batches ------------------------------------------------------------------
 
 # Resident IDs and residence permits have 18 characters, passports 9 or more.
 ID_LIKE = re.compile(r"[0-9A-Za-z]{9,}")
@@ -613,15 +385,3 @@ class ExitRemedyViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Re
         body.is_valid(raise_exception=True)
         remedy.confirm_refund(request.user, body.validated_data["refunded_on"])
         return Response(ExitRemedySerializer(remedy).data)
-
-
-# URL names start with "api-": the pages of institutions/urls.py already use "institution-detail",
-# "filing-detail" and "technical-resource-list", and the router's names would shadow them.
-routes = [
-    ("institutions", InstitutionViewSet, "api-institution"),
-    ("filings", FilingViewSet, "api-filing"),
-    ("technical-resources", TechnicalResourceViewSet, "api-technical-resource"),
-    ("batches", BatchViewSet, "api-batch"),
-    ("candidates", CandidateViewSet, "api-candidate"),
-    ("exit-remedies", ExitRemedyViewSet, "api-exit-remedy"),
-]

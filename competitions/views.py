@@ -9,7 +9,6 @@ Every action is a POST; after success the page redirects (no double submit on re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -22,7 +21,6 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
-from django.views.generic import ListView
 
 from competitions import pdf
 from competitions.choices import (
@@ -75,7 +73,7 @@ from competitions.models import Competition, Contestant, Event, Honour, Recognit
 from skilleval.actions import button_action, form_action
 from skilleval.choices import Role
 from skilleval.spreadsheets import XLSX_CONTENT_TYPE
-from skilleval.views import ScopedListView, to_page
+from skilleval.views import ScopedListView, detail_form, to_page
 
 BASIS = {
     "pension": gettext_lazy("参加我省基本养老保险一年以上"),
@@ -576,23 +574,25 @@ def certificates_issue(request, pk):
 # --- filings (54号 二, 附件1) ------------------------------------------------------------------
 
 
-class CompetitionFilingListView(LoginRequiredMixin, ListView):
+class CompetitionFilingListView(ScopedListView):
     """Filings of the competitions in the user's scope; the ones waiting first."""
 
+    filterset_class = CompetitionFilingFilterSet
     template_name = "competitions/filing_list.html"
-    paginate_by = 50
+
+    def visible(self):
+        return visible_filings(self.request.user)
 
     def get_queryset(self):
-        self.filterset = CompetitionFilingFilterSet(
-            self.request.GET,
-            queryset=visible_filings(self.request.user)
+        return (
+            super()
+            .get_queryset()
             .select_related("competition__host_region__parent", "authority")
-            .order_by("-submitted_at"),
+            .order_by("-submitted_at")
         )
-        return self.filterset.qs
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(filter=self.filterset, **kwargs)
+        context = super().get_context_data(**kwargs)
         user = self.request.user
         for filing in context["object_list"]:
             filing.yours = (
@@ -632,6 +632,9 @@ def render_filing(request, filing, **forms):
     return render(request, "competitions/filing_detail.html", context)
 
 
+filing_form = detail_form("competition-filing-detail", render_filing)
+
+
 @login_required
 def filing_detail(request, pk):
     return render_filing(request, scoped_filing(request, pk))
@@ -641,13 +644,14 @@ def filing_detail(request, pk):
 @require_POST
 def filing_opinion(request, pk):
     filing = scoped_filing(request, pk)
-    return form_action(
+    return filing_form(
         request,
+        filing,
         OpinionForm(request.POST),
         lambda data: filing.record_opinion(user=request.user, opinion=data["opinion"]),
         success=_("已填写意见"),
-        done=to_page("competition-filing-detail", pk, "opinions"),
-        again=lambda form: render_filing(request, filing, opinion_form=form),
+        fragment="opinions",
+        kept_as="opinion_form",
     )
 
 
@@ -655,15 +659,15 @@ def filing_opinion(request, pk):
 @require_POST
 def filing_decide(request, pk):
     filing = scoped_filing(request, pk)
-    return form_action(
+    return filing_form(
         request,
+        filing,
         DecideForm(request.POST),
         lambda data: filing.decide(
             user=request.user, approve=data["decision"] == "approve", opinion=data["opinion"]
         ),
         success=lambda _outcome: filing.get_status_display(),
-        done=to_page("competition-filing-detail", pk),
-        again=lambda form: render_filing(request, filing, decide_form=form),
+        kept_as="decide_form",
     )
 
 
@@ -680,23 +684,25 @@ def filing_form_pdf(request, pk):
 # --- recognitions (实施意见 十五) ------------------------------------------------------------------
 
 
-class RecognitionListView(LoginRequiredMixin, ListView):
+class RecognitionListView(ScopedListView):
+    filterset_class = RecognitionFilterSet
     template_name = "competitions/recognition_list.html"
-    paginate_by = 50
+
+    def visible(self):
+        return visible_recognitions(self.request.user)
 
     def get_queryset(self):
-        self.filterset = RecognitionFilterSet(
-            self.request.GET,
-            queryset=visible_recognitions(self.request.user)
+        return (
+            super()
+            .get_queryset()
             .select_related(
                 "contestant__competition__host_region__parent", "contestant__event__occupation"
             )
-            .order_by("status", "-created_at"),
+            .order_by("status", "-created_at")
         )
-        return self.filterset.qs
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(filter=self.filterset, **kwargs)
+        context = super().get_context_data(**kwargs)
         for recognition in context["object_list"]:
             recognition.yours = recognition.status == RecognitionStatus.PROPOSED and (
                 may_decide_recognition(self.request.user, recognition)

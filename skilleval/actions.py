@@ -26,20 +26,29 @@ def _response(done, outcome):
     return done(outcome) if callable(done) else done
 
 
+def _attempt(action, refused):
+    """Take `action()`: (True, its outcome), or (False, None) after handing each message of its
+    refusal to `refused`. A Forbidden refusal (or any PermissionDenied) is raised: a 403."""
+    try:
+        return True, action()
+    except PermissionDenied:
+        raise
+    except ValidationError as refusal:
+        for message in refusal.messages:
+            refused(message)
+        return False, None
+
+
 def form_action(request, form, action, *, success, done, again):
     """The form-action pattern of every page: validate `form`, call `action(cleaned_data)`; on
     success say `success` and answer `done`; on refusal (or invalid input) answer `again(form)`,
     the page with the form kept and the refusal's messages on it. `success` and `done` may be
     callables of the action's outcome. A Forbidden refusal is not a message but a 403."""
     if form.is_valid():
-        try:
-            outcome = action(form.cleaned_data)
-        except PermissionDenied:
-            raise
-        except ValidationError as refusal:
-            for message in refusal.messages:
-                form.add_error(None, message)
-        else:
+        taken, outcome = _attempt(
+            lambda: action(form.cleaned_data), lambda message: form.add_error(None, message)
+        )
+        if taken:
             _say(request, success, outcome)
             return _response(done, outcome)
     return again(form)
@@ -48,13 +57,7 @@ def form_action(request, form, action, *, success, done, again):
 def button_action(request, action, *, success, done):
     """An action without a form (a button): its refusal becomes the page's error message; either
     way the page is shown again at `done`. A Forbidden refusal is a 403."""
-    try:
-        outcome = action()
-    except PermissionDenied:
-        raise
-    except ValidationError as refusal:
-        for message in refusal.messages:
-            messages.error(request, message)
-    else:
+    taken, outcome = _attempt(action, lambda message: messages.error(request, message))
+    if taken:
         _say(request, success, outcome)
     return _response(done, None)

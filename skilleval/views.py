@@ -18,6 +18,7 @@ from audits.models import Notice
 from certificates.issuance import outputs
 from institutions.models import Batch, Institution
 from skilleval import rules
+from skilleval.actions import form_action
 from skilleval.choices import JobKind, JobStatus
 from skilleval.filtersets import OccupationFilterSet
 from skilleval.forms import (
@@ -42,14 +43,37 @@ def to_page(name: str, pk=None, fragment: str = "top"):
     return redirect(f"{reverse(name, args=[] if pk is None else [pk])}#{fragment}")
 
 
+def detail_form(url_name: str, render_page):
+    """The form handler of one detail page (`url_name`, drawn by `render_page(request, obj,
+    **forms)`): `submit(request, obj, form, action, …)` takes the action through `form_action`,
+    then goes back to the page at `fragment`; on refusal the page is drawn again with the form
+    kept as `kept_as` (and whatever else `shown` adds)."""
+
+    def submit(request, obj, form, action, *, success, fragment="top", kept_as, **shown):
+        return form_action(
+            request,
+            form,
+            action,
+            success=success,
+            done=to_page(url_name, obj.pk, fragment),
+            again=lambda form: render_page(request, obj, **{kept_as: form}, **shown),
+        )
+
+    return submit
+
+
 class ScopedListView(LoginRequiredMixin, ListView):
     """A staff list page: rows limited by the model's visible_to(user), optional filterset."""
 
     filterset_class = None
     paginate_by = 50
 
+    def visible(self):
+        """The rows the user may see: the model's visible_to(user), unless the page says more."""
+        return self.model.objects.visible_to(self.request.user)
+
     def get_queryset(self):
-        queryset = self.model.objects.visible_to(self.request.user)
+        queryset = self.visible()
         if self.filterset_class is not None:
             self.filterset = self.filterset_class(self.request.GET, queryset=queryset)
             queryset = self.filterset.qs

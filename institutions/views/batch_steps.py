@@ -26,7 +26,7 @@ from institutions.tickets import admission_tickets_pdf
 from institutions.views.batches import render_batch, scoped_batch, score_rows
 from skilleval.actions import button_action, form_action
 from skilleval.choices import JobStatus
-from skilleval.views import to_page
+from skilleval.views import detail_form, to_page
 
 # --- buttons -------------------------------------------------------------------------------
 
@@ -147,6 +147,9 @@ def batch_sign_off(request, pk):
 # form's errors.
 
 
+batch_form = detail_form("batch-detail", render_batch)
+
+
 @login_required
 @require_POST
 def batch_decide_eligibility(request, pk):
@@ -167,13 +170,14 @@ def batch_decide_eligibility(request, pk):
             "verdict": verdict,
         }
 
-    return form_action(
+    return batch_form(
         request,
+        batch,
         EligibilityDecisionForm(request.POST, batch=batch),
         decide,
         success=lambda said: said,
-        done=to_page("batch-detail", batch.pk, "eligibility"),
-        again=lambda form: render_batch(request, batch, eligibility_form=form),
+        fragment="eligibility",
+        kept_as="eligibility_form",
     )
 
 
@@ -182,16 +186,17 @@ def batch_decide_eligibility(request, pk):
 def batch_room_add(request, pk):
     batch = scoped_batch(request, pk)
     batch.require_run_by(request.user)
-    return form_action(
+    return batch_form(
         request,
+        batch,
         ExamRoomForm(request.POST),
         lambda data: batch.add_room(request.user, data["name"], data["capacity"]),
         success=lambda room: (
             gettext("已添加考场 %(name)s（%(capacity)s 座）")
             % {"name": room.name, "capacity": room.capacity}
         ),
-        done=to_page("batch-detail", batch.pk, "rooms"),
-        again=lambda form: render_batch(request, batch, room_form=form),
+        fragment="rooms",
+        kept_as="room_form",
     )
 
 
@@ -200,13 +205,13 @@ def batch_room_add(request, pk):
 def batch_return(request, pk):
     batch = scoped_batch(request, pk)
     batch.require_approver(request.user)
-    return form_action(
+    return batch_form(
         request,
+        batch,
         BatchReasonForm(request.POST),
         lambda data: batch.return_results(request.user, data["reason"]),
         success=gettext("成绩已退回机构修改"),
-        done=to_page("batch-detail", batch.pk),
-        again=lambda form: render_batch(request, batch, return_form=form),
+        kept_as="return_form",
     )
 
 
@@ -214,13 +219,13 @@ def batch_return(request, pk):
 @require_POST
 def batch_cancel(request, pk):
     batch = scoped_batch(request, pk)
-    return form_action(
+    return batch_form(
         request,
+        batch,
         BatchReasonForm(request.POST),
         lambda data: batch.cancel(request.user, data["reason"]),
         success=gettext("批次已取消"),
-        done=to_page("batch-detail", batch.pk),
-        again=lambda form: render_batch(request, batch, cancel_form=form),
+        kept_as="cancel_form",
     )
 
 
@@ -257,16 +262,18 @@ def batch_photos(request, pk):
                 gettext("照片有 %(count)s 处错误，未保存任何照片") % {"count": len(refused.errors)}
             ) from refused
 
-    return form_action(
+    return batch_form(
         request,
+        batch,
         PhotoUploadForm(request.POST, request.FILES),
         upload,
         success=lambda outcome: (
             gettext("已保存 %(outcome)s 张照片，仍缺 %(count)s 人")
             % {"outcome": outcome["saved"], "count": len(outcome["missing"])}
         ),
-        done=to_page("batch-detail", batch.pk, "photos"),
-        again=lambda form: render_batch(request, batch, photo_form=form, photo_errors=photo_errors),
+        fragment="photos",
+        kept_as="photo_form",
+        photo_errors=photo_errors,
     )
 
 

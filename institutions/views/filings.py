@@ -25,9 +25,9 @@ from institutions.forms import (
     ReplacesForm,
 )
 from institutions.models import Filing, FilingItem, ScopeReductionUnconfirmed
-from skilleval.actions import button_action, form_action
+from skilleval.actions import button_action
 from skilleval.choices import Role
-from skilleval.views import ScopedDetailView, ScopedListView, to_page
+from skilleval.views import ScopedDetailView, ScopedListView, detail_form, to_page
 
 
 class FilingListView(ScopedListView):
@@ -158,6 +158,9 @@ class FilingDetailView(ScopedDetailView):
         return {**super().get_context_data(**kwargs), **filing_context(self.request, self.object)}
 
 
+filing_form = detail_form("filing-detail", render_filing)
+
+
 def scoped_filing(request, pk) -> Filing:
     return get_object_or_404(
         Filing.objects.visible_to(request.user).select_related("institution", "authority"), pk=pk
@@ -175,13 +178,14 @@ def managed_filing(request, pk) -> Filing:
 @require_POST
 def filing_regions(request, pk):
     filing = managed_filing(request, pk)
-    return form_action(
+    return filing_form(
         request,
+        filing,
         RegionScopeForm(request.POST, institution=filing.institution),
         lambda data: filing.set_region_scope(data["regions"], user=request.user),
         success=gettext("地域范围已保存"),
-        done=to_page("filing-detail", filing.pk, "regions"),
-        again=lambda form: render_filing(request, filing, region_form=form),
+        fragment="regions",
+        kept_as="region_form",
     )
 
 
@@ -189,8 +193,9 @@ def filing_regions(request, pk):
 @require_POST
 def filing_item_add(request, pk):
     filing = managed_filing(request, pk)
-    return form_action(
+    return filing_form(
         request,
+        filing,
         FilingItemForm(request.POST),
         lambda data: filing.add_item(
             data["occupation"],
@@ -199,8 +204,8 @@ def filing_item_add(request, pk):
             enterprise_spec=data["enterprise_spec"],
         ),
         success=lambda item: gettext("已添加 %(item)s") % {"item": item},
-        done=to_page("filing-detail", filing.pk, "items"),
-        again=lambda form: render_filing(request, filing, item_form=form),
+        fragment="items",
+        kept_as="item_form",
     )
 
 
@@ -283,15 +288,14 @@ def _scope_decision(request, pk, form_class, method, form_name, success):
             outside.extend(refusal.batches)
             raise
 
-    return form_action(
+    return filing_form(
         request,
+        filing,
         form_class(request.POST),
         decide,
         success=lambda _: success(filing),
-        done=to_page("filing-detail", filing.pk),
-        again=lambda form: render_filing(
-            request, filing, **{form_name: form}, outside_batches=outside
-        ),
+        kept_as=form_name,
+        outside_batches=outside,
     )
 
 
@@ -332,13 +336,14 @@ def filing_end_early(request, pk):
 def filing_replaces(request, pk):
     """A draft says whether it adds to the scope or replaces an approved filing."""
     filing = managed_filing(request, pk)
-    return form_action(
+    return filing_form(
         request,
+        filing,
         ReplacesForm(request.POST, filing=filing),
         lambda data: filing.set_replaces(data["replaces"], user=request.user),
         success=gettext("已保存"),
-        done=to_page("filing-detail", filing.pk, "replaces"),
-        again=lambda form: render_filing(request, filing, replaces_form=form),
+        fragment="replaces",
+        kept_as="replaces_form",
     )
 
 
@@ -346,13 +351,13 @@ def filing_replaces(request, pk):
 @require_POST
 def filing_reject(request, pk):
     filing = scoped_filing(request, pk)
-    return form_action(
+    return filing_form(
         request,
+        filing,
         RejectForm(request.POST),
         lambda data: filing.reject(user=request.user, reason=data["reason"]),
         success=gettext("已作出不予备案决定"),
-        done=to_page("filing-detail", filing.pk),
-        again=lambda form: render_filing(request, filing, reject_form=form),
+        kept_as="reject_form",
     )
 
 
@@ -361,11 +366,12 @@ def filing_reject(request, pk):
 def filing_addition(request, pk):
     """239号 三: an occupation added to a still-valid filing after the four checks."""
     filing = scoped_filing(request, pk)
-    return form_action(
+    return filing_form(
         request,
+        filing,
         AdditionForm(request.POST),
         lambda data: filing.add_occupation_after_check(user=request.user, **data),
         success=lambda item: gettext("已核实并添加 %(item)s（239号 三）") % {"item": item},
-        done=to_page("filing-detail", filing.pk, "items"),
-        again=lambda form: render_filing(request, filing, addition_form=form),
+        fragment="items",
+        kept_as="addition_form",
     )

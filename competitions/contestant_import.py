@@ -14,7 +14,6 @@ roster checks them (GB 11643: length, check character, birth date), stored encry
 keyed hash and shown masked (SPEC "Public lookup and privacy").
 """
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -35,10 +34,12 @@ from skilleval.imports import (
     cell_text,
     check_current_level,
     check_name,
+    earlier_row,
     import_all_or_nothing,
     is_number_cell,
     normalise_id_number,
     parse_years,
+    rows_digest,
     template,
 )
 from skilleval.imports import read_sheet as read_with
@@ -447,8 +448,7 @@ def check_once_per_event(value, row, ctx) -> None:
     if not row.get("id_number") or row.get("event") is None:
         return
     key = (row["event"].pk, keyed_hash(row["id_number"]))
-    first = ctx.first_row_of.setdefault(key, row["row"])
-    if first != row["row"]:
+    if first := earlier_row(ctx.first_row_of, key, row):
         raise Bad(
             f"该选手在同一赛项中与第 {first} 行重复",
             f"The contestant repeats row {first} in the same event",
@@ -592,28 +592,25 @@ def _write(ctx: Context, clean: list[dict]) -> dict:
             "count": len(contestants),
             "eligible": eligible,
             "out_of_area": out_of_area,
-            "rows_sha256": _digest(clean),
+            "rows_sha256": rows_digest(clean, _audited),
         },
     )
     return {"imported": len(contestants), "eligible": eligible, "out_of_area": out_of_area}
 
 
-def _digest(clean: list[dict]) -> str:
-    """A fingerprint of what was imported, for the audit entry (keyed hashes, no plain IDs)."""
-    digest = hashlib.sha256()
-    for row in clean:
-        values = [
-            keyed_hash(row["id_number"]),
-            row["name"],
-            row["event"].pk,
-            row["group"],
-            getattr(row["pension_region"], "pk", ""),
-            row["pension_months"],
-            getattr(row["hukou_region"], "pk", ""),
-            row["school_name"],
-            getattr(row["school_region"], "pk", ""),
-            row["current_level"] or "",
-            row["work_years"],
-        ]
-        digest.update("\x1f".join(map(str, values)).encode() + b"\x1e")
-    return digest.hexdigest()
+def _audited(row: dict) -> list:
+    """What the audit entry's fingerprint (rows_digest) takes of a row: keyed hashes, no plain
+    IDs."""
+    return [
+        keyed_hash(row["id_number"]),
+        row["name"],
+        row["event"].pk,
+        row["group"],
+        getattr(row["pension_region"], "pk", ""),
+        row["pension_months"],
+        getattr(row["hukou_region"], "pk", ""),
+        row["school_name"],
+        getattr(row["school_region"], "pk", ""),
+        row["current_level"] or "",
+        row["work_years"],
+    ]

@@ -15,7 +15,6 @@ duplicate checks in bulk by keyed hash, and the rows sent 5,000 at a time while 
 checked — COPY on PostgreSQL, bulk_create elsewhere — rolled back when a later row is bad.
 """
 
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,6 +45,7 @@ from skilleval.imports import (
     check_id_document,
     check_name,
     check_rows,
+    earlier_row,
     import_all_or_nothing,
     is_number_cell,
     job_refused,
@@ -53,6 +53,7 @@ from skilleval.imports import (
     normalise_id_number,
     parse_years,
     read_sheet,
+    rows_digest,
     template,
 )
 from skilleval.job_pages import in_both_languages
@@ -584,8 +585,7 @@ def check_once_in_file(value, row, ctx) -> str | None:
     if not id_number:
         return None
     id_hash = keyed_hash(id_number)
-    first = ctx.first_row_of.setdefault(id_hash, row["row"])
-    if first != row["row"]:
+    if first := earlier_row(ctx.first_row_of, id_hash, row):
         raise Bad(f"证件号码与第 {first} 行重复", f"The ID number repeats row {first}")
     ctx.new_hashes.append(id_hash)
     return id_hash
@@ -798,21 +798,6 @@ def validate_roster(batch, sheet, progress: Callable[[int, int], None] | None = 
 # --- importing -----------------------------------------------------------------------------
 
 
-def _digest(clean: list[dict]) -> str:
-    """A fingerprint of exactly what was imported, for the audit entry (no plain ID numbers):
-    each row's ROW_FIELDS joined by \\x1f ("" for None), each row ended by \\x1e."""
-    digest = hashlib.sha256()
-    fields = itemgetter(*ROW_FIELDS)
-    for start in range(0, len(clean), CHUNK):  # one update per chunk, not two per row
-        digest.update(
-            "".join(
-                "\x1f".join(["" if v is None else str(v) for v in fields(row)]) + "\x1e"
-                for row in clean[start : start + CHUNK]
-            ).encode()
-        )
-    return digest.hexdigest()
-
-
 def import_roster(batch, file, filename: str, *, user, progress: Progress | None = None) -> dict:
     """Check and import a roster, all or nothing. Raises PermissionDenied for someone who does not
     run the batch, ValidationError when the batch no longer takes a roster, and RosterErrors
@@ -891,7 +876,11 @@ def _write(ctx: Context, clean: list[dict], progress: Progress | None, total: in
         object_type="institutions.candidate",
         object_id=f"batch:{batch.pk}",
         object_repr=f"{batch} 考生名单 {len(clean)} 人",
-        after={"batch": batch.pk, "count": len(clean), "rows_sha256": _digest(clean)},
+        after={
+            "batch": batch.pk,
+            "count": len(clean),
+            "rows_sha256": rows_digest(clean, itemgetter(*ROW_FIELDS)),
+        },
     )
 
 

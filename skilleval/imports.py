@@ -30,6 +30,7 @@ behaviour, the roster's unless said otherwise:
 
 import contextlib
 import gc
+import hashlib
 import io
 import re
 from collections import defaultdict
@@ -359,7 +360,31 @@ def _problem(spec: Spec, number: int, column: str, index, cells, bad: Bad) -> di
     return spec.error(number, bad.column or column, bad.zh, bad.en, value)
 
 
+def earlier_row(first_row_of: dict, key, row: dict) -> int | None:
+    """The row of the file where `key` first stood when that is not `row`: the file repeats
+    itself. A first sighting is noted in `first_row_of` (key -> row number)."""
+    first = first_row_of.setdefault(key, row["row"])
+    return first if first != row["row"] else None
+
+
 # --- writing -------------------------------------------------------------------------------
+
+DIGEST_CHUNK = 5_000  # rows per update of rows_digest, not two updates per row
+
+
+def rows_digest(rows: list, values: Callable) -> str:
+    """A fingerprint of exactly what an import wrote, for its audit entry (so no plain ID
+    numbers among `values(row)`): each row's values as text ("" for None) joined by \\x1f, each
+    row ended by \\x1e, through SHA-256."""
+    digest = hashlib.sha256()
+    for start in range(0, len(rows), DIGEST_CHUNK):
+        digest.update(
+            "".join(
+                "\x1f".join(["" if v is None else str(v) for v in values(row)]) + "\x1e"
+                for row in rows[start : start + DIGEST_CHUNK]
+            ).encode()
+        )
+    return digest.hexdigest()
 
 
 def import_all_or_nothing(spec: Spec, sheet: Sheet, prepare, write, progress=None):

@@ -20,6 +20,7 @@ from skilleval.imports import (
     Sheet,
     Spec,
     cell_text,
+    earlier_row,
     import_all_or_nothing,
     job_refused,
     read_sheet,
@@ -163,8 +164,7 @@ def check_once_in_file(value, row, ctx) -> None:
     code = row.get("code")
     if not code:
         return
-    first = ctx.first_row_of.setdefault(code, row["row"])
-    if first != row["row"]:
+    if first := earlier_row(ctx.first_row_of, code, row):
         raise Bad(
             f"职业编码 {code} 与第 {first} 行重复",
             f"Occupation code {code} repeats row {first}",

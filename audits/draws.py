@@ -137,6 +137,32 @@ def draw_from(inputs: dict, seed: str, size: int, per_entity: int) -> list[dict]
     return picks
 
 
+def date_range_problems(population: str, start, end) -> dict[str, str]:
+    """What is wrong with a draw's exam-date range, by field: drawing batches needs both dates,
+    and the range must not end before it starts."""
+    if population == Population.BATCHES and not (start and end):
+        return {"date_from": gettext("抽查评价批次须填写考试日期范围")}
+    if start and end and start > end:
+        return {"date_to": gettext("结束日期早于开始日期")}
+    return {}
+
+
+def draw_arguments(
+    *, population: str, ratio, per_entity: int, city, occupation_code: str, date_from, date_to
+) -> dict:
+    """The keyword arguments of `draw` (but the user) from a draw's form or request; the exam
+    dates filter only a draw of batches."""
+    filters = {"city": city.pk if city else "", "occupation": occupation_code}
+    if population == Population.BATCHES:
+        filters.update({"from": date_from, "to": date_to})
+    return {
+        "population": population,
+        "ratio": ratio,
+        "per_entity": per_entity,
+        "filters": filters,
+    }
+
+
 def draw(
     *,
     user,

@@ -19,6 +19,7 @@ from PIL import Image
 from rest_framework.throttling import SimpleRateThrottle
 
 from audits.choices import ComplaintStatus, Population
+from audits.draws import date_range_problems, draw_arguments
 from audits.models import Complaint, Finding, Inspector, Notice
 from institutions.models import Institution
 from skilleval.addresses import client_address
@@ -122,29 +123,25 @@ class DrawForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if data.get("population") == Population.BATCHES and not (start and end):
-            self.add_error(
-                "date_from",
-                gettext("抽查评价批次须填写考试日期范围"),
-            )
-        if start and end and start > end:
-            self.add_error("date_to", gettext("结束日期早于开始日期"))
+        problems = date_range_problems(
+            data.get("population"), data.get("date_from"), data.get("date_to")
+        )
+        for field, message in problems.items():
+            self.add_error(field, message)
         return data
 
     def draw_arguments(self) -> dict:
         """Keyword arguments for audits.draws.draw."""
         data = self.cleaned_data
-        filters = {"city": data["city"].pk if data.get("city") else ""}
-        filters["occupation"] = data.get("occupation", "")
-        if data["population"] == Population.BATCHES:
-            filters.update({"from": data["date_from"], "to": data["date_to"]})
-        return {
-            "population": data["population"],
-            "ratio": data["ratio"],
-            "per_entity": data["per_entity"],
-            "filters": filters,
-        }
+        return draw_arguments(
+            population=data["population"],
+            ratio=data["ratio"],
+            per_entity=data["per_entity"],
+            city=data.get("city"),
+            occupation_code=data.get("occupation", ""),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
 
 
 class RedrawForm(forms.Form):

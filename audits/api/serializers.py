@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audits.choices import ComplaintStatus, FindingOutcome, Population
-from audits.draws import visible_entities
+from audits.draws import date_range_problems, draw_arguments, visible_entities
 from audits.forms import anonymous_name, assignable_users, settle_city
 from audits.forms import validate_attachment as check_attachment
 from audits.models import (
@@ -168,30 +168,24 @@ class DrawRequestSerializer(serializers.Serializer):
     date_to = serializers.DateField(required=False, allow_null=True)
 
     def validate(self, data):
-        if data["population"] == Population.BATCHES and not (
-            data.get("date_from") and data.get("date_to")
-        ):
-            raise serializers.ValidationError(
-                {"date_from": gettext("抽查评价批次须填写考试日期范围")}
-            )
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise serializers.ValidationError({"date_to": gettext("结束日期早于开始日期")})
+        problems = date_range_problems(
+            data["population"], data.get("date_from"), data.get("date_to")
+        )
+        if problems:
+            raise serializers.ValidationError(problems)
         return data
 
     def draw_arguments(self) -> dict:
         data = self.validated_data
-        filters = {
-            "city": data["city"].pk if data.get("city") else "",
-            "occupation": data["occupation"].code if data.get("occupation") else "",
-        }
-        if data["population"] == Population.BATCHES:
-            filters.update({"from": data["date_from"], "to": data["date_to"]})
-        return {
-            "population": data["population"],
-            "ratio": data["ratio"],
-            "per_entity": data["per_entity"],
-            "filters": filters,
-        }
+        return draw_arguments(
+            population=data["population"],
+            ratio=data["ratio"],
+            per_entity=data["per_entity"],
+            city=data.get("city"),
+            occupation_code=data["occupation"].code if data.get("occupation") else "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
 
 
 class RedrawRequestSerializer(serializers.Serializer):

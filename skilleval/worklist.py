@@ -8,7 +8,6 @@ gathers, per role, the objects where the next step is the user's.
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -168,12 +167,7 @@ def audit_signals(user) -> Queue:
 
 
 def spot_checks_to_carry_out(user) -> Queue:
-    unfinished = (
-        SpotCheck.objects.filter(replaced_by__isnull=True, published_at__isnull=True)
-        .filter(Q(entities__finding__isnull=True))
-        .distinct()
-        .order_by("drawn_at")
-    )
+    unfinished = SpotCheck.objects.awaiting_findings().order_by("drawn_at")
     return _queue(
         _("待录入检查结果的抽查"),
         reverse("spot-check-list"),
@@ -183,12 +177,7 @@ def spot_checks_to_carry_out(user) -> Queue:
 
 
 def spot_checks_to_publish(user) -> Queue:
-    finished = (
-        SpotCheck.objects.filter(replaced_by__isnull=True, published_at__isnull=True)
-        .exclude(entities__finding__isnull=True)
-        .distinct()
-        .order_by("drawn_at")
-    )
+    finished = SpotCheck.objects.ready_to_publish().order_by("drawn_at")
     return _queue(
         _("检查完毕、待公开的抽查"),
         reverse("spot-check-list"),

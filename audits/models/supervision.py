@@ -110,6 +110,18 @@ class SpotCheckQuerySet(ScopedQuerySet):
         # DISTINCT, which json columns (inputs, also of a select_related draw) cannot take.
         return self.filter(pk__in=super().visible_to(user).values("pk"))
 
+    def open(self):
+        """Draws still in force (not replaced by a redraw) and not yet published."""
+        return self.filter(replaced_by__isnull=True, published_at__isnull=True)
+
+    def awaiting_findings(self):
+        """Open draws with an entity still without its finding."""
+        return self.open().filter(entities__finding__isnull=True).distinct()
+
+    def ready_to_publish(self):
+        """Open draws whose every entity has its finding."""
+        return self.open().exclude(entities__finding__isnull=True).distinct()
+
 
 class SpotCheckManager(models.Manager.from_queryset(SpotCheckQuerySet)):
     def get_queryset(self):

@@ -171,6 +171,19 @@ class Certificate(models.Model):
     # --- revocation (注销, 54号 五) ------------------------------------------------------------
 
     @staticmethod
+    def holder_fields(person) -> dict:
+        """The holder of a certificate issued to `person` (a candidate, a contestant, an honour):
+        the name and the ID number as the person keeps it — encrypted, keyed hash and masked,
+        never the plain number."""
+        return {
+            "holder_name": person.name,
+            "id_type": person.id_type,
+            "id_number_encrypted": person.id_number_encrypted,
+            "id_number_hash": person.id_number_hash,
+            "id_number_masked": person.id_number_masked,
+        }
+
+    @staticmethod
     def may_revoke(user, certificate=None) -> bool:
         """Province auditors and admins anywhere; city staff for institutions in their city."""
         if user.is_province_admin or user.role == Role.PROVINCE_AUDITOR:

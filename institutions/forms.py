@@ -42,6 +42,17 @@ def counties_by_city() -> list:
     return [("", "---------"), *groups.items()]
 
 
+def reason_the_model_requires(label, *, max_length: int = 500, rows: int = 2) -> forms.CharField:
+    """A reason the model requires: the browser asks for it, but the form lets an empty one
+    through, so that the model refuses it with its own message and clause."""
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": rows, "required": True}),
+    )
+
+
 class InstitutionFieldsMixin:
     """City and county selects that filter each other (static/js/institution-form.js), and the
     41号 二(一) questions asked the same way on every form."""
@@ -144,13 +155,7 @@ class NewFilingForm(forms.Form):
 
 class CatalogStatusForm(forms.Form):
     action = forms.ChoiceField(choices=CatalogAction.choices, widget=forms.HiddenInput)
-    # Left to the model to refuse an empty reason, so its own message is shown.
-    reason = forms.CharField(
-        label=_("原因"),
-        max_length=300,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "required": True}),
-    )
+    reason = reason_the_model_requires(_("原因"), max_length=300)
 
 
 # --- filings -------------------------------------------------------------------------------
@@ -300,12 +305,7 @@ class EndEarlyForm(forms.Form):
     """The filing authority ends an approved filing before its validity runs out."""
 
     last_day = forms.DateField(label=_("最后有效日"), widget=DATE_INPUT)
-    reason = forms.CharField(
-        label=_("提前终止理由"),
-        max_length=500,
-        required=False,  # the model refuses an empty reason with its own message
-        widget=forms.Textarea(attrs={"rows": 2, "required": True}),
-    )
+    reason = reason_the_model_requires(_("提前终止理由"))
     confirm_scope_reduction = forms.BooleanField(label=SCOPE_REDUCTION_LABEL, required=False)
 
 
@@ -334,12 +334,7 @@ class ReplacesForm(forms.Form):
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(
-        label=_("不予备案理由"),
-        max_length=500,
-        required=False,  # the model refuses an empty reason with its own message
-        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
-    )
+    reason = reason_the_model_requires(_("不予备案理由"), rows=3)
 
 
 class AdditionForm(FilingItemForm):
@@ -579,13 +574,7 @@ class ExamRoomForm(forms.Form):
 
 
 class BatchReasonForm(forms.Form):
-    # Required by the model, which says so in its own words.
-    reason = forms.CharField(
-        label=_("原因"),
-        max_length=500,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "required": True}),
-    )
+    reason = reason_the_model_requires(_("原因"))
 
 
 class RosterUploadForm(forms.Form):

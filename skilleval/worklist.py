@@ -166,24 +166,22 @@ def audit_signals(user) -> Queue:
     )
 
 
-def spot_checks_to_carry_out(user) -> Queue:
-    unfinished = SpotCheck.objects.awaiting_findings().order_by("drawn_at")
+def _open_draws(title, draws) -> Queue:
+    """Open draws of spot checks, oldest first, each a task on its own page."""
     return _queue(
-        _("待录入检查结果的抽查"),
+        title,
         reverse("spot-check-list"),
-        unfinished,
+        draws.order_by("drawn_at"),
         lambda s: Task(str(s), reverse("spot-check-detail", args=[s.pk]), s.drawn_at),
     )
+
+
+def spot_checks_to_carry_out(user) -> Queue:
+    return _open_draws(_("待录入检查结果的抽查"), SpotCheck.objects.awaiting_findings())
 
 
 def spot_checks_to_publish(user) -> Queue:
-    finished = SpotCheck.objects.ready_to_publish().order_by("drawn_at")
-    return _queue(
-        _("检查完毕、待公开的抽查"),
-        reverse("spot-check-list"),
-        finished,
-        lambda s: Task(str(s), reverse("spot-check-detail", args=[s.pk]), s.drawn_at),
-    )
+    return _open_draws(_("检查完毕、待公开的抽查"), SpotCheck.objects.ready_to_publish())
 
 
 def running_batches(user) -> Queue:

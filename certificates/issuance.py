@@ -28,7 +28,7 @@ from django.utils.translation import gettext, gettext_lazy
 from certificates import fonts, pdf
 from certificates.choices import CertificateKind, PrintKind, ProofReason
 from certificates.models import Certificate, CertificatePrint, Proof
-from certificates.numbering import SEQUENCE_WIDTH, allocate, prefix_for
+from certificates.numbering import SEQUENCE_WIDTH, allocate, issued_run, prefix_for
 from institutions.choices import EvaluationType
 from institutions.models import Batch
 from skilleval import storage
@@ -139,13 +139,7 @@ def _number_chunk(batch, kind, today, prefix) -> list[Certificate]:
                     "object_type": "certificates.certificate",
                     "object_id": f"batch:{batch.pk}",
                     "object_repr": f"批次 {batch.pk} 核发证书 {numbers[0]} – {numbers[-1]}",
-                    "after": {
-                        "batch": batch.pk,
-                        "count": len(numbers),
-                        "first": numbers[0],
-                        "last": numbers[-1],
-                        "issued_on": today.isoformat(),
-                    },
+                    "after": {"batch": batch.pk, **issued_run(numbers, today)},
                 }
             ]
         )

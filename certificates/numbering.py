@@ -42,6 +42,17 @@ def allocate(prefix: str, width: int, count: int = 1) -> list[str]:
     return [f"{prefix}{n:0{width}d}" for n in range(first, last + 1)]
 
 
+def issued_run(numbers: list[str], issued_on: date) -> dict:
+    """What the audit log keeps of certificates issued in one go (bulk_create sends no signals,
+    so one entry stands for them): how many, the first and last number, the date."""
+    return {
+        "count": len(numbers),
+        "first": numbers[0],
+        "last": numbers[-1],
+        "issued_on": issued_on.isoformat(),
+    }
+
+
 def _city(institution) -> str:
     return institution.city_id[2:4]
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certificates.choices import CertificateKind
 from certificates.models import Certificate
-from certificates.numbering import SEQUENCE_WIDTH, allocate, prefix_for
+from certificates.numbering import SEQUENCE_WIDTH, allocate, issued_run, prefix_for
 from competitions.choices import CompetitionKind, RecognitionStatus
 from competitions.models import Competition, Recognition, certificates_of
 from skilleval.changelog.signals import audited_update
@@ -146,10 +146,7 @@ def issue_competition_certificates(competition: Competition, user) -> IssueResul
             after={
                 "competition": competition.pk,
                 "issuer": issuer.pk,
-                "count": len(numbers),
-                "first": numbers[0],
-                "last": numbers[-1],
-                "issued_on": today.isoformat(),
+                **issued_run(numbers, today),
             },
         )
     return result

@@ -581,12 +581,8 @@ class CompetitionFilingListView(ScopedListView):
     template_name = "competitions/filing_list.html"
 
     def visible(self):
-        return visible_filings(self.request.user)
-
-    def get_queryset(self):
         return (
-            super()
-            .get_queryset()
+            visible_filings(self.request.user)
             .select_related("competition__host_region__parent", "authority")
             .order_by("-submitted_at")
         )
@@ -689,12 +685,8 @@ class RecognitionListView(ScopedListView):
     template_name = "competitions/recognition_list.html"
 
     def visible(self):
-        return visible_recognitions(self.request.user)
-
-    def get_queryset(self):
         return (
-            super()
-            .get_queryset()
+            visible_recognitions(self.request.user)
             .select_related(
                 "contestant__competition__host_region__parent", "contestant__event__occupation"
             )

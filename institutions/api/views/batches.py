@@ -33,16 +33,8 @@ from institutions.api.serializers import (
     ScoresSerializer,
 )
 from institutions.choices import EligibilityStatus
-from institutions.filtersets import (
-    BatchFilterSet,
-    CandidateFilterSet,
-)
-from institutions.models import (
-    Batch,
-    BatchTransition,
-    Candidate,
-    ExitRemedy,
-)
+from institutions.filtersets import BatchFilterSet, CandidateFilterSet
+from institutions.models import Batch, BatchTransition, Candidate, ExitRemedy
 from institutions.photos import PhotoErrors, candidates_without_photo, import_photos
 from institutions.roster import roster_template
 from skilleval.api.base import RoleWritePermission, ScopedViewSetMixin

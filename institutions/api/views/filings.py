@@ -19,13 +19,8 @@ from institutions.api.serializers import (
     RejectSerializer,
     ScopeReductionSerializer,
 )
-from institutions.filtersets import (
-    FilingFilterSet,
-)
-from institutions.models import (
-    Filing,
-    ScopeReductionUnconfirmed,
-)
+from institutions.filtersets import FilingFilterSet
+from institutions.models import Filing, ScopeReductionUnconfirmed
 from skilleval.api.base import RoleWritePermission, ScopedViewSetMixin
 from skilleval.choices import INSTITUTION_ROLES
 

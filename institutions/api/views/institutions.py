@@ -12,13 +12,8 @@ from institutions.api.serializers import (
     InstitutionSerializer,
     TechnicalResourceSerializer,
 )
-from institutions.filtersets import (
-    InstitutionFilterSet,
-    TechnicalResourceFilterSet,
-)
-from institutions.models import (
-    Institution,
-)
+from institutions.filtersets import InstitutionFilterSet, TechnicalResourceFilterSet
+from institutions.models import Institution
 from skilleval.api.base import ScopedViewSetMixin
 from skilleval.models import OccupationLevel
 

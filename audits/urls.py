@@ -49,5 +49,5 @@ urlpatterns = [
     path("actions/suspend/", views.suspend, name="audit-suspend"),
     path("actions/notice/", views.notice_create, name="audit-notice-create"),
     # The twice-yearly quality review (54号 五: 一年两次) has its own module.
-    path("", include("audits.review_views")),
+    path("", include("audits.views.reviews")),
 ]

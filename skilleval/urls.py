@@ -5,9 +5,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from audits import statistics_views
 from audits.api import views as audit_api
 from audits.api.views import routes as audit_routes
+from audits.views import statistics as statistics_views
 from certificates.api import views as certificate_api
 from competitions.api.views import routes as competition_routes
 from institutions import catalog

@@ -15,8 +15,8 @@ from audits.reviews import run_review
 from tests.conftest import REPO
 
 # Rendered to PDF by WeasyPrint on the server (never served as HTML, so no CSP applies to them):
-# certificates/pdf.py, institutions/tickets.py, competitions/pdf.py, audits/review_views.py,
-# audits/statistics_views.py.
+# certificates/pdf.py, institutions/tickets.py, competitions/pdf.py, audits/views/reviews.py,
+# audits/views/statistics.py.
 PDF_TEMPLATES = {
     "certificates/certificate.html",
     "certificates/proof.html",

@@ -1,4 +1,4 @@
-"""Statistics (audits/statistics.py, audits/statistics_views.py): the figures equal a direct count,
+"""Statistics (audits/statistics.py, audits/views/statistics.py): the figures equal a direct count,
 each viewer sees only their area, the charts are SVG with their title, the filters narrow, the
 English page is English and the API answers the page's table."""
 

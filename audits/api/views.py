@@ -49,7 +49,7 @@ from audits.forms import (
 )
 from audits.models import Complaint, Inspector, Notice, QualityReview, SpotCheck
 from audits.reviews import run_review
-from audits.views import is_hr_staff
+from audits.views.staff import is_hr_staff
 from certificates.api.views import PublicView
 from certificates.lookup import ClientThrottle
 from skilleval.api.base import ScopedViewSetMixin

@@ -1,4 +1,5 @@
-"""Users of every role, and a real Celery worker for the tests that need one.
+"""Users of every role, the occupation, filing and scope most tests start from, and a real Celery
+worker for the tests that need one.
 
 Scoped endpoints are tested with an owner, a colleague and an outsider:
 alice and bob work at the same institution in Nanjing (江宁区), charlie at one in Suzhou.
@@ -13,8 +14,15 @@ from pathlib import Path
 import pytest
 from rest_framework.test import APIClient
 
+from institutions.models import Filing
 from skilleval.choices import Role
-from tests.factories import InstitutionFactory, UserFactory, region
+from tests.factories import (
+    InstitutionFactory,
+    UserFactory,
+    approved_filing,
+    occupation_with_resources,
+    region,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 # CI sets this so that a missing PostgreSQL or Redis fails the run instead of skipping tests.
@@ -123,6 +131,29 @@ def charlie(suzhou_institution):
 
 
 @pytest.fixture
+def lathe(db):
+    """车工 (6-18-01-01) with a national standard and a question bank at every level: the
+    occupation most tests file, plan and certify. The competition tests define their own."""
+    return occupation_with_resources()
+
+
+@pytest.fixture
+def draft(nanjing_institution, alice, lathe):
+    """alice's filing in the making: 车工 level 4 across Nanjing, no materials attached yet."""
+    filing = Filing.objects.open_draft(nanjing_institution, user=alice)
+    filing.region_scope.set([region("320100")])
+    filing.add_item(lathe, 4, user=alice)
+    return filing
+
+
+@pytest.fixture
+def scope(nanjing_institution, lathe):
+    """The Nanjing institution's approved filing, inside which its batches are planned: 车工 at
+    levels 4 and 2, across Nanjing."""
+    return approved_filing(nanjing_institution, [(lathe, 4), (lathe, 2)], regions=["320100"])
+
+
+@pytest.fixture
 def province_admin(db):
     return UserFactory(username="padmin", role=Role.PROVINCE_ADMIN)
 
@@ -130,6 +161,11 @@ def province_admin(db):
 @pytest.fixture
 def province_auditor(db):
     return UserFactory(username="pauditor", role=Role.PROVINCE_AUDITOR)
+
+
+@pytest.fixture
+def security_admin(db):
+    return UserFactory(username="secadmin", role=Role.SECURITY_ADMIN)
 
 
 @pytest.fixture

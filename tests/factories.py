@@ -832,6 +832,34 @@ def approved_filing(
     return filing
 
 
+def exiting_occupation(code="6-31-01-03", name="电工", exit_batch=1):
+    """An occupation with technical resources (default 电工) that leaves the vocational
+    qualification catalogue in the given 239号 exit batch (batch 1's cut-off: 2020-09-30)."""
+    occupation = occupation_with_resources(code=code, name=name)
+    occupation.vq_exit_batch = exit_batch
+    occupation.save()
+    return occupation
+
+
+def planned_batch(institution, user, occupation, level=4, **overrides):
+    """A batch planned the way its institution plans one (Batch.objects.plan, so inside the filed
+    scope): a skill-level evaluation in 江宁区 on 3–4 November 2026 from the national bank, unless
+    `overrides` say otherwise."""
+    values = {
+        "evaluation_type": EvaluationType.SKILL_LEVEL,
+        "region": region("320115"),
+        "exam_starts_on": date(2026, 11, 3),
+        "exam_ends_on": date(2026, 11, 4),
+        "venue": "江宁区某实训基地",
+        "examiners": "张考评",
+        "question_source": QuestionSource.NATIONAL_BANK,
+        **overrides,
+    }
+    return Batch.objects.plan(
+        institution=institution, user=user, occupation=occupation, level=level, **values
+    )
+
+
 def make_candidate(batch, n: int, **fields):
     """A roster row written straight to the database (the roster upload has its own tests)."""
     from decimal import Decimal

@@ -20,11 +20,11 @@ from skilleval.changelog import chain, context
 from skilleval.changelog.archive import verify_chain, write_checkpoint
 from skilleval.choices import AuditAction
 from skilleval.models import AppendOnlyError, AuditEntry
+from tests.clock import SHANGHAI, on
 from tests.conftest import REPO
 from tests.factories import (
     InstitutionFactory,
     approved_filing,
-    occupation_with_resources,
     region,
 )
 from tests.test_audits_api import file_complaint
@@ -32,23 +32,16 @@ from tests.test_batches_api import (  # noqa: F401 (fixtures)
     EXAM_WEEK,
     answers,
     as_user,
-    on,
     planned,
     roster,
-    scope,
     walk_to_publicity,
 )
 from tests.test_certificate_views import make_certificate
-from tests.test_competitions_api import SHANGHAI, competition_body, contestant_body
+from tests.test_competitions_api import competition_body, contestant_body
 from tests.test_institutions_api import FILINGS, approve, attach_all, open_filing
 from tests.test_jobs import start_import
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def lathe():
-    return occupation_with_resources()  # 6-18-01-01 车工, national standard + bank at every level
 
 
 def entries_for(obj):

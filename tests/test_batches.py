@@ -1,11 +1,10 @@
 """Evaluation batches: planning inside the filed scope, the workflow, the 239号 exit deadlines."""
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
+from functools import partial
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -22,52 +21,23 @@ from institutions.choices import (
 from institutions.models import Batch, ExamRoom
 from institutions.tasks import invalidate_batches_past_exit_cutoff
 from skilleval.models import ApplicationCondition, AuditSignal, OccupationLevel
+from tests.clock import on
 from tests.factories import (
     InstitutionFactory,
     UserFactory,
     approved_filing,
+    exiting_occupation,
     make_candidate,
     occupation_with_resources,
+    planned_batch,
     region,
 )
 
 pytestmark = pytest.mark.django_db
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def on(day: date):
-    """Travel to noon of a day in Jiangsu."""
-    return time_machine.travel(
-        datetime(day.year, day.month, day.day, 12, tzinfo=SHANGHAI), tick=False
-    )
-
-
-@pytest.fixture
-def lathe():
-    return occupation_with_resources()
-
-
-@pytest.fixture
-def scope(nanjing_institution, lathe):
-    return approved_filing(nanjing_institution, [(lathe, 4), (lathe, 2)], regions=["320100"])
-
-
-def plan(institution, user, occupation, level=4, **overrides):
-    values = {
-        "institution": institution,
-        "user": user,
-        "occupation": occupation,
-        "level": level,
-        "evaluation_type": EvaluationType.SKILL_LEVEL,
-        "region": region("320115"),
-        "exam_starts_on": date(2026, 11, 3),
-        "exam_ends_on": date(2026, 11, 4),
-        "venue": "江宁区某实训基地",
-        "examiners": "张考评\n李考评",
-        "question_source": QuestionSource.NATIONAL_BANK,
-        **overrides,
-    }
-    return Batch.objects.plan(**values)
+# Two examiners, one a line, as the planning form takes them.
+plan = partial(planned_batch, examiners="张考评\n李考评")
 
 
 class TestPlanning:
@@ -115,9 +85,7 @@ class TestExitDeadlines:
 
     @pytest.fixture
     def exiting(self, nanjing_institution):
-        occupation = occupation_with_resources(code="6-31-01-03", name="电工")
-        occupation.vq_exit_batch = 1
-        occupation.save()
+        occupation = exiting_occupation()
         approved_filing(nanjing_institution, [(occupation, 4)], valid_from=date(2019, 1, 1))
         return occupation
 

@@ -11,12 +11,10 @@ import importlib.util
 import io
 import json
 import zipfile
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 from stdnum.cn import ric
@@ -26,28 +24,21 @@ from institutions.models import Batch, Candidate, Institution
 from institutions.roster import COLUMNS
 from skilleval.choices import JobKind, Role
 from skilleval.models import ApplicationCondition, Job, OccupationLevel
+from tests.clock import on
 from tests.factories import (
     InstitutionFactory,
     UserFactory,
     approved_filing,
+    exiting_occupation,
     make_candidate,
-    occupation_with_resources,
 )
 
 pytestmark = pytest.mark.django_db
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 BATCHES = "/api/v1/batches/"
 CANDIDATES = "/api/v1/candidates/"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PLANNED_ON = date(2026, 11, 2)
 EXAM_WEEK = date(2026, 11, 5)  # a Thursday: publicity runs Thu, Fri, Mon, Tue, Wed
-
-
-def on(day: date):
-    """Travel to noon of a day in Jiangsu."""
-    return time_machine.travel(
-        datetime(day.year, day.month, day.day, 12, tzinfo=SHANGHAI), tick=False
-    )
 
 
 def plan_body(occupation, **overrides) -> dict:
@@ -149,16 +140,6 @@ def answers() -> list[bytes]:
 @pytest.fixture
 def as_user(api_as, answers):
     return lambda user: Recorder(api_as(user), answers)
-
-
-@pytest.fixture
-def lathe():
-    return occupation_with_resources()
-
-
-@pytest.fixture
-def scope(nanjing_institution, lathe):
-    return approved_filing(nanjing_institution, [(lathe, 4), (lathe, 2)], regions=["320100"])
 
 
 @pytest.fixture
@@ -397,9 +378,7 @@ class TestWalk:
         self, nanjing_institution, alice, as_user
     ):
         """239号 二(二): touched after the cut-off without admission tickets, it is invalid."""
-        electrician = occupation_with_resources(code="6-31-01-03", name="电工")
-        electrician.vq_exit_batch = 1
-        electrician.save()
+        electrician = exiting_occupation()
         approved_filing(nanjing_institution, [(electrician, 4)], valid_from=date(2019, 1, 1))
         client = as_user(alice)
         body = plan_body(

@@ -12,11 +12,9 @@ from openpyxl import load_workbook
 
 from certificates.choices import CertificateKind, CertificateStatus, PrintKind
 from certificates.models import Certificate, CertificatePrint, CertificateRevision, Proof
-from institutions.choices import EvaluationType, QuestionSource
-from institutions.models import Batch
 from skilleval.demo import make_resident_id
 from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
-from tests.factories import OccupationFactory
+from tests.factories import BatchFactory, OccupationFactory
 
 PERSON = make_resident_id("320102", "19880214", 51)
 _serial = iter(range(1, 10**6))
@@ -46,15 +44,11 @@ def make_certificate(institution, *, name="王小明", id_number=None, batch=Non
 
 
 def make_batch(institution, user):
-    return Batch.objects.create(
+    return BatchFactory(
         institution=institution,
         occupation=OccupationFactory(),
-        level=4,
-        evaluation_type=EvaluationType.SKILL_LEVEL,
         region=institution.county,
         venue="实训基地",
-        examiners="张考评\n李考评",
-        question_source=QuestionSource.NATIONAL_BANK,
         exam_starts_on=date(2025, 5, 1),
         exam_ends_on=date(2025, 5, 2),
         created_by=user,

@@ -8,7 +8,6 @@ import io
 import shutil
 import subprocess
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -23,6 +22,7 @@ from institutions.choices import InstitutionKind
 from skilleval import personal_data, rules
 from skilleval.choices import Role
 from skilleval.models import AuditEntry
+from tests.clock import SHANGHAI
 from tests.factories import (
     CompetitionFactory,
     InstitutionFactory,
@@ -32,7 +32,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 HEADERS = [
     "姓名",
     "身份证号",

@@ -4,7 +4,6 @@ another city and an outsider, and the OpenAPI schema."""
 
 import re
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -17,6 +16,7 @@ from institutions.choices import InstitutionKind
 from skilleval import rules
 from skilleval.choices import Role
 from skilleval.models import AuditEntry
+from tests.clock import SHANGHAI
 from tests.factories import (
     InstitutionFactory,
     OccupationFactory,
@@ -26,7 +26,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture(autouse=True)

@@ -5,11 +5,9 @@ import io
 import subprocess
 import time
 import zipfile
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -24,28 +22,21 @@ from institutions.choices import (
     EligibilityStatus,
     EvaluationType,
     InstitutionKind,
-    QuestionSource,
 )
 from institutions.models import Batch
 from skilleval.choices import JobStatus, Role
 from skilleval.demo import make_photo_jpeg
 from skilleval.models import Job
+from tests.clock import on
 from tests.conftest import start_celery_worker
 from tests.factories import (
+    BatchFactory,
     InstitutionFactory,
     UserFactory,
     make_candidate,
     occupation_with_resources,
     region,
 )
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def on(day: date):
-    return time_machine.travel(
-        datetime(day.year, day.month, day.day, 12, tzinfo=SHANGHAI), tick=False
-    )
 
 
 def approved_batch(
@@ -71,15 +62,12 @@ def approved_batch(
     staff = UserFactory(
         username=f"staff-{institution.pk}", role=Role.INSTITUTION_STAFF, institution=institution
     )
-    batch = Batch.objects.create(
+    batch = BatchFactory(
         institution=institution,
         occupation=occupation,
-        level=4,
         evaluation_type=evaluation_type,
         region=region("320115"),
         venue="江宁区某实训基地",
-        examiners="张考评\n李考评",
-        question_source=QuestionSource.NATIONAL_BANK,
         exam_starts_on=date(2020, 11, 1),
         exam_ends_on=date(2020, 11, 2),
         created_by=staff,

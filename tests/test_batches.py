@@ -385,6 +385,10 @@ class TestEligibility:
         assert (candidate.eligibility_basis, candidate.eligibility_reason) == ("", "从业证明不实")
 
 
+# Holds level 4 since two years and a day before the exams of 2026-12-01.
+LEVEL_4_SINCE_2024_11_30 = {"current_level": 4, "current_level_obtained_on": date(2024, 11, 30)}
+
+
 class TestStandardConditions:
     """The common template of the national standards' application conditions (申报条件)."""
 
@@ -416,69 +420,71 @@ class TestStandardConditions:
         return candidate
 
     def test_four_years_after_the_level_5_certificate_counts_to_the_day(self, batch_at, alice):
-        exam_on = date(2026, 12, 1)
-        one_day_short = self.check(
-            batch_at(4, exam_on),
-            alice,
-            work_years=Decimal(4),
-            current_level=5,
-            current_level_obtained_on=date(2022, 12, 2),
-        )
+        def level_5_obtained_on(day):
+            """A candidate for level 4 on 2026-12-01 with four years of work."""
+            return self.check(
+                batch_at(4, date(2026, 12, 1)),
+                alice,
+                work_years=Decimal(4),
+                current_level=5,
+                current_level_obtained_on=day,
+            )
+
+        one_day_short = level_5_obtained_on(date(2022, 12, 2))
         assert one_day_short.eligibility == EligibilityStatus.PENDING
         assert "取得五级/初级工证书后不满 4 年" in one_day_short.eligibility_reason
-        exactly = self.check(
-            batch_at(4, exam_on),
-            alice,
-            work_years=Decimal(4),
-            current_level=5,
-            current_level_obtained_on=date(2022, 12, 1),
-        )
+        exactly = level_5_obtained_on(date(2022, 12, 1))
         assert exactly.eligibility == EligibilityStatus.PASSED
         assert "取得五级/初级工证书后" in exactly.eligibility_reason
         assert exactly.eligibility_reason_en.startswith("Meets the application condition")
 
-    def test_a_technical_school_graduate_qualifies_for_level_4_without_work_years(
-        self, batch_at, alice
+    @pytest.mark.parametrize(
+        ("level", "candidate", "eligibility"),
+        [
+            pytest.param(
+                4,
+                {"work_years": Decimal(0), "training_route": "technical_school"},
+                EligibilityStatus.PASSED,
+                id="level-4-technical-school-graduate-without-work-years",
+            ),
+            # A technician college is a higher school: it satisfies the technical-school condition.
+            pytest.param(
+                4,
+                {"work_years": Decimal(0), "training_route": "senior_technical_school"},
+                EligibilityStatus.PASSED,
+                id="level-4-technician-college-graduate-without-work-years",
+            ),
+            pytest.param(
+                4,
+                {"work_years": Decimal(0), "training_route": "apprenticeship"},
+                EligibilityStatus.PENDING,
+                id="level-4-apprentice-without-work-years",
+            ),
+            # Level 3 by a college degree: two years after level 4.
+            pytest.param(
+                3,
+                {"work_years": Decimal(3), "education": 4, **LEVEL_4_SINCE_2024_11_30},
+                EligibilityStatus.PASSED,
+                id="level-3-college-degree-two-years-after-level-4",
+            ),
+            pytest.param(
+                3,
+                {"work_years": Decimal(3), "education": 3, **LEVEL_4_SINCE_2024_11_30},
+                EligibilityStatus.PENDING,
+                id="level-3-secondary-school-two-years-after-level-4",
+            ),
+            pytest.param(
+                5,
+                {"work_years": Decimal(0), "training_route": "apprenticeship"},
+                EligibilityStatus.PASSED,
+                id="level-5-apprentice",
+            ),
+        ],
+    )
+    def test_the_template_decides_by_route_education_and_level_held(
+        self, batch_at, alice, level, candidate, eligibility
     ):
-        graduate = self.check(
-            batch_at(4), alice, work_years=Decimal(0), training_route="technical_school"
-        )
-        assert graduate.eligibility == EligibilityStatus.PASSED
-        # A technician college is a higher school: it satisfies the technical-school condition.
-        college = self.check(
-            batch_at(4), alice, work_years=Decimal(0), training_route="senior_technical_school"
-        )
-        assert college.eligibility == EligibilityStatus.PASSED
-        apprentice = self.check(
-            batch_at(4), alice, work_years=Decimal(0), training_route="apprenticeship"
-        )
-        assert apprentice.eligibility == EligibilityStatus.PENDING
-
-    def test_level_3_by_college_degree_needs_two_years_after_level_4(self, batch_at, alice):
-        college = self.check(
-            batch_at(3),
-            alice,
-            work_years=Decimal(3),
-            education=4,
-            current_level=4,
-            current_level_obtained_on=date(2024, 11, 30),
-        )
-        assert college.eligibility == EligibilityStatus.PASSED
-        secondary = self.check(
-            batch_at(3),
-            alice,
-            work_years=Decimal(3),
-            education=3,
-            current_level=4,
-            current_level_obtained_on=date(2024, 11, 30),
-        )
-        assert secondary.eligibility == EligibilityStatus.PENDING
-
-    def test_an_apprenticeship_qualifies_for_level_5(self, batch_at, alice):
-        apprentice = self.check(
-            batch_at(5), alice, work_years=Decimal(0), training_route="apprenticeship"
-        )
-        assert apprentice.eligibility == EligibilityStatus.PASSED
+        assert self.check(batch_at(level), alice, **candidate).eligibility == eligibility
 
     def test_exceptional_promotion_needs_a_published_policy(self, alice, lathe):
         employer = InstitutionFactory(kind=InstitutionKind.EMPLOYER)

@@ -400,6 +400,18 @@ class TestWalk:
 
 
 class TestRefusals:
+    @staticmethod
+    def employers_candidate(lathe, as_user):
+        """An employer's staff plans and publishes a batch through the API and adds one candidate:
+        (their client, the batch's id, the candidate)."""
+        employer = InstitutionFactory(kind=InstitutionKind.EMPLOYER)
+        staff = UserFactory(username="emp", role=Role.INSTITUTION_STAFF, institution=employer)
+        approved_filing(employer, [(lathe, 4)], regions=["320100"])
+        client = as_user(staff)
+        pk = client.post(BATCHES, plan_body(lathe)).json()["id"]
+        client.step(pk, "publish-plan")
+        return client, pk, make_candidate(Batch.objects.get(pk=pk), 1)
+
     def test_a_level_outside_the_filing_is_refused_citing_54_five(
         self, scope, alice, lathe, as_user
     ):
@@ -416,13 +428,7 @@ class TestRefusals:
     def test_exceptional_promotion_without_a_published_policy_is_refused_citing_54_one(
         self, lathe, as_user
     ):
-        employer = InstitutionFactory(kind=InstitutionKind.EMPLOYER)
-        staff = UserFactory(username="emp", role=Role.INSTITUTION_STAFF, institution=employer)
-        approved_filing(employer, [(lathe, 4)], regions=["320100"])
-        client = as_user(staff)
-        pk = client.post(BATCHES, plan_body(lathe)).json()["id"]
-        client.step(pk, "publish-plan")
-        candidate = make_candidate(Batch.objects.get(pk=pk), 1)
+        client, pk, candidate = self.employers_candidate(lathe, as_user)
         response = client.post(
             f"{BATCHES}{pk}/decide-eligibility/",
             {
@@ -436,13 +442,7 @@ class TestRefusals:
 
     def test_a_candidate_id_beyond_any_key_is_a_400_not_a_server_error(self, lathe, as_user):
         # Found by the API fuzzer: the id overflowed in the query (SQLite) and answered a 500.
-        employer = InstitutionFactory(kind=InstitutionKind.EMPLOYER)
-        staff = UserFactory(username="emp", role=Role.INSTITUTION_STAFF, institution=employer)
-        approved_filing(employer, [(lathe, 4)], regions=["320100"])
-        client = as_user(staff)
-        pk = client.post(BATCHES, plan_body(lathe)).json()["id"]
-        client.step(pk, "publish-plan")
-        candidate = make_candidate(Batch.objects.get(pk=pk), 1)
+        client, pk, candidate = self.employers_candidate(lathe, as_user)
         response = client.post(
             f"{BATCHES}{pk}/decide-eligibility/",
             {"candidates": [candidate.pk, 10**22], "passed": True, "reason": "符合申报条件"},

@@ -391,6 +391,13 @@ class TestDecision:
 class TestAdditionAfterCheck:
     """239号 三: occupations added to a still-valid filing after checking four things."""
 
+    ALL_FOUR_CHECKED = {  # standard, question bank, venue, examiners
+        "standard_ok": "on",
+        "question_bank_ok": "on",
+        "venue_ok": "on",
+        "examiners_ok": "on",
+    }
+
     @pytest.fixture
     def valid(self, nanjing_institution, lathe):
         return approved_filing(nanjing_institution, [(lathe, 4)], regions=("320100",))
@@ -405,10 +412,7 @@ class TestAdditionAfterCheck:
             {
                 "occupation": lathe.pk,
                 "level": 3,
-                "standard_ok": "on",
-                "question_bank_ok": "on",
-                "venue_ok": "on",
-                "examiners_ok": "on",
+                **self.ALL_FOUR_CHECKED,
                 "note": "现场核实场地与考评员名单",
             },
         )
@@ -432,14 +436,7 @@ class TestAdditionAfterCheck:
         client.force_login(alice)
         response = client.post(
             url("filing-addition", valid.pk),
-            {
-                "occupation": lathe.pk,
-                "level": 3,
-                "standard_ok": "on",
-                "question_bank_ok": "on",
-                "venue_ok": "on",
-                "examiners_ok": "on",
-            },
+            {"occupation": lathe.pk, "level": 3, **self.ALL_FOUR_CHECKED},
         )
         assert response.status_code == 403
 

@@ -9,13 +9,16 @@ import importlib
 import os
 import subprocess
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from rest_framework.test import APIClient
 
 from institutions.models import Filing
 from skilleval.choices import Role
+from tests.clock import SHANGHAI
 from tests.factories import (
     InstitutionFactory,
     UserFactory,
@@ -151,6 +154,14 @@ def scope(nanjing_institution, lathe):
     """The Nanjing institution's approved filing, inside which its batches are planned: 车工 at
     levels 4 and 2, across Nanjing."""
     return approved_filing(nanjing_institution, [(lathe, 4), (lathe, 2)], regions=["320100"])
+
+
+@pytest.fixture
+def before_the_competitions():
+    """Today is 2 November 2026, a month before the competitions the tests create (from 1
+    December)."""
+    with time_machine.travel(datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)):
+        yield
 
 
 @pytest.fixture

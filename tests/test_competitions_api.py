@@ -7,7 +7,6 @@ from datetime import datetime
 
 import pytest
 import time_machine
-from stdnum.cn import ric
 
 from certificates.models import Certificate
 from competitions.choices import CompetitionFilingStatus, FilingReason, RecognitionStatus
@@ -17,6 +16,7 @@ from skilleval import rules
 from skilleval.choices import Role
 from skilleval.models import AuditEntry
 from tests.clock import SHANGHAI
+from tests.competition_data import resident_id
 from tests.factories import (
     InstitutionFactory,
     OccupationFactory,
@@ -25,13 +25,7 @@ from tests.factories import (
     region,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _before_the_competitions():
-    with time_machine.travel(datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("before_the_competitions")]
 
 
 @pytest.fixture
@@ -44,11 +38,6 @@ def other_organiser(db):
     return UserFactory(
         username="org2", role=Role.COMPETITION_ORGANISER, organisation="苏州市总工会"
     )
-
-
-def resident_id(n: int) -> str:
-    body = f"320102199{n % 10}0{1 + n % 9}15{n % 1000:03d}"
-    return body + ric.calc_check_digit(body + "?")
 
 
 def competition_body(**changes) -> dict:
@@ -310,7 +299,7 @@ class TestDelegationIsTheCitysRecordedDecision:
     the host city's recorded decision, never the organiser's own say."""
 
     @pytest.fixture(autouse=True)
-    def _after_the_competition(self, _before_the_competitions):
+    def _after_the_competition(self, before_the_competitions):
         """Results, recognitions and certificates come after the competition's last day."""
         with time_machine.travel(datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI)):
             yield
@@ -419,7 +408,7 @@ class TestDelegationIsTheCitysRecordedDecision:
 
 class TestRecognitionsAndCertificates:
     @pytest.fixture(autouse=True)
-    def _after_the_competition(self, _before_the_competitions):
+    def _after_the_competition(self, before_the_competitions):
         """Results, recognitions and certificates come after the competition's last day."""
         with time_machine.travel(datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI)):
             yield

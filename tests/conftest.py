@@ -136,7 +136,7 @@ def charlie(suzhou_institution):
 @pytest.fixture
 def lathe(db):
     """车工 (6-18-01-01) with a national standard and a question bank at every level: the
-    occupation most tests file, plan and certify. The competition tests define their own."""
+    occupation the tests file, plan, certify and hold competitions in."""
     return occupation_with_resources()
 
 

@@ -35,11 +35,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("before_the_competi
 
 
 @pytest.fixture
-def lathe():
-    return OccupationFactory()  # 6-18-01-01 车工
-
-
-@pytest.fixture
 def nanjing_centre():
     return InstitutionFactory(
         name="南京市职业技能鉴定指导中心",

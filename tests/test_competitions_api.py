@@ -29,11 +29,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("before_the_competi
 
 
 @pytest.fixture
-def lathe():
-    return OccupationFactory()  # 6-18-01-01 车工
-
-
-@pytest.fixture
 def other_organiser(db):
     return UserFactory(
         username="org2", role=Role.COMPETITION_ORGANISER, organisation="苏州市总工会"

@@ -810,11 +810,6 @@ def approved_filing(
 ):
     """An approved filing written straight to the database, for tests that need an existing scope.
     `items` is a list of (occupation, level)."""
-    from datetime import date
-
-    from institutions.choices import FilingStatus
-    from institutions.models import Filing, FilingItem
-
     user = UserFactory(
         username=f"filer-{institution.pk}", role=Role.INSTITUTION_STAFF, institution=institution
     )
@@ -862,12 +857,6 @@ def planned_batch(institution, user, occupation, level=4, **overrides):
 
 def make_candidate(batch, n: int, **fields):
     """A roster row written straight to the database (the roster upload has its own tests)."""
-    from decimal import Decimal
-
-    from institutions.models import Candidate
-    from skilleval import personal_data
-    from skilleval.demo import make_resident_id
-
     id_number = make_resident_id("320102", f"19{80 + n % 20:02d}0101", n)
     values = {
         "name": f"考生{n}",

@@ -3,7 +3,6 @@ vocational qualification certificates, and proofs instead of new certificates.""
 
 import io
 import subprocess
-import time
 import zipfile
 from datetime import date, timedelta
 
@@ -37,6 +36,7 @@ from tests.factories import (
     occupation_with_resources,
     region,
 )
+from tests.waiting import wait_for, wait_for_the_end_of
 
 
 def approved_batch(
@@ -352,19 +352,18 @@ def assert_issued_once(job, batch, passing):
     assert CertificatePrint.objects.filter(certificate__batch=batch).count() == passing
 
 
-def wait_for_the_end_of(job, timeout=300):
+def wait_for_the_first_numbers(job, batch):
+    """Until the running job has allocated some certificate numbers: work is visible. (Not the
+    row's progress count: the row is written at most every few seconds, and a quick run may
+    finish between two writes.)"""
     wait_for(
-        lambda: Job.objects.get(pk=job.pk).status in (JobStatus.SUCCEEDED, JobStatus.FAILED),
-        timeout,
-        "the job to finish",
+        lambda: (
+            Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).exists()
+            and Certificate.objects.filter(candidate__batch=batch).exists()
+        ),
+        120,
+        "the job to start",
     )
-
-
-def wait_for(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
 
 
 @pytest.mark.celery_worker
@@ -376,16 +375,8 @@ def test_killing_the_worker_mid_job_and_running_it_again_issues_each_certificate
     signatory = signatory_of(batch.institution)
     job = batch.sign_off(signatory)  # committed at once: the worker is another process
 
-    # Kill the worker while the job is running, once some work is visible: numbers allocated.
-    # (Not the row's progress count: the row is written at most every few seconds.)
-    wait_for(
-        lambda: (
-            Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).exists()
-            and Certificate.objects.filter(candidate__batch=batch).exists()
-        ),
-        120,
-        "the job to start",
-    )
+    # Kill the worker while the job is running, once some work is visible.
+    wait_for_the_first_numbers(job, batch)
     celery_worker_process.kill()
     celery_worker_process.wait()
     job.refresh_from_db()

@@ -34,6 +34,7 @@ from tests.factories import (
     region,
 )
 from tests.hostile_files import far_cell_xlsx, png_header_only, wide_and_long_xlsx
+from tests.waiting import wait_for_the_end_of
 
 pytestmark = pytest.mark.django_db
 HEADERS = [column.header for column in COLUMNS]
@@ -685,7 +686,6 @@ class TestHostileFiles:
 def test_the_far_cell_roster_fails_its_job_and_the_worker_lives_on(
     live_db, celery_worker_process, nanjing_institution, alice, settings
 ):
-    import time
 
     from skilleval.celery import app
 
@@ -700,12 +700,8 @@ def test_the_far_cell_roster_fails_its_job_and_the_worker_lives_on(
         params={"batch_id": batch.pk},
         input_file=ContentFile(far_cell_xlsx(), name="roster.xlsx"),
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if job.is_finished:
-            break
-        time.sleep(0.2)
+    wait_for_the_end_of(job, 60)
+    job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     assert "XFD1048576" in job.error
     assert celery_worker_process.poll() is None  # the worker process is alive

@@ -855,6 +855,22 @@ def planned_batch(institution, user, occupation, level=4, **overrides):
     )
 
 
+def issued_certificate(institution, *, number, id_number, name="王小明", batch=None, **fields):
+    """A certificate written straight to the table (issuance has its own tests): skill level 4 in
+    an occupation of its own unless `fields` say otherwise, issued 2025-06-30, in no batch unless
+    one is given."""
+    return CertificateFactory(
+        institution=institution,
+        batch=batch,
+        holder_name=name,
+        id_number=id_number,
+        number=number,
+        occupation=fields.pop("occupation", None) or OccupationFactory(),
+        level=fields.pop("level", 4),
+        **fields,
+    )
+
+
 def make_candidate(batch, n: int, **fields):
     """A roster row written straight to the database (the roster upload has its own tests)."""
     id_number = make_resident_id("320102", f"19{80 + n % 20:02d}0101", n)

@@ -12,14 +12,13 @@ from PIL import Image
 
 from audits.choices import ComplaintStatus, FindingOutcome
 from audits.models import Complaint, CreditFlag, Finding, Inspector, Notice, SpotCheck
-from certificates.choices import CertificateKind, CertificateStatus
+from certificates.choices import CertificateStatus
 from certificates.models import Certificate, RevocationRecord
 from institutions.choices import CatalogStatus
 from skilleval.actions import Forbidden
 from skilleval.demo import make_resident_id
 from skilleval.models import Region
-from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
-from tests.factories import BatchFactory, region
+from tests.factories import BatchFactory, issued_certificate, region
 from tests.inspections import catalog_with_wuxi, draw_all, inspector_in_every_city
 
 pytestmark = pytest.mark.django_db
@@ -72,19 +71,12 @@ def make_batch(institution, user, lathe):
 
 def make_certificate(institution, lathe, *, id_number=None, batch=None):
     id_number = id_number or make_resident_id("320104", "19900101", next(_serial))
-    return Certificate.objects.create(
-        kind=CertificateKind.SKILL_LEVEL,
+    return issued_certificate(
+        institution,
         number=f"S000032000123254{next(_serial):06d}",
-        institution=institution,
+        id_number=id_number,
         batch=batch,
-        holder_name="王小明",
-        id_number_encrypted=encrypt(id_number),
-        id_number_hash=keyed_hash(id_number),
-        id_number_masked=mask_id_number(id_number),
         occupation=lathe,
-        level=4,
-        issued_on=date(2025, 6, 30),
-        signatory="张三",
     )
 
 

@@ -871,6 +871,36 @@ def issued_certificate(institution, *, number, id_number, name="王小明", batc
     )
 
 
+def exiting_occupation_filed_by(institution):
+    """电工, of 239号 exit batch 1 (cut-off 2020-09-30), in the institution's filing (level 4)
+    since 2019."""
+    electrician = exiting_occupation()
+    approved_filing(institution, [(electrician, 4)], valid_from=date(2019, 1, 1))
+    return electrician
+
+
+def planned_vocational_batch(institution, user, occupation, **overrides):
+    """A vocational-qualification batch examined on 20–21 October 2020, three weeks after the
+    cut-off of exit batch 1; planned on whatever day the caller travels to."""
+    return planned_batch(
+        institution,
+        user,
+        occupation,
+        evaluation_type=EvaluationType.VOCATIONAL_QUALIFICATION,
+        exam_starts_on=date(2020, 10, 20),
+        exam_ends_on=date(2020, 10, 21),
+        **overrides,
+    )
+
+
+def vocational_batch_of_exit_batch_1(institution, user):
+    """The vocational-qualification batch of an exit-batch-1 occupation, its plan published and
+    no admission tickets yet."""
+    batch = planned_vocational_batch(institution, user, exiting_occupation_filed_by(institution))
+    batch.publish_plan(user)
+    return batch
+
+
 def make_candidate(batch, n: int, **fields):
     """A roster row written straight to the database (the roster upload has its own tests)."""
     id_number = make_resident_id("320102", f"19{80 + n % 20:02d}0101", n)

@@ -26,10 +26,11 @@ from tests.factories import (
     InstitutionFactory,
     UserFactory,
     approved_filing,
-    exiting_occupation,
+    exiting_occupation_filed_by,
     make_candidate,
     occupation_with_resources,
     planned_batch,
+    planned_vocational_batch,
     region,
 )
 
@@ -85,19 +86,10 @@ class TestExitDeadlines:
 
     @pytest.fixture
     def exiting(self, nanjing_institution):
-        occupation = exiting_occupation()
-        approved_filing(nanjing_institution, [(occupation, 4)], valid_from=date(2019, 1, 1))
-        return occupation
+        return exiting_occupation_filed_by(nanjing_institution)
 
     def vq(self, institution, user, occupation):
-        return plan(
-            institution,
-            user,
-            occupation,
-            evaluation_type=EvaluationType.VOCATIONAL_QUALIFICATION,
-            exam_starts_on=date(2020, 10, 20),
-            exam_ends_on=date(2020, 10, 21),
-        )
+        return planned_vocational_batch(institution, user, occupation, examiners="张考评\n李考评")
 
     def test_an_application_on_the_cut_off_day_is_accepted(
         self, exiting, alice, nanjing_institution
@@ -385,10 +377,6 @@ class TestEligibility:
         assert (candidate.eligibility_basis, candidate.eligibility_reason) == ("", "从业证明不实")
 
 
-# Holds level 4 since two years and a day before the exams of 2026-12-01.
-LEVEL_4_SINCE_2024_11_30 = {"current_level": 4, "current_level_obtained_on": date(2024, 11, 30)}
-
-
 class TestStandardConditions:
     """The common template of the national standards' application conditions (申报条件)."""
 
@@ -439,52 +427,37 @@ class TestStandardConditions:
         assert exactly.eligibility_reason_en.startswith("Meets the application condition")
 
     @pytest.mark.parametrize(
-        ("level", "candidate", "eligibility"),
+        ("level", "route", "eligibility"),
         [
-            pytest.param(
-                4,
-                {"work_years": Decimal(0), "training_route": "technical_school"},
-                EligibilityStatus.PASSED,
-                id="level-4-technical-school-graduate-without-work-years",
-            ),
+            (4, "technical_school", EligibilityStatus.PASSED),
             # A technician college is a higher school: it satisfies the technical-school condition.
-            pytest.param(
-                4,
-                {"work_years": Decimal(0), "training_route": "senior_technical_school"},
-                EligibilityStatus.PASSED,
-                id="level-4-technician-college-graduate-without-work-years",
-            ),
-            pytest.param(
-                4,
-                {"work_years": Decimal(0), "training_route": "apprenticeship"},
-                EligibilityStatus.PENDING,
-                id="level-4-apprentice-without-work-years",
-            ),
-            # Level 3 by a college degree: two years after level 4.
-            pytest.param(
-                3,
-                {"work_years": Decimal(3), "education": 4, **LEVEL_4_SINCE_2024_11_30},
-                EligibilityStatus.PASSED,
-                id="level-3-college-degree-two-years-after-level-4",
-            ),
-            pytest.param(
-                3,
-                {"work_years": Decimal(3), "education": 3, **LEVEL_4_SINCE_2024_11_30},
-                EligibilityStatus.PENDING,
-                id="level-3-secondary-school-two-years-after-level-4",
-            ),
-            pytest.param(
-                5,
-                {"work_years": Decimal(0), "training_route": "apprenticeship"},
-                EligibilityStatus.PASSED,
-                id="level-5-apprentice",
-            ),
+            (4, "senior_technical_school", EligibilityStatus.PASSED),
+            (4, "apprenticeship", EligibilityStatus.PENDING),
+            (5, "apprenticeship", EligibilityStatus.PASSED),
         ],
     )
-    def test_the_template_decides_by_route_education_and_level_held(
-        self, batch_at, alice, level, candidate, eligibility
+    def test_a_training_route_may_stand_in_for_work_years(
+        self, batch_at, alice, level, route, eligibility
     ):
-        assert self.check(batch_at(level), alice, **candidate).eligibility == eligibility
+        candidate = self.check(batch_at(level), alice, work_years=Decimal(0), training_route=route)
+        assert candidate.eligibility == eligibility
+
+    @pytest.mark.parametrize(
+        ("education", "eligibility"),
+        [(4, EligibilityStatus.PASSED), (3, EligibilityStatus.PENDING)],  # college, secondary
+    )
+    def test_level_3_by_college_degree_needs_two_years_after_level_4(
+        self, batch_at, alice, education, eligibility
+    ):
+        candidate = self.check(
+            batch_at(3),
+            alice,
+            work_years=Decimal(3),
+            education=education,
+            current_level=4,
+            current_level_obtained_on=date(2024, 11, 30),
+        )
+        assert candidate.eligibility == eligibility
 
     def test_exceptional_promotion_needs_a_published_policy(self, alice, lathe):
         employer = InstitutionFactory(kind=InstitutionKind.EMPLOYER)

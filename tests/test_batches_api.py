@@ -29,7 +29,7 @@ from tests.factories import (
     InstitutionFactory,
     UserFactory,
     approved_filing,
-    exiting_occupation,
+    exiting_occupation_filed_by,
     make_candidate,
 )
 
@@ -378,8 +378,7 @@ class TestWalk:
         self, nanjing_institution, alice, as_user
     ):
         """239号 二(二): touched after the cut-off without admission tickets, it is invalid."""
-        electrician = exiting_occupation()
-        approved_filing(nanjing_institution, [(electrician, 4)], valid_from=date(2019, 1, 1))
+        electrician = exiting_occupation_filed_by(nanjing_institution)
         client = as_user(alice)
         body = plan_body(
             electrician,

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from institutions.choices import BatchStatus, EvaluationType, ExitRemedyChoice
+from institutions.choices import BatchStatus, ExitRemedyChoice
 from institutions.models import Batch, ExitRemedy
 from skilleval import rules
 from skilleval.models import AuditEntry
@@ -17,10 +17,8 @@ from skilleval.worklist import refunds_to_confirm
 from tests.clock import on
 from tests.factories import (
     ExitRemedyFactory,
-    approved_filing,
-    exiting_occupation,
     make_candidate,
-    planned_batch,
+    vocational_batch_of_exit_batch_1,
 )
 
 pytestmark = pytest.mark.django_db
@@ -31,20 +29,8 @@ RULE = "exit.invalidated_batch_remedy"
 def late_batch(nanjing_institution, alice):
     """A 电工 vocational-qualification batch of exit batch 1 (cut-off 2020-09-30), planned on
     2020-09-01, its plan published, no admission tickets; one candidate."""
-    electrician = exiting_occupation()
-    approved_filing(nanjing_institution, [(electrician, 4)], valid_from=date(2019, 1, 1))
     with on(date(2020, 9, 1)):
-        batch = planned_batch(
-            nanjing_institution,
-            alice,
-            electrician,
-            evaluation_type=EvaluationType.VOCATIONAL_QUALIFICATION,
-            region=nanjing_institution.county,
-            exam_starts_on=date(2020, 10, 20),
-            exam_ends_on=date(2020, 10, 21),
-            venue="实训基地",
-        )
-        batch.publish_plan(alice)
+        batch = vocational_batch_of_exit_batch_1(nanjing_institution, alice)
     make_candidate(batch, 1)
     return batch
 

@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from openpyxl import Workbook, load_workbook
 from stdnum.cn import ric
 
-from institutions.choices import BatchStatus, EvaluationType, InstitutionKind
+from institutions.choices import BatchStatus, InstitutionKind
 from institutions.models import Batch, Candidate, Institution
 from institutions.roster import (
     COLUMNS,
@@ -27,11 +27,11 @@ from skilleval.models import AuditEntry, Job
 from tests.clock import on
 from tests.factories import (
     approved_filing,
-    exiting_occupation,
     make_candidate,
     occupation_with_resources,
     planned_batch,
     region,
+    vocational_batch_of_exit_batch_1,
 )
 from tests.hostile_files import far_cell_xlsx, png_header_only, wide_and_long_xlsx
 from tests.waiting import wait_for_the_end_of
@@ -462,18 +462,8 @@ class TestBatchRules:
         assert import_roster(batch, io.BytesIO(content), "r.xlsx", user=alice) == {"imported": 1}
 
     def test_after_the_exit_cut_off_the_upload_is_refused(self, nanjing_institution, alice):
-        electrician = exiting_occupation()
-        approved_filing(nanjing_institution, [(electrician, 4)], valid_from=date(2019, 1, 1))
         with on(date(2020, 9, 20)):
-            batch = planned(
-                nanjing_institution,
-                alice,
-                electrician,
-                evaluation_type=EvaluationType.VOCATIONAL_QUALIFICATION,
-                exam_starts_on=date(2020, 10, 20),
-                exam_ends_on=date(2020, 10, 21),
-            )
-            batch.publish_plan(alice)
+            batch = vocational_batch_of_exit_batch_1(nanjing_institution, alice)
         content = as_xlsx([person(1)])
         with on(date(2020, 9, 30)):  # the cut-off day itself is still inside
             clean, errors = validate_roster(batch, read_roster(content, "r.xlsx"))

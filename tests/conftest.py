@@ -16,6 +16,7 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
+from institutions.choices import InstitutionKind
 from institutions.models import Filing
 from skilleval.choices import Role
 from tests.clock import SHANGHAI
@@ -162,6 +163,26 @@ def before_the_competitions():
     December)."""
     with time_machine.travel(datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)):
         yield
+
+
+@pytest.fixture
+def after_the_competitions(before_the_competitions):
+    """Today is 4 December 2026, the day after the competitions' last: results, recognitions and
+    certificates."""
+    with time_machine.travel(datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI)):
+        yield
+
+
+@pytest.fixture
+def nanjing_centre(db):
+    """Nanjing's appraisal centre (职业技能鉴定指导中心), which issues certificates on behalf (代章)
+    of the organisers that may not issue their own."""
+    return InstitutionFactory(
+        name="南京市职业技能鉴定指导中心",
+        kind=InstitutionKind.APPRAISAL_CENTRE,
+        county=region("320106"),
+        responsible_person="陈立新",
+    )
 
 
 @pytest.fixture

@@ -177,13 +177,17 @@ class TestWorkflow:
         batch.arrange_rooms(alice)
         batch.generate_tickets(alice)
 
+    def walk_to_publicity(self, batch, alice):
+        """On to the results' publicity, every candidate passing with 75 and 80."""
+        self.walk_to_tickets(batch, alice)
+        for candidate in batch.candidates.all():
+            candidate.record_scores(theory=Decimal(75), practical=Decimal(80))
+        batch.record_examined(alice)
+        batch.publicise_results(alice)
+
     def test_a_batch_walks_from_plan_to_approved_results(self, batch, alice, nanjing_staff):
         with on(date(2026, 11, 5)):  # a Thursday
-            self.walk_to_tickets(batch, alice)
-            for candidate in batch.candidates.all():
-                candidate.record_scores(theory=Decimal(75), practical=Decimal(80))
-            batch.record_examined(alice)
-            batch.publicise_results(alice)
+            self.walk_to_publicity(batch, alice)
         with on(date(2026, 11, 11)), pytest.raises(ValidationError, match="公示至 2026-11-11"):
             batch.approve_results(nanjing_staff)  # 5 working days: Thu, Fri, Mon, Tue, Wed
         with on(date(2026, 11, 12)):
@@ -236,11 +240,7 @@ class TestWorkflow:
 
     def test_only_the_city_of_the_institution_approves_results(self, batch, alice, suzhou_staff):
         with on(date(2026, 11, 5)):
-            self.walk_to_tickets(batch, alice)
-            for candidate in batch.candidates.all():
-                candidate.record_scores(theory=Decimal(75), practical=Decimal(80))
-            batch.record_examined(alice)
-            batch.publicise_results(alice)
+            self.walk_to_publicity(batch, alice)
         with on(date(2026, 11, 20)):
             with pytest.raises(PermissionDenied):
                 batch.approve_results(suzhou_staff)
@@ -249,11 +249,7 @@ class TestWorkflow:
 
     def test_the_city_returns_results_with_a_reason(self, batch, alice, nanjing_staff):
         with on(date(2026, 11, 5)):
-            self.walk_to_tickets(batch, alice)
-            for candidate in batch.candidates.all():
-                candidate.record_scores(theory=Decimal(75), practical=Decimal(80))
-            batch.record_examined(alice)
-            batch.publicise_results(alice)
+            self.walk_to_publicity(batch, alice)
             batch.return_results(nanjing_staff, "第3号考生成绩有误")
         assert batch.status == BatchStatus.EXAMINED and batch.status_reason == "第3号考生成绩有误"
 

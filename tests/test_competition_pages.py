@@ -17,7 +17,6 @@ from django.urls import reverse
 from certificates.models import Certificate
 from competitions.choices import CompetitionFilingStatus, FilingReason, RecognitionStatus
 from competitions.models import Competition, CompetitionFiling, Contestant, Event, Recognition
-from institutions.choices import InstitutionKind
 from skilleval import personal_data, rules
 from skilleval.choices import Role
 from skilleval.models import AuditEntry
@@ -25,23 +24,12 @@ from tests.clock import SHANGHAI
 from tests.competition_data import CONTESTANT_HEADERS, competition_fields, resident_id
 from tests.factories import (
     CompetitionFactory,
-    InstitutionFactory,
     OccupationFactory,
     UserFactory,
     region,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("before_the_competitions")]
-
-
-@pytest.fixture
-def nanjing_centre():
-    return InstitutionFactory(
-        name="南京市职业技能鉴定指导中心",
-        kind=InstitutionKind.APPRAISAL_CENTRE,
-        county=region("320106"),
-        responsible_person="陈立新",
-    )
 
 
 def page(response) -> str:
@@ -512,13 +500,8 @@ class TestFilings:
 # --- results, recognitions, certificates --------------------------------------------------------
 
 
+@pytest.mark.usefixtures("after_the_competitions")
 class TestResults:
-    @pytest.fixture(autouse=True)
-    def _after_the_competition(self, before_the_competitions):
-        """Results, recognitions and certificates come after the competition's last day."""
-        with time_machine.travel(datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI)):
-            yield
-
     def test_ranks_recognition_and_certificates(
         self, client, organiser, lathe, nanjing_staff, nanjing_centre
     ):

@@ -1,5 +1,5 @@
-"""Users of every role, the occupation, filing and scope most tests start from, and a real Celery
-worker for the tests that need one.
+"""Users of every role; the occupation, filing and scope most tests start from; the days before
+and after the competitions; and a real Celery worker for the tests that need one.
 
 Scoped endpoints are tested with an owner, a colleague and an outsider:
 alice and bob work at the same institution in Nanjing (江宁区), charlie at one in Suzhou.

@@ -855,22 +855,6 @@ def planned_batch(institution, user, occupation, level=4, **overrides):
     )
 
 
-def issued_certificate(institution, *, number, id_number, name="王小明", batch=None, **fields):
-    """A certificate written straight to the table (issuance has its own tests): skill level 4 in
-    an occupation of its own unless `fields` say otherwise, issued 2025-06-30, in no batch unless
-    one is given."""
-    return CertificateFactory(
-        institution=institution,
-        batch=batch,
-        holder_name=name,
-        id_number=id_number,
-        number=number,
-        occupation=fields.pop("occupation", None) or OccupationFactory(),
-        level=fields.pop("level", 4),
-        **fields,
-    )
-
-
 def exiting_occupation_filed_by(institution):
     """电工, of 239号 exit batch 1 (cut-off 2020-09-30), in the institution's filing (level 4)
     since 2019."""
@@ -899,6 +883,22 @@ def vocational_batch_of_exit_batch_1(institution, user):
     batch = planned_vocational_batch(institution, user, exiting_occupation_filed_by(institution))
     batch.publish_plan(user)
     return batch
+
+
+def issued_certificate(institution, *, number, id_number, name="王小明", batch=None, **fields):
+    """A certificate written straight to the table (issuance has its own tests): skill level 4 in
+    an occupation of its own unless `fields` say otherwise, issued 2025-06-30, in no batch unless
+    one is given."""
+    return CertificateFactory(
+        institution=institution,
+        batch=batch,
+        holder_name=name,
+        id_number=id_number,
+        number=number,
+        occupation=fields.pop("occupation", None) or OccupationFactory(),
+        level=fields.pop("level", 4),
+        **fields,
+    )
 
 
 def make_candidate(batch, n: int, **fields):

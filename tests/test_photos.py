@@ -21,7 +21,6 @@ from skilleval.models import AuditEntry
 from tests.factories import (
     approved_filing,
     make_candidate,
-    occupation_with_resources,
     planned_batch,
 )
 from tests.hostile_files import png_header_only, zip_of
@@ -68,8 +67,7 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
-def batch(nanjing_institution, alice):
-    lathe = occupation_with_resources()
+def batch(nanjing_institution, alice, lathe):
     approved_filing(nanjing_institution, [(lathe, 4)], regions=["320100"])
     batch = planned_batch(
         nanjing_institution,

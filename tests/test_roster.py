@@ -124,6 +124,7 @@ def media(settings, tmp_path):
 
 @pytest.fixture
 def scope(nanjing_institution, lathe):
+    """Unlike the shared scope, 车工 at levels 4 and 3: the roster tests plan a level-3 batch."""
     return approved_filing(nanjing_institution, [(lathe, 4), (lathe, 3)], regions=["320100"])
 
 

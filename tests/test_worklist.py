@@ -14,7 +14,6 @@ from tests.factories import (
     InstitutionFactory,
     UserFactory,
     approved_filing,
-    occupation_with_resources,
     planned_batch,
     region,
 )
@@ -55,9 +54,8 @@ def test_a_city_clerk_sees_the_filings_waiting_for_her_oldest_first(nanjing_staf
 
 
 def test_the_signatory_sees_approved_batches_to_sign_off_and_no_other_institutions(
-    nanjing_institution, suzhou_institution
+    nanjing_institution, suzhou_institution, lathe
 ):
-    lathe = occupation_with_resources()
     signatory = UserFactory(
         role=Role.INSTITUTION_SIGNATORY, institution=nanjing_institution, username="sig"
     )
@@ -103,8 +101,7 @@ def test_my_jobs_on_the_dashboard_are_only_my_own(client, province_admin):
     assert list(jobs) == [mine]
 
 
-def test_an_institution_sees_each_batch_with_the_action_it_takes_next(nanjing_institution):
-    lathe = occupation_with_resources()
+def test_an_institution_sees_each_batch_with_the_action_it_takes_next(nanjing_institution, lathe):
     staff = UserFactory(role=Role.INSTITUTION_STAFF, institution=nanjing_institution)
     approved_filing(nanjing_institution, [(lathe, 4)], regions=["320100"])
     batch = planned_batch(

@@ -1,4 +1,5 @@
-"""Users of every role, and a real Celery worker for the tests that need one.
+"""Users of every role; the occupation, filing and scope most tests start from; the days before
+and after the competitions; and a real Celery worker for the tests that need one.
 
 Scoped endpoints are tested with an owner, a colleague and an outsider:
 alice and bob work at the same institution in Nanjing (江宁区), charlie at one in Suzhou.
@@ -8,13 +9,24 @@ import importlib
 import os
 import subprocess
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from rest_framework.test import APIClient
 
+from institutions.choices import InstitutionKind
+from institutions.models import Filing
 from skilleval.choices import Role
-from tests.factories import InstitutionFactory, UserFactory, region
+from tests.clock import SHANGHAI
+from tests.factories import (
+    InstitutionFactory,
+    UserFactory,
+    approved_filing,
+    occupation_with_resources,
+    region,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 # CI sets this so that a missing PostgreSQL or Redis fails the run instead of skipping tests.
@@ -123,6 +135,57 @@ def charlie(suzhou_institution):
 
 
 @pytest.fixture
+def lathe(db):
+    """车工 (6-18-01-01) with a national standard and a question bank at every level: the
+    occupation the tests file, plan, certify and hold competitions in."""
+    return occupation_with_resources()
+
+
+@pytest.fixture
+def draft(nanjing_institution, alice, lathe):
+    """alice's filing in the making: 车工 level 4 across Nanjing, no materials attached yet."""
+    filing = Filing.objects.open_draft(nanjing_institution, user=alice)
+    filing.region_scope.set([region("320100")])
+    filing.add_item(lathe, 4, user=alice)
+    return filing
+
+
+@pytest.fixture
+def scope(nanjing_institution, lathe):
+    """The Nanjing institution's approved filing, inside which its batches are planned: 车工 at
+    levels 4 and 2, across Nanjing."""
+    return approved_filing(nanjing_institution, [(lathe, 4), (lathe, 2)], regions=["320100"])
+
+
+@pytest.fixture
+def before_the_competitions():
+    """Today is 2 November 2026, a month before the competitions the tests create (from 1
+    December)."""
+    with time_machine.travel(datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)):
+        yield
+
+
+@pytest.fixture
+def after_the_competitions(before_the_competitions):
+    """Today is 4 December 2026, the day after the competitions' last: results, recognitions and
+    certificates."""
+    with time_machine.travel(datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI)):
+        yield
+
+
+@pytest.fixture
+def nanjing_centre(db):
+    """Nanjing's appraisal centre (职业技能鉴定指导中心), which issues certificates on behalf (代章)
+    of the organisers that may not issue their own."""
+    return InstitutionFactory(
+        name="南京市职业技能鉴定指导中心",
+        kind=InstitutionKind.APPRAISAL_CENTRE,
+        county=region("320106"),
+        responsible_person="陈立新",
+    )
+
+
+@pytest.fixture
 def province_admin(db):
     return UserFactory(username="padmin", role=Role.PROVINCE_ADMIN)
 
@@ -130,6 +193,11 @@ def province_admin(db):
 @pytest.fixture
 def province_auditor(db):
     return UserFactory(username="pauditor", role=Role.PROVINCE_AUDITOR)
+
+
+@pytest.fixture
+def security_admin(db):
+    return UserFactory(username="secadmin", role=Role.SECURITY_ADMIN)
 
 
 @pytest.fixture

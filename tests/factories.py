@@ -810,11 +810,6 @@ def approved_filing(
 ):
     """An approved filing written straight to the database, for tests that need an existing scope.
     `items` is a list of (occupation, level)."""
-    from datetime import date
-
-    from institutions.choices import FilingStatus
-    from institutions.models import Filing, FilingItem
-
     user = UserFactory(
         username=f"filer-{institution.pk}", role=Role.INSTITUTION_STAFF, institution=institution
     )
@@ -832,14 +827,82 @@ def approved_filing(
     return filing
 
 
+def exiting_occupation(code="6-31-01-03", name="电工", exit_batch=1):
+    """An occupation with technical resources (default 电工) that leaves the vocational
+    qualification catalogue in the given 239号 exit batch (batch 1's cut-off: 2020-09-30)."""
+    occupation = occupation_with_resources(code=code, name=name)
+    occupation.vq_exit_batch = exit_batch
+    occupation.save()
+    return occupation
+
+
+def planned_batch(institution, user, occupation, level=4, **overrides):
+    """A batch planned the way its institution plans one (Batch.objects.plan, so inside the filed
+    scope): a skill-level evaluation in 江宁区 on 3–4 November 2026 from the national bank, unless
+    `overrides` say otherwise."""
+    values = {
+        "evaluation_type": EvaluationType.SKILL_LEVEL,
+        "region": region("320115"),
+        "exam_starts_on": date(2026, 11, 3),
+        "exam_ends_on": date(2026, 11, 4),
+        "venue": "江宁区某实训基地",
+        "examiners": "张考评",
+        "question_source": QuestionSource.NATIONAL_BANK,
+        **overrides,
+    }
+    return Batch.objects.plan(
+        institution=institution, user=user, occupation=occupation, level=level, **values
+    )
+
+
+def exiting_occupation_filed_by(institution):
+    """电工, of 239号 exit batch 1 (cut-off 2020-09-30), in the institution's filing (level 4)
+    since 2019."""
+    electrician = exiting_occupation()
+    approved_filing(institution, [(electrician, 4)], valid_from=date(2019, 1, 1))
+    return electrician
+
+
+def planned_vocational_batch(institution, user, occupation, **overrides):
+    """A vocational-qualification batch examined on 20–21 October 2020, three weeks after the
+    cut-off of exit batch 1; planned on whatever day the caller travels to."""
+    return planned_batch(
+        institution,
+        user,
+        occupation,
+        evaluation_type=EvaluationType.VOCATIONAL_QUALIFICATION,
+        exam_starts_on=date(2020, 10, 20),
+        exam_ends_on=date(2020, 10, 21),
+        **overrides,
+    )
+
+
+def vocational_batch_of_exit_batch_1(institution, user):
+    """The vocational-qualification batch of an exit-batch-1 occupation, its plan published and
+    no admission tickets yet."""
+    batch = planned_vocational_batch(institution, user, exiting_occupation_filed_by(institution))
+    batch.publish_plan(user)
+    return batch
+
+
+def issued_certificate(institution, *, number, id_number, name="王小明", batch=None, **fields):
+    """A certificate written straight to the table (issuance has its own tests): skill level 4 in
+    an occupation of its own unless `fields` say otherwise, issued 2025-06-30, in no batch unless
+    one is given."""
+    return CertificateFactory(
+        institution=institution,
+        batch=batch,
+        holder_name=name,
+        id_number=id_number,
+        number=number,
+        occupation=fields.pop("occupation", None) or OccupationFactory(),
+        level=fields.pop("level", 4),
+        **fields,
+    )
+
+
 def make_candidate(batch, n: int, **fields):
     """A roster row written straight to the database (the roster upload has its own tests)."""
-    from decimal import Decimal
-
-    from institutions.models import Candidate
-    from skilleval import personal_data
-    from skilleval.demo import make_resident_id
-
     id_number = make_resident_id("320102", f"19{80 + n % 20:02d}0101", n)
     values = {
         "name": f"考生{n}",

@@ -14,6 +14,7 @@ from django.core.files.storage import default_storage
 
 from skilleval.choices import Role
 from tests.factories import (
+    BatchFactory,
     InstitutionFactory,
     InvalidExitBatchFactory,
     UserFactory,
@@ -128,9 +129,8 @@ def build_world() -> World:
         Honour,
         Recognition,
     )
-    from institutions.choices import EvaluationType, ExitRemedyChoice, MaterialKind, QuestionSource
+    from institutions.choices import ExitRemedyChoice, MaterialKind
     from institutions.models import (
-        Batch,
         ExamRoom,
         ExitRemedy,
         Filing,
@@ -189,15 +189,11 @@ def build_world() -> World:
         )
 
         # A batch planned in the filed scope, with a roster, a room and a certificate.
-        batch = tenant.batch = Batch.objects.create(
+        batch = tenant.batch = BatchFactory(
             institution=institution,
             occupation=lathe,
-            level=4,
-            evaluation_type=EvaluationType.SKILL_LEVEL,
             region=county,
             venue="实训基地",
-            examiners="张考评\n李考评",
-            question_source=QuestionSource.NATIONAL_BANK,
             exam_starts_on=date.today() + timedelta(days=30),
             exam_ends_on=date.today() + timedelta(days=31),
             created_by=staff,

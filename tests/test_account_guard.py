@@ -10,16 +10,9 @@ from django.test import Client
 from django.utils import timezone
 
 from skilleval import proof_of_work
-from skilleval.choices import Role
 from skilleval.models import AccountGuard
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def security_admin(db):
-    return UserFactory(username="secadmin", role=Role.SECURITY_ADMIN)
 
 
 PASSWORD = "Correct-horse-9"

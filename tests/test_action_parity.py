@@ -6,7 +6,6 @@ rolled back, then the API on the very same state."""
 import html
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -20,24 +19,22 @@ from competitions.models import Competition, CompetitionFiling
 from institutions.choices import (
     BatchStatus,
     EligibilityStatus,
-    EvaluationType,
     FilingStatus,
-    QuestionSource,
 )
 from institutions.models import Batch, Filing, FilingItem
 from skilleval.choices import JobKind, Role
 from skilleval.models import Job
+from tests.clock import SHANGHAI, on
 from tests.factories import (
     InstitutionFactory,
     UserFactory,
     approved_filing,
     make_candidate,
-    occupation_with_resources,
+    planned_batch,
     region,
 )
 
 pytestmark = pytest.mark.django_db
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 ROSTER = "姓名,证件号码\n".encode()
 
 
@@ -398,7 +395,7 @@ def people(nanjing_institution, alice, nanjing_staff, jiangning_staff, organiser
 def competition(organiser, lathe):
     """A county competition in Jiangning with an event in Gulou: a cross-region filing to the
     city (54号 二)."""
-    with time_machine.travel(datetime(2026, 11, 2, 12, tzinfo=SHANGHAI), tick=False):
+    with on(date(2026, 11, 2)):
         competition = Competition.objects.create(
             name="江宁区车工技能大赛",
             organiser_name="江宁区总工会",
@@ -418,13 +415,8 @@ def competition(organiser, lathe):
 
 @pytest.fixture
 def competition_filing(competition, organiser):
-    with time_machine.travel(datetime(2026, 11, 2, 12, tzinfo=SHANGHAI), tick=False):
+    with on(date(2026, 11, 2)):
         return competition.file("cross_region", user=organiser)
-
-
-@pytest.fixture
-def lathe(db):
-    return occupation_with_resources()
 
 
 @pytest.fixture
@@ -446,20 +438,8 @@ def submitted(nanjing_institution, alice, lathe):
 
 @pytest.fixture
 def batch(nanjing_institution, alice, approved, lathe):
-    with time_machine.travel(datetime(2026, 11, 2, 12, tzinfo=SHANGHAI), tick=False):
-        return Batch.objects.plan(
-            institution=nanjing_institution,
-            user=alice,
-            occupation=lathe,
-            level=4,
-            evaluation_type=EvaluationType.SKILL_LEVEL,
-            region=region("320115"),
-            exam_starts_on=date(2026, 11, 3),
-            exam_ends_on=date(2026, 11, 4),
-            venue="江宁区某实训基地",
-            examiners="张考评",
-            question_source=QuestionSource.NATIONAL_BANK,
-        )
+    with on(date(2026, 11, 2)):
+        return planned_batch(nanjing_institution, alice, lathe)
 
 
 def put_in_state(batch, state):
@@ -550,7 +530,7 @@ def test_page_and_api_give_the_same_answer(case, request, batch, people):
             "competition_filing": "competition_filing",
         }[case.on]
     )
-    with time_machine.travel(datetime(2026, 11, 6, 12, tzinfo=SHANGHAI), tick=False):
+    with on(date(2026, 11, 6)):
         with transaction.atomic():
             page_answer, page_effect, page_text = through_page(user, case, target)
             transaction.set_rollback(True)  # the API starts from the very same state

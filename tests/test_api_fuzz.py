@@ -21,12 +21,13 @@ from hypothesis import HealthCheck
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
-from institutions.choices import BatchStatus, EligibilityStatus, InstitutionKind, QuestionSource
+from institutions.choices import BatchStatus, EligibilityStatus, InstitutionKind
 from institutions.models import Batch, Institution
 from skilleval.choices import Role
 from skilleval.models import ApiToken
 from skilleval.wsgi import application
 from tests.factories import (
+    BatchFactory,
     InstitutionFactory,
     UserFactory,
     approved_filing,
@@ -88,14 +89,11 @@ def existing_rows() -> dict[str, list]:
     occupation = occupation_with_resources()
     approved_filing(institution, [(occupation, 4)])
     staff = UserFactory(username="fuzz-staff", role=Role.INSTITUTION_STAFF, institution=institution)
-    batch = Batch.objects.create(
+    batch = BatchFactory(
         institution=institution,
         occupation=occupation,
-        level=4,
         region=region("320115"),
         venue="江宁区某实训基地",
-        examiners="张考评\n李考评",
-        question_source=QuestionSource.NATIONAL_BANK,
         exam_starts_on=date(2030, 11, 1),
         exam_ends_on=date(2030, 11, 2),
         created_by=staff,

@@ -10,21 +10,18 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
-from audits.choices import ComplaintStatus, FindingOutcome, Population
-from audits.draws import draw
+from audits.choices import ComplaintStatus, FindingOutcome
 from audits.models import Complaint, CreditFlag, Finding, Inspector, Notice, SpotCheck
-from certificates.choices import CertificateKind, CertificateStatus
+from certificates.choices import CertificateStatus
 from certificates.models import Certificate, RevocationRecord
-from institutions.choices import CatalogStatus, EvaluationType, QuestionSource
-from institutions.models import Batch
+from institutions.choices import CatalogStatus
 from skilleval.actions import Forbidden
 from skilleval.demo import make_resident_id
 from skilleval.models import Region
-from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
-from tests.factories import InstitutionFactory, approved_filing, occupation_with_resources, region
+from tests.factories import BatchFactory, issued_certificate, region
+from tests.inspections import catalog_with_wuxi, draw_all, inspector_in_every_city
 
 pytestmark = pytest.mark.django_db
-CITIES = [f"32{n:02d}00" for n in range(1, 14)]
 PERSON = make_resident_id("320102", "19880214", 77)
 _serial = iter(range(1, 10**6))
 
@@ -40,29 +37,13 @@ def page(response) -> str:
 
 
 @pytest.fixture
-def lathe():
-    return occupation_with_resources()
-
-
-@pytest.fixture
 def catalog(nanjing_institution, suzhou_institution, lathe):
-    """Alice's (Nanjing) and Charlie's (Suzhou) institutions and one in Wuxi, all in the catalog."""
-    wuxi = InstitutionFactory(name="无锡测试评价中心", county=region("320213"))
-    for institution in (nanjing_institution, suzhou_institution, wuxi):
-        approved_filing(institution, [(lathe, 4)])
-    return [nanjing_institution, suzhou_institution, wuxi]
+    return catalog_with_wuxi(nanjing_institution, suzhou_institution, lathe)
 
 
 @pytest.fixture
 def pool(catalog):
-    return [
-        Inspector.objects.create(name=f"检查员{code}", city=Region.objects.get(code=code))
-        for code in CITIES
-    ]
-
-
-def draw_all(user, **kwargs):
-    return draw(user=user, population=Population.INSTITUTIONS, ratio=1, **kwargs)
+    return inspector_in_every_city()
 
 
 def find(spot_check, user, outcome=FindingOutcome.ISSUES_FOUND):
@@ -77,15 +58,11 @@ def find(spot_check, user, outcome=FindingOutcome.ISSUES_FOUND):
 
 
 def make_batch(institution, user, lathe):
-    return Batch.objects.create(
+    return BatchFactory(
         institution=institution,
         occupation=lathe,
-        level=4,
-        evaluation_type=EvaluationType.SKILL_LEVEL,
         region=institution.county,
         venue="实训基地",
-        examiners="张考评\n李考评",
-        question_source=QuestionSource.NATIONAL_BANK,
         exam_starts_on=date(2025, 5, 1),
         exam_ends_on=date(2025, 5, 2),
         created_by=user,
@@ -94,19 +71,12 @@ def make_batch(institution, user, lathe):
 
 def make_certificate(institution, lathe, *, id_number=None, batch=None):
     id_number = id_number or make_resident_id("320104", "19900101", next(_serial))
-    return Certificate.objects.create(
-        kind=CertificateKind.SKILL_LEVEL,
+    return issued_certificate(
+        institution,
         number=f"S000032000123254{next(_serial):06d}",
-        institution=institution,
+        id_number=id_number,
         batch=batch,
-        holder_name="王小明",
-        id_number_encrypted=encrypt(id_number),
-        id_number_hash=keyed_hash(id_number),
-        id_number_masked=mask_id_number(id_number),
         occupation=lathe,
-        level=4,
-        issued_on=date(2025, 6, 30),
-        signatory="张三",
     )
 
 

@@ -4,35 +4,22 @@ complaints (public to file and follow, staff to handle) and notices, scoped like
 import pytest
 from rest_framework.test import APIClient
 
-from audits.choices import ComplaintStatus, Population
-from audits.draws import draw
+from audits.choices import ComplaintStatus
 from audits.models import Complaint, Inspector, Notice, SpotCheck
-from skilleval.models import AuditEntry, Region
-from tests.factories import InstitutionFactory, approved_filing, occupation_with_resources, region
+from skilleval.models import AuditEntry
+from tests.inspections import catalog_with_wuxi, draw_all, inspector_in_every_city
 
 pytestmark = pytest.mark.django_db
-CITIES = [f"32{n:02d}00" for n in range(1, 14)]
 
 
 @pytest.fixture
-def catalog(nanjing_institution, suzhou_institution):
-    lathe = occupation_with_resources()
-    wuxi = InstitutionFactory(name="无锡测试评价中心", county=region("320213"))
-    for institution in (nanjing_institution, suzhou_institution, wuxi):
-        approved_filing(institution, [(lathe, 4)])
-    return [nanjing_institution, suzhou_institution, wuxi]
+def catalog(nanjing_institution, suzhou_institution, lathe):
+    return catalog_with_wuxi(nanjing_institution, suzhou_institution, lathe)
 
 
 @pytest.fixture
 def pool(catalog):
-    return [
-        Inspector.objects.create(name=f"检查员{code}", city=Region.objects.get(code=code))
-        for code in CITIES
-    ]
-
-
-def draw_all(user, **kwargs):
-    return draw(user=user, population=Population.INSTITUTIONS, ratio=1, **kwargs)
+    return inspector_in_every_city()
 
 
 def file_complaint(client=None, **fields):

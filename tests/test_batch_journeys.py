@@ -4,11 +4,9 @@ jobs, its certificates and its print files, and a dashboard listing only one's o
 
 import shutil
 import subprocess
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -19,28 +17,27 @@ from django.urls import reverse
 from django.utils import translation
 
 from certificates import issuance
-from institutions.choices import BatchStatus, EligibilityStatus, EvaluationType, QuestionSource
+from institutions.choices import BatchStatus, EligibilityStatus
 from institutions.models import Batch, ExamRoom, Institution
 from institutions.tickets import admission_tickets_pdf
 from skilleval.choices import JobKind, JobStatus, Role
 from skilleval.demo import make_photo_jpeg
 from skilleval.job_pages import in_language
 from skilleval.models import Job
-from tests.factories import UserFactory, make_candidate, occupation_with_resources, region
+from tests.clock import on
+from tests.factories import (
+    BatchFactory,
+    UserFactory,
+    make_candidate,
+    occupation_with_resources,
+    region,
+)
 from tests.test_certificate_views import PERSON, make_certificate
 from tests.test_issuance import approved_batch, signatory_of
 from tests.test_occupation_import import csv_bytes, start_import
 
 pytestmark = pytest.mark.django_db
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 EXAM_STARTS, EXAM_ENDS = date(2027, 1, 19), date(2027, 1, 20)
-
-
-def on(day: date):
-    """Travel to noon of a day in Jiangsu."""
-    return time_machine.travel(
-        datetime(day.year, day.month, day.day, 12, tzinfo=SHANGHAI), tick=False
-    )
 
 
 def signed_in(user, language=None) -> Client:
@@ -58,15 +55,12 @@ def html(response) -> str:
 
 def batch_at(status, institution, user, **fields) -> Batch:
     """A batch examined on 2027-01-19/20, written straight into the given state."""
-    return Batch.objects.create(
+    return BatchFactory(
         institution=institution,
         occupation=occupation_with_resources(),
-        level=4,
-        evaluation_type=EvaluationType.SKILL_LEVEL,
         region=region("320115"),
         venue="江宁区某实训基地",
         examiners="张考评",
-        question_source=QuestionSource.NATIONAL_BANK,
         exam_starts_on=EXAM_STARTS,
         exam_ends_on=EXAM_ENDS,
         created_by=user,

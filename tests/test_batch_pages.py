@@ -7,12 +7,10 @@ import io
 import shutil
 import subprocess
 import zipfile
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -25,16 +23,14 @@ from institutions.roster import COLUMNS
 from skilleval.choices import JobKind, Role
 from skilleval.demo import make_photo_jpeg, make_resident_id
 from skilleval.models import Job
+from tests.clock import on
 from tests.factories import (
     UserFactory,
-    approved_filing,
     make_candidate,
-    occupation_with_resources,
-    region,
+    planned_batch,
 )
 
 pytestmark = pytest.mark.django_db
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # Every action form or link of the batch page, by URL name.
 ACTIONS = [
@@ -60,29 +56,12 @@ ACTIONS = [
 ]
 
 
-def on(day: date):
-    """Travel to noon of a day in Jiangsu."""
-    return time_machine.travel(
-        datetime(day.year, day.month, day.day, 12, tzinfo=SHANGHAI), tick=False
-    )
-
-
 def url(name, *args):
     return reverse(name, args=args)
 
 
 def page(response) -> str:
     return response.content.decode()
-
-
-@pytest.fixture
-def lathe():
-    return occupation_with_resources()  # 6-18-01-01 车工
-
-
-@pytest.fixture
-def scope(nanjing_institution, lathe):
-    return approved_filing(nanjing_institution, [(lathe, 4), (lathe, 2)], regions=["320100"])
 
 
 @pytest.fixture
@@ -109,19 +88,7 @@ def plan_values(lathe, **overrides) -> dict:
 @pytest.fixture
 def batch(scope, alice, lathe):
     with on(date(2026, 11, 2)):
-        batch = Batch.objects.plan(
-            institution=scope.institution,
-            user=alice,
-            occupation=lathe,
-            level=4,
-            evaluation_type=EvaluationType.SKILL_LEVEL,
-            region=region("320115"),
-            exam_starts_on=date(2026, 11, 3),
-            exam_ends_on=date(2026, 11, 4),
-            venue="江宁区某实训基地",
-            examiners="张考评",
-            question_source=QuestionSource.NATIONAL_BANK,
-        )
+        batch = planned_batch(scope.institution, alice, lathe)
     return batch
 
 

@@ -1,11 +1,10 @@
 """Evaluation batches: planning inside the filed scope, the workflow, the 239号 exit deadlines."""
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
+from functools import partial
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -22,52 +21,24 @@ from institutions.choices import (
 from institutions.models import Batch, ExamRoom
 from institutions.tasks import invalidate_batches_past_exit_cutoff
 from skilleval.models import ApplicationCondition, AuditSignal, OccupationLevel
+from tests.clock import on
 from tests.factories import (
     InstitutionFactory,
     UserFactory,
     approved_filing,
+    exiting_occupation_filed_by,
     make_candidate,
     occupation_with_resources,
+    planned_batch,
+    planned_vocational_batch,
     region,
 )
 
 pytestmark = pytest.mark.django_db
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def on(day: date):
-    """Travel to noon of a day in Jiangsu."""
-    return time_machine.travel(
-        datetime(day.year, day.month, day.day, 12, tzinfo=SHANGHAI), tick=False
-    )
-
-
-@pytest.fixture
-def lathe():
-    return occupation_with_resources()
-
-
-@pytest.fixture
-def scope(nanjing_institution, lathe):
-    return approved_filing(nanjing_institution, [(lathe, 4), (lathe, 2)], regions=["320100"])
-
-
-def plan(institution, user, occupation, level=4, **overrides):
-    values = {
-        "institution": institution,
-        "user": user,
-        "occupation": occupation,
-        "level": level,
-        "evaluation_type": EvaluationType.SKILL_LEVEL,
-        "region": region("320115"),
-        "exam_starts_on": date(2026, 11, 3),
-        "exam_ends_on": date(2026, 11, 4),
-        "venue": "江宁区某实训基地",
-        "examiners": "张考评\n李考评",
-        "question_source": QuestionSource.NATIONAL_BANK,
-        **overrides,
-    }
-    return Batch.objects.plan(**values)
+# Two examiners, one a line, as the planning form takes them.
+plan = partial(planned_batch, examiners="张考评\n李考评")
 
 
 class TestPlanning:
@@ -115,21 +86,10 @@ class TestExitDeadlines:
 
     @pytest.fixture
     def exiting(self, nanjing_institution):
-        occupation = occupation_with_resources(code="6-31-01-03", name="电工")
-        occupation.vq_exit_batch = 1
-        occupation.save()
-        approved_filing(nanjing_institution, [(occupation, 4)], valid_from=date(2019, 1, 1))
-        return occupation
+        return exiting_occupation_filed_by(nanjing_institution)
 
     def vq(self, institution, user, occupation):
-        return plan(
-            institution,
-            user,
-            occupation,
-            evaluation_type=EvaluationType.VOCATIONAL_QUALIFICATION,
-            exam_starts_on=date(2020, 10, 20),
-            exam_ends_on=date(2020, 10, 21),
-        )
+        return planned_vocational_batch(institution, user, occupation, examiners="张考评\n李考评")
 
     def test_an_application_on_the_cut_off_day_is_accepted(
         self, exiting, alice, nanjing_institution
@@ -217,13 +177,17 @@ class TestWorkflow:
         batch.arrange_rooms(alice)
         batch.generate_tickets(alice)
 
+    def walk_to_publicity(self, batch, alice):
+        """On to the results' publicity, every candidate passing with 75 and 80."""
+        self.walk_to_tickets(batch, alice)
+        for candidate in batch.candidates.all():
+            candidate.record_scores(theory=Decimal(75), practical=Decimal(80))
+        batch.record_examined(alice)
+        batch.publicise_results(alice)
+
     def test_a_batch_walks_from_plan_to_approved_results(self, batch, alice, nanjing_staff):
         with on(date(2026, 11, 5)):  # a Thursday
-            self.walk_to_tickets(batch, alice)
-            for candidate in batch.candidates.all():
-                candidate.record_scores(theory=Decimal(75), practical=Decimal(80))
-            batch.record_examined(alice)
-            batch.publicise_results(alice)
+            self.walk_to_publicity(batch, alice)
         with on(date(2026, 11, 11)), pytest.raises(ValidationError, match="公示至 2026-11-11"):
             batch.approve_results(nanjing_staff)  # 5 working days: Thu, Fri, Mon, Tue, Wed
         with on(date(2026, 11, 12)):
@@ -276,11 +240,7 @@ class TestWorkflow:
 
     def test_only_the_city_of_the_institution_approves_results(self, batch, alice, suzhou_staff):
         with on(date(2026, 11, 5)):
-            self.walk_to_tickets(batch, alice)
-            for candidate in batch.candidates.all():
-                candidate.record_scores(theory=Decimal(75), practical=Decimal(80))
-            batch.record_examined(alice)
-            batch.publicise_results(alice)
+            self.walk_to_publicity(batch, alice)
         with on(date(2026, 11, 20)):
             with pytest.raises(PermissionDenied):
                 batch.approve_results(suzhou_staff)
@@ -289,11 +249,7 @@ class TestWorkflow:
 
     def test_the_city_returns_results_with_a_reason(self, batch, alice, nanjing_staff):
         with on(date(2026, 11, 5)):
-            self.walk_to_tickets(batch, alice)
-            for candidate in batch.candidates.all():
-                candidate.record_scores(theory=Decimal(75), practical=Decimal(80))
-            batch.record_examined(alice)
-            batch.publicise_results(alice)
+            self.walk_to_publicity(batch, alice)
             batch.return_results(nanjing_staff, "第3号考生成绩有误")
         assert batch.status == BatchStatus.EXAMINED and batch.status_reason == "第3号考生成绩有误"
 
@@ -448,69 +404,56 @@ class TestStandardConditions:
         return candidate
 
     def test_four_years_after_the_level_5_certificate_counts_to_the_day(self, batch_at, alice):
-        exam_on = date(2026, 12, 1)
-        one_day_short = self.check(
-            batch_at(4, exam_on),
-            alice,
-            work_years=Decimal(4),
-            current_level=5,
-            current_level_obtained_on=date(2022, 12, 2),
-        )
+        def level_5_obtained_on(day):
+            """A candidate for level 4 on 2026-12-01 with four years of work."""
+            return self.check(
+                batch_at(4, date(2026, 12, 1)),
+                alice,
+                work_years=Decimal(4),
+                current_level=5,
+                current_level_obtained_on=day,
+            )
+
+        one_day_short = level_5_obtained_on(date(2022, 12, 2))
         assert one_day_short.eligibility == EligibilityStatus.PENDING
         assert "取得五级/初级工证书后不满 4 年" in one_day_short.eligibility_reason
-        exactly = self.check(
-            batch_at(4, exam_on),
-            alice,
-            work_years=Decimal(4),
-            current_level=5,
-            current_level_obtained_on=date(2022, 12, 1),
-        )
+        exactly = level_5_obtained_on(date(2022, 12, 1))
         assert exactly.eligibility == EligibilityStatus.PASSED
         assert "取得五级/初级工证书后" in exactly.eligibility_reason
         assert exactly.eligibility_reason_en.startswith("Meets the application condition")
 
-    def test_a_technical_school_graduate_qualifies_for_level_4_without_work_years(
-        self, batch_at, alice
+    @pytest.mark.parametrize(
+        ("level", "route", "eligibility"),
+        [
+            (4, "technical_school", EligibilityStatus.PASSED),
+            # A technician college is a higher school: it satisfies the technical-school condition.
+            (4, "senior_technical_school", EligibilityStatus.PASSED),
+            (4, "apprenticeship", EligibilityStatus.PENDING),
+            (5, "apprenticeship", EligibilityStatus.PASSED),
+        ],
+    )
+    def test_a_training_route_may_stand_in_for_work_years(
+        self, batch_at, alice, level, route, eligibility
     ):
-        graduate = self.check(
-            batch_at(4), alice, work_years=Decimal(0), training_route="technical_school"
-        )
-        assert graduate.eligibility == EligibilityStatus.PASSED
-        # A technician college is a higher school: it satisfies the technical-school condition.
-        college = self.check(
-            batch_at(4), alice, work_years=Decimal(0), training_route="senior_technical_school"
-        )
-        assert college.eligibility == EligibilityStatus.PASSED
-        apprentice = self.check(
-            batch_at(4), alice, work_years=Decimal(0), training_route="apprenticeship"
-        )
-        assert apprentice.eligibility == EligibilityStatus.PENDING
+        candidate = self.check(batch_at(level), alice, work_years=Decimal(0), training_route=route)
+        assert candidate.eligibility == eligibility
 
-    def test_level_3_by_college_degree_needs_two_years_after_level_4(self, batch_at, alice):
-        college = self.check(
+    @pytest.mark.parametrize(
+        ("education", "eligibility"),
+        [(4, EligibilityStatus.PASSED), (3, EligibilityStatus.PENDING)],  # college, secondary
+    )
+    def test_level_3_by_college_degree_needs_two_years_after_level_4(
+        self, batch_at, alice, education, eligibility
+    ):
+        candidate = self.check(
             batch_at(3),
             alice,
             work_years=Decimal(3),
-            education=4,
+            education=education,
             current_level=4,
             current_level_obtained_on=date(2024, 11, 30),
         )
-        assert college.eligibility == EligibilityStatus.PASSED
-        secondary = self.check(
-            batch_at(3),
-            alice,
-            work_years=Decimal(3),
-            education=3,
-            current_level=4,
-            current_level_obtained_on=date(2024, 11, 30),
-        )
-        assert secondary.eligibility == EligibilityStatus.PENDING
-
-    def test_an_apprenticeship_qualifies_for_level_5(self, batch_at, alice):
-        apprentice = self.check(
-            batch_at(5), alice, work_years=Decimal(0), training_route="apprenticeship"
-        )
-        assert apprentice.eligibility == EligibilityStatus.PASSED
+        assert candidate.eligibility == eligibility
 
     def test_exceptional_promotion_needs_a_published_policy(self, alice, lathe):
         employer = InstitutionFactory(kind=InstitutionKind.EMPLOYER)

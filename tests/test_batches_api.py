@@ -11,12 +11,10 @@ import importlib.util
 import io
 import json
 import zipfile
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 from stdnum.cn import ric
@@ -26,28 +24,21 @@ from institutions.models import Batch, Candidate, Institution
 from institutions.roster import COLUMNS
 from skilleval.choices import JobKind, Role
 from skilleval.models import ApplicationCondition, Job, OccupationLevel
+from tests.clock import on
 from tests.factories import (
     InstitutionFactory,
     UserFactory,
     approved_filing,
+    exiting_occupation_filed_by,
     make_candidate,
-    occupation_with_resources,
 )
 
 pytestmark = pytest.mark.django_db
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 BATCHES = "/api/v1/batches/"
 CANDIDATES = "/api/v1/candidates/"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PLANNED_ON = date(2026, 11, 2)
 EXAM_WEEK = date(2026, 11, 5)  # a Thursday: publicity runs Thu, Fri, Mon, Tue, Wed
-
-
-def on(day: date):
-    """Travel to noon of a day in Jiangsu."""
-    return time_machine.travel(
-        datetime(day.year, day.month, day.day, 12, tzinfo=SHANGHAI), tick=False
-    )
 
 
 def plan_body(occupation, **overrides) -> dict:
@@ -149,16 +140,6 @@ def answers() -> list[bytes]:
 @pytest.fixture
 def as_user(api_as, answers):
     return lambda user: Recorder(api_as(user), answers)
-
-
-@pytest.fixture
-def lathe():
-    return occupation_with_resources()
-
-
-@pytest.fixture
-def scope(nanjing_institution, lathe):
-    return approved_filing(nanjing_institution, [(lathe, 4), (lathe, 2)], regions=["320100"])
 
 
 @pytest.fixture
@@ -397,10 +378,7 @@ class TestWalk:
         self, nanjing_institution, alice, as_user
     ):
         """239号 二(二): touched after the cut-off without admission tickets, it is invalid."""
-        electrician = occupation_with_resources(code="6-31-01-03", name="电工")
-        electrician.vq_exit_batch = 1
-        electrician.save()
-        approved_filing(nanjing_institution, [(electrician, 4)], valid_from=date(2019, 1, 1))
+        electrician = exiting_occupation_filed_by(nanjing_institution)
         client = as_user(alice)
         body = plan_body(
             electrician,
@@ -421,6 +399,18 @@ class TestWalk:
 
 
 class TestRefusals:
+    @staticmethod
+    def employers_candidate(lathe, as_user):
+        """An employer's staff plans and publishes a batch through the API and adds one candidate:
+        (their client, the batch's id, the candidate)."""
+        employer = InstitutionFactory(kind=InstitutionKind.EMPLOYER)
+        staff = UserFactory(username="emp", role=Role.INSTITUTION_STAFF, institution=employer)
+        approved_filing(employer, [(lathe, 4)], regions=["320100"])
+        client = as_user(staff)
+        pk = client.post(BATCHES, plan_body(lathe)).json()["id"]
+        client.step(pk, "publish-plan")
+        return client, pk, make_candidate(Batch.objects.get(pk=pk), 1)
+
     def test_a_level_outside_the_filing_is_refused_citing_54_five(
         self, scope, alice, lathe, as_user
     ):
@@ -437,13 +427,7 @@ class TestRefusals:
     def test_exceptional_promotion_without_a_published_policy_is_refused_citing_54_one(
         self, lathe, as_user
     ):
-        employer = InstitutionFactory(kind=InstitutionKind.EMPLOYER)
-        staff = UserFactory(username="emp", role=Role.INSTITUTION_STAFF, institution=employer)
-        approved_filing(employer, [(lathe, 4)], regions=["320100"])
-        client = as_user(staff)
-        pk = client.post(BATCHES, plan_body(lathe)).json()["id"]
-        client.step(pk, "publish-plan")
-        candidate = make_candidate(Batch.objects.get(pk=pk), 1)
+        client, pk, candidate = self.employers_candidate(lathe, as_user)
         response = client.post(
             f"{BATCHES}{pk}/decide-eligibility/",
             {
@@ -457,13 +441,7 @@ class TestRefusals:
 
     def test_a_candidate_id_beyond_any_key_is_a_400_not_a_server_error(self, lathe, as_user):
         # Found by the API fuzzer: the id overflowed in the query (SQLite) and answered a 500.
-        employer = InstitutionFactory(kind=InstitutionKind.EMPLOYER)
-        staff = UserFactory(username="emp", role=Role.INSTITUTION_STAFF, institution=employer)
-        approved_filing(employer, [(lathe, 4)], regions=["320100"])
-        client = as_user(staff)
-        pk = client.post(BATCHES, plan_body(lathe)).json()["id"]
-        client.step(pk, "publish-plan")
-        candidate = make_candidate(Batch.objects.get(pk=pk), 1)
+        client, pk, candidate = self.employers_candidate(lathe, as_user)
         response = client.post(
             f"{BATCHES}{pk}/decide-eligibility/",
             {"candidates": [candidate.pk, 10**22], "passed": True, "reason": "符合申报条件"},

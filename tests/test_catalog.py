@@ -1,11 +1,9 @@
 """The public catalog of evaluation institutions (54号 五, 附件2) and its .xlsx download."""
 
-from datetime import date, datetime
+from datetime import date
 from io import BytesIO
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -13,15 +11,15 @@ from institutions.catalog import PAGE_SIZE
 from institutions.choices import (
     BatchStatus,
     CatalogStatus,
-    EvaluationType,
     FilingStatus,
     InstitutionKind,
-    QuestionSource,
 )
-from institutions.models import Batch, Filing
+from institutions.models import Filing
 from skilleval.models import RuleParameterVersion
 from skilleval.spreadsheets import XLSX_CONTENT_TYPE, safe_cell
+from tests.clock import on
 from tests.factories import (
+    BatchFactory,
     InstitutionFactory,
     UserFactory,
     approved_filing,
@@ -30,26 +28,13 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = date(2024, 6, 1)
-
-
-def on(day: date):
-    """Travel to noon of a day in Jiangsu."""
-    return time_machine.travel(
-        datetime(day.year, day.month, day.day, 12, tzinfo=SHANGHAI), tick=False
-    )
 
 
 @pytest.fixture(autouse=True)
 def _today():
     with on(TODAY):
         yield
-
-
-@pytest.fixture
-def lathe():
-    return occupation_with_resources()
 
 
 @pytest.fixture
@@ -171,15 +156,12 @@ class TestWhoIsListed:
         staff = UserFactory(username="staff")
 
         def batch(status, starts_on):
-            return Batch.objects.create(
+            return BatchFactory(
                 institution=institution,
                 occupation=lathe,
-                level=4,
-                evaluation_type=EvaluationType.SKILL_LEVEL,
                 region=region("320115"),
                 venue="江宁区某路1号",
                 examiners="王五",
-                question_source=QuestionSource.NATIONAL_BANK,
                 exam_starts_on=starts_on,
                 exam_ends_on=starts_on,
                 status=status,
@@ -461,15 +443,12 @@ class TestQueryCount:
             institution = in_catalog(
                 f"机构{n:02d}", [(lathe, 4), (lathe, 3), (welder, 5)], contact_person="联系人"
             )
-            Batch.objects.create(
+            BatchFactory(
                 institution=institution,
                 occupation=lathe,
-                level=4,
-                evaluation_type=EvaluationType.SKILL_LEVEL,
                 region=region("320115"),
                 venue="某地",
                 examiners="王五",
-                question_source=QuestionSource.NATIONAL_BANK,
                 exam_starts_on=date(2024, 7, 1),
                 exam_ends_on=date(2024, 7, 1),
                 status=BatchStatus.PLAN_PUBLISHED,

@@ -12,11 +12,9 @@ from openpyxl import load_workbook
 
 from certificates.choices import CertificateKind, CertificateStatus, PrintKind
 from certificates.models import Certificate, CertificatePrint, CertificateRevision, Proof
-from institutions.choices import EvaluationType, QuestionSource
-from institutions.models import Batch
 from skilleval.demo import make_resident_id
-from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
-from tests.factories import OccupationFactory
+from skilleval.personal_data import mask_id_number
+from tests.factories import BatchFactory, OccupationFactory, issued_certificate
 
 PERSON = make_resident_id("320102", "19880214", 51)
 _serial = iter(range(1, 10**6))
@@ -25,36 +23,18 @@ _serial = iter(range(1, 10**6))
 def make_certificate(institution, *, name="王小明", id_number=None, batch=None, **fields):
     """A certificate written straight to the database (issuance has its own tests)."""
     id_number = id_number or make_resident_id("320104", "19900101", next(_serial))
-    values = {
-        "kind": CertificateKind.SKILL_LEVEL,
-        "number": f"S000032000123254{next(_serial):06d}",
-        "occupation": OccupationFactory(),
-        "level": 4,
-        "issued_on": date(2025, 6, 30),
-        "signatory": "张三",
-        **fields,
-    }
-    return Certificate.objects.create(
-        institution=institution,
-        batch=batch,
-        holder_name=name,
-        id_number_encrypted=encrypt(id_number),
-        id_number_hash=keyed_hash(id_number),
-        id_number_masked=mask_id_number(id_number),
-        **values,
+    number = fields.pop("number", f"S000032000123254{next(_serial):06d}")
+    return issued_certificate(
+        institution, number=number, id_number=id_number, name=name, batch=batch, **fields
     )
 
 
 def make_batch(institution, user):
-    return Batch.objects.create(
+    return BatchFactory(
         institution=institution,
         occupation=OccupationFactory(),
-        level=4,
-        evaluation_type=EvaluationType.SKILL_LEVEL,
         region=institution.county,
         venue="实训基地",
-        examiners="张考评\n李考评",
-        question_source=QuestionSource.NATIONAL_BANK,
         exam_starts_on=date(2025, 5, 1),
         exam_ends_on=date(2025, 5, 2),
         created_by=user,

@@ -8,66 +8,28 @@ import io
 import shutil
 import subprocess
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from stdnum.cn import ric
 
 from certificates.models import Certificate
 from competitions.choices import CompetitionFilingStatus, FilingReason, RecognitionStatus
 from competitions.models import Competition, CompetitionFiling, Contestant, Event, Recognition
-from institutions.choices import InstitutionKind
 from skilleval import personal_data, rules
 from skilleval.choices import Role
 from skilleval.models import AuditEntry
+from tests.clock import SHANGHAI
+from tests.competition_data import CONTESTANT_HEADERS, competition_fields, resident_id
 from tests.factories import (
     CompetitionFactory,
-    InstitutionFactory,
     OccupationFactory,
     UserFactory,
     region,
 )
 
-pytestmark = pytest.mark.django_db
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-HEADERS = [
-    "姓名",
-    "身份证号",
-    "组别",
-    "赛项职业编码",
-    "养老保险参保地",
-    "省内参保月数",
-    "户籍地",
-    "就读院校",
-    "院校所在地",
-    "现有等级",
-    "从业年限",
-]
-
-
-@pytest.fixture(autouse=True)
-def _before_the_competitions():
-    """Every competition below starts on 2026-12-01; today is well before it."""
-    with time_machine.travel(datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)):
-        yield
-
-
-@pytest.fixture
-def lathe():
-    return OccupationFactory()  # 6-18-01-01 车工
-
-
-@pytest.fixture
-def nanjing_centre():
-    return InstitutionFactory(
-        name="南京市职业技能鉴定指导中心",
-        kind=InstitutionKind.APPRAISAL_CENTRE,
-        county=region("320106"),
-        responsible_person="陈立新",
-    )
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("before_the_competitions")]
 
 
 def page(response) -> str:
@@ -80,31 +42,13 @@ def signed_in(client, user):
 
 
 def new_competition(user, host="320100", involved=(), kind="city", klass=1, events=(), **fields):
-    values = {
-        "name": "南京市车工技能大赛",
-        "organiser_name": "南京市总工会",
-        "kind": kind,
-        "competition_class": klass,
-        "host_region": region(host),
-        "starts_on": date(2026, 12, 1),
-        "ends_on": date(2026, 12, 3),
-        "contact_phone": "025-12345678",
-        "conditions": "从事本职业2年以上",
-        "created_by": user,
-        **fields,
-    }
+    """The competition with its conditions, saved as the organiser's form saves it."""
+    values = competition_fields(user, host, kind, klass, conditions="从事本职业2年以上", **fields)
     competition = Competition.objects.create(**values)
     competition.regions_involved.set([region(code) for code in involved])
     for occupation in events:
         Event.objects.create(competition=competition, occupation=occupation)
     return competition
-
-
-def resident_id(n: int, area: str = "320102") -> str:
-    """A resident ID number with a correct GB 11643 check character. (stdnum's calc_check_digit
-    reads the first 17 characters of an 18-character number, hence the placeholder.)"""
-    body = f"{area}199{n % 10}0{1 + n % 9}15{n % 1000:03d}"
-    return body + ric.calc_check_digit(body + "?")
 
 
 def add_contestant(competition, n, *, pension=None, years=0, hukou=None, rank=None, level=None):
@@ -168,7 +112,7 @@ def xlsx(rows) -> SimpleUploadedFile:
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.append(HEADERS)
+    sheet.append(CONTESTANT_HEADERS)
     for row in rows:
         sheet.append(row)
     buffer = io.BytesIO()
@@ -176,7 +120,7 @@ def xlsx(rows) -> SimpleUploadedFile:
     return SimpleUploadedFile("选手.xlsx", buffer.getvalue())
 
 
-def csv_file(rows, headers=HEADERS) -> SimpleUploadedFile:
+def csv_file(rows, headers=CONTESTANT_HEADERS) -> SimpleUploadedFile:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(headers)
@@ -407,7 +351,7 @@ class TestContestants:
         self, client, organiser, lathe, settings
     ):
         competition = new_competition(organiser, events=[lathe])
-        old = [h if h != "省内参保月数" else "省内参保年限" for h in HEADERS]
+        old = [h if h != "省内参保月数" else "省内参保年限" for h in CONTESTANT_HEADERS]
         upload = csv_file(
             [["王伟", resident_id(1), "职工组", "6-18-01-01", "江宁区", "1", "", "", "", "", "6"]],
             headers=old,
@@ -446,7 +390,7 @@ class TestContestants:
         signed_in(client, organiser)
         response = client.get(reverse("competition-contestant-template", args=[competition.pk]))
         sheet = load_workbook(io.BytesIO(response.content)).get_sheet_by_index(0)
-        assert sheet.to_python()[0] == HEADERS
+        assert sheet.to_python()[0] == CONTESTANT_HEADERS
 
 
 # --- filings -----------------------------------------------------------------------------------
@@ -556,13 +500,8 @@ class TestFilings:
 # --- results, recognitions, certificates --------------------------------------------------------
 
 
+@pytest.mark.usefixtures("after_the_competitions")
 class TestResults:
-    @pytest.fixture(autouse=True)
-    def _after_the_competition(self, _before_the_competitions):
-        """Results, recognitions and certificates come after the competition's last day."""
-        with time_machine.travel(datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI)):
-            yield
-
     def test_ranks_recognition_and_certificates(
         self, client, organiser, lathe, nanjing_staff, nanjing_centre
     ):

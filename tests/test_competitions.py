@@ -16,6 +16,7 @@ from skilleval import personal_data
 from skilleval.actions import Forbidden
 from skilleval.choices import Role
 from skilleval.demo import make_resident_id
+from tests.competition_data import competition_fields
 from tests.factories import (
     InstitutionFactory,
     OccupationFactory,
@@ -33,19 +34,7 @@ def organiser_user(db):
 
 
 def competition(user, host="320100", involved=(), kind="city", klass=1, **fields):
-    values = {
-        "name": "南京市车工技能大赛",
-        "organiser_name": "南京市总工会",
-        "kind": kind,
-        "competition_class": klass,
-        "host_region": region(host),
-        "starts_on": date(2026, 12, 1),
-        "ends_on": date(2026, 12, 3),
-        "contact_phone": "025-12345678",
-        "created_by": user,
-        **fields,
-    }
-    item = Competition(**values)
+    item = Competition(**competition_fields(user, host, kind, klass, **fields))
     item.full_clean()
     item.save()
     item.regions_involved.set([region(code) for code in involved])

@@ -4,19 +4,18 @@ another city and an outsider, and the OpenAPI schema."""
 
 import re
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from stdnum.cn import ric
 
 from certificates.models import Certificate
 from competitions.choices import CompetitionFilingStatus, FilingReason, RecognitionStatus
 from competitions.models import Competition, CompetitionFiling, Contestant, Recognition
-from institutions.choices import InstitutionKind
 from skilleval import rules
 from skilleval.choices import Role
 from skilleval.models import AuditEntry
+from tests.clock import SHANGHAI
+from tests.competition_data import resident_id
 from tests.factories import (
     InstitutionFactory,
     OccupationFactory,
@@ -25,19 +24,7 @@ from tests.factories import (
     region,
 )
 
-pytestmark = pytest.mark.django_db
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture(autouse=True)
-def _before_the_competitions():
-    with time_machine.travel(datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)):
-        yield
-
-
-@pytest.fixture
-def lathe():
-    return OccupationFactory()  # 6-18-01-01 车工
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("before_the_competitions")]
 
 
 @pytest.fixture
@@ -45,11 +32,6 @@ def other_organiser(db):
     return UserFactory(
         username="org2", role=Role.COMPETITION_ORGANISER, organisation="苏州市总工会"
     )
-
-
-def resident_id(n: int) -> str:
-    body = f"320102199{n % 10}0{1 + n % 9}15{n % 1000:03d}"
-    return body + ric.calc_check_digit(body + "?")
 
 
 def competition_body(**changes) -> dict:
@@ -306,23 +288,10 @@ def ranked_contestants(client, competition, count=3):
         contestant.save()
 
 
+@pytest.mark.usefixtures("after_the_competitions")
 class TestDelegationIsTheCitysRecordedDecision:
     """54号 四: whether a city class-2 competition's certificates are issued by the organiser is
     the host city's recorded decision, never the organiser's own say."""
-
-    @pytest.fixture(autouse=True)
-    def _after_the_competition(self, _before_the_competitions):
-        """Results, recognitions and certificates come after the competition's last day."""
-        with time_machine.travel(datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI)):
-            yield
-
-    @pytest.fixture
-    def centre(self):
-        return InstitutionFactory(
-            name="南京市职业技能鉴定指导中心",
-            kind=InstitutionKind.APPRAISAL_CENTRE,
-            county=region("320106"),
-        )
 
     @pytest.fixture
     def certifier(self, lathe):
@@ -332,7 +301,7 @@ class TestDelegationIsTheCitysRecordedDecision:
         return institution
 
     def test_the_probe_an_organiser_cannot_name_the_issuer_or_issue_in_its_name(
-        self, api_as, created, organiser, centre, suzhou_institution
+        self, api_as, created, organiser, nanjing_centre, suzhou_institution
     ):
         client = api_as(organiser)
         ranked_contestants(client, created)
@@ -348,7 +317,7 @@ class TestDelegationIsTheCitysRecordedDecision:
         )
         assert patched.status_code == 200 and patched.json()["delegation"] is None
         competition = Competition.objects.get(pk=created["id"])
-        assert competition.certificate_issuer() == centre
+        assert competition.certificate_issuer() == nanjing_centre
 
         issued = client.post(f"/api/v1/competitions/{created['id']}/certificates/")
         assert issued.status_code == 403
@@ -367,7 +336,7 @@ class TestDelegationIsTheCitysRecordedDecision:
         assert response.status_code == 403
 
     def test_the_city_delegates_a_class_2_competition_and_the_certifier_issues(
-        self, api_as, created, organiser, nanjing_staff, centre, certifier
+        self, api_as, created, organiser, nanjing_staff, nanjing_centre, certifier
     ):
         client = api_as(organiser)
         client.patch(
@@ -418,21 +387,11 @@ class TestDelegationIsTheCitysRecordedDecision:
         assert response.status_code == 400 and "54号 四" in str(response.json())
 
 
+@pytest.mark.usefixtures("after_the_competitions")
 class TestRecognitionsAndCertificates:
-    @pytest.fixture(autouse=True)
-    def _after_the_competition(self, _before_the_competitions):
-        """Results, recognitions and certificates come after the competition's last day."""
-        with time_machine.travel(datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI)):
-            yield
-
     def test_propose_decide_and_issue(
-        self, api_as, created, organiser, nanjing_staff, suzhou_staff
+        self, api_as, created, organiser, nanjing_staff, suzhou_staff, nanjing_centre
     ):
-        InstitutionFactory(
-            name="南京市职业技能鉴定指导中心",
-            kind=InstitutionKind.APPRAISAL_CENTRE,
-            county=region("320106"),
-        )
         client = api_as(organiser)
         for n in (1, 2):
             client.post("/api/v1/contestants/", contestant_body(created, n), format="json")

@@ -10,7 +10,6 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from certificates.models import Certificate
 from skilleval.choices import JobStatus
 from skilleval.models import Job
 from tests.conftest import WORKER_APPLICATION_NAME
@@ -18,9 +17,9 @@ from tests.test_issuance import (
     approved_batch,
     assert_issued_once,
     signatory_of,
-    wait_for,
-    wait_for_the_end_of,
+    wait_for_the_first_numbers,
 )
+from tests.waiting import wait_for, wait_for_the_end_of
 
 
 def terminate_other_connections() -> list[int]:
@@ -52,16 +51,7 @@ def test_a_connection_dropped_mid_issuance_loses_nothing_and_duplicates_nothing(
     batch = approved_batch(passing=passing, failing=2)
     job = batch.sign_off(signatory_of(batch.institution))
 
-    # Some work visible (numbers allocated), not the row's progress count: the row is written
-    # at most every few seconds, and a quick run may finish between two writes.
-    wait_for(
-        lambda: (
-            Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).exists()
-            and Certificate.objects.filter(candidate__batch=batch).exists()
-        ),
-        120,
-        "the job to start",
-    )
+    wait_for_the_first_numbers(job, batch)
     assert terminate_other_connections(), "the worker had no connection to drop"
     wait_for(worker_is_idle, 300, "the worker to be done with the job")
     job.refresh_from_db()

@@ -1,62 +1,36 @@
 """239号 二(二): candidates of a batch invalidated at the exit cut-off continue by another route or
 get the appraisal fee refunded; the institution records which, the city confirms the refunds."""
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from institutions.choices import BatchStatus, EvaluationType, ExitRemedyChoice, QuestionSource
+from institutions.choices import BatchStatus, ExitRemedyChoice
 from institutions.models import Batch, ExitRemedy
 from skilleval import rules
 from skilleval.models import AuditEntry
 from skilleval.worklist import refunds_to_confirm
+from tests.clock import on
 from tests.factories import (
     ExitRemedyFactory,
-    approved_filing,
     make_candidate,
-    occupation_with_resources,
+    vocational_batch_of_exit_batch_1,
 )
 
 pytestmark = pytest.mark.django_db
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 RULE = "exit.invalidated_batch_remedy"
-
-
-def on(day: date):
-    return time_machine.travel(
-        datetime(day.year, day.month, day.day, 12, tzinfo=SHANGHAI), tick=False
-    )
 
 
 @pytest.fixture
 def late_batch(nanjing_institution, alice):
     """A 电工 vocational-qualification batch of exit batch 1 (cut-off 2020-09-30), planned on
     2020-09-01, its plan published, no admission tickets; one candidate."""
-    electrician = occupation_with_resources(code="6-31-01-03", name="电工")
-    electrician.vq_exit_batch = 1
-    electrician.save()
-    approved_filing(nanjing_institution, [(electrician, 4)], valid_from=date(2019, 1, 1))
     with on(date(2020, 9, 1)):
-        batch = Batch.objects.plan(
-            institution=nanjing_institution,
-            user=alice,
-            occupation=electrician,
-            level=4,
-            evaluation_type=EvaluationType.VOCATIONAL_QUALIFICATION,
-            region=nanjing_institution.county,
-            exam_starts_on=date(2020, 10, 20),
-            exam_ends_on=date(2020, 10, 21),
-            venue="实训基地",
-            examiners="张考评",
-            question_source=QuestionSource.NATIONAL_BANK,
-        )
-        batch.publish_plan(alice)
+        batch = vocational_batch_of_exit_batch_1(nanjing_institution, alice)
     make_candidate(batch, 1)
     return batch
 

@@ -3,41 +3,33 @@ to it. It shrinks only by intent — a filing that says it replaces another, or 
 a filing early — and when that would leave open batches outside, the decider confirms first."""
 
 import io
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import openpyxl
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from institutions.choices import EvaluationType, FilingStatus, QuestionSource
+from institutions.choices import FilingStatus
 from institutions.forms import BatchPlanForm
 from institutions.models import Batch, Filing, ScopeReductionUnconfirmed
-from tests.factories import approved_filing, occupation_with_resources, region
+from tests.clock import on
+from tests.factories import approved_filing, occupation_with_resources, planned_batch, region
+from tests.uploads import attach_required_materials
 
 pytestmark = pytest.mark.django_db
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 3, 2)
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 @pytest.fixture(autouse=True)
 def _today():
-    with time_machine.travel(datetime(2026, 3, 2, 12, tzinfo=SHANGHAI), tick=False):
+    with on(date(2026, 3, 2)):
         yield
 
 
 @pytest.fixture
 def electrician():
     return occupation_with_resources(code="6-31-01-03", name="电工")
-
-
-@pytest.fixture
-def lathe():
-    return occupation_with_resources()  # 6-18-01-01 车工
 
 
 @pytest.fixture
@@ -63,8 +55,7 @@ def submitted(institution, user, items, *, regions=("320100",), replaces=None) -
     filing.set_region_scope(list(map(region, regions)), user=user)
     for occupation, level in items:
         filing.add_item(occupation, level, user=user)
-    for kind in filing.required_materials():
-        filing.attach_material(kind, SimpleUploadedFile(f"{kind}.pdf", PDF), user=user)
+    attach_required_materials(filing, user)
     if replaces:
         filing.set_replaces(replaces, user=user)
     filing.submit(user=user)
@@ -86,18 +77,16 @@ def welding(first, alice, nanjing_staff, welder):
 
 
 def plan(institution, user, occupation, level=4, region_code="320115") -> Batch:
-    return Batch.objects.plan(
-        institution=institution,
-        user=user,
-        occupation=occupation,
-        level=level,
-        evaluation_type=EvaluationType.SKILL_LEVEL,
+    """A one-day batch a month from today."""
+    exam_on = TODAY + timedelta(days=30)
+    return planned_batch(
+        institution,
+        user,
+        occupation,
+        level,
         region=region(region_code),
-        exam_starts_on=TODAY + timedelta(days=30),
-        exam_ends_on=TODAY + timedelta(days=30),
-        venue="江宁区某实训基地",
-        examiners="张考评",
-        question_source=QuestionSource.NATIONAL_BANK,
+        exam_starts_on=exam_on,
+        exam_ends_on=exam_on,
     )
 
 
@@ -324,7 +313,7 @@ class TestPages:
         first.end_early(
             user=nanjing_staff, last_day=TODAY, reason="抽查发现问题", confirm_scope_reduction=True
         )
-        with time_machine.travel(datetime(2026, 3, 3, 12, tzinfo=SHANGHAI), tick=False):
+        with on(date(2026, 3, 3)):
             client.force_login(alice)
             page = client.get(reverse("batch-detail", args=[batch.pk])).content.decode()
 

@@ -24,31 +24,9 @@ from tests.factories import (
     occupation_with_resources,
     region,
 )
+from tests.uploads import PDF, attach_required_materials, pdf
 
 pytestmark = pytest.mark.django_db
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-def pdf(name="doc.pdf"):
-    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
-
-
-@pytest.fixture
-def lathe():
-    return occupation_with_resources()  # 6-18-01-01 车工, national standard + bank at every level
-
-
-@pytest.fixture
-def draft(nanjing_institution, alice, lathe):
-    filing = Filing.objects.open_draft(nanjing_institution, user=alice)
-    filing.region_scope.set([region("320100")])
-    filing.add_item(lathe, 4, user=alice)
-    return filing
-
-
-def complete(filing, user):
-    for kind in filing.required_materials():
-        filing.attach_material(kind, pdf(f"{kind}.pdf"), user=user)
 
 
 class TestDrafting:
@@ -133,7 +111,7 @@ class TestChecklist:
         assert len(draft.required_materials()) == 15
 
     def test_a_complete_filing_is_submitted(self, draft, alice):
-        complete(draft, alice)
+        attach_required_materials(draft, alice)
         draft.submit(user=alice)
         assert draft.status == FilingStatus.SUBMITTED and draft.submitted_by == alice
         with pytest.raises(ValidationError, match="草稿"):
@@ -143,7 +121,7 @@ class TestChecklist:
 class TestDecision:
     @pytest.fixture
     def submitted(self, draft, alice):
-        complete(draft, alice)
+        attach_required_materials(draft, alice)
         draft.submit(user=alice)
         return draft
 
@@ -260,7 +238,7 @@ class TestBranches:
         assert filing.authority.code == "320500"  # filed where the branch is (昆山 is in 苏州)
         filing.region_scope.set([region("320583")])
         filing.add_item(lathe, 4, user=charlie)
-        complete(filing, charlie)
+        attach_required_materials(filing, charlie)
         filing.submit(user=charlie)
         filing.approve(
             user=suzhou_staff, valid_from=date(2026, 3, 1), valid_until=date(2028, 2, 28)
@@ -352,7 +330,7 @@ def test_a_branch_leaves_the_catalog_with_its_suspended_organisation(
 def test_nobody_outside_the_institution_can_change_or_submit_its_filing(
     draft, alice, nanjing_staff, province_admin, lathe
 ):
-    complete(draft, alice)
+    attach_required_materials(draft, alice)
     for outsider in (nanjing_staff, province_admin):
         with pytest.raises(PermissionDenied):
             draft.submit(user=outsider)

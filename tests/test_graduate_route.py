@@ -1,51 +1,38 @@
 """239号 二(四): batches of 2020 H2 technical and vocational school graduates follow the route rule
 exit.graduate_route gives the occupation's exit batch, at planning and at issuance."""
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from institutions.choices import BatchStatus, EvaluationType, InstitutionKind, QuestionSource
+from institutions.choices import BatchStatus, EvaluationType, InstitutionKind
 from institutions.models import Batch
+from tests.clock import on
 from tests.factories import (
     BatchFactory,
     InstitutionFactory,
     UserFactory,
     approved_filing,
+    exiting_occupation,
     occupation_with_resources,
+    planned_batch,
     region,
 )
 
 pytestmark = pytest.mark.django_db
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 CLAUSE = "239号 二\\(四\\)"
-
-
-def on(day: date):
-    return time_machine.travel(
-        datetime(day.year, day.month, day.day, 12, tzinfo=SHANGHAI), tick=False
-    )
-
-
-def exiting(code, name, exit_batch):
-    occupation = occupation_with_resources(code=code, name=name)
-    occupation.vq_exit_batch = exit_batch
-    occupation.save()
-    return occupation
 
 
 @pytest.fixture
 def electrician():
-    return exiting("6-31-01-03", "电工", 1)
+    return exiting_occupation("6-31-01-03", "电工", 1)
 
 
 @pytest.fixture
 def cook():
-    return exiting("4-03-02-01", "中式烹调师", 2)
+    return exiting_occupation("4-03-02-01", "中式烹调师", 2)
 
 
 def institution_of(kind, *occupations):
@@ -56,18 +43,16 @@ def institution_of(kind, *occupations):
 
 
 def plan(institution, user, occupation, evaluation_type, starts, ends=None):
-    return Batch.objects.plan(
-        institution=institution,
-        user=user,
-        occupation=occupation,
-        level=4,
+    """A graduate-cohort batch at the school itself."""
+    return planned_batch(
+        institution,
+        user,
+        occupation,
         evaluation_type=evaluation_type,
         region=institution.county,
         exam_starts_on=starts,
         exam_ends_on=ends or starts,
         venue="校内实训楼",
-        examiners="张考评",
-        question_source=QuestionSource.NATIONAL_BANK,
         graduate_cohort=True,
     )
 

@@ -22,7 +22,6 @@ from skilleval.demo import make_resident_id
 from tests.factories import (
     HonourFactory,
     InstitutionFactory,
-    OccupationFactory,
     UserFactory,
     region,
 )
@@ -39,11 +38,6 @@ TOP = [
 def _today():
     with time_machine.travel("2026-03-10 10:00 +0800", tick=False):
         yield
-
-
-@pytest.fixture
-def lathe(db):
-    return OccupationFactory()
 
 
 @pytest.fixture

@@ -27,14 +27,10 @@ from tests.factories import (
     occupation_with_resources,
     region,
 )
+from tests.uploads import PDF, attach_required_materials, pdf
 
 pytestmark = pytest.mark.django_db
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PASSWORD = "Sturdy-Lathe-2026"
-
-
-def pdf(name: str) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
 
 
 def page(response) -> str:
@@ -42,26 +38,8 @@ def page(response) -> str:
 
 
 @pytest.fixture
-def lathe():
-    return occupation_with_resources()  # 6-18-01-01 车工, national standard + bank at every level
-
-
-@pytest.fixture
-def draft(nanjing_institution, alice, lathe):
-    filing = Filing.objects.open_draft(nanjing_institution, user=alice)
-    filing.region_scope.set([region("320100")])
-    filing.add_item(lathe, 4, user=alice)
-    return filing
-
-
-def complete(filing, user):
-    for kind in filing.required_materials():
-        filing.attach_material(kind, pdf(f"{kind}.pdf"), user=user)
-
-
-@pytest.fixture
 def submitted(draft, alice):
-    complete(draft, alice)
+    attach_required_materials(draft, alice)
     draft.submit(user=alice)
     return draft
 
@@ -315,7 +293,7 @@ class TestDraftPages:
     def test_a_province_admin_does_not_submit_for_an_institution(
         self, client, province_admin, draft, alice
     ):
-        complete(draft, alice)
+        attach_required_materials(draft, alice)
         client.force_login(province_admin)
         assert client.post(url("filing-submit", draft.pk)).status_code == 403
         draft.refresh_from_db()
@@ -350,7 +328,7 @@ class TestDecision:
         filing = Filing.objects.open_draft(nanjing_institution, user=alice, province_level=True)
         filing.region_scope.set([region("320000")])
         filing.add_item(lathe, 4, user=alice)
-        complete(filing, alice)
+        attach_required_materials(filing, alice)
         filing.submit(user=alice)
         client.force_login(nanjing_staff)
         assert "批准备案" not in page(client.get(url("filing-detail", filing.pk)))
@@ -413,6 +391,13 @@ class TestDecision:
 class TestAdditionAfterCheck:
     """239号 三: occupations added to a still-valid filing after checking four things."""
 
+    ALL_FOUR_CHECKED = {  # standard, question bank, venue, examiners
+        "standard_ok": "on",
+        "question_bank_ok": "on",
+        "venue_ok": "on",
+        "examiners_ok": "on",
+    }
+
     @pytest.fixture
     def valid(self, nanjing_institution, lathe):
         return approved_filing(nanjing_institution, [(lathe, 4)], regions=("320100",))
@@ -427,10 +412,7 @@ class TestAdditionAfterCheck:
             {
                 "occupation": lathe.pk,
                 "level": 3,
-                "standard_ok": "on",
-                "question_bank_ok": "on",
-                "venue_ok": "on",
-                "examiners_ok": "on",
+                **self.ALL_FOUR_CHECKED,
                 "note": "现场核实场地与考评员名单",
             },
         )
@@ -454,14 +436,7 @@ class TestAdditionAfterCheck:
         client.force_login(alice)
         response = client.post(
             url("filing-addition", valid.pk),
-            {
-                "occupation": lathe.pk,
-                "level": 3,
-                "standard_ok": "on",
-                "question_bank_ok": "on",
-                "venue_ok": "on",
-                "examiners_ok": "on",
-            },
+            {"occupation": lathe.pk, "level": 3, **self.ALL_FOUR_CHECKED},
         )
         assert response.status_code == 403
 

@@ -7,7 +7,6 @@ alice (owner) and bob (colleague) work at the Nanjing institution (江宁区); c
 from datetime import date
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from institutions.choices import FilingStatus, InstitutionKind, MaterialKind
 from institutions.models import Filing
@@ -20,14 +19,10 @@ from tests.factories import (
     occupation_with_resources,
     region,
 )
+from tests.uploads import pdf
 
 pytestmark = pytest.mark.django_db
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 FILINGS = "/api/v1/filings/"
-
-
-def pdf(name="doc.pdf", content=PDF):
-    return SimpleUploadedFile(name, content, content_type="application/pdf")
 
 
 def detail(response) -> str:
@@ -76,11 +71,6 @@ def visible_ids(client, url):
     response = client.get(url)
     assert response.status_code == 200
     return {row["id"] for row in response.json()["results"]}
-
-
-@pytest.fixture
-def lathe():
-    return occupation_with_resources()  # 6-18-01-01 车工, national standard + bank at every level
 
 
 @pytest.fixture

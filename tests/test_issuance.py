@@ -3,13 +3,10 @@ vocational qualification certificates, and proofs instead of new certificates.""
 
 import io
 import subprocess
-import time
 import zipfile
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -24,28 +21,22 @@ from institutions.choices import (
     EligibilityStatus,
     EvaluationType,
     InstitutionKind,
-    QuestionSource,
 )
 from institutions.models import Batch
 from skilleval.choices import JobStatus, Role
 from skilleval.demo import make_photo_jpeg
 from skilleval.models import Job
+from tests.clock import on
 from tests.conftest import start_celery_worker
 from tests.factories import (
+    BatchFactory,
     InstitutionFactory,
     UserFactory,
     make_candidate,
     occupation_with_resources,
     region,
 )
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def on(day: date):
-    return time_machine.travel(
-        datetime(day.year, day.month, day.day, 12, tzinfo=SHANGHAI), tick=False
-    )
+from tests.waiting import wait_for, wait_for_the_end_of
 
 
 def approved_batch(
@@ -71,15 +62,12 @@ def approved_batch(
     staff = UserFactory(
         username=f"staff-{institution.pk}", role=Role.INSTITUTION_STAFF, institution=institution
     )
-    batch = Batch.objects.create(
+    batch = BatchFactory(
         institution=institution,
         occupation=occupation,
-        level=4,
         evaluation_type=evaluation_type,
         region=region("320115"),
         venue="江宁区某实训基地",
-        examiners="张考评\n李考评",
-        question_source=QuestionSource.NATIONAL_BANK,
         exam_starts_on=date(2020, 11, 1),
         exam_ends_on=date(2020, 11, 2),
         created_by=staff,
@@ -365,19 +353,18 @@ def assert_issued_once(job, batch, passing):
     assert CertificatePrint.objects.filter(certificate__batch=batch).count() == passing
 
 
-def wait_for_the_end_of(job, timeout=300):
+def wait_for_the_first_numbers(job, batch):
+    """Until the running job has allocated some certificate numbers: work is visible. (Not the
+    row's progress count: the row is written at most every few seconds, and a quick run may
+    finish between two writes.)"""
     wait_for(
-        lambda: Job.objects.get(pk=job.pk).status in (JobStatus.SUCCEEDED, JobStatus.FAILED),
-        timeout,
-        "the job to finish",
+        lambda: (
+            Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).exists()
+            and Certificate.objects.filter(candidate__batch=batch).exists()
+        ),
+        120,
+        "the job to start",
     )
-
-
-def wait_for(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
 
 
 @pytest.mark.celery_worker
@@ -389,16 +376,8 @@ def test_killing_the_worker_mid_job_and_running_it_again_issues_each_certificate
     signatory = signatory_of(batch.institution)
     job = batch.sign_off(signatory)  # committed at once: the worker is another process
 
-    # Kill the worker while the job is running, once some work is visible: numbers allocated.
-    # (Not the row's progress count: the row is written at most every few seconds.)
-    wait_for(
-        lambda: (
-            Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).exists()
-            and Certificate.objects.filter(candidate__batch=batch).exists()
-        ),
-        120,
-        "the job to start",
-    )
+    # Kill the worker while the job is running, once some work is visible.
+    wait_for_the_first_numbers(job, batch)
     celery_worker_process.kill()
     celery_worker_process.wait()
     job.refresh_from_db()

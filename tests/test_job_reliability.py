@@ -13,6 +13,7 @@ from django.utils import timezone
 from skilleval.choices import JobKind, JobStatus, Role
 from skilleval.models import Job, Occupation
 from tests.factories import UserFactory
+from tests.waiting import wait_for_the_end_of
 
 pytestmark = pytest.mark.django_db
 CSV = "职业编码,职业名称,工种,等级\n4-14-02-02,养老护理员,,一级;二级;三级\n".encode()
@@ -410,10 +411,7 @@ def test_a_real_worker_runs_a_job_once_however_often_its_message_arrives(
     # One worker, one message at a time, in order: once this job is done, so are the copies.
     last = new_job(province_admin)
     assert last.send()
-    deadline = time.monotonic() + 60
-    while not Job.objects.get(pk=last.pk).is_finished:
-        assert time.monotonic() < deadline, "the worker did not finish the jobs"
-        time.sleep(0.2)
+    wait_for_the_end_of(last, 60)
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert job.attempts == 1 and job.worker

@@ -1,10 +1,9 @@
-import time
-
 import pytest
 from django.core.files.base import ContentFile
 
 from skilleval.choices import JobKind, JobStatus
-from skilleval.models import Job, Occupation
+from skilleval.models import AuditEntry, Job, Occupation
+from tests.waiting import wait_for_the_end_of
 
 GOOD_CSV = "职业编码,职业名称,工种,等级\n6-18-01-01,车工,,5|4|3|2|1\n4-14-02-02,健康管理师,,3|2|1\n".encode()
 
@@ -78,16 +77,10 @@ def test_running_a_finished_job_again_changes_nothing(
 @pytest.mark.celery_worker
 def test_a_real_worker_runs_the_job_through_redis(live_db, celery_worker_process, province_admin):
     job = start_import(province_admin)  # committed at once: the worker is another process
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if job.is_finished:
-            break
-        time.sleep(0.2)
+    wait_for_the_end_of(job, 60)
+    job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert job.result["created"] == 2
     assert Occupation.objects.get(code="4-14-02-02").level_numbers == [1, 2, 3]
-    from skilleval.models import AuditEntry
-
     entry = AuditEntry.objects.filter(object_type="skilleval.occupation").first()
     assert entry.actor_name == "system:celery:skilleval.tasks.run_job"

@@ -3,6 +3,7 @@ privacy"): answers that reveal nothing on a miss, rate limits, the captcha, no f
 
 import hashlib
 from datetime import date, timedelta
+from functools import partial
 
 import pytest
 import time_machine
@@ -12,37 +13,20 @@ from django.test import Client
 from django.utils import timezone
 
 from certificates import lookup as public_lookup
-from certificates.choices import CertificateKind, PrintKind, ProofReason
+from certificates.choices import PrintKind, ProofReason
 from certificates.models import Certificate, CertificatePrint, Proof
 from skilleval import proof_of_work
 from skilleval.demo import make_resident_id
-from skilleval.personal_data import encrypt, keyed_hash, mask_id_number
-from tests.factories import OccupationFactory
+from skilleval.personal_data import keyed_hash
+from tests.factories import issued_certificate
 
 LOOKUP = "/api/v1/public/lookup/"
 ID_NUMBER = make_resident_id("320102", "19900307", 123)
 NUMBER = "S000032000123254000001"
 
 
-def make_certificate(institution, *, name="王小明", id_number=ID_NUMBER, number=NUMBER, **fields):
-    """A certificate written straight to the database (issuance has its own tests)."""
-    values = {
-        "kind": CertificateKind.SKILL_LEVEL,
-        "occupation": OccupationFactory(),
-        "level": 4,
-        "issued_on": date(2025, 6, 30),
-        "signatory": "张三",
-        **fields,
-    }
-    return Certificate.objects.create(
-        number=number,
-        institution=institution,
-        holder_name=name,
-        id_number_encrypted=encrypt(id_number),
-        id_number_hash=keyed_hash(id_number),
-        id_number_masked=mask_id_number(id_number),
-        **values,
-    )
+# Wang Xiaoming's certificate, the one the lookups below look for.
+make_certificate = partial(issued_certificate, number=NUMBER, id_number=ID_NUMBER)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 "limits on" figure), count in fixed windows, and hold across processes because they live in Redis."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import redis
@@ -11,11 +10,11 @@ from django.test import Client
 
 from certificates import lookup as public_lookup
 from skilleval.demo import make_resident_id
+from tests.clock import SHANGHAI
 from tests.test_lookup import ID_NUMBER, NUMBER, make_certificate
 from tests.test_redis_down import redis_server  # noqa: F401 (fixture)
 
 LOOKUP = "/api/v1/public/lookup/"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def lookup(client, **body):

@@ -10,8 +10,6 @@ from django.core.exceptions import PermissionDenied
 from PIL import Image, ImageDraw
 from stdnum.cn import ric
 
-from institutions.choices import EvaluationType, QuestionSource
-from institutions.models import Batch
 from institutions.photos import (
     MAX_ENTRIES,
     PhotoErrors,
@@ -20,7 +18,11 @@ from institutions.photos import (
 )
 from skilleval import personal_data
 from skilleval.models import AuditEntry
-from tests.factories import approved_filing, make_candidate, occupation_with_resources, region
+from tests.factories import (
+    approved_filing,
+    make_candidate,
+    planned_batch,
+)
 from tests.hostile_files import png_header_only, zip_of
 
 pytestmark = pytest.mark.django_db
@@ -65,21 +67,14 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
-def batch(nanjing_institution, alice):
-    lathe = occupation_with_resources()
+def batch(nanjing_institution, alice, lathe):
     approved_filing(nanjing_institution, [(lathe, 4)], regions=["320100"])
-    batch = Batch.objects.plan(
-        institution=nanjing_institution,
-        user=alice,
-        occupation=lathe,
-        level=4,
-        evaluation_type=EvaluationType.SKILL_LEVEL,
-        region=region("320115"),
+    batch = planned_batch(
+        nanjing_institution,
+        alice,
+        lathe,
         exam_starts_on=date(2026, 12, 1),
         exam_ends_on=date(2026, 12, 2),
-        venue="江宁区某实训基地",
-        examiners="张考评",
-        question_source=QuestionSource.NATIONAL_BANK,
     )
     batch.publish_plan(alice)
     for n in (1, 2, 3):

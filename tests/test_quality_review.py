@@ -10,7 +10,6 @@ import itertools
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -35,12 +34,13 @@ from audits.reviews import (
 from audits.tasks import run_half_year_quality_review
 from certificates.choices import CertificateKind
 from certificates.models import Certificate
-from institutions.choices import BatchStatus, EvaluationType, QuestionSource
-from institutions.models import Batch
+from institutions.choices import BatchStatus
 from skilleval import personal_data
 from skilleval.choices import Role
 from skilleval.demo import make_resident_id
+from tests.clock import SHANGHAI
 from tests.factories import (
+    BatchFactory,
     InstitutionFactory,
     UserFactory,
     approved_filing,
@@ -50,7 +50,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 7, 1)  # the beat schedule's day after the first half of 2026
 numbers = itertools.count(1)
 
@@ -94,15 +93,13 @@ def batch(
 ):
     """A batch with its candidates' results (and eligibility overrides)."""
     planner = UserFactory(username="planner", role=Role.PROVINCE_ADMIN)
-    created = Batch.objects.create(
+    created = BatchFactory(
         institution=institution,
         occupation=occupation,
         level=level,
-        evaluation_type=EvaluationType.SKILL_LEVEL,
         region=institution.city,
         venue="考点",
         examiners="考评员甲",
-        question_source=QuestionSource.NATIONAL_BANK,
         exam_starts_on=exam_ends_on - timedelta(days=1),
         exam_ends_on=exam_ends_on,
         status=status,
@@ -132,11 +129,6 @@ def complaint(institution, at: datetime):
     )
     Complaint.objects.filter(pk=made.pk).update(received_at=at)  # received_at is auto_now_add
     return made
-
-
-@pytest.fixture
-def lathe(db):
-    return occupation_with_resources()  # 6-18-01-01 车工
 
 
 @pytest.fixture

@@ -2,17 +2,16 @@
 
 import csv
 import io
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
+from functools import partial
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from openpyxl import Workbook, load_workbook
 from stdnum.cn import ric
 
-from institutions.choices import BatchStatus, EvaluationType, InstitutionKind, QuestionSource
+from institutions.choices import BatchStatus, InstitutionKind
 from institutions.models import Batch, Candidate, Institution
 from institutions.roster import (
     COLUMNS,
@@ -25,18 +24,20 @@ from institutions.roster import (
 from skilleval import personal_data
 from skilleval.choices import JobKind, JobStatus
 from skilleval.models import AuditEntry, Job
-from tests.factories import approved_filing, make_candidate, occupation_with_resources, region
+from tests.clock import on
+from tests.factories import (
+    approved_filing,
+    make_candidate,
+    occupation_with_resources,
+    planned_batch,
+    region,
+    vocational_batch_of_exit_batch_1,
+)
 from tests.hostile_files import far_cell_xlsx, png_header_only, wide_and_long_xlsx
+from tests.waiting import wait_for_the_end_of
 
 pytestmark = pytest.mark.django_db
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 HEADERS = [column.header for column in COLUMNS]
-
-
-def on(day: date):
-    return time_machine.travel(
-        datetime(day.year, day.month, day.day, 12, tzinfo=SHANGHAI), tick=False
-    )
 
 
 def valid_id(region_code: str, birth: str, sequence: int) -> str:
@@ -122,31 +123,13 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
-def lathe():
-    return occupation_with_resources()
-
-
-@pytest.fixture
 def scope(nanjing_institution, lathe):
+    """Unlike the shared scope, 车工 at levels 4 and 3: the roster tests plan a level-3 batch."""
     return approved_filing(nanjing_institution, [(lathe, 4), (lathe, 3)], regions=["320100"])
 
 
-def planned(institution, user, occupation, level=4, **overrides) -> Batch:
-    values = {
-        "institution": institution,
-        "user": user,
-        "occupation": occupation,
-        "level": level,
-        "evaluation_type": EvaluationType.SKILL_LEVEL,
-        "region": region("320115"),
-        "exam_starts_on": date(2026, 12, 1),
-        "exam_ends_on": date(2026, 12, 2),
-        "venue": "江宁区某实训基地",
-        "examiners": "张考评",
-        "question_source": QuestionSource.NATIONAL_BANK,
-        **overrides,
-    }
-    return Batch.objects.plan(**values)
+# The roster's batches are examined on 1–2 December 2026.
+planned = partial(planned_batch, exam_starts_on=date(2026, 12, 1), exam_ends_on=date(2026, 12, 2))
 
 
 @pytest.fixture
@@ -480,20 +463,8 @@ class TestBatchRules:
         assert import_roster(batch, io.BytesIO(content), "r.xlsx", user=alice) == {"imported": 1}
 
     def test_after_the_exit_cut_off_the_upload_is_refused(self, nanjing_institution, alice):
-        electrician = occupation_with_resources(code="6-31-01-03", name="电工")
-        electrician.vq_exit_batch = 1
-        electrician.save()
-        approved_filing(nanjing_institution, [(electrician, 4)], valid_from=date(2019, 1, 1))
         with on(date(2020, 9, 20)):
-            batch = planned(
-                nanjing_institution,
-                alice,
-                electrician,
-                evaluation_type=EvaluationType.VOCATIONAL_QUALIFICATION,
-                exam_starts_on=date(2020, 10, 20),
-                exam_ends_on=date(2020, 10, 21),
-            )
-            batch.publish_plan(alice)
+            batch = vocational_batch_of_exit_batch_1(nanjing_institution, alice)
         content = as_xlsx([person(1)])
         with on(date(2020, 9, 30)):  # the cut-off day itself is still inside
             clean, errors = validate_roster(batch, read_roster(content, "r.xlsx"))
@@ -706,7 +677,6 @@ class TestHostileFiles:
 def test_the_far_cell_roster_fails_its_job_and_the_worker_lives_on(
     live_db, celery_worker_process, nanjing_institution, alice, settings
 ):
-    import time
 
     from skilleval.celery import app
 
@@ -721,12 +691,8 @@ def test_the_far_cell_roster_fails_its_job_and_the_worker_lives_on(
         params={"batch_id": batch.pk},
         input_file=ContentFile(far_cell_xlsx(), name="roster.xlsx"),
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if job.is_finished:
-            break
-        time.sleep(0.2)
+    wait_for_the_end_of(job, 60)
+    job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     assert "XFD1048576" in job.error
     assert celery_worker_process.poll() is None  # the worker process is alive

@@ -15,11 +15,11 @@ from audits.choices import Population
 from audits.draws import draw, draw_from, reproduce, reproduction, stored_picks
 from audits.models import Complaint, Inspector, SpotCheck
 from audits.models.supervision import json_digest
-from skilleval.models import AuditEntry, Region
+from skilleval.models import AuditEntry
 from tests.factories import InstitutionFactory, approved_filing, occupation_with_resources, region
+from tests.inspections import CITIES, inspector_in_every_city
 
 pytestmark = pytest.mark.django_db
-CITIES = [f"32{n:02d}00" for n in range(1, 14)]
 
 
 @pytest.fixture
@@ -37,9 +37,7 @@ def catalog(db):
 
 @pytest.fixture
 def pool(catalog):
-    inspectors = [
-        Inspector.objects.create(name=f"检查员{c}", city=Region.objects.get(code=c)) for c in CITIES
-    ]
+    inspectors = inspector_in_every_city()
     # One inspector works at a Nanjing institution: never sent there.
     Inspector.objects.create(name="机构内检查员", city=region("320500"), institution=catalog[0])
     return inspectors

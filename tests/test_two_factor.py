@@ -13,16 +13,9 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from skilleval.choices import Role
 from skilleval.models import AuditEntry
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def security_admin(db):
-    return UserFactory(username="secadmin", role=Role.SECURITY_ADMIN)
 
 
 PASSWORD = "Correct-horse-9"

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from institutions.choices import BatchStatus, EvaluationType, FilingStatus, QuestionSource
+from institutions.choices import BatchStatus, FilingStatus
 from institutions.models import Batch, Filing
 from skilleval.choices import JobKind, JobStatus, Role, in_chinese
 from skilleval.models import Job
@@ -14,7 +14,7 @@ from tests.factories import (
     InstitutionFactory,
     UserFactory,
     approved_filing,
-    occupation_with_resources,
+    planned_batch,
     region,
 )
 
@@ -54,9 +54,8 @@ def test_a_city_clerk_sees_the_filings_waiting_for_her_oldest_first(nanjing_staf
 
 
 def test_the_signatory_sees_approved_batches_to_sign_off_and_no_other_institutions(
-    nanjing_institution, suzhou_institution
+    nanjing_institution, suzhou_institution, lathe
 ):
-    lathe = occupation_with_resources()
     signatory = UserFactory(
         role=Role.INSTITUTION_SIGNATORY, institution=nanjing_institution, username="sig"
     )
@@ -64,18 +63,12 @@ def test_the_signatory_sees_approved_batches_to_sign_off_and_no_other_institutio
         role=Role.INSTITUTION_SIGNATORY, institution=suzhou_institution, username="sig2"
     )
     approved_filing(nanjing_institution, [(lathe, 4)], regions=["320100"])
-    batch = Batch.objects.plan(
-        institution=nanjing_institution,
-        user=UserFactory(role=Role.INSTITUTION_STAFF, institution=nanjing_institution),
-        occupation=lathe,
-        level=4,
-        evaluation_type=EvaluationType.SKILL_LEVEL,
-        region=region("320115"),
+    batch = planned_batch(
+        nanjing_institution,
+        UserFactory(role=Role.INSTITUTION_STAFF, institution=nanjing_institution),
+        lathe,
         exam_starts_on=date(2026, 12, 1),
         exam_ends_on=date(2026, 12, 2),
-        venue="江宁区某实训基地",
-        examiners="张考评",
-        question_source=QuestionSource.NATIONAL_BANK,
     )
     Batch.objects.filter(pk=batch.pk).update(status=BatchStatus.RESULTS_APPROVED)
 
@@ -108,22 +101,15 @@ def test_my_jobs_on_the_dashboard_are_only_my_own(client, province_admin):
     assert list(jobs) == [mine]
 
 
-def test_an_institution_sees_each_batch_with_the_action_it_takes_next(nanjing_institution):
-    lathe = occupation_with_resources()
+def test_an_institution_sees_each_batch_with_the_action_it_takes_next(nanjing_institution, lathe):
     staff = UserFactory(role=Role.INSTITUTION_STAFF, institution=nanjing_institution)
     approved_filing(nanjing_institution, [(lathe, 4)], regions=["320100"])
-    batch = Batch.objects.plan(
-        institution=nanjing_institution,
-        user=staff,
-        occupation=lathe,
-        level=4,
-        evaluation_type=EvaluationType.SKILL_LEVEL,
-        region=region("320115"),
+    batch = planned_batch(
+        nanjing_institution,
+        staff,
+        lathe,
         exam_starts_on=date(2026, 12, 21),
         exam_ends_on=date(2026, 12, 22),
-        venue="江宁区某实训基地",
-        examiners="张考评",
-        question_source=QuestionSource.NATIONAL_BANK,
     )
     running = queue(staff, "进行中的评价批次")
     assert [t.next_step for t in running.tasks] == ["下一步：发布评价计划"]

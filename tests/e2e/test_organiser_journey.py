@@ -14,27 +14,14 @@ from playwright.sync_api import expect
 from certificates.models import Certificate
 from competitions.models import Competition
 from skilleval.demo import make_resident_id
-
-HEADERS = [
-    "姓名",
-    "身份证号",
-    "组别",
-    "赛项职业编码",
-    "养老保险参保地",
-    "省内参保月数",
-    "户籍地",
-    "就读院校",
-    "院校所在地",
-    "现有等级",
-    "从业年限",
-]
+from tests.competition_data import CONTESTANT_HEADERS
 
 
 def contestants_xlsx() -> bytes:
     """Five lathe operators: three insured in 南京, two with a 苏州 hukou (out of area: 40%)."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet.append(HEADERS)
+    sheet.append(CONTESTANT_HEADERS)
     people = [
         ("陈立国", "320115", "36", ""),
         ("刘建华", "320115", "60", ""),

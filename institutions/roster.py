@@ -55,6 +55,7 @@ from skilleval.imports import (
     read_sheet,
     rows_digest,
     template,
+    value_only,
 )
 from skilleval.job_pages import in_both_languages
 from skilleval.models import AuditEntry
@@ -391,6 +392,7 @@ class Context:
         )
 
 
+@value_only
 def check_id_type(value, row, ctx) -> str:
     text = cell_text(value)
     if not text:
@@ -454,6 +456,7 @@ def check_gender(value, row, ctx) -> str | None:
     return gender
 
 
+@value_only
 def check_education(value, row, ctx) -> int:
     text = cell_text(value)
     if not text:
@@ -469,6 +472,7 @@ def check_education(value, row, ctx) -> int:
     return education
 
 
+@value_only
 def check_work_years(value, row, ctx) -> Decimal:
     if is_blank(value):
         raise Bad("从业年限为空", "Work years is empty")
@@ -481,6 +485,7 @@ def check_work_years(value, row, ctx) -> Decimal:
     return years
 
 
+@value_only
 def check_certificate_number(value, row, ctx) -> str:
     if is_number_cell(value):
         raise Bad(
@@ -527,6 +532,7 @@ def check_level_given(value, row, ctx) -> None:
 
 
 def _region_checker(header: str):
+    @value_only
     def check_region(value, row, ctx) -> str:
         text = cell_text(value)
         if len(text) > 50:
@@ -548,6 +554,7 @@ def check_phone(value, row, ctx) -> str:
     return phone
 
 
+@value_only
 def check_training_route(value, row, ctx) -> str:
     text = cell_text(value)
     if not text:
@@ -561,6 +568,7 @@ def check_training_route(value, row, ctx) -> str:
     return route
 
 
+@value_only
 def check_own_staff(value, row, ctx) -> bool | None:
     text = cell_text(value).lower()
     if text in YES_WORDS:

@@ -103,6 +103,18 @@ class Bads(Exception):
 # "_" are working notes) and the import's context; it returns the value to store or raises Bad.
 Check = Callable[[object, dict, object], object]
 
+MEMO_LIMIT = 1_000  # distinct texts remembered per value-only check of one upload
+
+
+def value_only(check: Check) -> Check:
+    """Mark a check whose answer depends on the cell's text alone (and on the upload's context,
+    which does not change while it is checked): check_rows then runs it once per distinct text
+    and reuses the answer. Most columns of a roster hold a handful of values (document type,
+    education, level, region), and a 100,000-row file asks the same question 100,000 times.
+    Only text cells are remembered: 1, 1.0 and True are equal as keys but not as cells."""
+    check.value_only = True
+    return check
+
 
 @dataclass
 class Sheet:
@@ -311,8 +323,18 @@ def check_rows(
         if refusals:
             return [], [*errors, *refusals]
 
-    # Each check with the index of its column in the upload (None: the column is absent).
-    checks = [(key, column, sheet.columns.get(column), check) for key, column, check in spec.checks]
+    # Each check with the index of its column in the upload (None: the column is absent) and,
+    # for a value-only check, the answers it gave to the texts seen so far.
+    checks = [
+        (
+            key,
+            column,
+            sheet.columns.get(column),
+            check,
+            {} if getattr(check, "value_only", False) else None,
+        )
+        for key, column, check in spec.checks
+    ]
     clean: list[dict] = []
     every = spec.progress_every
     chunk_start = 0  # the first of the clean rows not yet given to each_chunk
@@ -320,9 +342,17 @@ def check_rows(
         for done, (number, cells) in enumerate(sheet.rows, start=1):
             row = {"row": number}
             found = len(errors)
-            for key, column, index, check in checks:
+            for key, column, index, check, memo in checks:
+                value = cells[index] if index is not None else ""
+                if memo is not None and type(value) is str:
+                    answer = memo.get(value, memo)  # the dict itself stands for "not seen"
+                    if answer is not memo:
+                        row[key] = answer
+                        continue
                 try:
-                    row[key] = check(cells[index] if index is not None else "", row, context)
+                    row[key] = answer = check(value, row, context)
+                    if memo is not None and type(value) is str and len(memo) < MEMO_LIMIT:
+                        memo[value] = answer
                 except Bad as bad:
                     errors.append(_problem(spec, number, column, index, cells, bad))
                 except Bads as bads:
@@ -721,6 +751,7 @@ def check_name(value, row, ctx) -> str:
     return name
 
 
+@value_only
 def check_current_level(value, row, ctx) -> int | None:
     text = cell_text(value)
     if not text:

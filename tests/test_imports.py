@@ -115,6 +115,51 @@ class TestHeaders:
                 assert spec.header_names[imports.header_key(column.header)] == column.key
 
 
+class TestValueOnlyChecks:
+    """A check marked value_only runs once per distinct text of an upload; what it refuses is
+    still refused on every row, and a number cell is never taken for the text it equals."""
+
+    def spec_counting(self, calls):
+        @imports.value_only
+        def check_age_counted(value, row, context):
+            calls.append(value)
+            return check_age(value, row, context)
+
+        return Spec(
+            columns=PEOPLE.columns,
+            checks=(("age", "age", check_age_counted),),
+            refused=Refused,
+            missing_zh=PEOPLE.missing_zh,
+            missing_en=PEOPLE.missing_en,
+            empty=PEOPLE.empty,
+        )
+
+    def test_each_distinct_text_is_checked_once(self):
+        calls = []
+        rows = [["张三", age] for age in ("30", "30", "41", "30", "41")]
+        clean, errors = checked(as_csv(["姓名", "年龄（周岁）"], *rows), self.spec_counting(calls))
+        assert errors == [] and [row["age"] for row in clean] == [30, 30, 41, 30, 41]
+        assert calls == ["30", "41"]
+
+    def test_a_refused_text_is_refused_on_every_row(self):
+        calls = []
+        rows = [["张三", "9"], ["李四", "30"], ["王五", "9"]]
+        _clean, errors = checked(as_csv(["姓名", "年龄（周岁）"], *rows), self.spec_counting(calls))
+        assert [(e["row"], e["value"]) for e in errors] == [(2, "9"), (4, "9")]
+        assert calls == ["9", "30", "9"]
+
+    def test_number_cells_are_checked_each_time(self):
+        calls = []
+        sheet = imports.Sheet(
+            header=["年龄（周岁）"],
+            rows=[(2, [30.0]), (3, [30.0]), (4, ["30"]), (5, ["30"])],
+            columns={"age": 0},
+        )
+        clean, errors = check_rows(self.spec_counting(calls), sheet, None)
+        assert errors == [] and [row["age"] for row in clean] == [30] * 4
+        assert calls == [30.0, 30.0, "30"]  # numbers (1 == 1.0 == True as keys) every time
+
+
 class TestErrors:
     def test_every_problem_names_its_row_and_column_in_both_languages(self):
         content = as_csv(

@@ -1,5 +1,4 @@
-"""Filters of the competition pages and API, and the scoping of the two competition models that
-are reached through their competition (filings, recognitions)."""
+"""Filters of the competition pages and API."""
 
 import django_filters
 from django.db.models import Q
@@ -18,21 +17,6 @@ from competitions.choices import (
 from competitions.models import Competition, CompetitionFiling, Contestant, Honour, Recognition
 from skilleval.filtersets import FilterSet
 from skilleval.models import Region
-
-
-def visible_filings(user):
-    """Filings of the competitions the user may see (Competition.objects.visible_to): the
-    organiser's own, a city's or county's competitions, everything for the province."""
-    return CompetitionFiling.objects.filter(
-        competition__in=Competition.objects.visible_to(user).values("pk")
-    )
-
-
-def visible_recognitions(user):
-    """Recognitions of the contestants of the competitions the user may see."""
-    return Recognition.objects.filter(
-        contestant__competition__in=Competition.objects.visible_to(user).values("pk")
-    )
 
 
 class CityFilter(django_filters.ModelChoiceFilter):

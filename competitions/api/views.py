@@ -30,8 +30,6 @@ from competitions.filtersets import (
     ContestantFilterSet,
     HonourFilterSet,
     RecognitionFilterSet,
-    visible_filings,
-    visible_recognitions,
 )
 from competitions.forms import EventForm
 from competitions.issuance import (
@@ -39,7 +37,7 @@ from competitions.issuance import (
     issue_competition_certificates,
     propose_recognitions,
 )
-from competitions.models import Competition, Contestant, Honour
+from competitions.models import Competition, CompetitionFiling, Contestant, Honour, Recognition
 from skilleval.api.base import RoleWritePermission, ScopedViewSetMixin
 from skilleval.choices import Role
 
@@ -155,7 +153,7 @@ class CompetitionFilingViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [permissions.IsAuthenticated]
 
     def get_queryset(self):
-        return visible_filings(self.request.user).select_related(
+        return CompetitionFiling.objects.visible_to(self.request.user).select_related(
             "competition", "authority", "submitted_by", "decided_by"
         )
 
@@ -193,7 +191,7 @@ class RecognitionViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [permissions.IsAuthenticated]
 
     def get_queryset(self):
-        return visible_recognitions(self.request.user).select_related(
+        return Recognition.objects.visible_to(self.request.user).select_related(
             "contestant__event__occupation", "contestant__competition__host_region"
         )
 

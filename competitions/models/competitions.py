@@ -73,6 +73,12 @@ class CompetitionQuerySet(ScopedQuerySet):
     def visible_to(self, user):
         return super().visible_to(user).distinct()
 
+    def scope_through(self, relation: str, user) -> Q | None:
+        """The scope of rows that belong to a competition (its contestants, filings,
+        recognitions): those of the competitions the user may see, reached through `relation`."""
+        condition = self.scope_for(user)
+        return None if condition is None else Q(**{f"{relation}__in": self.filter(condition)})
+
 
 class Competition(models.Model):
     """A vocational skill competition (职业技能竞赛): its organiser, level and class, host region,

@@ -36,10 +36,7 @@ def check_id_number(id_type: str, raw: str) -> tuple[str, tuple[str, str] | None
 
 class ContestantQuerySet(ScopedQuerySet):
     def scope_for(self, user):
-        condition = Competition.objects.all().scope_for(user)
-        return (
-            None if condition is None else Q(competition__in=Competition.objects.filter(condition))
-        )
+        return Competition.objects.all().scope_through("competition", user)
 
 
 class IdentifiedPerson(models.Model):

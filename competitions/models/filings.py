@@ -22,10 +22,16 @@ from skilleval import rules
 from skilleval.actions import Forbidden
 from skilleval.changelog.signals import audited_update
 from skilleval.choices import Level, Role
+from skilleval.querysets import ScopedQuerySet
 from skilleval.rules.competitions import DirectRecognition
 
 
-class CompetitionFilingQuerySet(models.QuerySet):
+class CompetitionFilingQuerySet(ScopedQuerySet):
+    def scope_for(self, user):
+        """The filings of the competitions the user may see: the organiser's own, a city's or
+        county's competitions, everything for the province."""
+        return Competition.objects.all().scope_through("competition", user)
+
     def waiting_for(self, user):
         """Submitted filings on this user's desk (CompetitionFiling.may_be_decided_by): the
         province decides the provincial and cross-city ones, a city its own; a county gives its
@@ -117,6 +123,12 @@ class CompetitionFiling(models.Model):
                 raise ValidationError(gettext("该备案已审核"))
 
 
+class RecognitionQuerySet(ScopedQuerySet):
+    def scope_for(self, user):
+        """The recognitions of the contestants of the competitions the user may see."""
+        return Competition.objects.all().scope_through("contestant__competition", user)
+
+
 class Recognition(models.Model):
     """A level recognised directly from a competition result (实施意见 十五)."""
 
@@ -135,6 +147,8 @@ class Recognition(models.Model):
     )
     reason = models.CharField(_("说明"), max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RecognitionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

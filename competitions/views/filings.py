@@ -10,8 +10,9 @@ from django.views.decorators.http import require_POST
 
 from competitions import pdf
 from competitions.choices import CompetitionFilingStatus
-from competitions.filtersets import CompetitionFilingFilterSet, visible_filings
+from competitions.filtersets import CompetitionFilingFilterSet
 from competitions.forms import DecideForm, OpinionForm
+from competitions.models import CompetitionFiling
 from skilleval.views import ScopedListView, detail_form
 
 
@@ -23,7 +24,7 @@ class CompetitionFilingListView(ScopedListView):
 
     def visible(self):
         return (
-            visible_filings(self.request.user)
+            CompetitionFiling.objects.visible_to(self.request.user)
             .select_related("competition__host_region__parent", "authority")
             .order_by("-submitted_at")
         )
@@ -43,7 +44,7 @@ class CompetitionFilingListView(ScopedListView):
 
 def scoped_filing(request, pk):
     return get_object_or_404(
-        visible_filings(request.user).select_related(
+        CompetitionFiling.objects.visible_to(request.user).select_related(
             "competition__host_region__parent", "authority", "submitted_by", "decided_by"
         ),
         pk=pk,

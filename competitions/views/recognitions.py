@@ -14,11 +14,10 @@ from competitions.choices import RecognitionStatus
 from competitions.filtersets import (
     PublicCompetitionFilterSet,
     RecognitionFilterSet,
-    visible_recognitions,
 )
 from competitions.forms import RecognitionDecisionForm
 from competitions.issuance import DECIDERS, decide_recognition, may_decide_recognition
-from competitions.models import Competition, Event
+from competitions.models import Competition, Event, Recognition
 from skilleval.actions import button_action
 from skilleval.views import ScopedListView
 
@@ -29,7 +28,7 @@ class RecognitionListView(ScopedListView):
 
     def visible(self):
         return (
-            visible_recognitions(self.request.user)
+            Recognition.objects.visible_to(self.request.user)
             .select_related(
                 "contestant__competition__host_region__parent", "contestant__event__occupation"
             )
@@ -51,7 +50,9 @@ class RecognitionListView(ScopedListView):
 @require_POST
 def recognition_decide(request, pk):
     recognition = get_object_or_404(
-        visible_recognitions(request.user).select_related("contestant__competition__host_region"),
+        Recognition.objects.visible_to(request.user).select_related(
+            "contestant__competition__host_region"
+        ),
         pk=pk,
     )
     form = RecognitionDecisionForm(request.POST)

@@ -35,9 +35,8 @@ from skilleval.imports import (
     check_current_level,
     check_name,
     earlier_row,
+    id_number_cell,
     import_all_or_nothing,
-    is_number_cell,
-    normalise_id_number,
     parse_years,
     rows_digest,
     template,
@@ -342,14 +341,7 @@ class Context:
 
 def check_id_cell(value, row, ctx) -> str:
     """The ID number, normalised; its type (a residence permit by its 81/82/83 area) is noted."""
-    if is_number_cell(value):
-        raise Bad(
-            f"身份证号是数字格式（显示为 {cell_text(value)}）：Excel 只保留 15 位有效数字，"
-            "末几位已经丢失。请把该列设置为文本格式后重新填写",
-            f"The ID number is a number cell ({cell_text(value)}): Excel keeps only 15 "
-            "significant digits. Format the column as text and type the numbers again",
-        )
-    text = normalise_id_number(cell_text(value))
+    text = id_number_cell(value)
     id_type = IdType.HMT_RESIDENCE_PERMIT if text.startswith(HMT_PREFIXES) else IdType.RESIDENT_ID
     id_number, problem = check_id_number(id_type, text)
     if problem:

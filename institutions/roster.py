@@ -46,11 +46,11 @@ from skilleval.imports import (
     check_name,
     check_rows,
     earlier_row,
+    id_number_cell,
     import_all_or_nothing,
     is_number_cell,
     job_refused,
     no_gc_pauses,
-    normalise_id_number,
     parse_years,
     read_sheet,
     rows_digest,
@@ -409,16 +409,7 @@ def check_id_type(value, row, ctx) -> str:
 def check_id_number(value, row, ctx) -> str:
     """The number, normalised (no spaces, upper case); notes the birth date and the gender the
     number carries."""
-    if is_number_cell(value):
-        shown = cell_text(value)
-        raise Bad(
-            f"证件号码是数字格式（显示为 {shown}）：Excel 只保留 15 位有效数字，末几位已经丢失。"
-            "请把“证件号码”列设置为文本格式后重新填写",
-            f"The ID number is a number cell ({shown}): Excel keeps only 15 significant digits, "
-            "so the last digits are lost. Format the ID number column as text and type the "
-            "numbers again",
-        )
-    number = normalise_id_number(cell_text(value))
+    number = id_number_cell(value)
     id_type = row.get("id_type")
     if id_type is None:
         if not number:

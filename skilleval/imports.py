@@ -670,6 +670,21 @@ PASSPORT_RE = re.compile(r"^[A-Z0-9]{5,20}$")
 HMT_PREFIXES = ("810000", "820000", "830000")  # Hong Kong, Macao, Taiwan (GB 11643 area codes)
 
 
+def id_number_cell(value) -> str:
+    """The ID number a cell holds, normalised. A number cell is refused: Excel keeps 15
+    significant digits, so an 18-digit number typed into a number cell has already lost its last
+    ones, and no check could tell which."""
+    if is_number_cell(value):
+        shown = cell_text(value)
+        raise Bad(
+            f"证件号码是数字格式（显示为 {shown}）：Excel 只保留 15 位有效数字，末几位已经丢失。"
+            "请把该列设置为文本格式后重新填写",
+            f"The ID number is a number cell ({shown}): Excel keeps only 15 significant digits, "
+            "so the last digits are lost. Format the column as text and type the numbers again",
+        )
+    return normalise_id_number(cell_text(value))
+
+
 def normalise_id_number(text: str) -> str:
     """What a person typed, as the number is printed: no spaces or dashes, upper case."""
     return ID_NUMBER_SEPARATORS.sub("", str(text or "")).upper()

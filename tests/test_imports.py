@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from stdnum.cn import ric
 
 from competitions.contestant_import import SPEC as CONTESTANTS
+from competitions.contestant_import import check_id_cell as check_contestant_cell
 from competitions.contestant_import import check_id_number as check_contestant_id
 from institutions.choices import IdType
 from institutions.roster import SPEC as ROSTER
@@ -354,3 +355,19 @@ def test_roster_and_contestants_judge_an_id_number_alike(id_type, typed, problem
     else:
         assert problem in roster_problem
         assert contestant_problem is not None and contestant_problem[0] == roster_problem
+
+
+def test_roster_and_contestants_refuse_an_id_number_typed_as_a_number_alike():
+    """Excel has already dropped the last digits of a number cell; both imports say so in the
+    same words (they used to name the column differently)."""
+    typed = float(VALID_JIANGNING[:17])
+    with pytest.raises(Bad) as roster:
+        check_roster_id(
+            typed,
+            {"id_type": IdType.RESIDENT_ID},
+            RosterContext(batch=None, today=TODAY, employer=False),
+        )
+    with pytest.raises(Bad) as contestants:
+        check_contestant_cell(typed, {}, None)
+    assert (roster.value.zh, roster.value.en) == (contestants.value.zh, contestants.value.en)
+    assert "文本格式" in roster.value.zh and "15 significant digits" in roster.value.en

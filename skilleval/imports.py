@@ -253,7 +253,10 @@ def read_sheet(spec: Spec, source, filename: str) -> Sheet:
     rows = []
     for number in range(2, len(table) + 1):
         cells = table[number - 1]  # the reader's own lists: padded in place, not copied
-        if all(is_blank(c) for c in cells):
+        first = cells[0] if cells else None
+        # The first cell of a filled row is nearly always text: the whole row is looked at
+        # only when it is not.
+        if not (type(first) is str and first.strip()) and all(is_blank(c) for c in cells):
             continue  # spreadsheets often carry trailing empty rows
         if len(cells) < width:
             cells.extend([""] * (width - len(cells)))

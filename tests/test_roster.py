@@ -2,16 +2,19 @@
 
 import csv
 import io
+from dataclasses import replace
 from datetime import date
 from functools import partial
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 from openpyxl import Workbook, load_workbook
 from stdnum.cn import ric
 
-from institutions.choices import BatchStatus, InstitutionKind
+from institutions import roster
+from institutions.choices import BatchStatus, EligibilityStatus, InstitutionKind
 from institutions.models import Batch, Candidate, Institution
 from institutions.roster import (
     COLUMNS,
@@ -598,11 +601,8 @@ class TestJob:
         self, batch, alice, settings, monkeypatch, django_capture_on_commit_callbacks
     ):
         """Every progress report writes the job's row while a COPY is being fed: it ends first."""
-        from dataclasses import replace
-
-        from institutions import roster
-
         monkeypatch.setattr(roster, "SPEC", replace(roster.SPEC, progress_every=2))
+        monkeypatch.setattr(roster, "PROGRESS_INTERVAL", 0)  # a report at every chunk
         settings.JOB_HEARTBEAT_INTERVAL = 0
         with django_capture_on_commit_callbacks(execute=True):
             job = self.start(batch, alice, as_csv([person(n) for n in range(7)]))
@@ -643,6 +643,69 @@ class TestJob:
         job.refresh_from_db()
         assert job.status == JobStatus.FAILED and "无权" in job.error
         assert not batch.candidates.exists()
+
+
+class TestWritingOnPostgres:
+    """COPY of the filled columns on a thread of its own, each chunk's keys checked as it goes."""
+
+    def test_the_columns_a_roster_leaves_out_get_their_defaults_from_the_database(
+        self, batch, alice, on_postgres
+    ):
+        assert import_roster(batch, io.BytesIO(as_csv([person(1)])), "r.csv", user=alice) == {
+            "imported": 1
+        }
+        candidate = batch.candidates.get()
+        assert candidate.eligibility == EligibilityStatus.PENDING
+        assert (
+            candidate.eligibility_basis,
+            candidate.eligibility_reason,
+            candidate.photo.name,
+        ) == (
+            "",
+            "",
+            "",
+        )
+        assert candidate.absent is False and candidate.eligibility_override is False
+        assert candidate.created_at is not None and candidate.passed is None
+        assert personal_data.decrypt(candidate.id_number_encrypted) == resident_id(1)
+
+    def test_what_the_database_refuses_is_raised_in_the_importing_thread(
+        self, batch, alice, on_postgres
+    ):
+        clean, errors = validate_roster(
+            batch, read_roster(io.BytesIO(as_csv([person(1)])), "r.csv")
+        )
+        assert errors == []
+        with pytest.raises(IntegrityError), transaction.atomic():
+            writer = roster._CopyWriter(batch)
+            writer.write(clean * 2)  # the same person twice: candidate_once_per_batch
+            writer.close()
+        assert not batch.candidates.exists()
+
+    def test_the_keys_are_deferred_again_once_the_rows_are_stored(self, batch, alice, on_postgres):
+        """Later statements of the same transaction get the default Django relies on."""
+        with transaction.atomic():
+            import_roster(batch, io.BytesIO(as_csv([person(1)])), "r.csv", user=alice)
+            missing = Batch.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1000
+            # Deferred, a dangling key is refused at the commit only; here it is rolled back.
+            assert batch.candidates.update(batch_id=missing) == 1
+            transaction.set_rollback(True)
+
+    @pytest.mark.parametrize(("interval", "reported"), [(0, [0, 2, 4, 6, 7]), (3600, [0, 7])])
+    def test_checking_is_reported_about_once_a_second_not_at_every_chunk(
+        self, batch, alice, monkeypatch, interval, reported
+    ):
+        monkeypatch.setattr(roster, "SPEC", replace(roster.SPEC, progress_every=2))
+        monkeypatch.setattr(roster, "PROGRESS_INTERVAL", interval)
+        reports = []
+        import_roster(
+            batch,
+            io.BytesIO(as_csv([person(n) for n in range(7)])),
+            "r.csv",
+            user=alice,
+            progress=lambda done, total, message: reports.append(done),
+        )
+        assert [done for done in reports if done <= 7] == reported
 
 
 class TestHostileFiles:

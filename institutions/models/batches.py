@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
@@ -940,20 +940,34 @@ class Candidate(models.Model):
     training_route = models.CharField(
         _("技工院校或学徒经历"), max_length=30, choices=TrainingRoute.choices, blank=True
     )
-    photo = models.ImageField(_("照片"), upload_to=candidate_photo_path, blank=True)
+    # The columns a roster leaves to their defaults have them in the database too (db_default):
+    # the roster's COPY then sends only what the upload fills (institutions.roster._CopyWriter).
+    photo = models.ImageField(
+        _("照片"), upload_to=candidate_photo_path, blank=True, default="", db_default=""
+    )
     eligibility = models.CharField(
         _("资格审核"),
         max_length=10,
         choices=EligibilityStatus.choices,
         default=EligibilityStatus.PENDING,
+        db_default=EligibilityStatus.PENDING.value,
     )
     eligibility_basis = models.CharField(
-        _("申报依据"), max_length=30, choices=EligibilityBasis.choices, blank=True
+        _("申报依据"),
+        max_length=30,
+        choices=EligibilityBasis.choices,
+        blank=True,
+        default="",
+        db_default="",
     )
-    eligibility_reason = models.CharField(_("审核意见"), max_length=300, blank=True)
+    eligibility_reason = models.CharField(
+        _("审核意见"), max_length=300, blank=True, default="", db_default=""
+    )
     # The automatic check words its reason in both languages; a reviewer's own words stay as typed.
-    eligibility_reason_en = models.CharField(_("审核意见（英文）"), max_length=300, blank=True)
-    eligibility_override = models.BooleanField(_("人工认定"), default=False)
+    eligibility_reason_en = models.CharField(
+        _("审核意见（英文）"), max_length=300, blank=True, default="", db_default=""
+    )
+    eligibility_override = models.BooleanField(_("人工认定"), default=False, db_default=False)
     eligibility_reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -984,9 +998,9 @@ class Candidate(models.Model):
     comprehensive_score = models.DecimalField(
         _("综合评审（论文答辩/业绩评审）"), max_digits=4, decimal_places=1, null=True, blank=True
     )
-    absent = models.BooleanField(_("缺考"), default=False)
+    absent = models.BooleanField(_("缺考"), default=False, db_default=False)
     passed = models.BooleanField(_("合格"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
 
     objects = CandidateQuerySet.as_manager()
 

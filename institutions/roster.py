@@ -27,7 +27,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from operator import itemgetter
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
@@ -873,8 +873,10 @@ def _write(ctx: Context, clean: list[dict], progress: Progress | None, total: in
     """Store the checked rows not yet written while checking, in chunks inside the caller's
     transaction, then write one summary audit entry (bulk inserts send no signals)."""
     batch, writer, done = ctx.batch, ctx.writer, ctx.written
-    digest = rows_digest(clean, itemgetter(*ROW_FIELDS))  # while the last rows are stored
-    writer.close()
+    try:
+        digest = rows_digest(clean, itemgetter(*ROW_FIELDS))  # while the last rows are stored
+    finally:
+        writer.close()
     if progress and done:
         progress(
             total + done, 2 * total, in_both_languages(_("已导入 %(done)s 名"), {"done": done})
@@ -945,7 +947,8 @@ class _CopyWriter:
             if not f.primary_key and f.attname not in filled
             if not (f.null or f.has_db_default())
         ]
-        assert not left_out, f"the roster's COPY would leave {left_out} without a value"
+        if left_out:  # a new NOT NULL column without db_default: COPY would fail on every row
+            raise ImproperlyConfigured(f"the roster's COPY leaves {left_out} without a value")
         self.batch_id = batch.pk
         quote, table = connection.ops.quote_name, Candidate._meta.db_table
         columns = ", ".join(quote(Candidate._meta.get_field(name).column) for name in filled)

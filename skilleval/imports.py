@@ -194,7 +194,7 @@ class Spec:
         """One problem, in the shape of every import; `value` is the cell as read (masked for
         a column with a mask, such as ID numbers: it is kept with the job and shown on its page)."""
         known = self.by_key.get(column)
-        value = "" if value is None else str(value).strip()[:100]
+        value = cell_text(value)[:100]  # as the reader sees the cell (a number as Excel shows it)
         if value and column in self.masks:
             value = self.masks[column](value)
         return {

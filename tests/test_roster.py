@@ -188,6 +188,8 @@ class TestChecks:
         assert cells_of(err) == [(102, "证件号码"), (502, "证件号码"), (902, "证件号码")]
         assert "校验位" in err.errors[0]["zh"]
         assert "文本格式" in err.errors[1]["zh"] and "15" in err.errors[1]["en"]
+        shown = err.errors[1]["value"]  # as Excel shows the number, masked; not "3.20…e+17"
+        assert shown.startswith("3201") and shown.endswith("000") and "e+" not in shown
         assert "第 9 行" in err.errors[2]["zh"]
         assert not batch.candidates.exists()
 

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from institutions.choices import FilingStatus
+from skilleval.celery import app as celery_app
 from skilleval.management.commands.seed_demo import ACCOUNTS
 
 pytestmark = pytest.mark.django_db
@@ -58,9 +59,18 @@ def test_every_seeded_page_opens_for_each_demo_account_that_may_see_it_and_no_ot
 
 
 def test_seeded_filings_carry_who_filed_and_who_decided_like_the_pages_make_them():
+    """Seeded as with a broker configured (REDIS_URL): the seed runs its jobs itself, as no
+    worker could see into its transactions, and leaves the setting as it found it."""
+    from certificates.models import Certificate
     from institutions.models import Filing
 
-    call_command("seed_demo", stdout=io.StringIO())
+    eager, celery_app.conf.task_always_eager = celery_app.conf.task_always_eager, False
+    try:
+        call_command("seed_demo", stdout=io.StringIO())
+        assert celery_app.conf.task_always_eager is False
+    finally:
+        celery_app.conf.task_always_eager = eager
+    assert Certificate.objects.filter(batch__isnull=False).exists()  # the issuance job ran
 
     for filing in Filing.objects.exclude(status=FilingStatus.DRAFT):
         assert filing.submitted_by is not None and filing.submitted_at is not None, filing

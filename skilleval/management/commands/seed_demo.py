@@ -42,6 +42,7 @@ from institutions.models import (
     Institution,
 )
 from skilleval import personal_data, two_factor
+from skilleval.celery import app as celery_app
 from skilleval.choices import JobKind, Role
 from skilleval.demo import make_photo_jpeg, make_resident_id, make_uscc
 from skilleval.models import Job, Occupation, OccupationLevel, Region, User
@@ -276,6 +277,16 @@ class Command(BaseCommand):
     help = "Load the demo data and print one account per role."
 
     def handle(self, *args, **options):
+        # The demo's jobs (imports, issuance, reviews) run here, whatever broker is configured:
+        # each part of the seed is one transaction, which a worker elsewhere could not see into.
+        eager, celery_app.conf.task_always_eager = celery_app.conf.task_always_eager, True
+        try:
+            self._seed()
+        finally:
+            celery_app.conf.task_always_eager = eager
+        self._print_accounts()
+
+    def _seed(self):
         with transaction.atomic():
             institutions = self._institutions()
             users = self._accounts(institutions)
@@ -293,7 +304,6 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._audits(institutions, users)
         refresh_summary()  # what the nightly beat task does: the statistics say when
-        self._print_accounts()
 
     def _institutions(self) -> dict[str, Institution]:
         created = {}

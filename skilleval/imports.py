@@ -347,14 +347,15 @@ def check_rows(
             found = len(errors)
             for key, column, index, check, memo in checks:
                 value = cells[index] if index is not None else ""
-                if memo is not None and type(value) is str:
+                remembered = memo is not None and type(value) is str
+                if remembered:
                     answer = memo.get(value, memo)  # the dict itself stands for "not seen"
                     if answer is not memo:
                         row[key] = answer
                         continue
                 try:
                     row[key] = answer = check(value, row, context)
-                    if memo is not None and type(value) is str and len(memo) < MEMO_LIMIT:
+                    if remembered and len(memo) < MEMO_LIMIT:
                         memo[value] = answer
                 except Bad as bad:
                     errors.append(_problem(spec, number, column, index, cells, bad))

@@ -954,6 +954,9 @@ class _CopyWriter:
         columns = ", ".join(quote(Candidate._meta.get_field(name).column) for name in filled)
         self.sql = f"COPY {quote(table)} ({columns}) FROM STDIN"
         self.foreign_keys = ""  # for SET CONSTRAINTS; read at the first write
+        # While a sending thread runs: a cursor that only lends its adapters to the formatting,
+        # the chunks handed over, and what the thread met.
+        self._formatting = None
         self._chunks: queue.SimpleQueue | None = None
         self._sender: threading.Thread | None = None
         self._abandon = False

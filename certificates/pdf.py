@@ -1,10 +1,13 @@
-"""Certificate and proof PDFs (WeasyPrint).
+"""Certificate and proof PDFs.
 
-A certificate page is built from a plain dict (`certificate_page`), so that many certificates can be
-laid out as the pages of ONE WeasyPrint document (bulk issuance, certificates/issuance.py): CSS,
-layout and font loading are paid once per chunk, and each page is then written out as its own
-one-page PDF (`render_pages`). The merged print PDF concatenates the chunk documents (`merge_pdfs`).
-Fonts: certificates/fonts.py. No network: photos and fonts are file:// URLs, the QR code a data URI.
+A certificate page is built from a plain dict (`certificate_page`), picklable for render tasks.
+Bulk issuance (certificates/issuance.py) puts the kind's static layer — frame, titles, labels,
+laid out once per process by WeasyPrint — under every page and draws the filled layer straight
+into the PDF (`render_pages`, certificates/drawing.py), each page also written out as its own
+one-page PDF; the merged print PDF concatenates the chunk documents (`merge_pdfs`). A single
+certificate (reprint, holder's copy, correction, revoked copy) and proofs are laid out whole by
+WeasyPrint. Fonts: certificates/fonts.py. No network: photos and fonts are file:// URLs or read
+through the storage API, the QR code a data URI.
 """
 
 import atexit
@@ -14,11 +17,10 @@ import re
 from datetime import date
 from functools import cache
 
-import segno
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from certificates import fonts, signing
+from certificates import drawing, fonts, signing
 from certificates.choices import CertificateKind, ProofReason
 from institutions.choices import IdType
 from skilleval import storage
@@ -80,18 +82,10 @@ def site_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-# The code only ever holds a verification URL of one length: error level M (15 % may be lost)
-# fixed, not raised when it happens to fit, and one fixed mask pattern. Any of the eight masks is
-# valid (GB/T 18284); letting segno score all eight took four fifths of the time of a code.
-QR_ERROR = "m"
-QR_MASK = 0
-
-
 def qr_data_uri(url: str) -> str:
     """The QR code of `url` as a PNG data URI, one pixel per module, drawn without smoothing.
     (A PNG is far cheaper for WeasyPrint to draw than the same code as an SVG path.)"""
-    code = segno.make(url, error=QR_ERROR, boost_error=False, mask=QR_MASK, micro=False)
-    return code.png_data_uri(scale=1, border=2)
+    return drawing.qr_code(url).png_data_uri(scale=1, border=2)
 
 
 def _label_zh(label) -> str:
@@ -289,44 +283,20 @@ def render_certificate(certificate) -> bytes:
 
 
 def render_pages(pages: list[dict], sign: bool = True) -> tuple[bytes, list[bytes]]:
-    """The fast way, for bulk issuance: lay out only the filled layer of all the pages as ONE
-    document, put the kind's static layer (laid out once) under every page as a shared form, and
-    cut the result into one-page PDFs, each signed. Returns (all pages, [one PDF per page]): the
-    all-pages PDF is for printing and stays unsigned. (`sign=False` only for the benchmark's
-    comparison.)"""
-    import pikepdf
-
-    with_qr(pages)
+    """The fast way, for bulk issuance: the kind's static layer (laid out once by WeasyPrint)
+    under every page, the filled layer drawn straight into the PDF (certificates/drawing.py).
+    Returns (all pages, [one PDF per page, signed]): the all-pages PDF is for printing and stays
+    unsigned. (`sign=False` only for the benchmark's comparison.)"""
+    if any(page.get("revoked") for page in pages):
+        raise ValueError("render_pages draws new certificates; a revoked one is rendered alone")
     check_page_glyphs(pages)
     kinds = {page["kind"] for page in pages}
     if len(kinds) != 1:
         raise ValueError("render_pages takes certificates of one kind")
-    filled, count = _write(
-        CERTIFICATE_TEMPLATE, {"certificates": pages, "filled": True, "title": "证书"}
-    )
-    _one_page_each(filled, count, len(pages))
-    background = pikepdf.Pdf.open(io.BytesIO(static_layer(kinds.pop(), settings.SITE_URL)))
-    with pikepdf.Pdf.open(io.BytesIO(filled)) as document:
-        form = document.copy_foreign(background.pages[0].as_form_xobject())
-        for page in document.pages:
-            # WeasyPrint shares one resource dictionary between all pages: give each page its
-            # own, with only what it uses, so that a one-page PDF carries one photo, not all.
-            page.remove_unreferenced_resources()
-            page.add_underlay(form)
-        whole = io.BytesIO()
-        document.save(whole)
-        singles = []
-        for page in document.pages:
-            with pikepdf.Pdf.new() as single:
-                single.pages.append(page)
-                own_font_subsets(single)
-                out = io.BytesIO()
-                single.save(out)
-                singles.append(out.getvalue())
+    whole, singles = drawing.render_pages(pages, static_layer(kinds.pop(), settings.SITE_URL))
     if sign:
         singles = [sign_page(data, page) for data, page in zip(singles, pages, strict=True)]
-    background.close()
-    return whole.getvalue(), singles
+    return whole, singles
 
 
 # --- each certificate's PDF with only its own glyphs -------------------------------------------

@@ -485,7 +485,19 @@ def _page(document, form, drawing: Drawn, fonts_by_face: dict):
     )
 
 
-def _saved(document) -> bytes:
+def document_title(page: dict) -> str:
+    """A certificate PDF's title: kind, number, holder (the upload check looks for the name)."""
+    return f"{page['title_zh']} {page['number']} {page['holder_name']}"
+
+
+def _saved(document, title: str, subject: str = "") -> bytes:
+    # The document information: signing updates the title and writes the certificate's number
+    # and token beside it (certificates/signing.py), and the upload check reads them back
+    # (certificates/verification.py); pyHanko only updates entries that exist.
+    document.docinfo["/Title"] = title
+    document.docinfo["/Subject"] = subject
+    document.docinfo["/Keywords"] = ""
+    document.docinfo["/Producer"] = "skilleval"
     out = io.BytesIO()
     document.save(out, compress_streams=True, min_version="1.7")
     return out.getvalue()
@@ -500,7 +512,7 @@ def render_pages(pages: list[dict], static_pdf: bytes) -> tuple[bytes, list[byte
     with pikepdf.Pdf.open(io.BytesIO(static_pdf)) as background:
         static_form = background.pages[0].as_form_xobject()
         singles = []
-        for drawing in drawings:
+        for page, drawing in zip(pages, drawings, strict=True):
             with pikepdf.Pdf.new() as single:
                 form = single.copy_foreign(static_form)
                 own = {
@@ -508,7 +520,7 @@ def render_pages(pages: list[dict], static_pdf: bytes) -> tuple[bytes, list[byte
                     for name, used in _glyphs_used([drawing.runs]).items()
                 }
                 _page(single, form, drawing, own)
-                singles.append(_saved(single))
+                singles.append(_saved(single, document_title(page), page["institution"]))
         with pikepdf.Pdf.new() as whole:
             form = whole.copy_foreign(static_form)
             shared = {
@@ -517,5 +529,5 @@ def render_pages(pages: list[dict], static_pdf: bytes) -> tuple[bytes, list[byte
             }
             for drawing in drawings:
                 _page(whole, form, drawing, shared)
-            whole_pdf = _saved(whole)
+            whole_pdf = _saved(whole, "证书")
     return whole_pdf, singles

@@ -182,7 +182,7 @@ def sign_page(data: bytes, page: dict) -> bytes:
     """A one-certificate PDF signed, naming the certificate it is (certificates/signing.py)."""
     return signing.sign_pdf(
         data,
-        title=f"{page['title_zh']} {page['number']} {page['holder_name']}",
+        title=drawing.document_title(page),
         number=page["number"],
         token=page["token"],
         issuer=page["institution"],

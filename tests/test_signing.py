@@ -56,6 +56,37 @@ def test_a_certificate_pdf_is_signed_over_the_whole_file_and_validates(signed):
     assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"  # PAdES
 
 
+def test_later_signatures_of_a_process_reuse_the_constant_parts_and_validate_alike(certificate):
+    """The signer keeps what every signature shares (the signed attributes but the document's
+    digest, the signer's identifier) after the first signature; the later ones validate as the
+    first does, each over its own document, and an altered one still fails."""
+    context = ValidationContext(trust_roots=signing.trust_roots(), allow_fetching=False)
+    names = ("王小明", "欧阳娜娜", "李喆")
+    pages = []
+    for name in names:
+        certificate.holder_name = name
+        pages.append(pdf.certificate_page(certificate))
+    _whole, singles = pdf.render_pages(pages)
+    assert signing.signer()._attributes and signing.signer()._identity  # kept after the first
+    digests = set()
+    for data in singles:
+        [signature] = PdfFileReader(io.BytesIO(data)).embedded_signatures
+        status = validate_pdf_signature(signature, context)
+        assert status.intact and status.valid and status.trusted
+        assert status.coverage.name == "ENTIRE_FILE"
+        attributes = signature.signer_info["signed_attrs"]
+        assert [a["type"].native for a in attributes] == [
+            "content_type",
+            "message_digest",
+            "signing_certificate_v2",
+        ]
+        digests.add(attributes[1]["values"][0].native)
+    assert len(digests) == len(names)
+    check = verification.check_pdf(singles[0])
+    assert check.verdict == PdfVerdict.VALID, check.reason  # the register's name
+    assert verification.check_pdf(one_byte_changed(singles[-1])).verdict == PdfVerdict.ALTERED
+
+
 def test_a_signed_pdf_checks_as_valid_and_names_its_certificate(signed, certificate):
     check = verification.check_pdf(signed)
     assert check.verdict == PdfVerdict.VALID

@@ -47,7 +47,10 @@ def worker_is_idle() -> bool:
 def test_a_connection_dropped_mid_issuance_loses_nothing_and_duplicates_nothing(
     live_db, on_postgres, celery_worker_process, settings
 ):
-    passing = 240  # several number and render chunks: the drop falls between two of them
+    # Eight render chunks: the job lasts seconds even with pages drawn at ~150/s, so the drop
+    # falls inside it (with 240 it once ended before a connection could be dropped). Below 900:
+    # approved_batch numbers the failing candidates' ID numbers from there.
+    passing = 800
     batch = approved_batch(passing=passing, failing=2)
     job = batch.sign_off(signatory_of(batch.institution))
 
@@ -55,6 +58,9 @@ def test_a_connection_dropped_mid_issuance_loses_nothing_and_duplicates_nothing(
     # Between two of the job's tasks the worker holds no connection (Django closes it after each
     # task): try again until one of its sessions is there to drop.
     wait_for(terminate_other_connections, 60, "a connection of the worker to drop")
+    assert Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).exists(), (
+        "the job ended before a connection of its worker could be dropped"
+    )
     wait_for(worker_is_idle, 300, "the worker to be done with the job")
     job.refresh_from_db()
     # The run that lost its connection puts the job back in the queue and the worker runs it

@@ -325,7 +325,8 @@ def _tag(glyphs) -> str:
     return "".join(chr(ord("A") + b % 26) for b in digest[:6])
 
 
-def _to_unicode(texts: dict[int, str]) -> bytes:
+def to_unicode_cmap(texts: dict[int, str]) -> bytes:
+    """A ToUnicode CMap: glyph id -> the text it stands for (PDF 32000 9.10.3)."""
     head = (
         "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
         "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
@@ -386,7 +387,7 @@ def font_object(document, font_face: Face, used: dict[int, str]):
         Encoding=Name("/Identity-H"),
         DescendantFonts=Array([cid_font]),
         ToUnicode=pikepdf.Stream(
-            document, _to_unicode({new_id[g]: text for g, text in used.items()})
+            document, to_unicode_cmap({new_id[g]: text for g, text in used.items()})
         ),
     )
     return document.make_indirect(font), new_id

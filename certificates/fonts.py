@@ -393,11 +393,11 @@ def font_face_css() -> str:
 
 
 # --- one PDF, one subset --------------------------------------------------------------------------
-# Bulk issuance lays out a hundred certificates as one document, so WeasyPrint embeds one subset
-# holding the glyphs of all hundred names; a certificate cut out of it would carry them all
-# (issue 14: 119 KB instead of 56 KB). `subset` makes the subset of one certificate's glyphs from the
-# prepared face file, with HarfBuzz (the library WeasyPrint uses, called directly: its bindings
-# cannot load a face from a file).
+# Each certificate PDF of a bulk issuance carries only the glyphs it draws (issue 14: a file cut
+# out of a hundred-page document carried all hundred names, 119 KB instead of 56 KB). `subset`
+# makes that subset from the prepared face file, with HarfBuzz (the library WeasyPrint uses, called
+# directly: its bindings cannot load a face from a file), for the pages certificates/drawing.py
+# draws and for the static layer WeasyPrint lays out (certificates/pdf.py, own_font_subsets).
 
 _HB_CDEF = """
 typedef struct hb_blob_t hb_blob_t;

@@ -299,11 +299,11 @@ def render_pages(pages: list[dict], sign: bool = True) -> tuple[bytes, list[byte
     return whole, singles
 
 
-# --- each certificate's PDF with only its own glyphs -------------------------------------------
-# A one-certificate PDF cut out of a many-page document shares that document's font subsets: the
-# glyphs of a hundred names, at their glyph ids in a 7,800-glyph face, so every file carried
-# thousands of empty glyph slots and widths (issue 14: 119 KB). `own_font_subsets` gives it one
-# compact subset per face instead, renumbering the glyphs 0…n in its content streams.
+# --- a WeasyPrint page with only its own glyphs ---------------------------------------------------
+# WeasyPrint keeps glyph ids when it subsets, so a page set in the 7,800-glyph text face carries
+# thousands of empty glyph slots and widths. `own_font_subsets` gives the static layer (laid out
+# once per process and put under every certificate of a bulk issuance) one compact subset per face
+# instead, renumbering the glyphs 0…n in its content stream.
 
 TO_UNICODE_ENTRY = re.compile(rb"<([0-9a-fA-F]{4})> <([0-9a-fA-F]*)>")
 
@@ -368,20 +368,15 @@ def _widths(array, new_id: dict[int, int]):
 
 
 def _to_unicode(data: bytes, new_id: dict[int, int]) -> bytes:
-    """A ToUnicode CMap (as WeasyPrint writes it: bfchar entries) for the renumbered glyphs: the
-    text stays selectable and searchable, other certificates' names are not in the file."""
-    head = data[: data.index(b"endcodespacerange") + len(b"endcodespacerange")]
-    entries = [
-        b"<%04x> <%s>" % (new_id[int(m.group(1), 16)], m.group(2))
-        for m in TO_UNICODE_ENTRY.finditer(data)
-        if int(m.group(1), 16) in new_id
-    ]
-    lines = [head]
-    for i in range(0, len(entries), 100):
-        lines += [f"{len(entries[i : i + 100])} beginbfchar".encode(), *entries[i : i + 100]]
-        lines.append(b"endbfchar")
-    lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
-    return b"\n".join(lines)
+    """WeasyPrint's ToUnicode CMap (bfchar entries) for the renumbered glyphs: the text stays
+    selectable and searchable."""
+    return drawing.to_unicode_cmap(
+        {
+            new_id[int(m.group(1), 16)]: bytes.fromhex(m.group(2).decode()).decode("utf-16-be")
+            for m in TO_UNICODE_ENTRY.finditer(data)
+            if int(m.group(1), 16) in new_id
+        }
+    )
 
 
 def own_font_subsets(document) -> None:

@@ -253,7 +253,9 @@ def test_an_institution_takes_a_batch_from_filing_to_certificates(
         assert merged.value.path().read_bytes().startswith(b"%PDF")
         with signatory.expect_download() as archive:
             signatory.click("#issuance a[href*='result']")
-        with zipfile.ZipFile(archive.value.path()) as issued_zip:
+        issued = tmp_path / "issued.zip"
+        archive.value.save_as(issued)
+        with zipfile.ZipFile(issued) as issued_zip:
             pdfs = [name for name in issued_zip.namelist() if name.endswith(".pdf")]
         assert len(pdfs) == 3
 
@@ -269,4 +271,15 @@ def test_an_institution_takes_a_batch_from_filing_to_certificates(
     worker.goto(base + certificate.verification_path())
     expect(worker.locator("main")).to_contain_text(certificate.number)
     expect(worker.locator("main")).to_contain_text("焊工")
+    # The certificate's PDF from the batch's ZIP (drawn in bulk, signed) proves itself there.
+    own_pdf = tmp_path / "own.pdf"
+    with zipfile.ZipFile(issued) as issued_zip:
+        own_pdf.write_bytes(
+            issued_zip.read(next(n for n in issued_zip.namelist() if certificate.number in n))
+        )
+    worker.set_input_files("input[name=pdf]", str(own_pdf))
+    worker.click("#pdf-check button[type=submit]")
+    verdict = worker.locator(".verdict")
+    expect(verdict).to_contain_text("有效")
+    expect(verdict).to_contain_text(certificate.number)
     screenshot(worker)

@@ -238,7 +238,13 @@ def test_without_a_fangsong_face_the_text_face_is_noto_serif_cut_to_gb2312(monke
     if not any(face.family == "Noto Serif CJK SC" for face in faces):
         pytest.skip("needs Noto Serif CJK (Debian fonts-noto-cjk)")
     monkeypatch.setattr(fonts, "installed_faces", lambda: faces)
-    caches = (fonts.certificate_fonts, pdf._weasyprint, pdf.static_layer)
+    caches = (
+        fonts.certificate_fonts,
+        pdf._weasyprint,
+        pdf.static_layer,
+        drawing.face,
+        drawing._glyph,
+    )
     for cached in caches:
         cached.cache_clear()
     try:

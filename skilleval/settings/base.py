@@ -6,6 +6,7 @@ database, cache, broker and secrets. Nothing here changes URLs or behaviour.
 
 import os
 import secrets
+import warnings
 from pathlib import Path
 
 import environ
@@ -18,6 +19,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"  # local state of the embedded default: SQLite, media, keys
 
 env = environ.Env()
+
+# pyHanko imports cryptography's DSA key class, which cryptography announces as deprecated at every
+# start of every command; certificates are signed with RSA or ECDSA keys only (certificates/signing.py).
+warnings.filterwarnings("ignore", message="DSA is deprecated", module=r"pyhanko\.")
 
 
 def require(name: str, check=None, hint: str = "") -> str:

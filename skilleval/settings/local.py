@@ -23,6 +23,9 @@ if REDIS_URL:
     CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
 else:
     CELERY_TASK_ALWAYS_EAGER = True
+    # Never used for tasks, but Celery opens a producer even for eager ones: a host named here
+    # keeps it from warning that none was given.
+    CELERY_BROKER_URL = "memory://localhost/"
     CELERY_TASK_EAGER_PROPAGATES = False
 
 
